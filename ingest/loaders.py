@@ -1,0 +1,447 @@
+"""File loaders: bytes on disk → :class:`ParsedDocument` (normalised text + section/page spans).
+
+Each loader raises :class:`LoadError` with a message naming the file and what is wrong; the caller
+skips that file and goes on. JSONL files hold many records, so their loader reports bad lines as
+:class:`LoadIssue` items (with line numbers) and keeps the good ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from curbside.ingest.metadata import (
+    MetadataError,
+    clean_meta,
+    merge_meta,
+    read_yaml_mapping,
+    sidecar_path,
+    split_front_matter,
+)
+from curbside.ingest.types import Document, LoadIssue, ParsedDocument, Span, content_id
+
+SUPPORTED_SUFFIXES = {
+    ".pdf": "pdf",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".text": "text",
+    ".jsonl": "jsonl",
+}
+MIN_TEXT_CHARS = 20
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested; ``str()`` names the file and the reason."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass
+class LoadResult:
+    documents: list[ParsedDocument]
+    issues: list[LoadIssue]
+
+
+# ---------------------------------------------------------------------------------------------
+# text normalisation (pure)
+
+
+_HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def normalise_text(text: str, *, dehyphenate: bool = False) -> str:
+    """NFKC (ligatures → letters), unified newlines, no soft hyphens or control characters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    if dehyphenate:
+        text = _HYPHEN_BREAK.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _check_text(path: Path, text: str, what: str = "text") -> None:
+    if len(text.strip()) < MIN_TEXT_CHARS:
+        raise LoadError(path, f"no extractable {what} (empty, or fewer than {MIN_TEXT_CHARS} chars)")
+
+
+def decode_utf8(path: Path, data: bytes) -> str:
+    """Decode strict UTF-8; binary data or bad bytes give a LoadError naming the offset."""
+    if b"\x00" in data[:8192]:
+        raise LoadError(path, "binary content (NUL bytes) in a file with a text extension")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(path, f"not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# markdown / plain text (pure parsers over text)
+
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+def markdown_sections(body: str) -> tuple[str, list[Span]]:
+    """Normalise Markdown body text and return section spans (heading lines excluded)."""
+    text = normalise_text(body)
+    sections: list[Span] = []
+    path: list[tuple[int, str]] = []
+    heads = list(_HEADING.finditer(text))
+    first_start = heads[0].start() if heads else len(text)
+    preamble = text[:first_start].strip()
+    if preamble and not all(line.startswith(">") for line in preamble.splitlines() if line):
+        sections.append(Span(start=0, end=first_start, section=()))
+    for i, head in enumerate(heads):
+        level, title = len(head.group(1)), head.group(2).strip()
+        path = [(lvl, t) for (lvl, t) in path if lvl < level]
+        path.append((level, title))
+        start = head.end() + 1 if head.end() < len(text) else head.end()
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        if text[start:end].strip():
+            sections.append(Span(start=start, end=end, section=tuple(t for _, t in path)))
+    if not heads:
+        sections = [Span(start=0, end=len(text), section=())]
+    return text, sections
+
+
+def first_heading(text: str) -> str | None:
+    match = _HEADING.search(text)
+    return match.group(2).strip() if match else None
+
+
+def strip_markdown_inline(text: str) -> str:
+    return re.sub(r"[*_`]+", "", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# loaders
+
+
+def _document(
+    path: Path,
+    text: str,
+    meta: Mapping[str, Any],
+    source_type: str,
+    *,
+    fallback_title: str | None = None,
+    n_pages: int | None = None,
+    record_path: str | None = None,
+) -> Document:
+    title = meta.get("title") or fallback_title or path.stem.replace("_", " ").replace("-", " ")
+    return Document(
+        doc_id=content_id(text),
+        title=strip_markdown_inline(str(title))[:500],
+        publisher=meta.get("publisher", ""),
+        year=meta.get("year"),
+        kind=meta.get("kind", "review"),
+        url=meta.get("url", ""),
+        path=record_path or str(path),
+        source_type=source_type,  # type: ignore[arg-type]
+        n_pages=n_pages,
+    )
+
+
+def _sidecar_meta(path: Path) -> dict[str, Any]:
+    side = sidecar_path(path)
+    if side is None:
+        return {}
+    try:
+        return clean_meta(read_yaml_mapping(side), str(side))
+    except MetadataError as exc:
+        raise LoadError(path, f"sidecar metadata: {exc}") from exc
+
+
+def load_markdown(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> ParsedDocument:
+    raw = decode_utf8(path, data)
+    try:
+        front, offset = split_front_matter(raw.replace("\r\n", "\n"), str(path))
+        front_meta = clean_meta(front, f"{path} front matter")
+    except MetadataError as exc:
+        raise LoadError(path, str(exc).removeprefix(f"{path}: ")) from exc
+    body = raw.replace("\r\n", "\n")[offset:]
+    text, sections = markdown_sections(body)
+    _check_text(path, text)
+    meta = merge_meta(front_meta, _sidecar_meta(path), folder_meta)
+    doc = _document(path, text, meta, "markdown", fallback_title=first_heading(text))
+    return ParsedDocument(document=doc, text=text, sections=sections)
+
+
+def load_text(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> ParsedDocument:
+    text = normalise_text(decode_utf8(path, data))
+    _check_text(path, text)
+    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    meta = merge_meta(_sidecar_meta(path), folder_meta)
+    fallback = first_line if 0 < len(first_line) <= 150 else None
+    doc = _document(path, text, meta, "text", fallback_title=fallback)
+    return ParsedDocument(document=doc, text=text, sections=[Span(start=0, end=len(text))])
+
+
+_HTML_BLOCKS = ("p", "li", "td", "th", "pre", "blockquote", "dd", "dt", "caption", "figcaption")
+
+
+def load_html(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> ParsedDocument:
+    from bs4 import BeautifulSoup
+
+    raw = decode_utf8(path, data)
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "template", "svg"]):
+        tag.decompose()
+    html_meta: dict[str, Any] = {}
+    for name, key in (
+        ("citation_title", "title"),
+        ("dc.title", "title"),
+        ("citation_publisher", "publisher"),
+        ("dc.publisher", "publisher"),
+        ("citation_journal_title", "publisher"),
+        ("citation_publication_date", "year"),
+        ("citation_date", "year"),
+        ("dc.date", "year"),
+    ):
+        tag = soup.find("meta", attrs={"name": re.compile(f"^{re.escape(name)}$", re.I)})
+        if tag is not None and tag.get("content") and key not in html_meta:
+            html_meta[key] = tag.get("content")
+    if soup.title and soup.title.string and "title" not in html_meta:
+        html_meta["title"] = soup.title.string.strip()
+    try:
+        html_meta = clean_meta(html_meta, f"{path} <meta>")
+    except MetadataError:
+        html_meta = {k: v for k, v in html_meta.items() if k != "year"}
+    lines: list[str] = []
+    body = soup.body or soup
+    for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", *_HTML_BLOCKS]):
+        if el.name in _HTML_BLOCKS and el.find_parent(_HTML_BLOCKS):
+            continue
+        content = " ".join(el.get_text(" ", strip=True).split())
+        if not content:
+            continue
+        if el.name and el.name[0] == "h" and el.name[1:].isdigit():
+            lines.append("#" * int(el.name[1:]) + " " + content)
+        else:
+            lines.append(content)
+    if not lines:
+        lines = [soup.get_text("\n", strip=True)]
+    text, sections = markdown_sections("\n\n".join(lines))
+    _check_text(path, text)
+    meta = merge_meta(_sidecar_meta(path), html_meta, folder_meta)
+    doc = _document(path, text, meta, "html", fallback_title=first_heading(text))
+    return ParsedDocument(document=doc, text=text, sections=sections)
+
+
+def _pdf_extract(path: str) -> dict[str, Any]:
+    """Parse a PDF into per-page text and its metadata (runs in a child process)."""
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception as exc:  # missing crypto backend, unknown algorithm
+                return {"error": f"encrypted PDF that cannot be opened ({exc})"}
+            if not ok:
+                return {"error": "encrypted PDF: a password is required to read it"}
+        pages: list[str] = []
+        for page in reader.pages:
+            try:
+                pages.append(page.extract_text() or "")
+            except FileNotDecryptedError:
+                return {"error": "encrypted PDF: a password is required to read it"}
+            except Exception:  # one broken page does not sink the document
+                pages.append("")
+        meta: dict[str, Any] = {}
+        try:
+            info = reader.metadata
+            if info is not None:
+                meta = {
+                    "title": str(info.title or "") or None,
+                    "publisher": str(info.author or "") or None,
+                    "year": info.creation_date.year if info.creation_date else None,
+                }
+        except Exception:
+            meta = {}
+        return {"pages": pages, "meta": meta}
+    except FileNotDecryptedError:
+        return {"error": "encrypted PDF: a password is required to read it"}
+    except PdfReadError as exc:
+        return {"error": f"corrupt or truncated PDF ({exc})"}
+    except Exception as exc:
+        return {"error": f"unreadable PDF ({type(exc).__name__}: {exc})"}
+
+
+def _pdf_child(path: str, conn: Any) -> None:
+    try:
+        conn.send(_pdf_extract(path))
+    except BaseException as exc:  # MemoryError, RecursionError
+        conn.send({"error": f"PDF parser failed ({type(exc).__name__})"})
+    finally:
+        conn.close()
+
+
+def extract_pdf(path: Path, timeout_s: float | None) -> dict[str, Any]:
+    """Run the PDF parser in a child process bounded by ``timeout_s`` (None: in-process)."""
+    if timeout_s is None:
+        return _pdf_extract(str(path))
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_pdf_child, args=(str(path), child), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if parent.poll(timeout_s):
+            try:
+                return parent.recv()  # type: ignore[no-any-return]
+            except EOFError:
+                return {"error": "PDF parser crashed"}
+        return {"error": f"PDF parsing took longer than {timeout_s:g} s; skipped"}
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+        parent.close()
+
+
+def load_pdf(
+    path: Path, folder_meta: Mapping[str, Any], *, timeout_s: float | None = 120.0
+) -> ParsedDocument:
+    if path.stat().st_size == 0:
+        raise LoadError(path, "empty file (0 bytes)")
+    result = extract_pdf(path, timeout_s)
+    if "error" in result:
+        raise LoadError(path, result["error"])
+    page_texts = [normalise_text(t, dehyphenate=True) for t in result["pages"]]
+    if not page_texts:
+        raise LoadError(path, "PDF has no pages")
+    parts: list[str] = []
+    pages: list[Span] = []
+    pos = 0
+    for number, page_text in enumerate(page_texts, start=1):
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        parts.append(page_text)
+        pages.append(Span(start=pos, end=pos + len(page_text), page=number))
+        pos += len(page_text)
+    text = "".join(parts)
+    if len(text.strip()) < MIN_TEXT_CHARS:
+        raise LoadError(path, "no text layer (image-only or scanned PDF; OCR it first)")
+    pdf_meta = {k: v for k, v in (result.get("meta") or {}).items() if v}
+    # a PDF title that is a prefix-cut or a file name is less useful than the first line
+    if pdf_meta.get("title") and (
+        len(pdf_meta["title"]) < 8 or pdf_meta["title"].lower().endswith((".doc", ".docx", ".pdf"))
+    ):
+        pdf_meta.pop("title")
+    try:
+        pdf_meta = clean_meta(pdf_meta, f"{path} PDF metadata")
+    except MetadataError:
+        pdf_meta = {k: v for k, v in pdf_meta.items() if k in ("title", "publisher")}
+    meta = merge_meta(_sidecar_meta(path), pdf_meta, folder_meta)
+    first_line = next((ln for ln in text.splitlines() if len(ln.strip()) > 8), None)
+    doc = _document(
+        path, text, meta, "pdf", fallback_title=first_line, n_pages=len(page_texts)
+    )
+    return ParsedDocument(document=doc, text=text, sections=[Span(start=0, end=len(text))], pages=pages)
+
+
+def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadResult:
+    """One document per line (PubMed/BEIR shape): id, title, text|abstract, year, publisher|journal."""
+    raw = decode_utf8(path, data)
+    docs: list[ParsedDocument] = []
+    issues: list[LoadIssue] = []
+    for lineno, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            issues.append(LoadIssue(path=where, reason=f"invalid JSON ({exc.msg})"))
+            continue
+        if not isinstance(record, dict):
+            issues.append(LoadIssue(path=where, reason="line is not a JSON object"))
+            continue
+        body = record.get("text") or record.get("abstract") or record.get("contents")
+        if isinstance(body, list):
+            body = "\n\n".join(str(x) for x in body)
+        if not isinstance(body, str) or len(body.strip()) < MIN_TEXT_CHARS:
+            issues.append(LoadIssue(path=where, reason="record has no 'text' or 'abstract'"))
+            continue
+        try:
+            meta = merge_meta(clean_meta(record, where), folder_meta)
+        except MetadataError as exc:
+            issues.append(LoadIssue(path=where, reason=str(exc).removeprefix(f"{where}: ")))
+            continue
+        text = normalise_text(body)
+        rid = record.get("id") or record.get("_id") or record.get("pmid") or lineno
+        doc = _document(
+            path,
+            text,
+            meta,
+            "jsonl",
+            fallback_title=str(record.get("title") or f"{path.stem} record {rid}"),
+            record_path=f"{path}#{rid}",
+        )
+        docs.append(ParsedDocument(document=doc, text=text, sections=[Span(start=0, end=len(text))]))
+    if not docs and not issues:
+        issues.append(LoadIssue(path=str(path), reason="empty JSONL file (no records)"))
+    return LoadResult(documents=docs, issues=issues)
+
+
+Loader = Callable[[Path, bytes, Mapping[str, Any]], ParsedDocument]
+_BYTE_LOADERS: dict[str, Loader] = {
+    "markdown": load_markdown,
+    "html": load_html,
+    "text": load_text,
+}
+
+
+def load_file(
+    path: Path,
+    folder_meta: Mapping[str, Any] | None = None,
+    *,
+    max_bytes: int | None = None,
+    pdf_timeout_s: float | None = 120.0,
+) -> LoadResult:
+    """Load any supported file. Raises :class:`LoadError` for a file that yields nothing."""
+    folder_meta = folder_meta or {}
+    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise LoadError(path, f"unsupported file type {path.suffix!r}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(path, f"cannot read ({exc.strerror})") from exc
+    if size == 0:
+        raise LoadError(path, "empty file (0 bytes)")
+    if max_bytes is not None and size > max_bytes:
+        raise LoadError(path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    if kind == "pdf":
+        return LoadResult([load_pdf(path, folder_meta, timeout_s=pdf_timeout_s)], [])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(path, f"cannot read ({exc.strerror})") from exc
+    if kind == "jsonl":
+        result = load_jsonl(path, data, folder_meta)
+        if not result.documents:
+            reasons = "; ".join(f"{i.path}: {i.reason}" for i in result.issues[:3])
+            raise LoadError(path, f"no usable records ({reasons})")
+        return result
+    return LoadResult([_BYTE_LOADERS[kind](path, data, folder_meta)], [])
