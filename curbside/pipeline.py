@@ -1,0 +1,323 @@
+"""The Python front door: ``ask`` and the :class:`Pipeline` that keeps the index and model loaded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from curbside.index import (
+    BuildOptions,
+    BuildProgress,
+    BuildReport,
+    EmbeddingCache,
+    Index,
+    ModelMismatchError,
+    build_index,
+    get_encoder,
+    live_generation,
+)
+from curbside.qa.aliases import AliasTable, learn_aliases
+from curbside.qa.compose import Composer, ComposerParams, ExtractiveComposer
+from curbside.qa.query import analyse
+from curbside.qa.retrieval import Filters, HybridRetriever, RetrievalParams
+from curbside.qa.sentences import SentenceEmbedder
+from curbside.qa.types import Answer, Passage, PatientContext, QueryAnalysis
+from curbside.settings import Settings
+
+log = logging.getLogger("curbside")
+
+__version__ = "0.1.0"
+
+
+def bundled_corpus_dir() -> Path:
+    """The demo corpus shipped in the repository (override with CURBSIDE_CORPUS_DIR)."""
+    env = os.environ.get("CURBSIDE_CORPUS_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1] / "corpus"
+
+
+def build_options(settings: Settings) -> BuildOptions:
+    return BuildOptions(
+        model_name=settings.embedding.model,
+        index_hash=settings.index_hash(),
+        max_tokens=settings.chunking.max_tokens,
+        overlap_tokens=settings.chunking.overlap_tokens,
+        embed_prefix=settings.chunking.embed_prefix,
+        factory=settings.index.factory,
+        approximate_above=settings.index.approximate_above,
+        ef_search=settings.index.hnsw_ef_search,
+        nprobe=settings.index.ivf_nprobe,
+        batch_size=settings.embedding.batch_size,
+        max_file_bytes=int(settings.index.max_file_mb * 1_000_000),
+        pdf_timeout_s=settings.index.pdf_timeout_s,
+        sentence_vectors=settings.index.sentence_vectors,
+        version=__version__,
+    )
+
+
+def ingest(
+    paths: Sequence[Path | str],
+    index_dir: Path | str,
+    settings: Settings | None = None,
+    *,
+    progress: BuildProgress | None = None,
+) -> BuildReport:
+    """Build or incrementally update the index at ``index_dir`` from files and folders."""
+    settings = settings or Settings()
+    encoder = get_encoder(settings.embedding.model, settings.embedding.device)
+    cache = EmbeddingCache(settings.embedding_cache_path()) if settings.embedding.cache else None
+    try:
+        return build_index(
+            [Path(p) for p in paths],
+            Path(index_dir),
+            encoder,
+            build_options(settings),
+            cache=cache,
+            progress=progress,
+            learn_aliases=_learner(),
+        )
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _learner() -> Any:
+    table = AliasTable.bundled()
+    return lambda text: learn_aliases(text, table)
+
+
+def ensure_default_index(settings: Settings, progress: BuildProgress | None = None) -> Path:
+    """The bundled-corpus index in the cache directory, built (or brought up to date) on demand."""
+    index_dir = settings.default_index_dir()
+    corpus = bundled_corpus_dir()
+    if not corpus.is_dir():
+        if live_generation(index_dir) is not None:
+            return index_dir
+        raise FileNotFoundError(
+            f"no --index given and the bundled corpus is not at {corpus}; "
+            "set CURBSIDE_CORPUS_DIR or pass --index"
+        )
+    ingest([corpus], index_dir, settings, progress=progress)
+    return index_dir
+
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|what about|how about|what if|instead|or|also|same|then|would|could|is it|does it|can (?:he|she|they))\b|"
+    r"\b(?:instead|this patient|the patient|him|her|them|that|it)\b",
+    re.I,
+)
+
+
+def contextualise(question: str, history: Sequence[str], table: AliasTable) -> str:
+    """Rewrite a follow-up so it carries the earlier turns' patient context and medications.
+
+    "What about canakinumab instead?" after "...anakinra in a patient with gout on tacrolimus and
+    CellCept?" becomes "What about canakinumab instead? (patient context: gout; on tacrolimus,
+    mycophenolate mofetil)". A question that stands on its own is returned unchanged.
+    """
+    if not history:
+        return question
+    current = analyse(question, table, expand=False)
+    earlier = PatientContext()
+    earlier_candidates: list[str] = []
+    for turn in history:
+        a = analyse(turn, table, expand=False)
+        earlier = a.context.merged_with(earlier)
+        earlier_candidates = a.candidate_drugs or earlier_candidates
+    is_follow_up = bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 8 or not current.drugs
+    if not is_follow_up or (earlier.is_empty() and not earlier_candidates):
+        return question
+    parts = []
+    conditions = [c for c in earlier.conditions if c not in current.context.conditions]
+    if conditions:
+        parts.append(", ".join(conditions))
+    meds = [m for m in earlier.medications if m not in current.drugs]
+    if meds:
+        parts.append("on " + " and ".join(meds))
+    if current.context.age is None and earlier.age is not None:
+        parts.append(f"{earlier.age}-year-old")
+    if current.context.kidney_function is None and earlier.kidney_function:
+        parts.append(earlier.kidney_function)
+    if not current.drugs and earlier_candidates:
+        parts.append("about " + " and ".join(earlier_candidates))
+    if not parts:
+        return question
+    return f"{question.rstrip()} (patient context: {'; '.join(parts)})"
+
+
+class Pipeline:
+    """Loaded index + models + composer; thread-safe for concurrent ``ask`` calls."""
+
+    def __init__(
+        self,
+        index: Path | str | None = None,
+        settings: Settings | None = None,
+        *,
+        composer: Composer | None = None,
+        progress: BuildProgress | None = None,
+        **overrides: Any,
+    ) -> None:
+        settings = settings or Settings()
+        if overrides:
+            settings = settings.with_overrides(**overrides)
+        self.settings = settings
+        index_dir = Path(index) if index is not None else settings.index_dir
+        if index_dir is None:
+            index_dir = ensure_default_index(settings, progress)
+        self.index_dir = Path(index_dir)
+        self.encoder = get_encoder(settings.embedding.model, settings.embedding.device)
+        self.embedder = SentenceEmbedder(self.encoder, lookup=self._stored_sentence_vectors)
+        self._lock = threading.RLock()
+        self._custom_composer = composer
+        self._load()
+
+    def _load(self) -> None:
+        s = self.settings
+        index = Index.open(self.index_dir, ef_search=s.index.hnsw_ef_search, nprobe=s.index.ivf_nprobe)
+        if index.manifest.embedding_model != s.embedding.model:
+            index.close()
+            raise ModelMismatchError(
+                f"the index at {self.index_dir} was built with {index.manifest.embedding_model!r}; "
+                f"the settings ask for {s.embedding.model!r}"
+            )
+        table = AliasTable.bundled().add(index.learned_aliases())
+        r = s.retrieval
+        retriever = HybridRetriever(
+            index,
+            self.embedder,
+            table,
+            RetrievalParams(
+                top_k=r.top_k, dense_k=r.dense_k, lexical_k=r.lexical_k, rrf_k=r.rrf_k,
+                dense_weight=r.dense_weight, lexical_weight=r.lexical_weight, per_doc_cap=r.per_doc_cap,
+                rescore=r.rescore, rescore_depth=r.rescore_depth,
+                rescore_sentence_weight=r.rescore_sentence_weight,
+                rescore_coverage_weight=r.rescore_coverage_weight,
+                rescore_fusion_weight=r.rescore_fusion_weight,
+                ensure_entities=r.ensure_entities,
+                alternatives_k=r.alternatives_k,
+            ),
+        )
+        composer = self._custom_composer or make_composer(s, self.embedder, table)
+        with self._lock:
+            old = getattr(self, "index", None)
+            self.index, self.table, self.retriever, self.composer = index, table, retriever, composer
+        if old is not None:
+            old.close()
+
+    def _stored_sentence_vectors(self, hashes: Sequence[str]) -> dict[str, Any]:
+        index = getattr(self, "index", None)
+        return index.sentence_vectors(hashes) if index is not None else {}
+
+    def reload(self) -> None:
+        """Re-open the index (after a rebuild); requests in flight finish on the old one."""
+        self._load()
+
+    @property
+    def manifest(self) -> Any:
+        return self.index.manifest
+
+    def analyse(self, question: str, history: Sequence[str] = ()) -> QueryAnalysis:
+        effective = contextualise(question, history, self.table)
+        analysis = analyse(effective, self.table, expand=self.settings.retrieval.expand_aliases)
+        if effective != question:
+            analysis.question = question
+            own = analyse(question, self.table, expand=False)
+            if own.candidate_drugs:
+                analysis.candidate_drugs = own.candidate_drugs
+        return analysis
+
+    def search(self, query: str, *, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        analysis = self.analyse(query)
+        with self._lock:
+            retriever = self.retriever
+        return retriever.retrieve(analysis, k=k, filters=filters)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        context: PatientContext | None = None,
+    ) -> Answer:
+        """Answer one question; ``history`` holds earlier user turns for follow-ups."""
+        question = question.strip()
+        if not question:
+            raise ValueError("question is empty")
+        t0 = time.perf_counter()
+        with self._lock:
+            retriever, composer = self.retriever, self.composer
+        analysis = self.analyse(question, history)
+        if context is not None:
+            analysis.context = context.merged_with(analysis.context)
+        t1 = time.perf_counter()
+        passages = retriever.retrieve(analysis, filters=filters)
+        t2 = time.perf_counter()
+        answer = composer.compose(analysis, passages)
+        t3 = time.perf_counter()
+        answer.timings_ms = {
+            "analyse_ms": round((t1 - t0) * 1e3, 2),
+            "retrieve_ms": round((t2 - t1) * 1e3, 2),
+            "compose_ms": round((t3 - t2) * 1e3, 2),
+            "total_ms": round((t3 - t0) * 1e3, 2),
+        }
+        answer.settings_hash = self.settings.settings_hash()
+        if self.settings.log_questions:
+            log.info("question=%r abstained=%s", question, answer.abstained)
+        else:
+            log.debug("answered a question (%d chars) in %.0f ms", len(question), answer.timings_ms["total_ms"])
+        return answer
+
+    async def aask(self, question: str, **kwargs: Any) -> Answer:
+        """Async variant of :meth:`ask` (runs in a worker thread)."""
+        return await asyncio.to_thread(self.ask, question, **kwargs)
+
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_composer(settings: Settings, embedder: SentenceEmbedder, table: AliasTable) -> Composer:
+    c = settings.composer
+    extractive = ExtractiveComposer(
+        embedder,
+        table,
+        ComposerParams(
+            max_statements_per_section=c.max_statements_per_section,
+            min_sentence_similarity=c.min_sentence_similarity,
+            abstain_similarity=c.abstain_similarity,
+            dedupe_similarity=c.dedupe_similarity,
+        ),
+    )
+    if c.name == "llm":
+        from curbside.qa.llm import LLMComposer
+
+        return LLMComposer(settings.llm, embedder, table, fallback=extractive)  # type: ignore[return-value]
+    return extractive
+
+
+_DEFAULT: dict[tuple[str, str], Pipeline] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def ask(question: str, index: Path | str | None = None, **settings: Any) -> Answer:
+    """Answer ``question`` from ``index`` (default: the bundled corpus). Pipelines are reused."""
+    key = (str(index), repr(sorted(settings.items())))
+    with _DEFAULT_LOCK:
+        if key not in _DEFAULT:
+            _DEFAULT[key] = Pipeline(index, **settings)
+        pipeline = _DEFAULT[key]
+    return pipeline.ask(question)

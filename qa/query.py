@@ -1,0 +1,155 @@
+"""Query understanding: drug normalisation, patient context, question type and key terms."""
+
+from __future__ import annotations
+
+import re
+
+from curbside.qa.aliases import AliasTable, expand_query
+from curbside.qa.types import PatientContext, QueryAnalysis
+
+CONDITIONS: dict[str, tuple[str, ...]] = {
+    "gout": ("gout", "gouty", "gout flare", "podagra", "hyperuricemia", "hyperuricaemia"),
+    "kidney transplant": ("kidney transplant", "renal transplant", "kidney-transplant", "renal allograft"),
+    "liver transplant": ("liver transplant",),
+    "heart transplant": ("heart transplant", "cardiac transplant"),
+    "lung transplant": ("lung transplant",),
+    "solid organ transplant": ("solid organ transplant", "transplant recipient", "organ transplant", "transplanted"),
+    "chronic kidney disease": ("chronic kidney disease", "ckd", "renal insufficiency", "renal impairment", "kidney disease"),
+    "end-stage kidney disease": ("dialysis", "esrd", "eskd", "end-stage renal", "end-stage kidney", "haemodialysis", "hemodialysis"),
+    "liver disease": ("cirrhosis", "hepatic impairment", "liver disease"),
+    "diabetes": ("diabetes", "diabetic", "t2dm", "type 2 diabetes", "type 1 diabetes"),
+    "hypertension": ("hypertension", "high blood pressure", "hypertensive"),
+    "atrial fibrillation": ("atrial fibrillation", "afib", "a-fib", "af "),
+    "heart failure": ("heart failure", "hfref", "hfpef", "cardiac failure"),
+    "coronary disease": ("coronary", "myocardial infarction", "angina", "ascvd"),
+    "asthma": ("asthma", "asthmatic"),
+    "copd": ("copd", "chronic obstructive"),
+    "pneumonia": ("pneumonia",),
+    "infection": ("infection", "sepsis", "infected"),
+    "tuberculosis": ("tuberculosis", "latent tb", " tb "),
+    "hepatitis b": ("hepatitis b", "hbv", "hbsag"),
+    "rheumatoid arthritis": ("rheumatoid arthritis",),
+    "lupus": ("lupus", "sle"),
+    "pregnancy": ("pregnant", "pregnancy"),
+    "venous thromboembolism": ("venous thromboembolism", "deep vein thrombosis", "dvt", "pulmonary embolism", "vte"),
+    "neutropenia": ("neutropenia", "neutropenic"),
+    "osteoporosis": ("osteoporosis",),
+    "cytomegalovirus": ("cmv", "cytomegalovirus"),
+    "pneumocystis": ("pneumocystis", "pjp", "pcp"),
+}
+
+_CURRENT_CUE = re.compile(
+    r"\b(?:already\s+(?:on|taking|receiving)|currently\s+(?:on|taking|receiving)|(?:is|are|was)\s+on|"
+    r"maintained\s+on|maintenance|taking|takes|receiving|treated\s+with|on\s+(?:a|an|long-term|chronic)?|"
+    r"background|regimen\s+of|with)\b[^.?!;]*$",
+    re.I,
+)
+_START_CUE = re.compile(
+    r"\b(?:start|starting|add|adding|initiate|initiating|begin|use|using|give|giving|prescribe|"
+    r"switch(?:ing)?\s+to|instead|about|consider|try|safe\s+to|dose\s+of|dosing\s+of|can\s+i)\b[^.?!;,]*$",
+    re.I,
+)
+_STOP = set(
+    ["a", "an", "the", "of", "in", "on", "for", "to", "with", "and", "or", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "should", "would", "will", "may", "might", "must", "do", "does", "did", "i", "we", "you", "he", "she", "they", "my", "our", "your", "his", "her", "their", "patient", "patients", "someone", "person", "people", "man", "woman", "year", "years", "old", "aged", "age", "safe", "safety", "start", "starting", "use", "using", "used", "give", "giving", "take", "taking", "already", "also", "any", "some", "about", "regarding", "recommended", "recommendation", "recommendations", "best", "option", "options", "treat", "treatment", "therapy", "manage", "management", "instead", "than", "then", "if", "not", "no", "yes", "there", "other", "have", "has", "had", "get", "who's", "mg", "dose", "doses", "dosing", "daily", "per", "day", "days", "week", "weeks", "month", "months"]
+)
+_QTYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("interaction", re.compile(r"\b(interact|interaction|together|combin|with .* and |co-?administ)", re.I)),
+    ("dosing", re.compile(r"\b(dose|dosing|how much|mg|titrat|regimen|renal adjust)", re.I)),
+    ("monitoring", re.compile(r"\b(monitor|check|follow[- ]up|lab|level|trough|how often)", re.I)),
+    ("safety", re.compile(r"\b(safe|risk|contraindicat|avoid|warning|adverse|side effect|toxicit|caution)", re.I)),
+    ("alternative", re.compile(r"\b(alternative|instead|other option|what else|second[- ]line)", re.I)),
+    ("efficacy", re.compile(r"\b(effective|efficacy|work|benefit|reduce|outcome|trial|evidence)", re.I)),
+    ("indication", re.compile(r"\b(when should|indicat|first[- ]line|treat|manage|recommend)", re.I)),
+]
+
+
+def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tuple[PatientContext, list[str]]:
+    """Patient context and the drugs being asked about (as opposed to current medications)."""
+    ctx = PatientContext()
+    low = " " + text.lower() + " "
+    m = re.search(r"\b(\d{1,3})\s*[- ]?(?:year|yr)s?[- ]?old\b", low) or re.search(
+        r"\b(?:aged|age)\s*(\d{1,3})\b", low
+    ) or re.search(r"\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\b", low) or re.search(r"\b(\d{1,3})\s*-?\s*[mf]\b", low)
+    if m and 0 < int(m.group(1)) < 120:
+        ctx.age = int(m.group(1))
+    if re.search(r"\b(woman|female|girl|lady|mother|she|her)\b", low):
+        ctx.sex = "female"
+    elif re.search(r"\b(man|male|boy|gentleman|father|he|his)\b", low):
+        ctx.sex = "male"
+    if re.search(r"\bnot\s+pregnant\b", low):
+        ctx.pregnant = False
+    elif re.search(r"\bpregnan(t|cy)\b", low):
+        ctx.pregnant = True
+        ctx.sex = ctx.sex or "female"
+    kidney = []
+    if g := re.search(r"\begfr\s*(?:of|is|=|:|<|>)?\s*(\d{1,3})", low):
+        kidney.append(f"eGFR {g.group(1)}")
+    if g := re.search(r"\b(?:crcl|creatinine clearance)\s*(?:of|is|=|:|<|>)?\s*(\d{1,3})", low):
+        kidney.append(f"CrCl {g.group(1)}")
+    if g := re.search(r"\bckd\s*(?:stage\s*)?(g?[1-5][ab]?|iv|iii|ii|v)\b", low):
+        kidney.append(f"CKD stage {g.group(1).upper()}")
+    if re.search(r"\b(dialysis|esrd|eskd|haemodialysis|hemodialysis)\b", low):
+        kidney.append("dialysis")
+    ctx.kidney_function = ", ".join(kidney) or None
+    for name, words in CONDITIONS.items():
+        if any(w in low for w in words):
+            ctx.conditions.append(name)
+    if "solid organ transplant" in ctx.conditions and any(c.endswith("transplant") and c != "solid organ transplant" for c in ctx.conditions):
+        ctx.conditions.remove("solid organ transplant")
+    current: list[str] = []
+    candidates: list[str] = []
+    for start, _end, _surface, generic in mentions:
+        before = text[max(0, start - 80) : start]
+        cur = _CURRENT_CUE.search(before)
+        new = _START_CUE.search(before)
+        is_current = bool(cur) and (not new or new.start() < cur.start())
+        target = current if is_current else candidates
+        if generic not in current and generic not in candidates:
+            target.append(generic)
+    ctx.medications = current
+    if not candidates:
+        candidates = list(current)
+    return ctx, candidates
+
+
+def question_type(text: str) -> str:
+    for name, pattern in _QTYPES:
+        if pattern.search(text):
+            return name
+    return "general"
+
+
+def key_terms(text: str, drugs: list[str]) -> list[str]:
+    """Content words of the question that a relevant passage should mention (drugs excluded)."""
+    words = re.findall(r"[a-z][a-z0-9-]{2,}", text.lower())
+    drug_words = {w for d in drugs for w in d.split()}
+    out = []
+    for w in words:
+        if w in _STOP or w in drug_words or w in out:
+            continue
+        out.append(w)
+    return out
+
+
+def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAnalysis:
+    """Normalise a question and pull out what retrieval and composition need."""
+    mentions = table.find(question)
+    normalised, replaced, drugs = table.normalise(question)
+    context, candidates = extract_context(question, mentions)
+    search_text = normalised
+    if expand and drugs:
+        extra = [n for n in expand_query(drugs, table) if n.lower() not in normalised.lower()]
+        if extra:
+            search_text = normalised + " " + " ".join(extra)
+    return QueryAnalysis(
+        question=question,
+        normalised=normalised,
+        search_text=search_text,
+        drugs=drugs,
+        candidate_drugs=candidates,
+        replacements=replaced,
+        conditions=list(context.conditions),
+        key_terms=key_terms(normalised, drugs),
+        context=context,
+        question_type=question_type(question),
+    )

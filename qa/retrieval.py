@@ -1,0 +1,296 @@
+"""Hybrid retrieval: dense (FAISS) + lexical (BM25) on the normalised query, weighted reciprocal-rank
+fusion, metadata filters, a second-stage rescoring, and per-document caps.
+
+The rescoring uses only what runs offline: the best sentence-level embedding similarity between the
+question and a passage, and how many of the question's drugs (under any of their names), conditions
+and key terms the passage covers.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from curbside.index.reader import Index
+from curbside.qa.aliases import AliasTable
+from curbside.qa.query import CONDITIONS
+from curbside.qa.sentences import SentenceEmbedder, passage_sentences
+from curbside.qa.types import Passage, QueryAnalysis
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Filters(BaseModel):
+    """Metadata filters applied before ranking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: list[str] | None = Field(None, description="guideline | research | drug-label | review")
+    publishers: list[str] | None = Field(None, description="Substring match, case-insensitive.")
+    year_min: int | None = None
+    year_max: int | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.kinds or self.publishers or self.year_min or self.year_max)
+
+
+@dataclass
+class RetrievalParams:
+    """Mirror of the retrieval settings group (the front door fills it)."""
+
+    top_k: int = 8
+    dense_k: int = 60
+    lexical_k: int = 60
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    per_doc_cap: int = 2
+    rescore: bool = True
+    rescore_depth: int = 30
+    rescore_sentence_weight: float = 0.5
+    rescore_coverage_weight: float = 0.35
+    rescore_fusion_weight: float = 0.5
+    ensure_entities: bool = True
+    alternatives_k: int = 2
+
+
+def rrf_fuse(
+    rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60
+) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion; ties broken by id. Ranks are 1-based."""
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        if weight <= 0:
+            continue
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+
+
+def cap_per_document(passages: Sequence[Passage], cap: int, k: int) -> list[Passage]:
+    """Keep at most ``cap`` passages per document, in order, up to ``k``."""
+    counts: dict[str, int] = {}
+    out: list[Passage] = []
+    for p in passages:
+        n = counts.get(p.document.doc_id, 0)
+        if n >= cap:
+            continue
+        counts[p.document.doc_id] = n + 1
+        out.append(p)
+        if len(out) >= k:
+            break
+    return out
+
+
+def _stem(word: str) -> str:
+    return word[:6] if len(word) > 6 else word
+
+
+@dataclass
+class CoverageTerms:
+    """Groups of alternatives; a passage covers a group if any alternative occurs in it."""
+
+    groups: list[tuple[float, list[str]]] = field(default_factory=list)
+
+    def score(self, text: str) -> float:
+        if not self.groups:
+            return 0.0
+        low = text.lower()
+        total = sum(w for w, _ in self.groups)
+        got = sum(w for w, alts in self.groups if any(a in low for a in alts))
+        return got / total
+
+
+def coverage_terms(analysis: QueryAnalysis, table: AliasTable) -> CoverageTerms:
+    groups: list[tuple[float, list[str]]] = []
+    for drug in analysis.drugs:
+        weight = 2.0 if drug in analysis.candidate_drugs else 1.0
+        groups.append((weight, [n.lower() for n in table.names_of(drug)]))
+    for cond in analysis.conditions:
+        groups.append((1.0, [w.strip() for w in CONDITIONS.get(cond, (cond,)) if w.strip()]))
+    for term in analysis.key_terms[:8]:
+        if not any(term in alts for _, alts in groups):
+            groups.append((0.5, [_stem(term)]))
+    return CoverageTerms(groups)
+
+
+class HybridRetriever:
+    """Retrieves passages for an analysed question from one loaded :class:`Index`."""
+
+    def __init__(self, index: Index, embedder: SentenceEmbedder, table: AliasTable, params: RetrievalParams | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.table = table
+        self.params = params or RetrievalParams()
+        self.last_timings: dict[str, float] = {}
+
+    def _allowed_rows(self, filters: Filters | None) -> list[int] | None:
+        if filters is None or filters.is_empty():
+            return None
+        return self.index.store.rows_where(
+            kinds=filters.kinds, publishers=filters.publishers, year_min=filters.year_min, year_max=filters.year_max
+        )
+
+    def retrieve(
+        self,
+        analysis: QueryAnalysis,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Passage]:
+        p = self.params
+        k = k or p.top_k
+        t0 = time.perf_counter()
+        allowed = self._allowed_rows(filters)
+        if query_vector is None:
+            query_vector = self.embedder.embed([analysis.normalised])
+        t1 = time.perf_counter()
+        dense = self.index.dense_search(query_vector.reshape(1, -1), p.dense_k, allowed)[0] if p.dense_weight > 0 else []
+        t2 = time.perf_counter()
+        lexical = self.index.lexical_search(analysis.search_text, p.lexical_k, allowed) if p.lexical_weight > 0 else []
+        t3 = time.perf_counter()
+        fused = rrf_fuse(
+            [[r for r, _ in dense], [r for r, _ in lexical]], [p.dense_weight, p.lexical_weight], p.rrf_k
+        )
+        depth = max(p.rescore_depth, k * p.per_doc_cap) if p.rescore else k * max(p.per_doc_cap, 3)
+        pool = fused[:depth]
+        dense_s, lex_s = dict(dense), dict(lexical)
+        chunks = self.index.chunks([r for r, _ in pool])
+        docs = self.index.document_map(list({c.doc_id for c in chunks.values()}))
+        passages = [
+            Passage(
+                chunk=chunks[r],
+                document=docs[chunks[r].doc_id],
+                row_id=r,
+                dense_score=dense_s.get(r),
+                lexical_score=lex_s.get(r),
+                fused_score=s,
+            )
+            for r, s in pool
+            if r in chunks and chunks[r].doc_id in docs
+        ]
+        t4 = time.perf_counter()
+        if p.rescore and passages:
+            self._rescore(analysis, passages, query_vector.reshape(-1))
+            passages.sort(key=lambda x: (-(x.rerank_score or 0.0), x.chunk.chunk_id))
+        t5 = time.perf_counter()
+        out = cap_per_document(passages, p.per_doc_cap, k)
+        if p.ensure_entities and analysis.drugs:
+            out = self._ensure_entities(analysis, passages, out, allowed)
+        if p.alternatives_k and analysis.candidate_drugs and analysis.conditions and analysis.question_type in (
+            "safety", "interaction", "alternative", "indication", "general"
+        ):
+            out.extend(self._alternatives(analysis, out, allowed))
+        for rank, passage in enumerate(out, start=1):
+            passage.rank = rank
+        self.last_timings = {
+            "embed_query_ms": (t1 - t0) * 1e3,
+            "dense_ms": (t2 - t1) * 1e3,
+            "lexical_ms": (t3 - t2) * 1e3,
+            "fetch_ms": (t4 - t3) * 1e3,
+            "rescore_ms": (t5 - t4) * 1e3,
+        }
+        return out
+
+    def _passages_for_rows(self, hits: Sequence[tuple[int, float]]) -> list[Passage]:
+        chunks = self.index.chunks([r for r, _ in hits])
+        docs = self.index.document_map(list({c.doc_id for c in chunks.values()}))
+        return [
+            Passage(chunk=chunks[r], document=docs[chunks[r].doc_id], row_id=r, lexical_score=sc, fused_score=0.0, rerank_score=0.0)
+            for r, sc in hits
+            if r in chunks and chunks[r].doc_id in docs
+        ]
+
+    def _ensure_entities(
+        self, analysis: QueryAnalysis, ranked: list[Passage], out: list[Passage], allowed: list[int] | None
+    ) -> list[Passage]:
+        """Make sure every drug named in the question is covered by at least one passage.
+
+        A question about three drugs needs evidence on each; when the top k leaves one out, the
+        best candidate mentioning it (or a targeted lexical search for it) replaces the lowest-ranked
+        passage whose entities are covered elsewhere.
+        """
+        out = list(out)
+        drugs = [*analysis.candidate_drugs, *(d for d in analysis.drugs if d not in analysis.candidate_drugs)]
+        names = {d: self.table.names_of(d) for d in drugs}
+
+        def covers(p: Passage, d: str) -> bool:
+            return mentions(p.chunk.embed_text, names[d])
+
+        for drug in drugs:
+            if any(covers(p, drug) for p in out):
+                continue
+            chosen = {p.chunk.chunk_id for p in out}
+            cand = next((p for p in ranked if p.chunk.chunk_id not in chosen and covers(p, drug)), None)
+            if cand is None:
+                query = " ".join(names[drug][:4]) + " " + analysis.normalised
+                hits = self.index.lexical_search(query, 10, allowed)
+                cand = next(
+                    (p for p in self._passages_for_rows(hits) if p.chunk.chunk_id not in chosen and covers(p, drug)),
+                    None,
+                )
+            if cand is None:
+                continue
+            # replace the lowest-ranked passage that is not the only one covering some drug
+            for i in range(len(out) - 1, -1, -1):
+                others = out[:i] + out[i + 1 :]
+                if all(any(covers(o, d) for o in others) or not covers(out[i], d) for d in drugs):
+                    out[i] = cand
+                    break
+            else:
+                out.append(cand)
+        return out
+
+    def _alternatives(self, analysis: QueryAnalysis, out: list[Passage], allowed: list[int] | None) -> list[Passage]:
+        """Passages on other treatments of the question's condition (for the Alternatives section)."""
+        conditions = " ".join(c for c in analysis.conditions if "transplant" not in c)
+        if not conditions:
+            return []
+        query = f"{conditions} treatment options"
+        seen_docs = {p.document.doc_id for p in out}
+        vec = self.embedder.embed([query])
+        dense = self.index.dense_search(vec, 20, allowed)[0]
+        lexical = self.index.lexical_search(query, 20, allowed)
+        fused = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]], [1.0, 1.0], self.params.rrf_k)
+        extra: list[Passage] = []
+        cand_names = [n for d in analysis.candidate_drugs for n in self.table.names_of(d)]
+        for p in self._passages_for_rows(fused[:20]):
+            if p.document.doc_id in seen_docs or p.document.kind == "research":
+                continue
+            if cand_names and not mentions(p.chunk.text, cand_names) and not self.table.find(p.chunk.text):
+                continue  # an alternatives passage should name some treatment
+            extra.append(p)
+            seen_docs.add(p.document.doc_id)
+            if len(extra) >= self.params.alternatives_k:
+                break
+        return extra
+
+    def _rescore(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
+        p = self.params
+        sentences = passage_sentences(passages, min_chars=15)
+        best = np.zeros(len(passages), dtype=np.float32)
+        if sentences:
+            sims = self.embedder.embed([s.text for s in sentences]) @ qvec
+            for sent, sim in zip(sentences, sims, strict=True):
+                best[sent.passage_index] = max(best[sent.passage_index], float(sim))
+        # whole-chunk similarity also counts (short chunks, tables)
+        for i, passage in enumerate(passages):
+            if passage.dense_score is not None:
+                best[i] = max(best[i], passage.dense_score)
+        terms = coverage_terms(analysis, self.table)
+        top = max((x.fused_score for x in passages), default=1.0) or 1.0
+        for i, passage in enumerate(passages):
+            cov = terms.score(passage.chunk.embed_text)
+            passage.rerank_score = (
+                p.rescore_fusion_weight * passage.fused_score / top
+                + p.rescore_sentence_weight * float(best[i])
+                + p.rescore_coverage_weight * cov
+            )
+
+
+def mentions(text: str, names: Sequence[str]) -> bool:
+    low = text.lower()
+    return any(re.search(r"(?<![a-z0-9])" + re.escape(n.lower()) + r"(?![a-z0-9])", low) for n in names)

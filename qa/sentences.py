@@ -1,0 +1,92 @@
+"""Sentences of passages, with offsets, and a cached sentence embedder shared by rescoring and
+composition (so each sentence is embedded once per process)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from curbside.index.cache import text_hash
+from curbside.index.encoder import TextEncoder
+from curbside.ingest.chunking import citable_sentences
+from curbside.qa.types import Passage
+
+_BOILERPLATE = re.compile(
+    r"(curbside summary|not the source document|read the source at|written in our own words)", re.I
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    passage_index: int
+    start: int  # within the chunk text
+    end: int
+    text: str
+
+
+def passage_sentences(passages: Sequence[Passage], *, min_chars: int = 25, max_chars: int = 700) -> list[Sentence]:
+    """Citable sentences of each passage (offsets relative to the chunk text)."""
+    out: list[Sentence] = []
+    for i, passage in enumerate(passages):
+        text = passage.chunk.text
+        lines = passage.document.source_type != "pdf"
+        for start, end in citable_sentences(text, lines=lines, max_chars=max_chars):
+            sent = text[start:end]
+            if len(sent) < min_chars or _BOILERPLATE.search(sent):
+                continue
+            out.append(Sentence(i, start, end, sent))
+    return out
+
+
+class SentenceEmbedder:
+    """Embeds sentences through an LRU cache keyed by text hash."""
+
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        *,
+        capacity: int = 50_000,
+        lookup: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None,
+    ) -> None:
+        self.encoder = encoder
+        self.lookup = lookup
+        self.capacity = capacity
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        keys = [text_hash(t) for t in texts]
+        with self._lock:
+            missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        if missing and self.lookup is not None:
+            stored = self.lookup([keys[i] for i in missing])
+            if stored:
+                with self._lock:
+                    for k, v in stored.items():
+                        self._cache[k] = v
+                missing = [i for i in missing if keys[i] not in stored]
+        if missing:
+            todo = list(dict.fromkeys(keys[i] for i in missing))
+            first = {k: texts[keys.index(k)] for k in todo}
+            vecs = self.encoder.encode([first[k] for k in todo], batch_size=64)
+            with self._lock:
+                for k, v in zip(todo, vecs, strict=True):
+                    self._cache[k] = v
+                while len(self._cache) > self.capacity:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            out = []
+            for k in keys:
+                vec = self._cache.get(k)
+                if vec is None:  # evicted between the two locks: embed directly
+                    vec = self.encoder.encode([texts[keys.index(k)]])[0]
+                else:
+                    self._cache.move_to_end(k)
+                out.append(vec)
+        return np.vstack(out).astype(np.float32)

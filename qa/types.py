@@ -1,0 +1,172 @@
+"""Types produced by the QA layer: passages, patient context, statements, citations, answers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from curbside.ingest.types import KIND_LABELS, Chunk, Document
+from pydantic import BaseModel, ConfigDict, Field
+
+SectionName = Literal[
+    "rationale", "alternatives", "risks", "monitoring", "evidence", "conclusion"
+]
+SECTION_TITLES: dict[str, str] = {
+    "rationale": "Rationale",
+    "alternatives": "Alternatives",
+    "risks": "Risks and considerations",
+    "monitoring": "Monitoring",
+    "evidence": "Evidence from research",
+    "conclusion": "Conclusion",
+}
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its document and every score that ranked it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    chunk: Chunk
+    document: Document
+    row_id: int = -1
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    fused_score: float = 0.0
+    rerank_score: float | None = None
+    rank: int = 0
+
+    @property
+    def score(self) -> float:
+        return self.rerank_score if self.rerank_score is not None else self.fused_score
+
+
+class PatientContext(BaseModel):
+    """Patient details pulled out of the question (never logged unless enabled)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    age: int | None = None
+    sex: Literal["female", "male"] | None = None
+    pregnant: bool | None = None
+    kidney_function: str | None = Field(None, description="e.g. 'eGFR 35', 'CKD stage 4', 'dialysis'")
+    medications: list[str] = Field(default_factory=list, description="Current medications (generic).")
+    conditions: list[str] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not any([self.age, self.sex, self.pregnant, self.kidney_function, self.medications, self.conditions])
+
+    def merged_with(self, earlier: PatientContext) -> PatientContext:
+        """This turn's details, completed by an earlier turn's (follow-up questions)."""
+        return PatientContext(
+            age=self.age if self.age is not None else earlier.age,
+            sex=self.sex or earlier.sex,
+            pregnant=self.pregnant if self.pregnant is not None else earlier.pregnant,
+            kidney_function=self.kidney_function or earlier.kidney_function,
+            medications=list(dict.fromkeys([*earlier.medications, *self.medications])),
+            conditions=list(dict.fromkeys([*earlier.conditions, *self.conditions])),
+        )
+
+
+class QueryAnalysis(BaseModel):
+    """What query understanding made of a question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    normalised: str = Field(description="Question with brand names and codes replaced by generics.")
+    search_text: str = Field(description="What the retrievers search for.")
+    drugs: list[str] = Field(default_factory=list, description="Generic names mentioned.")
+    candidate_drugs: list[str] = Field(default_factory=list, description="Drugs asked about (not current).")
+    replacements: dict[str, str] = Field(default_factory=dict, description="alias → generic applied.")
+    conditions: list[str] = Field(default_factory=list)
+    key_terms: list[str] = Field(default_factory=list, description="Content words that must be covered.")
+    context: PatientContext = Field(default_factory=PatientContext)
+    question_type: str = "general"
+
+
+class Citation(BaseModel):
+    """A pointer from a statement to the exact span of a passage that supports it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: int = Field(ge=1, description="1-based reference number.")
+    chunk_id: str
+    start: int = Field(description="Start of the cited span within the chunk text.")
+    end: int = Field(description="End (exclusive) of the cited span within the chunk text.")
+    quote: str = Field(description="The cited text, equal to chunk.text[start:end].")
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    citations: list[Citation] = Field(min_length=1)
+    supported: bool | None = Field(None, description="Result of citation verification, if run.")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: SectionName
+    title: str
+    statements: list[Statement] = Field(default_factory=list)
+
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: int = Field(ge=1)
+    kind: str = Field(description="guideline | research | drug-label | review")
+    label: str = Field(description="Guideline | Research | Drug label | Review")
+    title: str
+    publisher: str = ""
+    year: int | None = None
+    url: str = ""
+    doc_id: str
+    chunk_ids: list[str] = Field(default_factory=list, description="Cited chunks of this source.")
+
+    @classmethod
+    def from_document(cls, number: int, doc: Document) -> Reference:
+        return cls(
+            number=number,
+            kind=doc.kind,
+            label=KIND_LABELS.get(doc.kind, doc.kind.title()),
+            title=doc.title,
+            publisher=doc.publisher,
+            year=doc.year,
+            url=doc.url,
+            doc_id=doc.doc_id,
+        )
+
+
+class Answer(BaseModel):
+    """A structured, cited recommendation — or an explicit abstention."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    abstained: bool = False
+    bottom_line: Statement | None = None
+    abstention_reason: str | None = None
+    missing: list[str] = Field(default_factory=list, description="Key entities no passage covers.")
+    sections: list[Section] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list, description="Retrieved passages, ranked.")
+    patient_context: PatientContext = Field(default_factory=PatientContext)
+    analysis: QueryAnalysis | None = None
+    evidence_notes: list[str] = Field(default_factory=list)
+    composer: str = "extractive"
+    unsupported_removed: int = Field(0, description="Statements dropped by citation verification.")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    settings_hash: str = ""
+
+    def statements(self) -> list[Statement]:
+        out = [self.bottom_line] if self.bottom_line else []
+        for section in self.sections:
+            out.extend(section.statements)
+        return out
+
+    def section(self, name: str) -> Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+    def cited_chunk_ids(self) -> list[str]:
+        return list(dict.fromkeys(c.chunk_id for s in self.statements() for c in s.citations))
