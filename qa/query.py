@@ -41,7 +41,7 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
 _CURRENT_CUE = re.compile(
     r"\b(?:already\s+(?:on|taking|receiving)|currently\s+(?:on|taking|receiving)|(?:is|are|was)\s+on|"
     r"maintained\s+on|maintenance|taking|takes|receiving|treated\s+with|on\s+(?:a|an|long-term|chronic)?|"
-    r"background|regimen\s+of|with)\b[^.?!;]*$",
+    r"background|regimen\s+of|with)(?![A-Za-z])[^.?!;]*$",
     re.I,
 )
 _START_CUE = re.compile(
@@ -53,7 +53,7 @@ _STOP = set(
     ["a", "an", "the", "of", "in", "on", "for", "to", "with", "and", "or", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "should", "would", "will", "may", "might", "must", "do", "does", "did", "i", "we", "you", "he", "she", "they", "my", "our", "your", "his", "her", "their", "patient", "patients", "someone", "person", "people", "man", "woman", "year", "years", "old", "aged", "age", "safe", "safety", "start", "starting", "use", "using", "used", "give", "giving", "take", "taking", "already", "also", "any", "some", "about", "regarding", "recommended", "recommendation", "recommendations", "best", "option", "options", "treat", "treatment", "therapy", "manage", "management", "instead", "than", "then", "if", "not", "no", "yes", "there", "other", "have", "has", "had", "get", "who's", "mg", "dose", "doses", "dosing", "daily", "per", "day", "days", "week", "weeks", "month", "months"]
 )
 _QTYPES: list[tuple[str, re.Pattern[str]]] = [
-    ("interaction", re.compile(r"\b(interact|interaction|together|combin|with .* and |co-?administ)", re.I)),
+    ("interaction", re.compile(r"\b(interact\w*|together|combin\w*|co-?administ\w*)", re.I)),
     ("dosing", re.compile(r"\b(dose|dosing|how much|mg|titrat|regimen|renal adjust)", re.I)),
     ("monitoring", re.compile(r"\b(monitor|check|follow[- ]up|lab|level|trough|how often)", re.I)),
     ("safety", re.compile(r"\b(safe|risk|contraindicat|avoid|warning|adverse|side effect|toxicit|caution)", re.I)),

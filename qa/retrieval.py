@@ -140,7 +140,9 @@ class HybridRetriever:
         k: int | None = None,
         filters: Filters | None = None,
         query_vector: np.ndarray | None = None,
+        for_answer: bool = False,
     ) -> list[Passage]:
+        """Top passages for the question; ``for_answer`` adds passages on alternatives."""
         p = self.params
         k = k or p.top_k
         t0 = time.perf_counter()
@@ -180,7 +182,7 @@ class HybridRetriever:
         out = cap_per_document(passages, p.per_doc_cap, k)
         if p.ensure_entities and analysis.drugs:
             out = self._ensure_entities(analysis, passages, out, allowed)
-        if p.alternatives_k and analysis.candidate_drugs and analysis.conditions and analysis.question_type in (
+        if for_answer and p.alternatives_k and analysis.candidate_drugs and analysis.conditions and analysis.question_type in (
             "safety", "interaction", "alternative", "indication", "general"
         ):
             out.extend(self._alternatives(analysis, out, allowed))

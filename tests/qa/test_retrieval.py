@@ -1,0 +1,120 @@
+"""Fusion order, per-document caps, filters and entity coverage of the hybrid retriever."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from curbside.index import EmbeddingCache, Index, build_index
+from curbside.ingest.types import Chunk, Document
+from curbside.qa.aliases import AliasTable
+from curbside.qa.query import analyse
+from curbside.qa.retrieval import Filters, HybridRetriever, RetrievalParams, cap_per_document, rrf_fuse
+from curbside.qa.sentences import SentenceEmbedder
+from curbside.qa.types import Passage
+from tests.fakes import FakeHashEncoder, build_options
+
+
+def test_rrf_fusion_order_matches_hand_computation() -> None:
+    # ranks: a=1 (dense), 3 (lexical); b=2, 1; c=3, absent; d=absent, 2
+    fused = rrf_fuse([[10, 20, 30], [20, 40, 10]], [1.0, 1.0], k=60)
+    expected = {
+        10: 1 / 61 + 1 / 63,
+        20: 1 / 62 + 1 / 61,
+        30: 1 / 63,
+        40: 1 / 62,
+    }
+    assert [i for i, _ in fused] == [20, 10, 40, 30]
+    for item, score in fused:
+        assert score == pytest.approx(expected[item])
+
+
+def test_rrf_weights_and_ties() -> None:
+    # lexical weight 0 -> dense order only
+    assert [i for i, _ in rrf_fuse([[3, 1, 2], [2, 1, 3]], [1.0, 0.0])] == [3, 1, 2]
+    # equal scores are broken by id, deterministically
+    assert [i for i, _ in rrf_fuse([[5], [4]], [1.0, 1.0])] == [4, 5]
+
+
+def _passage(doc: str, n: int) -> Passage:
+    document = Document(doc_id=doc, title=doc, path=f"/{doc}.md")
+    chunk = Chunk(chunk_id=f"{doc}#{n}", doc_id=doc, n=n, text="x", char_start=0, char_end=1, embed_text="x")
+    return Passage(chunk=chunk, document=document)
+
+
+def test_per_document_cap_keeps_order_and_limits_each_document() -> None:
+    ranked = [_passage("a", 0), _passage("a", 1), _passage("a", 2), _passage("b", 0), _passage("a", 3), _passage("c", 0)]
+    out = cap_per_document(ranked, cap=2, k=4)
+    assert [p.chunk.chunk_id for p in out] == ["a#0", "a#1", "b#0", "c#0"]
+
+
+@pytest.fixture
+def fake_index(tmp_path: Path) -> tuple[Index, FakeHashEncoder]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    long_body = "\n\n".join(
+        f"## Part {i}\n\nColchicine paragraph {i} discusses colchicine dosing and colchicine toxicity in detail."
+        for i in range(8)
+    )
+    docs = {
+        "colchicine-label.md": ("Colchicine label", "drug-label", 2019, "FDA", long_body),
+        "gout-guideline.md": ("Gout guideline", "guideline", 2020, "American College of Rheumatology",
+                              "## Flares\n\nColchicine, NSAIDs or glucocorticoids are first-line for gout flares."),
+        "old-trial.md": ("Old colchicine trial", "research", 2010, "Arthritis Rheum",
+                         "## Results\n\nLow-dose colchicine was as effective as high-dose colchicine for gout flares."),
+        "tacrolimus-label.md": ("Tacrolimus label", "drug-label", 2023, "FDA",
+                                "## Warnings\n\nTacrolimus (Prograf) raises the risk of serious infections and malignancy."),
+    }
+    for name, (title, kind, year, pub, body) in docs.items():
+        (corpus / name).write_text(
+            f"---\ntitle: {title}\nkind: {kind}\nyear: {year}\npublisher: {pub}\n---\n# {title}\n\n{body}\n",
+            encoding="utf-8",
+        )
+    encoder = FakeHashEncoder()
+    build_index([corpus], tmp_path / "index", encoder, build_options(), cache=EmbeddingCache(None))
+    return Index.open(tmp_path / "index"), encoder
+
+
+def _retriever(index: Index, encoder: FakeHashEncoder, **params: object) -> HybridRetriever:
+    return HybridRetriever(index, SentenceEmbedder(encoder), AliasTable.bundled(), RetrievalParams(**params))  # type: ignore[arg-type]
+
+
+def test_filters_restrict_kind_publisher_and_years(fake_index: tuple[Index, FakeHashEncoder]) -> None:
+    index, encoder = fake_index
+    retriever = _retriever(index, encoder, top_k=10, per_doc_cap=10)
+    q = analyse("colchicine for gout flares", AliasTable.bundled())
+    kinds = {p.document.kind for p in retriever.retrieve(q, filters=Filters(kinds=["guideline"]))}
+    assert kinds == {"guideline"}
+    pubs = {p.document.publisher for p in retriever.retrieve(q, filters=Filters(publishers=["rheum"]))}
+    assert pubs <= {"American College of Rheumatology", "Arthritis Rheum"} and pubs
+    years = {p.document.year for p in retriever.retrieve(q, filters=Filters(year_min=2015, year_max=2020))}
+    assert years and all(2015 <= y <= 2020 for y in years)
+    assert retriever.retrieve(q, filters=Filters(year_min=2030)) == []
+
+
+def test_one_long_document_cannot_fill_the_top_k(fake_index: tuple[Index, FakeHashEncoder]) -> None:
+    index, encoder = fake_index
+    q = analyse("colchicine dosing colchicine toxicity", AliasTable.bundled())
+    capped = _retriever(index, encoder, top_k=5, per_doc_cap=2).retrieve(q)
+    titles = [p.document.title for p in capped]
+    assert titles.count("Colchicine label") == 2
+    uncapped = _retriever(index, encoder, top_k=5, per_doc_cap=10).retrieve(q)
+    assert [p.document.title for p in uncapped].count("Colchicine label") > 2
+
+
+def test_every_drug_named_in_the_question_gets_a_passage(fake_index: tuple[Index, FakeHashEncoder]) -> None:
+    index, encoder = fake_index
+    q = analyse("colchicine dosing colchicine toxicity in a patient on Prograf", AliasTable.bundled())
+    on = _retriever(index, encoder, top_k=2, per_doc_cap=2).retrieve(q)
+    assert any("Tacrolimus" in p.chunk.text for p in on)
+    assert any("olchicine" in p.chunk.text for p in on)
+
+
+def test_ranks_are_deterministic(fake_index: tuple[Index, FakeHashEncoder]) -> None:
+    index, encoder = fake_index
+    q = analyse("gout flare treatment", AliasTable.bundled())
+    r = _retriever(index, encoder)
+    first = [p.chunk.chunk_id for p in r.retrieve(q)]
+    assert first == [p.chunk.chunk_id for p in r.retrieve(q)]
+    assert [p.rank for p in r.retrieve(q)] == list(range(1, len(first) + 1))
