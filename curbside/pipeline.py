@@ -8,7 +8,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from curbside.index import (
 from curbside.qa.aliases import AliasTable, learn_aliases
 from curbside.qa.compose import Composer, ComposerParams, ExtractiveComposer
 from curbside.qa.query import analyse
+from curbside.qa.render import to_markdown
 from curbside.qa.retrieval import Filters, HybridRetriever, RetrievalParams
 from curbside.qa.sentences import SentenceEmbedder
 from curbside.qa.types import Answer, Passage, PatientContext, QueryAnalysis
@@ -259,7 +260,7 @@ class Pipeline:
         if context is not None:
             analysis.context = context.merged_with(analysis.context)
         t1 = time.perf_counter()
-        passages = retriever.retrieve(analysis, filters=filters)
+        passages = retriever.retrieve(analysis, filters=filters, for_answer=True)
         t2 = time.perf_counter()
         answer = composer.compose(analysis, passages)
         t3 = time.perf_counter()
@@ -275,6 +276,45 @@ class Pipeline:
         else:
             log.debug("answered a question (%d chars) in %.0f ms", len(question), answer.timings_ms["total_ms"])
         return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield the answer as Markdown pieces while it is composed, then the final :class:`Answer`.
+
+        With the LLM composer the pieces are verified statements as the model produces them; the
+        extractive composer is fast enough that its rendered answer is yielded line by line.
+        """
+        question = question.strip()
+        if not question:
+            raise ValueError("question is empty")
+        t0 = time.perf_counter()
+        with self._lock:
+            retriever, composer = self.retriever, self.composer
+        analysis = self.analyse(question, history)
+        passages = retriever.retrieve(analysis, filters=filters, for_answer=True)
+        t1 = time.perf_counter()
+        stream = getattr(composer, "compose_stream", None)
+        events: Iterator[str | Answer] = stream(analysis, passages) if stream else iter([composer.compose(analysis, passages)])
+        sent_text = False
+        for event in events:
+            if isinstance(event, Answer):
+                event.timings_ms = {
+                    "retrieve_ms": round((t1 - t0) * 1e3, 2),
+                    "compose_ms": round((time.perf_counter() - t1) * 1e3, 2),
+                    "total_ms": round((time.perf_counter() - t0) * 1e3, 2),
+                }
+                event.settings_hash = self.settings.settings_hash()
+                if not sent_text:
+                    yield from to_markdown(event).splitlines(keepends=True)
+                yield event
+                return
+            sent_text = True
+            yield event
 
     async def aask(self, question: str, **kwargs: Any) -> Answer:
         """Async variant of :meth:`ask` (runs in a worker thread)."""
@@ -303,9 +343,19 @@ def make_composer(settings: Settings, embedder: SentenceEmbedder, table: AliasTa
         ),
     )
     if c.name == "llm":
-        from curbside.qa.llm import LLMComposer
+        from curbside.qa.llm import LLMComposer, LLMParams
 
-        return LLMComposer(settings.llm, embedder, table, fallback=extractive)  # type: ignore[return-value]
+        llm = settings.llm
+        params = LLMParams(
+            base_url=llm.base_url,
+            model=llm.model,
+            api_key=llm.api_key.get_secret_value(),
+            timeout_s=llm.timeout_s,
+            temperature=llm.temperature,
+            max_tokens=llm.max_tokens,
+            unsupported=llm.unsupported,
+        )
+        return LLMComposer(params, embedder, table, fallback=extractive)
     return extractive
 
 

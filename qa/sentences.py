@@ -20,6 +20,15 @@ _BOILERPLATE = re.compile(
 )
 
 
+# Text that addresses the model instead of the reader: never shown or used as a statement.
+INJECTION = re.compile(
+    r"(ignore|disregard|forget)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|preceding)\s+"
+    r"(instructions?|prompts?|messages?|rules?)|\bsystem prompt\b|\byou are now\b|\bas an ai\b|"
+    r"\bnew instructions?\b|<\s*/?\s*(script|iframe|img|svg|style)\b|\bjailbreak\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Sentence:
     passage_index: int
@@ -36,7 +45,7 @@ def passage_sentences(passages: Sequence[Passage], *, min_chars: int = 25, max_c
         lines = passage.document.source_type != "pdf"
         for start, end in citable_sentences(text, lines=lines, max_chars=max_chars):
             sent = text[start:end]
-            if len(sent) < min_chars or _BOILERPLATE.search(sent):
+            if len(sent) < min_chars or _BOILERPLATE.search(sent) or INJECTION.search(sent):
                 continue
             out.append(Sentence(i, start, end, sent))
     return out
