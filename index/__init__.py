@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from curbside.index.builder import BuildOptions, BuildProgress, BuildReport, IndexLockedError, build_index
+from curbside.index.builder import (
+    BuildOptions,
+    BuildProgress,
+    BuildReport,
+    IndexLockedError,
+    build_index,
+)
 from curbside.index.cache import EmbeddingCache, encode_with_cache, text_hash
-from curbside.index.encoder import ModelNotFoundError, SentenceTransformerEncoder, TextEncoder, get_encoder, resolve_model_path
+from curbside.index.encoder import (
+    ModelNotFoundError,
+    SentenceTransformerEncoder,
+    TextEncoder,
+    get_encoder,
+    resolve_model_path,
+)
 from curbside.index.manifest import IndexNotFoundError, Manifest, ModelMismatchError
 from curbside.index.reader import Index, live_generation
 from curbside.index.vectors import FaissStore, choose_factory

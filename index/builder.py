@@ -23,7 +23,13 @@ from filelock import FileLock, Timeout
 from curbside.index.cache import EmbeddingCache, encode_with_cache, text_hash
 from curbside.index.encoder import TextEncoder
 from curbside.index.lexical import LexicalIndex
-from curbside.index.manifest import FORMAT_VERSION, Manifest, ModelMismatchError, read_manifest, write_json_atomic
+from curbside.index.manifest import (
+    FORMAT_VERSION,
+    Manifest,
+    ModelMismatchError,
+    read_manifest,
+    write_json_atomic,
+)
 from curbside.index.reader import live_generation, publish_generation
 from curbside.index.sentences import SentenceVectors
 from curbside.index.store import ChunkStore

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from curbside.index.lexical import LexicalIndex
-from curbside.index.sentences import SentenceVectors
 from curbside.index.manifest import IndexNotFoundError, Manifest, read_manifest
+from curbside.index.sentences import SentenceVectors
 from curbside.index.store import ChunkStore
 from curbside.index.vectors import FaissStore
 from curbside.ingest.types import Chunk, Document

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
 from curbside.qa.aliases import AliasTable
 from curbside.qa.retrieval import mentions
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
 from curbside.index.reader import Index
 from curbside.qa.aliases import AliasTable
 from curbside.qa.query import CONDITIONS
 from curbside.qa.sentences import SentenceEmbedder, passage_sentences
 from curbside.qa.types import Passage, QueryAnalysis
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class Filters(BaseModel):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from curbside.index.cache import text_hash
 from curbside.index.encoder import TextEncoder
 from curbside.ingest.chunking import citable_sentences

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from curbside.ingest.types import KIND_LABELS, Chunk, Document
 from pydantic import BaseModel, ConfigDict, Field
+
+from curbside.ingest.types import KIND_LABELS, Chunk, Document
 
 SectionName = Literal[
     "rationale", "alternatives", "risks", "monitoring", "evidence", "conclusion"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from curbside.qa.aliases import AliasTable
 from curbside.qa.retrieval import mentions
 from curbside.qa.sentences import INJECTION, SentenceEmbedder, passage_sentences
