@@ -33,7 +33,7 @@ from curbside.index.manifest import (
 from curbside.index.reader import live_generation, publish_generation
 from curbside.index.sentences import SentenceVectors
 from curbside.index.store import ChunkStore
-from curbside.index.vectors import FaissStore, choose_factory
+from curbside.index.vectors import FaissStore, choose_factory, is_compressed
 from curbside.ingest.chunking import chunk_document, citable_sentences
 from curbside.ingest.discover import SourceFile, discover
 from curbside.ingest.loaders import LoadError, load_file
@@ -278,6 +278,7 @@ def _build_locked(
                 doc = parsed.document
                 if doc.doc_id in seen_docs:
                     report.skipped.append(LoadIssue(path=doc.path, reason=f"same text as {seen_docs[doc.doc_id]}; indexed once"))
+                    doc_ids.append(doc.doc_id)  # this file holds it too: deleting the other keeps it
                     continue
                 chunks = _chunk(parsed, encoder, options)
                 if not chunks:
@@ -361,6 +362,8 @@ def _build_locked(
         store_ids = np.arange(len(rows), dtype=np.int64)
         faiss_store = FaissStore.build(vectors, store_ids, factory, ef_search=options.ef_search, nprobe=options.nprobe)
         faiss_store.save(tmp / "index.faiss")
+        if is_compressed(faiss_store.factory):
+            faiss_store.save_rerank_vectors(vectors, tmp / "vectors.f16.npy")
         lexical = LexicalIndex.build([r[1].embed_text for r in rows]) if rows else LexicalIndex.build(["empty"])
         lexical.save(tmp / "bm25")
         np.save(tmp / "bm25_rows.npy", store_ids)

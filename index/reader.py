@@ -103,9 +103,14 @@ class Index:
         mask = None
         if allowed_rows is not None:
             allowed = set(int(r) for r in allowed_rows)
-            mask = np.fromiter((1.0 if int(r) in allowed else 0.0 for r in self._row_ids), dtype=np.float32, count=len(self._row_ids))
+            mask = np.zeros(self.lexical.n_docs, dtype=np.float32)
+            for pos, r in enumerate(self._row_ids):
+                if int(r) in allowed:
+                    mask[pos] = 1.0
+        if len(self._row_ids) == 0:
+            return []
         hits = self.lexical.search(query, k, mask)
-        return [(int(self._row_ids[pos]), score) for pos, score in hits]
+        return [(int(self._row_ids[pos]), score) for pos, score in hits if pos < len(self._row_ids)]
 
     def lexical_scores_for(self, query: str, row_ids: Sequence[int]) -> dict[int, float]:
         """BM25 scores of specific rows (row id == BM25 position in this layout)."""

@@ -97,10 +97,17 @@ def _split_long(
             if cur_start is not None:
                 pieces.append((cur_start, cur_end, cur_tokens))
                 cur_start, cur_tokens = None, 0
-            step = max(1, (e - s) * budget // max(n, 1))
-            for i in range(s, e, step):
+            i = s
+            while i < e:
+                # tokens per character vary (punctuation runs are one token each): shrink until it fits
+                step = max(1, (e - i) * budget // max(count_tokens([text[i:e]])[0], 1))
                 j = min(e, i + step)
-                pieces.append((i, j, count_tokens([text[i:j]])[0]))
+                tokens = count_tokens([text[i:j]])[0]
+                while tokens > budget and j - i > 1:
+                    j = i + max(1, (j - i) // 2)
+                    tokens = count_tokens([text[i:j]])[0]
+                pieces.append((i, j, tokens))
+                i = j
             continue
         if cur_start is not None and cur_tokens + n > budget:
             pieces.append((cur_start, cur_end, cur_tokens))

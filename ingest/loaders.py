@@ -68,6 +68,7 @@ def normalise_text(text: str, *, dehyphenate: bool = False) -> str:
     """NFKC (ligatures → letters), unified newlines, no soft hyphens or control characters."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "")
+    text = text.replace("\u2010", "-").replace("\u2011", "-")  # typographic hyphens → ASCII
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     if dehyphenate:
         text = _HYPHEN_BREAK.sub("", text)
@@ -318,6 +319,30 @@ def extract_pdf(path: Path, timeout_s: float | None) -> dict[str, Any]:
         parent.close()
 
 
+_TRAILING_STOP = {"in", "of", "the", "and", "for", "with", "a", "an", "to", "on", "by", "from", "at", "or"}
+
+
+def _trusted_pdf_title(title: str, first_page: str) -> str | None:
+    """The PDF's /Title if it looks whole; completed from page 1 if it was cut short; else None.
+
+    Producers often write a file name or a prefix-cut title ("A loss-of-function mutation in").
+    """
+    title = " ".join(normalise_text(title).split())
+    if len(title) < 8 or title.lower().endswith((".doc", ".docx", ".pdf", ".tex", ".indd")):
+        return None
+    last = title.rsplit(" ", 1)[-1].lower()
+    page = " ".join(first_page[:3000].split())
+    pos = page.lower().find(title.lower())
+    if last in _TRAILING_STOP or title.endswith(("-", ",", ":")):
+        if pos < 0:
+            return None
+        rest = page[pos + len(title) :]
+        # extend to the end of the title phrase: stop at a sentence end or an author-list comma run
+        match = re.match(r"^([^.\n]{1,200}?)(?=\s+(?:[A-Z][a-z]+\s[A-Z]{1,2}\b|[A-Z][a-z]+\s[A-Z][a-z]+\d|[A-Z][a-z]+,|\d|·|Received|Abstract)|[.]|$)", rest)
+        return (title + (match.group(1) if match else "")).strip() or None
+    return title
+
+
 def load_pdf(
     path: Path, folder_meta: Mapping[str, Any], *, timeout_s: float | None = 120.0
 ) -> ParsedDocument:
@@ -343,11 +368,12 @@ def load_pdf(
     if len(text.strip()) < MIN_TEXT_CHARS:
         raise LoadError(path, "no text layer (image-only or scanned PDF; OCR it first)")
     pdf_meta = {k: v for k, v in (result.get("meta") or {}).items() if v}
-    # a PDF title that is a prefix-cut or a file name is less useful than the first line
-    if pdf_meta.get("title") and (
-        len(pdf_meta["title"]) < 8 or pdf_meta["title"].lower().endswith((".doc", ".docx", ".pdf"))
-    ):
-        pdf_meta.pop("title")
+    if pdf_meta.get("title"):
+        fixed = _trusted_pdf_title(str(pdf_meta["title"]), page_texts[0])
+        if fixed:
+            pdf_meta["title"] = fixed
+        else:
+            pdf_meta.pop("title")
     try:
         pdf_meta = clean_meta(pdf_meta, f"{path} PDF metadata")
     except MetadataError:
@@ -380,8 +406,8 @@ def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadR
         body = record.get("text") or record.get("abstract") or record.get("contents")
         if isinstance(body, list):
             body = "\n\n".join(str(x) for x in body)
-        if not isinstance(body, str) or len(body.strip()) < MIN_TEXT_CHARS:
-            issues.append(LoadIssue(path=where, reason="record has no 'text' or 'abstract'"))
+        if not isinstance(body, str) or len(normalise_text(body)) < MIN_TEXT_CHARS:
+            issues.append(LoadIssue(path=where, reason="record has no 'text' or 'abstract' with usable text"))
             continue
         try:
             meta = merge_meta(clean_meta(record, where), folder_meta)
