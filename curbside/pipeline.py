@@ -283,6 +283,7 @@ class Pipeline:
         *,
         history: Sequence[str] = (),
         filters: Filters | None = None,
+        context: PatientContext | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the answer as Markdown pieces while it is composed, then the final :class:`Answer`.
 
@@ -296,6 +297,8 @@ class Pipeline:
         with self._lock:
             retriever, composer = self.retriever, self.composer
         analysis = self.analyse(question, history)
+        if context is not None:
+            analysis.context = context.merged_with(analysis.context)
         passages = retriever.retrieve(analysis, filters=filters, for_answer=True)
         t1 = time.perf_counter()
         stream = getattr(composer, "compose_stream", None)

@@ -61,3 +61,16 @@ def clinical_pdf(shared_data: Path):
         return parsed[name].model_copy(deep=True)
 
     return get
+
+
+@pytest.fixture(scope="session")
+def bundled_pipeline(tmp_path_factory: pytest.TempPathFactory, real_encoder):
+    """The bundled corpus indexed once per session with the real packaged model."""
+    from curbside import Pipeline, Settings, ingest
+
+    tmp = tmp_path_factory.mktemp("bundled-index")
+    settings = Settings(cache_dir=tmp / "cache", progress=False)
+    ingest([REPO / "corpus"], tmp / "index", settings)
+    pipeline = Pipeline(tmp / "index", settings=settings)
+    yield pipeline
+    pipeline.close()

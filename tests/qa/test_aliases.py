@@ -44,7 +44,7 @@ def test_learned_alias_from_document_pattern() -> None:
     learned = learn_aliases(text)
     assert learned == {"Barvix": "foozumab", "XYZ-123": "foozumab"}
     table = AliasTable.bundled().add(learned)
-    normalised, replaced, drugs = table.normalise("Is Barvix safe in pregnancy?")
+    normalised, _replaced, drugs = table.normalise("Is Barvix safe in pregnancy?")
     assert normalised == "Is foozumab safe in pregnancy?"
     assert drugs == ["foozumab"]
 

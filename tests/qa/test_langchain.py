@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("langchain_tests")
 
-from langchain_tests.integration_tests import RetrieversIntegrationTests  # noqa: E402
+from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from curbside.langchain import CurbsideRetriever  # noqa: E402
+from curbside.langchain import CurbsideRetriever
 
 pytestmark = pytest.mark.integration
 

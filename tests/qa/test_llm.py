@@ -56,6 +56,7 @@ class Scripted:
         self.reply = ""
         self.mode = "stream"
         self.requests: list[dict[str, Any]] = []
+        self.reply_fn: Any = None  # optional: build the reply from the request body
         scripted = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,6 +66,8 @@ class Scripted:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 scripted.requests.append(body)
+                if scripted.reply_fn is not None:
+                    scripted.reply = scripted.reply_fn(body)
                 if scripted.mode == "slow":
                     time.sleep(2.0)
                 if scripted.mode == "error":

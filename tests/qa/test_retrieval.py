@@ -10,7 +10,13 @@ from curbside.index import EmbeddingCache, Index, build_index
 from curbside.ingest.types import Chunk, Document
 from curbside.qa.aliases import AliasTable
 from curbside.qa.query import analyse
-from curbside.qa.retrieval import Filters, HybridRetriever, RetrievalParams, cap_per_document, rrf_fuse
+from curbside.qa.retrieval import (
+    Filters,
+    HybridRetriever,
+    RetrievalParams,
+    cap_per_document,
+    rrf_fuse,
+)
 from curbside.qa.sentences import SentenceEmbedder
 from curbside.qa.types import Passage
 from tests.fakes import FakeHashEncoder, build_options

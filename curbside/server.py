@@ -1,0 +1,888 @@
+"""HTTP front door: a JSON API, an OpenAI-compatible chat endpoint, and a small chat page.
+
+Endpoints (all JSON; errors use the OpenAI error shape ``{"error": {message, type, param, code}}``):
+
+- ``POST /v1/ask`` — one cited :class:`Answer` (plus a ``conversation_id`` for follow-ups)
+- ``POST /v1/search`` — ranked passages
+- ``GET /v1/documents`` — indexed documents and the index manifest
+- ``POST /v1/reload`` — re-open the index after a rebuild (atomic swap)
+- ``POST /v1/chat/completions``, ``GET /v1/models`` — the OpenAI chat API, with ``stream: true``
+- ``GET /healthz`` (liveness), ``GET /readyz`` (index loaded), ``GET /`` (chat page), ``/docs``
+
+Production behaviour lives in two ASGI middlewares rather than in the endpoints, so it also covers
+requests that never reach an endpoint: :class:`AccessLogMiddleware` (request id, JSON access log,
+the generic 500 for unexpected errors) and :class:`GuardMiddleware` (bearer-key auth and the body
+size limit, both applied before the body is parsed). Question text is never logged unless
+``settings.log_questions`` is on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from curbside.pipeline import Pipeline, __version__, contextualise
+from curbside.qa.query import analyse
+from curbside.qa.render import to_markdown
+from curbside.qa.retrieval import Filters
+from curbside.qa.types import Answer, PatientContext
+from curbside.settings import Settings
+
+log = logging.getLogger("curbside.server")
+access_log = logging.getLogger("curbside.access")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+INDEX_ENV = "CURBSIDE_SERVE_INDEX"
+SETTINGS_ENV = "CURBSIDE_SERVE_SETTINGS_JSON"
+
+#: Paths served without an API key: probes and the chat page's own files (no data in them).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/", "/favicon.ico", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+PUBLIC_PREFIXES = ("/static/",)
+
+MAX_HISTORY_TURNS = 50
+MAX_CONVERSATIONS = 1024
+MAX_SEARCH_K = 50
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class APIError(Exception):
+    """An expected error with an HTTP status and an OpenAI-style error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+
+
+def error_body(message: str, type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def error_response(
+    status: int, message: str, type: str, param: str | None = None, code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(message, type, param, code), status_code=status, headers=headers)
+
+
+_STATUS_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+    404: "not_found_error", 405: "invalid_request_error", 413: "invalid_request_error",
+    415: "invalid_request_error", 422: "invalid_request_error", 429: "rate_limit_error",
+    503: "service_unavailable", 504: "timeout_error",
+}
+
+
+def _loc(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        detail = next(e for e in errors if e.get("type") == "json_invalid")
+        ctx = detail.get("ctx") or {}
+        reason = f": {ctx['error']}" if ctx.get("error") else ""
+        return error_response(400, f"Malformed JSON in the request body{reason}.", "invalid_request_error", None, "json_invalid")
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    messages = [f"{_loc(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors[:5]]
+    return error_response(
+        422, "Invalid request: " + "; ".join(messages), "invalid_request_error",
+        _loc(first.get("loc", ())), "validation_error",
+    )
+
+
+async def _api_error(request: Request, exc: APIError) -> JSONResponse:
+    return error_response(exc.status, exc.message, exc.type, exc.param, exc.code)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    return error_response(
+        exc.status_code, message, _STATUS_TYPES.get(exc.status_code, "invalid_request_error"),
+        None, None, getattr(exc, "headers", None),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Middlewares
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    payload = json.dumps(body).encode()
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *headers],
+    })
+    await send({"type": "http.response.body", "body": payload})
+
+
+class AccessLogMiddleware:
+    """Outermost layer: request id, one JSON access-log line per request, generic 500s.
+
+    The log line holds method, path (no query string), status, duration and request id — never a
+    body. ``scope["state"]["log_question"]`` is added only when ``log_questions`` is on.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Server-side detail goes to the server log only; the client gets a generic message.
+            log.exception("unhandled error (request id %s)", request_id)
+            status = 500
+            if not started:
+                await _send_json(
+                    send, 500,
+                    error_body(f"Internal server error (request id {request_id}).", "server_error", None, "internal_error"),
+                    [(b"x-request-id", request_id.encode())],
+                )
+        finally:
+            entry: dict[str, Any] = {
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - t0) * 1e3, 2),
+                "request_id": request_id,
+            }
+            question = scope["state"].get("log_question")
+            if question is not None and self.settings.log_questions:
+                entry["question"] = question
+            access_log.info(json.dumps(entry))
+
+
+class GuardMiddleware:
+    """Bearer-key auth, then the body size limit — both before any body is parsed.
+
+    Bodies are read here (at most ``max_body_bytes`` of them) and replayed to the app, so a body
+    over the limit is refused with 413 whether it announced its length or streamed it.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        key = settings.server.api_key
+        self.api_key = key.get_secret_value().encode() if key is not None and key.get_secret_value() else None
+        self.max_body = settings.server.max_body_bytes
+
+    def _authorised(self, scope: Scope) -> bool:
+        if self.api_key is None:
+            return True
+        path = scope.get("path", "")
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            return True
+        header = _header(scope, b"authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return False
+        return hmac.compare_digest(token.strip().encode(), self.api_key)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("method") != "OPTIONS" and not self._authorised(scope):
+            await _send_json(
+                send, 401,
+                error_body("Missing or invalid API key: send 'Authorization: Bearer <key>'.",
+                           "authentication_error", None, "invalid_api_key"),
+                [(b"www-authenticate", b"Bearer")],
+            )
+            return
+        length = _header(scope, b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await _send_json(send, 400, error_body("Invalid Content-Length header.", "invalid_request_error", None, "bad_content_length"))
+                return
+            if declared > self.max_body:
+                await self._too_large(send)
+                return
+        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_body:
+                await self._too_large(send)
+                return
+            chunks.append(body)
+            more = message.get("more_body", False)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _send_json(
+            send, 413,
+            error_body(f"Request body too large: the limit is {self.max_body} bytes.",
+                       "invalid_request_error", None, "body_too_large"),
+            [(b"connection", b"close")],
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# API models
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="The clinical question.")
+    history: list[str] | None = Field(
+        None, description="Earlier user questions of this conversation, oldest first (for follow-ups)."
+    )
+    conversation_id: str | None = Field(
+        None, description="Continue a conversation the server remembers (returned by an earlier /v1/ask)."
+    )
+    filters: Filters | None = Field(None, description="Metadata filters (kinds, publishers, years).")
+    patient_context: PatientContext | None = Field(
+        None, description="Patient details to consider, completing those stated in the question."
+    )
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(description="Search text.")
+    k: int = Field(8, ge=1, le=MAX_SEARCH_K, description="Passages to return.")
+    filters: Filters | None = None
+
+
+class ChatMessage(BaseModel):
+    # OpenAI messages carry optional fields (name, tool_calls, ...) that this engine has no use for.
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        if not self.content:
+            return ""
+        return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI chat request. Sampling parameters (temperature, top_p, ...) are accepted and ignored:
+    answers are extractive and deterministic. ``filters`` and ``patient_context`` are Curbside
+    extensions (send them with the OpenAI client's ``extra_body``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool | None = False
+    stream_options: StreamOptions | None = None
+    n: int | None = Field(None, ge=1)
+    filters: Filters | None = None
+    patient_context: PatientContext | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Conversations
+
+
+class ConversationStore:
+    """Bounded in-memory LRU: conversation id → earlier user questions (per worker process)."""
+
+    def __init__(self, max_conversations: int = MAX_CONVERSATIONS, max_turns: int = MAX_HISTORY_TURNS) -> None:
+        self.max_conversations, self.max_turns = max_conversations, max_turns
+        self._data: OrderedDict[str, list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conversation_id: str) -> list[str] | None:
+        with self._lock:
+            turns = self._data.get(conversation_id)
+            if turns is None:
+                return None
+            self._data.move_to_end(conversation_id)
+            return list(turns)
+
+    def append(self, conversation_id: str, question: str) -> None:
+        with self._lock:
+            turns = self._data.pop(conversation_id, [])
+            turns.append(question)
+            self._data[conversation_id] = turns[-self.max_turns :]
+            while len(self._data) > self.max_conversations:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+class _State:
+    """Per-app state: the pipeline (loaded at startup unless given), conversations, reload lock."""
+
+    def __init__(self, settings: Settings, pipeline: Pipeline | None) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self.load_error: str | None = None
+        self.conversations = ConversationStore()
+        self.reload_lock = asyncio.Lock()
+        self.started = int(time.time())
+
+
+def _state(request: Request) -> _State:
+    state: _State = request.app.state.curbside
+    return state
+
+
+def _pipeline(request: Request) -> Pipeline:
+    st = _state(request)
+    if st.pipeline is None:
+        message = "The index is not loaded yet; retry shortly." if st.load_error is None else "The index failed to load; see the server log."
+        raise APIError(503, message, type="service_unavailable", code="not_ready")
+    return st.pipeline
+
+
+def _check_text(value: str, field: str, limit: int) -> str:
+    if len(value) > limit:
+        raise APIError(422, f"{field} is too long: {len(value)} characters, the limit is {limit}.", param=field, code="too_long")
+    if not value.strip():
+        raise APIError(422, f"{field} is empty.", param=field, code="empty")
+    return value
+
+
+def _check_history(history: Sequence[str], field: str, limit: int) -> list[str]:
+    if len(history) > MAX_HISTORY_TURNS:
+        raise APIError(422, f"{field} has {len(history)} turns; the limit is {MAX_HISTORY_TURNS}.", param=field, code="too_long")
+    for i, turn in enumerate(history):
+        if len(turn) > limit:
+            raise APIError(422, f"{field}[{i}] is too long: {len(turn)} characters, the limit is {limit}.", param=field, code="too_long")
+    return [t for t in history if t.strip()]
+
+
+def carried_context(pipeline: Any, question: str, history: Sequence[str]) -> PatientContext | None:
+    """Patient details of earlier turns, for a question the pipeline reads as a follow-up.
+
+    ``Pipeline.ask(history=...)`` rewrites a follow-up with the earlier context as text; handing the
+    earlier turns' parsed context over explicitly as well keeps every detail (e.g. all current
+    medications) even where the rewritten text parses less completely. Standalone questions
+    (those the pipeline would not rewrite) carry nothing over.
+    """
+    table = getattr(pipeline, "table", None)
+    if not history or table is None:
+        return None
+    if contextualise(question, history, table) == question:
+        return None
+    current = analyse(question, table, expand=False)
+    earlier = PatientContext()
+    for turn in history:
+        earlier = analyse(turn, table, expand=False).context.merged_with(earlier)
+    meds = [m for m in earlier.medications if m not in current.drugs]
+    carried = earlier.model_copy(update={"medications": meds})
+    return None if carried.is_empty() else carried
+
+
+def _merge_context(given: PatientContext | None, carried: PatientContext | None) -> PatientContext | None:
+    if given is None:
+        return carried
+    return given if carried is None else given.merged_with(carried)
+
+
+async def _run(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking pipeline call in a worker thread under the per-request time limit."""
+    timeout = _state(request).settings.server.request_timeout_s
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(fn, *args, **kwargs), timeout=timeout)
+    except TimeoutError:
+        raise APIError(504, f"The request took longer than the {timeout:g} s limit.", type="timeout_error", code="timeout") from None
+    except ValidationError:
+        raise  # a bug, not bad input: the generic 500
+    except ValueError as exc:  # the pipeline's word for bad input (e.g. an empty question)
+        raise APIError(400, f"Invalid request: {exc}", code="invalid_input") from None
+
+
+async def _answer(request: Request, question: str, history: list[str], filters: Filters | None,
+                  given: PatientContext | None) -> Answer:
+    pipeline = _pipeline(request)
+    st = _state(request)
+    if st.settings.log_questions:
+        request.scope.setdefault("state", {})["log_question"] = question
+    context = _merge_context(given, carried_context(pipeline, question, history))
+    answer: Answer = await _run(request, pipeline.ask, question, history=history, filters=filters, context=context)
+    return answer
+
+
+def _live_stream(request: Request, body: Any, question: str, history: list[str]) -> StreamingResponse:
+    """Stream a composer that produces verified text as it goes (the LLM composer) chunk by chunk.
+
+    The blocking pipeline generator runs in a worker thread and hands events over a queue; a
+    client that disconnects stops the loop, and the per-request time limit bounds every wait.
+    """
+    st = _state(request)
+    pipeline = _pipeline(request)
+    completion_id = "chatcmpl-" + uuid.uuid4().hex
+    created = int(time.time())
+    model_name = st.settings.server.model_name
+    timeout = st.settings.server.request_timeout_s
+    context = _merge_context(body.patient_context, carried_context(pipeline, question, history))
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        data: dict[str, Any] = {
+            "id": completion_id, "object": "chat.completion.chunk", "created": created,
+            "model": model_name, "system_fingerprint": "curbside-" + __version__,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        data.update(extra)
+        return f"data: {json.dumps(data)}\n\n"
+
+    async def events() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        done = object()
+
+        def work() -> None:
+            try:
+                for event in pipeline.ask_stream(question, history=history, filters=body.filters, context=context):
+                    loop.call_soon_threadsafe(queue.put_nowait, event)
+            except Exception as exc:  # reported to the client as text, never a broken stream
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, done)
+
+        worker = asyncio.ensure_future(asyncio.to_thread(work))
+        yield chunk({"role": "assistant", "content": ""})
+        answer: Answer | None = None
+        try:
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=timeout)
+                except TimeoutError:
+                    yield chunk({"content": f"\n\n*The answer took longer than the {timeout:g} s limit.*"})
+                    break
+                if event is done:
+                    break
+                if isinstance(event, Exception):
+                    yield chunk({"content": "\n\n*The answer could not be composed.*"})
+                    break
+                if isinstance(event, Answer):
+                    answer = event
+                    continue
+                yield chunk({"content": str(event)})
+            extra: dict[str, Any] = {}
+            if answer is not None:
+                extra = {"citations": citations(answer), "curbside": answer.model_dump(mode="json")}
+            yield chunk({}, "stop", **extra)
+            yield "data: [DONE]\n\n"
+        finally:
+            worker.cancel()
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def citations(answer: Answer) -> list[str]:
+    """Perplexity-style ``citations``: each reference's URL (or title), in reference order."""
+    return [ref.url or ref.title for ref in answer.references]
+
+
+def markdown_pieces(markdown: str) -> list[str]:
+    """Split the Markdown into lines (each keeping its newline) for streaming; joins back exactly."""
+    return [piece for piece in markdown.splitlines(keepends=True) if piece] or [""]
+
+
+def _usage(prompt: str, completion: str) -> dict[str, int]:
+    # Whitespace word counts: there is no generative tokenizer behind this model.
+    p, c = len(prompt.split()), len(completion.split())
+    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+
+def _model_error(model: str) -> APIError:
+    return APIError(404, f"The model `{model}` does not exist or you do not have access to it.",
+                    param="model", code="model_not_found")
+
+
+def _model_card(st: _State) -> dict[str, Any]:
+    return {"id": st.settings.server.model_name, "object": "model", "created": st.started, "owned_by": "curbside"}
+
+
+# --------------------------------------------------------------------------------------------
+# App
+
+
+def create_app(pipeline: Pipeline | None = None, settings: Settings | None = None) -> FastAPI:
+    """The ASGI app. Without ``pipeline``, each worker loads one at startup (in the background, so
+    ``/healthz`` answers at once and ``/readyz`` says 503 until the index is loaded)."""
+    settings = settings or (pipeline.settings if pipeline is not None else Settings())
+    state = _State(settings, pipeline)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task: asyncio.Task[None] | None = None
+        if state.pipeline is None:
+            task = asyncio.create_task(_load(state))
+        try:
+            yield
+        finally:
+            if task is not None and not task.done():
+                task.cancel()
+
+    app = FastAPI(
+        title="Curbside",
+        version=__version__,
+        description="Cited answers to clinical questions from the indexed guidelines and research.",
+        lifespan=lifespan,
+    )
+    app.state.curbside = state
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(APIError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    # Added innermost first: the access log wraps CORS, which wraps auth and the body limit (so a
+    # browser can read a 401 and preflight requests need no key).
+    app.add_middleware(GuardMiddleware, settings=settings)
+    if settings.server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(AccessLogMiddleware, settings=settings)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness (always 200)")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: 200 once the index is loaded")
+    async def readyz() -> JSONResponse:
+        if state.pipeline is None:
+            status = "loading" if state.load_error is None else "failed"
+            return JSONResponse({"status": status}, status_code=503)
+        manifest = state.pipeline.manifest
+        return JSONResponse({"status": "ready", "documents": manifest.n_documents, "chunks": manifest.n_chunks})
+
+    @app.post("/v1/ask", tags=["api"], summary="Answer a question with cited statements")
+    async def ask(body: AskRequest, request: Request) -> JSONResponse:
+        limit = settings.server.max_question_chars
+        question = _check_text(body.question, "question", limit)
+        if body.history is not None and body.conversation_id is not None:
+            raise APIError(422, "Send either history or conversation_id, not both.", param="history", code="conflict")
+        if body.conversation_id is not None:
+            if not _CONVERSATION_ID.match(body.conversation_id):
+                raise APIError(422, "conversation_id is malformed.", param="conversation_id", code="invalid")
+            stored = state.conversations.get(body.conversation_id)
+            if stored is None:
+                raise APIError(
+                    404, "Unknown conversation_id (conversations are kept in memory for a while, per "
+                    "server process); start again or send history instead.", type="not_found_error",
+                    param="conversation_id", code="conversation_not_found",
+                )
+            history, conversation_id = stored, body.conversation_id
+        else:
+            history = _check_history(body.history or [], "history", limit)
+            conversation_id = uuid.uuid4().hex
+        answer = await _answer(request, question, history, body.filters, body.patient_context)
+        if body.history is not None:  # a client-held conversation becomes a server-held one too
+            for turn in history:
+                state.conversations.append(conversation_id, turn)
+        state.conversations.append(conversation_id, question)
+        return JSONResponse({**answer.model_dump(mode="json"), "conversation_id": conversation_id})
+
+    @app.post("/v1/search", tags=["api"], summary="Retrieve ranked passages")
+    async def search(body: SearchRequest, request: Request) -> JSONResponse:
+        query = _check_text(body.query, "query", settings.server.max_question_chars)
+        pipeline = _pipeline(request)
+        if settings.log_questions:
+            request.scope.setdefault("state", {})["log_question"] = query
+        passages = await _run(request, pipeline.search, query, k=body.k, filters=body.filters)
+        return JSONResponse({"query": query, "passages": [p.model_dump(mode="json") for p in passages]})
+
+    @app.get("/v1/documents", tags=["api"], summary="Indexed documents and the index manifest")
+    async def documents(request: Request) -> JSONResponse:
+        pipeline = _pipeline(request)
+        docs = await _run(request, pipeline.index.documents)
+        return JSONResponse({
+            "count": len(docs),
+            "documents": [d.model_dump(mode="json") for d in docs],
+            "manifest": pipeline.manifest.model_dump(mode="json"),
+        })
+
+    @app.post("/v1/reload", tags=["ops"], summary="Re-open the index after a rebuild (atomic swap)")
+    async def reload(request: Request) -> JSONResponse:
+        pipeline = _pipeline(request)
+        async with state.reload_lock:
+            try:
+                await asyncio.to_thread(pipeline.reload)
+            except Exception as exc:
+                log.exception("index reload failed")
+                raise APIError(503, f"Reload failed ({type(exc).__name__}); still serving the previous index.",
+                               type="service_unavailable", code="reload_failed") from None
+        manifest = pipeline.manifest
+        return JSONResponse({"status": "reloaded", "documents": manifest.n_documents, "chunks": manifest.n_chunks,
+                             "created_at": str(manifest.created_at)})
+
+    @app.get("/v1/models", tags=["openai"], summary="OpenAI: list models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [_model_card(state)]}
+
+    @app.get("/v1/models/{model}", tags=["openai"], summary="OpenAI: retrieve a model")
+    async def model(model: str) -> dict[str, Any]:
+        if model != settings.server.model_name:
+            raise _model_error(model)
+        return _model_card(state)
+
+    @app.post("/v1/chat/completions", tags=["openai"], summary="OpenAI: chat completion (stream or not)",
+              response_model=None)
+    async def chat_completions(body: ChatCompletionRequest, request: Request) -> JSONResponse | StreamingResponse:
+        if body.model != settings.server.model_name:
+            raise _model_error(body.model)
+        if body.n not in (None, 1):
+            raise APIError(400, "Only n=1 is supported.", param="n", code="unsupported_value")
+        limit = settings.server.max_question_chars
+        users = [m.text() for m in body.messages if m.role == "user"]
+        users = [u for u in users if u.strip()]
+        if not users:
+            raise APIError(400, "messages must contain a user message with text.", param="messages", code="no_user_message")
+        question = users[-1]
+        if len(question) > limit:
+            raise APIError(400, f"messages: the last user message is too long: {len(question)} characters, "
+                           f"the limit is {limit}.", param="messages", code="too_long")
+        history = _check_history(users[:-1], "messages", limit)
+        pipeline = _pipeline(request)
+        if body.stream and getattr(pipeline.composer, "compose_stream", None) is not None:
+            return _live_stream(request, body, question, history)
+        answer = await _answer(request, question, history, body.filters, body.patient_context)
+        markdown = to_markdown(answer)
+        completion_id = "chatcmpl-" + uuid.uuid4().hex
+        created = int(time.time())
+        model_name = settings.server.model_name
+        fingerprint = "curbside-" + (answer.settings_hash or __version__)
+        extension = answer.model_dump(mode="json")
+        cites = citations(answer)
+        usage = _usage("\n".join(users), markdown)
+        if not body.stream:
+            return JSONResponse({
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": model_name,
+                "system_fingerprint": fingerprint,
+                "choices": [{
+                    "index": 0,
+                    "message": {"role": "assistant", "content": markdown, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }],
+                "usage": usage,
+                "citations": cites,
+                "curbside": extension,
+            })
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+            data: dict[str, Any] = {
+                "id": completion_id, "object": "chat.completion.chunk", "created": created,
+                "model": model_name, "system_fingerprint": fingerprint,
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            }
+            if include_usage:
+                data["usage"] = None
+            data.update(extra)
+            return f"data: {json.dumps(data)}\n\n"
+
+        async def events() -> AsyncIterator[str]:
+            yield chunk({"role": "assistant", "content": ""})
+            for piece in markdown_pieces(markdown):
+                yield chunk({"content": piece})
+            yield chunk({}, "stop", citations=cites, curbside=extension)
+            if include_usage:
+                yield f"data: {json.dumps({'id': completion_id, 'object': 'chat.completion.chunk', 'created': created, 'model': model_name, 'system_fingerprint': fingerprint, 'choices': [], 'usage': usage})}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+_PAGE_HEADERS = {
+    # The page loads nothing from elsewhere and never evaluates strings as code.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+async def _load(state: _State) -> None:
+    index = os.environ.get(INDEX_ENV) or None
+    try:
+        pipeline = await asyncio.to_thread(Pipeline, index, state.settings)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        state.load_error = f"{type(exc).__name__}: {exc}"
+        log.exception("could not load the index")
+        return
+    state.pipeline = pipeline
+    log.info("index loaded from %s (%d chunks)", pipeline.index_dir, pipeline.manifest.n_chunks)
+
+
+# --------------------------------------------------------------------------------------------
+# Serving
+
+
+def _settings_json(settings: Settings) -> str:
+    data = settings.model_dump()
+    for group in ("llm", "server"):
+        for key, value in list(data[group].items()):
+            if hasattr(value, "get_secret_value"):
+                data[group][key] = value.get_secret_value()
+    return json.dumps(data, default=str)
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn factory: settings and index path handed over by :func:`serve` through the environment."""
+    raw = os.environ.get(SETTINGS_ENV)
+    settings = Settings(**json.loads(raw)) if raw else Settings()
+    return create_app(settings=settings)
+
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(message)s"},
+        "default": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "access": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"},
+        "default": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"},
+    },
+    "loggers": {
+        "curbside.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "curbside": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+    },
+}
+
+
+def serve(settings: Settings, index: str | None, host: str, port: int, workers: int = 1) -> None:
+    """Run uvicorn in factory mode: each worker process loads its own pipeline at startup."""
+    import uvicorn
+
+    if index:
+        os.environ[INDEX_ENV] = str(Path(index).resolve())
+    else:
+        os.environ.pop(INDEX_ENV, None)
+    os.environ[SETTINGS_ENV] = _settings_json(settings)
+    uvicorn.run(
+        "curbside.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # curbside.access logs every request as JSON instead
+        log_config=LOG_CONFIG,
+        server_header=False,
+    )
+
