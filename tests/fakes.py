@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from curbside.index.builder import BuildOptions
 
 _PIECE = re.compile(r"\w+|[^\w\s]")

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+
 from curbside.index.builder import build_index
 from curbside.index.manifest import IndexNotFoundError
 from curbside.index.reader import Index, live_generation
-
 from tests.fakes import TINY_FILES, FakeHashEncoder, build_options, write_tiny_corpus
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
+
 from curbside.index.builder import IndexLockedError, build_index
 from curbside.index.cache import EmbeddingCache
 from curbside.index.manifest import IndexNotFoundError, ModelMismatchError
 from curbside.index.reader import Index, live_generation
 from curbside.ingest.chunking import chunk_document
 from curbside.ingest.loaders import load_file
-from filelock import FileLock
-
 from tests.fakes import (
     APIXABAN_PAGES,
     TINY_FILES,

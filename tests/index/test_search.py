@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from curbside.index.builder import build_index
 from curbside.index.reader import Index
 from curbside.index.vectors import FaissStore, choose_factory
-
 from tests.fakes import TINY_QUERIES, FakeHashEncoder, build_options
 
 

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from curbside.ingest.chunking import SPECIAL_TOKENS, chunk_document, embed_prefix, sentence_spans
 from curbside.ingest.loaders import load_file, markdown_sections
 from curbside.ingest.types import Chunk, Document, ParsedDocument, Span, content_id
-
 from tests.fakes import TINY_FILES, FakeHashEncoder
 
 COUNT = FakeHashEncoder().count_tokens

@@ -6,12 +6,12 @@ import itertools
 import json
 from pathlib import Path
 
-from curbside.ingest.chunking import chunk_document, sentence_spans
-from curbside.ingest.loaders import LoadError, load_file, markdown_sections
-from curbside.ingest.types import Chunk, Document, ParsedDocument, Span, content_id
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from curbside.ingest.chunking import chunk_document, sentence_spans
+from curbside.ingest.loaders import LoadError, load_file, markdown_sections
+from curbside.ingest.types import Chunk, Document, ParsedDocument, Span, content_id
 from tests.fakes import APIXABAN_PAGES, FakeHashEncoder, make_text_pdf
 
 COUNT = FakeHashEncoder().count_tokens

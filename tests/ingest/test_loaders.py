@@ -8,9 +8,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
 from curbside.ingest.discover import discover
 from curbside.ingest.loaders import LoadError, load_file, markdown_sections
-
 from tests.fakes import (
     APIXABAN_PAGES,
     TINY_FILES,
