@@ -268,6 +268,64 @@ def ask(
         render_terminal(answer, show_passages)
 
 
+@app.command("eval")
+def eval_(
+    eval_set: Annotated[
+        str,
+        typer.Argument(
+            metavar="SET",
+            help="bundled | medquad | scifact | pubmedqa, or a path to a BEIR folder, a PubMedQA .json "
+            "or an eval-item .jsonl",
+        ),
+    ],
+    index: IndexOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write reports (JSONL, JSON, Markdown, PNG) here.")] = None,
+    baselines: Annotated[bool, typer.Option("--baselines", help="Also run plain bm25, dense and rrf pipelines.")] = False,
+    split: Annotated[str | None, typer.Option(help="BEIR qrels split (default: the only one present).")] = None,
+    max_docs: Annotated[int | None, typer.Option(help="Sample the corpus (gold documents always kept).")] = None,
+    max_queries: Annotated[int | None, typer.Option(help="Sample this many queries.")] = None,
+    gate: Annotated[bool, typer.Option("--gate", help="Compare with evals/expected/; exit 1 on regression.")] = False,
+    update_expected: Annotated[bool, typer.Option("--update-expected", help="Write evals/expected/<set>.json.")] = False,
+    answers: Annotated[bool | None, typer.Option("--answers/--no-answers", help="Also compose answers.")] = None,
+    no_progress: NoProgress = False,
+) -> None:
+    """Batch evaluation: retrieval, citation and answer metrics, reports, and a regression gate."""
+    from curbside.evals import run_named_set
+    from curbside.pipeline import Pipeline
+    from curbside.pipeline import ingest as run_ingest
+
+    settings = _settings(no_progress)
+
+    def factory(index_dir: Path | None) -> Any:
+        with RichProgress(settings.progress) as progress:
+            return Pipeline(index_dir, settings=settings, progress=progress)
+
+    def builder(paths: Any, index_dir: Path) -> Any:
+        with RichProgress(settings.progress) as progress:
+            return run_ingest(paths, index_dir, settings, progress=progress)
+
+    code = run_named_set(
+        eval_set,
+        system_factory=factory,
+        index_builder=builder,
+        index_dir=index,
+        out_dir=out,
+        baselines=baselines,
+        split=split,
+        max_docs=max_docs,
+        max_queries=max_queries,
+        gate=gate,
+        update_expected=update_expected,
+        progress=settings.progress,
+        answers=answers,
+        index_key=settings.index_hash()[:12],
+        embedding_cache=settings.embedding_cache_path(),
+        settings_hash=settings.settings_hash(),
+        console=console,
+    )
+    raise typer.Exit(code)
+
+
 @app.command()
 def documents(index: IndexOpt = None, no_progress: NoProgress = False) -> None:
     """List the indexed documents with their metadata."""

@@ -206,7 +206,7 @@ class Pipeline:
                 alternatives_k=r.alternatives_k,
             ),
         )
-        composer = self._custom_composer or make_composer(s, self.embedder, table)
+        composer = self._custom_composer or make_composer(s, self.embedder, table, term_in_corpus=index.has_term)
         with self._lock:
             old = getattr(self, "index", None)
             self.index, self.table, self.retriever, self.composer = index, table, retriever, composer
@@ -333,7 +333,9 @@ class Pipeline:
         self.close()
 
 
-def make_composer(settings: Settings, embedder: SentenceEmbedder, table: AliasTable) -> Composer:
+def make_composer(
+    settings: Settings, embedder: SentenceEmbedder, table: AliasTable, *, term_in_corpus: Any = None
+) -> Composer:
     c = settings.composer
     extractive = ExtractiveComposer(
         embedder,
@@ -344,6 +346,7 @@ def make_composer(settings: Settings, embedder: SentenceEmbedder, table: AliasTa
             abstain_similarity=c.abstain_similarity,
             dedupe_similarity=c.dedupe_similarity,
         ),
+        term_in_corpus=term_in_corpus,
     )
     if c.name == "llm":
         from curbside.qa.llm import LLMComposer, LLMParams

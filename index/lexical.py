@@ -57,6 +57,12 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
         return cls(retriever, int(retriever.scores["num_docs"]))
 
+    def has_term(self, word: str) -> bool:
+        """Whether the (stemmed) word occurs anywhere in the indexed text; stop words count as present."""
+        tokens = tokenize([word])[0]
+        vocab = self._bm25.vocab_dict
+        return all(t in vocab for t in tokens)
+
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every position for ``query`` (zeros where no term matches)."""
         tokens = tokenize([query])[0]

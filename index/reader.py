@@ -112,6 +112,10 @@ class Index:
         hits = self.lexical.search(query, k, mask)
         return [(int(self._row_ids[pos]), score) for pos, score in hits if pos < len(self._row_ids)]
 
+    def has_term(self, word: str) -> bool:
+        """Whether a word (stemmed) occurs anywhere in the indexed text."""
+        return self.lexical.has_term(word)
+
     def lexical_scores_for(self, query: str, row_ids: Sequence[int]) -> dict[int, float]:
         """BM25 scores of specific rows (row id == BM25 position in this layout)."""
         scores = self.lexical.scores(query)

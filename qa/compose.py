@@ -10,7 +10,7 @@ use. If the passages do not cover the question's key entities, abstain and say w
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -108,10 +108,35 @@ class ExtractiveComposer:
 
     name = "extractive"
 
-    def __init__(self, embedder: SentenceEmbedder, table: AliasTable, params: ComposerParams | None = None) -> None:
+    def __init__(
+        self,
+        embedder: SentenceEmbedder,
+        table: AliasTable,
+        params: ComposerParams | None = None,
+        *,
+        term_in_corpus: Callable[[str], bool] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.table = table
         self.params = params or ComposerParams()
+        self.term_in_corpus = term_in_corpus  # e.g. Index.has_term: is a word anywhere in the corpus?
+
+    def absent_rare_terms(self, analysis: QueryAnalysis) -> list[str]:
+        """Specialised words of the question that occur nowhere in the indexed corpus.
+
+        A word counts as specialised when the embedding model's tokenizer splits it into three or
+        more pieces (names, acronyms, rare terms — "iPLEDGE", "Gitelman"); ordinary words are never
+        decisive, whatever the corpus holds.
+        """
+        if self.term_in_corpus is None:
+            return []
+        condition_words = {w for c in analysis.conditions for w in c.split()}
+        candidates = [t for t in analysis.key_terms if len(t) >= 5 and t not in condition_words]
+        absent = [t for t in candidates if not self.term_in_corpus(t)]
+        if not absent:
+            return []
+        pieces = self.embedder.encoder.count_tokens(absent)
+        return [t for t, n in zip(absent, pieces, strict=True) if n >= 3]
 
     # -- abstention ------------------------------------------------------------------------
 
@@ -135,6 +160,11 @@ class ExtractiveComposer:
         if missing:
             names = ", ".join(missing)
             return self._abstain(answer, f"The indexed sources do not mention {names}, so they cannot answer this question.", missing)
+
+        rare = self.absent_rare_terms(analysis)
+        if rare:
+            names = ", ".join(rare)
+            return self._abstain(answer, f"The indexed sources never mention {names}, so they cannot answer this question.", rare)
 
         sentences = passage_sentences(passages)
         if not sentences:
@@ -216,7 +246,7 @@ class ExtractiveComposer:
             if item.passage.chunk.chunk_id not in ref.chunk_ids:
                 ref.chunk_ids.append(item.passage.chunk.chunk_id)
             return Statement(
-                text=item.sent.text,
+                text=" ".join(item.sent.text.split()),
                 citations=[
                     Citation(
                         ref=ref.number,

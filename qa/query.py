@@ -131,10 +131,35 @@ def key_terms(text: str, drugs: list[str]) -> list[str]:
     return out
 
 
+_UNKNOWN_DRUG = re.compile(
+    r"\b([a-z]{3,}(?:mab|cept|kinra|tinib|ciclib|rafenib|limus|previr|buvir|tegravir|gliflozin|glutide|"
+    r"gliptin|xaban|gatran|sartan|statin|floxacin|cycline|penem|cillin|parin|lukast|prazole|tidine|"
+    r"triptan|setron|dronate|semide|vastatin|olol|dipine))\b",
+    re.I,
+)
+
+
+def unknown_drug_mentions(question: str, table: AliasTable) -> list[tuple[int, int, str, str]]:
+    """Words shaped like drug names (INN stems: -mab, -tinib, -gliflozin, ...) the table does not know.
+
+    Treated as drugs, so a question about a drug absent from both the table and the corpus abstains
+    instead of being answered from unrelated passages.
+    """
+    out = []
+    for m in _UNKNOWN_DRUG.finditer(question):
+        word = m.group(1)
+        if table.lookup(word) is None:
+            out.append((m.start(1), m.end(1), word, word.lower()))
+    return out
+
+
 def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAnalysis:
     """Normalise a question and pull out what retrieval and composition need."""
-    mentions = table.find(question)
+    unknown = unknown_drug_mentions(question, table)
+    mentions = sorted(table.find(question) + unknown)
     normalised, replaced, drugs = table.normalise(question)
+    drugs = [g for *_, g in mentions if g in drugs or g in {u[3] for u in unknown}]
+    drugs = list(dict.fromkeys(drugs))
     context, candidates = extract_context(question, mentions)
     search_text = normalised
     if expand and drugs:

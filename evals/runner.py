@@ -1,0 +1,575 @@
+"""Batch evaluation: run a set through a system (and the plain baselines), score, report, gate.
+
+The runner sees a system only through :class:`EvalSystem` (``search`` and ``ask``), so this layer
+never imports the front door; ``curbside eval`` passes a factory that builds a ``Pipeline``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import inspect
+import json
+import math
+import os
+import platform
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from curbside.evals import metrics as M
+from curbside.evals.baselines import PLAIN_SYSTEMS, PlainBaselines
+from curbside.evals.references import references_for
+from curbside.evals.sets import (
+    EvalItem,
+    EvalSet,
+    EvalSetError,
+    qrels_of,
+    records_from_folder,
+    resolve_set,
+    write_corpus,
+)
+from curbside.qa.types import Answer, Passage
+
+SUMMARY_METRICS = ("nDCG@10", "R@1", "R@10", "R@100", "MRR@10")
+
+
+class EvalSystem(Protocol):
+    """What the runner needs from a question-answering system (``curbside.Pipeline`` fits)."""
+
+    def search(self, query: str, *, k: int | None = None) -> list[Passage]: ...
+
+    def ask(self, question: str) -> Answer: ...
+
+
+SystemFactory = Callable[[Path | None], EvalSystem]
+"""``factory(index_dir)`` → a system; ``None`` means the front door's default (bundled) index."""
+
+IndexBuilder = Callable[[Sequence[Path], Path], Any]
+"""``builder(paths, index_dir)`` builds or incrementally updates the index at ``index_dir``."""
+
+
+@dataclass
+class EvalRun:
+    """Everything one run produced; :func:`write_report` turns it into files."""
+
+    set_name: str
+    split: str | None
+    n_items: int
+    metrics: dict[str, float | None]
+    systems: dict[str, dict[str, float | None]]
+    curves: dict[str, dict[int, float]]
+    latencies: dict[str, list[float]]
+    per_question: list[dict[str, Any]]
+    stamp: dict[str, Any]
+    sampling: dict[str, Any] = field(default_factory=dict)
+    n_queries: int = 0
+
+    def aggregate(self) -> dict[str, Any]:
+        return {
+            "set": self.set_name,
+            "split": self.split,
+            "n_items": self.n_items,
+            "n_queries": self.n_queries,
+            "sampling": self.sampling,
+            "metrics": self.metrics,
+            "systems": self.systems,
+            "recall_curve": {s: {str(k): v for k, v in c.items()} for s, c in self.curves.items()},
+            "stamp": self.stamp,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` shape: set, split, n_queries and per-system headline numbers."""
+        return {"set": self.set_name, "split": self.split, "n_queries": self.n_queries, "systems": self.systems}
+
+
+# ---------------------------------------------------------------------------------------------
+# stamping
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def stamp(settings_hash: str | None) -> dict[str, Any]:
+    try:
+        import psutil
+
+        mem_gb: float | None = round(psutil.virtual_memory().total / 2**30, 1)
+    except Exception:
+        mem_gb = None
+    return {
+        "settings_hash": settings_hash,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": {
+            "curbside": _version("curbside"),
+            "python": platform.python_version(),
+            "faiss": _version("faiss-cpu") or _version("faiss-gpu") or _version("faiss"),
+            "sentence-transformers": _version("sentence-transformers"),
+            "torch": _version("torch"),
+            "bm25s": _version("bm25s"),
+            "ir-measures": _version("ir-measures"),
+        },
+        "machine": {
+            "platform": platform.platform(),
+            "machine": platform.machine(),
+            "processor": platform.processor() or None,
+            "cpus": os.cpu_count(),
+            "memory_gb": mem_gb,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+def _accepts_context(system: Any) -> bool:
+    try:
+        return "context" in inspect.signature(system.ask).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _answer_json(answer: Answer, matcher: M.GoldMatcher) -> dict[str, Any]:
+    data = answer.model_dump(mode="json", exclude={"passages"})
+    data["passages"] = [
+        {"chunk_id": p.chunk.chunk_id, "id": matcher.key(p), "rank": p.rank, "score": round(p.score, 6)}
+        for p in answer.passages
+    ]
+    return data
+
+
+def _systems_row(agg: Mapping[str, float], lat: Sequence[float]) -> dict[str, float | None]:
+    stats = M.latency_stats(lat)
+    row: dict[str, float | None] = {m: _clean(agg.get(m)) for m in SUMMARY_METRICS}
+    row["p50_ms"], row["p95_ms"] = stats["p50_ms"], stats["p95_ms"]
+    return row
+
+
+def _clean(v: float | None) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def run_eval(
+    items: Sequence[EvalItem],
+    system: EvalSystem,
+    *,
+    set_name: str = "custom",
+    split: str | None = None,
+    universe: set[str] | None = None,
+    k: int = 100,
+    answers: bool = True,
+    baselines: PlainBaselines | None = None,
+    settings_hash: str | None = None,
+    sampling: Mapping[str, Any] | None = None,
+    progress: bool = True,
+    console: Console | None = None,
+) -> EvalRun:
+    """Run every item: ``search`` (k passages) for retrieval metrics, ``ask`` for answer metrics.
+
+    Baselines, when given, search the same queries over the set's records. Latencies are wall-clock
+    per call; ``ask`` runs right after ``search`` for the same question, so caches the system keeps
+    (sentence embeddings) can make ``ask`` alone look cheap; ``question_p50_ms``/``question_p95_ms``
+    (search + ask) is the per-question cost. ``ask`` receives an item's patient context when its
+    signature has ``context``.
+    """
+    console = console or Console(stderr=True)
+    matcher = M.GoldMatcher(universe if universe is not None else {g for i in items for g in i.gold_ids})
+    with_context = answers and _accepts_context(system)
+    runs: dict[str, dict[str, list[str]]] = {"curbside": {}}
+    lat: dict[str, list[float]] = {"curbside": [], "ask": []}
+    for name in baselines.names if baselines else []:
+        runs[name], lat[name] = {}, []
+    rows: list[dict[str, Any]] = []
+    expected_abstain: list[bool] = []
+    abstained: list[bool] = []
+    labels: list[str | None] = []
+    decisions: list[str] = []
+    answer_scores: list[dict[str, float | None]] = []
+    answer_hash = None
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=not progress, transient=False) as bar:
+        task = bar.add_task(f"eval {set_name}", total=len(items))
+        for item in items:
+            t0 = time.perf_counter()
+            passages = system.search(item.question, k=k)
+            search_ms = (time.perf_counter() - t0) * 1e3
+            ids = matcher.ranked_ids(passages)[:k]
+            runs["curbside"][item.id] = ids
+            lat["curbside"].append(search_ms)
+            row: dict[str, Any] = {
+                "id": item.id, "question": item.question, "expected": item.expected, "label": item.label,
+                "gold_ids": item.gold_ids, "retrieved_ids": ids, "latency_ms": {"search": round(search_ms, 3)},
+            }
+            if baselines is not None:
+                row["baselines"] = {}
+                for name, (bids, ms) in baselines.search(item.question, k).items():
+                    runs[name][item.id] = bids
+                    lat[name].append(ms)
+                    row["baselines"][name] = bids[:10]
+                    row["latency_ms"][name] = round(ms, 3)
+            if answers:
+                ctx = item.patient_context() if with_context else None
+                t1 = time.perf_counter()
+                answer = system.ask(item.question, context=ctx) if ctx is not None else system.ask(item.question)  # type: ignore[call-arg]
+                ask_ms = (time.perf_counter() - t1) * 1e3
+                lat["ask"].append(ask_ms)
+                answer_hash = answer_hash or answer.settings_hash or None
+                decision = M.derive_decision(answer)
+                scores = (
+                    M.answer_metrics(answer, item.gold_ids, item.key_facts, matcher)
+                    if item.expected == "answer" else {}
+                )
+                answer_scores.append(scores)
+                expected_abstain.append(item.expected == "abstain")
+                abstained.append(answer.abstained)
+                labels.append(item.label)
+                decisions.append(decision)
+                row["latency_ms"]["ask"] = round(ask_ms, 3)
+                row["abstained"] = answer.abstained
+                row["decision"] = decision
+                row["metrics"] = dict(scores)
+                row["answer"] = _answer_json(answer, matcher)
+            rows.append(row)
+            bar.advance(task)
+
+    qrels = qrels_of(items)
+    metrics: dict[str, float | None] = {}
+    systems: dict[str, dict[str, float | None]] = {}
+    curves: dict[str, dict[int, float]] = {}
+    order = [s for s in PLAIN_SYSTEMS if s in runs] + ["curbside"]
+    for name in order:
+        agg, per_q = M.retrieval_metrics(qrels, runs[name])
+        systems[name] = _systems_row(agg, lat[name])
+        curves[name] = M.recall_curve(qrels, runs[name]) if qrels else {}
+        if name == "curbside":
+            metrics.update({m: _clean(v) for m, v in agg.items()})
+            for row in rows:
+                if row["id"] in per_q:
+                    row.setdefault("metrics", {}).update({m: round(v, 6) for m, v in per_q[row["id"]].items()})
+    if answers:
+        for key in ("citation_precision", "citation_support", "reference_coverage"):
+            metrics[key] = M.mean_defined(s.get(key) for s in answer_scores)
+        metrics.update(M.abstention_scores(expected_abstain, abstained))
+        metrics["abstained_share"] = sum(abstained) / len(abstained) if abstained else None
+        metrics["yesno_accuracy"] = M.label_accuracy(labels, decisions)
+        known = [lab for lab in labels if lab is not None]
+        # the majority-class accuracy on the same items, to read yesno_accuracy against
+        metrics["yesno_majority"] = max(known.count(x) for x in set(known)) / len(known) if known else None
+    search = M.latency_stats(lat["curbside"])
+    metrics["search_p50_ms"], metrics["search_p95_ms"] = search["p50_ms"], search["p95_ms"]
+    if answers:
+        ask = M.latency_stats(lat["ask"])
+        metrics["ask_p50_ms"], metrics["ask_p95_ms"] = ask["p50_ms"], ask["p95_ms"]
+        total = M.latency_stats([a + b for a, b in zip(lat["curbside"], lat["ask"], strict=True)])
+        metrics["question_p50_ms"], metrics["question_p95_ms"] = total["p50_ms"], total["p95_ms"]
+    metrics["peak_rss_mb"] = M.peak_rss_mb()
+    if baselines is not None and baselines.dense is not None:
+        metrics["dense_records_encoded"] = float(baselines.dense.encoded)
+    return EvalRun(
+        set_name=set_name, split=split, n_items=len(items), n_queries=len(qrels), metrics=metrics,
+        systems=systems, curves=curves, latencies={k_: v for k_, v in lat.items() if v},
+        per_question=rows, stamp=stamp(settings_hash or answer_hash), sampling=dict(sampling or {}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# reports
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def best_plain(systems: Mapping[str, Mapping[str, float | None]], metric: str) -> float | None:
+    vals = [s.get(metric) for n, s in systems.items() if n in PLAIN_SYSTEMS and s.get(metric) is not None]
+    return max(vals) if vals else None  # type: ignore[type-var]
+
+
+def systems_table(run: EvalRun) -> Table:
+    table = Table(title=f"{run.set_name} ({run.split or 'all'}), {run.n_queries} queries")
+    table.add_column("system")
+    for m in SUMMARY_METRICS:
+        table.add_column(m, justify="right")
+    table.add_column("p50 ms", justify="right")
+    table.add_column("p95 ms", justify="right")
+    for name, row in run.systems.items():
+        table.add_row(name, *[_fmt(row.get(m)) for m in SUMMARY_METRICS],
+                      _fmt(row.get("p50_ms"), 1), _fmt(row.get("p95_ms"), 1))
+    if len(run.systems) > 1 and "curbside" in run.systems:
+        cur = run.systems["curbside"]
+        deltas = []
+        for m in SUMMARY_METRICS:
+            best, mine = best_plain(run.systems, m), cur.get(m)
+            deltas.append("–" if best is None or mine is None else f"{mine - best:+.3f}")
+        table.add_row("Δ curbside vs best plain", *deltas, "", "", style="bold")
+    return table
+
+
+def metrics_table(run: EvalRun) -> Table:
+    table = Table(title="Curbside metrics")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in run.metrics.items():
+        if key in SUMMARY_METRICS:
+            continue
+        table.add_row(key, _fmt(value, 1 if key.endswith(("_ms", "_mb")) else 3))
+    return table
+
+
+def references_table(set_name: str) -> Table | None:
+    refs = references_for(set_name)
+    if not refs:
+        return None
+    table = Table(title=f"Published / measured reference figures for {set_name}")
+    for col in ("system", "metric", "value", "source"):
+        table.add_column(col)
+    for ref in refs:
+        table.add_row(ref.system, ref.metric, ref.value, ref.source)
+    return table
+
+
+def print_report(run: EvalRun, console: Console) -> None:
+    console.print(systems_table(run))
+    console.print(metrics_table(run))
+    refs = references_table(run.set_name)
+    if refs is not None:
+        console.print(refs)
+
+
+def summary_markdown(run: EvalRun) -> str:
+    lines = [f"# Eval: {run.set_name} ({run.split or 'all'})", ""]
+    lines.append(f"{run.n_items} items, {run.n_queries} with relevance judgements. "
+                 f"Settings hash `{run.stamp.get('settings_hash')}`, created {run.stamp.get('created')}.")
+    if run.sampling.get("max_docs") is not None or run.sampling.get("max_queries") is not None:
+        lines.append(f"Sampling: {json.dumps(run.sampling)}.")
+    lines += ["", "| system | " + " | ".join(SUMMARY_METRICS) + " | p50 ms | p95 ms |",
+              "|---|" + "---:|" * (len(SUMMARY_METRICS) + 2)]
+    for name, row in run.systems.items():
+        cells = [_fmt(row.get(m)) for m in SUMMARY_METRICS] + [_fmt(row.get("p50_ms"), 1), _fmt(row.get("p95_ms"), 1)]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "| metric | value |", "|---|---:|"]
+    for key, value in run.metrics.items():
+        if key not in SUMMARY_METRICS:
+            lines.append(f"| {key} | {_fmt(value, 1 if key.endswith(('_ms', '_mb')) else 3)} |")
+    refs = references_for(run.set_name)
+    if refs:
+        lines += ["", "Reference figures:", "", "| system | metric | value | source |", "|---|---|---|---|"]
+        lines += [f"| {r.system} | {r.metric} | {r.value} | {r.source} |" for r in refs]
+    versions = ", ".join(f"{k} {v}" for k, v in run.stamp.get("versions", {}).items() if v)
+    lines += ["", f"Versions: {versions}. Machine: {run.stamp.get('machine', {}).get('platform')}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_plots(run: EvalRun, out_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    if any(run.curves.values()):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for name, curve in run.curves.items():
+            if curve:
+                ax.plot(list(curve), list(curve.values()), marker="o", label=name)
+        ax.set_xscale("log")
+        ax.set_xlabel("k")
+        ax.set_ylabel("Recall@k")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"Recall@k — {run.set_name}")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out_dir / "recall_at_k.png", dpi=110)
+        plt.close(fig)
+        written.append(out_dir / "recall_at_k.png")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name in ("curbside", "ask"):
+        if run.latencies.get(name):
+            ax.hist(run.latencies[name], bins=30, alpha=0.6, label="search" if name == "curbside" else "ask")
+    ax.set_xlabel("latency per question (ms)")
+    ax.set_ylabel("questions")
+    ax.set_title(f"Latency — {run.set_name}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "latency_hist.png", dpi=110)
+    plt.close(fig)
+    written.append(out_dir / "latency_hist.png")
+    if len(run.systems) > 1:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        names = list(run.systems)
+        width = 0.8 / len(names)
+        for i, name in enumerate(names):
+            vals = [run.systems[name].get(m) or 0.0 for m in SUMMARY_METRICS]
+            ax.bar([j + i * width for j in range(len(SUMMARY_METRICS))], vals, width, label=name)
+        ax.set_xticks([j + width * (len(names) - 1) / 2 for j in range(len(SUMMARY_METRICS))])
+        ax.set_xticklabels(SUMMARY_METRICS)
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"Systems — {run.set_name}")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out_dir / "systems.png", dpi=110)
+        plt.close(fig)
+        written.append(out_dir / "systems.png")
+    return written
+
+
+def write_report(run: EvalRun, out_dir: Path | str) -> list[Path]:
+    """questions.jsonl, aggregate.json, summary.json, summary.md and PNG plots under ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "questions.jsonl").open("w", encoding="utf-8") as fh:
+        for row in run.per_question:
+            fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    (out / "aggregate.json").write_text(json.dumps(run.aggregate(), indent=2, default=str) + "\n", encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(run.summary(), indent=2) + "\n", encoding="utf-8")
+    (out / "summary.md").write_text(summary_markdown(run), encoding="utf-8")
+    files = [out / n for n in ("questions.jsonl", "aggregate.json", "summary.json", "summary.md")]
+    return files + write_plots(run, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# the entry point the CLI calls
+
+
+def default_work_dir() -> Path:
+    """Where set corpora and their indexes live: ``$CURBSIDE_EVAL_WORK_DIR`` or the user cache."""
+    env = os.environ.get("CURBSIDE_EVAL_WORK_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("curbside")) / "evals"
+
+
+def prepare_index(
+    eval_set: EvalSet,
+    *,
+    index_dir: Path | None,
+    index_builder: IndexBuilder | None,
+    work_dir: Path,
+    index_key: str = "",
+) -> Path | None:
+    """The index to evaluate against; for sets with their own records, build (or reuse) it.
+
+    The set's records are written as ``corpus.jsonl`` in a work-dir folder named by the file's
+    content hash; the index lives beside it (or at ``index_dir``), and the incremental builder
+    leaves an index of unchanged content as it is.
+    """
+    if eval_set.records is None:
+        return index_dir
+    corpus_file, _digest = write_corpus(eval_set.records, work_dir, eval_set.name)
+    target = index_dir or corpus_file.parent / (f"index-{index_key}" if index_key else "index")
+    if index_builder is not None:
+        index_builder([corpus_file], target)
+    elif not target.exists():
+        raise EvalSetError(f"no index for {eval_set.name} at {target} and no index builder was given")
+    return target
+
+
+def run_named_set(
+    name_or_path: str | Path,
+    *,
+    system_factory: SystemFactory,
+    index_builder: IndexBuilder | None = None,
+    out_dir: Path | str | None = None,
+    index_dir: Path | str | None = None,
+    baselines: bool = False,
+    split: str | None = None,
+    max_docs: int | None = None,
+    max_queries: int | None = None,
+    gate: bool = False,
+    update_expected: bool = False,
+    progress: bool = True,
+    answers: bool | None = None,
+    k: int = 100,
+    work_dir: Path | str | None = None,
+    index_key: str = "",
+    encoder: Any = None,
+    embedding_cache: Path | str | None = None,
+    settings_hash: str | None = None,
+    expected_dir: Path | str | None = None,
+    tolerance: float = 0.02,
+    seed: int = 13,
+    console: Console | None = None,
+) -> int:
+    """Evaluate a named set or a path; print the report; write files; gate. Returns an exit code.
+
+    See :mod:`curbside.evals` for the meaning of each argument. Exit codes: 0 passed (or no gate),
+    1 a gated metric regressed beyond its tolerance, 2 the set, index or expected file is unusable.
+    """
+    from curbside.evals.gate import GateError, expected_path, gate_run, write_expected
+
+    console = console or Console(stderr=True)
+    try:
+        eval_set = resolve_set(name_or_path, split=split, max_docs=max_docs, max_queries=max_queries, seed=seed)
+        work = Path(work_dir) if work_dir is not None else default_work_dir()
+        idx = prepare_index(
+            eval_set, index_dir=Path(index_dir) if index_dir else None, index_builder=index_builder,
+            work_dir=work, index_key=index_key,
+        )
+        system = system_factory(idx)
+        plain = None
+        if baselines:
+            records = eval_set.records
+            if records is None:
+                if eval_set.corpus_dir is None or not eval_set.corpus_dir.is_dir():
+                    raise EvalSetError(f"--baselines needs the corpus of {eval_set.name}; none is known")
+                records = records_from_folder(eval_set.corpus_dir)
+            enc = encoder if encoder is not None else getattr(system, "encoder", None)
+            cache = None
+            if enc is not None:
+                from curbside.index.cache import EmbeddingCache
+
+                cache = EmbeddingCache(Path(embedding_cache)) if embedding_cache else EmbeddingCache(None)
+            console.print(f"baselines over {len(records)} records of {eval_set.name} ...")
+            plain = PlainBaselines(records, enc, cache)
+            if plain.dense is not None:
+                console.print(f"dense baseline: {plain.dense.encoded} records encoded (rest from the cache)")
+        do_answers = answers if answers is not None else eval_set.name != "scifact"
+        run = run_eval(
+            eval_set.items, system, set_name=eval_set.name, split=eval_set.split,
+            universe=eval_set.gold_universe, k=k, answers=do_answers, baselines=plain,
+            settings_hash=settings_hash, sampling=eval_set.sampling, progress=progress, console=console,
+        )
+    except (EvalSetError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    print_report(run, console)
+    if out_dir is not None:
+        files = write_report(run, out_dir)
+        console.print(f"wrote {len(files)} files to {out_dir}")
+    path = expected_path(eval_set.name, expected_dir)
+    if update_expected:
+        write_expected(path, run, tolerance=tolerance)
+        console.print(f"expected scores written to {path}")
+        return 0
+    if gate:
+        try:
+            return gate_run(run, path, console)
+        except GateError as exc:
+            console.print(f"[red]gate error:[/red] {exc}")
+            return 2
+    return 0

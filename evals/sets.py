@@ -1,0 +1,490 @@
+"""Eval sets: the JSONL eval-item format, BEIR folders, PubMedQA, and the named sets.
+
+The eval-item format (one JSON object per line, blank lines and ``//`` comment lines ignored)::
+
+    {"id": "colchicine-clarithro-1",
+     "question": "Can colchicine be given with clarithromycin?",
+     "gold_ids": ["colchicine-colcrys-label.md"],          # or {"colchicine-colcrys-label.md": 2}
+     "key_facts": ["0.6 mg followed by 0.3 mg"],
+     "expected": "answer",                                  # "answer" | "abstain"
+     "label": null,                                         # "yes" | "no" | "maybe" | null
+     "context": {"age": 71, "kidney_function": "eGFR 25"},  # optional PatientContext fields
+     "tags": ["interaction", "brand"]}
+
+``gold_ids`` name what a right answer is drawn from: document ids, chunk ids (``doc_id#n``), record
+ids of a JSONL corpus (BEIR ``_id``, PubMed id) or source file names relative to the corpus folder
+(``"pdf/kdigo-2009-kidney-transplant-recipients.pdf"``); a retrieved passage matches a file name when
+its document path ends with it. A list means grade 1 for each; a mapping gives graded relevance
+(0 = judged not relevant). ``key_facts`` are short phrases a correct answer must contain or cite
+(matched case-insensitively with punctuation folded, see :func:`curbside.evals.metrics.normalise`).
+
+Named sets: ``bundled`` (``evals/sets/bundled.jsonl`` over the repository's ``corpus/``),
+``medquad`` and ``scifact`` (BEIR folders) and ``pubmedqa`` (``pqal_dev.json``), the last three read
+from ``../shared/data`` beside the repository, or from ``$CURBSIDE_SHARED_DATA``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from curbside.qa.types import PatientContext
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+SETS_DIR = PACKAGE_DIR / "sets"
+NAMED_SETS = ("bundled", "medquad", "scifact", "pubmedqa")
+
+
+class EvalSetError(ValueError):
+    """An eval set that cannot be found or read; the message says where and why."""
+
+
+class EvalItem(BaseModel):
+    """One eval question with what a right answer must retrieve, contain or do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, description="Unique within the set.")
+    question: str = Field(min_length=1)
+    gold_ids: dict[str, int] = Field(
+        default_factory=dict,
+        description="Relevant doc ids, chunk ids, record ids or source file names → grade (list = grade 1).",
+    )
+    key_facts: list[str] = Field(default_factory=list, description="Phrases a right answer contains or cites.")
+    expected: Literal["answer", "abstain"] = "answer"
+    label: Literal["yes", "no", "maybe"] | None = None
+    context: dict[str, Any] | None = Field(None, description="PatientContext fields given with the question.")
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("gold_ids", mode="before")
+    @classmethod
+    def _grades(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {value: 1}
+        if isinstance(value, list | tuple):
+            return {str(v): 1 for v in value}
+        return value
+
+    @field_validator("gold_ids")
+    @classmethod
+    def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = [k for k, g in value.items() if g < 0 or not k.strip()]
+        if bad:
+            raise ValueError(f"gold ids must be non-empty with grades >= 0 (bad: {bad[:3]})")
+        return value
+
+    @field_validator("context")
+    @classmethod
+    def _context(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            PatientContext.model_validate(value)  # unknown keys or wrong types fail here
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EvalItem:
+        if self.expected == "abstain" and self.relevant:
+            raise ValueError("an item expected to abstain cannot have relevant gold_ids")
+        if self.expected == "answer" and not self.relevant and not self.key_facts:
+            raise ValueError("an answerable item needs gold_ids (grade > 0) or key_facts")
+        return self
+
+    @property
+    def relevant(self) -> dict[str, int]:
+        """Gold ids with a positive grade."""
+        return {k: g for k, g in self.gold_ids.items() if g > 0}
+
+    def patient_context(self) -> PatientContext | None:
+        return PatientContext.model_validate(self.context) if self.context else None
+
+
+@dataclass
+class CorpusRecord:
+    """One retrievable unit of a set's own corpus (a BEIR document, a PubMed abstract, a file)."""
+
+    id: str
+    title: str
+    text: str
+    year: int | None = None
+
+
+@dataclass
+class EvalSet:
+    """Items plus what they are evaluated over."""
+
+    name: str
+    items: list[EvalItem]
+    kind: Literal["jsonl", "beir", "pubmedqa"]
+    source: Path
+    split: str | None = None
+    records: list[CorpusRecord] | None = field(default=None, repr=False)
+    corpus_dir: Path | None = None  # bundled/custom sets: the folder the gold file names live in
+    sampling: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gold_universe(self) -> set[str]:
+        return {g for item in self.items for g in item.gold_ids}
+
+
+# ---------------------------------------------------------------------------------------------
+# JSONL eval items
+
+
+def parse_items(lines: Iterable[str], where: str = "<items>") -> list[EvalItem]:
+    """Parse eval-item JSONL; every bad line is reported as ``where:line: reason`` in one error."""
+    items: list[EvalItem] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line or line.startswith("//"):
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{where}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(data, dict):
+            errors.append(f"{where}:{lineno}: expected a JSON object, found {type(data).__name__}")
+            continue
+        try:
+            item = EvalItem.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'item'}: {e['msg']}" for e in exc.errors()
+            )
+            errors.append(f"{where}:{lineno}: {problems}")
+            continue
+        if item.id in seen:
+            errors.append(f"{where}:{lineno}: duplicate id {item.id!r} (first on line {seen[item.id]})")
+            continue
+        seen[item.id] = lineno
+        items.append(item)
+    if errors:
+        shown = "\n  ".join(errors[:20])
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise EvalSetError(f"{len(errors)} bad line(s) in {where}:\n  {shown}{more}")
+    return items
+
+
+def read_items(path: Path | str) -> list[EvalItem]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"cannot read eval items from {path}: {exc}") from exc
+    items = parse_items(text.splitlines(), str(path))
+    if not items:
+        raise EvalSetError(f"{path}: no eval items")
+    return items
+
+
+def write_items(items: Sequence[EvalItem], path: Path | str) -> None:
+    with Path(path).open("w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(item.model_dump_json(exclude_defaults=True) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# BEIR folders
+
+
+def beir_splits(folder: Path) -> list[str]:
+    qrels = folder / "qrels"
+    return sorted(p.stem for p in qrels.glob("*.tsv")) if qrels.is_dir() else []
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """``query-id corpus-id score`` TSV (header optional, CRLF or LF) → {qid: {doc id: grade}}."""
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\r\n").lstrip("\ufeff")
+            if not line.strip():
+                continue
+            parts = line.split("\t")
+            if lineno == 1 and parts[0].strip().lower() in ("query-id", "query_id", "qid"):
+                continue
+            if len(parts) < 2:
+                raise EvalSetError(f"{path}:{lineno}: expected 'query-id<TAB>corpus-id<TAB>score'")
+            qid, did = parts[0].strip(), parts[1].strip()
+            try:
+                grade = int(float(parts[2])) if len(parts) > 2 and parts[2].strip() else 1
+            except ValueError as exc:
+                raise EvalSetError(f"{path}:{lineno}: score {parts[2]!r} is not a number") from exc
+            qrels.setdefault(qid, {})[did] = grade
+    return qrels
+
+
+def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.strip().lstrip("\ufeff")
+            if not line:
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalSetError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from exc
+            if not isinstance(data, dict):
+                raise EvalSetError(f"{path}:{lineno}: expected a JSON object")
+            yield lineno, data
+
+
+def read_beir(
+    folder: Path | str,
+    split: str | None = None,
+    *,
+    name: str | None = None,
+    max_docs: int | None = None,
+    max_queries: int | None = None,
+    seed: int = 13,
+) -> EvalSet:
+    """Read a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/<split>.tsv``).
+
+    ``split`` defaults to the only split present; with several, it must be named. Only queries with
+    at least one relevant judgement in the split become items.
+    """
+    folder = Path(folder)
+    for needed in ("corpus.jsonl", "queries.jsonl"):
+        if not (folder / needed).is_file():
+            raise EvalSetError(f"{folder} is not a BEIR folder: {needed} is missing")
+    splits = beir_splits(folder)
+    if not splits:
+        raise EvalSetError(f"{folder}/qrels holds no <split>.tsv file")
+    if split is None:
+        if len(splits) > 1:
+            raise EvalSetError(f"{folder} has several splits ({', '.join(splits)}); choose one with --split")
+        split = splits[0]
+    elif split not in splits:
+        raise EvalSetError(f"{folder} has no split {split!r}; splits present: {', '.join(splits)}")
+    qrels = read_qrels(folder / "qrels" / f"{split}.tsv")
+    queries = {str(q.get("_id")): str(q.get("text", "")) for _, q in _read_jsonl(folder / "queries.jsonl")}
+    qids = sorted(q for q, rels in qrels.items() if any(g > 0 for g in rels.values()))
+    missing = [q for q in qids if q not in queries]
+    if missing:
+        raise EvalSetError(f"{len(missing)} qrel query ids are not in queries.jsonl (e.g. {missing[0]!r})")
+    rng = random.Random(seed)
+    if max_queries is not None and len(qids) > max_queries:
+        qids = sorted(rng.sample(qids, max_queries))
+    items = [
+        EvalItem.model_validate({"id": q, "question": queries[q], "gold_ids": qrels[q], "tags": [split]})
+        for q in qids
+    ]
+    records = [
+        CorpusRecord(id=str(d.get("_id")), title=str(d.get("title") or ""), text=str(d.get("text") or ""))
+        for _, d in _read_jsonl(folder / "corpus.jsonl")
+    ]
+    records = sample_records(records, {g for i in items for g in i.gold_ids}, max_docs, rng)
+    return EvalSet(
+        name=name or folder.name,
+        items=items,
+        kind="beir",
+        source=folder,
+        split=split,
+        records=records,
+        sampling={"split": split, "max_docs": max_docs, "max_queries": max_queries, "seed": seed},
+    )
+
+
+def sample_records(
+    records: list[CorpusRecord], keep: set[str], max_docs: int | None, rng: random.Random
+) -> list[CorpusRecord]:
+    """Every record in ``keep`` plus random others up to ``max_docs`` in all (corpus order kept)."""
+    if max_docs is None or len(records) <= max_docs:
+        return records
+    gold = [i for i, r in enumerate(records) if r.id in keep]
+    others = [i for i, r in enumerate(records) if r.id not in keep]
+    room = max(0, max_docs - len(gold))
+    chosen = set(gold) | set(rng.sample(others, min(room, len(others))))
+    return [records[i] for i in sorted(chosen)]
+
+
+# ---------------------------------------------------------------------------------------------
+# PubMedQA
+
+
+def read_pubmedqa(
+    path: Path | str,
+    *,
+    name: str = "pubmedqa",
+    max_docs: int | None = None,
+    max_queries: int | None = None,
+    seed: int = 13,
+) -> EvalSet:
+    """PubMedQA PQA-L JSON: each item's CONTEXTS form one document (id = PubMed id)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvalSetError(f"cannot read PubMedQA file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise EvalSetError(f"{path}: expected a JSON object keyed by PubMed id")
+    items: list[EvalItem] = []
+    records: list[CorpusRecord] = []
+    for pmid, entry in data.items():
+        try:
+            contexts = entry["CONTEXTS"]
+            question = entry["QUESTION"]
+            decision = str(entry["final_decision"]).strip().lower()
+        except (KeyError, TypeError) as exc:
+            raise EvalSetError(f"{path}: item {pmid!r} lacks QUESTION, CONTEXTS or final_decision") from exc
+        year = entry.get("YEAR")
+        records.append(
+            CorpusRecord(
+                id=str(pmid),
+                title=f"PubMed {pmid}",
+                text="\n\n".join(str(c) for c in contexts),
+                year=int(year) if str(year or "").isdigit() else None,
+            )
+        )
+        items.append(
+            EvalItem.model_validate({
+                "id": str(pmid), "question": str(question), "gold_ids": [str(pmid)],
+                "label": decision if decision in ("yes", "no", "maybe") else None, "tags": ["pubmedqa"],
+            })
+        )
+    rng = random.Random(seed)
+    if max_queries is not None and len(items) > max_queries:
+        keep = set(rng.sample([i.id for i in items], max_queries))
+        items = [i for i in items if i.id in keep]
+    records = sample_records(records, {i.id for i in items}, max_docs, rng)
+    return EvalSet(
+        name=name, items=items, kind="pubmedqa", source=path, split="dev", records=records,
+        sampling={"split": "dev", "max_docs": max_docs, "max_queries": max_queries, "seed": seed},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# named sets and corpus files
+
+
+def shared_data_dir() -> Path:
+    env = os.environ.get("CURBSIDE_SHARED_DATA")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+def bundled_corpus_dir() -> Path:
+    env = os.environ.get("CURBSIDE_CORPUS_DIR")
+    return Path(env) if env else REPO_ROOT / "corpus"
+
+
+_SHARED_PATHS = {"medquad": "medquad", "scifact": "beir/scifact", "pubmedqa": "pubmedqa/pqal_dev.json"}
+
+
+def resolve_set(
+    name_or_path: str | Path,
+    *,
+    split: str | None = None,
+    max_docs: int | None = None,
+    max_queries: int | None = None,
+    seed: int = 13,
+) -> EvalSet:
+    """A named set (``bundled``, ``medquad``, ``scifact``, ``pubmedqa``) or a path to one.
+
+    A path may be a BEIR folder, a PubMedQA-shaped ``.json`` file or an eval-item ``.jsonl`` file.
+    """
+    key = str(name_or_path)
+    if key == "bundled":
+        items = read_items(SETS_DIR / "bundled.jsonl")
+        if max_queries is not None and len(items) > max_queries:
+            keep = set(random.Random(seed).sample([i.id for i in items], max_queries))
+            items = [i for i in items if i.id in keep]
+        return EvalSet(
+            name="bundled", items=items, kind="jsonl", source=SETS_DIR / "bundled.jsonl",
+            corpus_dir=bundled_corpus_dir(),
+            sampling={"split": None, "max_docs": None, "max_queries": max_queries, "seed": seed},
+        )
+    if key in _SHARED_PATHS:
+        root = shared_data_dir()
+        path = root / _SHARED_PATHS[key]
+        if not path.exists():
+            raise EvalSetError(
+                f"eval set {key!r} needs {path}, which is absent; the public data lives in ../shared/data "
+                "beside the repository (set CURBSIDE_SHARED_DATA to point elsewhere)"
+            )
+        name_or_path = path
+    path = Path(name_or_path)
+    name = key if key in _SHARED_PATHS else path.stem if path.is_file() else path.name
+    if path.is_dir():
+        return read_beir(path, split, name=name, max_docs=max_docs, max_queries=max_queries, seed=seed)
+    if path.is_file() and path.suffix.lower() == ".json":
+        return read_pubmedqa(path, name=name, max_docs=max_docs, max_queries=max_queries, seed=seed)
+    if path.is_file():
+        items = read_items(path)
+        if max_queries is not None and len(items) > max_queries:
+            keep = set(random.Random(seed).sample([i.id for i in items], max_queries))
+            items = [i for i in items if i.id in keep]
+        return EvalSet(
+            name=name, items=items, kind="jsonl", source=path,
+            sampling={"split": None, "max_docs": None, "max_queries": max_queries, "seed": seed},
+        )
+    raise EvalSetError(
+        f"unknown eval set {key!r}: use one of {', '.join(NAMED_SETS)}, a BEIR folder, "
+        "a PubMedQA .json file or an eval-item .jsonl file"
+    )
+
+
+def corpus_bytes(records: Sequence[CorpusRecord]) -> bytes:
+    """The set's corpus as JSONL (id, title, text[, year]); deterministic for equal records."""
+    out = []
+    for r in records:
+        rec: dict[str, Any] = {"id": r.id, "title": r.title, "text": r.text}
+        if r.year is not None:
+            rec["year"] = r.year
+        out.append(json.dumps(rec, ensure_ascii=False, sort_keys=True))
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def write_corpus(records: Sequence[CorpusRecord], work_dir: Path, set_name: str) -> tuple[Path, str]:
+    """Write the corpus JSONL under ``work_dir`` keyed by its content hash; returns (file, hash).
+
+    The file is written only when absent, so an unchanged corpus keeps its file (and fingerprint),
+    and an index built from it is reused.
+    """
+    blob = corpus_bytes(records)
+    digest = hashlib.sha256(blob).hexdigest()[:16]
+    folder = work_dir / f"{set_name}-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "corpus.jsonl"
+    if not path.is_file() or path.stat().st_size != len(blob):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(blob)
+        tmp.replace(path)
+    return path, digest
+
+
+def records_from_folder(folder: Path) -> list[CorpusRecord]:
+    """Load a corpus folder with the ingest loaders; record id = path relative to the folder."""
+    from curbside.ingest.discover import discover
+    from curbside.ingest.loaders import LoadError, load_file
+
+    sources, _issues = discover([folder])
+    records: list[CorpusRecord] = []
+    for src in sources:
+        try:
+            result = load_file(src.path, src.folder_meta)
+        except LoadError:
+            continue
+        rel = src.path.resolve().relative_to(folder.resolve()).as_posix()
+        for parsed in result.documents:
+            doc = parsed.document
+            rid = rel if "#" not in doc.path else f"{rel}#{doc.path.rsplit('#', 1)[1]}"
+            records.append(CorpusRecord(id=rid, title=doc.title, text=parsed.text, year=doc.year))
+    return records
+
+
+def qrels_of(items: Sequence[EvalItem]) -> dict[str, dict[str, int]]:
+    return {i.id: dict(i.gold_ids) for i in items if i.relevant}
+
+
+def as_mapping(value: Mapping[str, int] | Sequence[str]) -> dict[str, int]:
+    return dict(value) if isinstance(value, Mapping) else {v: 1 for v in value}
