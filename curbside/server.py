@@ -734,7 +734,7 @@ def create_app(pipeline: Pipeline | None = None, settings: Settings | None = Non
                            f"the limit is {limit}.", param="messages", code="too_long")
         history = _check_history(users[:-1], "messages", limit)
         pipeline = _pipeline(request)
-        if body.stream and getattr(pipeline.composer, "compose_stream", None) is not None:
+        if body.stream and getattr(getattr(pipeline, "composer", None), "compose_stream", None) is not None:
             return _live_stream(request, body, question, history)
         answer = await _answer(request, question, history, body.filters, body.patient_context)
         markdown = to_markdown(answer)
