@@ -119,6 +119,10 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (pdf, md, html, txt, jsonl).")],
     index: Annotated[Path, typer.Option("--index", "-i", help="Index directory to create or update.")],
     model: Annotated[str | None, typer.Option(help="Embedding model (package, path or hub name).")] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", metavar="ADDRESS", help="Embed on Ray Data: 'local', 'auto' or ray://HOST:PORT."),
+    ] = None,
     no_progress: NoProgress = False,
 ) -> None:
     """Build or incrementally update an index: only new or changed files are embedded."""
@@ -128,8 +132,8 @@ def ingest(
     settings = _settings(no_progress, embedding__model=model)
     try:
         with RichProgress(settings.progress) as progress:
-            report = run_ingest(paths, index, settings, progress=progress)
-    except (ModelMismatchError, IndexLockedError, ValueError) as exc:
+            report = run_ingest(paths, index, settings, progress=progress, ray_address=ray)
+    except (ModelMismatchError, IndexLockedError, ValueError, ImportError) as exc:
         _fail(str(exc))
     table = Table(title=f"Index {index}", show_header=False)
     table.add_row("added", str(len(report.added)))
@@ -324,6 +328,51 @@ def eval_(
         console=console,
     )
     raise typer.Exit(code)
+
+
+@app.command("fit-fusion")
+def fit_fusion(
+    sets: Annotated[list[str], typer.Argument(help="Sets to fit on jointly, e.g. medquad scifact:train pubmedqa")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the fitted weights (JSON).")] = Path("evals/fusion.json"),
+    max_queries: Annotated[int | None, typer.Option(help="Sample this many queries per set.")] = None,
+    max_docs: Annotated[int | None, typer.Option(help="Sample the corpus of each set.")] = None,
+    depth: Annotated[int, typer.Option(help="Candidates per retriever and query.")] = 100,
+    no_progress: NoProgress = False,
+) -> None:
+    """Fit the rescoring weights jointly on eval sets (with cross-validation and an ablation)."""
+    from rich.progress import Progress
+
+    from curbside.evals.fusion import collect, report
+    from curbside.evals.metrics import GoldMatcher
+    from curbside.evals.runner import default_work_dir, prepare_index
+    from curbside.evals.sets import resolve_set
+    from curbside.pipeline import Pipeline
+    from curbside.pipeline import ingest as run_ingest
+
+    settings = _settings(no_progress)
+    pools = {}
+    for spec in sets:
+        name, _, split = spec.partition(":")
+        eval_set = resolve_set(name, split=split or None, max_docs=max_docs, max_queries=max_queries, seed=13)
+        idx = prepare_index(
+            eval_set, index_dir=None, index_builder=lambda p, d: run_ingest(p, d, settings),
+            work_dir=default_work_dir(), index_key=settings.index_hash()[:12],
+        )
+        pipeline = Pipeline(idx, settings=settings)
+        matcher = GoldMatcher(eval_set.gold_universe)
+        with Progress(console=err, disable=not settings.progress) as bar:
+            task = bar.add_task(f"features: {name}", total=len(eval_set.items))
+            pools[name] = collect(pipeline, eval_set.items, matcher, depth, lambda t=task: bar.advance(t))
+        pipeline.close()
+    result = report(pools, settings.retrieval_weights())
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    table = Table("variant", *pools)
+    for row in result["ablation"]:
+        table.add_row(row["variant"], *(f"{row[n]:.3f}" for n in pools))
+    console.print(table)
+    console.print(f"fitted weights: {result['fitted_weights']}")
+    console.print(f"held-out (5-fold CV) nDCG@10: {result['cross_validation']['held_out_ndcg@10']}")
+    console.print(f"wrote {out}")
 
 
 @app.command()

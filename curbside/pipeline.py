@@ -70,11 +70,25 @@ def ingest(
     settings: Settings | None = None,
     *,
     progress: BuildProgress | None = None,
+    ray_address: str | None = None,
 ) -> BuildReport:
-    """Build or incrementally update the index at ``index_dir`` from files and folders."""
+    """Build or incrementally update the index at ``index_dir`` from files and folders.
+
+    With ``ray_address`` ("local", "auto" or "ray://host:port") the embedding runs on Ray Data.
+    """
     settings = settings or Settings()
     encoder = get_encoder(settings.embedding.model, settings.embedding.device)
     cache = EmbeddingCache(settings.embedding_cache_path()) if settings.embedding.cache else None
+    encode = None
+    if ray_address is not None:
+        from curbside.index.distributed import ray_encode_fn, sentence_transformer_factory
+
+        encode = ray_encode_fn(
+            sentence_transformer_factory(settings.embedding.model, settings.embedding.device),
+            dim=encoder.dim,
+            address=ray_address,
+            batch_size=settings.embedding.batch_size,
+        )
     try:
         return build_index(
             [Path(p) for p in paths],
@@ -84,6 +98,7 @@ def ingest(
             cache=cache,
             progress=progress,
             learn_aliases=_learner(),
+            encode=encode,
         )
     finally:
         if cache is not None:
@@ -202,6 +217,8 @@ class Pipeline:
                 rescore_sentence_weight=r.rescore_sentence_weight,
                 rescore_coverage_weight=r.rescore_coverage_weight,
                 rescore_fusion_weight=r.rescore_fusion_weight,
+                rescore_dense_weight=r.rescore_dense_weight,
+                rescore_lexical_weight=r.rescore_lexical_weight,
                 ensure_entities=r.ensure_entities,
                 alternatives_k=r.alternatives_k,
             ),

@@ -99,6 +99,12 @@ class RetrievalSettings(_Group):
     rescore_fusion_weight: float = Field(
         0.5, ge=0, description="Weight of the (normalised) fused score in the rescoring."
     )
+    rescore_dense_weight: float = Field(
+        0.0, description="Weight of the chunk's dense cosine in the rescoring."
+    )
+    rescore_lexical_weight: float = Field(
+        0.0, description="Weight of the (normalised) BM25 score in the rescoring."
+    )
     ensure_entities: bool = Field(
         True, description="Guarantee at least one passage per drug named in the question."
     )
@@ -173,6 +179,17 @@ class Settings(BaseSettings):
     composer: ComposerSettings = Field(default_factory=ComposerSettings)  # type: ignore[arg-type]
     llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+
+    def retrieval_weights(self) -> dict[str, float]:
+        """The rescoring weights by feature name (see ``curbside.qa.retrieval``)."""
+        r = self.retrieval
+        return {
+            "rrf": r.rescore_fusion_weight,
+            "dense": r.rescore_dense_weight,
+            "lexical": r.rescore_lexical_weight,
+            "sentence": r.rescore_sentence_weight,
+            "coverage": r.rescore_coverage_weight,
+        }
 
     def index_hash(self) -> str:
         """Hash of the settings that change chunks or vectors (stored in the index manifest)."""

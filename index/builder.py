@@ -129,9 +129,14 @@ def build_index(
     cache: EmbeddingCache | None = None,
     progress: BuildProgress | None = None,
     learn_aliases: AliasLearner | None = None,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
     _fail_after_write: bool = False,
 ) -> BuildReport:
-    """Bring the index at ``index_dir`` in line with the files under ``paths``."""
+    """Bring the index at ``index_dir`` in line with the files under ``paths``.
+
+    ``encode`` replaces the local encoder for the texts that must be embedded (e.g. the Ray Data
+    encoder of :mod:`curbside.index.distributed`); token counting stays local.
+    """
     started = time.perf_counter()
     progress = progress or BuildProgress()
     index_dir = Path(index_dir)
@@ -146,7 +151,7 @@ def build_index(
             "wait for it to finish and run again"
         ) from exc
     try:
-        return _build_locked(roots, index_dir, encoder, options, cache, progress, learn_aliases, started, _fail_after_write)
+        return _build_locked(roots, index_dir, encoder, options, cache, progress, learn_aliases, started, _fail_after_write, encode)
     finally:
         lock.release()
 
@@ -161,6 +166,7 @@ def _build_locked(
     learn_aliases: AliasLearner | None,
     started: float,
     fail_after_write: bool,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
 ) -> BuildReport:
     report = BuildReport(index_dir=str(index_dir))
     for stale in index_dir.glob(".tmp-gen-*"):  # left by a crashed build
@@ -316,6 +322,10 @@ def _build_locked(
                 vectors[new_ids] = old_vectors.reconstruct(np.fromiter(reused.values(), dtype=np.int64))
             else:
                 todo_rows = list(range(len(rows)))
+        def embed(batch: Sequence[str]) -> np.ndarray:
+            return encode(batch) if encode is not None else encoder.encode(batch, batch_size=options.batch_size)
+
+        big_batches = 20_000 if encode is not None else 256  # fewer, larger jobs for a cluster
         sent_texts: dict[str, str] = {}
         sent_found: dict[str, np.ndarray] = {}
         if options.sentence_vectors:
@@ -334,10 +344,11 @@ def _build_locked(
             encoded, n_encoded = encode_with_cache(
                 texts,
                 options.model_name,
-                lambda batch: encoder.encode(batch, batch_size=options.batch_size),
+                embed,
                 dim,
                 cache,
                 on_progress=progress.embedded,
+                batch=big_batches,
             )
             vectors[np.asarray(todo_rows, dtype=np.int64)] = encoded
             report.chunks_embedded = n_encoded
@@ -346,10 +357,11 @@ def _build_locked(
             encoded_s, n_s = encode_with_cache(
                 [sent_texts[h] for h in sent_missing],
                 options.model_name,
-                lambda batch: encoder.encode(batch, batch_size=options.batch_size),
+                embed,
                 dim,
                 cache,
                 on_progress=progress.embedded,
+                batch=big_batches,
             )
             sent_found.update(dict(zip(sent_missing, encoded_s, strict=True)))
             report.sentences_embedded = n_s

@@ -53,8 +53,20 @@ class RetrievalParams:
     rescore_sentence_weight: float = 0.5
     rescore_coverage_weight: float = 0.35
     rescore_fusion_weight: float = 0.5
+    rescore_dense_weight: float = 0.0
+    rescore_lexical_weight: float = 0.0
     ensure_entities: bool = True
     alternatives_k: int = 2
+
+    def weights(self) -> dict[str, float]:
+        """Feature weights of the rescoring (see :meth:`HybridRetriever.features`)."""
+        return {
+            "rrf": self.rescore_fusion_weight,
+            "dense": self.rescore_dense_weight,
+            "lexical": self.rescore_lexical_weight,
+            "sentence": self.rescore_sentence_weight,
+            "coverage": self.rescore_coverage_weight,
+        }
 
 
 def rrf_fuse(
@@ -155,26 +167,8 @@ class HybridRetriever:
         t2 = time.perf_counter()
         lexical = self.index.lexical_search(analysis.search_text, p.lexical_k, allowed) if p.lexical_weight > 0 else []
         t3 = time.perf_counter()
-        fused = rrf_fuse(
-            [[r for r, _ in dense], [r for r, _ in lexical]], [p.dense_weight, p.lexical_weight], p.rrf_k
-        )
         depth = max(p.rescore_depth, k * p.per_doc_cap) if p.rescore else k * max(p.per_doc_cap, 3)
-        pool = fused[:depth]
-        dense_s, lex_s = dict(dense), dict(lexical)
-        chunks = self.index.chunks([r for r, _ in pool])
-        docs = self.index.document_map(list({c.doc_id for c in chunks.values()}))
-        passages = [
-            Passage(
-                chunk=chunks[r],
-                document=docs[chunks[r].doc_id],
-                row_id=r,
-                dense_score=dense_s.get(r),
-                lexical_score=lex_s.get(r),
-                fused_score=s,
-            )
-            for r, s in pool
-            if r in chunks and chunks[r].doc_id in docs
-        ]
+        passages = self._pool(dense, lexical, depth)
         t4 = time.perf_counter()
         if p.rescore and passages:
             self._rescore(analysis, passages, query_vector.reshape(-1))
@@ -197,6 +191,38 @@ class HybridRetriever:
             "rescore_ms": (t5 - t4) * 1e3,
         }
         return out
+
+    def _pool(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], depth: int) -> list[Passage]:
+        p = self.params
+        fused = rrf_fuse(
+            [[r for r, _ in dense], [r for r, _ in lexical]], [p.dense_weight, p.lexical_weight], p.rrf_k
+        )
+        pool = fused[:depth]
+        dense_s, lex_s = dict(dense), dict(lexical)
+        chunks = self.index.chunks([r for r, _ in pool])
+        docs = self.index.document_map(list({c.doc_id for c in chunks.values()}))
+        return [
+            Passage(
+                chunk=chunks[r],
+                document=docs[chunks[r].doc_id],
+                row_id=r,
+                dense_score=dense_s.get(r),
+                lexical_score=lex_s.get(r),
+                fused_score=s,
+            )
+            for r, s in pool
+            if r in chunks and chunks[r].doc_id in docs
+        ]
+
+    def candidates(self, analysis: QueryAnalysis, depth: int = 100) -> list[Passage]:
+        """The whole fused candidate pool with its rescoring features (for fitting weights)."""
+        qvec = self.embedder.embed([analysis.normalised])
+        dense = self.index.dense_search(qvec.reshape(1, -1), depth, None)[0]
+        lexical = self.index.lexical_search(analysis.search_text, depth, None)
+        passages = self._pool(dense, lexical, 2 * depth)
+        if passages:
+            self.features(analysis, passages, qvec.reshape(-1))
+        return passages
 
     def _passages_for_rows(self, hits: Sequence[tuple[int, float]]) -> list[Passage]:
         chunks = self.index.chunks([r for r, _ in hits])
@@ -271,27 +297,49 @@ class HybridRetriever:
                 break
         return extra
 
-    def _rescore(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
-        p = self.params
+    def features(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
+        """Fill ``passage.features`` for every candidate: the signals the rescoring combines.
+
+        - ``rrf``: fused reciprocal-rank score, divided by the best in the pool;
+        - ``dense``: cosine of the question and the chunk (exact, also for BM25-only candidates);
+        - ``lexical``: BM25 score divided by the best in the pool (also for dense-only candidates);
+        - ``sentence``: best cosine of the question and one sentence of the chunk;
+        - ``coverage``: weighted share of the question's drugs, conditions and key terms present.
+        """
+        rows = [p.row_id for p in passages]
+        missing_dense = [i for i, p in enumerate(passages) if p.dense_score is None]
+        if missing_dense:
+            vecs = self.index.vectors_for_rows([rows[i] for i in missing_dense])
+            for i, sim in zip(missing_dense, vecs @ qvec, strict=True):
+                passages[i].dense_score = float(sim)
+        if any(p.lexical_score is None for p in passages):
+            lex = self.index.lexical_scores_for(analysis.search_text, rows)
+            for p in passages:
+                if p.lexical_score is None:
+                    p.lexical_score = lex.get(p.row_id, 0.0)
         sentences = passage_sentences(passages, min_chars=15)
-        best = np.zeros(len(passages), dtype=np.float32)
+        best = np.array([p.dense_score or 0.0 for p in passages], dtype=np.float32)
         if sentences:
             sims = self.embedder.embed([s.text for s in sentences]) @ qvec
             for sent, sim in zip(sentences, sims, strict=True):
                 best[sent.passage_index] = max(best[sent.passage_index], float(sim))
-        # whole-chunk similarity also counts (short chunks, tables)
-        for i, passage in enumerate(passages):
-            if passage.dense_score is not None:
-                best[i] = max(best[i], passage.dense_score)
         terms = coverage_terms(analysis, self.table)
-        top = max((x.fused_score for x in passages), default=1.0) or 1.0
+        top_rrf = max((x.fused_score for x in passages), default=1.0) or 1.0
+        top_lex = max((x.lexical_score or 0.0 for x in passages), default=1.0) or 1.0
         for i, passage in enumerate(passages):
-            cov = terms.score(passage.chunk.embed_text)
-            passage.rerank_score = (
-                p.rescore_fusion_weight * passage.fused_score / top
-                + p.rescore_sentence_weight * float(best[i])
-                + p.rescore_coverage_weight * cov
-            )
+            passage.features = {
+                "rrf": passage.fused_score / top_rrf,
+                "dense": float(passage.dense_score or 0.0),
+                "lexical": float(passage.lexical_score or 0.0) / top_lex,
+                "sentence": float(best[i]),
+                "coverage": terms.score(passage.chunk.embed_text),
+            }
+
+    def _rescore(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
+        self.features(analysis, passages, qvec)
+        w = self.params.weights()
+        for passage in passages:
+            passage.rerank_score = sum(w[name] * value for name, value in passage.features.items())
 
 
 def mentions(text: str, names: Sequence[str]) -> bool:

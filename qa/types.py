@@ -33,6 +33,7 @@ class Passage(BaseModel):
     lexical_score: float | None = None
     fused_score: float = 0.0
     rerank_score: float | None = None
+    features: dict[str, float] = Field(default_factory=dict, description="Rescoring signals.")
     rank: int = 0
 
     @property
