@@ -258,6 +258,26 @@ class Pipeline:
             retriever = self.retriever
         return retriever.retrieve(analysis, k=k, filters=filters)
 
+    def _retrieve_for_answer(
+        self,
+        question: str,
+        history: Sequence[str],
+        filters: Filters | None,
+        context: PatientContext | None,
+    ) -> tuple[Composer, QueryAnalysis, list[Passage], float, float]:
+        """Shared first half of ask/ask_stream: analyse (with history and context), retrieve."""
+        question = question.strip()
+        if not question:
+            raise ValueError("question is empty")
+        with self._lock:
+            retriever, composer = self.retriever, self.composer
+        analysis = self.analyse(question, history)
+        if context is not None:
+            analysis.context = context.merged_with(analysis.context)
+        t1 = time.perf_counter()
+        passages = retriever.retrieve(analysis, filters=filters, for_answer=True)
+        return composer, analysis, passages, t1, time.perf_counter()
+
     def ask(
         self,
         question: str,
@@ -267,18 +287,8 @@ class Pipeline:
         context: PatientContext | None = None,
     ) -> Answer:
         """Answer one question; ``history`` holds earlier user turns for follow-ups."""
-        question = question.strip()
-        if not question:
-            raise ValueError("question is empty")
         t0 = time.perf_counter()
-        with self._lock:
-            retriever, composer = self.retriever, self.composer
-        analysis = self.analyse(question, history)
-        if context is not None:
-            analysis.context = context.merged_with(analysis.context)
-        t1 = time.perf_counter()
-        passages = retriever.retrieve(analysis, filters=filters, for_answer=True)
-        t2 = time.perf_counter()
+        composer, analysis, passages, t1, t2 = self._retrieve_for_answer(question, history, filters, context)
         answer = composer.compose(analysis, passages)
         t3 = time.perf_counter()
         answer.timings_ms = {
@@ -307,17 +317,8 @@ class Pipeline:
         With the LLM composer the pieces are verified statements as the model produces them; the
         extractive composer is fast enough that its rendered answer is yielded line by line.
         """
-        question = question.strip()
-        if not question:
-            raise ValueError("question is empty")
         t0 = time.perf_counter()
-        with self._lock:
-            retriever, composer = self.retriever, self.composer
-        analysis = self.analyse(question, history)
-        if context is not None:
-            analysis.context = context.merged_with(analysis.context)
-        passages = retriever.retrieve(analysis, filters=filters, for_answer=True)
-        t1 = time.perf_counter()
+        composer, analysis, passages, _, t1 = self._retrieve_for_answer(question, history, filters, context)
         stream = getattr(composer, "compose_stream", None)
         events: Iterator[str | Answer] = stream(analysis, passages) if stream else iter([composer.compose(analysis, passages)])
         sent_text = False

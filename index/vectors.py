@@ -20,22 +20,6 @@ class VectorStore(Protocol):
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[list[tuple[int, float]]]: ...
 
-    @property
-    def is_exact(self) -> bool:
-        return "Flat" in self.factory and not is_compressed(self.factory) and "IVF" not in self.factory
-
-    def _search_subset(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> list[list[tuple[int, float]]]:
-        """Exact search restricted to ``allowed`` ids: approximate indexes only probe part of the
-        space, so a filter applied inside them could miss every allowed vector."""
-        ids = np.unique(np.asarray(allowed, dtype=np.int64))
-        vecs = self.reconstruct(ids)
-        scores = np.asarray(queries, dtype=np.float32) @ vecs.T
-        out = []
-        for row in scores:
-            top = np.argsort(-row, kind="stable")[:k]
-            out.append(sorted(((int(ids[i]), float(row[i])) for i in top), key=lambda x: (-x[1], x[0])))
-        return out
-
     def reconstruct(self, ids: np.ndarray) -> np.ndarray: ...
 
     @property
