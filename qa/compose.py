@@ -84,6 +84,7 @@ class _Scored:
     section: str
     bottom_score: float
     vec: np.ndarray
+    has_candidate: bool = False
 
 
 def _section_for(sent: str, passage: Passage, question_drugs: Sequence[str], other_drugs: Sequence[str]) -> str:
@@ -201,7 +202,12 @@ class ExtractiveComposer:
             bottom = score + kind_bonus + cue_bonus + (0.1 if has_cand else (-0.2 if cand_names else 0.0))
             if analysis.question_type in ("safety", "interaction") and _RISK.search(sent.text):
                 bottom += 0.08
-            scored.append(_Scored(sent, passage, float(sim), score, section, bottom, vec))
+            about_question = has_q or cond_hit or not (all_q_names or analysis.conditions)
+            if not about_question and section != "alternatives" and sim < 0.5:
+                continue  # a statement must be about the question's drugs or conditions
+            if section == "risks" and has_cand:
+                score += 0.08  # the risks of the drug asked about come first
+            scored.append(_Scored(sent, passage, float(sim), score, section, bottom, vec, has_cand))
         if not scored:
             return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", missing_terms[:5])
 
@@ -230,6 +236,7 @@ class ExtractiveComposer:
             s for s in scored
             if s not in chosen and s.passage.document.kind in ("guideline", "drug-label", "review")
             and _STRONG_REC.search(s.sent.text) and s.sim >= floor and not is_duplicate(s)
+            and (s.has_candidate or not analysis.candidate_drugs)
         ]
         if leftovers:
             concl = max(leftovers, key=lambda s: s.bottom_score)
