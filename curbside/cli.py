@@ -330,6 +330,41 @@ def eval_(
     raise typer.Exit(code)
 
 
+@app.command("eval-all")
+def eval_all(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for every run's reports.")] = Path("eval-out"),
+    fusion: Annotated[Path | None, typer.Option(help="A fit-fusion JSON to include as the ablation table.")] = Path("evals/fusion.json"),
+    write_results: Annotated[bool, typer.Option("--write-results", help="Regenerate evals/RESULTS.md.")] = False,
+    no_progress: NoProgress = False,
+) -> None:
+    """Run the bundled set and the three shared sets with baselines (the full RESULTS.md run)."""
+    from curbside.evals import run_named_set
+    from curbside.evals.results import load_run, render
+    from curbside.pipeline import Pipeline
+    from curbside.pipeline import ingest as run_ingest
+
+    settings = _settings(no_progress)
+    runs = {}
+    for name, split, answers in (("bundled", None, True), ("medquad", None, False), ("scifact", "train", False), ("pubmedqa", None, True)):
+        folder = out / name
+        code = run_named_set(
+            name,
+            system_factory=lambda d: Pipeline(d, settings=settings),
+            index_builder=lambda p, d: run_ingest(p, d, settings),
+            out_dir=folder, baselines=True, split=split, answers=answers, progress=settings.progress,
+            index_key=settings.index_hash()[:12], embedding_cache=settings.embedding_cache_path(),
+            settings_hash=settings.settings_hash(), console=console,
+        )
+        if code == 2:
+            _fail(f"{name}: the set could not be evaluated (see above)", 2)
+        runs[name] = load_run(folder)
+    if write_results:
+        fit = json.loads(fusion.read_text(encoding="utf-8")) if fusion and fusion.is_file() else None
+        target = Path(__file__).resolve().parents[1] / "evals" / "RESULTS.md"
+        target.write_text(render(runs, fit, settings.settings_hash()), encoding="utf-8")
+        console.print(f"wrote {target}")
+
+
 @app.command("fit-fusion")
 def fit_fusion(
     sets: Annotated[list[str], typer.Argument(help="Sets to fit on jointly, e.g. medquad scifact:train pubmedqa")],
