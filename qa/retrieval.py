@@ -163,9 +163,11 @@ class HybridRetriever:
         if query_vector is None:
             query_vector = self.embedder.embed([analysis.normalised])
         t1 = time.perf_counter()
-        dense = self.index.dense_search(query_vector.reshape(1, -1), p.dense_k, allowed)[0] if p.dense_weight > 0 else []
+        # each retriever fetches at least k, so asking for 100 results can return 100 documents
+        dense_k, lexical_k = max(p.dense_k, k), max(p.lexical_k, k)
+        dense = self.index.dense_search(query_vector.reshape(1, -1), dense_k, allowed)[0] if p.dense_weight > 0 else []
         t2 = time.perf_counter()
-        lexical = self.index.lexical_search(analysis.search_text, p.lexical_k, allowed) if p.lexical_weight > 0 else []
+        lexical = self.index.lexical_search(analysis.search_text, lexical_k, allowed) if p.lexical_weight > 0 else []
         t3 = time.perf_counter()
         depth = max(p.rescore_depth, k * p.per_doc_cap) if p.rescore else k * max(p.per_doc_cap, 3)
         passages = self._pool(dense, lexical, depth)
