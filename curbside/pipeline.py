@@ -228,7 +228,11 @@ class Pipeline:
             old = getattr(self, "index", None)
             self.index, self.table, self.retriever, self.composer = index, table, retriever, composer
         if old is not None:
-            old.close()
+            # requests in flight still hold the old index: close it only after they can have ended
+            grace = max(30.0, 2 * s.server.request_timeout_s)
+            timer = threading.Timer(grace, old.close)
+            timer.daemon = True
+            timer.start()
 
     def _stored_sentence_vectors(self, hashes: Sequence[str]) -> dict[str, Any]:
         index = getattr(self, "index", None)

@@ -229,6 +229,7 @@ class GuardMiddleware:
         key = settings.server.api_key
         self.api_key = key.get_secret_value().encode() if key is not None and key.get_secret_value() else None
         self.max_body = settings.server.max_body_bytes
+        self.body_timeout = settings.server.request_timeout_s
 
     def _authorised(self, scope: Scope) -> bool:
         if self.api_key is None:
@@ -270,8 +271,18 @@ class GuardMiddleware:
         chunks: list[bytes] = []
         size = 0
         more = True
+        deadline = time.monotonic() + self.body_timeout
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(0.01, deadline - time.monotonic()))
+            except TimeoutError:  # a trickling client must not hold a connection forever
+                await _send_json(
+                    send, 408,
+                    error_body(f"Request body not received within {self.body_timeout:g} s.",
+                               "invalid_request_error", None, "body_timeout"),
+                    [(b"connection", b"close")],
+                )
+                return
             if message["type"] == "http.disconnect":
                 return
             body = message.get("body", b"")
@@ -525,13 +536,19 @@ def _live_stream(request: Request, body: Any, question: str, history: list[str])
         queue: asyncio.Queue[Any] = asyncio.Queue()
         done = object()
 
+        stop = threading.Event()
+
         def work() -> None:
+            events = pipeline.ask_stream(question, history=history, filters=body.filters, context=context)
             try:
-                for event in pipeline.ask_stream(question, history=history, filters=body.filters, context=context):
+                for event in events:
+                    if stop.is_set():  # the client left: stop composing (closes the LLM stream too)
+                        break
                     loop.call_soon_threadsafe(queue.put_nowait, event)
             except Exception as exc:  # reported to the client as text, never a broken stream
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
             finally:
+                events.close()
                 loop.call_soon_threadsafe(queue.put_nowait, done)
 
         worker = asyncio.ensure_future(asyncio.to_thread(work))
@@ -559,6 +576,7 @@ def _live_stream(request: Request, body: Any, question: str, history: list[str])
             yield chunk({}, "stop", **extra)
             yield "data: [DONE]\n\n"
         finally:
+            stop.set()
             worker.cancel()
 
     return StreamingResponse(events(), media_type="text/event-stream",

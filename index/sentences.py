@@ -47,4 +47,5 @@ class SentenceVectors:
         return int(self._db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()

@@ -48,7 +48,8 @@ class ChunkStore:
         return store
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -30,6 +30,14 @@ from curbside.qa.types import (
     Statement,
 )
 
+_SOURCE_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
+
+
+def display_text(quote: str) -> str:
+    """A quoted sentence as shown: whitespace collapsed, the source's own reference numbers
+    ("... adverse events [12].") removed so they cannot pass for the answer's [n] markers."""
+    return " ".join(_SOURCE_MARKERS.sub("", quote).split())
+
 
 class Composer(Protocol):
     """Turns an analysed question and ranked passages into an :class:`Answer`."""
@@ -253,7 +261,7 @@ class ExtractiveComposer:
             if item.passage.chunk.chunk_id not in ref.chunk_ids:
                 ref.chunk_ids.append(item.passage.chunk.chunk_id)
             return Statement(
-                text=" ".join(item.sent.text.split()),
+                text=display_text(item.sent.text),
                 citations=[
                     Citation(
                         ref=ref.number,

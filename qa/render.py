@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from curbside.qa.types import Answer, Statement
 
 
@@ -50,7 +52,7 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
             lines.append("")
             lines.append("Closest passages (for reference only, not a recommendation):")
             for p in answer.passages[:3]:
-                snippet = " ".join(p.chunk.text.split())[:220]
+                snippet = " ".join(re.sub(r"\[\d+(?:\s*[,;–-]\s*\d+)*\]", "", p.chunk.text).split())[:220]
                 lines.append(f"- *{p.document.title}* ({p.document.publisher}, {p.document.year}): {snippet}…")
         return "\n".join(lines)
     if ctx:

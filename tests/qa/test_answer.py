@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from curbside.qa.compose import display_text
 from curbside.qa.types import Answer
 
 pytestmark = pytest.mark.integration
@@ -62,7 +63,7 @@ def test_every_citation_span_equals_the_cited_text(bundled_pipeline, anakinra_an
             chunk_text = _chunk_text(bundled_pipeline, c.chunk_id)
             assert chunk_text[c.start : c.end] == c.quote
             # no statement cites a passage that lacks it (statement text is whitespace-normalised)
-            assert statement.text == " ".join(c.quote.split())
+            assert statement.text == display_text(c.quote)
 
 
 def test_references_are_numbered_by_first_use_and_all_cited(anakinra_answer: Answer) -> None:
