@@ -49,7 +49,8 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("what", nargs="?", default="all", choices=["all", "scale", "ingest", "pdf", "ask"])
+    parser.add_argument("what", nargs="?", default="all", choices=["all", "scale", "ingest", "pdf", "ask", "report"])
+    parser.add_argument("--inputs", nargs="*", type=Path, default=[], help="report: merge these JSON results.")
     parser.add_argument("--sizes", default="10000,100000,1000000", help="Chunk counts for the scale benchmark.")
     parser.add_argument("--hnsw-max", type=int, default=200_000, help="Largest size at which HNSW is built.")
     parser.add_argument("--out", type=Path, default=HERE / "out")
@@ -59,6 +60,18 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"machine": machine()}
     started = time.perf_counter()
+    if args.what == "report":  # merge earlier runs (e.g. scale on a quiet machine, the rest later)
+        total = 0.0
+        for path in args.inputs:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            total += data.pop("seconds", 0.0)
+            results.update({k: v for k, v in data.items() if k != "machine"})
+        results["seconds"] = round(total, 1)
+        print_tables(results)
+        if args.write_results:
+            (HERE / "RESULTS.md").write_text(render_markdown(results), encoding="utf-8")
+            print(f"wrote {HERE / 'RESULTS.md'}")
+        return 0
     if args.what in ("all", "pdf"):
         from benchmarks.pipeline import bench_pdf
 

@@ -123,7 +123,7 @@ def bench_config(x: np.ndarray, q: np.ndarray, truth: np.ndarray, factory: str, 
     }
 
 
-def run(sizes: list[int], *, hnsw_max: int = 200_000, approximate_above: int = 200_000, nprobe: int = 32, ef: int = 128) -> dict[str, Any]:
+def run(sizes: list[int], *, hnsw_max: int = 200_000, approximate_above: int = 100_000, nprobe: int = 32, ef: int = 128) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     for n in sizes:
         both = clustered_vectors(n, extra=N_QUERIES)

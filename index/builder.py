@@ -70,7 +70,7 @@ class BuildOptions:
     overlap_tokens: int = 32
     embed_prefix: bool = True
     factory: str = "auto"
-    approximate_above: int = 200_000
+    approximate_above: int = 100_000
     ef_search: int = 128
     nprobe: int = 32
     batch_size: int = 64
