@@ -111,6 +111,9 @@ class RetrievalSettings(_Group):
     rescore_lexical_weight: float = Field(
         0.0, description="Weight of the (normalised) BM25 score in the rescoring."
     )
+    rescore_title_weight: float = Field(
+        0.0, description="Weight of the share of the document title found in the question."
+    )
     ensure_entities: bool = Field(
         True, description="Guarantee at least one passage per drug named in the question."
     )
@@ -195,6 +198,7 @@ class Settings(BaseSettings):
             "lexical": r.rescore_lexical_weight,
             "sentence": r.rescore_sentence_weight,
             "coverage": r.rescore_coverage_weight,
+            "title": r.rescore_title_weight,
         }
 
     def index_hash(self) -> str:

@@ -55,6 +55,7 @@ class RetrievalParams:
     rescore_fusion_weight: float = 0.5
     rescore_dense_weight: float = 0.0
     rescore_lexical_weight: float = 0.0
+    rescore_title_weight: float = 0.0
     ensure_entities: bool = True
     alternatives_k: int = 2
 
@@ -66,6 +67,7 @@ class RetrievalParams:
             "lexical": self.rescore_lexical_weight,
             "sentence": self.rescore_sentence_weight,
             "coverage": self.rescore_coverage_weight,
+            "title": self.rescore_title_weight,
         }
 
 
@@ -95,6 +97,13 @@ def cap_per_document(passages: Sequence[Passage], cap: int, k: int) -> list[Pass
         if len(out) >= k:
             break
     return out
+
+
+def stems(text: str) -> list[str]:
+    """Stemmed content words, with the same tokenizer and stemmer as the BM25 index."""
+    from curbside.index.lexical import tokenize
+
+    return tokenize([text])[0]
 
 
 def _stem(word: str) -> str:
@@ -306,7 +315,9 @@ class HybridRetriever:
         - ``dense``: cosine of the question and the chunk (exact, also for BM25-only candidates);
         - ``lexical``: BM25 score divided by the best in the pool (also for dense-only candidates);
         - ``sentence``: best cosine of the question and one sentence of the chunk;
-        - ``coverage``: weighted share of the question's drugs, conditions and key terms present.
+        - ``coverage``: weighted share of the question's drugs, conditions and key terms present;
+        - ``title``: share of the document title's (stemmed, stop-worded) words found in the question
+          — a question that names a document's subject ("symptoms of Gitelman syndrome") points at it.
         """
         rows = [p.row_id for p in passages]
         missing_dense = [i for i, p in enumerate(passages) if p.dense_score is None]
@@ -328,13 +339,20 @@ class HybridRetriever:
         terms = coverage_terms(analysis, self.table)
         top_rrf = max((x.fused_score for x in passages), default=1.0) or 1.0
         top_lex = max((x.lexical_score or 0.0 for x in passages), default=1.0) or 1.0
+        query_stems = set(stems(analysis.normalised))
+        title_cache: dict[str, float] = {}
         for i, passage in enumerate(passages):
+            doc = passage.document
+            if doc.doc_id not in title_cache:
+                title = set(stems(doc.title))
+                title_cache[doc.doc_id] = len(title & query_stems) / len(title) if title else 0.0
             passage.features = {
                 "rrf": passage.fused_score / top_rrf,
                 "dense": float(passage.dense_score or 0.0),
                 "lexical": float(passage.lexical_score or 0.0) / top_lex,
                 "sentence": float(best[i]),
                 "coverage": terms.score(passage.chunk.embed_text),
+                "title": title_cache[doc.doc_id],
             }
 
     def _rescore(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
