@@ -164,6 +164,19 @@ def render_markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {r['n']:,} | `{r['factory']}` | {r['p50_ms']} | {r['p95_ms']} | {r['recall@10']} | "
                          f"{r['index_bytes_per_chunk']} | {r['disk_bytes_per_chunk']} | {r['build_s']} | {'✓' if r['default'] else ''} |")
         lines.append("")
+    if "load" in results:
+        r = results["load"]
+        lat = r["latency_ms"]
+        lines += ["## HTTP server under load (`python benchmarks/load.py`)", "",
+                  f"{r['clients']} concurrent clients for {r['seconds']} s against a local `curbside serve` "
+                  f"(bundled corpus, one worker), a fixed mix of valid and invalid requests: **{r['requests']} requests, "
+                  f"{r['requests_per_s']} req/s, p50 {lat['p50']} ms, p95 {lat['p95']} ms**, "
+                  f"5xx: {r.get('server_errors_5xx', 0)}, unexpected statuses: {sum(r.get('unexpected', {}).values())}; "
+                  f"status counts {r.get('status_counts', {})}.", ""]
+        if r.get("by_kind"):
+            lines += ["| request kind | count | p50 ms | p95 ms |", "|---|---:|---:|---:|"]
+            lines += [f"| {k} | {v['count']} | {v['p50_ms']} | {v['p95_ms']} |" for k, v in r["by_kind"].items()]
+            lines.append("")
     lines.append(f"Total harness time: {results['seconds']} s.")
     return "\n".join(lines) + "\n"
 
