@@ -308,25 +308,30 @@ def eval_(
         with RichProgress(settings.progress) as progress:
             return run_ingest(paths, index_dir, settings, progress=progress)
 
-    code = run_named_set(
-        eval_set,
-        system_factory=factory,
-        index_builder=builder,
-        index_dir=index,
-        out_dir=out,
-        baselines=baselines,
-        split=split,
-        max_docs=max_docs,
-        max_queries=max_queries,
-        gate=gate,
-        update_expected=update_expected,
-        progress=settings.progress,
-        answers=answers,
-        index_key=settings.index_hash()[:12],
-        embedding_cache=settings.embedding_cache_path(),
-        settings_hash=settings.settings_hash(),
-        console=console,
-    )
+    from curbside.index import IndexLockedError, ModelMismatchError
+
+    try:
+        code = run_named_set(
+            eval_set,
+            system_factory=factory,
+            index_builder=builder,
+            index_dir=index,
+            out_dir=out,
+            baselines=baselines,
+            split=split,
+            max_docs=max_docs,
+            max_queries=max_queries,
+            gate=gate,
+            update_expected=update_expected,
+            progress=settings.progress,
+            answers=answers,
+            index_key=settings.index_hash()[:12],
+            embedding_cache=settings.embedding_cache_path(),
+            settings_hash=settings.settings_hash(),
+            console=console,
+        )
+    except (IndexLockedError, ModelMismatchError) as exc:
+        _fail(str(exc), 2)
     raise typer.Exit(code)
 
 
