@@ -82,7 +82,8 @@ def bench_pdf() -> dict[str, Any]:
 def _questions() -> list[str]:
     path = REPO / "evals" / "sets" / "bundled.jsonl"
     if path.is_file():
-        items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        items = [json.loads(line) for line in lines if line.strip() and not line.lstrip().startswith("//")]
         return [i["question"] for i in items]
     return ["Is it safe to start anakinra in a patient on tacrolimus?"]
 

@@ -220,6 +220,7 @@ class Pipeline:
                 rescore_dense_weight=r.rescore_dense_weight,
                 rescore_lexical_weight=r.rescore_lexical_weight,
                 rescore_title_weight=r.rescore_title_weight,
+                rescore_prf_weight=r.rescore_prf_weight,
                 ensure_entities=r.ensure_entities,
                 alternatives_k=r.alternatives_k,
             ),

@@ -114,6 +114,9 @@ class RetrievalSettings(_Group):
     rescore_title_weight: float = Field(
         0.0, description="Weight of the share of the document title found in the question."
     )
+    rescore_prf_weight: float = Field(
+        0.0, description="Weight of closeness to the top candidates' centroid (pseudo-relevance feedback)."
+    )
     ensure_entities: bool = Field(
         True, description="Guarantee at least one passage per drug named in the question."
     )
@@ -199,6 +202,7 @@ class Settings(BaseSettings):
             "sentence": r.rescore_sentence_weight,
             "coverage": r.rescore_coverage_weight,
             "title": r.rescore_title_weight,
+            "prf": r.rescore_prf_weight,
         }
 
     def index_hash(self) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-FEATURES = ("rrf", "dense", "lexical", "sentence", "coverage", "title")
+FEATURES = ("rrf", "dense", "lexical", "sentence", "coverage", "title", "prf")
 
 
 @dataclass
@@ -75,7 +75,7 @@ GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 def fit(sets: Mapping[str, Sequence[QueryPool]], *, start: np.ndarray | None = None, rounds: int = 3) -> np.ndarray:
     """Coordinate ascent over a small grid per weight (scale-free: the sentence weight is fixed)."""
-    w = start.copy() if start is not None else np.array([0.5, 0.0, 0.0, 0.5, 0.35, 0.0], dtype=np.float32)
+    w = start.copy() if start is not None else np.array([0.5, 0.0, 0.0, 0.5, 0.35, 0.0, 0.0], dtype=np.float32)
     best = objective(sets, w)
     free = [i for i, f in enumerate(FEATURES) if f != "sentence"]
     for _ in range(rounds):

@@ -56,6 +56,7 @@ class RetrievalParams:
     rescore_dense_weight: float = 0.0
     rescore_lexical_weight: float = 0.0
     rescore_title_weight: float = 0.0
+    rescore_prf_weight: float = 0.0
     ensure_entities: bool = True
     alternatives_k: int = 2
 
@@ -68,6 +69,7 @@ class RetrievalParams:
             "sentence": self.rescore_sentence_weight,
             "coverage": self.rescore_coverage_weight,
             "title": self.rescore_title_weight,
+            "prf": self.rescore_prf_weight,
         }
 
 
@@ -317,14 +319,14 @@ class HybridRetriever:
         - ``sentence``: best cosine of the question and one sentence of the chunk;
         - ``coverage``: weighted share of the question's drugs, conditions and key terms present;
         - ``title``: share of the document title's (stemmed, stop-worded) words found in the question
-          — a question that names a document's subject ("symptoms of Gitelman syndrome") points at it.
+          — a question that names a document's subject ("symptoms of Gitelman syndrome") points at it;
+        - ``prf``: cosine with the centroid of the question and the five best fused candidates
+          (pseudo-relevance feedback: documents like the likely answers).
         """
         rows = [p.row_id for p in passages]
-        missing_dense = [i for i, p in enumerate(passages) if p.dense_score is None]
-        if missing_dense:
-            vecs = self.index.vectors_for_rows([rows[i] for i in missing_dense])
-            for i, sim in zip(missing_dense, vecs @ qvec, strict=True):
-                passages[i].dense_score = float(sim)
+        for passage, sim in zip(passages, self.index.vectors_for_rows(rows) @ qvec, strict=True):
+            if passage.dense_score is None:
+                passage.dense_score = float(sim)
         if any(p.lexical_score is None for p in passages):
             lex = self.index.lexical_scores_for(analysis.search_text, rows)
             for p in passages:
@@ -336,6 +338,12 @@ class HybridRetriever:
             sims = self.embedder.embed([s.text for s in sentences]) @ qvec
             for sent, sim in zip(sentences, sims, strict=True):
                 best[sent.passage_index] = max(best[sent.passage_index], float(sim))
+        # pseudo-relevance feedback: closeness to the centroid of the top fused candidates
+        vecs = self.index.vectors_for_rows(rows)
+        top = np.argsort([-x.fused_score for x in passages], kind="stable")[:5]
+        centroid = vecs[top].mean(axis=0) + qvec
+        centroid /= np.linalg.norm(centroid) or 1.0
+        prf = vecs @ centroid
         terms = coverage_terms(analysis, self.table)
         top_rrf = max((x.fused_score for x in passages), default=1.0) or 1.0
         top_lex = max((x.lexical_score or 0.0 for x in passages), default=1.0) or 1.0
@@ -353,6 +361,7 @@ class HybridRetriever:
                 "sentence": float(best[i]),
                 "coverage": terms.score(passage.chunk.embed_text),
                 "title": title_cache[doc.doc_id],
+                "prf": float(prf[i]),
             }
 
     def _rescore(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
