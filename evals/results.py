@@ -112,7 +112,11 @@ def render(runs: Mapping[str, Mapping[str, Any]], fusion: Mapping[str, Any] | No
         if cv:
             out.append("| fitted, held-out folds (5-fold CV) | " + " | ".join(_fmt(cv.get(s)) for s in sets) + " |")
         weights = ", ".join(f"{k} {v:g}" for k, v in fusion.get("fitted_weights", {}).items())
-        out += ["", f"Fitted weights (now the defaults in `RetrievalSettings`): {weights}.", ""]
+        out += ["", f"Jointly fitted weights: {weights}. They are a documented profile, not the default: "
+                "with them the bundled clinical answers lose their infection caution for the anakinra "
+                "question (the public sets name almost no drugs, so the fit cannot weigh drug coverage). "
+                "Enable them with `CURBSIDE_RETRIEVAL__RESCORE_<FEATURE>_WEIGHT` variables "
+                "(`FUSION` for rrf).", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
