@@ -95,10 +95,11 @@ def render(runs: Mapping[str, Mapping[str, Any]], fusion: Mapping[str, Any] | No
             "## What each part of Curbside's retrieval adds (ablation)",
             "",
             "Candidates are the union of the dense and BM25 top 100; each is scored by a weighted sum of "
-            "five signals: `rrf` (fused rank), `dense` (chunk cosine), `lexical` (BM25), `sentence` (best "
-            "sentence cosine), `coverage` (question drugs/conditions/terms present). The weights are fitted "
-            "*jointly* over the sets below (each set weighted equally) by coordinate ascent, so one default "
-            "serves every collection; 5-fold cross-validation over queries reports held-out nDCG@10. "
+            "signals: `rrf` (fused rank), `dense` (chunk cosine), `lexical` (BM25), `sentence` (best "
+            "sentence cosine), `coverage` (question drugs/conditions/terms present), `title` (share of the "
+            "document title named in the question), `prf` (closeness to the centroid of the top five "
+            "candidates). The weights are fitted *jointly* over the sets below (each set weighted equally) "
+            "by coordinate ascent, so one set of weights serves every collection; 5-fold cross-validation over queries reports held-out nDCG@10. "
             "Document score = max over the document's chunks. nDCG@10 per variant:",
             "",
         ]
