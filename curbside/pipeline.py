@@ -8,7 +8,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -317,7 +317,7 @@ class Pipeline:
         history: Sequence[str] = (),
         filters: Filters | None = None,
         context: PatientContext | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> Generator[str | Answer, None, None]:
         """Yield the answer as Markdown pieces while it is composed, then the final :class:`Answer`.
 
         With the LLM composer the pieces are verified statements as the model produces them; the
@@ -326,7 +326,7 @@ class Pipeline:
         t0 = time.perf_counter()
         composer, analysis, passages, _, t1 = self._retrieve_for_answer(question, history, filters, context)
         stream = getattr(composer, "compose_stream", None)
-        events: Iterator[str | Answer] = stream(analysis, passages) if stream else iter([composer.compose(analysis, passages)])
+        events: Any = stream(analysis, passages) if stream else iter([composer.compose(analysis, passages)])
         sent_text = False
         for event in events:
             if isinstance(event, Answer):

@@ -207,15 +207,15 @@ class ExtractiveComposer:
             score = float(sim) + 0.12 * has_cand + 0.06 * has_q + 0.05 * cond_hit + 0.1 * rank_prior
             kind_bonus = {"guideline": 0.12, "drug-label": 0.08, "review": 0.03}.get(passage.document.kind, 0.0)
             cue_bonus = 0.1 if (_RECOMMEND.search(sent.text) or _RISK.search(sent.text)) else 0.0
-            bottom = score + kind_bonus + cue_bonus + (0.1 if has_cand else (-0.2 if cand_names else 0.0))
+            lead = score + kind_bonus + cue_bonus + (0.1 if has_cand else (-0.2 if cand_names else 0.0))
             if analysis.question_type in ("safety", "interaction") and _RISK.search(sent.text):
-                bottom += 0.08
+                lead += 0.08
             about_question = has_q or cond_hit or not (all_q_names or analysis.conditions)
             if not about_question and section != "alternatives" and sim < 0.5:
                 continue  # a statement must be about the question's drugs or conditions
             if section == "risks" and has_cand:
                 score += 0.08  # the risks of the drug asked about come first
-            scored.append(_Scored(sent, passage, float(sim), score, section, bottom, vec, has_cand))
+            scored.append(_Scored(sent, passage, float(sim), score, section, lead, vec, has_cand))
         if not scored:
             return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", missing_terms[:5])
 
