@@ -216,12 +216,8 @@ def _build_locked(
     if live is not None and not todo and not report.removed and not rechunk_all:
         assert old_manifest is not None and old_store is not None
         report.up_to_date = True
-        report.documents = old_manifest.n_documents
-        report.chunks = old_manifest.n_chunks
-        report.factory = old_manifest.factory
-        report.seconds = time.perf_counter() - started
         old_store.close()
-        return report
+        return _summarise(report, old_manifest, started)
 
     gen_name = _next_generation_name(index_dir)
     tmp = index_dir / f".tmp-gen-{uuid.uuid4().hex[:8]}"
@@ -413,11 +409,15 @@ def _build_locked(
     for old in index_dir.glob("gen-*"):
         if old.name != gen_name:
             shutil.rmtree(old, ignore_errors=True)
+    progress.finished()
+    return _summarise(report, manifest, started)
+
+
+def _summarise(report: BuildReport, manifest: Manifest, started: float) -> BuildReport:
     report.documents = manifest.n_documents
     report.chunks = manifest.n_chunks
     report.factory = manifest.factory
     report.seconds = time.perf_counter() - started
-    progress.finished()
     return report
 
 
