@@ -386,7 +386,7 @@ def fit_fusion(
     from curbside.evals.metrics import GoldMatcher
     from curbside.evals.runner import default_work_dir, prepare_index
     from curbside.evals.sets import resolve_set
-    from curbside.pipeline import Pipeline
+    from curbside.pipeline import Pipeline, retrieval_params
     from curbside.pipeline import ingest as run_ingest
 
     settings = _settings(no_progress)
@@ -404,7 +404,7 @@ def fit_fusion(
             task = bar.add_task(f"features: {name}", total=len(eval_set.items))
             pools[name] = collect(pipeline, eval_set.items, matcher, depth, lambda t=task: bar.advance(t))
         pipeline.close()
-    result = report(pools, settings.retrieval_weights())
+    result = report(pools, retrieval_params(settings).weights())
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     table = Table("variant", *pools)
     for row in result["ablation"]:

@@ -45,6 +45,11 @@ def bundled_corpus_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "corpus"
 
 
+def retrieval_params(settings: Settings) -> RetrievalParams:
+    """The retrieval settings group as the retriever's parameters (every field but query expansion)."""
+    return RetrievalParams(**settings.retrieval.model_dump(exclude={"expand_aliases"}))
+
+
 def build_options(settings: Settings) -> BuildOptions:
     return BuildOptions(
         model_name=settings.embedding.model,
@@ -205,25 +210,11 @@ class Pipeline:
                 f"the settings ask for {s.embedding.model!r}"
             )
         table = AliasTable.bundled().add(index.learned_aliases())
-        r = s.retrieval
         retriever = HybridRetriever(
             index,
             self.embedder,
             table,
-            RetrievalParams(
-                top_k=r.top_k, dense_k=r.dense_k, lexical_k=r.lexical_k, rrf_k=r.rrf_k,
-                dense_weight=r.dense_weight, lexical_weight=r.lexical_weight, per_doc_cap=r.per_doc_cap,
-                rescore=r.rescore, rescore_depth=r.rescore_depth,
-                rescore_sentence_weight=r.rescore_sentence_weight,
-                rescore_coverage_weight=r.rescore_coverage_weight,
-                rescore_fusion_weight=r.rescore_fusion_weight,
-                rescore_dense_weight=r.rescore_dense_weight,
-                rescore_lexical_weight=r.rescore_lexical_weight,
-                rescore_title_weight=r.rescore_title_weight,
-                rescore_prf_weight=r.rescore_prf_weight,
-                ensure_entities=r.ensure_entities,
-                alternatives_k=r.alternatives_k,
-            ),
+            retrieval_params(s),
         )
         composer = self._custom_composer or make_composer(s, self.embedder, table, term_in_corpus=index.has_term)
         with self._lock:

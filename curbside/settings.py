@@ -192,19 +192,6 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
     server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
 
-    def retrieval_weights(self) -> dict[str, float]:
-        """The rescoring weights by feature name (see ``curbside.qa.retrieval``)."""
-        r = self.retrieval
-        return {
-            "rrf": r.rescore_fusion_weight,
-            "dense": r.rescore_dense_weight,
-            "lexical": r.rescore_lexical_weight,
-            "sentence": r.rescore_sentence_weight,
-            "coverage": r.rescore_coverage_weight,
-            "title": r.rescore_title_weight,
-            "prf": r.rescore_prf_weight,
-        }
-
     def index_hash(self) -> str:
         """Hash of the settings that change chunks or vectors (stored in the index manifest)."""
         return _hash(

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from curbside.qa.aliases import AliasTable
+from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
 from curbside.qa.types import (
@@ -29,14 +30,6 @@ from curbside.qa.types import (
     Section,
     Statement,
 )
-
-_SOURCE_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
-
-
-def display_text(quote: str) -> str:
-    """A quoted sentence as shown: whitespace collapsed, the source's own reference numbers
-    ("... adverse events [12].") removed so they cannot pass for the answer's [n] markers."""
-    return " ".join(_SOURCE_MARKERS.sub("", quote).split())
 
 
 class Composer(Protocol):

@@ -6,6 +6,14 @@ import re
 
 from curbside.qa.types import Answer, Statement
 
+_SOURCE_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
+
+
+def display_text(quote: str) -> str:
+    """A quoted sentence as shown: whitespace collapsed, the source's own reference numbers
+    ("... adverse events [12].") removed so they cannot pass for the answer's [n] markers."""
+    return " ".join(_SOURCE_MARKERS.sub("", quote).split())
+
 
 def _cites(statement: Statement) -> str:
     return "".join(f"[{n}]" for n in dict.fromkeys(c.ref for c in statement.citations))
@@ -52,7 +60,7 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
             lines.append("")
             lines.append("Closest passages (for reference only, not a recommendation):")
             for p in answer.passages[:3]:
-                snippet = " ".join(re.sub(r"\[\d+(?:\s*[,;–-]\s*\d+)*\]", "", p.chunk.text).split())[:220]
+                snippet = display_text(p.chunk.text)[:220]
                 lines.append(f"- *{p.document.title}* ({p.document.publisher}, {p.document.year}): {snippet}…")
         return "\n".join(lines)
     if ctx:

@@ -324,7 +324,8 @@ class HybridRetriever:
           (pseudo-relevance feedback: documents like the likely answers).
         """
         rows = [p.row_id for p in passages]
-        for passage, sim in zip(passages, self.index.vectors_for_rows(rows) @ qvec, strict=True):
+        vecs = self.index.vectors_for_rows(rows)
+        for passage, sim in zip(passages, vecs @ qvec, strict=True):
             if passage.dense_score is None:
                 passage.dense_score = float(sim)
         if any(p.lexical_score is None for p in passages):
@@ -339,7 +340,6 @@ class HybridRetriever:
             for sent, sim in zip(sentences, sims, strict=True):
                 best[sent.passage_index] = max(best[sent.passage_index], float(sim))
         # pseudo-relevance feedback: closeness to the centroid of the top fused candidates
-        vecs = self.index.vectors_for_rows(rows)
         top = np.argsort([-x.fused_score for x in passages], kind="stable")[:5]
         centroid = vecs[top].mean(axis=0) + qvec
         centroid /= np.linalg.norm(centroid) or 1.0

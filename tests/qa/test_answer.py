@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from curbside.qa.compose import display_text
+from curbside.qa.render import display_text
 from curbside.qa.types import Answer
 
 pytestmark = pytest.mark.integration
