@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -44,12 +45,21 @@ def passage_sentences(passages: Sequence[Passage], *, min_chars: int = 25, max_c
     for i, passage in enumerate(passages):
         text = passage.chunk.text
         lines = passage.document.source_type != "pdf"
-        for start, end in citable_sentences(text, lines=lines, max_chars=max_chars):
-            sent = text[start:end]
-            if len(sent) < min_chars or _BOILERPLATE.search(sent) or INJECTION.search(sent):
-                continue
-            out.append(Sentence(i, start, end, sent))
+        for start, end in _usable_spans(text, lines, min_chars, max_chars):
+            out.append(Sentence(i, start, end, text[start:end]))
     return out
+
+
+@lru_cache(maxsize=20_000)
+def _usable_spans(text: str, lines: bool, min_chars: int, max_chars: int) -> tuple[tuple[int, int], ...]:
+    """Sentence spans worth citing or scoring; cached, since the same chunks come back query after query."""
+    spans = []
+    for start, end in citable_sentences(text, lines=lines, max_chars=max_chars):
+        sent = text[start:end]
+        if len(sent) < min_chars or _BOILERPLATE.search(sent) or INJECTION.search(sent):
+            continue
+        spans.append((start, end))
+    return tuple(spans)
 
 
 class SentenceEmbedder:
