@@ -83,8 +83,8 @@ class IndexSettings(_Group):
 
 class RetrievalSettings(_Group):
     top_k: int = Field(8, ge=1, le=100, description="Passages handed to the composer.")
-    dense_k: int = Field(60, ge=1, description="Candidates from the dense (FAISS) search.")
-    lexical_k: int = Field(60, ge=1, description="Candidates from the BM25 search.")
+    dense_k: int = Field(100, ge=1, description="Candidates from the dense (FAISS) search.")
+    lexical_k: int = Field(100, ge=1, description="Candidates from the BM25 search.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
@@ -95,21 +95,32 @@ class RetrievalSettings(_Group):
         True, description="Add the generic names of brand names and codes to the lexical query."
     )
     rescore: bool = Field(True, description="Second-stage rescoring of the fused candidates.")
-    rescore_depth: int = Field(30, ge=1, description="Fused candidates that get rescored.")
-    rescore_sentence_weight: float = Field(
-        0.5, ge=0, description="Weight of best-sentence similarity in the rescoring."
-    )
-    rescore_coverage_weight: float = Field(
-        0.35, ge=0, description="Weight of coverage of the question's drugs and conditions."
-    )
-    rescore_fusion_weight: float = Field(
-        0.5, ge=0, description="Weight of the (normalised) fused score in the rescoring."
+    rescore_depth: int = Field(
+        100, ge=1, description="Fused candidates that get rescored (and over which scores are standardised)."
     )
     rescore_dense_weight: float = Field(
-        0.0, description="Weight of the chunk's dense cosine in the rescoring."
+        1.0, description="Weight of the chunk's dense cosine (standardised over the candidates)."
     )
     rescore_lexical_weight: float = Field(
-        0.0, description="Weight of the (normalised) BM25 score in the rescoring."
+        1.0, description="Weight of the BM25 score (standardised over the candidates)."
+    )
+    rescore_sentence_weight: float = Field(
+        1.0, description="Weight of the best question-sentence cosine (standardised over the candidates)."
+    )
+    rescore_coverage_weight: float = Field(
+        0.5, description="Weight of coverage of the question's drugs, conditions and key terms."
+    )
+    rescore_aspect_weight: float = Field(
+        1.0, description="Weight of the passage covering the aspect asked about (symptoms, treatment, ...)."
+    )
+    rescore_other_aspect_weight: float = Field(
+        -0.5, description="Weight of the passage clearly covering another aspect than the one asked about."
+    )
+    rescore_title_named_weight: float = Field(
+        1.0, description="Weight of the question naming the document's whole title (its subject)."
+    )
+    rescore_fusion_weight: float = Field(
+        0.0, description="Weight of the fused reciprocal-rank score (divided by the best candidate's)."
     )
     rescore_title_weight: float = Field(
         0.0, description="Weight of the share of the document title found in the question."

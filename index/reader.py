@@ -127,6 +127,10 @@ class Index:
     def documents(self) -> list[Document]:
         return self.store.documents()
 
+    def document_openings(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The start of each document's first chunk (how it introduces itself)."""
+        return self.store.document_openings(doc_ids)
+
     def document_map(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         return self.store.document_map(doc_ids)
 

@@ -128,6 +128,19 @@ class ChunkStore:
             out.extend((r[0], _chunk(r), r[-1]) for r in rows)
         return out
 
+    def document_openings(self, doc_ids: Sequence[str], chars: int = 300) -> dict[str, str]:
+        """The first ``chars`` characters of each document's first chunk."""
+        ids = list(dict.fromkeys(doc_ids))
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self._query(
+                f"SELECT doc_id, substr(text, 1, ?) FROM chunks WHERE n = 0 AND doc_id IN ({','.join('?' * len(part))})",
+                [chars, *part],
+            )
+            out.update({r[0]: r[1] for r in rows})
+        return out
+
     def chunks_by_rows(self, row_ids: Sequence[int]) -> dict[int, Chunk]:
         out: dict[int, Chunk] = {}
         ids = [int(r) for r in row_ids]

@@ -1,23 +1,27 @@
 """Hybrid retrieval: dense (FAISS) + lexical (BM25) on the normalised query, weighted reciprocal-rank
 fusion, metadata filters, a second-stage rescoring, and per-document caps.
 
-The rescoring uses only what runs offline: the best sentence-level embedding similarity between the
-question and a passage, and how many of the question's drugs (under any of their names), conditions
-and key terms the passage covers.
+The rescoring uses only what runs offline. It adds up, with one set of weights for every collection,
+the candidates' dense, BM25 and best-sentence similarity to the question — each standardised over
+the candidates, so their scales stop mattering — with how many of the question's drugs (under any of
+their names), conditions and key terms a passage covers, whether it covers the aspect asked about
+(symptoms, treatment, ...), and whether the question names its document's title.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from curbside.index.reader import Index
 from curbside.qa.aliases import AliasTable
+from curbside.qa.aspects import aspect_agreement, passage_aspects, question_aspects
 from curbside.qa.query import CONDITIONS
 from curbside.qa.sentences import SentenceEmbedder, passage_sentences
 from curbside.qa.types import Passage, QueryAnalysis
@@ -42,19 +46,22 @@ class RetrievalParams:
     """Mirror of the retrieval settings group (the front door fills it)."""
 
     top_k: int = 8
-    dense_k: int = 60
-    lexical_k: int = 60
+    dense_k: int = 100
+    lexical_k: int = 100
     rrf_k: int = 60
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     per_doc_cap: int = 2
     rescore: bool = True
-    rescore_depth: int = 30
-    rescore_sentence_weight: float = 0.5
-    rescore_coverage_weight: float = 0.35
-    rescore_fusion_weight: float = 0.5
-    rescore_dense_weight: float = 0.0
-    rescore_lexical_weight: float = 0.0
+    rescore_depth: int = 100
+    rescore_dense_weight: float = 1.0
+    rescore_lexical_weight: float = 1.0
+    rescore_sentence_weight: float = 1.0
+    rescore_coverage_weight: float = 0.5
+    rescore_aspect_weight: float = 1.0
+    rescore_other_aspect_weight: float = -0.5
+    rescore_title_named_weight: float = 1.0
+    rescore_fusion_weight: float = 0.0
     rescore_title_weight: float = 0.0
     rescore_prf_weight: float = 0.0
     ensure_entities: bool = True
@@ -70,7 +77,29 @@ class RetrievalParams:
             "coverage": self.rescore_coverage_weight,
             "title": self.rescore_title_weight,
             "prf": self.rescore_prf_weight,
+            "aspect": self.rescore_aspect_weight,
+            "other_aspect": self.rescore_other_aspect_weight,
+            "title_named": self.rescore_title_named_weight,
         }
+
+
+FEATURES: tuple[str, ...] = tuple(RetrievalParams().weights())
+
+
+def standardise(values: np.ndarray) -> np.ndarray:
+    """Scores as standard deviations from the candidates' mean (0 everywhere when they are all equal).
+
+    Cosines, BM25 scores and sentence similarities live on different scales that also vary from
+    question to question; standardised over the same candidates, one set of weights combines them
+    on any collection.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return values
+    sd = values.std()
+    if sd < 1e-9:
+        return np.zeros_like(values)
+    return (values - values.mean()) / sd
 
 
 def rrf_fuse(
@@ -106,6 +135,12 @@ def stems(text: str) -> list[str]:
     from curbside.index.lexical import tokenize
 
     return tokenize([text])[0]
+
+
+@lru_cache(maxsize=50_000)
+def title_stems(title: str) -> frozenset[str]:
+    """Stems of a document title (cached: the same documents come back query after query)."""
+    return frozenset(stems(title))
 
 
 def _stem(word: str) -> str:
@@ -310,65 +345,101 @@ class HybridRetriever:
                 break
         return extra
 
-    def features(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
+    def features(
+        self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray, needed: Collection[str] | None = None
+    ) -> None:
         """Fill ``passage.features`` for every candidate: the signals the rescoring combines.
 
-        - ``rrf``: fused reciprocal-rank score, divided by the best in the pool;
+        Similarity scores are standardised over the candidates (see :func:`standardise`):
+
         - ``dense``: cosine of the question and the chunk (exact, also for BM25-only candidates);
-        - ``lexical``: BM25 score divided by the best in the pool (also for dense-only candidates);
+        - ``lexical``: BM25 score (also for dense-only candidates);
         - ``sentence``: best cosine of the question and one sentence of the chunk;
-        - ``coverage``: weighted share of the question's drugs, conditions and key terms present;
-        - ``title``: share of the document title's (stemmed, stop-worded) words found in the question
-          — a question that names a document's subject ("symptoms of Gitelman syndrome") points at it;
         - ``prf``: cosine with the centroid of the question and the five best fused candidates
           (pseudo-relevance feedback: documents like the likely answers).
+
+        Shares and flags, between 0 and 1:
+
+        - ``rrf``: fused reciprocal-rank score, divided by the best in the pool;
+        - ``coverage``: weighted share of the question's drugs, conditions and key terms present;
+        - ``aspect`` / ``other_aspect``: the passage covers the aspect the question asks about
+          (symptoms, treatment, causes, ...; see :mod:`curbside.qa.aspects`) / clearly covers another;
+        - ``title``: share of the document title's (stemmed, stop-worded) words found in the question;
+        - ``title_named``: the question names every word of the document title — "symptoms of
+          Gitelman syndrome" points at the document called "Gitelman syndrome".
+
+        ``needed`` limits the work to the named features (the rest are left out of the dict).
         """
+        need = set(FEATURES if needed is None else needed)
         rows = [p.row_id for p in passages]
         vecs = self.index.vectors_for_rows(rows)
         for passage, sim in zip(passages, vecs @ qvec, strict=True):
             if passage.dense_score is None:
                 passage.dense_score = float(sim)
-        if any(p.lexical_score is None for p in passages):
+        if "lexical" in need and any(p.lexical_score is None for p in passages):
             lex = self.index.lexical_scores_for(analysis.search_text, rows)
             for p in passages:
                 if p.lexical_score is None:
                     p.lexical_score = lex.get(p.row_id, 0.0)
-        sentences = passage_sentences(passages, min_chars=15)
-        best = np.array([p.dense_score or 0.0 for p in passages], dtype=np.float32)
-        if sentences:
-            sims = self.embedder.embed([s.text for s in sentences]) @ qvec
-            for sent, sim in zip(sentences, sims, strict=True):
-                best[sent.passage_index] = max(best[sent.passage_index], float(sim))
-        # pseudo-relevance feedback: closeness to the centroid of the top fused candidates
-        top = np.argsort([-x.fused_score for x in passages], kind="stable")[:5]
-        centroid = vecs[top].mean(axis=0) + qvec
-        centroid /= np.linalg.norm(centroid) or 1.0
-        prf = vecs @ centroid
-        terms = coverage_terms(analysis, self.table)
-        top_rrf = max((x.fused_score for x in passages), default=1.0) or 1.0
-        top_lex = max((x.lexical_score or 0.0 for x in passages), default=1.0) or 1.0
-        query_stems = set(stems(analysis.normalised))
-        title_cache: dict[str, float] = {}
+        values: dict[str, np.ndarray] = {}
+        dense = np.array([p.dense_score or 0.0 for p in passages], dtype=np.float64)
+        if "dense" in need:
+            values["dense"] = standardise(dense)
+        if "lexical" in need:
+            values["lexical"] = standardise(np.array([p.lexical_score or 0.0 for p in passages]))
+        if "sentence" in need:
+            best = dense.copy()
+            sentences = passage_sentences(passages, min_chars=15)
+            if sentences:
+                sims = self.embedder.embed([s.text for s in sentences]) @ qvec
+                for sent, sim in zip(sentences, sims, strict=True):
+                    best[sent.passage_index] = max(best[sent.passage_index], float(sim))
+            values["sentence"] = standardise(best)
+        if "prf" in need:
+            top = np.argsort([-x.fused_score for x in passages], kind="stable")[:5]
+            centroid = vecs[top].mean(axis=0) + qvec
+            centroid /= np.linalg.norm(centroid) or 1.0
+            values["prf"] = standardise(vecs @ centroid)
+        if "rrf" in need:
+            top_rrf = max((x.fused_score for x in passages), default=1.0) or 1.0
+            values["rrf"] = np.array([p.fused_score / top_rrf for p in passages])
+        if "coverage" in need:
+            terms = coverage_terms(analysis, self.table)
+            values["coverage"] = np.array([terms.score(p.chunk.embed_text) for p in passages])
+        if need & {"title", "title_named"}:
+            query_stems = set(stems(analysis.normalised))
+            shares: dict[str, tuple[float, float]] = {}
+            for p in passages:
+                if p.document.doc_id not in shares:
+                    title = title_stems(p.document.title)
+                    share = len(title & query_stems) / len(title) if title else 0.0
+                    shares[p.document.doc_id] = (share, 1.0 if share == 1.0 else 0.0)
+            values["title"] = np.array([shares[p.document.doc_id][0] for p in passages])
+            values["title_named"] = np.array([shares[p.document.doc_id][1] for p in passages])
+        if need & {"aspect", "other_aspect"}:
+            asked = question_aspects(analysis.question)
+            agreement = [(0.0, 0.0)] * len(passages)
+            if asked:
+                unsectioned = list({p.document.doc_id for p in passages if not p.chunk.section})
+                openings = self.index.document_openings(unsectioned) if unsectioned else {}
+                agreement = [
+                    aspect_agreement(
+                        asked,
+                        passage_aspects(p.chunk.section, openings.get(p.document.doc_id, ""), p.chunk.text[:300]),
+                    )
+                    for p in passages
+                ]
+            values["aspect"] = np.array([a for a, _ in agreement])
+            values["other_aspect"] = np.array([b for _, b in agreement])
+        names = [f for f in FEATURES if f in need and f in values]
         for i, passage in enumerate(passages):
-            doc = passage.document
-            if doc.doc_id not in title_cache:
-                title = set(stems(doc.title))
-                title_cache[doc.doc_id] = len(title & query_stems) / len(title) if title else 0.0
-            passage.features = {
-                "rrf": passage.fused_score / top_rrf,
-                "dense": float(passage.dense_score or 0.0),
-                "lexical": float(passage.lexical_score or 0.0) / top_lex,
-                "sentence": float(best[i]),
-                "coverage": terms.score(passage.chunk.embed_text),
-                "title": title_cache[doc.doc_id],
-                "prf": float(prf[i]),
-            }
+            passage.features = {name: float(values[name][i]) for name in names}
 
     def _rescore(self, analysis: QueryAnalysis, passages: list[Passage], qvec: np.ndarray) -> None:
-        self.features(analysis, passages, qvec)
-        w = self.params.weights()
+        weights = {name: w for name, w in self.params.weights().items() if w != 0}
+        self.features(analysis, passages, qvec, needed=weights)
         for passage in passages:
-            passage.rerank_score = sum(w[name] * value for name, value in passage.features.items())
+            passage.rerank_score = sum(w * passage.features[name] for name, w in weights.items())
 
 
 def mentions(text: str, names: Sequence[str]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from curbside.index import EmbeddingCache, Index, build_index
@@ -16,6 +17,7 @@ from curbside.qa.retrieval import (
     RetrievalParams,
     cap_per_document,
     rrf_fuse,
+    standardise,
 )
 from curbside.qa.sentences import SentenceEmbedder
 from curbside.qa.types import Passage
@@ -124,3 +126,66 @@ def test_ranks_are_deterministic(fake_index: tuple[Index, FakeHashEncoder]) -> N
     first = [p.chunk.chunk_id for p in r.retrieve(q)]
     assert first == [p.chunk.chunk_id for p in r.retrieve(q)]
     assert [p.rank for p in r.retrieve(q)] == list(range(1, len(first) + 1))
+
+
+@pytest.fixture
+def aspect_index(tmp_path: Path) -> tuple[Index, FakeHashEncoder]:
+    """Three documents on one subject that differ only in the aspect they cover, among others."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, subject in enumerate(["asthma", "gout", "psoriasis", "migraine", "anaemia", "glaucoma", "eczema", "angina"]):
+        (corpus / f"other-{i}.md").write_text(
+            f"# {subject.title()}\n\n## Notes\n\n{subject.title()} is common; {subject} care varies by patient.\n",
+            encoding="utf-8",
+        )
+    # the symptoms document names the subject most often, so similarity alone does not prefer treatment
+    (corpus / "symptoms.md").write_text(
+        "# Gitelman syndrome\n\n## Signs and symptoms\n\n"
+        "Gitelman syndrome causes cramps. Gitelman syndrome in adults. Gitelman syndrome and fatigue.\n",
+        encoding="utf-8",
+    )
+    (corpus / "treatment.md").write_text(
+        "# Gitelman syndrome\n\n## Treatment\n\nGitelman syndrome: oral potassium and magnesium supplements.\n",
+        encoding="utf-8",
+    )
+    # no headings: the document's opening question says what it is about
+    (corpus / "causes.txt").write_text(
+        "What causes Gitelman syndrome? Mutations in SLC12A3 in Gitelman syndrome.\n", encoding="utf-8"
+    )
+    encoder = FakeHashEncoder()
+    build_index([corpus], tmp_path / "index", encoder, build_options(), cache=EmbeddingCache(None))
+    return Index.open(tmp_path / "index"), encoder
+
+
+def test_the_passage_on_the_aspect_asked_about_ranks_first(aspect_index: tuple[Index, FakeHashEncoder]) -> None:
+    index, encoder = aspect_index
+    table = AliasTable.bundled()
+    blind = _retriever(index, encoder, rescore_aspect_weight=0.0, rescore_other_aspect_weight=0.0)
+    aware = _retriever(index, encoder)
+    question = analyse("How is Gitelman syndrome treated?", table)
+    assert not blind.retrieve(question)[0].document.path.endswith("treatment.md")  # the test is not trivial
+    top = aware.retrieve(question)[0]
+    assert top.document.path.endswith("treatment.md")
+    assert top.features["aspect"] == 1.0
+    causes = aware.retrieve(analyse("What causes Gitelman syndrome?", table))[0]
+    assert causes.document.path.endswith("causes.txt")
+
+
+def test_rescoring_features_are_standardised_over_the_candidates(fake_index: tuple[Index, FakeHashEncoder]) -> None:
+    index, encoder = fake_index
+    passages = _retriever(index, encoder, top_k=20, per_doc_cap=20).retrieve(analyse("colchicine for gout flares", AliasTable.bundled()))
+    assert len(passages) > 3
+    for name in ("dense", "lexical", "sentence"):
+        values = np.array([p.features[name] for p in passages])
+        assert abs(values.mean()) < 1e-6 and abs(values.std() - 1.0) < 1e-6
+    # weights of 0 skip their features; the score is the weighted sum of what was computed
+    p = passages[0]
+    assert "prf" not in p.features and "rrf" not in p.features
+    w = RetrievalParams().weights()
+    assert p.rerank_score == pytest.approx(sum(w[k] * v for k, v in p.features.items()))
+
+
+def test_standardise_handles_constant_and_empty_scores() -> None:
+    assert standardise(np.array([0.3, 0.3, 0.3])).tolist() == [0.0, 0.0, 0.0]
+    assert standardise(np.array([])).size == 0
+    assert standardise(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
