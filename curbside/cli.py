@@ -288,8 +288,11 @@ def eval_(
     split: Annotated[str | None, typer.Option(help="BEIR qrels split (default: the only one present).")] = None,
     max_docs: Annotated[int | None, typer.Option(help="Sample the corpus (gold documents always kept).")] = None,
     max_queries: Annotated[int | None, typer.Option(help="Sample this many queries.")] = None,
-    gate: Annotated[bool, typer.Option("--gate", help="Compare with evals/expected/; exit 1 on regression.")] = False,
-    update_expected: Annotated[bool, typer.Option("--update-expected", help="Write evals/expected/<set>.json.")] = False,
+    gate: Annotated[bool, typer.Option("--gate", help="Compare with the expected scores; exit 1 on regression.")] = False,
+    update_expected: Annotated[bool, typer.Option("--update-expected", help="Write <expected-dir>/<set>.json.")] = False,
+    expected_dir: Annotated[
+        Path | None, typer.Option(help="Folder of expected scores (default evals/expected; CI's samples: evals/expected/ci-sample).")
+    ] = None,
     answers: Annotated[bool | None, typer.Option("--answers/--no-answers", help="Also compose answers.")] = None,
     no_progress: NoProgress = False,
 ) -> None:
@@ -323,6 +326,7 @@ def eval_(
             max_queries=max_queries,
             gate=gate,
             update_expected=update_expected,
+            expected_dir=expected_dir,
             progress=settings.progress,
             answers=answers,
             index_key=settings.index_hash()[:12],
@@ -379,7 +383,7 @@ def fit_fusion(
     depth: Annotated[int, typer.Option(help="Candidates per retriever and query.")] = 100,
     no_progress: NoProgress = False,
 ) -> None:
-    """Fit the rescoring weights jointly on eval sets (with cross-validation and an ablation)."""
+    """Ablate the rescoring signals on eval sets, and fit their weights jointly (with cross-validation)."""
     from rich.progress import Progress
 
     from curbside.evals.fusion import collect, report

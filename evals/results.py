@@ -91,34 +91,51 @@ def render(runs: Mapping[str, Mapping[str, Any]], fusion: Mapping[str, Any] | No
             out += [f"| {k} | {_fmt(v)} |" for k, v in extra.items()]
         out.append("")
     if fusion:
-        out += [
-            "## What each part of Curbside's retrieval adds (ablation)",
-            "",
-            "Candidates are the union of the dense and BM25 top 100; each is scored by a weighted sum of "
-            "signals: `rrf` (fused rank), `dense` (chunk cosine), `lexical` (BM25), `sentence` (best "
-            "sentence cosine), `coverage` (question drugs/conditions/terms present), `title` (share of the "
-            "document title named in the question), `prf` (closeness to the centroid of the top five "
-            "candidates). The weights are fitted *jointly* over the sets below (each set weighted equally) "
-            "by coordinate ascent, so one set of weights serves every collection; 5-fold cross-validation over queries reports held-out nDCG@10. "
-            "Document score = max over the document's chunks. nDCG@10 per variant:",
-            "",
-        ]
-        sets = list(fusion.get("queries", {}))
-        out.append("| variant | " + " | ".join(sets) + " |")
-        out.append("|---|" + "---:|" * len(sets))
-        out.append("| previous hand-set weights | " + " | ".join(_fmt(fusion["default_ndcg@10"][s]) for s in sets) + " |")
-        for row in fusion.get("ablation", []):
-            out.append(f"| {row['variant']} | " + " | ".join(_fmt(row[s]) for s in sets) + " |")
-        cv = fusion.get("cross_validation", {}).get("held_out_ndcg@10", {})
-        if cv:
-            out.append("| fitted, held-out folds (5-fold CV) | " + " | ".join(_fmt(cv.get(s)) for s in sets) + " |")
-        weights = ", ".join(f"{k} {v:g}" for k, v in fusion.get("fitted_weights", {}).items())
-        out += ["", f"Jointly fitted weights: {weights}. They are a documented profile, not the default: "
-                "with them the bundled clinical answers lose their infection caution for the anakinra "
-                "question (the public sets name almost no drugs, so the fit cannot weigh drug coverage). "
-                "Enable them with `CURBSIDE_RETRIEVAL__RESCORE_<FEATURE>_WEIGHT` variables "
-                "(`FUSION` for rrf).", ""]
+        out += ablation_section(fusion)
     return "\n".join(out).rstrip() + "\n"
+
+
+def ablation_section(fusion: Mapping[str, Any]) -> list[str]:
+    """The ablation table of a ``curbside fit-fusion`` JSON, with how to read it."""
+    default = fusion.get("default_weights", {})
+    weights = ", ".join(f"{k} {v:g}" for k, v in default.items() if v)
+    out = [
+        "## What each part of Curbside's retrieval adds (ablation)",
+        "",
+        "Candidates are the union of the dense and BM25 top 100, cut to the best 100 by fused rank. Each is "
+        "scored by a weighted sum of signals: `dense` (chunk cosine), `lexical` (BM25) and `sentence` (best "
+        "question-sentence cosine), each *standardised over the candidates* so their scales stop mattering; "
+        "`coverage` (share of the question's drugs, conditions and key terms present); `aspect` / "
+        "`other_aspect` (the passage covers the aspect asked about — symptoms, treatment, causes, ... — or "
+        "clearly another, from its headings or opening); `title_named` (the question names the document's "
+        "whole title); and, off by default, `rrf` (fused rank), `title` (share of the title in the "
+        f"question) and `prf` (closeness to the top five candidates' centroid). Default weights, set by hand: {weights}. "
+        "A document ranks at its best passage, as in the pipeline. nDCG@10 per variant "
+        "(queries that must abstain are left out):",
+        "",
+    ]
+    sets = list(fusion.get("queries", {}))
+    out.append("| variant | " + " | ".join(sets) + " |")
+    out.append("|---|" + "---:|" * len(sets))
+    for row in fusion.get("ablation", []):
+        out.append(f"| {row['variant']} | " + " | ".join(_fmt(row[s]) for s in sets) + " |")
+    fitted = fusion.get("fitted_ndcg@10", {})
+    if fitted:
+        out.append("| jointly fitted weights (in-sample) | " + " | ".join(_fmt(fitted.get(s)) for s in sets) + " |")
+    cv = fusion.get("cross_validation", {}).get("held_out_ndcg@10", {})
+    if cv:
+        out.append("| jointly fitted, held-out folds (5-fold CV) | " + " | ".join(_fmt(cv.get(s)) for s in sets) + " |")
+    fitted_w = ", ".join(f"{k} {v:g}" for k, v in fusion.get("fitted_weights", {}).items() if v)
+    out += [
+        "",
+        f"Jointly fitted weights (coordinate ascent over every set above, each weighted equally): {fitted_w}. "
+        "The default stays hand-set: equal weights on the standardised similarities carry over to a "
+        "user's own documents without a fit, and the cross-validated rows show how little a fit to these "
+        "sets would add. Any weight can be set with `CURBSIDE_RETRIEVAL__RESCORE_<FEATURE>_WEIGHT` "
+        "(`FUSION` for rrf).",
+        "",
+    ]
+    return out
 
 
 def load_run(folder: Path) -> dict[str, Any]:
