@@ -91,18 +91,23 @@ def objective(sets: Mapping[str, Sequence[QueryPool]], w: np.ndarray) -> float:
     return float(np.mean([mean_ndcg10(pools, w) for pools in sets.values() if pools]))
 
 
-GRID = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+# signals that count against a passage take weights of the opposite sign
+PENALTIES = frozenset({"other_aspect"})
 
 
 def fit(sets: Mapping[str, Sequence[QueryPool]], *, start: np.ndarray | None = None, rounds: int = 3) -> np.ndarray:
-    """Coordinate ascent over a small grid per weight (scale-free: the sentence weight is fixed)."""
+    """Coordinate ascent over a small grid per weight (scale-free: the sentence weight is fixed).
+
+    Weights are non-negative, except for the :data:`PENALTIES`, which are non-positive.
+    """
     w = start.copy() if start is not None else np.array([float(f == "sentence") for f in FEATURES], dtype=np.float32)
     best = objective(sets, w)
     free = [i for i, f in enumerate(FEATURES) if f != "sentence"]
     for _ in range(rounds):
         improved = False
         for i in free:
-            for value in GRID:
+            for value in (-g for g in GRID) if FEATURES[i] in PENALTIES else GRID:
                 trial = w.copy()
                 trial[i] = value
                 score = objective(sets, trial)

@@ -109,3 +109,22 @@ def test_graded_gains_are_linear_like_ir_measures() -> None:
     pool = _pool("q", X, [1, 2])
     ideal = 2 + 1 / math.log2(3)
     assert ndcg10(pool, _weights(lexical=1)) == pytest.approx((1 + 2 / math.log2(3)) / ideal)
+
+
+def test_fitted_weights_keep_their_documented_signs() -> None:
+    # a signal that is anti-correlated with relevance would win a negative weight if one were allowed
+    rng = random.Random(7)
+    pools = []
+    for q in range(30):
+        X = np.zeros((10, len(FEATURES)))
+        X[:, SENT] = [rng.random() for _ in range(10)]
+        X[:, FEATURES.index("dense")] = [rng.random() for _ in range(10)]
+        hit = rng.randrange(10)
+        X[hit, FEATURES.index("dense")] = -1.0
+        X[:, FEATURES.index("other_aspect")] = 0.0
+        X[hit, FEATURES.index("other_aspect")] = 0.0
+        X[(hit + 1) % 10, FEATURES.index("other_aspect")] = 1.0
+        pools.append(_pool(f"q{q}", X, [1.0 if i == hit else 0.0 for i in range(10)]))
+    w = fit({"a": pools}, start=_weights(sentence=1))
+    assert w[FEATURES.index("dense")] >= 0
+    assert w[FEATURES.index("other_aspect")] <= 0
