@@ -130,8 +130,8 @@ def ablation_section(fusion: Mapping[str, Any]) -> list[str]:
         "",
         f"Jointly fitted weights (coordinate ascent over every set above, each weighted equally): {fitted_w}. "
         "The default stays hand-set: equal weights on the standardised similarities carry over to a "
-        "user's own documents without a fit, and the cross-validated rows show how little a fit to these "
-        "sets would add. Any weight can be set with `CURBSIDE_RETRIEVAL__RESCORE_<FEATURE>_WEIGHT` "
+        "user's own documents without a fit, while the cross-validated row shows what fitting to these "
+        "sets would gain or lose on each of them. Any weight can be set with `CURBSIDE_RETRIEVAL__RESCORE_<FEATURE>_WEIGHT` "
         "(`FUSION` for rrf).",
         "",
     ]
