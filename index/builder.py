@@ -329,6 +329,9 @@ def _build_locked(
                 for s0, e0 in citable_sentences(chunk.text, lines=chunk.doc_id not in pdf_docs):
                     sent = chunk.text[s0:e0]
                     sent_texts.setdefault(text_hash(sent), sent)
+            for doc in store.documents():  # rescoring counts a document's title among its sentences
+                if doc.title.strip():
+                    sent_texts.setdefault(text_hash(doc.title), doc.title)
             if live is not None and (live / "sentences.sqlite").is_file():
                 old_sv = SentenceVectors(live / "sentences.sqlite")
                 sent_found = old_sv.get_many(list(sent_texts))

@@ -1,7 +1,8 @@
 """Precomputed sentence vectors of an index generation (``sentences.sqlite``), keyed by text hash.
 
 Answer-time rescoring and composition compare the question with every sentence of the candidate
-passages; storing those vectors at build time keeps ``ask`` fast on a CPU.
+passages and with their documents' titles; storing those vectors at build time keeps ``ask`` fast
+on a CPU.
 """
 
 from __future__ import annotations

@@ -354,7 +354,8 @@ class HybridRetriever:
 
         - ``dense``: cosine of the question and the chunk (exact, also for BM25-only candidates);
         - ``lexical``: BM25 score (also for dense-only candidates);
-        - ``sentence``: best cosine of the question and one sentence of the chunk;
+        - ``sentence``: best cosine of the question and one sentence of the chunk or its document's
+          title (or the whole chunk, if higher);
         - ``prf``: cosine with the centroid of the question and the five best fused candidates
           (pseudo-relevance feedback: documents like the likely answers).
 
@@ -388,7 +389,10 @@ class HybridRetriever:
         if "lexical" in need:
             values["lexical"] = standardise(np.array([p.lexical_score or 0.0 for p in passages]))
         if "sentence" in need:
-            best = dense.copy()
+            # a document's title is its one-line summary: it counts among each passage's sentences
+            titles = list(dict.fromkeys(p.document.title for p in passages if p.document.title.strip()))
+            title_sim = dict(zip(titles, self.embedder.embed(titles) @ qvec, strict=True)) if titles else {}
+            best = np.maximum(dense, [title_sim.get(p.document.title, -1.0) for p in passages])
             sentences = passage_sentences(passages, min_chars=15)
             if sentences:
                 sims = self.embedder.embed([s.text for s in sentences]) @ qvec

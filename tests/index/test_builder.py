@@ -528,7 +528,10 @@ def test_sentence_vectors_are_stored_and_reused(built, fake_encoder: FakeHashEnc
         sentences = {
             c.text[s:e] for c in ix.chunks(rows).values() for s, e in citable_sentences(c.text)
         }
-        assert len(sentences) == first.sentences_embedded > first.chunks
+        titles = {d.title for d in ix.documents()} - sentences  # titles count as sentences too
+        assert titles
+        assert len(sentences) + len(titles) == first.sentences_embedded > first.chunks
+        assert len(ix.sentence_vectors([text_hash(t) for t in titles])) == len(titles)
         stored = ix.sentence_vectors([text_hash(s) for s in sentences])
         assert len(stored) == len(sentences)
         probe = sorted(sentences)[0]

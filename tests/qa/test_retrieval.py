@@ -189,3 +189,22 @@ def test_standardise_handles_constant_and_empty_scores() -> None:
     assert standardise(np.array([0.3, 0.3, 0.3])).tolist() == [0.0, 0.0, 0.0]
     assert standardise(np.array([])).size == 0
     assert standardise(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
+
+
+def test_a_documents_title_counts_among_its_sentences(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "Patients should follow the written {} and return if it does not help within two days."
+    # the asthma text shares a word with the question; only the gout document's title matches it
+    for name, title, plan in (("gout.md", "Gout flare treatment", "plan"), ("asthma.md", "Asthma inhaler technique", "treatment plan")):
+        (corpus / name).write_text(f"---\ntitle: {title}\n---\n{body.format(plan)}\n", encoding="utf-8")
+    encoder = FakeHashEncoder()
+    # without the title in the embedded text, only the sentence signal can tell the two apart
+    build_index([corpus], tmp_path / "index", encoder, build_options(embed_prefix=False), cache=EmbeddingCache(None))
+    index = Index.open(tmp_path / "index")
+    try:
+        passages = _retriever(index, encoder).retrieve(analyse("gout flare treatment", AliasTable.bundled()))
+        by_title = {p.document.title: p.features["sentence"] for p in passages}
+        assert by_title["Gout flare treatment"] > by_title["Asthma inhaler technique"]
+    finally:
+        index.close()
