@@ -311,7 +311,7 @@ def _build_locked(
         todo_rows = [i for i in range(len(rows)) if i not in reused]
         if reused:
             assert old_manifest is not None
-            old_vectors = FaissStore.load(live / "index.faiss", old_manifest.factory, mmap=True)  # type: ignore[operator]
+            old_vectors = FaissStore.load(live / "index.faiss", old_manifest.factory, mmap=True)
             lossless = "Flat" in old_manifest.factory and "PQ" not in old_manifest.factory and "SQ" not in old_manifest.factory
             if lossless:
                 new_ids = np.fromiter(reused.keys(), dtype=np.int64)

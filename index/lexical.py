@@ -27,7 +27,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     out = bm25s.tokenize(
         list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
     )
-    return [list(t) for t in out]  # type: ignore[union-attr]
+    return [list(t) for t in out]
 
 
 class LexicalIndex:

@@ -165,7 +165,8 @@ class ChunkStore:
         doc_ids: Sequence[str] | None = None,
     ) -> list[int]:
         """Row ids of chunks whose document matches every given filter."""
-        clauses, params = [], []  # type: ignore[var-annotated]
+        clauses: list[str] = []
+        params: list[object] = []
         if kinds:
             clauses.append(f"d.kind IN ({','.join('?' * len(kinds))})")
             params.extend(kinds)

@@ -136,11 +136,12 @@ class FaissStore:
 
         selector = faiss.IDSelectorBatch(allowed.astype(np.int64)) if allowed is not None else None
         inner = faiss.downcast_index(self.index.index) if hasattr(self.index, "index") else self.index
+        # faiss's bundled type stubs lack these classes' keyword constructors (SWIG adds them)
         if isinstance(inner, faiss.IndexHNSW):
-            return faiss.SearchParametersHNSW(sel=selector, efSearch=self.ef_search)
+            return faiss.SearchParametersHNSW(sel=selector, efSearch=self.ef_search)  # type: ignore[attr-defined]
         if isinstance(inner, faiss.IndexIVF):
-            return faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
-        return faiss.SearchParameters(sel=selector) if selector is not None else None
+            return faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)  # type: ignore[call-arg]
+        return faiss.SearchParameters(sel=selector) if selector is not None else None  # type: ignore[call-arg]
 
     def search(
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None

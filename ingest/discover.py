@@ -72,7 +72,7 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[LoadIssue]]:
                 if root.is_file():
                     issues.append(LoadIssue(path=str(path), reason=f"unsupported file type {path.suffix!r}"))
                 continue
-            meta = manifest.meta_for(rel) if manifest is not None else {}
+            meta: dict[str, Any] = manifest.meta_for(rel) if manifest is not None else {}
             try:
                 fp = _fingerprint(path, meta)
             except OSError as exc:

@@ -153,7 +153,7 @@ def _document(
         kind=meta.get("kind", "review"),
         url=meta.get("url", ""),
         path=record_path or str(path),
-        source_type=source_type,  # type: ignore[arg-type]
+        source_type=source_type,
         n_pages=n_pages,
     )
 
@@ -214,9 +214,9 @@ def load_html(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> Parsed
         ("citation_date", "year"),
         ("dc.date", "year"),
     ):
-        tag = soup.find("meta", attrs={"name": re.compile(f"^{re.escape(name)}$", re.I)})
-        if tag is not None and tag.get("content") and key not in html_meta:
-            html_meta[key] = tag.get("content")
+        found = soup.find("meta", attrs={"name": re.compile(f"^{re.escape(name)}$", re.I)})
+        if found is not None and found.get("content") and key not in html_meta:
+            html_meta[key] = found.get("content")
     if soup.title and soup.title.string and "title" not in html_meta:
         html_meta["title"] = soup.title.string.strip()
     try:
@@ -308,7 +308,7 @@ def extract_pdf(path: Path, timeout_s: float | None) -> dict[str, Any]:
     try:
         if parent.poll(timeout_s):
             try:
-                return parent.recv()  # type: ignore[no-any-return]
+                return parent.recv()
             except EOFError:
                 return {"error": "PDF parser crashed"}
         return {"error": f"PDF parsing took longer than {timeout_s:g} s; skipped"}

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any, cast
 
 _DRUG_SUFFIX = re.compile(
     r"(mab|cept|kinra|nib|tinib|pril|sartan|olol|statin|limus|sporine|azole|mycin|cillin|floxacin|"
@@ -53,12 +54,13 @@ class AliasTable:
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> AliasTable:
         table = cls()
-        for entry in data.get("drugs", []):  # type: ignore[union-attr]
-            generic = str(entry["generic"]).lower()  # type: ignore[index]
+        drugs = cast("list[dict[str, Any]]", data.get("drugs", []))
+        for entry in drugs:
+            generic = str(entry["generic"]).lower()
             table.generics.add(generic)
-            if entry.get("class"):  # type: ignore[union-attr]
-                table.classes[generic] = str(entry["class"])  # type: ignore[index]
-            for alias in entry.get("aliases", []):  # type: ignore[union-attr]
+            if entry.get("class"):
+                table.classes[generic] = str(entry["class"])
+            for alias in entry.get("aliases", []):
                 table.aliases[str(alias)] = generic
         table._compile()
         return table

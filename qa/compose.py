@@ -272,7 +272,7 @@ class ExtractiveComposer:
             items = by_section[name]
             if not items:
                 continue
-            answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=[cite(i) for i in items]))  # type: ignore[arg-type]
+            answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=[cite(i) for i in items]))
         answer.references = list(refs.values())
         answer.evidence_notes = self._notes(analysis, passages, answer)
         return answer

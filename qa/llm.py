@@ -353,7 +353,7 @@ class LLMComposer:
         answer.bottom_line = builder.bottom
         for name in SECTION_TITLES:
             if builder.sections.get(name):
-                answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=builder.sections[name]))  # type: ignore[arg-type]
+                answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=builder.sections[name]))
         # keep only references that a kept statement cites, renumbered by first use
         used: list[int] = []
         for st in answer.statements():

@@ -102,7 +102,7 @@ def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tup
         before = text[max(0, start - 80) : start]
         cur = _CURRENT_CUE.search(before)
         new = _START_CUE.search(before)
-        is_current = bool(cur) and (not new or new.start() < cur.start())
+        is_current = cur is not None and (new is None or new.start() < cur.start())
         target = current if is_current else candidates
         if generic not in current and generic not in candidates:
             target.append(generic)
