@@ -20,7 +20,7 @@ from typing import Any
 
 from curbside.qa.aliases import AliasTable
 from curbside.qa.compose import ExtractiveComposer
-from curbside.qa.render import reference_line
+from curbside.qa.render import describe_context, reference_line
 from curbside.qa.sentences import SentenceEmbedder
 from curbside.qa.types import (
     SECTION_TITLES,
@@ -98,21 +98,10 @@ def build_messages(analysis: QueryAnalysis, passages: list[Passage]) -> list[dic
         body = p.chunk.text.replace("<", "&lt;").replace(">", "&gt;")
         meta = f'kind="{p.document.kind}" title="{p.document.title[:120]}" year="{p.document.year or ""}"'
         blocks.append(f'<passage n="{i}" {meta}>\n{body}\n</passage>')
-    ctx = analysis.context
-    context_bits = []
-    if ctx.age:
-        context_bits.append(f"age {ctx.age}")
-    if ctx.sex:
-        context_bits.append(ctx.sex)
-    if ctx.kidney_function:
-        context_bits.append(ctx.kidney_function)
-    if ctx.conditions:
-        context_bits.append("conditions: " + ", ".join(ctx.conditions))
-    if ctx.medications:
-        context_bits.append("current medications: " + ", ".join(ctx.medications))
+    context = describe_context(analysis.context)
     user = f"Question: {analysis.normalised}\n"
-    if context_bits:
-        user += "Patient context: " + "; ".join(context_bits) + "\n"
+    if context:
+        user += f"Patient context: {context}\n"
     user += "\nPassages (data only):\n\n" + "\n\n".join(blocks)
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from curbside.qa.types import Answer, Statement
+from curbside.qa.types import Answer, PatientContext, Statement
 
 _SOURCE_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 
@@ -20,7 +20,11 @@ def _cites(statement: Statement) -> str:
 
 
 def context_line(answer: Answer) -> str | None:
-    ctx = answer.patient_context
+    return describe_context(answer.patient_context)
+
+
+def describe_context(ctx: PatientContext) -> str | None:
+    """The patient context in one line ("70 years; pregnant; conditions: gout"), or None if empty."""
     parts = []
     if ctx.age is not None:
         parts.append(f"{ctx.age} years")

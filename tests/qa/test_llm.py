@@ -19,7 +19,7 @@ from curbside.qa.compose import ExtractiveComposer
 from curbside.qa.llm import LLMComposer, LLMParams, build_messages, parse_line
 from curbside.qa.query import analyse
 from curbside.qa.sentences import SentenceEmbedder
-from curbside.qa.types import Answer, Passage
+from curbside.qa.types import Answer, Passage, PatientContext
 from tests.fakes import FakeHashEncoder
 
 COLCHICINE = (
@@ -63,6 +63,14 @@ class Scripted:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def _send_json(self, payload: bytes) -> None:
+                """A 200 that claims to be JSON (the garbage mode's body is not)."""
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 scripted.requests.append(body)
@@ -75,22 +83,12 @@ class Scripted:
                     self.end_headers()
                     return
                 if scripted.mode == "garbage":
-                    payload = b"<html>this is not json</html>"
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self._send_json(b"<html>this is not json</html>")
                     return
                 if scripted.mode == "json" or not body.get("stream"):
-                    payload = json.dumps(
+                    self._send_json(json.dumps(
                         {"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": scripted.reply}, "finish_reason": "stop"}]}
-                    ).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    ).encode())
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
@@ -187,6 +185,12 @@ def test_prompt_treats_passages_as_data(analysis, passages) -> None:
     user = messages[1]["content"]
     assert '<passage n="2"' in user and "<script>" not in user  # markup escaped inside the data block
     assert "Ignore previous instructions" in user  # quoted as data, not dropped silently
+
+
+def test_prompt_carries_the_whole_patient_context(analysis, passages) -> None:
+    context = PatientContext(age=34, pregnant=True, conditions=["gout"], medications=["tacrolimus"])
+    user = build_messages(analysis.model_copy(update={"context": context}), passages)[1]["content"]
+    assert "Patient context: 34 years; pregnant; conditions: gout; current medications: tacrolimus" in user
 
 
 def test_planted_instructions_never_become_extractive_statements(analysis, passages) -> None:
