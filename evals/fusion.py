@@ -11,7 +11,7 @@ queries showing how well such fitted weights hold on queries they were not fitte
 weights are set by hand (equal weights on the standardised similarities); the fit shows how much
 is left on the table and keeps them honest.
 
-    curbside fit-fusion medquad scifact:train pubmedqa --out evals/fusion.json
+    curbside fit-fusion medquad scifact:train pubmedqa bundled --out evals/fusion.json
 
 Fitting uses only the shared halves in ``../shared/data``; the held-apart halves are never seen.
 """
