@@ -68,6 +68,66 @@ class PatientContext(BaseModel):
         )
 
 
+Intent = Literal[
+    "safety", "interaction", "dose", "dose_adjustment", "choice", "target", "monitoring",
+    "population", "indication", "contraindication", "comparison", "other",
+]
+"""What kind of answer the question wants (see :mod:`curbside.qa.frame`)."""
+
+INTENTS: tuple[str, ...] = (
+    "safety", "interaction", "dose", "dose_adjustment", "choice", "target", "monitoring",
+    "population", "indication", "contraindication", "comparison", "other",
+)
+
+ATTRIBUTES: tuple[str, ...] = (
+    "safety", "interaction", "dose", "renal dose", "target", "monitoring", "pregnancy", "lactation",
+    "children", "older adults", "contraindication", "boxed warning", "adverse effects",
+    "first-line choice", "alternatives", "duration", "timing", "efficacy", "indication",
+    "screening", "vaccination", "prophylaxis",
+)
+"""The closed list of asked attributes: what a question wants to know about its intervention."""
+
+POPULATIONS: tuple[str, ...] = (
+    "pregnancy", "lactation", "child", "older adult", "ckd", "dialysis", "transplant",
+    "hepatic impairment",
+)
+
+Decision = Literal["yes", "no", "conditional", "insufficient"]
+Coverage = Literal["full", "partial", "none"]
+
+
+class QuestionFrame(BaseModel):
+    """What the question asks, about what, for which patient: the frame composition answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: Intent = Field("other", description="Kind of answer wanted (safety, dose, choice, ...).")
+    intervention: str | None = Field(
+        None, description="The drug, class or treatment asked about (generic or class name)."
+    )
+    comparator: str | None = Field(None, description="The other arm of a comparison or 'instead' question.")
+    intervention_classes: list[str] = Field(
+        default_factory=list, description="Classes of the intervention (for class-level answers)."
+    )
+    current_medications: list[str] = Field(
+        default_factory=list, description="What the patient already takes (generic names)."
+    )
+    conditions: list[str] = Field(
+        default_factory=list, description="Conditions the question says the patient has."
+    )
+    population: list[str] = Field(default_factory=list, description="Subset of POPULATIONS.")
+    asked_attribute: str = Field("safety", description="One of ATTRIBUTES.")
+    qualifier: str | None = Field(
+        None, description="Detail of the asked attribute, e.g. 'CrCl 25' for 'renal dose'."
+    )
+    indication: str | None = Field(None, description="The condition being treated, when named.")
+    yes_no: bool = Field(False, description="The question is answered by yes / no / conditional.")
+
+    def asked(self) -> str:
+        """The asked attribute in words ("renal dose (CrCl 25)")."""
+        return f"{self.asked_attribute} ({self.qualifier})" if self.qualifier else self.asked_attribute
+
+
 class QueryAnalysis(BaseModel):
     """What query understanding made of a question."""
 
@@ -83,6 +143,7 @@ class QueryAnalysis(BaseModel):
     key_terms: list[str] = Field(default_factory=list, description="Content words that must be covered.")
     context: PatientContext = Field(default_factory=PatientContext)
     question_type: str = "general"
+    frame: QuestionFrame = Field(default_factory=QuestionFrame)
 
 
 class Citation(BaseModel):
@@ -148,6 +209,17 @@ class Answer(BaseModel):
     question: str
     abstained: bool = False
     bottom_line: Statement | None = None
+    decision: Decision | None = Field(
+        None, description="Verdict for yes/no-shaped questions: yes | no | conditional | insufficient."
+    )
+    decision_citations: list[Citation] = Field(
+        default_factory=list, description="The statements the decision rests on."
+    )
+    decision_text: str | None = Field(None, description="The verdict in words, shown first.")
+    coverage: Coverage = Field(
+        "full", description="full: the asked attribute is answered; partial: the intervention is "
+        "covered but not what was asked; none: the library does not cover it.",
+    )
     abstention_reason: str | None = None
     missing: list[str] = Field(default_factory=list, description="Key entities no passage covers.")
     sections: list[Section] = Field(default_factory=list)
