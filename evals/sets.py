@@ -11,6 +11,21 @@ The eval-item format (one JSON object per line, blank lines and ``//`` comment l
      "context": {"age": 71, "kidney_function": "eGFR 25"},  # optional PatientContext fields
      "tags": ["interaction", "brand"]}
 
+Clinician-style and safety items may add (all optional; see :class:`EvalItem`)::
+
+     "history": ["Is it safe to start anakinra in gout on tacrolimus?"],   # earlier turns, oldest first
+     "frame": {"intent": "safety", "intervention": "colchicine",          # INTENTS / ATTRIBUTES /
+               "current_medications": ["tacrolimus"], "conditions": ["gout"],  # POPULATIONS of
+               "population": ["transplant"], "asked_attribute": "safety"},     # curbside.qa.types
+     "bottom_line_any": ["avoid", "0.6 mg"],   # any one of these in a correct bottom line
+     "decision": "no",                          # "yes" | "no" | "conditional" | null
+     "coverage": "full",                        # expected Answer.coverage: "full" | "partial" | "none"
+     "safety": {"kind": "danger", "relation": "contraindication", "danger_any": ["contraindicated"],
+                "statement": "...", "file": "labels/colchicine-colcrys-label.md"}
+
+Every item belongs to one of two halves by a fixed hash of its id (:func:`half_of`): ``A`` to tune on,
+``B`` to check with.
+
 ``gold_ids`` name what a right answer is drawn from: document ids, chunk ids (``doc_id#n``), record
 ids of a JSONL corpus (BEIR ``_id``, PubMed id) or source file names relative to the corpus folder
 (``"pdf/kdigo-2009-kidney-transplant-recipients.pdf"``); a retrieved passage matches a file name when
@@ -18,7 +33,9 @@ its document path ends with it. A list means grade 1 for each; a mapping gives g
 (0 = judged not relevant). ``key_facts`` are short phrases a correct answer must contain or cite
 (matched case-insensitively with punctuation folded, see :func:`curbside.evals.metrics.normalise`).
 
-Named sets: ``bundled`` (``evals/sets/bundled.jsonl`` over the repository's ``corpus/``),
+Named sets: ``bundled``, ``clinician`` and ``safety`` (``evals/sets/<name>.jsonl`` over the
+repository's ``corpus/``), ``clinical-pdfs`` (the questions of ``pdfs/clinical/SOURCE.md`` over its
+PDFs),
 ``medquad`` and ``scifact`` (BEIR folders) and ``pubmedqa`` (``pqal_dev.json``), the last three read
 from ``../shared/data`` beside the repository, or from ``$CURBSIDE_SHARED_DATA``.
 """
@@ -36,16 +53,91 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from curbside.qa.types import PatientContext
+from curbside.qa.types import ATTRIBUTES, INTENTS, POPULATIONS, PatientContext
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 SETS_DIR = PACKAGE_DIR / "sets"
-NAMED_SETS = ("bundled", "medquad", "scifact", "pubmedqa")
+NAMED_SETS = ("bundled", "clinician", "safety", "medquad", "scifact", "pubmedqa")
+CORPUS_SETS = ("bundled", "clinician", "safety")
+"""Named JSONL sets in ``evals/sets/`` evaluated over the bundled ``corpus/``."""
+HALVES = ("A", "B")
+
+
+def half_of(item_id: str) -> Literal["A", "B"]:
+    """The item's half: ``A`` (tune) when the first byte of SHA-256(id) is even, else ``B`` (check).
+
+    A content hash of the id alone, so an item keeps its half however the file is ordered or grown.
+    """
+    return "A" if hashlib.sha256(item_id.encode("utf-8")).digest()[0] % 2 == 0 else "B"
+
+
+def select_half(items: Sequence[EvalItem], half: str | None) -> list[EvalItem]:
+    """The items of one half (``None``: all of them)."""
+    if half is None:
+        return list(items)
+    if half not in HALVES:
+        raise EvalSetError(f"unknown half {half!r}; use A or B")
+    return [i for i in items if half_of(i.id) == half]
 
 
 class EvalSetError(ValueError):
     """An eval set that cannot be found or read; the message says where and why."""
+
+
+class FrameSpec(BaseModel):
+    """The question frame a clinician would give the question (compared with ``analysis.frame``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: str = Field(description="One of curbside.qa.types.INTENTS.")
+    intervention: str | None = Field(None, description="Generic or class name asked about.")
+    current_medications: list[str] = Field(default_factory=list, description="Generic names.")
+    conditions: list[str] = Field(default_factory=list)
+    population: list[str] = Field(default_factory=list, description="Subset of POPULATIONS.")
+    asked_attribute: str = Field(description="One of curbside.qa.types.ATTRIBUTES.")
+
+    @field_validator("intent")
+    @classmethod
+    def _intent(cls, value: str) -> str:
+        if value not in INTENTS:
+            raise ValueError(f"unknown intent {value!r}; use one of {', '.join(INTENTS)}")
+        return value
+
+    @field_validator("asked_attribute")
+    @classmethod
+    def _attribute(cls, value: str) -> str:
+        if value not in ATTRIBUTES:
+            raise ValueError(f"unknown asked attribute {value!r}; use one of {', '.join(ATTRIBUTES)}")
+        return value
+
+    @field_validator("population")
+    @classmethod
+    def _population(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v not in POPULATIONS]
+        if bad:
+            raise ValueError(f"unknown population {bad[0]!r}; use any of {', '.join(POPULATIONS)}")
+        return value
+
+
+class SafetySpec(BaseModel):
+    """What a safety-set item checks: a stated danger the answer must show, or a stated safe pair."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["danger", "safe"]
+    relation: str = Field(min_length=1, description="e.g. contraindication, avoid, dose adjustment, interaction.")
+    danger_any: list[str] = Field(
+        default_factory=list, description="Terms, any one of which shows the danger (danger items)."
+    )
+    statement: str = Field(min_length=1, description="What the corpus states about the pair.")
+    file: str = Field(min_length=1, description="Corpus file (relative to corpus/) that states it.")
+
+    @model_validator(mode="after")
+    def _terms(self) -> SafetySpec:
+        if self.kind == "danger" and not [t for t in self.danger_any if t.strip()]:
+            raise ValueError("a danger item needs at least one danger_any term")
+        return self
 
 
 class EvalItem(BaseModel):
@@ -64,6 +156,20 @@ class EvalItem(BaseModel):
     label: Literal["yes", "no", "maybe"] | None = None
     context: dict[str, Any] | None = Field(None, description="PatientContext fields given with the question.")
     tags: list[str] = Field(default_factory=list)
+    history: list[str] = Field(
+        default_factory=list, description="Earlier user turns, oldest first (follow-up questions)."
+    )
+    frame: FrameSpec | None = Field(None, description="The expected question frame.")
+    bottom_line_any: list[str] = Field(
+        default_factory=list, description="Terms any one of which a correct bottom line contains."
+    )
+    decision: Literal["yes", "no", "conditional"] | None = Field(
+        None, description="Expected verdict of a yes/no-shaped question."
+    )
+    coverage: Literal["full", "partial", "none"] | None = Field(
+        None, description="Expected Answer.coverage."
+    )
+    safety: SafetySpec | None = Field(None, description="Safety-set expectation (issue 19).")
 
     @field_validator("gold_ids", mode="before")
     @classmethod
@@ -95,6 +201,14 @@ class EvalItem(BaseModel):
             raise ValueError("an item expected to abstain cannot have relevant gold_ids")
         if self.expected == "answer" and not self.relevant and not self.key_facts:
             raise ValueError("an answerable item needs gold_ids (grade > 0) or key_facts")
+        if self.expected == "abstain" and (self.decision or self.bottom_line_any):
+            raise ValueError("an item expected to abstain cannot have a decision or bottom_line_any")
+        if self.expected == "abstain" and self.coverage == "full":
+            raise ValueError("an item expected to abstain cannot expect coverage 'full'")
+        if self.expected == "answer" and self.coverage in ("partial", "none"):
+            raise ValueError(f"an answerable item cannot expect coverage {self.coverage!r}; use expected 'abstain'")
+        if any(not h.strip() for h in self.history):
+            raise ValueError("history turns must be non-empty")
         return self
 
     @property
@@ -393,13 +507,16 @@ def resolve_set(
     A path may be a BEIR folder, a PubMedQA-shaped ``.json`` file or an eval-item ``.jsonl`` file.
     """
     key = str(name_or_path)
-    if key == "bundled":
-        items = read_items(SETS_DIR / "bundled.jsonl")
+    if key in CORPUS_SETS:
+        source = SETS_DIR / f"{key}.jsonl"
+        if not source.is_file():
+            raise EvalSetError(f"eval set {key!r} needs {source}, which is absent")
+        items = read_items(source)
         if max_queries is not None and len(items) > max_queries:
             keep = set(random.Random(seed).sample([i.id for i in items], max_queries))
             items = [i for i in items if i.id in keep]
         return EvalSet(
-            name="bundled", items=items, kind="jsonl", source=SETS_DIR / "bundled.jsonl",
+            name=key, items=items, kind="jsonl", source=source,
             corpus_dir=bundled_corpus_dir(),
             sampling={"split": None, "max_docs": None, "max_queries": max_queries, "seed": seed},
         )

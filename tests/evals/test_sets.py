@@ -171,3 +171,89 @@ def test_bundled_key_facts_occur_in_their_gold_documents() -> None:
         if not any(contains_fact(texts.get(g, ""), fact) for g in item.relevant)
     ]
     assert not missing
+
+
+# --- clinician-style and safety fields (issues 15, 16, 19) ----------------------------------------
+
+FRAMED = {
+    **GOOD,
+    "id": "f1",
+    "history": ["Is it safe to start anakinra in gout on tacrolimus?"],
+    "frame": {"intent": "safety", "intervention": "colchicine", "current_medications": ["tacrolimus"],
+              "conditions": ["gout"], "population": ["transplant"], "asked_attribute": "safety"},
+    "bottom_line_any": ["avoid", "0.6 mg"],
+    "decision": "conditional",
+    "coverage": "full",
+    "safety": {"kind": "danger", "relation": "interaction", "danger_any": ["reduce"],
+               "statement": "Reduce the colchicine dose with strong CYP3A4 inhibitors.",
+               "file": "labels/colchicine.md"},
+}
+
+
+def test_framed_item_round_trips() -> None:
+    (item,) = parse_items([json.dumps(FRAMED)])
+    assert item.frame is not None and item.frame.intent == "safety"
+    assert item.frame.population == ["transplant"]
+    assert item.history == FRAMED["history"]
+    assert item.safety is not None and item.safety.file == "labels/colchicine.md"
+    (again,) = parse_items([item.model_dump_json(exclude_defaults=True)])
+    assert again == item
+
+
+def test_abstain_item_may_carry_frame_and_coverage() -> None:
+    data = {"id": "ab", "question": "Anakinra target level?", "expected": "abstain", "coverage": "partial",
+            "frame": {"intent": "target", "intervention": "anakinra", "asked_attribute": "target"}}
+    (item,) = parse_items([json.dumps(data)])
+    assert item.coverage == "partial" and item.frame is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "needle"),
+    [
+        ({"frame": {**FRAMED["frame"], "intent": "dosing"}}, "frame.intent", "unknown intent 'dosing'"),
+        ({"frame": {**FRAMED["frame"], "asked_attribute": "dosage"}}, "frame.asked_attribute", "unknown asked attribute"),
+        ({"frame": {**FRAMED["frame"], "population": ["pregnant"]}}, "frame.population", "unknown population 'pregnant'"),
+        ({"frame": {**FRAMED["frame"], "patient": "x"}}, "frame.patient", "Extra inputs"),
+        ({"decision": "maybe"}, "decision", "Input should be"),
+        ({"coverage": "some"}, "coverage", "Input should be"),
+        ({"safety": {**FRAMED["safety"], "danger_any": []}}, "safety", "danger_any"),
+        ({"safety": {**FRAMED["safety"], "kind": "risky"}}, "safety.kind", "Input should be"),
+    ],
+)
+def test_bad_frame_names_field_and_line(tmp_path: Path, change: dict, field: str, needle: str) -> None:
+    path = tmp_path / "clinician.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + json.dumps({**FRAMED, **change}) + "\n", encoding="utf-8")
+    with pytest.raises(EvalSetError) as err:
+        read_items(path)
+    msg = str(err.value)
+    assert f"{path}:2: {field}" in msg and needle in msg
+
+
+def test_contradictory_expectations_are_refused() -> None:
+    with pytest.raises(EvalSetError, match="cannot have a decision"):
+        parse_items([json.dumps({"id": "x", "question": "q?", "expected": "abstain", "decision": "no"})])
+    with pytest.raises(EvalSetError, match="cannot expect coverage 'full'"):
+        parse_items([json.dumps({"id": "x", "question": "q?", "expected": "abstain", "coverage": "full"})])
+    with pytest.raises(EvalSetError, match="cannot expect coverage 'partial'"):
+        parse_items([json.dumps({**GOOD, "coverage": "partial"})])
+
+
+def test_halves_are_fixed_by_the_id_hash() -> None:
+    import hashlib
+
+    from curbside.evals.sets import half_of, select_half
+
+    ids = [f"item-{n}" for n in range(400)]
+    halves = [half_of(i) for i in ids]
+    # the documented rule, spelled out: first byte of SHA-256(id) even → A
+    assert halves == ["A" if hashlib.sha256(i.encode()).digest()[0] % 2 == 0 else "B" for i in ids]
+    # stable values pinned, so a change of rule cannot pass silently
+    assert [half_of(i) for i in ("a", "b", "c", "anakinra-gout-1")] == ["A", "A", "A", "B"]
+    assert 150 < halves.count("A") < 250  # roughly balanced
+    items = parse_items([json.dumps({**GOOD, "id": i}) for i in ids[:40]])
+    a, b = select_half(items, "A"), select_half(items, "B")
+    assert len(a) + len(b) == 40 and not {i.id for i in a} & {i.id for i in b}
+    # independent of order: reversed file, same halves
+    assert {i.id for i in select_half(list(reversed(items)), "A")} == {i.id for i in a}
+    with pytest.raises(EvalSetError, match="unknown half"):
+        select_half(items, "C")
