@@ -23,6 +23,7 @@ from curbside.index import (
     get_encoder,
     live_generation,
 )
+from curbside.inputs import check_history, check_instance, check_k, check_text
 from curbside.qa.aliases import AliasTable, learn_aliases
 from curbside.qa.compose import Composer, ComposerParams, ExtractiveComposer
 from curbside.qa.query import analyse
@@ -250,6 +251,12 @@ class Pipeline:
         return analysis
 
     def search(self, query: str, *, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """The top ``k`` passages for ``query`` (a non-empty string; ``k`` a positive integer or None)."""
+        query = check_text(query, "query")
+        k = check_k(k)
+        check_instance(filters, Filters, "filters")
+        if k is not None:
+            k = min(k, max(self.manifest.n_chunks, 1))  # more than the index holds asks FAISS for padding
         analysis = self.analyse(query)
         with self._lock:
             retriever = self.retriever
@@ -263,9 +270,9 @@ class Pipeline:
         context: PatientContext | None,
     ) -> tuple[Composer, QueryAnalysis, list[Passage], float, float]:
         """Shared first half of ask/ask_stream: analyse (with history and context), retrieve."""
-        question = question.strip()
-        if not question:
-            raise ValueError("question is empty")
+        question, history = check_text(question, "question"), check_history(history)
+        check_instance(filters, Filters, "filters")
+        check_instance(context, PatientContext, "context")
         with self._lock:
             retriever, composer = self.retriever, self.composer
         analysis = self.analyse(question, history)
@@ -386,6 +393,7 @@ _DEFAULT_LOCK = threading.Lock()
 
 def ask(question: str, index: Path | str | None = None, **settings: Any) -> Answer:
     """Answer ``question`` from ``index`` (default: the bundled corpus). Pipelines are reused."""
+    check_text(question, "question")  # before loading anything: ask(None) is a TypeError, not a slow AttributeError
     key = (str(index), repr(sorted(settings.items())))
     with _DEFAULT_LOCK:
         if key not in _DEFAULT:
