@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -174,6 +175,11 @@ class Section(BaseModel):
     statements: list[Statement] = Field(default_factory=list)
 
 
+HTTP_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
+"""The only addresses that leave the engine: http(s), with nothing that could break out of Markdown
+or an HTML attribute (``javascript:``, ``data:`` and the like are dropped)."""
+
+
 class Reference(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -196,7 +202,7 @@ class Reference(BaseModel):
             title=doc.title,
             publisher=doc.publisher,
             year=doc.year,
-            url=doc.url,
+            url=doc.url.strip() if HTTP_URL.match(doc.url.strip()) else "",
             doc_id=doc.doc_id,
         )
 
