@@ -1,12 +1,36 @@
-"""Render an :class:`Answer` as Markdown with inline ``[n]`` reference markers."""
+"""Render an :class:`Answer` as Markdown with inline ``[n]`` reference markers.
+
+Document text (statements, snippets, titles, publishers) and user-derived text reach the Markdown
+as *text*: :func:`escape_markdown` backslash-escapes the characters that would make it a link, an
+image (a beacon a rendering client would load), raw HTML or emphasis, so only the markup this
+module writes (bold labels, headings, lists and the ``[n]`` markers) is markup. The structured
+answer (statement ``text``, citation ``quote``) keeps the exact spans; only renderings escape.
+Addresses are shown only when they are http(s) (:func:`safe_url`).
+"""
 
 from __future__ import annotations
 
 import re
 
-from curbside.qa.types import Answer, PatientContext, Statement
+from curbside.qa.types import HTTP_URL, Answer, PatientContext, Statement
 
 _SOURCE_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
+# CommonMark lets any ASCII punctuation be backslash-escaped. These are the characters that open
+# inline constructs: links and images ([ ] !), raw HTML and autolinks (< >), emphasis, code and
+# strikethrough (* _ ` ~), entities (&), and the backslash itself. Block constructs (#, >, -, |)
+# cannot start: every document-derived piece is whitespace-collapsed and sits after a prefix.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~&])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally by a Markdown renderer (no links, images, HTML or emphasis)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` if it is an http(s) address with no characters that could break out of Markdown, else ""."""
+    url = (url or "").strip()
+    return url if HTTP_URL.match(url) else ""
 
 
 def display_text(quote: str) -> str:
@@ -42,10 +66,12 @@ def describe_context(ctx: PatientContext) -> str | None:
 
 
 def reference_line(ref_number: int, label: str, title: str, publisher: str, year: int | None, url: str) -> str:
-    meta = ", ".join(x for x in (publisher, str(year) if year else "") if x)
-    line = f"[{ref_number}] **{label}** — {title}"
+    """One reference in Markdown; title and publisher escaped, the address shown only if http(s)."""
+    meta = ", ".join(x for x in (escape_markdown(publisher), str(year) if year else "") if x)
+    line = f"[{ref_number}] **{label}** — {escape_markdown(title)}"
     if meta:
         line += f". {meta}"
+    url = safe_url(url)
     if url:
         line += f". {url}"
     return line
@@ -56,31 +82,32 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
     lines: list[str] = []
     ctx = context_line(answer)
     if answer.abstained:
-        lines.append("**Not answered by the indexed sources.** " + (answer.abstention_reason or ""))
+        lines.append("**Not answered by the indexed sources.** " + escape_markdown(answer.abstention_reason or ""))
         if answer.missing:
             lines.append("")
-            lines.append("Missing from the sources: " + ", ".join(answer.missing) + ".")
+            lines.append("Missing from the sources: " + escape_markdown(", ".join(answer.missing)) + ".")
         if answer.passages:
             lines.append("")
             lines.append("Closest passages (for reference only, not a recommendation):")
             for p in answer.passages[:3]:
-                snippet = display_text(p.chunk.text)[:220]
-                lines.append(f"- *{p.document.title}* ({p.document.publisher}, {p.document.year}): {snippet}…")
+                snippet = escape_markdown(display_text(p.chunk.text)[:220])
+                title, publisher = escape_markdown(p.document.title), escape_markdown(p.document.publisher)
+                lines.append(f"- *{title}* ({publisher}, {p.document.year}): {snippet}…")
         return "\n".join(lines)
     if ctx:
-        lines.append(f"*Patient context considered: {ctx}.*")
+        lines.append(f"*Patient context considered: {escape_markdown(ctx)}.*")
         lines.append("")
     if answer.bottom_line:
-        lines.append(f"**Bottom line:** {answer.bottom_line.text} {_cites(answer.bottom_line)}")
+        lines.append(f"**Bottom line:** {escape_markdown(answer.bottom_line.text)} {_cites(answer.bottom_line)}")
     for section in answer.sections:
         lines.append("")
         lines.append(f"### {section.title}")
         for st in section.statements:
             flag = " *(unverified)*" if st.supported is False else ""
-            lines.append(f"- {st.text} {_cites(st)}{flag}")
+            lines.append(f"- {escape_markdown(st.text)} {_cites(st)}{flag}")
     if answer.evidence_notes:
         lines.append("")
-        lines.append("*" + " ".join(answer.evidence_notes) + "*")
+        lines.append("*" + escape_markdown(" ".join(answer.evidence_notes)) + "*")
     if answer.references:
         lines.append("")
         lines.append("### References")
@@ -90,5 +117,5 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
         lines.append("")
         lines.append("### Retrieved passages")
         for p in answer.passages:
-            lines.append(f"- ({p.rank}) {p.document.title} [{p.chunk.chunk_id}] score {p.score:.3f}")
+            lines.append(f"- ({p.rank}) {escape_markdown(p.document.title)} \\[{p.chunk.chunk_id}\\] score {p.score:.3f}")
     return "\n".join(lines)
