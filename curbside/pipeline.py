@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Generator, Sequence
@@ -24,13 +23,14 @@ from curbside.index import (
     live_generation,
 )
 from curbside.inputs import check_history, check_instance, check_k, check_text
-from curbside.qa.aliases import AliasTable, learn_aliases
+from curbside.qa.aliases import AliasTable, expand_query, learn_aliases
 from curbside.qa.compose import Composer, ComposerParams, ExtractiveComposer
-from curbside.qa.query import analyse
+from curbside.qa.frame import carry_frame
+from curbside.qa.query import analyse, key_terms
 from curbside.qa.render import to_markdown
 from curbside.qa.retrieval import Filters, HybridRetriever, RetrievalParams
 from curbside.qa.sentences import SentenceEmbedder
-from curbside.qa.types import Answer, Passage, PatientContext, QueryAnalysis
+from curbside.qa.types import Answer, Passage, PatientContext, QueryAnalysis, QuestionFrame
 from curbside.settings import Settings
 
 log = logging.getLogger("curbside")
@@ -131,48 +131,73 @@ def ensure_default_index(settings: Settings, progress: BuildProgress | None = No
     return index_dir
 
 
-_FOLLOW_UP = re.compile(
-    r"^\s*(?:and|what about|how about|what if|instead|or|also|same|then|would|could|is it|does it|can (?:he|she|they))\b|"
-    r"\b(?:instead|this patient|the patient|him|her|them|that|it)\b",
-    re.I,
-)
+def analyse_turns(question: str, history: Sequence[str], table: AliasTable, *, expand: bool = True) -> QueryAnalysis:
+    """Analyse a question with the conversation before it.
+
+    Each earlier turn's frame is carried into the next (:func:`curbside.qa.frame.carry_frame`), so
+    a follow-up keeps the patient and, unless it replaces them, the intervention and what was
+    asked: after "...anakinra in a patient with gout on tacrolimus and CellCept?", "What about
+    colchicine instead?" asks about colchicine for the same patient, and "What about in
+    pregnancy?" asks about anakinra in pregnancy. A question that stands on its own is analysed
+    as it is.
+    """
+    own = analyse(question, table, expand=expand)
+    if not history:
+        return own
+    carried: list[QuestionFrame] = []
+    contexts = PatientContext()
+    for turn in history:
+        turn_analysis = analyse(turn, table, expand=False)
+        frame = carry_frame(turn, turn_analysis.frame, carried) if carried else turn_analysis.frame
+        carried = [frame]
+        contexts = turn_analysis.context.merged_with(contexts)
+    frame = carry_frame(question, own.frame, carried)
+    if frame is own.frame:
+        return own
+    return _with_frame(own, frame, own.context.merged_with(contexts), table, expand=expand)
+
+
+def _with_frame(own: QueryAnalysis, frame: QuestionFrame, context: PatientContext, table: AliasTable, *, expand: bool) -> QueryAnalysis:
+    """``own`` completed by a carried frame: drugs, patient context and the text retrieval searches."""
+    context = context.model_copy(update={
+        "medications": list(frame.current_medications),
+        "conditions": list(dict.fromkeys([*frame.conditions, *context.conditions])),
+    })
+    if "pregnancy" in frame.population and context.pregnant is None:
+        context.pregnant = True
+    asked = [d for d in (frame.intervention, frame.comparator) if d]
+    drugs = list(dict.fromkeys([*asked, *own.drugs, *frame.current_medications]))
+    # what the retrievers and the similarity scoring read: the follow-up made self-contained
+    extra = [d for d in asked if d.lower() not in own.normalised.lower()]
+    if frame.asked_attribute not in ("safety", "alternatives", "indication") and frame.asked_attribute not in own.normalised.lower():
+        extra.append(frame.asked_attribute)
+    extra += [c for c in frame.conditions if c not in own.normalised.lower() and "transplant" not in c][:2]
+    if any("transplant" in c for c in frame.conditions) and "transplant" not in own.normalised.lower():
+        extra.append("transplant")
+    normalised = own.normalised.rstrip() + (" (" + ", ".join(extra) + ")" if extra else "")
+    search_text = normalised
+    if expand and drugs:
+        names = [n for n in expand_query(asked or drugs, table) if n.lower() not in normalised.lower()]
+        if names:
+            search_text = normalised + " " + " ".join(names)
+    return own.model_copy(update={
+        "normalised": normalised,
+        "search_text": search_text,
+        "drugs": drugs,
+        "candidate_drugs": asked or [d for d in own.candidate_drugs if d not in frame.current_medications],
+        "conditions": list(frame.conditions),
+        "key_terms": key_terms(normalised, drugs),
+        "context": context,
+        "frame": frame,
+    })
 
 
 def contextualise(question: str, history: Sequence[str], table: AliasTable) -> str:
-    """Rewrite a follow-up so it carries the earlier turns' patient context and medications.
-
-    "What about canakinumab instead?" after "...anakinra in a patient with gout on tacrolimus and
-    CellCept?" becomes "What about canakinumab instead? (patient context: gout; on tacrolimus,
-    mycophenolate mofetil)". A question that stands on its own is returned unchanged.
-    """
+    """A follow-up made self-contained (what retrieval reads), or ``question`` if it stands alone."""
     if not history:
         return question
-    current = analyse(question, table, expand=False)
-    earlier = PatientContext()
-    earlier_candidates: list[str] = []
-    for turn in history:
-        a = analyse(turn, table, expand=False)
-        earlier = a.context.merged_with(earlier)
-        earlier_candidates = a.candidate_drugs or earlier_candidates
-    is_follow_up = bool(_FOLLOW_UP.search(question)) or len(question.split()) <= 8 or not current.drugs
-    if not is_follow_up or (earlier.is_empty() and not earlier_candidates):
-        return question
-    parts = []
-    conditions = [c for c in earlier.conditions if c not in current.context.conditions]
-    if conditions:
-        parts.append(", ".join(conditions))
-    meds = [m for m in earlier.medications if m not in current.drugs]
-    if meds:
-        parts.append("on " + " and ".join(meds))
-    if current.context.age is None and earlier.age is not None:
-        parts.append(f"{earlier.age}-year-old")
-    if current.context.kidney_function is None and earlier.kidney_function:
-        parts.append(earlier.kidney_function)
-    if not current.drugs and earlier_candidates:
-        parts.append("about " + " and ".join(earlier_candidates))
-    if not parts:
-        return question
-    return f"{question.rstrip()} (patient context: {'; '.join(parts)})"
+    analysis = analyse_turns(question, history, table, expand=False)
+    return question if analysis.normalised == analyse(question, table, expand=False).normalised else analysis.normalised
 
 
 class Pipeline:
@@ -241,14 +266,8 @@ class Pipeline:
         return self.index.manifest
 
     def analyse(self, question: str, history: Sequence[str] = ()) -> QueryAnalysis:
-        effective = contextualise(question, history, self.table)
-        analysis = analyse(effective, self.table, expand=self.settings.retrieval.expand_aliases)
-        if effective != question:
-            analysis.question = question
-            own = analyse(question, self.table, expand=False)
-            if own.candidate_drugs:
-                analysis.candidate_drugs = own.candidate_drugs
-        return analysis
+        """The question's analysis and frame, carried over ``history`` for follow-ups."""
+        return analyse_turns(question, history, self.table, expand=self.settings.retrieval.expand_aliases)
 
     def search(self, query: str, *, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         """The top ``k`` passages for ``query`` (a non-empty string; ``k`` a positive integer or None)."""

@@ -5,50 +5,11 @@ from __future__ import annotations
 import re
 
 from curbside.qa.aliases import AliasTable, expand_query
-from curbside.qa.types import PatientContext, QueryAnalysis
+from curbside.qa.frame import CONDITION_TERMS, build_frame, find_age
+from curbside.qa.types import PatientContext, QueryAnalysis, QuestionFrame
 
-CONDITIONS: dict[str, tuple[str, ...]] = {
-    "gout": ("gout", "gouty", "gout flare", "podagra", "hyperuricemia", "hyperuricaemia"),
-    "kidney transplant": ("kidney transplant", "renal transplant", "kidney-transplant", "renal allograft"),
-    "liver transplant": ("liver transplant",),
-    "heart transplant": ("heart transplant", "cardiac transplant"),
-    "lung transplant": ("lung transplant",),
-    "solid organ transplant": ("solid organ transplant", "transplant recipient", "organ transplant", "transplanted"),
-    "chronic kidney disease": ("chronic kidney disease", "ckd", "renal insufficiency", "renal impairment", "kidney disease"),
-    "end-stage kidney disease": ("dialysis", "esrd", "eskd", "end-stage renal", "end-stage kidney", "haemodialysis", "hemodialysis"),
-    "liver disease": ("cirrhosis", "hepatic impairment", "liver disease"),
-    "diabetes": ("diabetes", "diabetic", "t2dm", "type 2 diabetes", "type 1 diabetes"),
-    "hypertension": ("hypertension", "high blood pressure", "hypertensive"),
-    "atrial fibrillation": ("atrial fibrillation", "afib", "a-fib", "af "),
-    "heart failure": ("heart failure", "hfref", "hfpef", "cardiac failure"),
-    "coronary disease": ("coronary", "myocardial infarction", "angina", "ascvd"),
-    "asthma": ("asthma", "asthmatic"),
-    "copd": ("copd", "chronic obstructive"),
-    "pneumonia": ("pneumonia",),
-    "infection": ("infection", "sepsis", "infected"),
-    "tuberculosis": ("tuberculosis", "latent tb", " tb "),
-    "hepatitis b": ("hepatitis b", "hbv", "hbsag"),
-    "rheumatoid arthritis": ("rheumatoid arthritis",),
-    "lupus": ("lupus", "sle"),
-    "pregnancy": ("pregnant", "pregnancy"),
-    "venous thromboembolism": ("venous thromboembolism", "deep vein thrombosis", "dvt", "pulmonary embolism", "vte"),
-    "neutropenia": ("neutropenia", "neutropenic"),
-    "osteoporosis": ("osteoporosis",),
-    "cytomegalovirus": ("cmv", "cytomegalovirus"),
-    "pneumocystis": ("pneumocystis", "pjp", "pcp"),
-}
+CONDITIONS: dict[str, tuple[str, ...]] = CONDITION_TERMS
 
-_CURRENT_CUE = re.compile(
-    r"\b(?:already\s+(?:on|taking|receiving)|currently\s+(?:on|taking|receiving)|(?:is|are|was)\s+on|"
-    r"maintained\s+on|maintenance|taking|takes|receiving|treated\s+with|on\s+(?:a|an|long-term|chronic)?|"
-    r"background|regimen\s+of|with)(?![A-Za-z])[^.?!;]*$",
-    re.I,
-)
-_START_CUE = re.compile(
-    r"\b(?:start|starting|add|adding|initiate|initiating|begin|use|using|give|giving|prescribe|"
-    r"switch(?:ing)?\s+to|instead|about|consider|try|safe\s+to|dose\s+of|dosing\s+of|can\s+i)\b[^.?!;,]*$",
-    re.I,
-)
 _STOP = set(
     ["a", "an", "the", "of", "in", "on", "for", "to", "with", "and", "or", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "can", "could", "should", "would", "will", "may", "might", "must", "do", "does", "did", "i", "we", "you", "he", "she", "they", "my", "our", "your", "his", "her", "their", "patient", "patients", "someone", "person", "people", "man", "woman", "year", "years", "old", "aged", "age", "safe", "safety", "start", "starting", "use", "using", "used", "give", "giving", "take", "taking", "already", "also", "any", "some", "about", "regarding", "recommended", "recommendation", "recommendations", "best", "option", "options", "treat", "treatment", "therapy", "manage", "management", "instead", "than", "then", "if", "not", "no", "yes", "there", "other", "have", "has", "had", "get", "who's", "mg", "dose", "doses", "dosing", "daily", "per", "day", "days", "week", "weeks", "month", "months"]
 )
@@ -63,15 +24,11 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tuple[PatientContext, list[str]]:
-    """Patient context and the drugs being asked about (as opposed to current medications)."""
+def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tuple[PatientContext, QuestionFrame]:
+    """Patient context and the question frame (intervention, current medications, ask)."""
     ctx = PatientContext()
     low = " " + text.lower() + " "
-    m = re.search(r"\b(\d{1,3})\s*[- ]?(?:year|yr)s?[- ]?old\b", low) or re.search(
-        r"\b(?:aged|age)\s*(\d{1,3})\b", low
-    ) or re.search(r"\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\b", low) or re.search(r"\b(\d{1,3})\s*-?\s*[mf]\b", low)
-    if m and 0 < int(m.group(1)) < 120:
-        ctx.age = int(m.group(1))
+    ctx.age = find_age(text)
     if re.search(r"\b(woman|female|girl|lady|mother|she|her)\b", low):
         ctx.sex = "female"
     elif re.search(r"\b(man|male|boy|gentleman|father|he|his)\b", low):
@@ -82,34 +39,19 @@ def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tup
         ctx.pregnant = True
         ctx.sex = ctx.sex or "female"
     kidney = []
-    if g := re.search(r"\begfr\s*(?:of|is|=|:|<|>)?\s*(\d{1,3})", low):
+    if g := re.search(r"\be?gfr\s*(?:of|is|was|=|:|<|>|around|about|under|below)?\s*(\d{1,3})", low):
         kidney.append(f"eGFR {g.group(1)}")
-    if g := re.search(r"\b(?:crcl|creatinine clearance)\s*(?:of|is|=|:|<|>)?\s*(\d{1,3})", low):
+    if g := re.search(r"\b(?:crcl|creatinine clearance|clcr)\s*(?:of|is|was|=|:|<|>|around|about|under|below)?\s*(\d{1,3})", low):
         kidney.append(f"CrCl {g.group(1)}")
     if g := re.search(r"\bckd\s*(?:stage\s*)?(g?[1-5][ab]?|iv|iii|ii|v)\b", low):
         kidney.append(f"CKD stage {g.group(1).upper()}")
     if re.search(r"\b(dialysis|esrd|eskd|haemodialysis|hemodialysis)\b", low):
         kidney.append("dialysis")
     ctx.kidney_function = ", ".join(kidney) or None
-    for name, words in CONDITIONS.items():
-        if any(w in low for w in words):
-            ctx.conditions.append(name)
-    if "solid organ transplant" in ctx.conditions and any(c.endswith("transplant") and c != "solid organ transplant" for c in ctx.conditions):
-        ctx.conditions.remove("solid organ transplant")
-    current: list[str] = []
-    candidates: list[str] = []
-    for start, _end, _surface, generic in mentions:
-        before = text[max(0, start - 80) : start]
-        cur = _CURRENT_CUE.search(before)
-        new = _START_CUE.search(before)
-        is_current = cur is not None and (new is None or new.start() < cur.start())
-        target = current if is_current else candidates
-        if generic not in current and generic not in candidates:
-            target.append(generic)
-    ctx.medications = current
-    if not candidates:
-        candidates = list(current)
-    return ctx, candidates
+    frame = build_frame(text, mentions, ctx)
+    ctx.conditions = list(frame.conditions)
+    ctx.medications = list(frame.current_medications)
+    return ctx, frame
 
 
 def question_type(text: str) -> str:
@@ -160,7 +102,13 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
     normalised, replaced, drugs = table.normalise(question)
     drugs = [g for *_, g in mentions if g in drugs or g in {u[3] for u in unknown}]
     drugs = list(dict.fromkeys(drugs))
-    context, candidates = extract_context(question, mentions)
+    context, frame = extract_context(question, mentions)
+    classes_of = getattr(table, "classes_of", None)
+    if frame.intervention and callable(classes_of):
+        frame.intervention_classes = list(classes_of(frame.intervention))
+    candidates = [d for d in (frame.intervention, frame.comparator) if d]
+    if not candidates:
+        candidates = [d for d in drugs if d not in frame.current_medications] or list(frame.current_medications)
     search_text = normalised
     if expand and drugs:
         extra = [n for n in expand_query(drugs, table) if n.lower() not in normalised.lower()]
@@ -177,4 +125,5 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
         key_terms=key_terms(normalised, drugs),
         context=context,
         question_type=question_type(question),
+        frame=frame,
     )

@@ -1,0 +1,491 @@
+"""The question frame: what a clinician's question asks, about which intervention, for which patient.
+
+``build_frame`` reads one question (drug mentions already found by the alias table) into a
+:class:`~curbside.qa.types.QuestionFrame`; ``carry_frame`` completes a follow-up's frame from the
+frames of the earlier turns. Both are rules over clinical phrasing rather than over any document's
+wording, so they apply to any library:
+
+- **Roles of drugs.** A drug after a "patient is on" cue (on, taking, receiving, maintained on,
+  already on, with ... therapy) is a current medication; a drug after a "start" cue (start, add,
+  give, use, switch to, what about, is X safe) or the first drug of the main clause is the
+  intervention. Drugs joined by "and" / "," share the role of the first. In an interaction
+  question ("X with Y", "X and Y together") the first is the intervention, the rest are
+  co-medications.
+- **Conditions are the patient's** only when the question says so ("with gout", "has CKD",
+  "diabetic", "in a transplant recipient"), never when they are the outcome asked about
+  ("does X raise the risk of infection?").
+- **Intent and asked attribute** come from the question's ask cues, tested from the most specific
+  (target, monitoring, renal dose) to the most general (safety), so "How often should I check
+  levels?" is monitoring, not dose.
+- **Population** is what the question says about the patient (pregnant, breastfeeding, a child,
+  an older adult, CKD or an eGFR / CrCl below 60, dialysis, a transplant, hepatic impairment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from curbside.qa.types import PatientContext, QuestionFrame
+
+Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
+
+# --- drug roles ----------------------------------------------------------------------------------
+
+_CURRENT_CUE = re.compile(
+    r"\b(?:already\s+(?:on|taking|receiving|using)|currently\s+(?:on|taking|receiving|using)|"
+    r"(?:is|are|was|been|being|remains?|stays?)\s+on|maintained\s+on|maintenance(?:\s+on)?|taking|takes|"
+    r"receiving|receives|treated\s+with|on\s+(?:a|an|long-term|chronic|stable|high-dose|low-dose|"
+    r"daily|maintenance)?|using|uses|background(?:\s+of)?|regimen\s+of|home\s+meds?|meds?\s*:?|"
+    r"(?:stable|long-term|chronic)\s+on|who\s+(?:takes|is\s+taking|uses))(?![A-Za-z])",
+    re.I,
+)
+_START_CUE = re.compile(
+    r"\b(?:start|starting|started|add|adding|initiat\w*|begin|beginning|use|using\s+(?=\w+\s+(?:for|in|to))|"
+    r"give|giving|given|prescrib\w*|switch(?:ing)?\s+to|change\s+to|instead|about|consider\w*|"
+    r"try|trying|safe\s+to|dose\s+of|dosing\s+of|dose|dosing|can\s+(?:i|we|you)|should\s+(?:i|we)|"
+    r"is|are|does|do|recommend\w*|prefer\w*|choose|pick|offer|treat\w*\s+with|reach\s+for|"
+    r"ok(?:ay)?\s+to|fine\s+to|compare\w*|vs\.?|versus|or|than|restart\w*|resum\w*|continu\w*|"
+    r"stop\w*|hold\w*|discontinu\w*)(?![A-Za-z])",
+    re.I,
+)
+_PATIENT = re.compile(
+    r"\b(?:patient|pt|man|woman|male|female|lady|gentleman|boy|girl|child|kid|infant|recipient|"
+    r"person|someone|he|she|they|him|her|mother|father|adult|teen|adolescent|\d{1,3}\s*(?:yo|y/?o|"
+    r"-?year-old|-?yr-old|[mf]))\b",
+    re.I,
+)
+_COORD = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,|and|&|\+|plus|as well as|or|/)?\s*(?:\([^)]*\)\s*)?$", re.I)
+_INTERACTION_LINK = re.compile(
+    r"\b(?:with|and|plus|alongside|together\s+with|combined\s+with|in\s+combination\s+with|"
+    r"co-?administ\w*\s+with|on\s+top\s+of|while\s+on|interact\w*\s+with)\s*$",
+    re.I,
+)
+_COMPARE = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:with|to)|better\s+than|or|over|rather\s+than|than)\s*$", re.I)
+_INSTEAD_OF = re.compile(r"\b(?:instead\s+of|in\s+place\s+of|switch(?:ing)?\s+from|replac\w*|change\s+from)\s*$", re.I)
+
+
+def _cue_before(text: str, start: int, window: int = 90) -> tuple[str | None, int]:
+    """The role cue nearest before ``start`` within its clause: ("current" | "start" | None, pos)."""
+    lo = max(0, start - window)
+    before = text[lo:start]
+    # a clause ends at sentence punctuation or a semicolon; commas keep the clause (lists)
+    cut = max(before.rfind(ch) for ch in ".?!;")
+    if cut >= 0:
+        before = before[cut + 1 :]
+        lo = lo + cut + 1
+    best: tuple[str | None, int] = (None, -1)
+    for kind, pattern in (("current", _CURRENT_CUE), ("start", _START_CUE)):
+        for m in pattern.finditer(before):
+            if m.end() > best[1] or (m.end() == best[1] and kind == "current"):
+                best = (kind, m.end())
+    return best[0], (lo + best[1]) if best[1] >= 0 else -1
+
+
+def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str], list[str], str | None, list[str]]:
+    """Split drug mentions into (interventions, current medications, comparator, linked).
+
+    A co-medication linked to the intervention ("colchicine with clarithromycin") is returned
+    among the current medications and also in ``linked`` (it makes the question an interaction).
+    """
+    interventions: list[str] = []
+    current: list[str] = []
+    comparator: str | None = None
+    prev_role: str | None = None
+    prev_end = -1
+    linked: list[str] = []
+    ordered = sorted(mentions)
+    for i, (start, end, _surface, generic) in enumerate(ordered):
+        between = question[prev_end:start] if prev_end >= 0 else ""
+        role: str
+        if prev_end >= 0 and _COORD.match(between) and prev_role is not None and not re.search(r"\bor\b|/", between):
+            role = prev_role  # "on tacrolimus and Cellcept": both current
+        else:
+            cue, _pos = _cue_before(question, start)
+            head = question[:start]
+            if _INSTEAD_OF.search(head[-40:]):
+                role = "current"  # "instead of X" / "switch from X": X is what the patient has
+            elif prev_end >= 0 and prev_role == "intervention" and _COMPARE.search(question[prev_end:start]):
+                role = "comparator"
+            elif prev_end >= 0 and prev_role == "intervention" and _INTERACTION_LINK.search(question[prev_end:start]):
+                role = "current"  # "colchicine with clarithromycin": the co-medication
+                linked.append(generic)
+            elif (cue == "current" and (_PATIENT.search(head) or re.search(r"\b(?:already|currently|on)\b", head[-30:], re.I))) or (cue == "current" and not interventions and i + 1 < len(ordered)) or (cue == "current" and interventions):
+                role = "current"
+            else:
+                role = "intervention"
+        if generic in interventions or generic in current or generic == comparator:
+            prev_role, prev_end = role, end
+            continue
+        if role == "current":
+            current.append(generic)
+        elif role == "comparator" and comparator is None:
+            comparator = generic
+        else:
+            interventions.append(generic)
+            role = "intervention"
+        prev_role, prev_end = role, end
+    return interventions, current, comparator, linked
+
+
+# --- conditions ---------------------------------------------------------------------------------
+
+CONDITION_TERMS: dict[str, tuple[str, ...]] = {
+    "gout": ("gout", "gouty", "gout flare", "podagra", "tophaceous", "tophi", "hyperuricemia", "hyperuricaemia"),
+    "kidney transplant": ("kidney transplant", "renal transplant", "kidney-transplant", "renal allograft", "kidney allograft", "kidney recipient", "renal transplant recipient", "ktr"),
+    "liver transplant": ("liver transplant", "liver recipient", "hepatic transplant"),
+    "heart transplant": ("heart transplant", "cardiac transplant"),
+    "lung transplant": ("lung transplant",),
+    "solid organ transplant": ("solid organ transplant", "solid-organ transplant", "transplant recipient", "organ transplant", "transplanted", "sot", "post-transplant", "transplant patient"),
+    "chronic kidney disease": ("chronic kidney disease", "ckd", "renal insufficiency", "renal impairment", "kidney disease", "impaired renal function", "reduced kidney function", "kidney impairment", "renal disease", "kidney function is reduced"),
+    "end-stage kidney disease": ("dialysis", "esrd", "eskd", "end-stage renal", "end-stage kidney", "haemodialysis", "hemodialysis", "peritoneal dialysis"),
+    "liver disease": ("cirrhosis", "cirrhotic", "hepatic impairment", "liver disease", "child-pugh", "liver impairment"),
+    "type 2 diabetes": ("type 2 diabetes", "t2dm", "t2d", "diabetes", "diabetic"),
+    "type 1 diabetes": ("type 1 diabetes", "t1dm", "t1d"),
+    "hypertension": ("hypertension", "high blood pressure", "hypertensive", "htn"),
+    "atrial fibrillation": ("atrial fibrillation", "afib", "a-fib", "af", "a fib", "paroxysmal af", "non-valvular af", "nvaf"),
+    "heart failure": ("heart failure", "hfref", "hfpef", "hfmref", "cardiac failure", "reduced ejection fraction", "chf", "lvef"),
+    "coronary disease": ("coronary artery disease", "coronary heart disease", "cad", "myocardial infarction", "heart attack", "angina", "ascvd", "stent", "nstemi", "stemi"),
+    "asthma": ("asthma", "asthmatic"),
+    "copd": ("copd", "chronic obstructive", "emphysema"),
+    "pneumonia": ("pneumonia", "cap"),
+    "urinary tract infection": ("cystitis", "pyelonephritis", "urinary tract infection", "uti"),
+    "tuberculosis": ("tuberculosis", "latent tb", "tb", "ltbi", "positive quantiferon", "positive igra", "positive ppd"),
+    "hepatitis b": ("hepatitis b", "hbv", "hbsag", "hep b"),
+    "rheumatoid arthritis": ("rheumatoid arthritis", "ra"),
+    "lupus": ("lupus", "sle", "lupus nephritis"),
+    "venous thromboembolism": ("venous thromboembolism", "deep vein thrombosis", "deep venous thrombosis", "dvt", "pulmonary embolism", "pe", "vte", "blood clot", "clot"),
+    "neutropenia": ("neutropenia", "neutropenic", "low neutrophils", "low anc"),
+    "osteoporosis": ("osteoporosis",),
+    "cytomegalovirus": ("cmv", "cytomegalovirus"),
+    "pneumocystis": ("pneumocystis", "pjp", "pcp"),
+    "hyperlipidemia": ("hyperlipidemia", "hyperlipidaemia", "high cholesterol", "dyslipidemia", "hypercholesterolemia", "ldl"),
+    "colorectal cancer": ("colorectal cancer", "colon cancer"),
+    "active infection": ("active infection", "infected", "sepsis", "septic"),
+}
+_CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        name,
+        re.compile(
+            r"(?<![\w-])(?:" + "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in sorted(terms, key=len, reverse=True)) + r")(?![\w-])",
+            re.I if any(not t.isupper() for t in terms) else 0,
+        ),
+    )
+    for name, terms in CONDITION_TERMS.items()
+]
+# Short abbreviations that are also ordinary words or other things: they count only in upper case.
+_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn"}
+
+# A condition named as the outcome asked about ("risk of infection", "prevent gout flares") is
+# not a condition of the patient.
+_OUTCOME_CUE = re.compile(
+    r"\b(?:risk|risks|chance|odds|incidence|rate)\s+(?:of|for)\s+(?:\w+\s+){0,2}$|"
+    r"\b(?:cause|causes|causing|caused|lead\s+to|leads\s+to|trigger\w*|provok\w*|precipitat\w*|"
+    r"develop|developing|get|getting|prevent\w*|prophylaxis\s+(?:of|for|against)|"
+    r"reduc\w*|lower\w*|rais\w*|increas\w*|worsen\w*|screen\w*\s+for|test\w*\s+for|rule\s+out|"
+    r"exclud\w*|protect\w*\s+against|against|avoid\w*)\s*(?:\w+\s+){0,1}$",
+    re.I,
+)
+_HAS_CUE = re.compile(
+    r"\b(?:with|has|have|having|had|history\s+of|known|diagnosed\s+with|suffer\w*\s+from|"
+    r"in\s+(?:a|an|the|my)?|on|after|post|who\s+has|who\s+had|and)\s*(?:\w+\s+){0,3}$",
+    re.I,
+)
+
+
+def find_conditions(question: str) -> tuple[list[str], list[str]]:
+    """(conditions the patient has, conditions named as the outcome or indication asked about)."""
+    has: list[str] = []
+    asked: list[str] = []
+    for name, pattern in _CONDITION_PATTERNS:
+        for m in pattern.finditer(question):
+            surface = m.group(0)
+            if surface.lower().replace(" ", "") in _CASE_SENSITIVE and not surface.isupper():
+                continue
+            head = question[max(0, m.start() - 40) : m.start()]
+            target = asked if _OUTCOME_CUE.search(head) and not _HAS_CUE.search(head[-12:]) else has
+            if name not in target:
+                target.append(name)
+    for name in list(has):
+        if name in asked:
+            asked.remove(name)
+    if "solid organ transplant" in has and any(c.endswith("transplant") and c != "solid organ transplant" for c in has):
+        has.remove("solid organ transplant")
+    if "type 1 diabetes" in has and "type 2 diabetes" in has:
+        has.remove("type 2 diabetes")
+    return has, asked
+
+
+# --- population ---------------------------------------------------------------------------------
+
+_POPULATION: list[tuple[str, re.Pattern[str]]] = [
+    ("pregnancy", re.compile(r"\b(?:pregnan\w*|expecting|gravid|trimester|weeks\s+pregnant|antenatal|prenatal|conceive|conception)\b", re.I)),
+    ("lactation", re.compile(r"\b(?:breast-?\s?feed\w*|lactat\w*|nursing\s+(?:mother|her|baby|infant)|breast\s?milk|postpartum\s+and\s+nursing)\b", re.I)),
+    ("child", re.compile(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|newborn|adolescent|teen|teenager|boy|girl|juvenile)\b", re.I)),
+    ("older adult", re.compile(r"\b(?:elderly|older\s+(?:adult|patient|person|man|woman|people)s?|geriatric|frail|very\s+old|aged\s+(?:6[5-9]|[7-9]\d))\b", re.I)),
+    ("dialysis", re.compile(r"\b(?:dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b", re.I)),
+    ("transplant", re.compile(r"\b(?:transplant\w*|allograft|ktr|sot)\b", re.I)),
+    ("hepatic impairment", re.compile(r"\b(?:cirrho\w*|hepatic\s+impairment|liver\s+(?:disease|impairment|failure|cirrhosis)|child-?pugh)\b", re.I)),
+]
+_CKD = re.compile(r"\b(?:ckd|chronic\s+kidney\s+disease|renal\s+(?:impairment|insufficiency|disease)|kidney\s+(?:disease|impairment)|impaired\s+(?:renal|kidney)|reduced\s+(?:renal|kidney)\s+function)\b", re.I)
+_RENAL_VALUE = re.compile(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\s*(?:of|is|was|at|=|:|<|>|≤|≥|~|around|about|under|below)?\s*(\d{1,3})", re.I)
+_AGE = re.compile(
+    r"\b(\d{1,3})\s*[- ]?(?:year|yr)s?[- ]?old\b|\b(?:aged|age)\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\b|"
+    r"\b(\d{1,3})\s*-?\s*(?:m|f|M|F)\b(?![a-z])|\b(\d{1,3})\s*(?:-year|yr)\b",
+)
+
+
+def find_age(question: str) -> int | None:
+    for m in _AGE.finditer(question):
+        value = next((g for g in m.groups() if g), None)
+        if value and 0 < int(value) < 120:
+            return int(value)
+    return None
+
+
+def renal_value(question: str) -> int | None:
+    """eGFR / CrCl value stated in the question (mL/min or mL/min/1.73 m²)."""
+    m = _RENAL_VALUE.search(question)
+    return int(m.group(1)) if m else None
+
+
+def find_population(question: str, age: int | None, pregnant: bool | None) -> list[str]:
+    out = [name for name, pattern in _POPULATION if pattern.search(question)]
+    if pregnant is False and "pregnancy" in out:
+        out.remove("pregnancy")
+    if age is not None:
+        if age < 18 and "child" not in out:
+            out.append("child")
+        if age >= 65 and "older adult" not in out:
+            out.append("older adult")
+    gfr = renal_value(question)
+    if ((_CKD.search(question) or (gfr is not None and gfr < 60)) and "dialysis" not in out) or (re.search(r"\bckd\s*(?:stage\s*)?(?:g?[3-5][ab]?|iii|iv|v)\b", question, re.I) and "ckd" not in out):
+        out.append("ckd")
+    # "transplant" only when the patient has one (not "transplant guidelines" in a question about a drug)
+    order = {name: i for i, name in enumerate(("pregnancy", "lactation", "child", "older adult", "ckd", "dialysis", "transplant", "hepatic impairment"))}
+    return sorted(dict.fromkeys(out), key=lambda n: order.get(n, 99))
+
+
+# --- intent and asked attribute -----------------------------------------------------------------
+
+# Tested in order: the first rule whose pattern matches decides (most specific first).
+_RULES: list[tuple[str, str, re.Pattern[str]]] = [
+    ("target", "target", re.compile(r"\b(?:target\w*|goal\w*|aim\s+(?:for|at)|threshold|cut-?off|how\s+low|keep\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:below|under|less)|treat\s+to|below\s+what|under\s+what|what\s+(?:level|value|number|a1c|hba1c|ldl|bp|blood\s+pressure|urate|uric\s+acid|inr)\s+(?:should|do|to|is))", re.I)),
+    ("monitoring", "monitoring", re.compile(r"\b(?:monitor\w*|how\s+often\s+(?:should|do|to|must)?\s*(?:i|we|you)?\s*(?:check|test|measure|draw|get|follow|repeat|see)|check\w*|labs?\b|blood\s+tests?|what\s+tests?|surveillance|follow\s+(?:up|with)|watch\s+for|keep\s+an\s+eye|trough|cbc|blood\s+counts?|lfts?|liver\s+tests|recheck\w*|measure\w*)", re.I)),
+    ("contraindication", "boxed warning", re.compile(r"\bboxed\s+warning|black\s+box", re.I)),
+    ("dose_adjustment", "renal dose", re.compile(r"\b(?:(?:dose|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|modif\w*)\b[^?.]{0,60}\b(?:e?gfr|crcl|creatinine\s+clearance|renal|kidney|ckd|dialysis|hepatic|liver)|(?:e?gfr|crcl|creatinine\s+clearance|renal|kidney|ckd|dialysis|hepatic|liver)\b[^?.]{0,60}\b(?:dose|dosing|dosage|adjust\w*)|renally\s+dos\w*|dose[- ]adjust\w*)", re.I)),
+    ("dose", "dose", re.compile(r"\b(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units)|mg\b|milligrams|loading|titrat\w*|regimen|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|what\s+strength|schedule|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))", re.I)),
+    ("interaction", "interaction", re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|at\s+the\s+same\s+time|on\s+top\s+of|mix\w*|with\s+(?:his|her|their)\s+\w+)", re.I)),
+    ("contraindication", "contraindication", re.compile(r"\bcontra-?indicat\w*", re.I)),
+    ("other", "duration", re.compile(r"\b(?:how\s+long|duration|for\s+how\s+many\s+(?:weeks|months|days|years)|when\s+(?:can|should|do)\s+(?:i|we)\s+stop|until\s+when|how\s+many\s+(?:weeks|months|days|years))", re.I)),
+    ("other", "screening", re.compile(r"\b(?:screen\w*|test\w*\s+(?:for|before)|before\s+starting|prior\s+to\s+starting|baseline\s+tests?|what\s+should\s+(?:i|we)\s+(?:check|test)\s+before)", re.I)),
+    ("other", "vaccination", re.compile(r"\b(?:vaccin\w*|immuni[sz]\w*|shots?|booster|mmr|zoster|shingles|influenza|flu\s+shot|pneumococcal|varicella|yellow\s+fever|live\s+(?:attenuated\s+)?vaccines?)\b", re.I)),
+    ("other", "prophylaxis", re.compile(r"\b(?:prophyla\w*|prevent\w*|preventive)\b", re.I)),
+    ("choice", "alternatives", re.compile(r"\b(?:alternative\w*|instead\b|other\s+options?|what\s+else|substitute|switch\s+to\s+what|what\s+can\s+(?:i|we)\s+use\s+instead)", re.I)),
+    ("choice", "first-line choice", re.compile(r"\b(?:first[- ]line|first\s+choice|drug\s+of\s+choice|preferred|best\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|which\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac)|what\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|should|do\s+(?:i|you|we)\s+(?:use|give|start|prescribe|reach)|is\s+the\s+(?:treatment|best|preferred|first)|to\s+(?:use|give|start))|how\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|how\s+to\s+(?:treat|manage)|what'?s\s+the\s+(?:treatment|best|preferred|go-to)|go-to|empiric\w*|initial\s+(?:therapy|treatment|choice)|add\s+(?:on|next|second)|next\s+step|second[- ]line|add-on)", re.I)),
+    ("other", "adverse effects", re.compile(r"\b(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|toxicit\w*|what\s+(?:problems|harms)|cause\s+\w+|harm\w*)", re.I)),
+    ("other", "efficacy", re.compile(r"\b(?:does\s+(?:it|\w+)\s+(?:work|help|reduce|lower|improve|prevent|cut)|effective\w*|efficacy|benefit\w*|reduce\w*\s+(?:the\s+)?(?:risk|mortality|death|events|hospitali)|outcomes?|trial\w*|evidence|work\s+better|superior|non-?inferior|mortality|survival)", re.I)),
+    ("indication", "indication", re.compile(r"\b(?:indicat\w*|when\s+(?:should|do|to|is|are|would)|who\s+(?:should|needs?)|should\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer)|does\s+(?:he|she|this\s+patient|the\s+patient)\s+need|need\s+(?:to\s+start|treatment)|worth\s+(?:starting|treating)|candidate\s+for|approved\s+for|used\s+for|for\s+what)", re.I)),
+    ("safety", "safety", re.compile(r"\b(?:safe\w*|ok(?:ay)?\s+to|fine\s+to|alright\s+to|risk\w*|concern\w*|worr\w*|danger\w*|problem\w*|caution\w*|careful|avoid\w*|can\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart)|could\s+(?:i|we)|should\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|allowed|acceptable|appropriate|reasonable|tolerat\w*)", re.I)),
+]
+_POPULATION_ASK = {
+    "pregnancy": "pregnancy",
+    "lactation": "lactation",
+    "child": "children",
+    "older adult": "older adults",
+}
+_YES_NO = re.compile(r"^\s*(?:and\s+|so\s+|but\s+|ok(?:ay)?,?\s+|also,?\s+)?(?:is|are|can|could|should|shall|does|do|did|may|might|must|would|will|has|have|am)\b", re.I)
+_SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable)\s*\?*\s*$", re.I)
+_INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
+
+
+def classify(question: str, population: Sequence[str], has_intervention: bool) -> tuple[str, str, bool]:
+    """(intent, asked attribute, yes/no-shaped) of a question."""
+    yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
+    for intent, attribute, pattern in _RULES:
+        if not pattern.search(question):
+            continue
+        if attribute == "renal dose" and re.search(r"\bhepatic|liver\b", question, re.I) and not re.search(r"renal|kidney|e?gfr|crcl|ckd|dialysis", question, re.I):
+            return "dose_adjustment", "renal dose", yes_no
+        if intent in ("safety", "other") and attribute in ("safety", "adverse effects", "efficacy"):
+            # "Is it safe in pregnancy?" asks about use in a population
+            asked_pop = _asked_population(question, population)
+            if asked_pop and attribute == "safety":
+                return "population", asked_pop, yes_no
+        if attribute == "dose" and re.search(r"\b(?:dose|dosing|dosage)\b", question, re.I):
+            asked_pop = _asked_population(question, population)
+            if asked_pop in ("children",):
+                return "dose", "dose", yes_no
+        if attribute == "first-line choice" and has_intervention and yes_no:
+            # "Is colchicine first-line for ...?" is a yes/no question about an intervention
+            return "choice", "first-line choice", yes_no
+        return intent, attribute, yes_no
+    asked_pop = _asked_population(question, population)
+    if asked_pop:
+        return "population", asked_pop, yes_no
+    if yes_no and has_intervention:
+        return "safety", "safety", yes_no
+    return "other", "indication" if has_intervention else "first-line choice", yes_no
+
+
+def _asked_population(question: str, population: Sequence[str]) -> str | None:
+    """The population the question asks about ("in pregnancy?", "while breastfeeding?")."""
+    for pop in population:
+        attr = _POPULATION_ASK.get(pop)
+        if attr:
+            return attr
+    return None
+
+
+def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequence[str]) -> str | None:
+    if asked_conditions:
+        return asked_conditions[0]
+    m = _INDICATION.search(question)
+    if m:
+        phrase = m.group(1).strip().lower()
+        has, _ = find_conditions(phrase)
+        if has:
+            return has[0]
+    for cond in conditions:
+        if "transplant" not in cond and cond not in ("chronic kidney disease", "end-stage kidney disease", "liver disease"):
+            return cond
+    return None
+
+
+def build_frame(question: str, mentions: Sequence[Mention], context: PatientContext, classes_of: object = None) -> QuestionFrame:
+    """The frame of one question on its own (see the module docstring)."""
+    interventions, current, comparator, linked = assign_roles(question, mentions)
+    has, asked_conditions = find_conditions(question)
+    population = find_population(question, context.age, context.pregnant)
+    if "transplant" in population and not any("transplant" in c for c in has):
+        has.append("solid organ transplant")
+    intent, attribute, yes_no = classify(question, population, bool(interventions))
+    intervention = interventions[0] if interventions else None
+    if linked and intent in ("safety", "other") and attribute in ("safety", "indication"):
+        intent, attribute = "interaction", "interaction"
+    if intent == "interaction" and len(interventions) > 1:
+        current = [*current, *(d for d in interventions[1:] if d not in current)]
+    elif comparator is None and len(interventions) > 1 and intent in ("comparison", "choice"):
+        comparator = interventions[1]
+    if comparator is not None and intent not in ("interaction",) and re.search(r"\b(?:vs\.?|versus|compared|better|or)\b", question, re.I) and attribute != "alternatives":
+        intent = "comparison"
+    if intervention is None and current and intent != "choice" and attribute not in _NOT_ABOUT_CURRENT:
+        # "How often should I check CBC on azathioprine?" names no new drug: it asks about the drug
+        # the patient is on
+        intervention = current.pop(0)
+    if attribute == "indication" and intent == "other" and intervention and ("ckd" in population or "dialysis" in population):
+        intent, attribute = "dose_adjustment", "renal dose"  # "Metformin at eGFR 28?"
+    if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
+        attribute = "first-line choice"
+    qualifier = None
+    gfr = renal_value(question)
+    if attribute == "renal dose" and gfr is not None:
+        kind = "CrCl" if re.search(r"crcl|creatinine\s+clearance|clcr", question, re.I) else "eGFR"
+        qualifier = f"{kind} {gfr}"
+    classes: list[str] = []
+    if intervention and callable(classes_of):
+        classes = list(classes_of(intervention))
+    return QuestionFrame(
+        intent=intent,  # type: ignore[arg-type]
+        intervention=intervention,
+        comparator=comparator,
+        intervention_classes=classes,
+        current_medications=current,
+        conditions=has,
+        population=population,
+        asked_attribute=attribute,
+        qualifier=qualifier,
+        indication=_indication(question, has, asked_conditions),
+        yes_no=yes_no,
+    )
+
+
+_NOT_ABOUT_CURRENT = frozenset({"vaccination", "prophylaxis", "first-line choice", "alternatives"})
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+
+_ELLIPTICAL = re.compile(
+    r"^\s*(?:and|what\s+about|how\s+about|what\s+if|instead|or|also|same|then|would|could|is\s+it|"
+    r"does\s+it|can\s+(?:he|she|they|i|we)|if\s+(?:he|she|they)|in\s+|during|while|for\s+(?:him|her|them)|"
+    r"and\s+if|ok(?:ay)?|so)\b|\b(?:instead|this\s+patient|the\s+patient|him|her|them|that|it|same\s+patient|then)\b",
+    re.I,
+)
+_CO_MED_FOLLOW_UP = re.compile(
+    r"^\W*(?:and|but|what\s+about|how\s+about|or|what\s+if)?\s*(?:(?:if|when)\s+(?:he|she|they|the\s+patient)\s+"
+    r"(?:is|are|was|were|'s)\s+(?:also\s+)?)?(?:with|on|taking|plus|alongside|together\s+with|combined\s+with)\b",
+    re.I,
+)
+_INSTEAD = re.compile(r"\b(?:instead|rather|alternatively|switch\w*\s+to|what\s+about|how\s+about)\b", re.I)
+
+
+def is_follow_up(question: str, own: QuestionFrame) -> bool:
+    """A turn that leans on the conversation: elliptical, pronouns, or names no intervention."""
+    return bool(_ELLIPTICAL.search(question)) or len(question.split()) <= 7 or own.intervention is None
+
+
+def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFrame]) -> QuestionFrame:
+    """A follow-up's frame: the earlier patient, and the earlier intervention and intent unless the
+    follow-up replaces them ("colchicine instead" replaces the intervention, "in pregnancy" sets
+    the population and asks about it)."""
+    base = QuestionFrame()
+    for frame in earlier:
+        base = _merge(base, frame, replace_intervention=frame.intervention is not None)
+    if not is_follow_up(question, own) and own.intervention is not None:
+        return own
+    explicit_ask = _has_explicit_ask(question)
+    out = base.model_copy(deep=True)
+    # the patient: accumulate
+    out.current_medications = list(dict.fromkeys([*base.current_medications, *own.current_medications]))
+    out.conditions = list(dict.fromkeys([*base.conditions, *own.conditions]))
+    out.population = list(dict.fromkeys([*base.population, *own.population]))
+    if own.intervention is not None:
+        if base.intervention and base.intervention != own.intervention and not _INSTEAD.search(question) and _CO_MED_FOLLOW_UP.search(question):
+            # "And with clarithromycin?" names a co-medication of the earlier intervention
+            out.current_medications = list(dict.fromkeys([*out.current_medications, own.intervention]))
+        else:
+            out.intervention = own.intervention
+            out.intervention_classes = own.intervention_classes
+            out.comparator = own.comparator  # "instead" replaces the earlier intervention
+            out.current_medications = [m for m in out.current_medications if m != own.intervention]
+    if own.indication:
+        out.indication = own.indication
+    if explicit_ask:
+        out.intent, out.asked_attribute, out.qualifier = own.intent, own.asked_attribute, own.qualifier
+        out.yes_no = own.yes_no
+    new_pop = [p for p in own.population if p not in base.population]
+    if new_pop and not explicit_ask:
+        attr = _POPULATION_ASK.get(new_pop[0])
+        if attr:
+            out.intent, out.asked_attribute = "population", attr
+    if own.intent == "population" and own.asked_attribute in _POPULATION_ASK.values():
+        out.intent, out.asked_attribute = "population", own.asked_attribute
+    if out.comparator == out.intervention:
+        out.comparator = None
+    return out
+
+
+def _merge(base: QuestionFrame, frame: QuestionFrame, *, replace_intervention: bool) -> QuestionFrame:
+    out = frame.model_copy(deep=True)
+    if not replace_intervention:
+        out.intervention = base.intervention
+        out.intervention_classes = base.intervention_classes
+    out.current_medications = list(dict.fromkeys([*base.current_medications, *frame.current_medications]))
+    out.conditions = list(dict.fromkeys([*base.conditions, *frame.conditions]))
+    out.population = list(dict.fromkeys([*base.population, *frame.population]))
+    if out.intervention in out.current_medications:
+        out.current_medications.remove(out.intervention)
+    out.indication = frame.indication or base.indication
+    return out
+
+
+def _has_explicit_ask(question: str) -> bool:
+    """Does the follow-up say what it asks (a dose, monitoring, ...) rather than only 'what about X'?"""
+    for _intent, attribute, pattern in _RULES:
+        if attribute in ("safety",):
+            continue
+        if attribute == "alternatives" and re.search(r"\binstead\b", question, re.I) and not re.search(r"alternative|other option|what else", question, re.I):
+            continue
+        if pattern.search(question):
+            return True
+    return bool(re.search(r"\b(?:safe|ok(?:ay)?\s+to|risk)\b", question, re.I)) and not re.search(r"^\s*(?:what|how)\s+about\b", question, re.I)
