@@ -15,27 +15,51 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curbside.index.reader import Index
+from curbside.ingest.types import KIND_LABELS, DocKind
 from curbside.qa.aliases import AliasTable
 from curbside.qa.aspects import aspect_agreement, passage_aspects, question_aspects
 from curbside.qa.query import CONDITIONS
 from curbside.qa.sentences import SentenceEmbedder, passage_sentences
 from curbside.qa.types import Passage, QueryAnalysis
 
+#: Years a filter may name. Ingest stores four-digit years from 1800 to 2099 only
+#: (``ingest.metadata.normalise_year``); a little slack above lets "up to 2200" mean "no upper bound".
+FILTER_YEAR_MIN, FILTER_YEAR_MAX = 1800, 2200
+#: Publisher substrings per filter. Each becomes one ``LIKE`` term of an ``OR`` in the chunk table's
+#: query, and SQLite refuses expressions deeper than 1000; a person filters by a handful.
+MAX_FILTER_PUBLISHERS = 50
+#: Longest publisher substring (longer than any publisher name in practice).
+MAX_FILTER_PUBLISHER_CHARS = 200
+_FilterYear = Annotated[int, Field(ge=FILTER_YEAR_MIN, le=FILTER_YEAR_MAX)]
+
 
 class Filters(BaseModel):
-    """Metadata filters applied before ranking."""
+    """Metadata filters applied before ranking. Every field is bounded, so client input can only
+    be refused with a validation error naming the field, never reach the store as an overflow or
+    an over-deep query."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kinds: list[str] | None = Field(None, description="guideline | research | drug-label | review")
-    publishers: list[str] | None = Field(None, description="Substring match, case-insensitive.")
-    year_min: int | None = None
-    year_max: int | None = None
+    kinds: list[DocKind] | None = Field(
+        None, max_length=len(KIND_LABELS), description="guideline | research | drug-label | review"
+    )
+    publishers: list[Annotated[str, Field(min_length=1, max_length=MAX_FILTER_PUBLISHER_CHARS)]] | None = Field(
+        None, max_length=MAX_FILTER_PUBLISHERS, description="Substring match, case-insensitive."
+    )
+    year_min: _FilterYear | None = Field(None, description=f"Earliest year ({FILTER_YEAR_MIN}-{FILTER_YEAR_MAX}).")
+    year_max: _FilterYear | None = Field(None, description=f"Latest year ({FILTER_YEAR_MIN}-{FILTER_YEAR_MAX}).")
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> Filters:
+        if self.year_min is not None and self.year_max is not None and self.year_min > self.year_max:
+            raise ValueError(f"year_min ({self.year_min}) is after year_max ({self.year_max})")
+        return self
 
     def is_empty(self) -> bool:
         return not (self.kinds or self.publishers or self.year_min or self.year_max)
