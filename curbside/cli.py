@@ -278,8 +278,8 @@ def eval_(
         str,
         typer.Argument(
             metavar="SET",
-            help="bundled | medquad | scifact | pubmedqa, or a path to a BEIR folder, a PubMedQA .json "
-            "or an eval-item .jsonl",
+            help="bundled | clinician | safety | clinical-pdfs | medquad | scifact | pubmedqa, or a path to "
+            "a BEIR folder, a PubMedQA .json or an eval-item .jsonl",
         ),
     ],
     index: IndexOpt = None,
@@ -289,7 +289,15 @@ def eval_(
     max_docs: Annotated[int | None, typer.Option(help="Sample the corpus (gold documents always kept).")] = None,
     max_queries: Annotated[int | None, typer.Option(help="Sample this many queries.")] = None,
     gate: Annotated[bool, typer.Option("--gate", help="Compare with the expected scores; exit 1 on regression.")] = False,
-    update_expected: Annotated[bool, typer.Option("--update-expected", help="Write <expected-dir>/<set>.json.")] = False,
+    update_expected: Annotated[
+        bool, typer.Option("--update-expected", "--write-expected", help="Write <expected-dir>/<set>.json.")
+    ] = False,
+    half: Annotated[
+        str | None, typer.Option(help="Evaluate one half only: A (tune) or B (check); by default sets with frames report both.")
+    ] = None,
+    setting: Annotated[
+        str | None, typer.Option(help="PubMedQA: reasoning-required (default, contexts only) or reasoning-free (conclusion indexed).")
+    ] = None,
     expected_dir: Annotated[
         Path | None, typer.Option(help="Folder of expected scores (default evals/expected; CI's samples: evals/expected/ci-sample).")
     ] = None,
@@ -329,6 +337,8 @@ def eval_(
             expected_dir=expected_dir,
             progress=settings.progress,
             answers=answers,
+            half=half,
+            setting=setting,
             index_key=settings.index_hash()[:12],
             embedding_cache=settings.embedding_cache_path(),
             settings_hash=settings.settings_hash(),
@@ -346,27 +356,31 @@ def eval_all(
     write_results: Annotated[bool, typer.Option("--write-results", help="Regenerate evals/RESULTS.md.")] = False,
     no_progress: NoProgress = False,
 ) -> None:
-    """Run the bundled set and the three shared sets with baselines (the full RESULTS.md run)."""
+    """Run every set behind evals/RESULTS.md (curbside.evals.results.ALL_RUNS), baselines where they apply."""
     from curbside.evals import run_named_set
-    from curbside.evals.results import load_run, render
+    from curbside.evals.results import ALL_RUNS, load_run, render
     from curbside.pipeline import Pipeline
     from curbside.pipeline import ingest as run_ingest
 
     settings = _settings(no_progress)
     runs = {}
-    for name, split, answers in (("bundled", None, True), ("medquad", None, False), ("scifact", "train", False), ("pubmedqa", None, True)):
-        folder = out / name
+    for spec in ALL_RUNS:
+        if spec.needs and not Path(spec.needs).is_file():
+            console.print(f"{spec.folder}: skipped, {spec.needs} does not exist yet")
+            continue
+        folder = out / spec.folder
         code = run_named_set(
-            name,
+            spec.set,
             system_factory=lambda d: Pipeline(d, settings=settings),
             index_builder=lambda p, d: run_ingest(p, d, settings),
-            out_dir=folder, baselines=True, split=split, answers=answers, progress=settings.progress,
+            out_dir=folder, baselines=spec.baselines, split=spec.split, answers=spec.answers,
+            setting=spec.setting, progress=settings.progress,
             index_key=settings.index_hash()[:12], embedding_cache=settings.embedding_cache_path(),
             settings_hash=settings.settings_hash(), console=console,
         )
         if code == 2:
-            _fail(f"{name}: the set could not be evaluated (see above)", 2)
-        runs[name] = load_run(folder)
+            _fail(f"{spec.folder}: the set could not be evaluated (see above)", 2)
+        runs[spec.folder] = load_run(folder)
     if write_results:
         fit = json.loads(fusion.read_text(encoding="utf-8")) if fusion and fusion.is_file() else None
         target = Path(__file__).resolve().parents[1] / "evals" / "RESULTS.md"

@@ -7,7 +7,13 @@
      "metrics": {"nDCG@10": {"value": 0.80, "tolerance": 0.02, "higher_is_better": true}, …}}
 
 A metric regresses when it is worse than ``value`` by more than ``tolerance`` (absolute), or when
-the run did not produce it. Runs sampled differently from the expected file (another split,
+the run did not produce it. Sets reported per half (those with frames) also gate each half's
+metrics, named ``A.<metric>`` and ``B.<metric>``. Counts that must stay at zero (span violations,
+table residue) are written with tolerance 0; rates where less is better (false abstention, false
+alarms) with ``higher_is_better: false``.
+
+Refresh a set's expected file after a deliberate change with
+``curbside eval <set> --update-expected`` (alias ``--write-expected``); hand-set tolerances stay. Runs sampled differently from the expected file (another split,
 ``--max-docs`` or ``--max-queries``) are not comparable and are refused. Latency and memory depend on
 the machine and are not gated unless added to the file by hand.
 """
@@ -32,7 +38,23 @@ GATED_METRICS = (
     "nDCG@10", "R@1", "R@5", "R@10", "R@100", "MRR@10",
     "citation_precision", "citation_support", "reference_coverage",
     "abstention_precision", "abstention_recall", "yesno_accuracy",
+    # clinician-style, safety and PubMedQA-setting metrics (written only where a run defines them)
+    "frame_intent", "frame_intervention", "frame_current_medications", "frame_conditions",
+    "frame_population", "frame_asked_attribute", "false_abstention", "coverage_accuracy",
+    "bottom_line_hit", "decision_accuracy", "verified_support", "statements_median",
+    "span_violations", "table_residue", "key_fact_bottom_line", "key_fact_answer",
+    "sweep_recall", "verdict_safety", "false_alarms", "yesno_macro_f1", "conclusion_bottom_line",
 )
+LOWER_IS_BETTER = frozenset({"false_abstention", "statements_median", "span_violations", "table_residue",
+                             "false_alarms"})
+EXACT_COUNTS = frozenset({"span_violations", "table_residue"})
+"""Counts gated with tolerance 0: a single new violation fails the gate."""
+HALF_GATED = tuple(m for m in GATED_METRICS if m not in ("R@5", "R@100"))
+"""Metrics gated per half as well (``A.<metric>``)."""
+
+
+def _base(name: str) -> str:
+    return name.split(".", 1)[1] if name[:2] in ("A.", "B.") else name
 
 
 class GateError(ValueError):
@@ -147,6 +169,8 @@ def gate_metrics(
 def _norm(sampling: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("split", "max_docs", "max_queries")
     out = {k: sampling.get(k) for k in keys}
+    if sampling.get("half") is not None:
+        out["half"] = sampling["half"]
     if out["max_docs"] is not None or out["max_queries"] is not None:
         out["seed"] = sampling.get("seed")
     return out
@@ -160,7 +184,8 @@ def gate_run(run: Any, path: Path | str, console: Console | None = None) -> int:
     if expected.settings_hash and current_hash and expected.settings_hash != current_hash:
         console.print(f"note: settings hash {current_hash} differs from the expected scores' "
                       f"{expected.settings_hash}; a deliberate settings change needs --update-expected")
-    return gate_metrics(run.metrics, expected, console, sampling=run.sampling)
+    values = run.gate_values() if hasattr(run, "gate_values") else run.metrics
+    return gate_metrics(values, expected, console, sampling=run.sampling)
 
 
 def write_expected(
@@ -173,17 +198,22 @@ def write_expected(
     """Write (or update) the expected file from a run; hand-set tolerances and extra metrics stay."""
     path = Path(path)
     previous = load_expected(path) if path.is_file() else None
+    values = run.gate_values() if hasattr(run, "gate_values") else run.metrics
     specs: dict[str, ExpectedMetric] = {}
-    names = list(metrics) + [m for m in (previous.metrics if previous else {}) if m not in metrics]
+    halves = [f"{h}.{m}" for h in getattr(run, "halves", {}) for m in HALF_GATED if m in metrics]
+    names = list(dict.fromkeys([*metrics, *halves, *(previous.metrics if previous else {})]))
     for name in names:
-        value = run.metrics.get(name)
+        value = values.get(name)
         if value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         old = previous.metrics.get(name) if previous else None
+        base = _base(name)
         specs[name] = ExpectedMetric(
             value=round(float(value), 4),
-            tolerance=old.tolerance if old else tolerance,
-            higher_is_better=old.higher_is_better if old else not name.endswith(("_ms", "_mb")),
+            tolerance=old.tolerance if old else 0.0 if base in EXACT_COUNTS else tolerance,
+            higher_is_better=old.higher_is_better if old else not (
+                base.endswith(("_ms", "_mb")) or base in LOWER_IS_BETTER
+            ),
         )
     scores = ExpectedScores(
         set=run.set_name, sampling=_norm(run.sampling), settings_hash=run.stamp.get("settings_hash"),

@@ -16,9 +16,39 @@ Answer metrics, per answer:
   of every cited passage, i.e. what a reader reaches by following the citations); an answer that
   abstains on an answerable item covers nothing.
 
+* **verified support** — share of (statement, citation) pairs the independent citation verifier
+  (:class:`curbside.qa.verify.CitationVerifier`) judges supported; the statement is checked against
+  the whole cited passage, so the verifier's negation and value rules apply.
+* **span violations** — citations whose quote is not exactly ``chunk.text[start:end]`` of a passage
+  the answer carries (a count; 0 is the only right value).
+* **table residue** — statements carrying a run of checklist-table cells (``Yes No Not applicable``),
+  the trace of a table row read as a sentence (see :data:`TABLE_RESIDUE`).
+
 Outcome metrics over a set: abstention precision / recall (``expected == "abstain"`` is the positive
-class, ``answer.abstained`` the prediction) and yes/no/maybe accuracy over labelled items, using
-:func:`derive_decision`. Cost: latency p50/p95 and the process's peak resident memory.
+class; the prediction is :func:`predicted_abstain`: the answer abstained *or* its coverage is not
+``full``), the false-abstention rate (answerable items predicted to abstain), coverage accuracy, and
+yes/no/maybe accuracy and macro-F1 over labelled items, using :func:`derive_decision`. Cost: latency
+p50/p95 and the process's peak resident memory.
+
+Clinician-style items (issues 15, 16) add, per item:
+
+* **frame accuracy** per field (:data:`FRAME_FIELDS`): intent, intervention, asked attribute equal
+  after :func:`normalise`; current medications, conditions and population equal *as sets* after
+  :func:`normalise` (an extra or a missing element is a miss); an answer without an analysis misses
+  every field.
+* **bottom-line hit** — a ``bottom_line_any`` term is in the bottom line's text (:func:`contains_fact`)
+  *and* the bottom line cites a gold document; an abstention misses.
+* **decision accuracy** — ``answer.decision == item.decision`` over items with a decision.
+
+Safety items (issue 19, :func:`safety_outcome`):
+
+* **sweep recall** (danger items) — a ``danger_any`` term is in the bottom line or a Risks statement,
+  *and* the answer cites ``safety.file`` somewhere.
+* **verdict safety** (danger items) — the decision is not ``yes``.
+* **false alarm** (safe items) — the decision is ``no``, or the bottom line or a Risks statement
+  carries a contraindication cue (:data:`CONTRAINDICATION_CUES`) and names the intervention of the
+  item's frame (and, when the frame names any, one of its current medications, conditions or
+  populations). Deliberately simple: a class-level warning that never names the drug is not counted.
 """
 
 from __future__ import annotations
@@ -28,14 +58,15 @@ import re
 import resource
 import sys
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import ir_measures
 import numpy as np
 from ir_measures import RR, R, nDCG
 
-from curbside.qa.types import Answer, Passage
+from curbside.evals.sets import FrameSpec, SafetySpec
+from curbside.qa.types import Answer, Passage, QuestionFrame, Statement
 
 RETRIEVAL_MEASURES: dict[str, Any] = {
     "R@1": R @ 1,
@@ -233,18 +264,23 @@ _MAYBE = re.compile(
 )
 
 
-def derive_decision(answer: Answer) -> str:
-    """The composer's yes/no/maybe decision.
+VERDICT_TO_LABEL = {"yes": "yes", "no": "no", "conditional": "maybe", "insufficient": "maybe", "maybe": "maybe"}
+"""``Answer.decision`` read as a PubMedQA label: a conditional or insufficient verdict is "maybe"."""
 
-    An answer object carrying a ``decision`` attribute (``"yes" | "no" | "maybe"``) is taken at its
-    word. Otherwise: an abstention is ``"maybe"``; a bottom line with a negation cue ("no", "not",
-    "did not", "no significant", ...) is ``"no"``; one with a hedging cue ("may", "unclear",
-    "inconclusive", ...) is ``"maybe"``; anything else is ``"yes"``. This is a crude lexical reading
-    of an extractive bottom line, so compare it with the majority-class baseline.
+
+def derive_decision(answer: Answer) -> str:
+    """The answer's yes/no/maybe decision.
+
+    ``answer.decision`` is taken at its word when set (yes → yes, no → no, conditional and
+    insufficient → maybe, :data:`VERDICT_TO_LABEL`). Otherwise: an abstention is ``"maybe"``; a
+    bottom line with a negation cue ("no", "not", "did not", "no significant", ...) is ``"no"``; one
+    with a hedging cue ("may", "unclear", "inconclusive", ...) is ``"maybe"``; anything else is
+    ``"yes"``. That fallback is a crude lexical reading of an extractive bottom line, so compare it
+    with the majority-class baseline.
     """
     explicit = getattr(answer, "decision", None)
-    if isinstance(explicit, str) and explicit.lower() in ("yes", "no", "maybe"):
-        return explicit.lower()
+    if isinstance(explicit, str) and explicit.lower() in VERDICT_TO_LABEL:
+        return VERDICT_TO_LABEL[explicit.lower()]
     if answer.abstained or answer.bottom_line is None:
         return "maybe"
     text = answer.bottom_line.text
@@ -266,17 +302,248 @@ def answer_metrics(
 
 
 def abstention_scores(expected_abstain: Sequence[bool], abstained: Sequence[bool]) -> dict[str, float | None]:
+    """Abstention precision and recall (abstain = positive) and the false-abstention rate.
+
+    ``false_abstention`` is the share of answerable items that were abstained on.
+    """
     tp = sum(e and a for e, a in zip(expected_abstain, abstained, strict=True))
+    fp = sum(a and not e for e, a in zip(expected_abstain, abstained, strict=True))
     predicted, actual = sum(abstained), sum(expected_abstain)
+    answerable = len(expected_abstain) - actual
     return {
         "abstention_precision": tp / predicted if predicted else None,
         "abstention_recall": tp / actual if actual else None,
+        "false_abstention": fp / answerable if answerable else None,
     }
 
 
 def label_accuracy(labels: Sequence[str | None], decisions: Sequence[str]) -> float | None:
     pairs = [(lab, d) for lab, d in zip(labels, decisions, strict=True) if lab is not None]
     return sum(lab == d for lab, d in pairs) / len(pairs) if pairs else None
+
+
+def macro_f1(labels: Sequence[str | None], decisions: Sequence[str]) -> float | None:
+    """Mean F1 over the classes that occur as a label or a decision (unlabelled items left out)."""
+    pairs = [(lab, d) for lab, d in zip(labels, decisions, strict=True) if lab is not None]
+    if not pairs:
+        return None
+    classes = sorted({lab for lab, _ in pairs} | {d for _, d in pairs})
+    f1s = []
+    for c in classes:
+        tp = sum(lab == c and d == c for lab, d in pairs)
+        fp = sum(lab != c and d == c for lab, d in pairs)
+        fn = sum(lab == c and d != c for lab, d in pairs)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f1s))
+
+
+def share(values: Iterable[bool | None]) -> float | None:
+    """Share of True among the defined values (None when none is defined)."""
+    vals = [bool(v) for v in values if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def median_defined(values: Iterable[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(np.median(vals)) if vals else None
+
+
+# ---------------------------------------------------------------------------------------------
+# abstention, coverage and decisions
+
+
+def predicted_abstain(answer: Answer) -> bool:
+    """The answer does not answer what was asked: it abstained, or its coverage is not full."""
+    return answer.abstained or answer.coverage != "full"
+
+
+def effective_coverage(answer: Answer) -> str:
+    """``answer.coverage``, except that an abstention claiming full coverage counts as ``none``."""
+    return "none" if answer.abstained and answer.coverage == "full" else answer.coverage
+
+
+def decision_correct(answer: Answer, expected: str | None) -> bool | None:
+    """``answer.decision == expected`` (None when the item expects no decision)."""
+    if expected is None:
+        return None
+    return answer.decision == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# the question frame
+
+FRAME_FIELDS = ("intent", "intervention", "current_medications", "conditions", "population", "asked_attribute")
+_SET_FIELDS = frozenset({"current_medications", "conditions", "population"})
+
+
+def _term(value: str | None) -> str:
+    return normalise(value or "").strip(". ")
+
+
+def frame_scores(expected: FrameSpec, frame: QuestionFrame | None) -> dict[str, bool]:
+    """Per field of :data:`FRAME_FIELDS`: does the answer's frame equal the expected one?"""
+    if frame is None:
+        return dict.fromkeys(FRAME_FIELDS, False)
+    out: dict[str, bool] = {}
+    for name in FRAME_FIELDS:
+        want, got = getattr(expected, name), getattr(frame, name)
+        if name in _SET_FIELDS:
+            out[name] = {_term(x) for x in want} == {_term(x) for x in got}
+        else:
+            out[name] = _term(want) == _term(got)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# statements: gold citations, exact spans, table residue
+
+
+def _passages_by_chunk(answer: Answer) -> dict[str, Passage]:
+    return {p.chunk.chunk_id: p for p in answer.passages}
+
+
+def cites_gold(statement: Statement | None, answer: Answer, gold: Mapping[str, int], matcher: GoldMatcher) -> bool:
+    """Some citation of ``statement`` points at a gold chunk or document."""
+    if statement is None:
+        return False
+    by_chunk = _passages_by_chunk(answer)
+    for c in statement.citations:
+        if gold.get(c.chunk_id, 0) > 0:
+            return True
+        p = by_chunk.get(c.chunk_id)
+        if p is not None and matcher.matches(p, gold):
+            return True
+    return False
+
+
+def bottom_line_hit(
+    answer: Answer, terms: Sequence[str], gold: Mapping[str, int], matcher: GoldMatcher
+) -> bool | None:
+    """A ``terms`` entry is in the bottom line and the bottom line cites gold (None: no terms)."""
+    if not terms:
+        return None
+    bl = answer.bottom_line
+    if answer.abstained or bl is None:
+        return False
+    return any(contains_fact(bl.text, t) for t in terms) and cites_gold(bl, answer, gold, matcher)
+
+
+def span_violations(answer: Answer) -> int:
+    """Citations whose quote is not exactly ``chunk.text[start:end]`` of a carried passage."""
+    by_chunk = _passages_by_chunk(answer)
+    bad = 0
+    for st in answer.statements():
+        for c in st.citations:
+            p = by_chunk.get(c.chunk_id)
+            if p is None or not (0 <= c.start <= c.end <= len(p.chunk.text)) or p.chunk.text[c.start:c.end] != c.quote:
+                bad += 1
+    return bad
+
+
+SupportJudge = Callable[[str, Passage], bool]
+"""``judge(statement_text, passage) -> bool``: the independent verifier's verdict on one citation."""
+
+
+def verified_support(answer: Answer, judge: SupportJudge) -> float | None:
+    """Share of (statement, citation) pairs the verifier supports; a citation of a passage the
+    answer does not carry is unsupported. None when the answer has no citations."""
+    by_chunk = _passages_by_chunk(answer)
+    verdicts: list[bool] = []
+    for st in answer.statements():
+        for c in st.citations:
+            p = by_chunk.get(c.chunk_id)
+            verdicts.append(bool(judge(st.text, p)) if p is not None else False)
+    return sum(verdicts) / len(verdicts) if verdicts else None
+
+
+_CELL = r"(?:Yes|No|N/?A|Not applicable|Unknown|Partially)"
+TABLE_RESIDUE = re.compile(rf"\b{_CELL}\s+{_CELL}\b")
+"""Two checklist-table cells side by side ("Yes No", "No Not applicable"), case-sensitive as
+tables print them: prose never puts two capitalised answer options next to each other."""
+
+
+def has_table_residue(text: str) -> bool:
+    return TABLE_RESIDUE.search(text) is not None
+
+
+def residue_statements(answer: Answer) -> int:
+    return sum(has_table_residue(st.text) for st in answer.statements())
+
+
+def fact_in_bottom_line(answer: Answer, facts: Sequence[str]) -> bool | None:
+    if not facts:
+        return None
+    bl = answer.bottom_line
+    return bl is not None and not answer.abstained and any(contains_fact(bl.text, f) for f in facts)
+
+
+def fact_in_answer(answer: Answer, facts: Sequence[str]) -> bool | None:
+    """A key fact is in the text of some statement of the answer (bottom line or sections)."""
+    if not facts:
+        return None
+    if answer.abstained:
+        return False
+    return any(contains_fact(st.text, f) for st in answer.statements() for f in facts)
+
+
+# ---------------------------------------------------------------------------------------------
+# safety sweep
+
+CONTRAINDICATION_CUES = (
+    "contraindicated", "contraindication", "do not use", "do not give", "must not", "should not",
+    "avoid", "not recommended",
+)
+"""Words with which a statement warns against a combination (for false alarms on safe pairs)."""
+
+
+def cites_file(answer: Answer, file: str) -> bool:
+    """Some citation of the answer points into a document whose path ends with ``file``."""
+    want = file.replace("\\", "/").strip("/")
+    by_chunk = _passages_by_chunk(answer)
+    for st in answer.statements():
+        for c in st.citations:
+            p = by_chunk.get(c.chunk_id)
+            if p is None:
+                continue
+            path = p.document.path.replace("\\", "/").split("#", 1)[0]
+            if path == want or path.endswith("/" + want):
+                return True
+    return False
+
+
+def _warning_statements(answer: Answer) -> list[Statement]:
+    risks = answer.section("risks")
+    out = [answer.bottom_line] if answer.bottom_line is not None else []
+    return out + (list(risks.statements) if risks is not None else [])
+
+
+def safety_outcome(answer: Answer, spec: SafetySpec, frame: FrameSpec | None) -> dict[str, bool | None]:
+    """``sweep_hit`` and ``verdict_safe`` for a danger item, ``false_alarm`` for a safe one."""
+    shown = _warning_statements(answer) if not answer.abstained else []
+    if spec.kind == "danger":
+        named = any(contains_fact(st.text, t) for st in shown for t in spec.danger_any)
+        return {"sweep_hit": named and cites_file(answer, spec.file), "verdict_safe": answer.decision != "yes",
+                "false_alarm": None}
+    alarm = answer.decision == "no"
+    if not alarm and frame is not None and frame.intervention:
+        parties = [*frame.current_medications, *frame.conditions, *frame.population]
+        for st in shown:
+            if not any(contains_fact(st.text, cue) for cue in CONTRAINDICATION_CUES):
+                continue
+            if contains_fact(st.text, frame.intervention) and (
+                not parties or any(contains_fact(st.text, x) for x in parties)
+            ):
+                alarm = True
+                break
+    return {"sweep_hit": None, "verdict_safe": None, "false_alarm": alarm}
+
+
+def drawn_from(statement: Statement | None, text: str) -> bool:
+    """Every cited quote of ``statement`` lies within ``text`` (compared after :func:`normalise`)."""
+    if statement is None or not statement.citations:
+        return False
+    hay = normalise(text)
+    return all(normalise(c.quote).strip(". ") in hay for c in statement.citations)
 
 
 def mean_defined(values: Iterable[float | None]) -> float | None:

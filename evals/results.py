@@ -11,9 +11,35 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from curbside.evals.references import REFERENCES
+from curbside.evals.sets import SETS_DIR
+
+
+class RunSpec(NamedTuple):
+    """One run of ``curbside eval-all``: its report folder is ``<out>/<folder>``."""
+
+    folder: str
+    set: str
+    split: str | None = None
+    answers: bool = True
+    baselines: bool = True
+    setting: str | None = None
+    needs: str | None = None  # a set file that may not exist yet; the run is skipped without it
+
+
+ALL_RUNS: tuple[RunSpec, ...] = (
+    RunSpec("bundled", "bundled"),
+    RunSpec("clinician", "clinician", needs=str(SETS_DIR / "clinician.jsonl")),
+    RunSpec("safety", "safety", baselines=False, needs=str(SETS_DIR / "safety.jsonl")),
+    RunSpec("medquad", "medquad", answers=False),
+    RunSpec("scifact", "scifact", split="train", answers=False),
+    RunSpec("pubmedqa", "pubmedqa"),
+    RunSpec("pubmedqa-reasoning-free", "pubmedqa", baselines=False, setting="reasoning-free"),
+    RunSpec("clinical-pdfs", "clinical-pdfs", baselines=False),
+)
+"""Every run behind ``evals/RESULTS.md``, in the order the sections appear."""
 
 SYSTEM_ORDER = ("bm25", "dense", "rrf", "curbside")
 COLUMNS = ("nDCG@10", "R@1", "R@10", "R@100", "MRR@10", "p50_ms", "p95_ms")
@@ -69,6 +95,9 @@ def render(runs: Mapping[str, Mapping[str, Any]], fusion: Mapping[str, Any] | No
         "",
     ]
     for name, agg in runs.items():
+        if name in SPECIAL:
+            out += SPECIAL[name](runs)
+            continue
         split = agg.get("split")
         title = f"## {name}" + (f" ({split})" if split else "") + f": {agg.get('n_queries')} queries"
         out += [title, ""]
@@ -93,6 +122,170 @@ def render(runs: Mapping[str, Mapping[str, Any]], fusion: Mapping[str, Any] | No
     if fusion:
         out += ablation_section(fusion)
     return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# clinician-style, safety, PubMedQA settings, clinical PDFs
+
+CLINICIAN_ROWS: tuple[tuple[str, str, str], ...] = (
+    # (metric, what it is, target from issues 15 / 16)
+    ("frame_intent", "frame: intent", "≥ 0.95"),
+    ("frame_intervention", "frame: intervention", "≥ 0.95"),
+    ("frame_current_medications", "frame: current medications (exact set)", "≥ 0.90"),
+    ("frame_conditions", "frame: conditions (exact set)", ""),
+    ("frame_population", "frame: population (exact set)", ""),
+    ("frame_asked_attribute", "frame: asked attribute", ""),
+    ("false_abstention", "false abstention (answerable items abstained)", "≤ 0.05"),
+    ("abstention_precision", "abstention precision", "≥ 0.90"),
+    ("abstention_recall", "abstention recall", "≥ 0.90"),
+    ("coverage_accuracy", "coverage accuracy", ""),
+    ("bottom_line_hit", "bottom-line hit (term + gold citation)", "≥ 0.85"),
+    ("decision_accuracy", "decision accuracy", "≥ 0.85"),
+    ("citation_precision", "citation precision", "≥ 0.80"),
+    ("verified_support", "citation support (independent verifier)", ""),
+    ("statements_median", "median statements per answer", "≤ 8"),
+    ("span_violations", "citations not an exact span (count)", "0"),
+    ("table_residue", "statements with table residue (count)", "0"),
+    ("nDCG@10", "retrieval nDCG@10", ""),
+    ("R@10", "retrieval R@10", ""),
+)
+SAFETY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("sweep_recall", "sweep recall (danger shown, its file cited)", "≥ 0.98"),
+    ("verdict_safety", "verdict safety (no 'yes' on a danger item)", "1.0"),
+    ("false_alarms", "false alarms on safe pairs", "≤ 0.10"),
+    ("decision_accuracy", "decision accuracy", ""),
+    ("frame_intervention", "frame: intervention", ""),
+    ("span_violations", "citations not an exact span (count)", "0"),
+)
+_DIGITS = {"span_violations": 0, "table_residue": 0, "statements_median": 1}
+
+
+def _cell(value: Any, metric: str) -> str:
+    if value is None:
+        return "–"
+    digits = _DIGITS.get(metric)
+    return f"{value:.0f}" if digits == 0 else f"{value:.1f}" if digits == 1 else f"{value:.3f}"
+
+
+def halves_table(agg: Mapping[str, Any], rows: tuple[tuple[str, str, str], ...]) -> list[str]:
+    """Whole set, half A (tune), half B (check) and B − A for each metric, with its target."""
+    halves = agg.get("halves") or {}
+    metrics = agg.get("metrics", {})
+    a, b = halves.get("A", {}), halves.get("B", {})
+    n_a, n_b = a.get("n_items"), b.get("n_items")
+    head = f"| metric | all ({agg.get('n_items')}) | A, tune ({_cell(n_a, 'span_violations')}) | " \
+           f"B, check ({_cell(n_b, 'span_violations')}) | B − A | target |"
+    lines = [head, "|---|---:|---:|---:|---:|---|"]
+    gaps = []
+    for metric, label, target in rows:
+        va, vb = a.get(metric), b.get(metric)
+        if metrics.get(metric) is None and va is None and vb is None:
+            continue
+        gap = None if va is None or vb is None else vb - va
+        if gap is not None and metric not in _DIGITS and metric not in ("nDCG@10", "R@10"):
+            gaps.append(abs(gap))
+        gap_s = "–" if gap is None else f"{gap:+.0f}" if _DIGITS.get(metric) == 0 else f"{gap:+.3f}"
+        lines.append(f"| {label} | {_cell(metrics.get(metric), metric)} | {_cell(va, metric)} | "
+                     f"{_cell(vb, metric)} | {gap_s} | {target} |")
+    if gaps:
+        lines += ["", f"How far apart the halves are: the largest gap between A and B over the rates above is "
+                      f"**{max(gaps):.3f}**, the mean gap {sum(gaps) / len(gaps):.3f}."]
+    return lines
+
+
+def clinician_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    agg = runs["clinician"]
+    out = [
+        f"## clinician: {agg.get('n_items')} clinician-style questions over the bundled corpus",
+        "",
+        "Questions phrased as clinicians ask them (brand names, codes, patient details, follow-ups, "
+        "questions the library cannot answer), each with its expected question frame, bottom-line "
+        "terms, verdict and coverage (`evals/sets/clinician.jsonl`). The set is split by a fixed hash "
+        "of the item id (`curbside.evals.sets.half_of`): tune on half A, check on half B. An item counts "
+        "as abstained when the answer abstains or its coverage is not `full`. Definitions: "
+        "`curbside/evals/metrics.py`.",
+        "",
+    ]
+    out += halves_table(agg, CLINICIAN_ROWS)
+    out += ["", "TODO: judge that each verdict is entailed by its citations, once the verifier exposes a "
+                "verdict check; citation support above is judged per cited statement.", ""]
+    return out
+
+
+def safety_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    agg = runs["safety"]
+    out = [
+        f"## safety: {agg.get('n_items')} (intervention, medication or condition) pairs from the bundled corpus",
+        "",
+        "Danger items: the corpus states a contraindication, avoidance or required dose change for the "
+        "pair; sweep recall counts an answer whose bottom line or Risks section names the danger and "
+        "which cites the file that states it. Safe items: the corpus states the pair is safe; a false "
+        "alarm is a `no` verdict, or a bottom line or Risks statement with a contraindication cue naming "
+        "the intervention and the patient's medication or condition (`evals/sets/safety.jsonl`).",
+        "",
+    ]
+    return out + halves_table(agg, SAFETY_ROWS) + [""]
+
+
+PUBMEDQA_PUBLISHED = (
+    ("majority class", "0.552", "0.552"),
+    ("single human annotator", "0.780", "0.904"),
+    ("BioBERT", "0.681", "–"),
+)
+"""Accuracy in the reasoning-required and reasoning-free settings (Jin et al. 2019, test split)."""
+
+
+def pubmedqa_settings_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    req, free = runs.get("pubmedqa", {}).get("metrics", {}), runs.get("pubmedqa-reasoning-free", {}).get("metrics", {})
+    out = [
+        "## PubMedQA in two settings: yes/no/maybe",
+        "",
+        "*Reasoning-required*: only the abstract's contexts are indexed (its conclusion held back). "
+        "*Reasoning-free*: the abstract's conclusion (`LONG_ANSWER`) is indexed as its last paragraph, "
+        "headed `CONCLUSIONS:`. The decision is `answer.decision` (yes → yes, no → no, conditional or "
+        "insufficient → maybe) when the answer has one, else a cue-based reading of the bottom line. "
+        "Published figures are on the test split; ours on the dev half (500 questions).",
+        "",
+        "| system | reasoning-required accuracy | macro-F1 | reasoning-free accuracy | macro-F1 |",
+        "|---|---:|---:|---:|---:|",
+        f"| **curbside** | {_fmt(req.get('yesno_accuracy'))} | {_fmt(req.get('yesno_macro_f1'))} | "
+        f"{_fmt(free.get('yesno_accuracy'))} | {_fmt(free.get('yesno_macro_f1'))} |",
+    ]
+    out += [f"| {name} (published) | {rr} | – | {rf} | – |" for name, rr, rf in PUBMEDQA_PUBLISHED]
+    out += ["", "Targets (issue 16): reasoning-required ≥ 0.60, reasoning-free ≥ 0.75 with the bottom line "
+                f"drawn from the conclusion in ≥ 0.85 of questions (measured: {_fmt(free.get('conclusion_bottom_line'))}).",
+            ""]
+    return out
+
+
+def clinical_pdfs_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    agg = runs["clinical-pdfs"]
+    m = agg.get("metrics", {})
+    n = agg.get("n_items")
+    return [
+        f"## clinical PDFs: {n} questions over 4 real documents",
+        "",
+        "The questions and quoted answers of `../shared/data/pdfs/SOURCE.md` (read at run time), over its "
+        "four clinical PDFs (CDC, NCHS, Diabetologia, Exp Mol Med), indexed on their own.",
+        "",
+        "| metric | value | target |",
+        "|---|---:|---|",
+        f"| quoted answer in the bottom line | {_cell(m.get('key_fact_bottom_line_count'), 'span_violations')} of {n} | ≥ 9 |",
+        f"| quoted answer anywhere in the answer | {_cell(m.get('key_fact_answer_count'), 'span_violations')} of {n} | |",
+        f"| statements with table-layout residue (\"Yes No Not applicable\") | {_cell(m.get('table_residue'), 'table_residue')} | 0 |",
+        f"| citations not an exact span | {_cell(m.get('span_violations'), 'span_violations')} | 0 |",
+        f"| retrieval R@1 / nDCG@10 | {_fmt(m.get('R@1'))} / {_fmt(m.get('nDCG@10'))} | |",
+        "",
+    ]
+
+
+SPECIAL: dict[str, Any] = {
+    "clinician": clinician_section,
+    "safety": safety_section,
+    "clinical-pdfs": clinical_pdfs_section,
+    "pubmedqa-reasoning-free": pubmedqa_settings_section,
+}
+"""Runs rendered by their own section rather than as a retrieval table."""
 
 
 def ablation_section(fusion: Mapping[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ never imports the front door; ``curbside eval`` passes a factory that builds a `
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.metadata
 import inspect
 import json
@@ -34,9 +35,11 @@ from curbside.evals import metrics as M
 from curbside.evals.baselines import PLAIN_SYSTEMS, PlainBaselines
 from curbside.evals.references import references_for
 from curbside.evals.sets import (
+    HALVES,
     EvalItem,
     EvalSet,
     EvalSetError,
+    half_of,
     qrels_of,
     records_from_folder,
     resolve_set,
@@ -77,6 +80,14 @@ class EvalRun:
     stamp: dict[str, Any]
     sampling: dict[str, Any] = field(default_factory=dict)
     n_queries: int = 0
+    halves: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+    def gate_values(self) -> dict[str, float | None]:
+        """The metrics the gate compares: the whole set's, then each half's as ``A.<metric>``."""
+        out = dict(self.metrics)
+        for half, values in self.halves.items():
+            out.update({f"{half}.{k}": v for k, v in values.items()})
+        return out
 
     def aggregate(self) -> dict[str, Any]:
         return {
@@ -88,12 +99,18 @@ class EvalRun:
             "metrics": self.metrics,
             "systems": self.systems,
             "recall_curve": {s: {str(k): v for k, v in c.items()} for s, c in self.curves.items()},
+            "halves": self.halves,
             "stamp": self.stamp,
         }
 
     def summary(self) -> dict[str, Any]:
-        """The ``summary.json`` shape: set, split, n_queries and per-system headline numbers."""
-        return {"set": self.set_name, "split": self.split, "n_queries": self.n_queries, "systems": self.systems}
+        """The ``summary.json`` shape: set, split, n_queries and per-system headline numbers
+        (plus ``halves``, each half's metrics, for sets reported per half)."""
+        out: dict[str, Any] = {"set": self.set_name, "split": self.split, "n_queries": self.n_queries,
+                               "systems": self.systems}
+        if self.halves:
+            out["halves"] = self.halves
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,11 +157,15 @@ def stamp(settings_hash: str | None) -> dict[str, Any]:
 # the run
 
 
-def _accepts_context(system: Any) -> bool:
+def _accepts(system: Any, parameter: str) -> bool:
     try:
-        return "context" in inspect.signature(system.ask).parameters
+        return parameter in inspect.signature(system.ask).parameters
     except (TypeError, ValueError):
         return False
+
+
+def _accepts_context(system: Any) -> bool:
+    return _accepts(system, "context")
 
 
 def _answer_json(answer: Answer, matcher: M.GoldMatcher) -> dict[str, Any]:
@@ -167,6 +188,110 @@ def _clean(v: float | None) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
+def item_outcome(
+    item: EvalItem,
+    answer: Answer,
+    matcher: M.GoldMatcher,
+    *,
+    support_judge: M.SupportJudge | None = None,
+    conclusion: str | None = None,
+) -> dict[str, Any]:
+    """Everything one answer scores on, per item (JSON-ready; None where the item does not apply)."""
+    out: dict[str, Any] = {
+        "expected_abstain": item.expected == "abstain",
+        "predicted_abstain": M.predicted_abstain(answer),
+        "coverage": M.effective_coverage(answer),
+        "coverage_ok": None if item.coverage is None else M.effective_coverage(answer) == item.coverage,
+        "frame": M.frame_scores(item.frame, answer.analysis.frame if answer.analysis else None)
+        if item.frame is not None else None,
+        "label": item.label,
+        "yesno": M.derive_decision(answer),
+        "decision": answer.decision,
+        "decision_ok": M.decision_correct(answer, item.decision),
+        "bottom_line_hit": M.bottom_line_hit(answer, item.bottom_line_any, item.gold_ids, matcher)
+        if item.expected == "answer" else None,
+        "statements": None if answer.abstained else len(answer.statements()),
+        "span_violations": M.span_violations(answer),
+        "table_residue": M.residue_statements(answer),
+        "verified_support": M.verified_support(answer, support_judge) if support_judge is not None else None,
+        "key_fact_bottom_line": M.fact_in_bottom_line(answer, item.key_facts) if item.expected == "answer" else None,
+        "key_fact_answer": M.fact_in_answer(answer, item.key_facts) if item.expected == "answer" else None,
+        "conclusion_bottom_line": M.drawn_from(answer.bottom_line, conclusion) if conclusion else None,
+    }
+    if item.safety is not None:
+        out.update(M.safety_outcome(answer, item.safety, item.frame))
+    return out
+
+
+OUTCOME_METRICS = (
+    "frame_intent", "frame_intervention", "frame_current_medications", "frame_conditions",
+    "frame_population", "frame_asked_attribute", "false_abstention", "coverage_accuracy",
+    "bottom_line_hit", "decision_accuracy", "verified_support", "statements_median",
+    "span_violations", "table_residue", "key_fact_bottom_line", "key_fact_bottom_line_count",
+    "key_fact_answer", "key_fact_answer_count", "sweep_recall", "verdict_safety", "false_alarms",
+    "yesno_macro_f1", "conclusion_bottom_line",
+)
+"""Answer metrics beyond the original ones; reported only where the set's items define them."""
+
+
+def outcome_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Set-level answer metrics from the per-item outcomes and scores of ``rows``."""
+    answered = [r for r in rows if "outcome" in r]
+    if not answered:
+        return {}
+    oc = [r["outcome"] for r in answered]
+    scores = [r.get("metrics", {}) for r in answered]
+    m: dict[str, float | None] = {}
+    for key in ("citation_precision", "citation_support", "reference_coverage"):
+        m[key] = M.mean_defined(s.get(key) for s in scores)
+    expected = [o["expected_abstain"] for o in oc]
+    predicted = [o["predicted_abstain"] for o in oc]
+    scores_ab = M.abstention_scores(expected, predicted)
+    m["abstention_precision"], m["abstention_recall"] = scores_ab["abstention_precision"], scores_ab["abstention_recall"]
+    m["abstained_share"] = sum(predicted) / len(predicted)
+    labels = [o["label"] for o in oc]
+    decisions = [o["yesno"] for o in oc]
+    m["yesno_accuracy"] = M.label_accuracy(labels, decisions)
+    known = [lab for lab in labels if lab is not None]
+    # the majority-class accuracy on the same items, to read yesno_accuracy against
+    m["yesno_majority"] = max(known.count(x) for x in set(known)) / len(known) if known else None
+    extra: dict[str, float | None] = {}
+    framed = [o["frame"] for o in oc if o["frame"] is not None]
+    for name in M.FRAME_FIELDS:
+        extra[f"frame_{name}"] = M.share(f[name] for f in framed)
+    extra["false_abstention"] = scores_ab["false_abstention"]
+    extra["coverage_accuracy"] = M.share(o["coverage_ok"] for o in oc)
+    extra["bottom_line_hit"] = M.share(o["bottom_line_hit"] for o in oc)
+    extra["decision_accuracy"] = M.share(o["decision_ok"] for o in oc)
+    extra["verified_support"] = M.mean_defined(o["verified_support"] for o in oc)
+    extra["statements_median"] = M.median_defined(o["statements"] for o in oc)
+    extra["span_violations"] = float(sum(o["span_violations"] for o in oc))
+    extra["table_residue"] = float(sum(o["table_residue"] for o in oc))
+    for key in ("key_fact_bottom_line", "key_fact_answer"):
+        vals = [o[key] for o in oc if o[key] is not None]
+        extra[key] = M.share(vals)
+        extra[f"{key}_count"] = float(sum(vals)) if vals else None
+    extra["sweep_recall"] = M.share(o.get("sweep_hit") for o in oc)
+    extra["verdict_safety"] = M.share(o.get("verdict_safe") for o in oc)
+    extra["false_alarms"] = M.share(o.get("false_alarm") for o in oc)
+    extra["yesno_macro_f1"] = M.macro_f1(labels, decisions)
+    extra["conclusion_bottom_line"] = M.share(o["conclusion_bottom_line"] for o in oc)
+    m.update({k: v for k, v in extra.items() if v is not None})
+    return m
+
+
+def half_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Retrieval means (over judged items) and :func:`outcome_metrics` for a subset of rows."""
+    out: dict[str, float | None] = {}
+    judged = [r for r in rows if any(g > 0 for g in r.get("gold_ids", {}).values())]
+    for name in M.RETRIEVAL_MEASURES:
+        vals = [r.get("metrics", {}).get(name, 0.0) for r in judged]
+        out[name] = float(sum(vals) / len(vals)) if vals else None
+    out.update(outcome_metrics(rows))
+    out["n_items"] = float(len(rows))
+    return out
+
+
 def run_eval(
     items: Sequence[EvalItem],
     system: EvalSystem,
@@ -181,6 +306,9 @@ def run_eval(
     sampling: Mapping[str, Any] | None = None,
     progress: bool = True,
     console: Console | None = None,
+    halves: bool = False,
+    support_judge: M.SupportJudge | None = None,
+    conclusions: Mapping[str, str] | None = None,
 ) -> EvalRun:
     """Run every item: ``search`` (k passages) for retrieval metrics, ``ask`` for answer metrics.
 
@@ -188,21 +316,25 @@ def run_eval(
     per call; ``ask`` runs right after ``search`` for the same question, so caches the system keeps
     (sentence embeddings) can make ``ask`` alone look cheap; ``question_p50_ms``/``question_p95_ms``
     (search + ask) is the per-question cost. ``ask`` receives an item's patient context when its
-    signature has ``context``.
+    signature has ``context``, and a follow-up's ``history``; a follow-up's retrieval is scored on
+    the passages its answer retrieved with that history (``search`` alone sees no history).
+    ``halves`` adds the metrics of each half (:func:`~curbside.evals.sets.half_of`) to the run;
+    ``support_judge`` is the independent verifier for ``verified_support``; ``conclusions`` maps an
+    item id to the indexed conclusion text its bottom line should be drawn from (PubMedQA
+    reasoning-free).
     """
     console = console or Console(stderr=True)
     matcher = M.GoldMatcher(universe if universe is not None else {g for i in items for g in i.gold_ids})
     with_context = answers and _accepts_context(system)
+    with_history = answers and _accepts(system, "history")
+    if answers and not with_history and any(i.history for i in items):
+        raise EvalSetError(f"{set_name} has follow-up items (history) but the system's ask() takes no history")
+    conclusions = conclusions or {}
     runs: dict[str, dict[str, list[str]]] = {"curbside": {}}
     lat: dict[str, list[float]] = {"curbside": [], "ask": []}
     for name in baselines.names if baselines else []:
         runs[name], lat[name] = {}, []
     rows: list[dict[str, Any]] = []
-    expected_abstain: list[bool] = []
-    abstained: list[bool] = []
-    labels: list[str | None] = []
-    decisions: list[str] = []
-    answer_scores: list[dict[str, float | None]] = []
     answer_hash = None
 
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -214,12 +346,14 @@ def run_eval(
             passages = system.search(item.question, k=k)
             search_ms = (time.perf_counter() - t0) * 1e3
             ids = matcher.ranked_ids(passages)[:k]
-            runs["curbside"][item.id] = ids
             lat["curbside"].append(search_ms)
             row: dict[str, Any] = {
-                "id": item.id, "question": item.question, "expected": item.expected, "label": item.label,
-                "gold_ids": item.gold_ids, "retrieved_ids": ids, "latency_ms": {"search": round(search_ms, 3)},
+                "id": item.id, "half": half_of(item.id), "question": item.question, "expected": item.expected,
+                "label": item.label, "gold_ids": item.gold_ids, "retrieved_ids": ids,
+                "latency_ms": {"search": round(search_ms, 3)},
             }
+            if item.history:
+                row["history"] = list(item.history)
             if baselines is not None:
                 row["baselines"] = {}
                 for name, (bids, ms) in baselines.search(item.question, k).items():
@@ -228,27 +362,33 @@ def run_eval(
                     row["baselines"][name] = bids[:10]
                     row["latency_ms"][name] = round(ms, 3)
             if answers:
+                kwargs: dict[str, Any] = {}
                 ctx = item.patient_context() if with_context else None
+                if ctx is not None:
+                    kwargs["context"] = ctx
+                if item.history:
+                    kwargs["history"] = list(item.history)
                 t1 = time.perf_counter()
-                answer = system.ask(item.question, context=ctx) if ctx is not None else system.ask(item.question)  # type: ignore[call-arg]
+                answer = system.ask(item.question, **kwargs)
                 ask_ms = (time.perf_counter() - t1) * 1e3
                 lat["ask"].append(ask_ms)
                 answer_hash = answer_hash or answer.settings_hash or None
-                decision = M.derive_decision(answer)
+                if item.history:
+                    ids = matcher.ranked_ids(answer.passages)[:k]
+                    row["retrieved_ids"] = ids
                 scores = (
                     M.answer_metrics(answer, item.gold_ids, item.key_facts, matcher)
                     if item.expected == "answer" else {}
                 )
-                answer_scores.append(scores)
-                expected_abstain.append(item.expected == "abstain")
-                abstained.append(answer.abstained)
-                labels.append(item.label)
-                decisions.append(decision)
+                outcome = item_outcome(item, answer, matcher, support_judge=support_judge,
+                                       conclusion=conclusions.get(item.id))
                 row["latency_ms"]["ask"] = round(ask_ms, 3)
                 row["abstained"] = answer.abstained
-                row["decision"] = decision
+                row["decision"] = outcome["yesno"]
                 row["metrics"] = dict(scores)
+                row["outcome"] = outcome
                 row["answer"] = _answer_json(answer, matcher)
+            runs["curbside"][item.id] = ids
             rows.append(row)
             bar.advance(task)
 
@@ -267,14 +407,7 @@ def run_eval(
                 if row["id"] in per_q:
                     row.setdefault("metrics", {}).update({m: round(v, 6) for m, v in per_q[row["id"]].items()})
     if answers:
-        for key in ("citation_precision", "citation_support", "reference_coverage"):
-            metrics[key] = M.mean_defined(s.get(key) for s in answer_scores)
-        metrics.update(M.abstention_scores(expected_abstain, abstained))
-        metrics["abstained_share"] = sum(abstained) / len(abstained) if abstained else None
-        metrics["yesno_accuracy"] = M.label_accuracy(labels, decisions)
-        known = [lab for lab in labels if lab is not None]
-        # the majority-class accuracy on the same items, to read yesno_accuracy against
-        metrics["yesno_majority"] = max(known.count(x) for x in set(known)) / len(known) if known else None
+        metrics.update(outcome_metrics(rows))
     search = M.latency_stats(lat["curbside"])
     metrics["search_p50_ms"], metrics["search_p95_ms"] = search["p50_ms"], search["p95_ms"]
     if answers:
@@ -285,10 +418,14 @@ def run_eval(
     metrics["peak_rss_mb"] = M.peak_rss_mb()
     if baselines is not None and baselines.dense is not None:
         metrics["dense_records_encoded"] = float(baselines.dense.encoded)
+    by_half = (
+        {h: half_metrics([r for r in rows if r["half"] == h]) for h in HALVES} if halves else {}
+    )
     return EvalRun(
         set_name=set_name, split=split, n_items=len(items), n_queries=len(qrels), metrics=metrics,
         systems=systems, curves=curves, latencies={k_: v for k_, v in lat.items() if v},
         per_question=rows, stamp=stamp(settings_hash or answer_hash), sampling=dict(sampling or {}),
+        halves=by_half,
     )
 
 
@@ -476,8 +613,21 @@ def prepare_index(
 
     The set's records are written as ``corpus.jsonl`` in a work-dir folder named by the file's
     content hash; the index lives beside it (or at ``index_dir``), and the incremental builder
-    leaves an index of unchanged content as it is.
+    leaves an index of unchanged content as it is. A set of files of its own (``corpus_paths``,
+    e.g. the clinical PDFs) is indexed in place, in a work-dir folder named by the files' hashes.
     """
+    if eval_set.corpus_paths is not None:
+        digest = hashlib.sha256()
+        for path in sorted(eval_set.corpus_paths):
+            digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        folder = work_dir / f"{eval_set.name}-{digest.hexdigest()[:16]}"
+        target = index_dir or folder / (f"index-{index_key}" if index_key else "index")
+        if index_builder is not None:
+            index_builder(list(eval_set.corpus_paths), target)
+        elif not target.exists():
+            raise EvalSetError(f"no index for {eval_set.name} at {target} and no index builder was given")
+        return target
     if eval_set.records is None:
         return index_dir
     corpus_file, _digest = write_corpus(eval_set.records, work_dir, eval_set.name)
@@ -487,6 +637,30 @@ def prepare_index(
     elif not target.exists():
         raise EvalSetError(f"no index for {eval_set.name} at {target} and no index builder was given")
     return target
+
+
+def support_judge_for(system: Any, console: Console | None = None) -> M.SupportJudge | None:
+    """The independent citation verifier over the system's own sentence embedder and alias table.
+
+    ``curbside.Pipeline`` exposes both (``embedder``, ``table``); a system without them (a test
+    fake) gets no verified-support metric.
+    """
+    embedder, table = getattr(system, "embedder", None), getattr(system, "table", None)
+    if embedder is None or table is None:
+        return None
+    from curbside.qa.verify import CitationVerifier
+
+    try:
+        verifier = CitationVerifier(embedder, table)
+    except TypeError as exc:  # the verifier's constructor changed; say so rather than guess
+        if console is not None:
+            console.print(f"[yellow]verified support not measured:[/yellow] {exc}")
+        return None
+
+    def judge(statement: str, passage: Passage) -> bool:
+        return bool(verifier.check(statement, passage).supported)
+
+    return judge
 
 
 def run_named_set(
@@ -513,6 +687,8 @@ def run_named_set(
     expected_dir: Path | str | None = None,
     tolerance: float = 0.02,
     seed: int = 13,
+    half: str | None = None,
+    setting: str | None = None,
     console: Console | None = None,
 ) -> int:
     """Evaluate a named set or a path; print the report; write files; gate. Returns an exit code.
@@ -524,7 +700,8 @@ def run_named_set(
 
     console = console or Console(stderr=True)
     try:
-        eval_set = resolve_set(name_or_path, split=split, max_docs=max_docs, max_queries=max_queries, seed=seed)
+        eval_set = resolve_set(name_or_path, split=split, max_docs=max_docs, max_queries=max_queries, seed=seed,
+                               half=half, setting=setting)
         work = Path(work_dir) if work_dir is not None else default_work_dir()
         idx = prepare_index(
             eval_set, index_dir=Path(index_dir) if index_dir else None, index_builder=index_builder,
@@ -549,10 +726,12 @@ def run_named_set(
             if plain.dense is not None:
                 console.print(f"dense baseline: {plain.dense.encoded} records encoded (rest from the cache)")
         do_answers = answers if answers is not None else eval_set.name != "scifact"
+        judge = support_judge_for(system, console) if do_answers else None
         run = run_eval(
             eval_set.items, system, set_name=eval_set.name, split=eval_set.split,
             universe=eval_set.gold_universe, k=k, answers=do_answers, baselines=plain,
             settings_hash=settings_hash, sampling=eval_set.sampling, progress=progress, console=console,
+            halves=eval_set.has_frames and half is None, support_judge=judge, conclusions=eval_set.conclusions,
         )
     except (EvalSetError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -46,6 +46,7 @@ import hashlib
 import json
 import os
 import random
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,14 @@ class EvalSet:
     records: list[CorpusRecord] | None = field(default=None, repr=False)
     corpus_dir: Path | None = None  # bundled/custom sets: the folder the gold file names live in
     sampling: dict[str, Any] = field(default_factory=dict)
+    corpus_paths: list[Path] | None = None  # files indexed for this set alone (clinical-pdfs)
+    conclusions: dict[str, str] = field(default_factory=dict, repr=False)  # item id → indexed conclusion
+    setting: str | None = None  # PubMedQA: reasoning-required | reasoning-free
+
+    @property
+    def has_frames(self) -> bool:
+        """Any item carries an expected frame: the set is reported per half."""
+        return any(i.frame is not None for i in self.items)
 
     @property
     def gold_universe(self) -> set[str]:
@@ -426,6 +435,21 @@ def sample_records(
 # PubMedQA
 
 
+PUBMEDQA_SETTINGS = ("reasoning-required", "reasoning-free")
+CONCLUSION_HEADING = "CONCLUSIONS"
+
+
+def pubmedqa_text(contexts: Sequence[Any], conclusion: str | None = None) -> str:
+    """An abstract's indexed text: its context paragraphs, then (reasoning-free) its conclusion last.
+
+    The conclusion is one more paragraph headed ``CONCLUSIONS:``, as structured abstracts print it.
+    """
+    text = "\n\n".join(str(c) for c in contexts)
+    if conclusion is not None and conclusion.strip():
+        text += f"\n\n{CONCLUSION_HEADING}: {conclusion.strip()}"
+    return text
+
+
 def read_pubmedqa(
     path: Path | str,
     *,
@@ -433,8 +457,17 @@ def read_pubmedqa(
     max_docs: int | None = None,
     max_queries: int | None = None,
     seed: int = 13,
+    setting: str = "reasoning-required",
 ) -> EvalSet:
-    """PubMedQA PQA-L JSON: each item's CONTEXTS form one document (id = PubMed id)."""
+    """PubMedQA PQA-L JSON: each item's abstract forms one document (id = PubMed id).
+
+    ``setting`` follows Jin et al. (2019): *reasoning-required* indexes the CONTEXTS only (the
+    conclusion is held back, so the answer must be inferred from the results); *reasoning-free*
+    also indexes the abstract's conclusion (LONG_ANSWER) as its last paragraph.
+    """
+    if setting not in PUBMEDQA_SETTINGS:
+        raise EvalSetError(f"unknown PubMedQA setting {setting!r}; use {' or '.join(PUBMEDQA_SETTINGS)}")
+    free = setting == "reasoning-free"
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -444,6 +477,7 @@ def read_pubmedqa(
         raise EvalSetError(f"{path}: expected a JSON object keyed by PubMed id")
     items: list[EvalItem] = []
     records: list[CorpusRecord] = []
+    conclusions: dict[str, str] = {}
     for pmid, entry in data.items():
         try:
             contexts = entry["CONTEXTS"]
@@ -451,12 +485,18 @@ def read_pubmedqa(
             decision = str(entry["final_decision"]).strip().lower()
         except (KeyError, TypeError) as exc:
             raise EvalSetError(f"{path}: item {pmid!r} lacks QUESTION, CONTEXTS or final_decision") from exc
+        conclusion = None
+        if free:
+            conclusion = entry.get("LONG_ANSWER")
+            if not isinstance(conclusion, str) or not conclusion.strip():
+                raise EvalSetError(f"{path}: item {pmid!r} has no LONG_ANSWER (needed for reasoning-free)")
+            conclusions[str(pmid)] = f"{CONCLUSION_HEADING}: {conclusion.strip()}"
         year = entry.get("YEAR")
         records.append(
             CorpusRecord(
                 id=str(pmid),
                 title=f"PubMed {pmid}",
-                text="\n\n".join(str(c) for c in contexts),
+                text=pubmedqa_text(contexts, conclusion),
                 year=int(year) if str(year or "").isdigit() else None,
             )
         )
@@ -471,9 +511,73 @@ def read_pubmedqa(
         keep = set(rng.sample([i.id for i in items], max_queries))
         items = [i for i in items if i.id in keep]
     records = sample_records(records, {i.id for i in items}, max_docs, rng)
+    keep_ids = {i.id for i in items}
     return EvalSet(
         name=name, items=items, kind="pubmedqa", source=path, split="dev", records=records,
         sampling={"split": "dev", "max_docs": max_docs, "max_queries": max_queries, "seed": seed},
+        conclusions={k: v for k, v in conclusions.items() if k in keep_ids}, setting=setting,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the real clinical PDFs (questions and quoted answers from ../shared/data/pdfs/SOURCE.md)
+
+CLINICAL_PDFS_SET = "clinical-pdfs"
+_PDF_HEADING = re.compile(r"^###\s+(\S+\.pdf)\s*$")
+_PDF_QUESTION = re.compile(r'^\s*\d+\.\s+(?P<q>.+?\?)\s+On p(?P<page>\d+):\s+"(?P<quote>[^"]+)"')
+
+
+def parse_pdf_questions(source_md: Path, folder: str = "clinical") -> list[EvalItem]:
+    """The questions SOURCE.md lists for each PDF of ``folder``, each with its quoted answer.
+
+    Read at run time (the questions and quotes stay in ../shared/data). Each numbered line under a
+    ``### <file>.pdf`` heading of the ``## <folder>/`` part, ``N. Question? On pP: "quoted answer"``,
+    becomes an item whose gold is that file and whose key fact is the quote.
+    """
+    try:
+        lines = source_md.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"cannot read {source_md}: {exc}") from exc
+    items: list[EvalItem] = []
+    in_folder, pdf = False, None
+    for line in lines:
+        if line.startswith("## "):
+            in_folder = line[3:].strip().startswith(f"{folder}/")
+            pdf = None
+            continue
+        head = _PDF_HEADING.match(line)
+        if head:
+            pdf = head.group(1) if in_folder else None
+            continue
+        m = _PDF_QUESTION.match(line)
+        if m and pdf:
+            n = sum(1 for i in items if i.gold_ids.get(pdf)) + 1
+            items.append(EvalItem(
+                id=f"{Path(pdf).stem}-q{n}", question=m.group("q").strip(), gold_ids={pdf: 1},
+                key_facts=[m.group("quote")], tags=["clinical-pdf", f"page-{m.group('page')}"],
+            ))
+    if not items:
+        raise EvalSetError(f"{source_md}: no 'N. Question? On pP: \"quote\"' lines under ## {folder}/")
+    return items
+
+
+def clinical_pdfs_set(root: Path | None = None) -> EvalSet:
+    """The ``clinical-pdfs`` set: SOURCE.md's questions over the four PDFs of ``pdfs/clinical``."""
+    root = root or shared_data_dir() / "pdfs"
+    source, folder = root / "SOURCE.md", root / "clinical"
+    if not source.is_file() or not folder.is_dir():
+        raise EvalSetError(
+            f"eval set {CLINICAL_PDFS_SET!r} needs {source} and {folder}, which are absent; the public data "
+            "lives in ../shared/data beside the repository (set CURBSIDE_SHARED_DATA to point elsewhere)"
+        )
+    items = parse_pdf_questions(source)
+    pdfs = sorted(folder.glob("*.pdf"))
+    missing = sorted({g for i in items for g in i.gold_ids} - {p.name for p in pdfs})
+    if missing:
+        raise EvalSetError(f"{source} names PDFs that are not in {folder}: {', '.join(missing)}")
+    return EvalSet(
+        name=CLINICAL_PDFS_SET, items=items, kind="jsonl", source=source, corpus_dir=folder,
+        corpus_paths=pdfs, sampling={"split": None, "max_docs": None, "max_queries": None, "seed": 13},
     )
 
 
@@ -501,12 +605,40 @@ def resolve_set(
     max_docs: int | None = None,
     max_queries: int | None = None,
     seed: int = 13,
+    half: str | None = None,
+    setting: str | None = None,
 ) -> EvalSet:
-    """A named set (``bundled``, ``medquad``, ``scifact``, ``pubmedqa``) or a path to one.
+    """A named set (:data:`NAMED_SETS`, ``clinical-pdfs``) or a path to one, optionally one half.
 
     A path may be a BEIR folder, a PubMedQA-shaped ``.json`` file or an eval-item ``.jsonl`` file.
+    ``setting`` applies to PubMedQA (default reasoning-required); the reasoning-free run is named
+    ``<name>-reasoning-free`` so its index, reports and expected scores stay apart. ``half`` keeps
+    the items of one half (:func:`half_of`) and is recorded in the sampling.
     """
+    eval_set = _resolve(name_or_path, split=split, max_docs=max_docs, max_queries=max_queries, seed=seed,
+                        setting=setting)
+    if half is not None:
+        eval_set.items = select_half(eval_set.items, half)
+        eval_set.sampling["half"] = half
+        if not eval_set.items:
+            raise EvalSetError(f"half {half} of {eval_set.name} has no items")
+    return eval_set
+
+
+def _resolve(
+    name_or_path: str | Path,
+    *,
+    split: str | None,
+    max_docs: int | None,
+    max_queries: int | None,
+    seed: int,
+    setting: str | None,
+) -> EvalSet:
     key = str(name_or_path)
+    if setting is not None and key != "pubmedqa" and not key.lower().endswith(".json"):
+        raise EvalSetError(f"--setting applies to PubMedQA only, not to {key!r}")
+    if key == CLINICAL_PDFS_SET:
+        return clinical_pdfs_set()
     if key in CORPUS_SETS:
         source = SETS_DIR / f"{key}.jsonl"
         if not source.is_file():
@@ -534,7 +666,11 @@ def resolve_set(
     if path.is_dir():
         return read_beir(path, split, name=name, max_docs=max_docs, max_queries=max_queries, seed=seed)
     if path.is_file() and path.suffix.lower() == ".json":
-        return read_pubmedqa(path, name=name, max_docs=max_docs, max_queries=max_queries, seed=seed)
+        setting = setting or "reasoning-required"
+        if setting != "reasoning-required":
+            name = f"{name}-{setting}"
+        return read_pubmedqa(path, name=name, max_docs=max_docs, max_queries=max_queries, seed=seed,
+                             setting=setting)
     if path.is_file():
         items = read_items(path)
         if max_queries is not None and len(items) > max_queries:
@@ -545,7 +681,7 @@ def resolve_set(
             sampling={"split": None, "max_docs": None, "max_queries": max_queries, "seed": seed},
         )
     raise EvalSetError(
-        f"unknown eval set {key!r}: use one of {', '.join(NAMED_SETS)}, a BEIR folder, "
+        f"unknown eval set {key!r}: use one of {', '.join(NAMED_SETS)}, {CLINICAL_PDFS_SET}, a BEIR folder, "
         "a PubMedQA .json file or an eval-item .jsonl file"
     )
 

@@ -118,8 +118,10 @@ def test_abstention_precision_recall() -> None:
     expected = [True, True, True, False]
     predicted = [True, False, False, True]
     scores = M.abstention_scores(expected, predicted)
-    assert scores == {"abstention_precision": 0.5, "abstention_recall": pytest.approx(1 / 3)}
-    assert M.abstention_scores([False], [False]) == {"abstention_precision": None, "abstention_recall": None}
+    assert scores == {"abstention_precision": 0.5, "abstention_recall": pytest.approx(1 / 3),
+                      "false_abstention": 1.0}  # the one answerable item was abstained on
+    assert M.abstention_scores([False], [False]) == {"abstention_precision": None, "abstention_recall": None,
+                                                     "false_abstention": 0.0}
 
 
 def test_derive_decision_and_accuracy() -> None:
