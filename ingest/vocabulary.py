@@ -185,3 +185,197 @@ def expand_query(generics: Iterable[str], table: AliasTable) -> list[str]:
             if name not in out:
                 out.append(name)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Drug classes
+# --------------------------------------------------------------------------------------------
+
+# Abbreviation-like surfaces ("PPI", "NSAID", "CNI", "SGLT2i") are matched as whole words only,
+# case-insensitively; longer surfaces tolerate hyphen/space variation ("proton-pump inhibitor").
+_PLURAL = r"(?:s|es)?"
+
+
+def _surface_pattern(surface: str) -> str:
+    parts = [re.escape(tok) for tok in re.split(r"[-\s]+", surface.strip())]
+    return r"[-\s]?".join(parts) + _PLURAL
+
+
+@dataclass
+class DrugClasses:
+    """Which classes each generic belongs to, and how documents name those classes.
+
+    Memberships come from ``ingest/data/drug_classes.json`` (built from a fetched source by
+    ``scripts/build_drug_classes.py``); the canonical class names and their surfaces come from
+    ``ingest/data/drug_class_names.json``. Every membership keeps the source records behind it
+    (``evidence``).
+    """
+
+    source: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # generic -> records
+    canonical: list[dict[str, Any]] = field(default_factory=list)
+    aliases: AliasTable | None = None
+    _members: dict[str, list[str]] = field(default_factory=dict)
+    _classes: dict[str, list[str]] = field(default_factory=dict)
+    _evidence: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
+    _by_surface: dict[str, str] = field(default_factory=dict)  # canonical names and surfaces
+    _by_raw: dict[str, str] = field(default_factory=dict)  # source class names
+    _pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def bundled(cls) -> DrugClasses:
+        return _bundled_classes()
+
+    @classmethod
+    def from_data(
+        cls, classes: Mapping[str, Any], names: Mapping[str, Any], aliases: AliasTable | None = None
+    ) -> DrugClasses:
+        drugs = classes.get("drugs")
+        if not isinstance(drugs, dict):
+            raise ValueError("drug classes data: 'drugs' must be an object of generic -> records")
+        canonical = names.get("classes")
+        if not isinstance(canonical, list):
+            raise ValueError("drug class names data: 'classes' must be a list")
+        table = cls({str(g).lower(): list(r) for g, r in drugs.items()}, list(canonical), aliases)
+        table._build()
+        return table
+
+    def _build(self) -> None:
+        members: dict[str, list[str]] = {}
+        evidence: dict[tuple[str, str], list[dict[str, str]]] = {}
+
+        def add(cls_name: str, generic: str, record: dict[str, str]) -> None:
+            if generic not in members.setdefault(cls_name, []):
+                members[cls_name].append(generic)
+            evidence.setdefault((generic, cls_name), []).append(record)
+
+        raw_by_drug: dict[str, dict[str, list[dict[str, str]]]] = {}
+        for generic, records in self.source.items():
+            for record in records:
+                raw = str(record["class"]).lower()
+                raw_by_drug.setdefault(generic, {}).setdefault(raw, []).append(record)
+        canonical_names = []
+        for entry in self.canonical:
+            name = str(entry["name"]).lower()
+            canonical_names.append(name)
+            wanted = {str(s).lower() for s in entry.get("source_classes", [])}
+            derive = entry.get("derive")
+            for generic, raws in raw_by_drug.items():
+                for raw in sorted(wanted & raws.keys()):
+                    for record in raws[raw]:
+                        add(name, generic, record)
+                if derive:
+                    for record in _derived(derive, raws):
+                        add(name, generic, {**record, "derived": json.dumps(derive, sort_keys=True)})
+            surfaces = [name, *entry.get("surfaces", [])]
+            for surface in surfaces:
+                self._by_surface.setdefault(_class_key(surface), name)
+        # raw FDA EPC names are classes too, so every classified drug has at least one
+        for generic, raws in raw_by_drug.items():
+            for raw, records in raws.items():
+                for record in records:
+                    add(raw, generic, record)
+                self._by_raw.setdefault(_class_key(raw), raw)
+        self._members = {c: sorted(g) for c, g in members.items()}
+        self._evidence = evidence
+        order = {n: i for i, n in enumerate(canonical_names)}
+        classes: dict[str, list[str]] = {}
+        for (generic, cls_name), records in evidence.items():
+            if cls_name in order or any(r.get("type") == "EPC" for r in records):
+                classes.setdefault(generic, []).append(cls_name)
+        self._classes = {
+            g: sorted(cs, key=lambda c: (order.get(c, len(order)), c)) for g, cs in classes.items()
+        }
+        surfaces_all = sorted(
+            {s for e in self.canonical for s in [e["name"], *e.get("surfaces", [])]}, key=len, reverse=True
+        )
+        parts = [_surface_pattern(s) for s in surfaces_all]
+        self._pattern = re.compile(r"(?<![\w-])(" + "|".join(parts) + r")(?!\w)", re.I) if parts else None
+
+    def _generic(self, name: str) -> str:
+        low = name.strip().lower()
+        if low in self.source or self.aliases is None:
+            return low
+        return self.aliases.lookup(name) or low
+
+    def classes_of(self, generic: str) -> list[str]:
+        """Normalised lower-case classes of a drug (canonical names first, then FDA EPC names)."""
+        return list(self._classes.get(self._generic(generic), []))
+
+    def members_of(self, class_name: str) -> list[str]:
+        """Generics in a class, named canonically, by a surface ("PPIs"), or by a source class name."""
+        key = self.resolve(class_name)
+        return list(self._members.get(key, [])) if key else []
+
+    def resolve(self, class_name: str) -> str | None:
+        """The class a name stands for ("NSAIDs" -> "nsaid"), or None if unknown."""
+        key = _class_key(class_name)
+        for candidate in (key, *(key[: -len(s)] for s in ("es", "s") if key.endswith(s))):
+            if candidate in self._by_surface:
+                return self._by_surface[candidate]
+        return self._by_raw.get(key)
+
+    def evidence(self, generic: str, class_name: str) -> list[dict[str, str]]:
+        """The source records that put ``generic`` in ``class_name`` (empty if it is not a member)."""
+        key = self.resolve(class_name) or class_name.lower()
+        return list(self._evidence.get((self._generic(generic), key), []))
+
+    def find_classes(self, text: str) -> list[tuple[int, int, str, str]]:
+        """(start, end, surface, class name) of every class mention in ``text``, whole words only."""
+        if self._pattern is None:
+            return []
+        out = []
+        for match in self._pattern.finditer(text):
+            surface = match.group(1)
+            cls_name = self.resolve(surface)
+            if cls_name is None:
+                continue
+            out.append((match.start(1), match.end(1), surface, cls_name))
+        return out
+
+    @property
+    def class_names(self) -> list[str]:
+        return [str(e["name"]).lower() for e in self.canonical]
+
+
+def _derived(rule: Mapping[str, Any], raws: Mapping[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """Source records selecting a drug for a derived class: in every ``all_of``, in no ``none_of``.
+
+    ``of_type`` restricts both to one source vocabulary (e.g. FDA EPC), so "non-dihydropyridine
+    calcium channel blocker" is the EPC "Calcium Channel Blocker" minus its dihydropyridines.
+    """
+    of_type = rule.get("of_type")
+
+    def records(cls_name: str) -> list[dict[str, str]]:
+        return [r for r in raws.get(cls_name, []) if of_type is None or r.get("type") == of_type]
+
+    all_of = [records(c) for c in rule.get("all_of", [])]
+    if not all_of or not all(all_of) or any(records(c) for c in rule.get("none_of", [])):
+        return []
+    return [r for rs in all_of for r in rs]
+
+
+def _class_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9α-ω]", "", name.lower())
+
+
+@lru_cache(maxsize=1)
+def _bundled_classes() -> DrugClasses:
+    root = resources.files("curbside.ingest").joinpath("data")
+    classes = json.loads(root.joinpath("drug_classes.json").read_text("utf-8"))
+    names = json.loads(root.joinpath("drug_class_names.json").read_text("utf-8"))
+    return DrugClasses.from_data(classes, names, _bundled_table())
+
+
+def classes_of(generic: str) -> list[str]:
+    """Classes of a drug in the bundled table, e.g. ``classes_of("ramipril")`` -> ["ace inhibitor", ...]."""
+    return _bundled_classes().classes_of(generic)
+
+
+def members_of(class_name: str) -> list[str]:
+    """Bundled members of a class, e.g. ``members_of("PPIs")`` -> ["esomeprazole", ...]."""
+    return _bundled_classes().members_of(class_name)
+
+
+def find_classes(text: str) -> list[tuple[int, int, str, str]]:
+    """Class mentions in ``text`` using the bundled class-name table."""
+    return _bundled_classes().find_classes(text)

@@ -1,0 +1,145 @@
+"""Shared vocabulary: drug classes from the fetched source, class mentions, word boundaries."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from curbside.ingest.vocabulary import (
+    AliasTable,
+    DrugClasses,
+    classes_of,
+    find_classes,
+    members_of,
+)
+from curbside.qa import aliases as qa_aliases
+
+
+def _data(name: str) -> dict:
+    return json.loads(resources.files("curbside.ingest").joinpath("data", name).read_text("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("drug", "expected"),
+    [
+        ("ramipril", {"ace inhibitor"}),
+        ("pantoprazole", {"proton pump inhibitor"}),
+        ("posaconazole", {"azole antifungal"}),
+        ("ibuprofen", {"nsaid"}),
+        ("naproxen", {"nsaid"}),
+        ("prednisone", {"corticosteroid", "glucocorticoid"}),
+        ("clarithromycin", {"macrolide", "cyp3a4 inhibitor", "p-gp inhibitor"}),
+        ("verapamil", {"calcium channel blocker", "non-dihydropyridine calcium channel blocker"}),
+        ("diltiazem", {"non-dihydropyridine calcium channel blocker"}),
+        ("tacrolimus", {"calcineurin inhibitor"}),
+        ("cyclosporine", {"calcineurin inhibitor", "cyp3a4 inhibitor", "p-gp inhibitor"}),
+        ("apixaban", {"factor xa inhibitor"}),
+    ],
+)
+def test_classes_of_known_drugs(drug: str, expected: set[str]) -> None:
+    assert expected <= set(classes_of(drug))
+
+
+def test_class_lookup_accepts_brand_names_and_rejects_unknown() -> None:
+    assert classes_of("Prograf") == classes_of("tacrolimus")
+    assert classes_of("not-a-drug") == []
+    assert members_of("no such class") == []
+
+
+def test_members_of_by_canonical_name_surface_or_source_name() -> None:
+    ppis = members_of("proton pump inhibitor")
+    assert {"omeprazole", "pantoprazole", "esomeprazole", "lansoprazole"} <= set(ppis)
+    assert members_of("PPIs") == ppis
+    assert members_of("proton-pump inhibitors") == ppis
+    assert "amlodipine" not in members_of("non-dihydropyridine calcium channel blocker")
+    assert "amlodipine" in members_of("dihydropyridine calcium channel blocker")
+    assert set(members_of("calcineurin inhibitor immunosuppressant")) == {"tacrolimus", "cyclosporine"}
+    assert "naproxen" not in members_of("urate-lowering therapy")
+
+
+def test_every_membership_traces_to_a_source_record() -> None:
+    table = DrugClasses.bundled()
+    for cls_name in table.class_names:
+        for generic in table.members_of(cls_name):
+            records = table.evidence(generic, cls_name)
+            assert records, (generic, cls_name)
+            assert all(r["id"] and r["source_drug"] and r["type"] for r in records)
+
+
+def test_classified_drugs_are_in_the_alias_table_and_unclassified_are_listed() -> None:
+    classes = _data("drug_classes.json")
+    generics = {e["generic"] for e in _data("drug_aliases.json")["drugs"]}
+    assert set(classes["drugs"]) <= generics
+    assert set(classes["drugs"]) | set(classes["unclassified"]) == generics
+    assert not set(classes["drugs"]) & set(classes["unclassified"])
+    source = classes["provenance"]["sources"][0]
+    assert source["repository"] and len(source["commit"]) == 40 and source["licence"]
+    assert all(len(f["sha256"]) == 64 for f in source["files"].values())
+
+
+def test_class_names_point_at_source_classes_or_say_why_not() -> None:
+    names = _data("drug_class_names.json")
+    source_classes = {r["class"] for rs in _data("drug_classes.json")["drugs"].values() for r in rs}
+    for entry in names["classes"]:
+        assert entry["name"] == entry["name"].lower()
+        present = [s for s in entry["source_classes"] if s in source_classes]
+        if not present and "derive" not in entry:
+            # a class name the source does not populate must say why its membership is empty
+            assert entry.get("note"), entry["name"]
+            assert members_of(entry["name"]) == [], entry["name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Avoid ACE inhibitors in pregnancy", "ace inhibitor"),
+        ("angiotensin-converting enzyme inhibitors may cause", "ace inhibitor"),
+        ("proton pump inhibitors (PPIs) reduce", "proton pump inhibitor"),
+        ("patients on NSAIDs", "nsaid"),
+        ("nonsteroidal anti-inflammatory drugs and renal function", "nsaid"),
+        ("with strong CYP3A4 inhibitors", "strong cyp3a4 inhibitor"),
+        ("P-glycoprotein inhibitors increase exposure", "p-gp inhibitor"),
+        ("azole antifungals such as", "azole antifungal"),
+        ("calcineurin inhibitors are nephrotoxic", "calcineurin inhibitor"),
+        ("TNF inhibitors and serious infections", "tnf inhibitor"),
+        ("TNF blockers", "tnf inhibitor"),
+        ("IL-1 blockers for gout flares", "il-1 inhibitor"),
+        ("DOACs are preferred", "doac"),
+        ("SGLT2 inhibitors in CKD", "sglt2 inhibitor"),
+        ("glucocorticoids", "glucocorticoid"),
+        ("systemic corticosteroids", "corticosteroid"),
+        ("live vaccines are contraindicated", "live vaccine"),
+    ],
+)
+def test_find_classes_recognises_how_documents_name_classes(text: str, expected: str) -> None:
+    assert expected in [c for *_, c in find_classes(text)]
+
+
+def test_find_classes_spans_and_longest_match() -> None:
+    text = "Avoid strong CYP3A4 inhibitors; PPIs are fine."
+    found = find_classes(text)
+    assert [(text[s:e], c) for s, e, _surface, c in found] == [
+        ("strong CYP3A4 inhibitors", "strong cyp3a4 inhibitor"),
+        ("PPIs", "proton pump inhibitor"),
+    ]
+
+
+def test_abbreviations_match_only_as_whole_words_in_any_case() -> None:
+    assert [c for *_, c in find_classes("takes an nsaid daily")] == ["nsaid"]
+    assert [c for *_, c in find_classes("ppi use")] == ["proton pump inhibitor"]
+    assert find_classes("the NSAIDsX trial") == []
+    assert find_classes("happiness and snsaid") == []
+    assert find_classes("ARBITRARY") == []  # "ARB" is not inside a word
+
+
+def test_alias_matcher_word_boundaries() -> None:
+    table = AliasTable.bundled()
+    assert table.find("Xafenza was started") == []
+    assert [g for *_, g in table.find("he is on AZA and Prograf")] == ["azathioprine", "tacrolimus"]
+
+
+def test_qa_aliases_reexports_the_shared_matcher() -> None:
+    assert qa_aliases.AliasTable is AliasTable
+    assert qa_aliases.learn_aliases("Foozumab (Barvix)") == {"Barvix": "foozumab"}
