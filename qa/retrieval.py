@@ -296,6 +296,11 @@ class HybridRetriever:
             self.features(analysis, passages, qvec.reshape(-1))
         return passages
 
+    def entity_passages(self, query: str, k: int) -> list[Passage]:
+        """Passages naming the query's entities, by BM25 alone: the safety sweep's lookup, which
+        must not depend on how similar a passage is to the question."""
+        return self._passages_for_rows(self.index.lexical_search(query, k, None))
+
     def _passages_for_rows(self, hits: Sequence[tuple[int, float]]) -> list[Passage]:
         chunks = self.index.chunks([r for r, _ in hits])
         docs = self.index.document_map(list({c.doc_id for c in chunks.values()}))
