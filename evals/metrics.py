@@ -37,7 +37,7 @@ Clinician-style items (issues 15, 16) add, per item:
   :func:`normalise` (an extra or a missing element is a miss); an answer without an analysis misses
   every field.
 * **bottom-line hit** — a ``bottom_line_any`` term is in the bottom line's text (:func:`contains_fact`)
-  *and* the bottom line cites a gold document; an abstention misses.
+  *and* the bottom line cites a gold document; an abstention (or coverage short of full) misses.
 * **decision accuracy** — ``answer.decision == item.decision`` over items with a decision.
 
 Safety items (issue 19, :func:`safety_outcome`):
@@ -423,7 +423,7 @@ def bottom_line_hit(
     if not terms:
         return None
     bl = answer.bottom_line
-    if answer.abstained or bl is None:
+    if predicted_abstain(answer) or bl is None:
         return False
     return any(contains_fact(bl.text, t) for t in terms) and cites_gold(bl, answer, gold, matcher)
 

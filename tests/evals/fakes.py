@@ -11,6 +11,8 @@ from curbside.qa.types import (
     Citation,
     Passage,
     PatientContext,
+    QueryAnalysis,
+    QuestionFrame,
     Reference,
     Section,
     Statement,
@@ -41,6 +43,27 @@ def answer(question: str, statements: Sequence[Statement], passages: Sequence[Pa
                   passages=list(passages), references=refs, settings_hash="fakehash")
 
 
+def framed_answer(
+    question: str,
+    bottom: Statement | None,
+    passages: Sequence[Passage],
+    *,
+    frame: QuestionFrame | None = None,
+    decision: str | None = None,
+    coverage: str = "full",
+    risks: Sequence[Statement] = (),
+    abstained: bool = False,
+) -> Answer:
+    """An answer with the frame, verdict, coverage and Risks section the clinician metrics read."""
+    refs = [Reference.from_document(i + 1, p.document) for i, p in enumerate(passages)]
+    analysis = QueryAnalysis(question=question, normalised=question, search_text=question, frame=frame) \
+        if frame is not None else None
+    sections = [Section(name="risks", title="Risks and considerations", statements=list(risks))] if risks else []
+    return Answer(question=question, bottom_line=bottom, passages=list(passages), references=refs,
+                  decision=decision, coverage=coverage, sections=sections, analysis=analysis,  # type: ignore[arg-type]
+                  abstained=abstained, settings_hash="fakehash")
+
+
 class FakeSystem:
     """Keyword search over a dict of {path: text}; answers cite the top passage or abstain.
 
@@ -51,6 +74,7 @@ class FakeSystem:
     def __init__(self, docs: dict[str, str]) -> None:
         self.docs = docs
         self.contexts: list[PatientContext | None] = []
+        self.histories: list[list[str]] = []
 
     @staticmethod
     def _words(text: str) -> set[str]:
@@ -65,9 +89,11 @@ class FakeSystem:
         hits = [(s, p) for s, p in scored if s > 0][: k or 8]
         return [passage(p, self.docs[p], rank=i + 1) for i, (_, p) in enumerate(hits)]
 
-    def ask(self, question: str, *, context: PatientContext | None = None) -> Answer:
+    def ask(self, question: str, *, context: PatientContext | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answers ``question`` with the earlier turns' words added (a crude follow-up)."""
         self.contexts.append(context)
-        hits = self.search(question, k=3)
+        self.histories.append(list(history))
+        hits = self.search(" ".join([*history, question]), k=3)
         if not hits:
             return answer(question, [], [], abstained=True)
         top = hits[0]
