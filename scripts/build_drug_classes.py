@@ -6,16 +6,15 @@ classes it stands for, and the ways documents name it).
 
 Source (see ``ingest/data/README.md`` for the provenance recorded in the output):
 
-    --drugcentral DIR   a checkout of github.com/dhimmel/drugcentral; reads
-                        ``rephetio/drug-to-class.tsv`` and ``rephetio/classes.tsv`` (FDA
-                        Established Pharmacologic Class / Mechanism of Action / Physiologic
-                        Effect / Chemical Structure indexing, and NLM MeSH Pharmacological
-                        Action, per DrugBank compound, as extracted from DrugCentral)
+    --drugcentral DIR   a checkout of github.com/olegursu/drugtarget (DrugCentral's data
+                        release); reads ``pharm_class.tsv``: FDA Established Pharmacologic Class /
+                        Mechanism of Action / Physiologic Effect / Chemical Structure indexing and
+                        NLM MeSH Pharmacological Action per active ingredient (CC BY 4.0)
 
 Usage::
 
-    python scripts/build_drug_classes.py --drugcentral /path/to/drugcentral \
-        --commit 0e085ddb6aa42be367c85eba424edea716bebd94
+    python scripts/build_drug_classes.py --drugcentral /path/to/drugtarget \
+        --commit 64630f7c2bc050f5af0a7cac7b08e778125284bc
 
 Each source drug name is matched to a generic of the alias table through the generic itself or
 any of its aliases (INN spellings such as "rifampicin" or "aciclovir" are aliases), case-blind.
@@ -40,14 +39,22 @@ ROOT = Path(__file__).resolve().parents[1]
 ALIASES = ROOT / "ingest" / "data" / "drug_aliases.json"
 OUT = ROOT / "ingest" / "data" / "drug_classes.json"
 
-# CHEBI roles are left out: a different licence (CC BY 4.0) and application roles ("nutraceutical",
+# CHEBI roles are left out: application roles ("nutraceutical",
 # "food colouring") that are not pharmacologic classes.
 KEPT_TYPES = {
-    "FDA Established Pharmacologic Class": "EPC",
-    "Mechanism of Action": "MoA",
-    "Physiologic Effect": "PE",
-    "Chemical/Ingredient": "CS",
-    "Pharmacological Action": "MeSH PA",
+    ("FDA", "EPC"): "EPC",
+    ("FDA", "MoA"): "MoA",
+    ("FDA", "PE"): "PE",
+    ("FDA", "Chemical/Ingredient"): "CS",
+    ("MeSH", "PA"): "MeSH PA",
+}
+# a source name "<generic> <salt>" ("fludrocortisone acetate", "tiotropium bromide") is that
+# generic: the salt or ester does not change the pharmacologic class
+SALTS = {
+    "acetate", "bromide", "calcium", "chloride", "citrate", "dipropionate", "disodium", "fumarate",
+    "hydrobromide", "hydrochloride", "hyclate", "maleate", "mesylate", "monohydrate", "phosphate",
+    "potassium", "propionate", "sodium", "succinate", "sulfate", "tartrate", "furoate", "besylate",
+    "magnesium", "dihydrate", "xinafoate", "etexilate", "medoxomil",
 }
 _COMBINATION_SPLIT = re.compile(r"\s*[/]\s*|-(?=[a-z])")
 
@@ -61,37 +68,34 @@ def _names_to_generic(alias_data: dict[str, Any]) -> dict[str, str]:
     for entry in alias_data["drugs"]:
         generic = str(entry["generic"]).lower()
         for name in [generic, *entry.get("aliases", [])]:
-            names.setdefault(str(name).lower(), generic)
+            low = str(name).lower()
+            names.setdefault(low, generic)
+            words = low.split()
+            if len(words) > 1 and words[-1] in SALTS:  # "tenofovir disoproxil fumarate"
+                names.setdefault(" ".join(words[:-1]), generic)
     return names
 
 
 def read_drugcentral(directory: Path) -> tuple[dict[str, list[dict[str, str]]], list[Path]]:
-    """Source drug name (lower case) -> its class records."""
-    drug_to_class = directory / "rephetio" / "drug-to-class.tsv"
-    classes = directory / "rephetio" / "classes.tsv"
-    for path in (drug_to_class, classes):
-        if not path.is_file():
-            sys.exit(f"build_drug_classes: {path} not found (expected a dhimmel/drugcentral checkout)")
-    class_type: dict[str, tuple[str, str]] = {}
-    with classes.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle, delimiter="\t"):
-            class_type[row["class_id"]] = (row["class_source"], row["class_type"])
+    """Source drug name (lower case) -> its class records, from DrugCentral's ``pharm_class.tsv``."""
+    path = directory / "pharm_class.tsv"
+    if not path.is_file():
+        sys.exit(f"build_drug_classes: {path} not found (expected a checkout of olegursu/drugtarget)")
     by_drug: dict[str, list[dict[str, str]]] = defaultdict(list)
-    with drug_to_class.open(encoding="utf-8") as handle:
-        for line_no, row in enumerate(csv.DictReader(handle, delimiter="\t"), start=2):
-            try:
-                class_id, class_name, drug = row["class_id"], row["class_name"], row["drugbank_name"]
-            except KeyError as exc:
-                sys.exit(f"build_drug_classes: {drug_to_class}:{line_no}: missing column {exc}")
-            if class_id not in class_type:
-                sys.exit(f"build_drug_classes: {drug_to_class}:{line_no}: class {class_id} not in {classes}")
-            kind = KEPT_TYPES.get(class_type[class_id][1])
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        missing = {"DRUG_NAME", "TYPE", "CLASS_SOURCE_ID", "CLASS", "SOURCE"} - set(reader.fieldnames or [])
+        if missing:
+            sys.exit(f"build_drug_classes: {path}: missing columns {sorted(missing)}")
+        for row in reader:
+            kind = KEPT_TYPES.get((row["SOURCE"], row["TYPE"]))
             if kind is None:
                 continue
-            record = {"class": class_name.lower(), "type": kind, "id": class_id, "source_drug": drug}
+            drug = row["DRUG_NAME"].strip()
+            record = {"class": row["CLASS"].strip().lower(), "type": kind, "id": row["CLASS_SOURCE_ID"].strip(), "source_drug": drug}
             if record not in by_drug[drug.lower()]:
                 by_drug[drug.lower()].append(record)
-    return by_drug, [drug_to_class, classes]
+    return by_drug, [path]
 
 
 def build(drugcentral: Path, commit: str) -> dict[str, Any]:
@@ -102,6 +106,10 @@ def build(drugcentral: Path, commit: str) -> dict[str, Any]:
     source_names_of: dict[str, set[str]] = defaultdict(set)
     for source_name in by_source_name:
         generic = names.get(source_name)
+        words = source_name.split()
+        while generic is None and len(words) > 1 and words[-1] in SALTS:
+            words = words[:-1]
+            generic = names.get(" ".join(words))
         if generic is not None:
             source_names_of[generic].add(source_name)
 
@@ -114,6 +122,7 @@ def build(drugcentral: Path, commit: str) -> dict[str, Any]:
             for part in _COMBINATION_SPLIT.split(generic):
                 part_generic = names.get(part, part)
                 part_names = source_names_of.get(part_generic, set()) | ({part} if part in by_source_name else set())
+                part_names |= {n for n in by_source_name if n.split()[0] == part and set(n.split()[1:]) <= SALTS}
                 for name in sorted(part_names):
                     records.extend({**r, "via_component": part} for r in by_source_name[name])
         if records:
@@ -125,10 +134,10 @@ def build(drugcentral: Path, commit: str) -> dict[str, Any]:
         "provenance": {
             "sources": [
                 {
-                    "name": "DrugCentral drug-to-class extract (FDA SPL pharmacologic class indexing and NLM MeSH Pharmacological Action)",
-                    "repository": "github.com/dhimmel/drugcentral",
+                    "name": "DrugCentral pharmacologic class table (FDA SPL pharmacologic class indexing and NLM MeSH Pharmacological Action per active ingredient)",
+                    "repository": "github.com/olegursu/drugtarget",
                     "commit": commit,
-                    "files": {f"rephetio/{p.name}": {"sha256": _sha256(p)} for p in files},
+                    "files": {p.name: {"sha256": _sha256(p)} for p in files},
                     "class_vocabularies": {
                         "EPC": "FDA Established Pharmacologic Class (N-codes; FDA SPL indexing, US government work)",
                         "MoA": "FDA Mechanism of Action (N-codes; FDA SPL indexing, US government work)",
@@ -137,15 +146,18 @@ def build(drugcentral: Path, commit: str) -> dict[str, Any]:
                         "MeSH PA": "NLM MeSH Pharmacological Action (D-codes; US government work)",
                     },
                     "licence": (
-                        "Class assignments are FDA and NLM indexing (US government works, public domain). "
-                        "The extract is DrugCentral's (UNM), processed by dhimmel/drugcentral, whose "
-                        "original content is CC0 1.0 and which states DrugCentral data is used with "
-                        "permission; the raw files are not redistributed here."
+                        "Class assignments are FDA and NLM indexing (US government works, public domain); "
+                        "the compiled table is DrugCentral's (Ursu et al., Nucleic Acids Res 2017; "
+                        "University of New Mexico), released in that repository under CC BY 4.0: "
+                        "attribution is given here and in ingest/data/README.md. The raw file is not copied."
                     ),
                 }
             ],
             "build_command": f"python scripts/build_drug_classes.py --drugcentral <checkout> --commit {commit}",
-            "matching": "source drug name == alias-table generic or alias (case-blind); combinations take their components' classes",
+            "matching": (
+                "source drug name == alias-table generic or alias (case-blind), also after dropping a "
+                "trailing salt/ester word; combinations take their components' classes"
+            ),
         },
         "drugs": drugs,
         "unclassified": sorted(unclassified),
@@ -154,7 +166,7 @@ def build(drugcentral: Path, commit: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--drugcentral", type=Path, required=True, help="checkout of dhimmel/drugcentral")
+    parser.add_argument("--drugcentral", type=Path, required=True, help="checkout of olegursu/drugtarget")
     parser.add_argument("--commit", required=True, help="commit of that checkout (recorded as provenance)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)

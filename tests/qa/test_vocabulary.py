@@ -36,6 +36,14 @@ def _data(name: str) -> dict:
         ("tacrolimus", {"calcineurin inhibitor"}),
         ("cyclosporine", {"calcineurin inhibitor", "cyp3a4 inhibitor", "p-gp inhibitor"}),
         ("apixaban", {"factor xa inhibitor"}),
+        ("etanercept", {"tnf inhibitor"}),
+        ("adalimumab", {"tnf inhibitor"}),
+        ("anakinra", {"il-1 inhibitor"}),
+        ("tofacitinib", {"jak inhibitor"}),
+        ("empagliflozin", {"sglt2 inhibitor"}),
+        ("febuxostat", {"xanthine oxidase inhibitor", "urate-lowering therapy"}),
+        ("trimethoprim-sulfamethoxazole", {"sulfonamide antimicrobial"}),
+        ("beclomethasone", {"corticosteroid"}),  # source: "beclometasone dipropionate"
     ],
 )
 def test_classes_of_known_drugs(drug: str, expected: set[str]) -> None:
