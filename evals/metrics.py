@@ -19,6 +19,8 @@ Answer metrics, per answer:
 * **verified support** — share of (statement, citation) pairs the independent citation verifier
   (:class:`curbside.qa.verify.CitationVerifier`) judges supported; the statement is checked against
   the whole cited passage, so the verifier's negation and value rules apply.
+* **verdict entailed** — share of decisions the verifier finds consistent with the quotes the
+  decision cites (``CitationVerifier.entails``), when the verifier offers that check.
 * **span violations** — citations whose quote is not exactly ``chunk.text[start:end]`` of a passage
   the answer carries (a count; 0 is the only right value).
 * **table residue** — statements carrying a run of checklist-table cells (``Yes No Not applicable``),
@@ -442,6 +444,16 @@ def span_violations(answer: Answer) -> int:
 
 SupportJudge = Callable[[str, Passage], bool]
 """``judge(statement_text, passage) -> bool``: the independent verifier's verdict on one citation."""
+
+VerdictJudge = Callable[[Sequence[str], str], bool]
+"""``judge(cited_texts, decision) -> bool``: does the decision follow from what it cites?"""
+
+
+def verdict_entailed(answer: Answer, judge: VerdictJudge) -> bool | None:
+    """The verifier's reading of the decision against its cited quotes (None: no decision)."""
+    if answer.decision is None or answer.abstained:
+        return None
+    return bool(judge([c.quote for c in answer.decision_citations], answer.decision))
 
 
 def verified_support(answer: Answer, judge: SupportJudge) -> float | None:

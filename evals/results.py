@@ -143,6 +143,7 @@ CLINICIAN_ROWS: tuple[tuple[str, str, str], ...] = (
     ("decision_accuracy", "decision accuracy", "≥ 0.85"),
     ("citation_precision", "citation precision", "≥ 0.80"),
     ("verified_support", "citation support (independent verifier)", ""),
+    ("verdict_entailed", "verdict entailed by its citations (verifier)", ""),
     ("statements_median", "median statements per answer", "≤ 8"),
     ("span_violations", "citations not an exact span (count)", "0"),
     ("table_residue", "statements with table residue (count)", "0"),
@@ -207,9 +208,10 @@ def clinician_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
         "",
     ]
     out += halves_table(agg, CLINICIAN_ROWS)
-    out += ["", "TODO: judge that each verdict is entailed by its citations, once the verifier exposes a "
-                "verdict check; citation support above is judged per cited statement.", ""]
-    return out
+    if agg.get("metrics", {}).get("verdict_entailed") is None:
+        out += ["", "TODO: judge that each verdict is entailed by its citations, once the verifier exposes a "
+                    "verdict check; citation support above is judged per cited statement."]
+    return [*out, ""]
 
 
 def safety_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -194,6 +194,7 @@ def item_outcome(
     matcher: M.GoldMatcher,
     *,
     support_judge: M.SupportJudge | None = None,
+    verdict_judge: M.VerdictJudge | None = None,
     conclusion: str | None = None,
 ) -> dict[str, Any]:
     """Everything one answer scores on, per item (JSON-ready; None where the item does not apply)."""
@@ -214,6 +215,7 @@ def item_outcome(
         "span_violations": M.span_violations(answer),
         "table_residue": M.residue_statements(answer),
         "verified_support": M.verified_support(answer, support_judge) if support_judge is not None else None,
+        "verdict_entailed": M.verdict_entailed(answer, verdict_judge) if verdict_judge is not None else None,
         "key_fact_bottom_line": M.fact_in_bottom_line(answer, item.key_facts) if item.expected == "answer" else None,
         "key_fact_answer": M.fact_in_answer(answer, item.key_facts) if item.expected == "answer" else None,
         "conclusion_bottom_line": M.drawn_from(answer.bottom_line, conclusion) if conclusion else None,
@@ -226,7 +228,7 @@ def item_outcome(
 OUTCOME_METRICS = (
     "frame_intent", "frame_intervention", "frame_current_medications", "frame_conditions",
     "frame_population", "frame_asked_attribute", "false_abstention", "coverage_accuracy",
-    "bottom_line_hit", "decision_accuracy", "verified_support", "statements_median",
+    "bottom_line_hit", "decision_accuracy", "verified_support", "verdict_entailed", "statements_median",
     "span_violations", "table_residue", "key_fact_bottom_line", "key_fact_bottom_line_count",
     "key_fact_answer", "key_fact_answer_count", "sweep_recall", "verdict_safety", "false_alarms",
     "yesno_macro_f1", "conclusion_bottom_line",
@@ -264,6 +266,7 @@ def outcome_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None
     extra["bottom_line_hit"] = M.share(o["bottom_line_hit"] for o in oc)
     extra["decision_accuracy"] = M.share(o["decision_ok"] for o in oc)
     extra["verified_support"] = M.mean_defined(o["verified_support"] for o in oc)
+    extra["verdict_entailed"] = M.share(o.get("verdict_entailed") for o in oc)
     extra["statements_median"] = M.median_defined(o["statements"] for o in oc)
     extra["span_violations"] = float(sum(o["span_violations"] for o in oc))
     extra["table_residue"] = float(sum(o["table_residue"] for o in oc))
@@ -308,6 +311,7 @@ def run_eval(
     console: Console | None = None,
     halves: bool = False,
     support_judge: M.SupportJudge | None = None,
+    verdict_judge: M.VerdictJudge | None = None,
     conclusions: Mapping[str, str] | None = None,
 ) -> EvalRun:
     """Run every item: ``search`` (k passages) for retrieval metrics, ``ask`` for answer metrics.
@@ -319,7 +323,8 @@ def run_eval(
     signature has ``context``, and a follow-up's ``history``; a follow-up's retrieval is scored on
     the passages its answer retrieved with that history (``search`` alone sees no history).
     ``halves`` adds the metrics of each half (:func:`~curbside.evals.sets.half_of`) to the run;
-    ``support_judge`` is the independent verifier for ``verified_support``; ``conclusions`` maps an
+    ``support_judge`` is the independent verifier for ``verified_support`` (``verdict_judge`` for
+    ``verdict_entailed``); ``conclusions`` maps an
     item id to the indexed conclusion text its bottom line should be drawn from (PubMedQA
     reasoning-free).
     """
@@ -381,7 +386,7 @@ def run_eval(
                     if item.expected == "answer" else {}
                 )
                 outcome = item_outcome(item, answer, matcher, support_judge=support_judge,
-                                       conclusion=conclusions.get(item.id))
+                                       verdict_judge=verdict_judge, conclusion=conclusions.get(item.id))
                 row["latency_ms"]["ask"] = round(ask_ms, 3)
                 row["abstained"] = answer.abstained
                 row["decision"] = outcome["yesno"]
@@ -639,15 +644,16 @@ def prepare_index(
     return target
 
 
-def support_judge_for(system: Any, console: Console | None = None) -> M.SupportJudge | None:
-    """The independent citation verifier over the system's own sentence embedder and alias table.
+def judges_for(system: Any, console: Console | None = None) -> tuple[M.SupportJudge | None, M.VerdictJudge | None]:
+    """The independent citation verifier over the system's own sentence embedder and alias table:
+    a per-citation support judge and, when the verifier offers ``entails``, a verdict judge.
 
     ``curbside.Pipeline`` exposes both (``embedder``, ``table``); a system without them (a test
-    fake) gets no verified-support metric.
+    fake) gets neither metric.
     """
     embedder, table = getattr(system, "embedder", None), getattr(system, "table", None)
     if embedder is None or table is None:
-        return None
+        return None, None
     from curbside.qa.verify import CitationVerifier
 
     try:
@@ -655,12 +661,19 @@ def support_judge_for(system: Any, console: Console | None = None) -> M.SupportJ
     except TypeError as exc:  # the verifier's constructor changed; say so rather than guess
         if console is not None:
             console.print(f"[yellow]verified support not measured:[/yellow] {exc}")
-        return None
+        return None, None
 
-    def judge(statement: str, passage: Passage) -> bool:
+    def support(statement: str, passage: Passage) -> bool:
         return bool(verifier.check(statement, passage).supported)
 
-    return judge
+    entails = getattr(verifier, "entails", None)
+    if entails is None:
+        return support, None
+
+    def verdict(cited: Sequence[str], decision: str) -> bool:
+        return bool(entails(list(cited), decision).supported)
+
+    return support, verdict
 
 
 def run_named_set(
@@ -726,12 +739,13 @@ def run_named_set(
             if plain.dense is not None:
                 console.print(f"dense baseline: {plain.dense.encoded} records encoded (rest from the cache)")
         do_answers = answers if answers is not None else eval_set.name != "scifact"
-        judge = support_judge_for(system, console) if do_answers else None
+        support, verdict = judges_for(system, console) if do_answers else (None, None)
         run = run_eval(
             eval_set.items, system, set_name=eval_set.name, split=eval_set.split,
             universe=eval_set.gold_universe, k=k, answers=do_answers, baselines=plain,
             settings_hash=settings_hash, sampling=eval_set.sampling, progress=progress, console=console,
-            halves=eval_set.has_frames and half is None, support_judge=judge, conclusions=eval_set.conclusions,
+            halves=eval_set.has_frames and half is None, support_judge=support, verdict_judge=verdict,
+            conclusions=eval_set.conclusions,
         )
     except (EvalSetError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -287,3 +287,20 @@ def test_results_show_the_halves_side_by_side() -> None:
     assert "## clinician: 24 clinician-style questions" in text
     assert "| bottom-line hit (term + gold citation) | 1.000 | 1.000 | 0.900 | -0.100 | ≥ 0.85 |" in text
     assert "largest gap between A and B over the rates above is **0.100**" in text
+
+
+def test_verdict_entailed_reads_the_decision_against_its_quotes() -> None:
+    bl = statement("Do not start anakinra in active infection.", LABEL)
+    seen: list[tuple[list[str], str]] = []
+
+    def judge(cited, decision: str) -> bool:
+        seen.append((list(cited), decision))
+        return decision == "no" and any("Do not" in q for q in cited)
+
+    ans = framed_answer("q", bl, [LABEL], decision="no")
+    ans.decision_citations = list(bl.citations)
+    assert M.verdict_entailed(ans, judge) is True
+    assert seen == [([LABEL.chunk.text], "no")]
+    ans.decision = "yes"
+    assert M.verdict_entailed(ans, judge) is False
+    assert M.verdict_entailed(framed_answer("q", bl, [LABEL]), judge) is None  # no decision, nothing to judge
