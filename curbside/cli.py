@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,6 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from curbside.settings import Settings
 
@@ -31,8 +32,38 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+# emoji codes off: ":x:" in a document is two colons and an x, not an emoji
+console = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
+
+# Text that comes from documents, file names or the user is printed as rich Text (never parsed as
+# markup) with every terminal control character made visible: C0 controls (ESC starts CSI/OSC
+# sequences that move the cursor, clear the screen or retitle the window), DEL, C1 controls (0x9b is
+# a one-byte CSI), and the bidirectional overrides and isolates that reorder the text after them.
+# Line breaks and tabs become spaces: one printed item stays on its lines.
+_VISIBLE: dict[int, str] = {cp: f"\\x{cp:02x}" for cp in (*range(0x20), *range(0x7F, 0xA0))}
+_VISIBLE.update(dict.fromkeys((0x09, 0x0A, 0x0D, 0x2028, 0x2029), " "))
+_VISIBLE.update({cp: f"\\u{cp:04x}" for cp in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def shown(value: object) -> str:
+    """``value`` as text safe to print: control characters replaced by visible escapes."""
+    return str(value).translate(_VISIBLE)
+
+
+def line(*parts: str | tuple[str, str]) -> Text:
+    """One printable Text from pieces (``text`` or ``(text, style)``), none read as markup or emoji."""
+    out = Text()
+    for part in parts:
+        text, style = (part, "") if isinstance(part, str) else part
+        out.append(shown(text), style=style)
+    return out
+
+
+def source_meta(publisher: str | None, year: int | None, page: int | None = None) -> str:
+    """'publisher, year, p. N' with only the parts that exist (no "(, None)" for a bare document)."""
+    parts = [publisher or "", str(year) if year else "", f"p. {page}" if page else ""]
+    return ", ".join(x for x in parts if x)
 
 IndexOpt = Annotated[
     Path | None,
@@ -99,14 +130,31 @@ class RichProgress:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(line(("error: ", "bold red"), message), soft_wrap=True)  # one line, whatever the width
     raise typer.Exit(code)
+
+
+def _warn(message: str) -> None:
+    err.print(line(("warning: ", "bold yellow"), message), soft_wrap=True)
+
+
+def _check_index_option(index: Path) -> None:
+    """``--index`` must name a folder (or nothing yet): a regular file is a clear error, not a traceback."""
+    if index.exists() and not index.is_dir():
+        _fail(f"--index {index} is a file, not an index folder")
+    for parent in index.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                _fail(f"--index {index} cannot be an index folder: {parent} is a file")
+            break
 
 
 def _pipeline(index: Path | None, settings: Settings) -> Any:
     from curbside.index import IndexNotFoundError, ModelMismatchError
     from curbside.pipeline import Pipeline
 
+    if index is not None:
+        _check_index_option(index)
     try:
         with RichProgress(settings.progress) as progress:
             return Pipeline(index, settings=settings, progress=progress)
@@ -129,26 +177,38 @@ def ingest(
     from curbside.index import IndexLockedError, ModelMismatchError
     from curbside.pipeline import ingest as run_ingest
 
+    missing = [p for p in paths if not p.exists()]
+    if missing and len(missing) == len(paths):
+        _fail("nothing to ingest: no such file or folder: " + ", ".join(map(str, missing)))
+    for path in missing:
+        _warn(f"no such file or folder: {path} (the other paths are ingested)")
+    _check_index_option(index)
     settings = _settings(no_progress, embedding__model=model)
     try:
         with RichProgress(settings.progress) as progress:
             report = run_ingest(paths, index, settings, progress=progress, ray_address=ray)
     except (ModelMismatchError, IndexLockedError, ValueError, ImportError) as exc:
         _fail(str(exc))
-    table = Table(title=f"Index {index}", show_header=False)
-    table.add_row("added", str(len(report.added)))
-    table.add_row("updated", str(len(report.updated)))
-    table.add_row("removed", str(len(report.removed)))
-    table.add_row("unchanged", str(report.unchanged))
-    table.add_row("skipped", str(len(report.skipped)))
-    table.add_row("chunks embedded", str(report.chunks_embedded))
-    table.add_row("documents / chunks", f"{report.documents} / {report.chunks}")
-    table.add_row("FAISS index", report.factory)
-    table.add_row("time", f"{report.seconds:.1f} s")
+    except OSError as exc:  # an index folder that cannot be created or written
+        _fail(f"cannot write the index at {index}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else ""))
+    console.print(line(("Index ", "bold"), str(index)))
+    table = Table(show_header=False)
+    for name, value in (
+        ("added", len(report.added)),
+        ("updated", len(report.updated)),
+        ("removed", len(report.removed)),
+        ("unchanged", report.unchanged),
+        ("skipped", len(report.skipped)),
+        ("chunks embedded", report.chunks_embedded),
+        ("documents / chunks", f"{report.documents} / {report.chunks}"),
+        ("FAISS index", report.factory),
+        ("time", f"{report.seconds:.1f} s"),
+    ):
+        table.add_row(line(name), line(str(value)))
     console.print(table)
     for issue in report.skipped:
-        console.print(f"[yellow]skipped[/] {issue.path}: {issue.reason}")
-    console.print(report.summary())
+        console.print(line(("skipped", "yellow"), " ", issue.path, ": ", issue.reason), soft_wrap=True)
+    console.print(line(report.summary()))
 
 
 def _filters(kind: list[str] | None, publisher: list[str] | None, year_min: int | None, year_max: int | None) -> Any:
@@ -168,7 +228,7 @@ YearMax = Annotated[int | None, typer.Option("--year-max")]
 def search(
     query: Annotated[str, typer.Argument(help="What to search for.")],
     index: IndexOpt = None,
-    k: Annotated[int, typer.Option("-k", help="Passages to show.")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, help="Passages to show.")] = 5,
     kind: KindOpt = None,
     publisher: PublisherOpt = None,
     year_min: YearMin = None,
@@ -179,71 +239,87 @@ def search(
     """Show the top passages for a query with scores, title, publisher, year and page."""
     settings = _settings(no_progress)
     pipeline = _pipeline(index, settings)
-    passages = pipeline.search(query, k=k, filters=_filters(kind, publisher, year_min, year_max))
+    try:
+        passages = pipeline.search(query, k=k, filters=_filters(kind, publisher, year_min, year_max))
+    except (TypeError, ValueError) as exc:
+        _fail(str(exc))
     if as_json:
         print(json.dumps([p.model_dump(mode="json") for p in passages], indent=2))
         return
     for p in passages:
-        page = f", p. {p.chunk.page_start}" if p.chunk.page_start else ""
-        section = " > ".join(p.chunk.section)
+        meta = source_meta(p.document.publisher, p.document.year, p.chunk.page_start)
         console.print(
-            f"[bold]{p.rank}.[/] [cyan]{p.score:.3f}[/] [bold]{p.document.title}[/] "
-            f"({p.document.publisher}, {p.document.year}{page}) [dim]{p.document.kind} · {p.chunk.chunk_id}[/]"
+            line(
+                (f"{p.rank}.", "bold"), " ", (f"{p.score:.3f}", "cyan"), " ", (p.document.title, "bold"),
+                f" ({meta})" if meta else "", " ", (f"{p.document.kind} · {p.chunk.chunk_id}", "dim"),
+            )
         )
-        if section:
-            console.print(f"   [dim]{section}[/]")
-        console.print("   " + " ".join(p.chunk.text.split())[:400])
+        if p.chunk.section:
+            console.print(line("   ", (" > ".join(p.chunk.section), "dim")))
+        console.print(line("   ", " ".join(p.chunk.text.split())[:400]))
         console.print()
 
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_KIND_COLOURS = {"guideline": "green", "research": "magenta", "drug-label": "yellow", "review": "blue"}
+
+
+def _cites(statement: Any) -> tuple[str, str]:
+    refs = dict.fromkeys(c.ref for c in statement.citations)
+    return "".join(f"⁽{str(n).translate(_SUPERSCRIPT)}⁾" for n in refs), "bold cyan"
 
 
 def render_terminal(answer: Any, show_passages: bool = False) -> None:
-    """Rich rendering: headings, superscript reference numbers, labelled reference list."""
-    from curbside.qa.render import context_line, to_markdown
+    """Rich rendering: headings, superscript reference numbers, labelled reference list.
+
+    Every piece of text from the question, the documents or the composer is printed as Text, so
+    brackets, emoji codes and control characters in a source reach the terminal as plain text.
+    """
+    from curbside.qa.render import context_line, display_text
 
     if answer.abstained:
-        console.print(Markdown(to_markdown(answer)))
+        console.print(line(("Not answered by the indexed sources. ", "bold"), answer.abstention_reason or ""))
+        if answer.missing:
+            console.print(line("Missing from the sources: ", ", ".join(answer.missing), "."))
+        if answer.passages:
+            console.print()
+            console.print(line(("Closest passages (for reference only, not a recommendation):", "italic")))
+            for p in answer.passages[:3]:
+                meta = source_meta(p.document.publisher, p.document.year)
+                console.print(
+                    line(" • ", (p.document.title, "italic"), f" ({meta})" if meta else "", ": ",
+                         display_text(p.chunk.text)[:220] + "…")
+                )
         return
-
-    def cites(statement: Any) -> str:
-        refs = dict.fromkeys(c.ref for c in statement.citations)
-        return "[bold cyan]" + "".join(f"⁽{str(n).translate(_SUPERSCRIPT)}⁾" for n in refs) + "[/]"
-
     ctx = context_line(answer)
     if ctx:
-        console.print(f"[dim]Patient context considered: {ctx}[/]\n")
+        console.print(line(("Patient context considered: " + ctx, "dim")))
+        console.print()
     if answer.bottom_line:
         console.rule("[bold]Bottom line")
-        console.print(f"{_esc(answer.bottom_line.text)} {cites(answer.bottom_line)}\n")
+        console.print(line(answer.bottom_line.text, " ", _cites(answer.bottom_line)))
+        console.print()
     for section in answer.sections:
-        console.print(f"[bold underline]{section.title}[/]")
+        console.print(line((section.title, "bold underline")))
         for st in section.statements:
-            console.print(f" • {_esc(st.text)} {cites(st)}")
+            console.print(line(" • ", st.text, " ", _cites(st)))
         console.print()
     for note in answer.evidence_notes:
-        console.print(f"[dim italic]{_esc(note)}[/]")
+        console.print(line((note, "dim italic")))
     console.rule("[bold]References")
-    colors = {"guideline": "green", "research": "magenta", "drug-label": "yellow", "review": "blue"}
     for ref in answer.references:
-        meta = ", ".join(x for x in (ref.publisher, str(ref.year or "")) if x)
+        meta = source_meta(ref.publisher, ref.year)
         console.print(
-            f"[bold]{ref.number}.[/] [{colors.get(ref.kind, 'white')}]{ref.label}[/] {_esc(ref.title)}. "
-            f"[dim]{_esc(meta)}[/] {ref.url}"
+            line((f"{ref.number}.", "bold"), " ", (ref.label, _KIND_COLOURS.get(ref.kind, "white")), " ",
+                 ref.title, ". ", (meta, "dim"), " ", ref.url)
         )
     if show_passages:
         console.rule("[bold]Retrieved passages")
         for p in answer.passages:
-            console.print(f"{p.rank}. [cyan]{p.score:.3f}[/] {_esc(p.document.title)} [dim]{p.chunk.chunk_id}[/]")
-            console.print("   " + _esc(" ".join(p.chunk.text.split())[:300]))
-    console.print(f"\n[dim]{answer.timings_ms.get('total_ms', 0):.0f} ms · settings {answer.settings_hash}[/]")
-
-
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+            console.print(line(f"{p.rank}. ", (f"{p.score:.3f}", "cyan"), " ", p.document.title, " ", (p.chunk.chunk_id, "dim")))
+            console.print(line("   ", " ".join(p.chunk.text.split())[:300]))
+    console.print()
+    console.print(line((f"{answer.timings_ms.get('total_ms', 0):.0f} ms · settings {answer.settings_hash}", "dim")))
 
 
 @app.command()
@@ -264,7 +340,7 @@ def ask(
     pipeline = _pipeline(index, settings)
     try:
         answer = pipeline.ask(question, filters=_filters(kind, publisher, year_min, year_max))
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         _fail(str(exc))
     if as_json:
         print(answer.model_dump_json(indent=2))
@@ -385,7 +461,7 @@ def eval_all(
         fit = json.loads(fusion.read_text(encoding="utf-8")) if fusion and fusion.is_file() else None
         target = Path(__file__).resolve().parents[1] / "evals" / "RESULTS.md"
         target.write_text(render(runs, fit, settings.settings_hash()), encoding="utf-8")
-        console.print(f"wrote {target}")
+        console.print(line(f"wrote {target}"))
 
 
 @app.command("fit-fusion")
@@ -419,18 +495,20 @@ def fit_fusion(
         pipeline = Pipeline(idx, settings=settings)
         matcher = GoldMatcher(eval_set.gold_universe)
         with Progress(console=err, disable=not settings.progress) as bar:
-            task = bar.add_task(f"features: {name}", total=len(eval_set.items))
+            task = bar.add_task(escape(shown(f"features: {name}")), total=len(eval_set.items))
             pools[name] = collect(pipeline, eval_set.items, matcher, depth, lambda t=task: bar.advance(t))
         pipeline.close()
     result = report(pools, retrieval_params(settings).weights())
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    table = Table("variant", *pools)
+    table = Table("variant")
+    for name in pools:
+        table.add_column(line(name))
     for row in result["ablation"]:
         table.add_row(row["variant"], *(f"{row[n]:.3f}" for n in pools))
     console.print(table)
-    console.print(f"fitted weights: {result['fitted_weights']}")
-    console.print(f"held-out (5-fold CV) nDCG@10: {result['cross_validation']['held_out_ndcg@10']}")
-    console.print(f"wrote {out}")
+    console.print(line(f"fitted weights: {result['fitted_weights']}"))
+    console.print(line(f"held-out (5-fold CV) nDCG@10: {result['cross_validation']['held_out_ndcg@10']}"))
+    console.print(line(f"wrote {out}"))
 
 
 @app.command()
@@ -439,7 +517,7 @@ def documents(index: IndexOpt = None, no_progress: NoProgress = False) -> None:
     pipeline = _pipeline(index, _settings(no_progress))
     table = Table("kind", "year", "publisher", "title")
     for doc in pipeline.index.documents():
-        table.add_row(doc.kind, str(doc.year or ""), doc.publisher[:40], doc.title[:80])
+        table.add_row(line(doc.kind), line(str(doc.year or "")), line(doc.publisher[:40]), line(doc.title[:80]))
     console.print(table)
 
 
