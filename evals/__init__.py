@@ -8,8 +8,9 @@ Entry point for the CLI::
     from curbside.evals import run_named_set
 
     exit_code = run_named_set(
-        name_or_path,                # "bundled" | "medquad" | "scifact" | "pubmedqa" | path to a BEIR
-                                     # folder, a PubMedQA-shaped .json or an eval-item .jsonl
+        name_or_path,                # "bundled" | "clinician" | "safety" | "clinical-pdfs" | "medquad" |
+                                     # "scifact" | "pubmedqa" | path to a BEIR folder, a PubMedQA-shaped
+                                     # .json or an eval-item .jsonl
         *,
         system_factory,              # (index_dir: Path | None) -> object with
                                      #   .search(query, *, k=None) -> list[Passage]
@@ -38,11 +39,21 @@ Entry point for the CLI::
         expected_dir=None,           # default: evals/expected
         tolerance=0.02,              # default tolerance for --update-expected
         seed=13,
+        half=None,                   # "A" (tune) | "B" (check): one half only; sets with frames
+                                     # otherwise report (and gate) both halves beside the whole set
+        setting=None,                # PubMedQA: "reasoning-required" (default) | "reasoning-free"
         console=None,                # rich Console (default: stderr)
     ) -> int                         # 0 ok, 1 gate regression, 2 unusable set/index/expected file
 
 Eval sets and their JSONL format: :mod:`curbside.evals.sets`. Metric definitions:
 :mod:`curbside.evals.metrics`. The gate file format: :mod:`curbside.evals.gate`.
+
+Refreshing the checked-in expected scores after a deliberate change (tolerances set by hand stay)::
+
+    curbside eval bundled --write-expected
+    curbside eval clinician --write-expected      # whole set plus A.<metric> / B.<metric>
+    curbside eval safety --write-expected
+    curbside eval pubmedqa --write-expected
 """
 
 from __future__ import annotations
