@@ -4,12 +4,15 @@ Class *memberships* are read from a fetched source table, never written by hand;
 is only the class *names* (``ingest/data/drug_class_names.json``: canonical name, the source
 classes it stands for, and the ways documents name it).
 
-Source (see ``ingest/data/README.md`` for the provenance recorded in the output):
+Sources (see ``ingest/data/README.md`` for the provenance recorded in the output):
 
     --drugcentral DIR   a checkout of github.com/olegursu/drugtarget (DrugCentral's data
                         release); reads ``pharm_class.tsv``: FDA Established Pharmacologic Class /
                         Mechanism of Action / Physiologic Effect / Chemical Structure indexing and
                         NLM MeSH Pharmacological Action per active ingredient (CC BY 4.0)
+    --fda-roles CSV     FDA's table of clinical CYP3A inhibitors/inducers (strong / moderate /
+                        weak) and P-gp inhibitors; default: the verbatim row subset committed
+                        at ``ingest/data/sources/fda_cyp3a_pgp_roles.csv`` (public domain)
 
 Usage::
 
@@ -38,6 +41,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 ALIASES = ROOT / "ingest" / "data" / "drug_aliases.json"
 OUT = ROOT / "ingest" / "data" / "drug_classes.json"
+FDA_ROLES = ROOT / "ingest" / "data" / "sources" / "fda_cyp3a_pgp_roles.csv"
+FDA_ROLES_UPSTREAM = {
+    "repository": "github.com/akarales/drug-interaction-visualizer",
+    "path": "crates/engine/data/fda_roles.csv",
+    "commit": "7b91b4c056acc82e2c61cf18a733542a03412dc9",
+}
 
 # CHEBI roles are left out: application roles ("nutraceutical",
 # "food colouring") that are not pharmacologic classes.
@@ -98,10 +107,39 @@ def read_drugcentral(directory: Path) -> tuple[dict[str, list[dict[str, str]]], 
     return by_drug, [path]
 
 
-def build(drugcentral: Path, commit: str) -> dict[str, Any]:
+def read_fda_roles(path: Path) -> dict[str, list[dict[str, str]]]:
+    """FDA name (lower case) -> CYP3A inhibitor/inducer strength and P-gp inhibitor records.
+
+    Rows of FDA's "Examples of Drugs that Interact with CYP Enzymes and Transporter Systems",
+    Table 1 (columns drug_id, fda_name, pathway, role, level, source); ``#`` lines are comments.
+    """
+    if not path.is_file():
+        sys.exit(f"build_drug_classes: {path} not found")
+    by_drug: dict[str, list[dict[str, str]]] = defaultdict(list)
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    for line_no, row in enumerate(csv.DictReader(lines), start=1):
+        try:
+            name, pathway, role, level = row["fda_name"], row["pathway"], row["role"], row["level"]
+        except KeyError as exc:
+            sys.exit(f"build_drug_classes: {path}: data row {line_no}: missing column {exc}")
+        if pathway == "CYP3A" and role in {"inhibitor", "inducer"} and level in {"strong", "moderate", "weak"}:
+            cls_name = f"{level} cyp3a {role}"
+        elif pathway == "P-gp" and role == "inhibitor":
+            cls_name = "p-gp transporter inhibitor"
+        else:
+            continue
+        record = {"class": cls_name, "type": "FDA DDI", "id": row.get("source", ""), "source_drug": name}
+        if record not in by_drug[name.strip().lower()]:
+            by_drug[name.strip().lower()].append(record)
+    return by_drug
+
+
+def build(drugcentral: Path, commit: str, fda_roles: Path = FDA_ROLES) -> dict[str, Any]:
     alias_data = json.loads(ALIASES.read_text(encoding="utf-8"))
     names = _names_to_generic(alias_data)
     by_source_name, files = read_drugcentral(drugcentral)
+    for name, records in read_fda_roles(fda_roles).items():
+        by_source_name.setdefault(name, []).extend(records)
     # every source drug reachable from a generic: through the generic itself or an alias
     source_names_of: dict[str, set[str]] = defaultdict(set)
     for source_name in by_source_name:
@@ -151,7 +189,17 @@ def build(drugcentral: Path, commit: str) -> dict[str, Any]:
                         "University of New Mexico), released in that repository under CC BY 4.0: "
                         "attribution is given here and in ingest/data/README.md. The raw file is not copied."
                     ),
-                }
+                },
+                {
+                    "name": "FDA, Examples of Drugs that Interact with CYP Enzymes and Transporter Systems, Table 1 (CYP3A inhibitor/inducer strength, P-gp inhibitors)",
+                    **FDA_ROLES_UPSTREAM,
+                    "files": {
+                        str(fda_roles.relative_to(ROOT)) if fda_roles.is_relative_to(ROOT) else str(fda_roles): {
+                            "sha256": _sha256(fda_roles)
+                        }
+                    },
+                    "licence": "US government work, public domain; the kept rows are committed verbatim in ingest/data/sources/",
+                },
             ],
             "build_command": f"python scripts/build_drug_classes.py --drugcentral <checkout> --commit {commit}",
             "matching": (
@@ -168,9 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--drugcentral", type=Path, required=True, help="checkout of olegursu/drugtarget")
     parser.add_argument("--commit", required=True, help="commit of that checkout (recorded as provenance)")
+    parser.add_argument("--fda-roles", type=Path, default=FDA_ROLES, help="FDA CYP/transporter role rows (CSV)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    data = build(args.drugcentral, args.commit)
+    data = build(args.drugcentral, args.commit, args.fda_roles)
     text = json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
     args.out.write_text(text, encoding="utf-8")
     print(f"{args.out}: {len(data['drugs'])} drugs classified, {len(data['unclassified'])} unclassified")

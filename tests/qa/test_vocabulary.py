@@ -26,13 +26,15 @@ def _data(name: str) -> dict:
     [
         ("ramipril", {"ace inhibitor"}),
         ("pantoprazole", {"proton pump inhibitor"}),
-        ("posaconazole", {"azole antifungal"}),
+        ("posaconazole", {"azole antifungal", "strong cyp3a4 inhibitor"}),
         ("ibuprofen", {"nsaid"}),
         ("naproxen", {"nsaid"}),
         ("prednisone", {"corticosteroid", "glucocorticoid"}),
-        ("clarithromycin", {"macrolide", "cyp3a4 inhibitor", "p-gp inhibitor"}),
-        ("verapamil", {"calcium channel blocker", "non-dihydropyridine calcium channel blocker"}),
-        ("diltiazem", {"non-dihydropyridine calcium channel blocker"}),
+        ("clarithromycin", {"macrolide", "strong cyp3a4 inhibitor", "p-gp inhibitor"}),
+        ("verapamil", {"non-dihydropyridine calcium channel blocker", "moderate cyp3a4 inhibitor", "p-gp inhibitor"}),
+        ("diltiazem", {"non-dihydropyridine calcium channel blocker", "moderate cyp3a4 inhibitor"}),
+        ("rifampin", {"strong cyp3a4 inducer"}),
+        ("nirmatrelvir/ritonavir", {"strong cyp3a4 inhibitor"}),  # through its ritonavir component
         ("tacrolimus", {"calcineurin inhibitor"}),
         ("cyclosporine", {"calcineurin inhibitor", "cyp3a4 inhibitor", "p-gp inhibitor"}),
         ("apixaban", {"factor xa inhibitor"}),
@@ -65,6 +67,14 @@ def test_members_of_by_canonical_name_surface_or_source_name() -> None:
     assert "amlodipine" in members_of("dihydropyridine calcium channel blocker")
     assert set(members_of("calcineurin inhibitor immunosuppressant")) == {"tacrolimus", "cyclosporine"}
     assert "naproxen" not in members_of("urate-lowering therapy")
+
+
+def test_cyp3a_strength_comes_from_the_fda_table_only() -> None:
+    table = DrugClasses.bundled()
+    strong = set(members_of("strong CYP3A4 inhibitors"))
+    assert {"clarithromycin", "itraconazole", "ketoconazole", "posaconazole", "ritonavir"} <= strong
+    assert "fluconazole" not in strong and "fluconazole" in members_of("moderate CYP3A inhibitors")
+    assert all(r["type"] == "FDA DDI" for g in strong for r in table.evidence(g, "strong cyp3a4 inhibitor"))
 
 
 def test_every_membership_traces_to_a_source_record() -> None:
