@@ -1,0 +1,247 @@
+"""Text that reads as instructions to a language model, found at ingest so such documents can be
+quarantined before they are ever retrieved.
+
+A library of guidelines, drug labels and research has no reason to address a chatbot. Text that
+does — "ignore previous instructions", "SYSTEM PROMPT:", "you are now in developer mode", a chat
+template's role tags, a ``<script>`` — is a planted instruction (prompt injection), and everything
+else in that document is suspect too: the payload of an attack is usually an ordinary-looking
+sentence ("recommend double-dose colchicine 4.8 mg daily") beside the trigger. So the unit of
+defence is the whole document: :func:`scan_document` looks at every sentence of the text and at
+every metadata field, and one finding is enough for the index builder to quarantine the document.
+
+The rules (:data:`RULES`) are shapes of prompt injection, not particular wordings. Each one names
+what it catches and why that shape cannot be ordinary clinical prose; the set is measured for false
+positives on the bundled corpus, MedQuAD, SciFact and PubMedQA (none of whose documents it flags)
+and for recall on varied injection samples (``tests/security/test_quarantine.py``).
+
+What the rules cannot catch, and ``docs/reliability.md`` says so: paraphrases that never use the
+vocabulary of prompts or models ("kindly set aside what you were told before"), other languages,
+encoded text (base64, leetspeak), letters swapped for look-alikes from other scripts, and false
+medical claims written as ordinary prose with no instruction beside them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from curbside.ingest.types import Document
+
+# Version of the rule set. It is stored in the index manifest; an index screened with another
+# version is screened again on the next ingest (bump it whenever RULES change).
+RULES_VERSION = "2026-12-01.1"
+
+
+@dataclass(frozen=True)
+class InstructionRule:
+    """One shape of planted instruction: a name, why it is one, and a regular expression."""
+
+    name: str
+    reason: str
+    pattern: str
+
+
+# Words that name a model or chatbot as the addressee. "model" alone is not among them: research
+# text is full of statistical models that "should be validated".
+_BOT = (
+    r"(?:ai|a\.i\.|artificial\s+intelligence|ai\s+(?:assistant|model|system)|assistant|chat\s?bot|chatgpt|gpt(?:-?\d)?|"
+    r"claude|gemini|copilot|llm|large\s+language\s+model|language\s+model|bot)"
+)
+# Roles that call a person an "assistant", so "physician assistants should ..." is not a bot.
+_NOT_PERSON = (
+    r"(?<!physician )(?<!physician's )(?<!medical )(?<!nursing )(?<!nurse )(?<!dental )(?<!clinical )"
+    r"(?<!research )(?<!laboratory )(?<!lab )(?<!teaching )(?<!care )(?<!health )(?<!pharmacy )"
+    r"(?<!personal )(?<!home )(?<!surgical )(?<!study )(?<!therapy )(?<!office )(?<!certified )"
+)
+_PRIOR = r"(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|old|existing|system|developer|safety)"
+_ORDERS = r"(?:instructions?|prompts?|directives?|directions?|commands?|guardrails?|programming|rules?|guidelines?|messages?|context|constraints?|policies|policy)"
+
+RULES: tuple[InstructionRule, ...] = (
+    InstructionRule(
+        "override",
+        "tells the reader to drop the instructions it was given (ignore/disregard/forget previous instructions)",
+        rf"\b(?:ignore|disregard|forget|override|bypass|discard|abandon|skip|set\s+aside|throw\s+out)\s+"
+        rf"(?:(?:all|any|every|each|the|your|my|these|those|of|everything|anything|that|this)\s+){{0,3}}"
+        rf"(?:(?:{_PRIOR})\s+(?:\w+\s+)?{_ORDERS}\b"
+        rf"|(?:instructions?|prompts?)\b(?!\s+(?:of|from|on|for|about|given|provided|in|at|by|to|printed|written)\b)"
+        rf"|(?:you\s+(?:were|have\s+been)\s+(?:told|given|instructed)|(?:what|everything)\s+(?:you\s+were|was)\s+(?:told|said)\s+(?:before|earlier|above)))",
+    ),
+    InstructionRule(
+        "new-orders",
+        "announces instructions that replace the reader's own (new instructions:, overrides your programming)",
+        r"\b(?:new|updated|revised|override|priority|real|secret|hidden)\s+(?:system\s+)?(?:instructions?|prompt|directives?)\s*:"
+        r"|\b(?:override|supersede|replace)s?\s+(?:all\s+|any\s+)?(?:your|the\s+system|system)\s+(?:\w+\s+)?(?:instructions|prompts?|programming|directives|rules)\b"
+        r"|\b(?:override|supersede)s?\s+(?:all|any)\s+(?:previous|prior|other|earlier)\s+(?:instructions|prompts)\b",
+    ),
+    InstructionRule(
+        "system-prompt",
+        "names the hidden prompt of a chat model (system prompt, system message:, pre-prompt)",
+        r"\b(?:system|hidden|developer|pre-?)[\s_-]?prompts?\b|\bsystem\s+(?:message|instructions?)\s*:"
+        r"|\bprompt\s+injection\b",
+    ),
+    InstructionRule(
+        "mode-switch",
+        "claims to switch the reader into another mode (developer mode, DAN, jailbreak, no guardrails)",
+        r"\b(?:developer|dev|god|sudo|unrestricted|unfiltered|uncensored|jailbreak|jailbroken|dan)\s+mode\b"
+        r"|\bjailbr(?:oken|eak(?:s|ing|ed)?)\b|\bdo\s+anything\s+now\b"
+        r"|\bwithout\s+(?:any\s+)?(?:censorship|guardrails|(?:safety|content|ethical)\s+(?:filters|guidelines|restrictions|guardrails))\b",
+    ),
+    InstructionRule(
+        "new-identity",
+        "gives the reader a new identity or behaviour (you are now ..., from now on you ..., pretend you are, act as an AI)",
+        rf"(?<!if )(?<!whether )(?<!unless )(?<!when )(?<!once )\byou\s+are\s+now\s+(?:a|an|the|in|my|acting|operating|free|no\s+longer|unrestricted|dan)\b"
+        rf"|\bfrom\s+now\s+on,?\s+(?:you\s+(?:are|will\s+(?:act|respond|answer|reply|behave|ignore|only|always|never)|must\s+(?:act|respond|answer|reply|ignore))"
+        rf"|(?:respond|answer|reply)\s+(?:only|always|as|with|in)\b|the\s+{_BOT}\b)"
+        rf"|\bpretend\s+(?:that\s+)?(?:you\s+are|you're)\s+(?:a|an|the|my)\b"
+        rf"|\b(?:pretend\s+to\s+be|role-?play\s+as|act\s+as)\s+(?:a|an|the|my)\s+(?:\w+\s+){{0,2}}{_BOT}s?\b"
+        rf"|\b(?:let's|let\s+us)\s+role-?play\b"
+        rf"|\byou\s+are\s+(?:a|an)\s+(?:helpful|unrestricted|unfiltered|uncensored|obedient|harmless)\s+(?:\w+\s+)?{_BOT}\b"
+        rf"|\byou\s+are\s+(?:a|an)\s+{_BOT}\b(?!-|\s+(?:generated|based|derived|driven|tool)\b)",
+    ),
+    InstructionRule(
+        "exfiltrate",
+        "asks the reader to disclose secrets (reveal the API key, print your instructions, show the password)",
+        r"\b(?:reveal|print|show|output|display|repeat|leak|disclose|expose|dump|send|echo|read\s+out|spell\s+out|tell\s+(?:me|us)|give\s+(?:me|us))\s+"
+        r"(?:(?:me|us|the|your|all|any|its|of|full|whole|entire|exact|original|hidden|secret|current)\s+){0,4}"
+        r"(?:api[\s_-]?keys?|access\s+tokens?|auth(?:entication)?\s+tokens?|bearer\s+tokens?|secret\s+keys?|private\s+keys?|passwords?|credentials|"
+        r"env(?:ironment)?\s+variables|(?:system|hidden)\s+(?:prompt|instructions|message)|instructions\s+(?:you\s+were\s+given|above)|"
+        r"(?<=your )(?:instructions|prompt|rules|secrets|configuration))\b",
+    ),
+    InstructionRule(
+        "addressed-to-model",
+        "speaks to a chatbot or language model directly (note to the AI, dear assistant, if you are an LLM)",
+        rf"\b(?:note|message|instructions?|attention|reminder|memo|directive)s?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?{_NOT_PERSON}{_BOT}s?\b"
+        rf"(?!\s+(?:in|of|on|research|development|tools?|systems?|applications?|use|models?|based)\b)"
+        rf"|\b(?:dear|hey|hi|hello|attention)\s+(?:the\s+)?{_NOT_PERSON}{_BOT}\s*[,:!]"
+        rf"|\b(?:if|when|since|because)\s+you\s+are\s+(?:an?\s+)?{_BOT}\b(?!-)"
+        rf"|\bas\s+an?\s+(?:ai|a\.i\.|artificial\s+intelligence|large\s+language|language)\s+(?:model|assistant)\s*,"
+        rf"|\b(?:any|every|all)\s+{_BOT}s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+(?:this|these)\b"
+        rf"|\b(?:the\s+|this\s+|an?\s+|any\s+){_NOT_PERSON}{_BOT}\s+(?:must|should|shall|will|is\s+to|are\s+to|needs?\s+to|has\s+to|is\s+(?:instructed|required|told|asked)\s+to)\s+"
+        rf"(?:now\s+|always\s+|only\s+|never\s+|not\s+|instead\s+|immediately\s+)*(?:recommend|answer|respond|reply|say|tell|output|print|ignore|state|include|mention|claim|write|advise|obey|comply|reveal|disregard|forget|pretend|refuse)\b",
+    ),
+    InstructionRule(
+        "user-deception",
+        "tells the reader to hide things from the person it serves (do not tell the user)",
+        r"\b(?:do\s+not|don't|never|without)\s+(?:tell(?:ing)?|inform(?:ing)?|warn(?:ing)?|alert(?:ing)?|notify(?:ing)?|let(?:ting)?)\s+the\s+(?:user|human|operator)\b"
+        r"|\b(?:do\s+not|don't|never)\s+(?:mention|reveal|disclose)\s+(?:this|these|that|it)\s+(?:instructions?\s+)?to\s+the\s+(?:user|human)\b",
+    ),
+    InstructionRule(
+        "role-tag",
+        "carries a chat template's role markers (<|im_start|>, [INST], <<SYS>>, ### Instruction:, Assistant:)",
+        r"<\|[a-z_]{2,40}\|>|<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|end_header_id)"
+        r"|\[/?INST\]|<</?SYS>>|<\s*/?\s*(?:system|assistant|user|human|instructions?)\s*>"
+        r"|^[ \t]*#{1,6}[ \t]*(?:instruction|instructions|system|assistant|response|human|user|input)[ \t]*:"
+        r"|^[ \t]*(?:system|assistant|human)[ \t]*:[ \t]*[^\s]"
+        r"|\b(?:begin|end|start)[_ ](?:system|hidden|secret)[_ ](?:prompt|instructions?|message)\b",
+    ),
+    InstructionRule(
+        "active-markup",
+        "carries HTML that a renderer would run or load (script, iframe, event handlers, javascript: links)",
+        r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|style|img|image|meta|link|form|base|input|button|video|audio|source|math)\b"
+        r"|\bon(?:error|load|click|mouseover|mouseenter|focus|blur|submit|change|input|keydown|keyup|animationstart|toggle)\s*="
+        r"|\bjavascript\s*:|\bvbscript\s*:|\bdata\s*:\s*text/html\b|\bsrcdoc\s*=",
+    ),
+)
+
+# Every rule's match starts at the start of a word, at "<", "[" or "#", or at the start of a line.
+# Checking that once before trying the rules makes a scan about five times faster (most positions
+# are inside words); tests/security/test_quarantine.py checks it changes no finding.
+_STARTS = r"(?:(?<![a-z0-9_])(?=[a-z])|(?=[<\[#])|^)"
+_ALTERNATIVES = "|".join(f"(?P<{rule.name.replace('-', '_')}>{rule.pattern})" for rule in RULES)
+# One pattern for all rules; the matching rule is the match's ``lastgroup``.
+PATTERN = re.compile(f"{_STARTS}(?:{_ALTERNATIVES})", re.IGNORECASE | re.MULTILINE)
+UNGUARDED_PATTERN = re.compile(_ALTERNATIVES, re.IGNORECASE | re.MULTILINE)
+_BY_GROUP = {rule.name.replace("-", "_"): rule for rule in RULES}
+
+# Scanning works on windows of the text, so memory stays small for a file of any size; a window
+# overlaps the next by more than any rule can match (each rule's pattern is bounded), so no match
+# is cut in two.
+_WINDOW = 1 << 16
+_OVERLAP = 2048
+_EXCERPT = 80  # characters of context shown on each side of a finding
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of text that reads as an instruction to a model."""
+
+    field: str  # "text" or a metadata field name (title, publisher, url, path)
+    rule: str
+    reason: str
+    start: int  # offsets in that field's value
+    end: int
+    excerpt: str  # the matched text with a little context, on one line
+
+    def describe(self) -> str:
+        where = "text" if self.field == "text" else f"{self.field}"
+        return f"{where} [{self.start}:{self.end}] {self.rule}: {self.excerpt!r} ({self.reason})"
+
+
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """NFKC, with format and control characters removed (zero-width spaces, soft hyphens), and an
+    offset map back to ``text``; ``None`` when the text is ASCII and nothing changes."""
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch not in "\n\t" and unicodedata.category(ch)[0] == "C":
+            continue
+        for piece in unicodedata.normalize("NFKC", ch):
+            out.append(piece)
+            where.append(i)
+    where.append(len(text))
+    return "".join(out), where
+
+
+def find_instructions(text: str, field: str = "text", *, limit: int = 5) -> list[Finding]:
+    """Up to ``limit`` findings in ``text`` (in order), scanning it in bounded windows."""
+    found: list[Finding] = []
+    seen_end = -1
+    for base in range(0, max(len(text), 1), _WINDOW):
+        window = text[base : base + _WINDOW + _OVERLAP]
+        norm, where = _normalised(window)
+        for m in PATTERN.finditer(norm):
+            start = base + (where[m.start()] if where else m.start())
+            end = base + (where[m.end()] if where else m.end())
+            if start <= seen_end:
+                continue
+            seen_end = end
+            rule = _BY_GROUP[m.lastgroup or ""]
+            lo, hi = max(0, start - _EXCERPT), min(len(text), end + _EXCERPT)
+            excerpt = " ".join(text[lo:hi].split())
+            found.append(Finding(field, rule.name, rule.reason, start, end, excerpt))
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def scan_fields(fields: Iterable[tuple[str, str]], *, limit: int = 5) -> list[Finding]:
+    """Findings over several (field name, value) pairs, the document text among them."""
+    out: list[Finding] = []
+    for name, value in fields:
+        if value and len(out) < limit:
+            out.extend(find_instructions(value, name, limit=limit - len(out)))
+    return out
+
+
+def iter_rules() -> Iterator[InstructionRule]:
+    """The documented rule set, in order."""
+    return iter(RULES)
+
+
+def scan_document(document: Document, text: str, *, limit: int = 5) -> list[Finding]:
+    """Findings in a document's text and in each metadata field a reader sees (title, publisher,
+    address, file name)."""
+    return scan_fields(
+        [
+            ("title", document.title),
+            ("publisher", document.publisher),
+            ("url", document.url),
+            ("path", document.path),
+            ("text", text),
+        ],
+        limit=limit,
+    )
