@@ -15,19 +15,11 @@ import numpy as np
 from curbside.index.cache import text_hash
 from curbside.index.encoder import TextEncoder
 from curbside.ingest.chunking import citable_sentences
+from curbside.ingest.instructions import PATTERN as INJECTION
 from curbside.qa.types import Passage
 
 _BOILERPLATE = re.compile(
     r"(curbside summary|not the source document|read the source at|written in our own words)", re.I
-)
-
-
-# Text that addresses the model instead of the reader: never shown or used as a statement.
-INJECTION = re.compile(
-    r"(ignore|disregard|forget)\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|preceding)\s+"
-    r"(instructions?|prompts?|messages?|rules?)|\bsystem prompt\b|\byou are now\b|\bas an ai\b|"
-    r"\bnew instructions?\b|<\s*/?\s*(script|iframe|img|svg|style)\b|\bjailbreak\b",
-    re.I,
 )
 
 
