@@ -70,3 +70,19 @@ def test_pregnancy_and_egfr() -> None:
     assert a.context.pregnant is True and a.context.sex == "female"
     assert a.context.kidney_function == "eGFR 40"
     assert a.candidate_drugs == ["allopurinol"]
+
+
+def test_mycophenolate_alone_is_mycophenolate_mofetil_and_longer_names_win() -> None:
+    table = AliasTable.bundled()
+    assert [g for *_, g in table.find("she takes mycophenolate 1 g twice daily")] == ["mycophenolate mofetil"]
+    assert [g for *_, g in table.find("on mycophenolate sodium")] == ["mycophenolic acid"]
+    assert [g for *_, g in table.find("mycophenolate mofetil and Envarsus")] == [
+        "mycophenolate mofetil",
+        "tacrolimus",
+    ]
+
+
+def test_unsafe_shortenings_are_not_aliases() -> None:
+    table = AliasTable.bundled()
+    for word in ("tacro", "cyclo", "pred", "allo", "MPA", "TAC"):
+        assert table.lookup(word) is None, word
