@@ -5,10 +5,18 @@ chunks and vectors, new and changed files are parsed, chunked and embedded (thro
 cache), files that disappeared from the given folders are dropped. The result is written as a new
 generation in a temporary directory and published with an atomic symlink swap; a lock file keeps two
 builds from writing the same index at once.
+
+Every new or changed document is screened for text that reads as instructions to a model
+(:mod:`curbside.ingest.instructions`); a document with any finding is quarantined: indexed and
+listed, but left out of search by the reader unless allowed. The decision is kept with the file's
+fingerprint, so an unchanged file is not screened again (unless the rules' version changed, when
+the stored chunks are screened again, without re-parsing or re-embedding). A file that could not
+be loaded is remembered the same way, so a re-run with no changes writes no new generation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import time
@@ -26,7 +34,8 @@ from curbside.index.lexical import LexicalIndex
 from curbside.index.manifest import (
     FORMAT_VERSION,
     Manifest,
-    ModelMismatchError,
+    check_model,
+    model_identity,
     read_manifest,
     write_json_atomic,
 )
@@ -36,6 +45,7 @@ from curbside.index.store import ChunkStore
 from curbside.index.vectors import FaissStore, choose_factory, is_compressed
 from curbside.ingest.chunking import chunk_document, citable_sentences
 from curbside.ingest.discover import SourceFile, discover
+from curbside.ingest.instructions import RULES_VERSION, Finding, scan_document
 from curbside.ingest.loaders import LoadError, load_file
 from curbside.ingest.types import Chunk, Document, LoadIssue, ParsedDocument
 
@@ -82,6 +92,22 @@ class BuildOptions:
 
 
 @dataclass
+class QuarantinedDocument:
+    """A document left out of search because some of its text reads as instructions to a model."""
+
+    doc_id: str
+    title: str
+    path: str
+    findings: list[Finding]
+    new: bool = True  # screened in this run (False: carried over from the live index)
+
+    def describe(self) -> str:
+        first = self.findings[0].describe() if self.findings else ""
+        more = f" (+{len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
+        return f"{self.path} ({self.title!r}): {first}{more}"
+
+
+@dataclass
 class BuildReport:
     index_dir: str
     added: list[str] = field(default_factory=list)
@@ -89,6 +115,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[LoadIssue] = field(default_factory=list)
+    quarantined: list[QuarantinedDocument] = field(default_factory=list)
     documents: int = 0
     chunks: int = 0
     chunks_embedded: int = 0
@@ -99,15 +126,20 @@ class BuildReport:
     factory: str = ""
 
     def summary(self) -> str:
+        quarantined = (
+            f"; {len(self.quarantined)} quarantined (left out of search: text reads as instructions to a model)"
+            if self.quarantined
+            else ""
+        )
         if self.up_to_date:
             return (
                 f"index up to date: {self.unchanged} files unchanged, 0 chunks embedded "
-                f"({self.documents} documents, {self.chunks} chunks)"
+                f"({self.documents} documents, {self.chunks} chunks){quarantined}"
             )
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped; {self.chunks_embedded} chunks "
-            f"embedded; index has {self.documents} documents, {self.chunks} chunks"
+            f"embedded; index has {self.documents} documents, {self.chunks} chunks{quarantined}"
         )
 
 
@@ -175,14 +207,10 @@ def _build_locked(
     old_store: ChunkStore | None = None
     old_vectors: FaissStore | None = None
     old_manifest: Manifest | None = None
+    model_id, fingerprint = model_identity(options.model_name)
     if live is not None:
         old_manifest = read_manifest(live)
-        if old_manifest.embedding_model != options.model_name:
-            raise ModelMismatchError(
-                f"the index at {index_dir} was built with embedding model "
-                f"{old_manifest.embedding_model!r}, but the settings ask for {options.model_name!r}; "
-                "use the same model, or build into a new --index directory"
-            )
+        check_model(old_manifest, options.model_name, index_dir)
         old_store = ChunkStore(live / "chunks.sqlite", readonly=True)
     if options.max_tokens > encoder.max_tokens:
         raise ValueError(
@@ -193,13 +221,25 @@ def _build_locked(
     sources, issues = discover(roots)
     report.skipped.extend(issues)
     rechunk_all = old_manifest is not None and old_manifest.index_hash != options.index_hash
+    rescreen = old_manifest is not None and old_manifest.instruction_rules != RULES_VERSION
     old_files = old_store.files() if old_store is not None else {}
+    old_failed = old_store.failed_files() if old_store is not None and not rechunk_all else {}
+    old_quarantine = old_store.quarantined() if old_store is not None else {}
+    attempt = _attempt_key(options)
     current = {s.key: s for s in sources}
     keep: list[str] = []
     todo: list[SourceFile] = []
+    still_bad: dict[str, tuple[str, str]] = {}  # file key -> (fingerprint, reason), failed before and unchanged
     for source in sources:
         before = old_files.get(source.key)
-        if before is not None and before[0] == source.fingerprint and not rechunk_all:
+        failed = old_failed.get(source.key)
+        if failed is not None and failed[0] == f"{source.fingerprint}|{attempt}":
+            still_bad[source.key] = (failed[0], failed[1])
+            reason = failed[1] + ("; the previously indexed version is kept" if before is not None else "")
+            report.skipped.append(LoadIssue(path=str(source.path), reason=f"{reason} (unchanged since the last ingest)"))
+            if before is not None:
+                keep.append(source.key)
+        elif before is not None and before[0] == source.fingerprint and not rechunk_all:
             keep.append(source.key)
         else:
             todo.append(source)
@@ -211,11 +251,25 @@ def _build_locked(
             report.removed.append(key)
         else:
             keep.append(key)  # outside the folders given this time: left alone
-    report.unchanged = sum(1 for k in keep if k in current)
+    forgotten = False  # a file that failed before is gone: its record must go too
+    for key, (attempted, reason) in old_failed.items():
+        if key in current:
+            continue
+        if _under(key, roots):
+            forgotten = True
+        else:
+            still_bad.setdefault(key, (attempted, reason))
+    report.unchanged = sum(1 for k in keep if k in current and k not in still_bad)
 
-    if live is not None and not todo and not report.removed and not rechunk_all:
+    if live is not None and not todo and not report.removed and not rechunk_all and not rescreen and not forgotten:
         assert old_manifest is not None and old_store is not None
         report.up_to_date = True
+        docs = old_store.document_map(old_quarantine)
+        for doc_id, found in old_quarantine.items():
+            doc = docs.get(doc_id)
+            report.quarantined.append(
+                QuarantinedDocument(doc_id, doc.title if doc else "", doc.path if doc else "", _findings(found), new=False)
+            )
         old_store.close()
         return _summarise(report, old_manifest, started)
 
@@ -231,8 +285,12 @@ def _build_locked(
         learned: dict[str, tuple[str, str]] = {}
         progress.files_started(len(todo))
 
+        def quarantine(doc: Document, findings: list[Finding], new: bool) -> None:
+            store.add_quarantine(doc.doc_id, [dataclasses.asdict(f) for f in findings])
+            report.quarantined.append(QuarantinedDocument(doc.doc_id, doc.title, doc.path, findings, new=new))
+
         def copy_file(key: str) -> None:
-            """Carry a file's documents, chunks and vectors over from the live index."""
+            """Carry a file's documents, chunks, vectors and quarantine over from the live index."""
             assert old_store is not None
             fingerprint, doc_ids = old_files[key]
             old_docs = old_store.document_map(doc_ids)
@@ -244,9 +302,16 @@ def _build_locked(
                 if doc.source_type == "pdf":
                     pdf_docs.add(doc_id)
                 store.add_document(doc, key)
-                for old_row, chunk, th in old_store.chunks_of_documents([doc_id]):
+                doc_rows = old_store.chunks_of_documents([doc_id])
+                for old_row, chunk, th in doc_rows:
                     reused[len(rows)] = old_row
                     rows.append((len(rows), chunk, th))
+                if rescreen:  # screened by other rules: screen the stored text again
+                    found = scan_document(doc, _text_from_chunks([c for _, c, _ in doc_rows]))
+                    if found:
+                        quarantine(doc, found, new=True)
+                elif doc_id in old_quarantine:
+                    quarantine(doc, _findings(old_quarantine[doc_id]), new=False)
             store.add_file(key, key, fingerprint, doc_ids)
 
         # 1. unchanged files: copy rows from the live index
@@ -254,6 +319,8 @@ def _build_locked(
             for key in keep:
                 copy_file(key)
             learned.update({a: (g, "") for a, g in old_store.aliases().items()})
+        for key, (attempted, reason) in still_bad.items():
+            store.add_failed_file(key, attempted, reason)
 
         # 2. new and changed files: parse, chunk
         for source in todo:
@@ -266,6 +333,7 @@ def _build_locked(
                 )
             except Exception as exc:  # LoadError, or a loader bug: neither sinks the ingest
                 reason = exc.reason if isinstance(exc, LoadError) else f"unexpected {type(exc).__name__}: {exc}"
+                store.add_failed_file(source.key, f"{source.fingerprint}|{attempt}", reason)  # not retried while unchanged
                 if source.key in old_files and old_store is not None:
                     copy_file(source.key)  # lose nothing: keep the version indexed before
                     reason += "; the previously indexed version is kept"
@@ -294,6 +362,10 @@ def _build_locked(
                 for chunk in chunks:
                     rows.append((len(rows), chunk, text_hash(chunk.embed_text)))
                 n_file_chunks += len(chunks)
+                found = scan_document(doc, parsed.text)
+                if found:
+                    quarantine(doc, found, new=True)
+                    continue  # nothing is learned from it either (a planted "X (Y)" would alias X to Y)
                 if learn_aliases is not None:
                     for alias, generic in learn_aliases(parsed.text).items():
                         learned.setdefault(alias, (generic, doc.doc_id))
@@ -385,6 +457,8 @@ def _build_locked(
             format_version=FORMAT_VERSION,
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             embedding_model=options.model_name,
+            embedding_model_id=model_id,
+            embedding_fingerprint=fingerprint,
             dim=dim,
             factory=faiss_store.factory,
             ef_search=options.ef_search if "HNSW" in factory else None,
@@ -396,6 +470,7 @@ def _build_locked(
             chunking={"max_tokens": options.max_tokens, "overlap_tokens": options.overlap_tokens, "embed_prefix": options.embed_prefix},
             bm25={"k1": 1.2, "b": 0.75},
             curbside_version=options.version,
+            instruction_rules=RULES_VERSION,
         )
         write_json_atomic(tmp / "manifest.json", manifest.model_dump())
         if fail_after_write:
@@ -422,6 +497,32 @@ def _summarise(report: BuildReport, manifest: Manifest, started: float) -> Build
     report.factory = manifest.factory
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _attempt_key(options: BuildOptions) -> str:
+    """What decides whether loading a file can succeed besides its content: a file that failed is
+    tried again when one of these changes (or the file does)."""
+    return f"max_bytes={options.max_file_bytes},pdf_timeout_s={options.pdf_timeout_s},version={options.version}"
+
+
+def _findings(stored: list[dict[str, object]]) -> list[Finding]:
+    return [Finding(**f) for f in stored]
+
+
+def _text_from_chunks(chunks: Sequence[Chunk]) -> str:
+    """A document's text rebuilt from its chunks' offsets (``chunk.text == text[start:end]``);
+    gaps between chunks, if any, become spaces."""
+    pieces: list[str] = []
+    pos = 0
+    for c in sorted(chunks, key=lambda c: c.char_start):
+        if c.char_end <= pos:
+            continue
+        if c.char_start > pos:
+            pieces.append(" " * (c.char_start - pos))
+            pos = c.char_start
+        pieces.append(c.text[pos - c.char_start :])
+        pos = c.char_end
+    return "".join(pieces)
 
 
 def _drop_from_lists(report: BuildReport, path: str) -> None:

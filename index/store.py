@@ -29,7 +29,14 @@ CREATE TABLE files (
     file_key TEXT PRIMARY KEY, path TEXT NOT NULL, fingerprint TEXT NOT NULL, doc_ids TEXT NOT NULL
 );
 CREATE TABLE aliases (alias TEXT PRIMARY KEY, generic TEXT NOT NULL, source_doc TEXT);
+CREATE TABLE quarantine (doc_id TEXT PRIMARY KEY, findings TEXT NOT NULL);
+CREATE TABLE failed_files (file_key TEXT PRIMARY KEY, attempt TEXT NOT NULL, reason TEXT NOT NULL);
 """
+# ``quarantine``: documents some of whose text reads as instructions to a model (see
+# curbside.ingest.instructions), with what was found (JSON list of findings). Their chunks stay in
+# ``chunks`` (so they can be listed, and allowed on request); the reader leaves them out of search.
+# ``failed_files``: files that could not be loaded, with what was tried (fingerprint and loader
+# settings) and why, so an unchanged bad file is reported again but not retried on every run.
 
 
 class ChunkStore:
@@ -81,6 +88,14 @@ class ChunkStore:
             "INSERT OR REPLACE INTO aliases VALUES (?,?,?)",
             [(a, g, d) for a, (g, d) in aliases.items()],
         )
+
+    def add_quarantine(self, doc_id: str, findings: Sequence[dict[str, Any]]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO quarantine VALUES (?,?)", (doc_id, json.dumps(list(findings)))
+        )
+
+    def add_failed_file(self, file_key: str, attempt: str, reason: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO failed_files VALUES (?,?,?)", (file_key, attempt, reason))
 
     def commit(self) -> None:
         self._db.commit()
@@ -185,6 +200,31 @@ class ChunkStore:
         where = " AND ".join(clauses) or "1"
         rows = self._query(
             f"SELECT c.row_id FROM chunks c JOIN documents d ON c.doc_id = d.doc_id WHERE {where}", params
+        )
+        return [r[0] for r in rows]
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
+    def failed_files(self) -> dict[str, tuple[str, str]]:
+        """file_key → (what was tried, why it failed), for files that could not be loaded."""
+        if not self._has_table("failed_files"):
+            return {}
+        return {k: (a, r) for k, a, r in self._query("SELECT file_key, attempt, reason FROM failed_files")}
+
+    def quarantined(self) -> dict[str, list[dict[str, Any]]]:
+        """doc_id → findings, for every quarantined document (none in a table written before
+        documents were screened)."""
+        if not self._has_table("quarantine"):
+            return {}
+        return {d: json.loads(f) for d, f in self._query("SELECT doc_id, findings FROM quarantine ORDER BY doc_id")}
+
+    def quarantined_rows(self) -> list[int]:
+        """Row ids of every chunk of a quarantined document, ascending."""
+        if not self._has_table("quarantine"):
+            return []
+        rows = self._query(
+            "SELECT c.row_id FROM chunks c JOIN quarantine q ON c.doc_id = q.doc_id ORDER BY c.row_id"
         )
         return [r[0] for r in rows]
 
