@@ -83,6 +83,13 @@ class IndexSettings(_Group):
     pdf_timeout_s: float = Field(
         120.0, gt=0, description="Per-PDF parsing time limit; slower files are skipped."
     )
+    allow_quarantined: bool = Field(
+        False,
+        description=(
+            "Search documents quarantined at ingest because some of their text reads as instructions "
+            "to a model (`curbside documents` lists them, with what was found). Off: never retrieved."
+        ),
+    )
 
 
 class RetrievalSettings(_Group):
