@@ -17,7 +17,6 @@ from curbside.index import (
     BuildReport,
     EmbeddingCache,
     Index,
-    ModelMismatchError,
     build_index,
     get_encoder,
     live_generation,
@@ -228,13 +227,14 @@ class Pipeline:
 
     def _load(self) -> None:
         s = self.settings
-        index = Index.open(self.index_dir, ef_search=s.index.hnsw_ef_search, nprobe=s.index.ivf_nprobe)
-        if index.manifest.embedding_model != s.embedding.model:
-            index.close()
-            raise ModelMismatchError(
-                f"the index at {self.index_dir} was built with {index.manifest.embedding_model!r}; "
-                f"the settings ask for {s.embedding.model!r}"
-            )
+        index = Index.open(
+            self.index_dir,
+            ef_search=s.index.hnsw_ef_search,
+            nprobe=s.index.ivf_nprobe,
+            allow_quarantined=s.index.allow_quarantined,
+            model=s.embedding.model,  # checked by identity, with the chunking settings
+            chunking=s.chunking.model_dump(),
+        )
         table = AliasTable.bundled().add(index.learned_aliases())
         retriever = HybridRetriever(
             index,
