@@ -480,6 +480,35 @@ def metrics_table(run: EvalRun) -> Table:
     return table
 
 
+HALF_SKIP = frozenset({"n_items", "R@5", "R@100", "abstained_share", "yesno_majority"})
+
+
+def _half_rows(run: EvalRun) -> list[tuple[str, float | None, float | None, float | None, float | None]]:
+    """(metric, all, A, B, B − A) for every metric a half defines."""
+    a, b = run.halves.get("A", {}), run.halves.get("B", {})
+    rows = []
+    for key in dict.fromkeys([*a, *b]):
+        if key in HALF_SKIP or key.endswith(("_ms", "_mb")):
+            continue
+        va, vb = a.get(key), b.get(key)
+        gap = None if va is None or vb is None else vb - va
+        rows.append((key, run.metrics.get(key), va, vb, gap))
+    return rows
+
+
+def halves_table(run: EvalRun) -> Table | None:
+    if not run.halves:
+        return None
+    a, b = run.halves.get("A", {}), run.halves.get("B", {})
+    table = Table(title=f"{run.set_name} by half (A tune: {_fmt(a.get('n_items'), 0)} items, "
+                        f"B check: {_fmt(b.get('n_items'), 0)} items)")
+    for col in ("metric", "all", "A", "B", "B − A"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    for key, v, va, vb, gap in _half_rows(run):
+        table.add_row(key, _fmt(v), _fmt(va), _fmt(vb), "–" if gap is None else f"{gap:+.3f}")
+    return table
+
+
 def references_table(set_name: str) -> Table | None:
     refs = references_for(set_name)
     if not refs:
@@ -495,6 +524,9 @@ def references_table(set_name: str) -> Table | None:
 def print_report(run: EvalRun, console: Console) -> None:
     console.print(systems_table(run))
     console.print(metrics_table(run))
+    halves = halves_table(run)
+    if halves is not None:
+        console.print(halves)
     refs = references_table(run.set_name)
     if refs is not None:
         console.print(refs)
@@ -515,6 +547,11 @@ def summary_markdown(run: EvalRun) -> str:
     for key, value in run.metrics.items():
         if key not in SUMMARY_METRICS:
             lines.append(f"| {key} | {_fmt(value, 1 if key.endswith(('_ms', '_mb')) else 3)} |")
+    if run.halves:
+        lines += ["", "By half (A: tune, B: check; halves by SHA-256 of the item id):", "",
+                  "| metric | all | A | B | B − A |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {key} | {_fmt(v)} | {_fmt(va)} | {_fmt(vb)} | {'–' if gap is None else f'{gap:+.3f}'} |"
+                  for key, v, va, vb, gap in _half_rows(run)]
     refs = references_for(run.set_name)
     if refs:
         lines += ["", "Reference figures:", "", "| system | metric | value | source |", "|---|---|---|---|"]
