@@ -242,7 +242,9 @@ class Pipeline:
             table,
             retrieval_params(s),
         )
-        composer = self._custom_composer or make_composer(s, self.embedder, table, term_in_corpus=index.has_term)
+        composer = self._custom_composer or make_composer(
+            s, self.embedder, table, term_in_corpus=index.has_term, search=retriever.entity_passages
+        )
         with self._lock:
             old = getattr(self, "index", None)
             self.index, self.table, self.retriever, self.composer = index, table, retriever, composer
@@ -375,7 +377,7 @@ class Pipeline:
 
 
 def make_composer(
-    settings: Settings, embedder: SentenceEmbedder, table: AliasTable, *, term_in_corpus: Any = None
+    settings: Settings, embedder: SentenceEmbedder, table: AliasTable, *, term_in_corpus: Any = None, search: Any = None
 ) -> Composer:
     c = settings.composer
     extractive = ExtractiveComposer(
@@ -388,6 +390,7 @@ def make_composer(
             dedupe_similarity=c.dedupe_similarity,
         ),
         term_in_corpus=term_in_corpus,
+        search=search,
     )
     if c.name == "llm":
         from curbside.qa.llm import LLMComposer, LLMParams

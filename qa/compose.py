@@ -1,31 +1,57 @@
 """Answer composers. The default is extractive and offline: every statement is a sentence of a
-retrieved passage, cited to its exact span, so no statement can say more than its source.
+library passage, cited to its exact span, so no statement can say more than its source.
 
-Composition: score each sentence of the retrieved passages against the question, assign it to a
-section by what it says (and the heading it sits under), drop near-duplicates, lead with the
-strongest guideline or label sentence about the drug asked about, and number references by first
-use. If the passages do not cover the question's key entities, abstain and say what was missing.
+The extractive composer answers the question's frame (:mod:`curbside.qa.frame`) with a plan
+(:mod:`curbside.qa.plan`) over sentence claims (:mod:`curbside.qa.claims`):
+
+1. **Grounding.** The library must cover the intervention asked about (by name or by one of its
+   classes) *and* the asked attribute (a dose, a target, use in pregnancy ...). When it covers the
+   intervention but not the attribute, the answer says so first ("The library does not state an
+   anakinra dose for children.") and lists the closest statements as not answering
+   (``coverage="partial"``); when it covers neither, it abstains (``coverage="none"``). A word of
+   the patient's story that the library does not use never causes a refusal.
+2. **Safety sweep** (:mod:`curbside.qa.sweep`): every statement linking the intervention with the
+   patient's medications, conditions or population by a danger relation is found by entity,
+   independently of ranking. A contraindication or avoidance decides the bottom line and verdict;
+   the rest leads the Risks section. Alternatives are swept the same way and dropped when the
+   library advises against them for this patient.
+3. **Bottom line.** The sentence that best answers the asked attribute about the intervention for
+   this patient, from the most authoritative source that states it.
+4. **Verdict** for yes/no-shaped questions, from the stance of the cited statements.
+5. **Sections by role**: rationale, risks, alternatives, monitoring, evidence (results, not study
+   design), conclusion; each only with statements that belong, no padding.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from curbside.qa.aliases import AliasTable
+from curbside.qa.claims import Claim, classes_of, tag, therapeutic_classes
+from curbside.qa.frame import CONDITION_TERMS
+from curbside.qa.plan import (
+    ATTRIBUTE_PLANS,
+    INTENT_SECTIONS,
+    SUPPORTING,
+    attribute_match,
+    not_stated,
+)
 from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
+from curbside.qa.sweep import Finding, Search, sweep
 from curbside.qa.types import (
     SECTION_TITLES,
     Answer,
     Citation,
     Passage,
     QueryAnalysis,
+    QuestionFrame,
     Reference,
     Section,
     Statement,
@@ -46,67 +72,110 @@ class ComposerParams:
     min_sentence_similarity: float = 0.25
     abstain_similarity: float = 0.35
     dedupe_similarity: float = 0.9
+    max_statements: int = 8
+    """An answer's statements, bottom line included: what a clinician reads on one screen. The
+    clinician-style eval's target is a median of at most 8."""
 
 
-_RISK = re.compile(
-    r"\b(risk|risks|infection|infections|infectious|avoid|avoided|contraindicat\w*|not recommended|warning|"
-    r"boxed|toxicit\w*|toxic|adverse|caution|interact\w*|myopathy|neutropenia|malignan\w*|lymphoma|"
-    r"nephrotoxic\w*|harm|hazard|fatal|death|serious|increase[sd]? (?:the )?(?:risk|level|concentration|exposure)|"
-    r"should not|must not|do not|discontinu\w*|hypersensitivity|bleeding)\b",
-    re.I,
-)
-_MONITOR = re.compile(
-    r"\b(monitor\w*|check\w*|measur\w*|trough|blood count|neutrophil count|cbc|levels? (?:should|are)|"
-    r"test(?:ing|ed)?|screen\w*|follow[- ]up|every \d+|monthly|quarterly|periodic\w*)\b",
-    re.I,
-)
-_RECOMMEND = re.compile(
-    r"\b(recommend\w*|suggest\w*|should|first[- ]line|preferred|prefer|indicated|advis\w*|"
-    r"conditionally|strongly|is approved|option|appropriate|consider\w*|reserve[sd]?|use of)\b",
-    re.I,
-)
-_STRONG_REC = re.compile(
-    r"\b(recommend\w*|suggest\w*|should|first[- ]line|preferred|advis\w*|reserve[sd]?|not recommended|avoid)\b",
-    re.I,
-)
-_ALTERNATIVE = re.compile(r"\b(alternative\w*|instead|option\w*|second[- ]line|switch\w*|other agents?|or)\b", re.I)
-_HEAD_RISK = re.compile(r"(risk|precaution|warning|safety|adverse|interaction|contraindicat|infection|toxicity|caution)", re.I)
-_HEAD_MONITOR = re.compile(r"(monitor|laboratory|follow)", re.I)
-_HEAD_ALT = re.compile(r"(alternative|option|other treatment)", re.I)
-_HEAD_EVIDENCE = re.compile(r"(evidence|finding|result|trial|study|outcome|limitation)", re.I)
+# -- scoring weights of the bottom line (see BottomLineWeights) -----------------------------------
+
+
+@dataclass(frozen=True)
+class BottomLineWeights:
+    """How the bottom line is chosen among sentences that answer the asked attribute.
+
+    ``attribute`` dominates: a sentence that states what was asked beats one that is merely
+    similar. ``about`` rewards naming the intervention itself over its class. ``patient`` rewards
+    a sentence that speaks to this patient's medications, conditions or population.
+    ``authority`` prefers guidelines and labels over reviews and research (a research summary
+    still leads when nothing else states the answer). ``similarity`` (cosine with the question)
+    breaks ties among sentences of the same standing.
+    """
+
+    attribute: float = 2.0
+    about: float = 1.0
+    patient: float = 0.6
+    authority: float = 0.5
+    similarity: float = 1.5
+
+
+AUTHORITY: dict[str, float] = {"guideline": 1.0, "drug-label": 0.9, "review": 0.5, "research": 0.3}
+"""Source standing. Labels equal guidelines for what labels are the source of (dose, contraindication,
+interactions, monitoring; see ``_LABEL_ATTRIBUTES``)."""
+_LABEL_ATTRIBUTES = {"dose", "renal dose", "contraindication", "boxed warning", "interaction", "monitoring", "adverse effects"}
+
+ATTRIBUTE_ANSWERS = SUPPORTING
+"""A sentence grounds an answer when it states one of the attribute's relations, or a relation that
+bears on it (``plan.SUPPORTING``), with the attribute's population and number; a sentence with only
+the relation or only the population never grounds one."""
+
+LOOKUP_DEPTH = 6
+"""Passages fetched per entity lookup: a drug's label or guideline rarely spreads one attribute over
+more than a few chunks."""
+LOOKUP_WORDS: dict[str, str] = {
+    "dose": "dose mg daily dosing",
+    "renal dose": "dose renal impairment creatinine clearance kidney",
+    "target": "target goal below",
+    "monitoring": "monitor monitoring check counts levels",
+    "pregnancy": "pregnancy pregnant",
+    "lactation": "breastfeeding lactation",
+    "children": "children pediatric",
+    "older adults": "elderly older adults",
+    "contraindication": "contraindicated contraindications",
+    "boxed warning": "boxed warning",
+    "adverse effects": "adverse reactions risk",
+    "interaction": "interactions inhibitors concentrations",
+    "duration": "duration months weeks",
+    "screening": "screen before starting",
+    "vaccination": "vaccines live",
+    "prophylaxis": "prophylaxis prevention",
+    "safety": "contraindications warnings risk",
+}
+"""Words that, with the intervention's names, find the passages stating an attribute."""
+
+_TOPICS = {"vaccination", "screening", "prophylaxis", "target", "duration"}
+"""Relations that make a sentence about a topic of its own: it answers a safety question only when
+that topic is asked about."""
+_ASKED_TOPICS = {"vaccination": {"vaccination"}, "screening": {"screening"}, "prophylaxis": {"prophylaxis"},
+                 "target": {"target"}, "duration": {"duration"}, "timing": {"screening", "duration"}}
+
+_ASKED_POPULATION = {"pregnancy": "pregnancy", "lactation": "lactation", "children": "child", "older adults": "older adult"}
+
+_TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
+_DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled))\b", re.I)
+_FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\bannual\w*|\byearly|\bat\s+\d+\s+(?:weeks?|months?)|\bbefore\s+start\w*|\bbaseline|\bfor\s+the\s+first\s+\d+|\bthen\b", re.I)
+_HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
 
 
 @dataclass
-class _Scored:
+class _Item:
     sent: Sentence
     passage: Passage
+    claim: Claim
     sim: float
-    score: float
-    section: str
-    bottom_score: float
     vec: np.ndarray
-    has_candidate: bool = False
+    about: float = 0.0  # 1 names the intervention, 0.8 one of its classes, 0 neither
+    attr: float = 0.0
+    patient: float = 0.0
+    finding: Finding | None = None
+    score: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        return self.passage.document.kind
 
 
-def _section_for(sent: str, passage: Passage, question_drugs: Sequence[str], other_drugs: Sequence[str]) -> str:
-    heading = " ".join(passage.chunk.section)
-    if passage.document.kind == "research" or (_HEAD_EVIDENCE.search(heading) and passage.document.kind != "guideline"):
-        return "evidence"
-    if _MONITOR.search(sent) and (_HEAD_MONITOR.search(heading) or not _RISK.search(sent) or re.search(r"\bmonitor", sent, re.I)):
-        return "monitoring"
-    if other_drugs and _RECOMMEND.search(sent) and not _RISK.search(sent):
-        return "alternatives"
-    if _HEAD_ALT.search(heading) and not _RISK.search(sent):
-        return "alternatives"
-    if _RISK.search(sent) or _HEAD_RISK.search(heading):
-        return "risks"
-    if _HEAD_MONITOR.search(heading):
-        return "monitoring"
-    return "rationale"
+@dataclass
+class _Plan:
+    bottom: _Item | None = None
+    sections: dict[str, list[_Item]] = field(default_factory=dict)
+    decision: str | None = None
+    decision_text: str | None = None
+    decision_items: list[_Item] = field(default_factory=list)
 
 
 class ExtractiveComposer:
-    """Offline composer: selects, sections and cites sentences of the retrieved passages."""
+    """Offline composer: answers the question frame with cited sentences of library passages."""
 
     name = "extractive"
 
@@ -117,136 +186,376 @@ class ExtractiveComposer:
         params: ComposerParams | None = None,
         *,
         term_in_corpus: Callable[[str], bool] | None = None,
+        search: Search | None = None,
+        weights: BottomLineWeights | None = None,
     ) -> None:
         self.embedder = embedder
         self.table = table
         self.params = params or ComposerParams()
-        self.term_in_corpus = term_in_corpus  # e.g. Index.has_term: is a word anywhere in the corpus?
+        self.term_in_corpus = term_in_corpus
+        self.search = search  # entity lookup over the whole library, for the safety sweep
+        self.weights = weights or BottomLineWeights()
 
-    def absent_rare_terms(self, analysis: QueryAnalysis) -> list[str]:
-        """Specialised words of the question that occur nowhere in the indexed corpus.
-
-        A word counts as specialised when the embedding model's tokenizer splits it into three or
-        more pieces (names, acronyms, rare terms — "iPLEDGE", "Gitelman"); ordinary words are never
-        decisive, whatever the corpus holds.
-        """
-        if self.term_in_corpus is None:
-            return []
-        condition_words = {w for c in analysis.conditions for w in c.split()}
-        candidates = [t for t in analysis.key_terms if len(t) >= 5 and t not in condition_words]
-        absent = [t for t in candidates if not self.term_in_corpus(t)]
-        if not absent:
-            return []
-        pieces = self.embedder.encoder.count_tokens(absent)
-        return [t for t, n in zip(absent, pieces, strict=True) if n >= 3]
-
-    # -- abstention ------------------------------------------------------------------------
+    # -- abstention helpers (kept for callers and tests) ------------------------------------------
 
     def missing_entities(self, analysis: QueryAnalysis, passages: Sequence[Passage]) -> list[str]:
-        """Drugs asked about that no retrieved passage mentions (under any name)."""
+        """Drugs asked about that no passage mentions, under any name or by one of their classes."""
         text = "\n".join(p.chunk.embed_text for p in passages)
-        return [d for d in analysis.candidate_drugs if not mentions(text, self.table.names_of(d))]
+        out = []
+        for d in analysis.candidate_drugs:
+            if mentions(text, self.table.names_of(d)):
+                continue
+            if set(therapeutic_classes(self.table, d)) & self._classes_in(text):
+                continue
+            out.append(d)
+        return out
 
-    def _missing_terms(self, analysis: QueryAnalysis, passages: Sequence[Passage]) -> list[str]:
-        text = "\n".join(p.chunk.embed_text for p in passages).lower()
-        return [t for t in analysis.key_terms if (t[:6] if len(t) > 6 else t) not in text]
+    def _classes_in(self, text: str) -> set[str]:
+        return set(tag(text, self.table).classes)
 
-    # -- composition -----------------------------------------------------------------------
+    # -- composition -----------------------------------------------------------------------------
 
     def compose(self, analysis: QueryAnalysis, passages: list[Passage]) -> Answer:
         p = self.params
+        frame = analysis.frame
         answer = Answer(question=analysis.question, passages=passages, patient_context=analysis.context, analysis=analysis, composer=self.name)
         if not passages:
-            return self._abstain(answer, "No passage in the index matched the question.", [])
-        missing = self.missing_entities(analysis, passages)
-        if missing:
-            names = ", ".join(missing)
-            return self._abstain(answer, f"The indexed sources do not mention {names}, so they cannot answer this question.", missing)
-
-        rare = self.absent_rare_terms(analysis)
-        if rare:
-            names = ", ".join(rare)
-            return self._abstain(answer, f"The indexed sources never mention {names}, so they cannot answer this question.", rare)
-
-        sentences = passage_sentences(passages)
+            return self._abstain(answer, "No passage in the index matched the question.", [], coverage="none")
+        subject = frame.intervention
+        findings: list[Finding] = []
+        if subject and self.search is not None:
+            findings = sweep(frame, [subject], self.table, self.search)
+        pool = list(passages)
+        known = {x.chunk.chunk_id for x in pool}
+        extra = [f.passage for f in findings]
+        if subject and self.search is not None:
+            extra += self._lookup(frame, subject)
+        for passage in extra:
+            if passage.chunk.chunk_id not in known:
+                known.add(passage.chunk.chunk_id)
+                pool.append(passage)
+        sentences = [s for s in passage_sentences(pool) if not _TABLE_RESIDUE.search(s.text)]
         if not sentences:
-            return self._abstain(answer, "The retrieved passages contain no citable sentences.", [])
+            return self._abstain(answer, "The retrieved passages contain no citable sentences.", [], coverage="none")
         qvec = self.embedder.embed([analysis.normalised])[0]
         vecs = self.embedder.embed([s.text for s in sentences])
         sims = vecs @ qvec
-        best_sim = float(sims.max())
-        missing_terms = self._missing_terms(analysis, passages)
-        if not analysis.drugs:
-            uncovered = len(missing_terms) / max(1, len(analysis.key_terms))
-            if best_sim < p.abstain_similarity or (best_sim < p.abstain_similarity + 0.15 and uncovered >= 0.5):
-                what = ", ".join(missing_terms[:5]) or "the question's subject"
-                return self._abstain(
-                    answer, f"The indexed sources do not address this question (not covered: {what}).", missing_terms[:5]
-                )
-
-        cand_names = [n for d in analysis.candidate_drugs for n in self.table.names_of(d)]
-        all_q_names = [n for d in analysis.drugs for n in self.table.names_of(d)]
-        scored: list[_Scored] = []
-        for sent, vec, sim in zip(sentences, vecs, sims, strict=True):
-            passage = passages[sent.passage_index]
-            has_cand = bool(cand_names) and mentions(sent.text, cand_names)
-            has_q = bool(all_q_names) and mentions(sent.text, all_q_names)
-            cond_hit = any(c.split()[0] in sent.text.lower() for c in analysis.conditions)
-            if sim < p.min_sentence_similarity and not (has_cand and sim >= p.min_sentence_similarity - 0.1):
-                continue
-            other = [g for _, _, _, g in self.table.find(sent.text) if g not in analysis.drugs]
-            section = _section_for(sent.text, passage, analysis.drugs, other)
-            rank_prior = 1.0 / (1.0 + passage.rank) if passage.rank else 0.0
-            score = float(sim) + 0.12 * has_cand + 0.06 * has_q + 0.05 * cond_hit + 0.1 * rank_prior
-            kind_bonus = {"guideline": 0.12, "drug-label": 0.08, "review": 0.03}.get(passage.document.kind, 0.0)
-            cue_bonus = 0.1 if (_RECOMMEND.search(sent.text) or _RISK.search(sent.text)) else 0.0
-            lead = score + kind_bonus + cue_bonus + (0.1 if has_cand else (-0.2 if cand_names else 0.0))
-            if analysis.question_type in ("safety", "interaction") and _RISK.search(sent.text):
-                lead += 0.08
-            about_question = has_q or cond_hit or not (all_q_names or analysis.conditions)
-            if not about_question and section != "alternatives" and sim < 0.5:
-                continue  # a statement must be about the question's drugs or conditions
-            if section == "risks" and has_cand:
-                score += 0.08  # the risks of the drug asked about come first
-            scored.append(_Scored(sent, passage, float(sim), score, section, lead, vec, has_cand))
-        if not scored:
-            return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", missing_terms[:5])
-
-        chosen: list[_Scored] = []
-
-        def is_duplicate(item: _Scored) -> bool:
-            return any(
-                float(item.vec @ c.vec) >= p.dedupe_similarity or item.sent.text == c.sent.text for c in chosen
-            )
-
-        non_research = [s for s in scored if s.passage.document.kind != "research"] or scored
-        bottom = max(non_research, key=lambda s: (s.bottom_score, -s.passage.rank))
-        chosen.append(bottom)
-        by_section: dict[str, list[_Scored]] = {name: [] for name in SECTION_TITLES}
-        for item in sorted(scored, key=lambda s: (-s.score, s.passage.chunk.chunk_id, s.sent.start)):
-            if item is bottom or is_duplicate(item):
-                continue
-            bucket = by_section[item.section]
-            if len(bucket) >= p.max_statements_per_section:
-                continue
-            bucket.append(item)
-            chosen.append(item)
-        # conclusion: the strongest remaining recommendation sentence from a guideline or label
-        floor = float(np.median([c.sim for c in chosen]))
-        leftovers = [
-            s for s in scored
-            if s not in chosen and s.passage.document.kind in ("guideline", "drug-label", "review")
-            and _STRONG_REC.search(s.sent.text) and s.sim >= floor and not is_duplicate(s)
-            and (s.has_candidate or not analysis.candidate_drugs)
+        finding_at = {(f.passage.chunk.chunk_id, f.sentence.start): f for f in findings}
+        items = [
+            _Item(s, pool[s.passage_index], tag(s.text, self.table), float(sim), vec,
+                  finding=finding_at.get((pool[s.passage_index].chunk.chunk_id, s.start)))
+            for s, vec, sim in zip(sentences, vecs, sims, strict=True)
         ]
-        if leftovers:
-            concl = max(leftovers, key=lambda s: s.bottom_score)
-            by_section["conclusion"].append(concl)
-            chosen.append(concl)
-        # keep statements in a readable order within each section: by source, then position
+        subject_classes = set(therapeutic_classes(self.table, subject)) if subject else set()
+        if subject and subject not in self.table.generics and self.table.lookup(subject) is None:
+            subject_classes.add(subject)  # a class or treatment asked about by name
+        for item in items:
+            self._score(item, frame, analysis, subject, subject_classes)
+
+        # 1. grounding
+        if subject:
+            about = [i for i in items if i.about > 0]
+            if not about:
+                what = subject
+                answer.missing = [what]
+                return self._abstain(answer, f"The library does not cover {what}, so it cannot answer this question.", [what], coverage="none")
+            answering = [i for i in about if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1]
+            decisive = [f for f in findings if f.decisive]
+            if not answering and not decisive:
+                return self._partial(answer, frame, about)
+        else:
+            best_sim = float(sims.max())
+            answering = [i for i in items if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity and i.about > 0]
+            if best_sim < p.abstain_similarity or (not answering and best_sim < p.abstain_similarity + 0.15):
+                what = ", ".join(analysis.key_terms[:5]) or "the question's subject"
+                return self._abstain(answer, f"The indexed sources do not address this question (not covered: {what}).", analysis.key_terms[:5], coverage="none")
+            if not answering:
+                answering = [i for i in items if i.sim >= p.abstain_similarity]
+                if not answering:
+                    return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", [], coverage="none")
+
+        plan = self._plan(frame, analysis, items, answering, findings)
+        return self._render(answer, plan, frame)
+
+    def _lookup(self, frame: QuestionFrame, subject: str) -> list[Passage]:
+        """Library passages on the intervention and the asked attribute (and, for a safety question,
+        its monitoring), found by entity so that what the plan needs is there whatever the ranking."""
+        names = " ".join(self.table.names_of(subject)[:3] + frame.intervention_classes[:2])
+        words = LOOKUP_WORDS.get(frame.asked_attribute, "")
+        queries = [f"{names} {words}".strip()]
+        if frame.intent in ("safety", "population", "interaction", "indication"):
+            queries.append(f"{names} {LOOKUP_WORDS['monitoring']}")
+        if frame.indication and frame.intent in ("safety", "indication", "choice", "population", "comparison"):
+            # the guideline's place for the intervention in treating this condition
+            queries.append(f"{names} {frame.indication} recommends first-line")
+        out: list[Passage] = []
+        assert self.search is not None
+        for query in queries:
+            out.extend(self.search(query, LOOKUP_DEPTH))
+        return out
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def _score(self, item: _Item, frame: QuestionFrame, analysis: QueryAnalysis, subject: str | None, subject_classes: set[str]) -> None:
+        c = item.claim
+        if subject:
+            if subject in c.drugs:
+                item.about = 1.0
+            elif subject_classes & c.classes:
+                item.about = 0.8
+        else:
+            cond_hit = bool(frame.indication and frame.indication in c.conditions) or bool(set(frame.conditions) & c.conditions)
+            item.about = 1.0 if (cond_hit or not (frame.conditions or frame.indication)) else 0.5
+        item.attr = attribute_match(c, frame, analysis.question)
+        if frame.asked_attribute == "monitoring" and _HOW_OFTEN.search(analysis.question) and not _FREQUENCY.search(item.sent.text):
+            item.attr = min(item.attr, 0.5)  # "how often" is answered by a schedule
+        if frame.asked_attribute == "interaction" and frame.current_medications:
+            meds = set(frame.current_medications)
+            med_classes = {k for m in meds for k in classes_of(self.table, m)}
+            if not (c.drugs & meds or c.classes & med_classes):
+                item.attr = min(item.attr, 0.5)  # an interaction needs both parties
+        if frame.asked_attribute == "target" and "target" in c.relations and not re.search(r"\d", item.sent.text):
+            item.attr = min(item.attr, 0.5)
+        item.patient = self._patient_link(c, frame)
+        w = self.weights
+        authority = AUTHORITY.get(item.kind, 0.3)
+        if item.kind == "drug-label" and frame.asked_attribute in _LABEL_ATTRIBUTES:
+            authority = 1.0
+        item.score = (
+            w.attribute * item.attr + w.about * item.about + w.patient * item.patient
+            + w.authority * authority + w.similarity * item.sim
+        )
+        if item.kind == "research" and _DESIGN_ONLY.search(item.sent.text) and "result" not in c.relations:
+            item.score -= w.attribute  # how a trial was run is not an answer
+        off_topic = (c.relations & _TOPICS) - _ASKED_TOPICS.get(frame.asked_attribute, set())
+        if off_topic and not c.relations & ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).relations - _TOPICS:
+            item.score -= w.attribute * 0.5  # a statement about vaccines, screening... answers another question
+            item.attr = min(item.attr, SUPPORTING)
+
+    def _patient_link(self, c: Claim, frame: QuestionFrame) -> float:
+        meds = set(frame.current_medications)
+        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        hits = 0
+        if c.drugs & meds or c.classes & med_classes:
+            hits += 1
+        if set(frame.conditions) & c.conditions or (any("transplant" in x for x in frame.conditions) and "transplant" in c.populations):
+            hits += 1
+        if set(frame.population) & c.populations:
+            hits += 1
+        return min(1.0, hits / 2)
+
+    # -- the plan --------------------------------------------------------------------------------
+
+    def _plan(self, frame: QuestionFrame, analysis: QueryAnalysis, items: list[_Item], answering: list[_Item], findings: list[Finding]) -> _Plan:
+        plan = _Plan()
+        by_key = {(i.passage.chunk.chunk_id, i.sent.start): i for i in items}
+        finding_items = [by_key[(f.passage.chunk.chunk_id, f.sentence.start)] for f in findings if (f.passage.chunk.chunk_id, f.sentence.start) in by_key]
+        decisive = [i for i in finding_items if i.finding and i.finding.decisive]
+        ranked = sorted(answering, key=lambda i: (self._off_patient(i, frame), -i.score, i.passage.chunk.chunk_id, i.sent.start))
+        # a contraindication or avoidance for this patient decides the answer
+        if decisive and frame.intent not in ("monitoring", "target"):
+            plan.bottom = min(decisive, key=lambda i: (i.finding.strength if i.finding else 9, -i.score))
+        elif ranked:
+            plan.bottom = ranked[0]
+        chosen: list[_Item] = [plan.bottom] if plan.bottom else []
+        p = self.params
+
+        def dup(item: _Item) -> bool:
+            return any(item.sent.text == c.sent.text or float(item.vec @ c.vec) >= p.dedupe_similarity for c in chosen)
+
+        def take(name: str, candidates: Sequence[_Item], limit: int) -> None:
+            bucket = plan.sections.setdefault(name, [])
+            for item in candidates:
+                if len(bucket) >= limit or len(chosen) >= p.max_statements:
+                    break
+                if item in chosen or dup(item):
+                    continue
+                bucket.append(item)
+                chosen.append(item)
+
+        subject = frame.intervention
+        # Risks: the sweep's findings first, then adverse effects of the intervention that concern this patient
+        risk_items = [i for i in finding_items if i is not plan.bottom]
+        adverse = sorted(
+            (i for i in items if i.about > 0 and i.claim.relations & {"adverse", "caution", "avoid", "contraindication", "boxed"}
+             and i.finding is None and (i.patient > 0 or (frame.asked_attribute in ("adverse effects", "contraindication", "boxed warning", "safety") and i.sim >= 0.5))
+             and not self._names_absent_party(i, frame)),
+            key=lambda i: -(i.score + i.patient),
+        )
+        # Rationale: other sentences that answer the asked attribute or speak to this patient
+        rationale = [i for i in ranked[1:] if i.about > 0 and not self._names_absent_party(i, frame) and i.kind != "research" and not self._off_patient(i, frame)]
+        rationale += [
+            i for i in sorted(items, key=lambda i: -i.score)
+            if i.about == 0 and subject and i.patient > 0 and i.sim >= 0.4 and i.claim.relations & {"adverse", "avoid", "caution", "recommend", "second_line"}
+            and self._about_class_context(i, frame) and not self._names_absent_party(i, frame)
+        ]
+        monitoring = sorted(
+            (i for i in items if "monitoring" in i.claim.relations and (i.about > 0 or (not subject and i.sim >= 0.4)) and i.kind != "research"
+             and not self._names_absent_party(i, frame) and not self._off_patient(i, frame)),
+            key=lambda i: (-i.about, -bool(_FREQUENCY.search(i.sent.text)), -i.score),
+        )
+        evidence = sorted(
+            (i for i in items if i.kind == "research" and i.about > 0 and "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)),
+            key=lambda i: -i.score,
+        )
+        alternatives = self._alternatives(frame, items, chosen)
+        conclusion = [
+            i for i in sorted(items, key=lambda i: -i.score)
+            if i.kind in ("guideline", "drug-label") and i.about > 0 and i.claim.relations & {"recommend", "first_line", "second_line"}
+            and i.claim.direction != "against" and (i.patient > 0 or (frame.indication and frame.indication in i.claim.conditions))
+            and not self._names_absent_party(i, frame)
+        ]
+        order = INTENT_SECTIONS.get(frame.intent, INTENT_SECTIONS["other"])
+        pools = {
+            "risks": risk_items + adverse,
+            "rationale": rationale,
+            "monitoring": monitoring,
+            "evidence": evidence,
+            "alternatives": alternatives,
+            "conclusion": conclusion,
+        }
+        limits = {"rationale": 2, "risks": 3, "alternatives": 2, "monitoring": 2, "evidence": 2, "conclusion": 1}
+        # the sweep's findings are never cut for length
+        if risk_items:
+            bucket = plan.sections.setdefault("risks", [])
+            for item in risk_items:
+                if item not in chosen and not dup(item):
+                    bucket.append(item)
+                    chosen.append(item)
+        for name in order:
+            if name in pools:
+                take(name, pools[name], limits[name])
+        self._verdict(plan, frame, findings, finding_items, items)
+        return plan
+
+    def _off_patient(self, item: _Item, frame: QuestionFrame) -> bool:
+        """A statement about a condition or group this patient is not said to have ("in a patient
+        with an active infection", "in severe renal impairment") does not decide their answer."""
+        if item.patient > 0:
+            return False
+        c = item.claim
+        have_conditions = set(frame.conditions) | ({frame.indication} if frame.indication else set())
+        have_pops = set(frame.population)
+        asked_pop = _ASKED_POPULATION.get(frame.asked_attribute)
+        if asked_pop:
+            have_pops.add(asked_pop)
+        if frame.asked_attribute == "renal dose":
+            have_pops |= {"ckd", "dialysis"}
+        if any("transplant" in x for x in frame.conditions):
+            have_pops.add("transplant")
+        absent_conditions = c.conditions - have_conditions - {"solid organ transplant"}
+        absent_pops = c.populations - have_pops
+        return bool(absent_conditions or absent_pops)
+
+    def _names_absent_party(self, item: _Item, frame: QuestionFrame) -> bool:
+        """An interaction statement about a drug the patient is not on does not belong."""
+        if "interaction" not in item.claim.relations:
+            return False
+        others = item.claim.drugs - {frame.intervention or "", *(frame.current_medications), frame.comparator or ""}
+        if not others:
+            return False
+        meds = set(frame.current_medications)
+        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        return not (item.claim.drugs & meds or item.claim.classes & med_classes)
+
+    def _about_class_context(self, item: _Item, frame: QuestionFrame) -> bool:
+        """A sentence that names no other drug but speaks of this patient's situation (e.g.
+        combined immunosuppression in a transplant recipient) may give the rationale."""
+        meds = set(frame.current_medications)
+        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        other_drugs = item.claim.drugs - meds
+        other_classes = item.claim.classes - med_classes - set(frame.intervention_classes)
+        return not other_drugs and not other_classes
+
+    def _alternatives(self, frame: QuestionFrame, items: list[_Item], chosen: list[_Item]) -> list[_Item]:
+        """Other treatments for the same indication that the library does not advise against here."""
+        indication = frame.indication or next((c for c in frame.conditions if "transplant" not in c and "kidney" not in c), None)
+        if not indication:
+            return []
+        terms = [t for t in CONDITION_TERMS.get(indication, (indication,)) if len(t) > 3]
+        out: list[_Item] = []
+        rejected: set[str] = set()
+        for item in sorted(items, key=lambda i: -i.score):
+            c = item.claim
+            if not (c.relations & {"recommend", "first_line"}) or c.direction == "against" or item.kind == "research":
+                continue
+            if not (indication in c.conditions or any(t in item.sent.text.lower() for t in terms) or any(t in item.passage.document.title.lower() for t in terms)):
+                continue
+            others = sorted(c.drugs - {frame.intervention or ""} - set(frame.current_medications))
+            other_classes = sorted(c.classes - set(frame.intervention_classes))
+            if not others and not other_classes:
+                continue
+            if frame.intervention and frame.intervention in c.drugs and not others:
+                continue
+            # sweep each alternative: drop it when the library advises against it for this patient
+            bad = [a for a in [*others, *other_classes] if a in rejected or self._advised_against(frame, a)]
+            if bad:
+                rejected.update(bad)
+                continue
+            out.append(item)
+        return out
+
+    def _advised_against(self, frame: QuestionFrame, alternative: str) -> bool:
+        if self.search is None:
+            return False
+        found = sweep(frame, [alternative], self.table, self.search)
+        return any(f.relation in ("contraindication", "boxed", "avoid", "caution") for f in found)
+
+    # -- verdict ---------------------------------------------------------------------------------
+
+    def _verdict(self, plan: _Plan, frame: QuestionFrame, findings: list[Finding], finding_items: list[_Item], items: list[_Item]) -> None:
+        attr_plan = ATTRIBUTE_PLANS.get(frame.asked_attribute)
+        wants = frame.yes_no and (attr_plan is None or attr_plan.verdict or frame.intent in ("safety", "interaction", "contraindication", "population", "indication"))
+        if not wants:
+            return
+        x = frame.intervention or "this"
+        decisive = [i for i in finding_items if i.finding and i.finding.decisive]
+        conditional = [i for i in finding_items if i.finding and not i.finding.decisive]
+        bottom = plan.bottom
+        if decisive:
+            top = decisive[0]
+            rel = top.finding.relation if top.finding else "avoid"
+            word = "contraindicates" if rel == "contraindication" else ("carries a boxed warning on" if rel == "boxed" else "advises against")
+            plan.decision, plan.decision_items = "no", decisive[:2]
+            plan.decision_text = f"No: the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})."
+            return
+        stance_items = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", []) if i.about > 0]
+        second_line = [i for i in stance_items + [i for i in items if i.about > 0 and i.kind == "guideline"] if "second_line" in i.claim.relations and i.claim.relations & {"recommend", "first_line", "second_line"}]
+        if conditional:
+            plan.decision, plan.decision_items = "conditional", conditional[:2]
+            rel = conditional[0].finding.relation if conditional[0].finding else "caution"
+            how = "with a dose change" if rel == "dose_change" else "only with caution and monitoring"
+            plan.decision_text = f"Conditional: {x} {how}, as the library states for this patient."
+            if second_line and frame.intent in ("safety", "indication", "choice"):
+                plan.decision_items = [second_line[0], *conditional[:1]]
+                plan.decision_text = f"Not a first choice: the library places {x} after other options, and {how}."
+            return
+        if second_line and frame.intent in ("safety", "indication", "choice", "population"):
+            plan.decision, plan.decision_items = "conditional", second_line[:1]
+            plan.decision_text = f"Not a first choice: the library places {x} after other options."
+            return
+        if bottom is not None:
+            direction = bottom.claim.direction
+            if bottom.kind == "research" and frame.intervention is None:
+                direction = _research_stance(bottom.sent.text)
+            if direction == "against":
+                plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
+            elif direction == "conditional":
+                plan.decision, plan.decision_text = "conditional", f"Conditional: {x} with the precautions the library states."
+            elif direction == "for":
+                plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
+            elif direction == "insufficient":
+                plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
+            else:
+                plan.decision, plan.decision_text = "insufficient", "Insufficient: the library does not state a clear yes or no."
+            plan.decision_items = [bottom]
+
+    # -- rendering into the Answer ---------------------------------------------------------------
+
+    def _render(self, answer: Answer, plan: _Plan, frame: QuestionFrame) -> Answer:
         refs: dict[str, Reference] = {}
 
-        def cite(item: _Scored) -> Statement:
+        def cite(item: _Item) -> Statement:
             doc = item.passage.document
             if doc.doc_id not in refs:
                 refs[doc.doc_id] = Reference.from_document(len(refs) + 1, doc)
@@ -255,50 +564,122 @@ class ExtractiveComposer:
                 ref.chunk_ids.append(item.passage.chunk.chunk_id)
             return Statement(
                 text=display_text(item.sent.text),
-                citations=[
-                    Citation(
-                        ref=ref.number,
-                        chunk_id=item.passage.chunk.chunk_id,
-                        start=item.sent.start,
-                        end=item.sent.end,
-                        quote=item.sent.text,
-                    )
-                ],
+                citations=[Citation(ref=ref.number, chunk_id=item.passage.chunk.chunk_id, start=item.sent.start, end=item.sent.end, quote=item.sent.text)],
                 supported=True,
             )
 
-        answer.bottom_line = cite(bottom)
-        for name in SECTION_TITLES:
-            items = by_section[name]
-            if not items:
-                continue
-            answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=[cite(i) for i in items]))
+        statements: dict[int, Statement] = {}
+
+        def statement(item: _Item) -> Statement:
+            if id(item) not in statements:
+                statements[id(item)] = cite(item)
+            return statements[id(item)]
+
+        if plan.decision_items:
+            for item in plan.decision_items:
+                statement(item)  # number the verdict's sources first
+        if plan.bottom:
+            answer.bottom_line = statement(plan.bottom)
+        order = INTENT_SECTIONS.get(frame.intent, INTENT_SECTIONS["other"])
+        names = ["risks", *[n for n in order if n != "risks"]] if plan.sections.get("risks") and any(i.finding for i in plan.sections["risks"]) else list(order)
+        for name in names:
+            items = plan.sections.get(name) or []
+            if items:
+                answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=[statement(i) for i in items]))  # type: ignore[arg-type]
+        if plan.decision:
+            answer.decision = plan.decision  # type: ignore[assignment]
+            answer.decision_text = plan.decision_text
+            answer.decision_citations = [c for i in plan.decision_items for c in statement(i).citations]
         answer.references = list(refs.values())
-        answer.evidence_notes = self._notes(analysis, passages, answer)
+        answer.coverage = "full"
+        answer.evidence_notes = self._notes(answer, frame)
         return answer
 
-    def _notes(self, analysis: QueryAnalysis, passages: Sequence[Passage], answer: Answer) -> list[str]:
+    def _notes(self, answer: Answer, frame: QuestionFrame) -> list[str]:
         notes = []
         kinds: dict[str, int] = {}
         for ref in answer.references:
             kinds[ref.label] = kinds.get(ref.label, 0) + 1
         if kinds:
-            notes.append("Cited sources: " + ", ".join(f"{n} {k.lower()}{'s' if n > 1 else ''}" for k, n in kinds.items()) + ".")
-        text = "\n".join(p.chunk.embed_text for p in passages)
-        for drug in analysis.drugs:
-            if drug not in analysis.candidate_drugs and not mentions(text, self.table.names_of(drug)):
-                notes.append(f"No retrieved passage mentions {drug}; its interactions were not checked.")
-        if analysis.replacements:
+            notes.append("Cited sources: " + ", ".join(f"{n} {_plural(k.lower(), n)}" for k, n in kinds.items()) + ".")
+        analysis = answer.analysis
+        if frame.intervention and frame.intervention_classes and answer.bottom_line is not None:
+            bottom_text = answer.bottom_line.text.lower()
+            if not mentions(bottom_text, self.table.names_of(frame.intervention)):
+                notes.append(f"{frame.intervention.capitalize()} is {_article(frame.intervention_classes[0])} {frame.intervention_classes[0]}; the sources speak of the class.")
+        text = "\n".join(p.chunk.embed_text for p in answer.passages)
+        for drug in frame.current_medications:
+            if not mentions(text, self.table.names_of(drug)):
+                classes = classes_of(self.table, drug)
+                if classes:
+                    notes.append(f"{drug.capitalize()} is read as {_article(classes[0])} {classes[0]}.")
+                else:
+                    notes.append(f"No retrieved passage mentions {drug}; its interactions were not checked.")
+        if analysis is not None and analysis.replacements:
             notes.append("Read " + ", ".join(f"{a} as {g}" for a, g in analysis.replacements.items()) + ".")
         if not any(r.kind == "guideline" for r in answer.references):
             notes.append("No guideline among the cited sources; weigh the evidence accordingly.")
         return notes
 
-    def _abstain(self, answer: Answer, reason: str, missing: list[str]) -> Answer:
+    def _partial(self, answer: Answer, frame: QuestionFrame, about: list[_Item]) -> Answer:
+        """The intervention is covered but not what was asked: say so, then the closest statements."""
+        reason = not_stated(frame)
+        closest = sorted(about, key=lambda i: -(i.attr + i.sim))[:3]
+        answer = self._abstain(answer, reason, [frame.asked()], coverage="partial")
+        plan = _Plan(sections={"closest": closest})
+        refs: dict[str, Reference] = {}
+        statements = []
+        for item in closest:
+            doc = item.passage.document
+            if doc.doc_id not in refs:
+                refs[doc.doc_id] = Reference.from_document(len(refs) + 1, doc)
+            ref = refs[doc.doc_id]
+            if item.passage.chunk.chunk_id not in ref.chunk_ids:
+                ref.chunk_ids.append(item.passage.chunk.chunk_id)
+            statements.append(Statement(
+                text=display_text(item.sent.text),
+                citations=[Citation(ref=ref.number, chunk_id=item.passage.chunk.chunk_id, start=item.sent.start, end=item.sent.end, quote=item.sent.text)],
+                supported=True,
+            ))
+        if plan.sections["closest"]:
+            answer.sections = [Section(name="closest", title=SECTION_TITLES["closest"], statements=statements)]
+            answer.references = list(refs.values())
+        if frame.yes_no:
+            answer.decision = "insufficient"
+            answer.decision_text = "Insufficient: " + reason[0].lower() + reason[1:]
+        return answer
+
+    def _abstain(self, answer: Answer, reason: str, missing: list[str], *, coverage: str = "none") -> Answer:
         answer.abstained = True
         answer.abstention_reason = reason
         answer.missing = missing
+        answer.coverage = coverage  # type: ignore[assignment]
         answer.evidence_notes = [
             "Closest passages are listed for reference only; they are not a recommendation."
         ] if answer.passages else []
         return answer
+
+
+def _plural(word: str, n: int) -> str:
+    if n == 1:
+        return word
+    if word == "research":
+        return "research sources"
+    return word + "s"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+_NEG_RESULT = re.compile(r"\b(?:did\s+not|does\s+not|do\s+not|no\s+(?:significant\s+)?(?:difference|association|effect|benefit|improvement|increase|reduction)|not\s+(?:associated|significant|superior|effective|improve)|failed\s+to|neither|nor|was\s+not|were\s+not|is\s+not|are\s+not|cannot|unlikely)\b", re.I)
+_HEDGED_RESULT = re.compile(r"\b(?:may|might|could|unclear|uncertain|further\s+(?:studies|research|trials)|remains?\s+to\s+be|inconclusive|limited|warrant\w*|possibl\w*|suggest\w*)\b", re.I)
+
+
+def _research_stance(text: str) -> str:
+    """The stance of a research conclusion for a yes/no question: against | insufficient | for."""
+    if _NEG_RESULT.search(text):
+        return "against"
+    if _HEDGED_RESULT.search(text) and not re.search(r"\b(?:significantly|clearly|strongly)\b", text, re.I):
+        return "insufficient"
+    return "for"

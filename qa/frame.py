@@ -162,6 +162,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "hyperlipidemia": ("hyperlipidemia", "hyperlipidaemia", "high cholesterol", "dyslipidemia", "hypercholesterolemia", "ldl"),
     "colorectal cancer": ("colorectal cancer", "colon cancer"),
     "active infection": ("active infection", "infected", "sepsis", "septic"),
+    "hypersensitivity": ("hypersensitivity", "allergy", "allergic", "anaphylaxis"),
 }
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -273,7 +274,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("target", "target", re.compile(r"\b(?:target\w*|goal\w*|aim\s+(?:for|at)|threshold|cut-?off|how\s+low|keep\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:below|under|less)|treat\s+to|below\s+what|under\s+what|what\s+(?:level|value|number|a1c|hba1c|ldl|bp|blood\s+pressure|urate|uric\s+acid|inr)\s+(?:should|do|to|is))", re.I)),
     ("monitoring", "monitoring", re.compile(r"\b(?:monitor\w*|how\s+often\s+(?:should|do|to|must)?\s*(?:i|we|you)?\s*(?:check|test|measure|draw|get|follow|repeat|see)|check\w*|labs?\b|blood\s+tests?|what\s+tests?|surveillance|follow\s+(?:up|with)|watch\s+for|keep\s+an\s+eye|trough|cbc|blood\s+counts?|lfts?|liver\s+tests|recheck\w*|measure\w*)", re.I)),
     ("contraindication", "boxed warning", re.compile(r"\bboxed\s+warning|black\s+box", re.I)),
-    ("dose_adjustment", "renal dose", re.compile(r"\b(?:(?:dose|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|modif\w*)\b[^?.]{0,60}\b(?:e?gfr|crcl|creatinine\s+clearance|renal|kidney|ckd|dialysis|hepatic|liver)|(?:e?gfr|crcl|creatinine\s+clearance|renal|kidney|ckd|dialysis|hepatic|liver)\b[^?.]{0,60}\b(?:dose|dosing|dosage|adjust\w*)|renally\s+dos\w*|dose[- ]adjust\w*)", re.I)),
+    ("dose_adjustment", "renal dose", re.compile(r"\b(?:(?:dose|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|modif\w*)\b[^?.]{0,60}\b(?:e?gfr|crcl|creatinine\s+clearance|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|hepatic|liver(?!\s+transplant))|(?:e?gfr|crcl|creatinine\s+clearance|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|hepatic|liver(?!\s+transplant))\b[^?.]{0,60}\b(?:dose|dosing|dosage|adjust\w*)|renally\s+dos\w*|dose[- ]adjust\w*)", re.I)),
     ("dose", "dose", re.compile(r"\b(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units)|mg\b|milligrams|loading|titrat\w*|regimen|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|what\s+strength|schedule|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))", re.I)),
     ("interaction", "interaction", re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|at\s+the\s+same\s+time|on\s+top\s+of|mix\w*|with\s+(?:his|her|their)\s+\w+)", re.I)),
     ("contraindication", "contraindication", re.compile(r"\bcontra-?indicat\w*", re.I)),

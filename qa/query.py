@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from curbside.qa.aliases import AliasTable, expand_query
+from curbside.qa.claims import therapeutic_classes
 from curbside.qa.frame import CONDITION_TERMS, build_frame, find_age
 from curbside.qa.types import PatientContext, QueryAnalysis, QuestionFrame
 
@@ -103,9 +104,8 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
     drugs = [g for *_, g in mentions if g in drugs or g in {u[3] for u in unknown}]
     drugs = list(dict.fromkeys(drugs))
     context, frame = extract_context(question, mentions)
-    classes_of = getattr(table, "classes_of", None)
-    if frame.intervention and callable(classes_of):
-        frame.intervention_classes = list(classes_of(frame.intervention))
+    if frame.intervention:
+        frame.intervention_classes = therapeutic_classes(table, frame.intervention)
     candidates = [d for d in (frame.intervention, frame.comparator) if d]
     if not candidates:
         candidates = [d for d in drugs if d not in frame.current_medications] or list(frame.current_medications)

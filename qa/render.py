@@ -11,8 +11,9 @@ Addresses are shown only when they are http(s) (:func:`safe_url`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from curbside.qa.types import HTTP_URL, Answer, PatientContext, Statement
+from curbside.qa.types import HTTP_URL, Answer, Citation, PatientContext, Statement
 
 _SOURCE_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 # CommonMark lets any ASCII punctuation be backslash-escaped. These are the characters that open
@@ -41,6 +42,15 @@ def display_text(quote: str) -> str:
 
 def _cites(statement: Statement) -> str:
     return "".join(f"[{n}]" for n in dict.fromkeys(c.ref for c in statement.citations))
+
+
+def _marks(citations: Sequence[Citation]) -> str:
+    return "".join(f"[{n}]" for n in dict.fromkeys(c.ref for c in citations))
+
+
+def verdict_line(answer: Answer) -> str:
+    """The verdict as shown first: its words ("No: the library advises against ...")."""
+    return answer.decision_text or (answer.decision or "").capitalize()
 
 
 def context_line(answer: Answer) -> str | None:
@@ -82,20 +92,35 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
     lines: list[str] = []
     ctx = context_line(answer)
     if answer.abstained:
-        lines.append("**Not answered by the indexed sources.** " + escape_markdown(answer.abstention_reason or ""))
-        if answer.missing:
+        lead = "**Not answered by the library.**" if answer.coverage == "partial" else "**Not answered by the indexed sources.**"
+        lines.append(lead + " " + escape_markdown(answer.abstention_reason or ""))
+        if answer.missing and answer.coverage != "partial":
             lines.append("")
             lines.append("Missing from the sources: " + escape_markdown(", ".join(answer.missing)) + ".")
-        if answer.passages:
+        if answer.sections:
+            for section in answer.sections:
+                lines.append("")
+                lines.append(f"### {section.title}")
+                for st in section.statements:
+                    lines.append(f"- {escape_markdown(st.text)} {_cites(st)}")
+        elif answer.passages:
             lines.append("")
             lines.append("Closest passages (for reference only, not a recommendation):")
             for p in answer.passages[:3]:
                 snippet = escape_markdown(display_text(p.chunk.text)[:220])
                 title, publisher = escape_markdown(p.document.title), escape_markdown(p.document.publisher)
                 lines.append(f"- *{title}* ({publisher}, {p.document.year}): {snippet}…")
+        if answer.references:
+            lines.append("")
+            lines.append("### References")
+            for ref in answer.references:
+                lines.append(reference_line(ref.number, ref.label, ref.title, ref.publisher, ref.year, ref.url))
         return "\n".join(lines)
     if ctx:
         lines.append(f"*Patient context considered: {escape_markdown(ctx)}.*")
+        lines.append("")
+    if answer.decision_text:
+        lines.append(f"**{escape_markdown(verdict_line(answer))}** {_marks(answer.decision_citations)}".rstrip())
         lines.append("")
     if answer.bottom_line:
         lines.append(f"**Bottom line:** {escape_markdown(answer.bottom_line.text)} {_cites(answer.bottom_line)}")

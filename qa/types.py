@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from curbside.ingest.types import KIND_LABELS, Chunk, Document
 
 SectionName = Literal[
-    "rationale", "alternatives", "risks", "monitoring", "evidence", "conclusion"
+    "rationale", "alternatives", "risks", "monitoring", "evidence", "conclusion", "closest"
 ]
 SECTION_TITLES: dict[str, str] = {
     "rationale": "Rationale",
@@ -19,6 +19,7 @@ SECTION_TITLES: dict[str, str] = {
     "monitoring": "Monitoring",
     "evidence": "Evidence from research",
     "conclusion": "Conclusion",
+    "closest": "Closest statements (they do not answer the question)",
 }
 
 

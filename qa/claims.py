@@ -1,0 +1,264 @@
+"""Sentence-level claims: what a citable sentence says, about which drugs, for whom.
+
+A :class:`Claim` is a light predication in the spirit of NLM's SemRep: the drugs and drug classes a
+sentence names, the relations it states (recommendation, avoidance, contraindication, dose, dose
+change, monitoring, interaction, adverse effect, result, target ...), the populations and
+conditions it applies to, its direction (for / against / conditional) and, for dose statements,
+the phase it belongs to (initial, extended, prophylaxis, treatment). The answer plan matches a
+question frame against claims; the safety sweep uses them to find every statement that links the
+intervention with the patient.
+
+Claims are computed from the sentence text alone (cached per text), with cue lexicons that
+describe clinical writing in general rather than any one document. Negated cues are respected:
+"no dose adjustment is needed" is a ``no_change`` claim, not a ``dose_change`` one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from curbside.ingest.vocabulary import classes_of as vocab_classes_of
+from curbside.ingest.vocabulary import find_classes as vocab_find_classes
+from curbside.ingest.vocabulary import members_of as vocab_members_of
+from curbside.qa.aliases import AliasTable
+from curbside.qa.frame import CONDITION_TERMS
+
+# -- relation cues ---------------------------------------------------------------------------------
+
+_R = {
+    "contraindication": r"contra-?indicat\w*",
+    "boxed": r"boxed\s+warning|black[- ]box",
+    "avoid": (
+        r"\bavoid\w*|\bdo\s+not\b|\bdoes\s+not\s+recommend|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:be\s+)?"
+        r"(?:used|given|started|combined|co-?administered|prescribed|offered)\b|\bnot\s+recommended|"
+        r"\brecommend\w*\s+against|\badvis\w*\s+against|\bwarns?\s+against|\bargues?\s+against|"
+        r"\bharmful|\bnever\b|\bnot\s+suitable|\bnot\s+to\s+be\s+(?:used|given)|\bshould\s+be\s+stopped|"
+        r"\bdiscontinue|\bwithh[eo]ld|\bunsafe|\bnot\s+(?:be\s+)?(?:safe|appropriate)"
+    ),
+    "caution": r"\bcaution\w*|\bcareful\w*|\bwith\s+care\b|\bclose(?:ly)?\s+monitor\w*|\bvigilan\w*|\bused\s+cautiously",
+    "dose_change": (
+        r"\breduc\w*\s+(?:the\s+)?(?:\w+\s+)?dos\w*|\bdos\w*\s+(?:reduction|adjustment|modification|should\s+be\s+(?:reduced|lowered|adjusted))|"
+        r"\badjust\w*|\blower\s+(?:starting\s+|initial\s+|maintenance\s+)?dos\w*|\bhalve\w*|\bnot\s+exceed|"
+        r"\bno\s+more\s+than|\bmaximum\s+(?:daily\s+)?dose|\bdose[- ]reduc\w*|\bdecrease\s+the\s+dose|\bdosing\s+interval"
+    ),
+    "no_change": r"\bno\s+(?:dose\s+|dosage\s+)?adjustment|\bnot\s+(?:require|need)\w*\s+(?:a\s+)?(?:dose|dosage)\s+(?:adjust|change|reduc)|\bwithout\s+dose\s+adjust",
+    "dose": r"\b\d+(?:[.,]\d+)?\s*(?:-|–|to)?\s*(?:\d+(?:[.,]\d+)?\s*)?(?:mg|mcg|µg|microgram\w*|g|grams?|units?|iu|mg/kg|mg/m2|ml)\b(?!/dl|/l\b)",
+    "monitoring": (
+        r"\bmonitor\w*|\bcheck\w*|\bmeasur\w*|\bevery\s+\d+|\bat\s+baseline|\bbaseline\b|\bblood\s+counts?|"
+        r"\bneutrophil\s+counts?|\blevels?\s+(?:should|are|is)\b|\bfollow-?up\b|\btrough|\bcbc\b|\bliver\s+(?:tests?|enzymes)|"
+        r"\bmonthly|\bquarterly|\bperiodic\w*|\bregular(?:ly)?\s+(?:tests?|checks?|blood)"
+    ),
+    "recommend": (
+        r"\brecommend\w*|\bsuggest\w*|\bprefer\w*|\bfirst[- ]line|\bshould\s+be\s+(?:used|given|offered|started|considered|treated)|"
+        r"\bis\s+an?\s+(?:option|alternative)|\bcan\s+be\s+(?:used|given|continued)|\bmay\s+be\s+(?:used|given|considered)|"
+        r"\bindicated\b|\bsupports?\b|\bfavou?r\w*|\bendors\w*|\bare\s+options|\boptions?\s+(?:for|include)|\bfirst\s+choice|"
+        r"\btreat\w*\s+with\b|\bis\s+safe\b|\bare\s+safe\b|\bapproved\s+for"
+    ),
+    "first_line": r"\bfirst[- ]line|\bfirst\s+choice|\bpreferred|\binitial\s+(?:therapy|treatment|choice)|\bahead\s+of",
+    "second_line": (
+        r"\bsecond[- ]line|\bwhen\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*|inadequate)|"
+        r"\bif\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*)|\breserv\w*|"
+        r"\bafter\s+(?:\w+\s+){0,4}fail\w*|\bconditionally\s+recommend\w*|\bbehind\b|\bahead\s+of"
+    ),
+    "interaction": (
+        r"\binteract\w*|\bincreas\w*\s+(?:\w+\s+){0,4}(?:concentrations?|exposure|levels?|toxicity)|\bcyp3a4?\b|\bp-?gp\b|"
+        r"\bp-glycoprotein|\b(?:cyp\w*|p-?gp|p-glycoprotein|strong|moderate|potent)\s+(?:\w+\s+)?(?:inhibitors?|inducers?)\b|"
+        r"\bin\s+combination\s+with|\bcombin\w*\s+with|\bcombination\b|"
+        r"\bconcomitant\w*|\btogether\s+with|\bco-?administ\w*|\bwith\s+(?:a|an)\s+\w+\s+inhibitor"
+    ),
+    "adverse": (
+        r"\brisks?\b|\binfections?\b|\btoxicit\w*|\btoxic\b|\badverse|\bside\s+effects?|\bmyopathy|\bmyotoxic\w*|\bneutropenia|"
+        r"\bbleeding|\bhypersensitivity|\bmalignan\w*|\blymphoma|\bserious\b|\bfatal|\bdeath|\bsuppression|\bnephrotoxic\w*|"
+        r"\bhepatotoxic\w*|\bhypoglyc\w*|\blactic\s+acidosis|\brhabdomyolysis|\breactions?\b"
+    ),
+    "result": (
+        r"\bhazard\s+ratio|\bHR\b|\b95%\s*CI|\bconfidence\s+interval|\bp\s*[<=]\s*0|\bodds\s+ratio|\brelative\s+risk|"
+        r"\b\d+(?:\.\d+)?\s*%|\bnon-?inferior\w*|\bsuperior\w*|\bcompared\s+with|\bversus\b|\bvs\.?\b|"
+        r"\b(?:reduced|lowered|increased|improved|did\s+not\s+(?:reduce|differ|improve|increase)|was\s+associated|were\s+associated|"
+        r"no\s+(?:significant\s+)?difference|similar\s+to|higher|lower)\b"
+    ),
+    "design": r"\brandomi[sz]\w*|\benrolled|\bwere\s+assigned|\bdouble-blind|\bplacebo-controlled|\bopen-label|\bparticipants\s+were|\bdesign\b|\bcohort\s+of\b|\bmulticent\w*",
+    "target": r"\btarget\w*|\bgoal\w*|\bbelow\s+\d|\bless\s+than\s+\d|<\s*\d|\bat\s+or\s+below|\bthreshold|\bunder\s+\d|\bor\s+below\b|\bor\s+lower\b",
+    "duration": r"\bfor\s+(?:at\s+least\s+|up\s+to\s+|a\s+minimum\s+of\s+)?\d+\s*(?:to\s+\d+\s*)?(?:days?|weeks?|months?|years?)|\bduration|\buntil\b|\bindefinite\w*|\blong-term|\bcontinued?\s+for|\bstopp\w*\s+after|\bat\s+least\s+\d+\s*(?:days?|weeks?|months?)",
+    "timing": r"\bbefore\b|\bafter\b|\bwithin\s+\d|\bwhen\s+to\b|\bstart\w*\s+(?:at|within|once|after|when)|\bduring\b|\btiming|\bas\s+soon\s+as|\bearly\b",
+    "screening": r"\bscreen\w*|\btest\w*\s+for|\bbefore\s+start\w*|\bprior\s+to\s+(?:start\w*|initiat\w*|treatment)|\bbaseline\s+(?:test|screen)\w*|\binterferon-gamma|\bigra\b|\btuberculin",
+    "vaccination": r"\bvaccin\w*|\bimmuni[sz]\w*|\blive\s+(?:attenuated\s+)?(?:vaccines?|virus)|\btoxoid",
+    "prophylaxis": r"\bprophyla\w*|\bprevent\w*|\bpreventive",
+    "indication": r"\bindicated\b|\bfor\s+the\s+treatment\s+of|\bapproved\s+for|\bused\s+(?:to\s+treat|for)\b|\btreatment\s+of\b",
+}
+RELATION_PATTERNS: dict[str, re.Pattern[str]] = {name: re.compile(p, re.I) for name, p in _R.items()}
+
+# A cue preceded by a negation inside its clause flips: "not contraindicated", "no need to avoid".
+_NEGATED = re.compile(r"\b(?:not|no|without|never|nor|neither|none)\b(?:\s+\w+){0,2}\s*$", re.I)
+
+_POPULATION_PATTERNS: dict[str, re.Pattern[str]] = {
+    "pregnancy": re.compile(r"\bpregnan\w*|\bfetal|\bfetus|\bteratogen\w*|\btrimester|\bconception|\bcontracepti\w*", re.I),
+    "lactation": re.compile(r"\bbreast-?\s?feed\w*|\blactat\w*|\bnursing\b|\bbreast\s?milk|\bhuman\s+milk", re.I),
+    "child": re.compile(r"\bchild\w*|\bpaediatric|\bpediatric|\binfant\w*|\badolescen\w*|\bneonat\w*|\byears?\s+of\s+age\s+and\s+(?:older|younger)|\bjuvenile", re.I),
+    "older adult": re.compile(r"\belderly|\bolder\s+(?:adults?|patients?|people)|\bgeriatric|\baged\s+(?:65|70|75|80)|\b(?:65|70|75|80)\s+years\s+(?:or|and)\s+older|\bfrail", re.I),
+    "ckd": re.compile(r"\brenal\s+(?:impairment|insufficiency|function|disease|failure)|\bkidney\s+(?:disease|function|impairment)|\bckd\b|\be?gfr\b|\bcrcl\b|\bcreatinine\s+clearance|\bml/min", re.I),
+    "dialysis": re.compile(r"\bdialy\w*|\bhaemodialysis|\bhemodialysis|\besrd\b|\beskd\b|\bend-stage", re.I),
+    "transplant": re.compile(r"\btransplant\w*|\ballograft|\brecipients?\b", re.I),
+    "hepatic impairment": re.compile(r"\bhepatic\s+(?:impairment|disease|insufficiency)|\bliver\s+(?:disease|impairment|failure)|\bcirrho\w*|\bchild-?pugh", re.I),
+}
+_PHASES: dict[str, re.Pattern[str]] = {
+    "prophylaxis": re.compile(r"\bprophyla\w*|\bprevent\w*\s+(?:of\s+)?(?:flares?|recurrence|attacks?|infection|thrombo\w*|clots?)|\bpreventive", re.I),
+    "extended": re.compile(r"\bextended[- ]\w*|\bafter\s+(?:at\s+least\s+)?(?:6|six|3|three)\s+months|\blong-term\s+(?:prevention|therapy|treatment)|\breduce\s+the\s+risk\s+of\s+recurren\w*|\brecurren\w*|\bsecondary\s+prevention|\bbeyond\s+(?:the\s+)?(?:first|initial)", re.I),
+    "initial": re.compile(r"\binitial\b|\bfirst\s+\d+\s+days|\bfor\s+(?:the\s+first\s+)?(?:7|seven|21)\s+days|\bloading|\bfollowed\s+by|\bthen\b|\bacute\b|\bstarting\s+dose|\bat\s+the\s+first\s+sign", re.I),
+    "treatment": re.compile(r"\btreatment\s+of\s+(?:a\s+|an\s+)?(?:acute\s+|new\s+)?(?:flare|dvt|pe|vte|deep|pulmonary|infection|attack)|\bto\s+treat\b|\bfor\s+(?:an?\s+)?(?:acute\s+)?(?:flare|attack)", re.I),
+}
+_RENAL_BOUND = re.compile(
+    r"(?:crcl|creatinine\s+clearance|e?gfr|clcr)[^.;]{0,40}?(?P<op>below|under|less\s+than|<|≤|of\s+less\s+than|above|over|greater\s+than|>|≥|at\s+least|between)\s*(?P<a>\d{1,3})(?:\s*(?:and|to|-|–)\s*(?P<b>\d{1,3}))?"
+    r"|(?P<a2>\d{1,3})\s*(?:to|-|–)\s*(?P<b2>\d{1,3})\s*ml/min",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one sentence states (see the module docstring)."""
+
+    drugs: frozenset[str]
+    classes: frozenset[str]
+    relations: frozenset[str]
+    populations: frozenset[str]
+    conditions: frozenset[str]
+    phases: frozenset[str]
+    renal_ranges: tuple[tuple[float, float], ...]
+    hedged: bool
+
+    @property
+    def direction(self) -> str:
+        """against | conditional | for | neutral."""
+        r = self.relations
+        if "second_line" in r and r & {"recommend", "first_line"} and not r & {"boxed", "avoid"}:
+            return "conditional"  # "recommends X when Y is ineffective or contraindicated"
+        if r & {"contraindication", "boxed", "avoid"}:
+            return "against"
+        if r & {"caution", "dose_change", "second_line"}:
+            return "conditional"
+        if r & {"recommend", "first_line", "no_change"}:
+            return "for"
+        return "neutral"
+
+    def names(self, generics: Iterable[str]) -> bool:
+        return bool(self.drugs & set(generics))
+
+    def covers_renal(self, value: int) -> bool | None:
+        """Does a kidney-function range stated here include ``value``? None when none is stated."""
+        if not self.renal_ranges:
+            return None
+        return any(lo <= value < hi for lo, hi in self.renal_ranges)
+
+
+_CONDITION_CLAUSE = re.compile(r"\b(?:when|if|unless|where)\b[^.;]*$", re.I)
+
+
+def _relations(text: str) -> set[str]:
+    found: set[str] = set()
+    for name, pattern in RELATION_PATTERNS.items():
+        for m in pattern.finditer(text):
+            if name in ("contraindication", "avoid") and _CONDITION_CLAUSE.search(text[max(0, m.start() - 160) : m.start()]) and re.search(r"\b(?:ineffective|tolerated|fail\w*|inadequate|not\s+(?:possible|tolerated))\b", text, re.I):
+                continue  # "when X is ineffective, poorly tolerated or contraindicated" names a precondition
+            if name in ("contraindication", "avoid", "dose_change", "boxed", "caution", "recommend") and _negated(text, m.start()):
+                if name in ("dose_change",):
+                    found.add("no_change")
+                elif name == "recommend" and re.match(r"recommend", m.group(0), re.I):
+                    found.add("avoid")  # "does not recommend" / "not recommended"
+                continue
+            found.add(name)
+            break
+    if "no_change" in found:
+        found.discard("dose_change")
+    return found
+
+
+def _negated(text: str, start: int) -> bool:
+    head = text[max(0, start - 30) : start]
+    head = re.split(r"[,;:]|\bbut\b|\bhowever\b", head)[-1]
+    return bool(_NEGATED.search(head))
+
+
+def _renal_ranges(text: str) -> tuple[tuple[float, float], ...]:
+    out = []
+    for m in _RENAL_BOUND.finditer(text):
+        if m.group("a2"):
+            out.append((float(m.group("a2")), float(m.group("b2")) + 1))
+            continue
+        op, a, b = m.group("op").lower(), float(m.group("a")), m.group("b")
+        if op == "between" and b:
+            out.append((a, float(b) + 1))
+        elif op in ("below", "under", "less than", "<", "of less than"):
+            out.append((0.0, a))
+        elif op == "≤":
+            out.append((0.0, a + 1))
+        else:
+            out.append((a, 1000.0))
+    return tuple(out)
+
+
+_HEDGE = re.compile(r"\b(?:may|might|could|possibly|suggests?|unclear|uncertain|remains?\s+to\s+be\s+determined|limited\s+evidence|not\s+known)\b", re.I)
+_CONDITION_RE = {
+    name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms if len(t) > 3 or t.isupper()) + r")(?![\w-])", re.I)
+    for name, terms in CONDITION_TERMS.items()
+}
+
+
+@lru_cache(maxsize=50_000)
+def _tag_cached(text: str, table_id: int) -> Claim:
+    table = _TABLES[table_id]
+    drugs = frozenset(g for *_, g in table.find(text))
+    find_classes = getattr(table, "find_classes", None) or vocab_find_classes
+    classes = frozenset(c for *_, c in find_classes(text))
+    return Claim(
+        drugs=drugs,
+        classes=classes,
+        relations=frozenset(_relations(text)),
+        populations=frozenset(n for n, p in _POPULATION_PATTERNS.items() if p.search(text)),
+        conditions=frozenset(n for n, p in _CONDITION_RE.items() if p.search(text)),
+        phases=frozenset(n for n, p in _PHASES.items() if p.search(text)),
+        renal_ranges=_renal_ranges(text),
+        hedged=bool(_HEDGE.search(text)),
+    )
+
+
+_TABLES: dict[int, AliasTable] = {}
+
+
+def tag(text: str, table: AliasTable) -> Claim:
+    """The claim of one sentence (cached per text and table)."""
+    key = id(table)
+    if key not in _TABLES:
+        if len(_TABLES) > 16:
+            _TABLES.clear()
+            _tag_cached.cache_clear()
+        _TABLES[key] = table
+    return _tag_cached(text, key)
+
+
+MECHANISM_CLASS = re.compile(r"cyp\w*|p-?gp|p-glycoprotein|transporter|enzyme", re.I)
+"""Interaction-mechanism classes ("strong CYP3A4 inhibitor"): they link a patient's drug to a
+statement about interacting drugs, but a statement about CYP3A4 inhibitors is not about each of them."""
+
+
+def classes_of(table: AliasTable, generic: str) -> list[str]:
+    """Classes of a drug (lower case) from the shared vocabulary's class table."""
+    fn = getattr(table, "classes_of", None) or vocab_classes_of
+    out = list(fn(generic))
+    one = table.classes.get(generic)
+    if not out and one:
+        out = [one.lower()]
+    return out
+
+
+def therapeutic_classes(table: AliasTable, generic: str) -> list[str]:
+    """Classes that name what a drug is (an NSAID, an IL-1 inhibitor), not how it interacts."""
+    return [c for c in classes_of(table, generic) if not MECHANISM_CLASS.search(c)]
+
+
+def members_of(table: AliasTable, class_name: str) -> list[str]:
+    fn = getattr(table, "members_of", None) or vocab_members_of
+    return list(fn(class_name))
