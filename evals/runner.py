@@ -491,6 +491,8 @@ def _half_rows(run: EvalRun) -> list[tuple[str, float | None, float | None, floa
         if key in HALF_SKIP or key.endswith(("_ms", "_mb")):
             continue
         va, vb = a.get(key), b.get(key)
+        if va is None and vb is None:
+            continue
         gap = None if va is None or vb is None else vb - va
         rows.append((key, run.metrics.get(key), va, vb, gap))
     return rows
