@@ -37,6 +37,13 @@ REFERENCES: dict[str, list[ReferenceFigure]] = {
                         "Jin et al. 2019, EMNLP (via ../shared/data/README.md)"),
         ReferenceFigure("majority class (test)", "accuracy", "55.2 %",
                         "Jin et al. 2019, EMNLP (via ../shared/data/README.md)"),
+        ReferenceFigure("BioBERT, reasoning-required (test)", "accuracy", "68.1 %", "Jin et al. 2019, EMNLP, Table 5"),
+    ],
+    "pubmedqa-reasoning-free": [
+        ReferenceFigure("human, single annotator, reasoning-free (test)", "accuracy", "90.4 %",
+                        "Jin et al. 2019, EMNLP"),
+        ReferenceFigure("majority class (test)", "accuracy", "55.2 %",
+                        "Jin et al. 2019, EMNLP (via ../shared/data/README.md)"),
     ],
 }
 
