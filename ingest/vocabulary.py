@@ -177,6 +177,45 @@ def _is_alias_shape(name: str) -> bool:
     )
 
 
+# Drug-name shapes for finding names the table lacks (a wider net than _DRUG_SUFFIX, which decides
+# what learn_aliases may learn): INN stems, plus the cephalosporin prefix.
+_DRUG_NAME_HINT = re.compile(
+    r"(?:" + _DRUG_SUFFIX.pattern.removesuffix("$") + r"|navir|previr|purine|fibrate|azepam|azolam|"
+    r"barbital|terol|azolamide|mustine|platin|rubicin|taxel|setron|triptan|oxetine|triptyline)$|^cef",
+    re.I,
+)
+# English words that end like drugs ("except" ends in -cept)
+_NOT_DRUG_WORDS = {
+    "except", "accept", "concept", "intercept", "precept", "receptor", "cholesterol", "purine",
+    "thiopurine", "pyrimidine",
+}
+
+
+def unknown_drug_names(text: str, table: AliasTable, classes: DrugClasses | None = None) -> list[str]:
+    """Drug-shaped words of ``text`` that neither the alias table nor the class names know.
+
+    For checking that a corpus's drugs are in the table (``scripts/corpus_drug_gaps.py``); a word
+    inside a span the table matches ("co-trimoxazole") is known.
+    """
+    known = [(start, end) for start, end, _surface, _generic in table.find(text)]
+    out: list[str] = []
+    for match in re.finditer(r"(?<![\w-])[A-Za-z][A-Za-z-]*[A-Za-z](?![\w-])", text):
+        word = match.group(0)
+        low = word.lower()
+        if len(low) < 5 or low in _NOT_DRUG_WORDS or not _DRUG_NAME_HINT.search(low.split("-")[-1]):
+            continue
+        if any(s <= match.start() and match.end() <= e for s, e in known):
+            continue
+        parts = [p for p in low.split("-") if _DRUG_NAME_HINT.search(p)]
+        if "-" in low and parts and all(table.lookup(p) for p in parts):  # "ICS-formoterol"
+            continue
+        if classes is not None and classes.resolve(low) is not None:
+            continue
+        if low not in out:
+            out.append(low)
+    return out
+
+
 def expand_query(generics: Iterable[str], table: AliasTable) -> list[str]:
     """Names to add to a lexical query so passages using brand names also match."""
     out: list[str] = []

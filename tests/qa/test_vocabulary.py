@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from curbside.ingest.vocabulary import (
     classes_of,
     find_classes,
     members_of,
+    unknown_drug_names,
 )
 from curbside.qa import aliases as qa_aliases
 
@@ -161,3 +163,26 @@ def test_alias_matcher_word_boundaries() -> None:
 def test_qa_aliases_reexports_the_shared_matcher() -> None:
     assert qa_aliases.AliasTable is AliasTable
     assert qa_aliases.learn_aliases("Foozumab (Barvix)") == {"Barvix": "foozumab"}
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+def test_unknown_drug_names_flags_drug_shaped_words_the_table_lacks() -> None:
+    table, classes = AliasTable.bundled(), DrugClasses.bundled()
+    text = "Foozumab and barnavir with tacrolimus, co-trimoxazole, ICS-formoterol; statins; except LDL cholesterol."
+    assert unknown_drug_names(text, table, classes) == ["foozumab", "barnavir"]
+
+
+def test_every_drug_named_in_the_corpus_is_in_the_alias_table() -> None:
+    files = sorted(CORPUS.glob("*.md"))
+    assert files, f"no corpus files under {CORPUS}"
+    table, classes = AliasTable.bundled(), DrugClasses.bundled()
+    missing = {f.name: unknown_drug_names(f.read_text("utf-8"), table, classes) for f in files}
+    assert {name: words for name, words in missing.items() if words} == {}
+
+
+@pytest.mark.parametrize("drug", ["ampicillin", "fosfomycin", "ranolazine", "atazanavir", "mercaptopurine", "cefpodoxime"])
+def test_drugs_added_from_the_corpus_scan_are_known_and_classified_from_the_source(drug: str) -> None:
+    assert AliasTable.bundled().lookup(drug) == drug
+    assert classes_of(drug), drug
