@@ -154,14 +154,14 @@ class Claim:
         return any(lo <= value < hi for lo, hi in self.renal_ranges)
 
 
-_CONDITION_CLAUSE = re.compile(r"\b(?:when|if|unless|where)\b[^.;]*$", re.I)
+_CONDITION_CLAUSE = re.compile(r"\b(?:when|if|unless|where|in\s+whom|for\s+whom|who\s+(?:have|has))\b[^.;]*$", re.I)
 
 
 def _relations(text: str) -> set[str]:
     found: set[str] = set()
     for name, pattern in RELATION_PATTERNS.items():
         for m in pattern.finditer(text):
-            if name in ("contraindication", "avoid") and _CONDITION_CLAUSE.search(text[max(0, m.start() - 160) : m.start()]) and re.search(r"\b(?:ineffective|tolerated|fail\w*|inadequate|not\s+(?:possible|tolerated))\b", text, re.I):
+            if name in ("contraindication", "avoid") and _CONDITION_CLAUSE.search(text[max(0, m.start() - 160) : m.start()]) and re.search(r"\b(?:ineffective|tolerated|fail\w*|inadequate|adequate\s+response|not\s+(?:possible|tolerated|appropriate))\b", text, re.I):
                 continue  # "when X is ineffective, poorly tolerated or contraindicated" names a precondition
             if name in ("contraindication", "avoid", "dose_change", "boxed", "caution", "recommend") and _negated(text, m.start()):
                 if name in ("dose_change",):

@@ -172,6 +172,7 @@ class _Plan:
     decision: str | None = None
     decision_text: str | None = None
     decision_items: list[_Item] = field(default_factory=list)
+    rejected: dict[str, Finding] = field(default_factory=dict)  # agent -> why it is not offered
 
 
 class ExtractiveComposer:
@@ -285,6 +286,10 @@ class ExtractiveComposer:
         queries = [f"{names} {words}".strip()]
         if frame.intent in ("safety", "population", "interaction", "indication"):
             queries.append(f"{names} {LOOKUP_WORDS['monitoring']}")
+        med_classes = sorted({k for m in frame.current_medications for k in therapeutic_classes(self.table, m)})
+        if med_classes and frame.intent in ("safety", "interaction", "indication"):
+            # statements about combining the intervention's kind of drug with the patient's
+            queries.append(" ".join([*frame.intervention_classes[:2], *med_classes[:3], "risk combining"]))
         if frame.indication and frame.intent in ("safety", "indication", "choice", "population", "comparison"):
             # the guideline's place for the intervention in treating this condition
             queries.append(f"{names} {frame.indication} recommends first-line")
@@ -377,7 +382,8 @@ class ExtractiveComposer:
         # Risks: the sweep's findings first, then adverse effects of the intervention that concern this patient
         risk_items = [i for i in finding_items if i is not plan.bottom]
         adverse = sorted(
-            (i for i in items if i.about > 0 and i.claim.relations & {"adverse", "caution", "avoid", "contraindication", "boxed"}
+            (i for i in items if (i.about > 0 if subject else i.patient > 0 and bool(i.claim.drugs & set(frame.current_medications)))
+             and i.claim.relations & {"adverse", "caution", "avoid", "contraindication", "boxed"}
              and i.finding is None and (i.patient > 0 or (frame.asked_attribute in ("adverse effects", "contraindication", "boxed warning", "safety") and i.sim >= 0.5))
              and not self._names_absent_party(i, frame)),
             key=lambda i: -(i.score + i.patient),
@@ -395,10 +401,18 @@ class ExtractiveComposer:
             key=lambda i: (-i.about, -bool(_FREQUENCY.search(i.sent.text)), -i.score),
         )
         evidence = sorted(
-            (i for i in items if i.kind == "research" and i.about > 0 and "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)),
+            (i for i in items if i.kind == "research" and i.about > 0 and "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)
+             and not self._names_absent_party(i, frame)),
             key=lambda i: -i.score,
         )
-        alternatives = self._alternatives(frame, items, chosen)
+        alternatives = self._alternatives(frame, items, plan)
+        if not subject and plan.bottom is not None and self.search is not None:
+            # a choice question: the agents the bottom line names are swept for this patient too
+            named = sorted((plan.bottom.claim.drugs - set(frame.current_medications)) | plan.bottom.claim.classes)
+            for agent in named:
+                if agent not in plan.rejected and (finding := self._advised_against(frame, agent)) is not None:
+                    plan.rejected[agent] = finding
+        rejected_items = [self._finding_item(f, frame, analysis) for f in plan.rejected.values()]
         conclusion = [
             i for i in sorted(items, key=lambda i: -i.score)
             if i.kind in ("guideline", "drug-label") and i.about > 0 and i.claim.relations & {"recommend", "first_line", "second_line"}
@@ -407,7 +421,7 @@ class ExtractiveComposer:
         ]
         order = INTENT_SECTIONS.get(frame.intent, INTENT_SECTIONS["other"])
         pools = {
-            "risks": risk_items + adverse,
+            "risks": risk_items + rejected_items + adverse,
             "rationale": rationale,
             "monitoring": monitoring,
             "evidence": evidence,
@@ -416,9 +430,9 @@ class ExtractiveComposer:
         }
         limits = {"rationale": 2, "risks": 3, "alternatives": 2, "monitoring": 2, "evidence": 2, "conclusion": 1}
         # the sweep's findings are never cut for length
-        if risk_items:
+        if risk_items or rejected_items:
             bucket = plan.sections.setdefault("risks", [])
-            for item in risk_items:
+            for item in risk_items + rejected_items:
                 if item not in chosen and not dup(item):
                     bucket.append(item)
                     chosen.append(item)
@@ -467,14 +481,19 @@ class ExtractiveComposer:
         other_classes = item.claim.classes - med_classes - set(frame.intervention_classes)
         return not other_drugs and not other_classes
 
-    def _alternatives(self, frame: QuestionFrame, items: list[_Item], chosen: list[_Item]) -> list[_Item]:
-        """Other treatments for the same indication that the library does not advise against here."""
+    def _alternatives(self, frame: QuestionFrame, items: list[_Item], plan: _Plan) -> list[_Item]:
+        """Other treatments for the same indication that the library does not advise against here.
+
+        Each agent an alternative statement names is swept (:func:`curbside.qa.sweep.sweep`); a
+        statement naming an agent the library advises against for this patient is not offered, and
+        the statement that says why goes to ``plan.rejected``.
+        """
         indication = frame.indication or next((c for c in frame.conditions if "transplant" not in c and "kidney" not in c), None)
         if not indication:
             return []
         terms = [t for t in CONDITION_TERMS.get(indication, (indication,)) if len(t) > 3]
         out: list[_Item] = []
-        rejected: set[str] = set()
+        verdicts: dict[str, Finding | None] = {}
         for item in sorted(items, key=lambda i: -i.score):
             c = item.claim
             if not (c.relations & {"recommend", "first_line"}) or c.direction == "against" or item.kind == "research":
@@ -482,24 +501,39 @@ class ExtractiveComposer:
             if not (indication in c.conditions or any(t in item.sent.text.lower() for t in terms) or any(t in item.passage.document.title.lower() for t in terms)):
                 continue
             others = sorted(c.drugs - {frame.intervention or ""} - set(frame.current_medications))
-            other_classes = sorted(c.classes - set(frame.intervention_classes))
+            other_classes = sorted(c.classes - set(frame.intervention_classes) - {k for m in frame.current_medications for k in classes_of(self.table, m)})
             if not others and not other_classes:
                 continue
             if frame.intervention and frame.intervention in c.drugs and not others:
                 continue
-            # sweep each alternative: drop it when the library advises against it for this patient
-            bad = [a for a in [*others, *other_classes] if a in rejected or self._advised_against(frame, a)]
+            bad = []
+            for agent in [*others, *other_classes]:
+                if agent not in verdicts:
+                    verdicts[agent] = self._advised_against(frame, agent)
+                if verdicts[agent] is not None:
+                    bad.append(agent)
             if bad:
-                rejected.update(bad)
+                for agent in bad:
+                    finding = verdicts[agent]
+                    if finding is not None and agent not in plan.rejected:
+                        plan.rejected[agent] = finding
                 continue
             out.append(item)
         return out
 
-    def _advised_against(self, frame: QuestionFrame, alternative: str) -> bool:
+    def _advised_against(self, frame: QuestionFrame, alternative: str) -> Finding | None:
+        """The strongest statement advising against ``alternative`` for this patient, if any."""
         if self.search is None:
-            return False
-        found = sweep(frame, [alternative], self.table, self.search)
-        return any(f.relation in ("contraindication", "boxed", "avoid", "caution") for f in found)
+            return None
+        treated = frozenset(c for c in (frame.indication, *frame.conditions) if c and "transplant" not in c and "kidney" not in c)
+        found = [f for f in sweep(frame, [alternative], self.table, self.search, exclude=treated) if f.relation in ("contraindication", "boxed", "avoid", "caution")]
+        return found[0] if found else None
+
+    def _finding_item(self, finding: Finding, frame: QuestionFrame, analysis: QueryAnalysis) -> _Item:
+        vecs = self.embedder.embed([analysis.normalised, finding.sentence.text])
+        item = _Item(finding.sentence, finding.passage, finding.claim, float(vecs[1] @ vecs[0]), vecs[1], finding=finding)
+        item.patient = self._patient_link(finding.claim, frame)
+        return item
 
     # -- verdict ---------------------------------------------------------------------------------
 
@@ -569,10 +603,12 @@ class ExtractiveComposer:
             )
 
         statements: dict[int, Statement] = {}
+        statements_items: list[_Item] = []
 
         def statement(item: _Item) -> Statement:
             if id(item) not in statements:
                 statements[id(item)] = cite(item)
+                statements_items.append(item)
             return statements[id(item)]
 
         if plan.decision_items:
@@ -593,6 +629,14 @@ class ExtractiveComposer:
         answer.references = list(refs.values())
         answer.coverage = "full"
         answer.evidence_notes = self._notes(answer, frame)
+        if plan.rejected:
+            why = []
+            for agent, finding in plan.rejected.items():
+                key = (finding.passage.chunk.chunk_id, finding.sentence.start)
+                st = next((statements[id(i)] for i in statements_items if (i.passage.chunk.chunk_id, i.sent.start) == key), None)
+                marks = "".join(f"[{c.ref}]" for c in st.citations) if st else ""
+                why.append(f"{agent} ({finding.relation.replace('_', ' ')} for this patient {marks})".replace(" )", ")"))
+            answer.evidence_notes.insert(0, "Not offered as alternatives: " + "; ".join(why) + ".")
         return answer
 
     def _notes(self, answer: Answer, frame: QuestionFrame) -> list[str]:

@@ -347,6 +347,14 @@ def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequ
         has, _ = find_conditions(phrase)
         if has:
             return has[0]
+    return None
+
+
+def _treated_condition(intent: str, conditions: Sequence[str]) -> str | None:
+    """For a choice question ("what do I give a transplant patient with gout?") the condition
+    being treated is the patient's condition that is not a background state."""
+    if intent not in ("choice", "comparison", "indication"):
+        return None
     for cond in conditions:
         if "transplant" not in cond and cond not in ("chronic kidney disease", "end-stage kidney disease", "liver disease"):
             return cond
@@ -396,7 +404,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
         population=population,
         asked_attribute=attribute,
         qualifier=qualifier,
-        indication=_indication(question, has, asked_conditions),
+        indication=_indication(question, has, asked_conditions) or _treated_condition(intent, has),
         yes_no=yes_no,
     )
 

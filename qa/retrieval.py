@@ -11,6 +11,7 @@ their names), conditions and key terms a passage covers, whether it covers the a
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +109,10 @@ class RetrievalParams:
 
 
 FEATURES: tuple[str, ...] = tuple(RetrievalParams().weights())
+
+ENTITY_CACHE_SIZE = 2048
+"""Entity lookups kept per loaded index (a few MB of passages; the cache goes with the retriever
+when the index is reloaded)."""
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
@@ -208,6 +213,8 @@ class HybridRetriever:
         self.table = table
         self.params = params or RetrievalParams()
         self.last_timings: dict[str, float] = {}
+        self._entity_cache: dict[tuple[str, int], list[Passage]] = {}
+        self._entity_lock = threading.Lock()
 
     def _allowed_rows(self, filters: Filters | None) -> list[int] | None:
         if filters is None or filters.is_empty():
@@ -298,8 +305,19 @@ class HybridRetriever:
 
     def entity_passages(self, query: str, k: int) -> list[Passage]:
         """Passages naming the query's entities, by BM25 alone: the safety sweep's lookup, which
-        must not depend on how similar a passage is to the question."""
-        return self._passages_for_rows(self.index.lexical_search(query, k, None))
+        must not depend on how similar a passage is to the question. Results are cached per
+        (query, k): the same drug and partner names come back question after question."""
+        key = (query, k)
+        with self._entity_lock:
+            hit = self._entity_cache.get(key)
+        if hit is not None:
+            return hit
+        out = self._passages_for_rows(self.index.lexical_search(query, k, None))
+        with self._entity_lock:
+            self._entity_cache[key] = out
+            if len(self._entity_cache) > ENTITY_CACHE_SIZE:
+                self._entity_cache.pop(next(iter(self._entity_cache)))
+        return out
 
     def _passages_for_rows(self, hits: Sequence[tuple[int, float]]) -> list[Passage]:
         chunks = self.index.chunks([r for r, _ in hits])

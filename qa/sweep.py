@@ -24,9 +24,10 @@ from curbside.qa.types import Passage, QuestionFrame
 DANGER_RELATIONS = ("contraindication", "boxed", "avoid", "dose_change", "caution")
 """Relations that make a statement a danger for the patient, strongest first."""
 
-SWEEP_DEPTH = 40
-"""Chunks looked at per (treatment, partner) query. The bundled corpus never has more than a dozen
-chunks naming both parties of a pair; 40 leaves room for a library a hundred times larger."""
+SWEEP_DEPTH = 30
+"""Chunks looked at per treatment (one BM25 query of its names and all the patient's partner terms).
+In the bundled corpus no drug has more than 12 chunks naming it together with one partner, so 30
+covers a patient with two or three partners; the sweep eval's recall checks this."""
 
 _POPULATION_TERMS: dict[str, tuple[str, ...]] = {
     "pregnancy": ("pregnancy", "pregnant"),
@@ -83,7 +84,7 @@ def danger_relation(claim: Claim) -> str | None:
     return None
 
 
-def _partners(frame: QuestionFrame, table: AliasTable) -> list[tuple[str, str, Callable[[Claim], bool], list[str]]]:
+def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] = frozenset()) -> list[tuple[str, str, Callable[[Claim], bool], list[str]]]:
     """(kind, name, does-a-claim-name-it, query words) for each thing the patient has."""
     out: list[tuple[str, str, Callable[[Claim], bool], list[str]]] = []
     for med in frame.current_medications:
@@ -94,7 +95,7 @@ def _partners(frame: QuestionFrame, table: AliasTable) -> list[tuple[str, str, C
             [*table.names_of(med)[:3], *sorted(med_classes)[:3]],
         ))
     for cond in frame.conditions:
-        if cond == frame.indication:
+        if cond == frame.indication or cond in exclude:
             continue  # what is being treated is not a danger partner of its own treatment
         pops = {"transplant"} if "transplant" in cond else ({"ckd", "dialysis"} if "kidney disease" in cond else set())
         out.append((
@@ -109,35 +110,42 @@ def _partners(frame: QuestionFrame, table: AliasTable) -> list[tuple[str, str, C
     return out
 
 
-def sweep(frame: QuestionFrame, subjects: Sequence[str], table: AliasTable, search: Search, *, depth: int = SWEEP_DEPTH) -> list[Finding]:
-    """Every danger statement linking one of ``subjects`` with the patient, strongest first."""
+def sweep(
+    frame: QuestionFrame, subjects: Sequence[str], table: AliasTable, search: Search, *,
+    depth: int = SWEEP_DEPTH, exclude: frozenset[str] = frozenset(),
+) -> list[Finding]:
+    """Every danger statement linking one of ``subjects`` with the patient, strongest first.
+
+    ``exclude`` names conditions that are not partners (the condition an alternative treats).
+    """
     findings: list[Finding] = []
     seen: set[tuple[str, int, str]] = set()
-    partners = _partners(frame, table)
+    partners = _partners(frame, table, exclude)
     if not partners:
         return []
     for subject in subjects:
         generics, classes = subject_terms(subject, table)
         names = [*(n for g in generics for n in table.names_of(g)[:3]), *sorted(classes)[:3]]
-        for kind, partner, names_partner, words in partners:
-            if kind == "medication" and partner == subject:
-                continue
-            query = " ".join([*names, *words])
-            for passage in search(query, depth):
-                for sent in passage_sentences([passage]):
-                    claim = tag(sent.text, table)
-                    if not (claim.drugs & generics or claim.classes & classes):
-                        continue
-                    if not names_partner(claim):
-                        continue
-                    relation = danger_relation(claim)
-                    if relation is None:
+        # one lookup per subject: BM25 ranks the chunks naming the subject and any partner first
+        words = [w for _, partner, _, ws in partners if partner != subject for w in ws]
+        candidates = search(" ".join([*names, *words]), depth)
+        for passage in candidates:
+            for sent in passage_sentences([passage]):
+                claim = tag(sent.text, table)
+                if not (claim.drugs & generics or claim.classes & classes):
+                    continue
+                relation = danger_relation(claim)
+                if relation is None:
+                    continue
+                for kind, partner, names_partner, _ in partners:
+                    if (kind == "medication" and partner == subject) or not names_partner(claim):
                         continue
                     key = (passage.chunk.chunk_id, sent.start, subject)
                     if key in seen:
-                        continue
+                        break
                     seen.add(key)
                     findings.append(Finding(passage, sent, claim, subject, partner, relation))
+                    break
     kind_rank = {"drug-label": 0, "guideline": 1, "review": 2, "research": 3}
     findings.sort(key=lambda f: (f.strength, kind_rank.get(f.passage.document.kind, 4), f.passage.chunk.chunk_id, f.sentence.start))
     return findings
