@@ -468,10 +468,13 @@ def verified_support(answer: Answer, judge: SupportJudge) -> float | None:
     return sum(verdicts) / len(verdicts) if verdicts else None
 
 
-_CELL = r"(?:Yes|No|N/?A|Not applicable|Unknown|Partially)"
-TABLE_RESIDUE = re.compile(rf"\b{_CELL}\s+{_CELL}\b")
-"""Two checklist-table cells side by side ("Yes No", "No Not applicable"), case-sensitive as
-tables print them: prose never puts two capitalised answer options next to each other."""
+_CELL = r"(?:Yes|No|N/?A|Not [Aa]pplicable)"
+_BOX = r"(?:[\u2610-\u2612\u25a0\u25a1\u274f\u2751\uf000-\uf8ff]|\bO)"
+TABLE_RESIDUE = re.compile(rf"\b{_CELL}\s+{_CELL}\b|{_BOX}\s+{_CELL}\b")
+"""Checklist-table cells read as text: two answer options side by side ("Yes No", "No Not
+applicable"), or a check box (a box glyph, a private-use glyph, or the capital O a box extracts as)
+before one ("O Not Applicable"). Case-sensitive as tables print them: prose never puts two
+capitalised answer options next to each other."""
 
 
 def has_table_residue(text: str) -> bool:

@@ -120,6 +120,9 @@ def test_exact_spans_and_verified_support() -> None:
 def test_table_residue() -> None:
     assert M.has_table_residue("Yes No Not applicable (Facility does not use multi-dose vials)")
     assert M.has_table_residue("Single-dose vials are used for one patient only. No N/A")
+    assert M.has_table_residue("If testing is never performed at the facility check O Not Applicable here and skip")
+    assert M.has_table_residue("\u2610 Yes \u2610 No")
+    assert not M.has_table_residue("CO No longer detected; Yes, it can be given.")
     assert not M.has_table_residue("No. Do not administer medications from single-dose vials to several patients.")
     assert not M.has_table_residue("Yes, no, or not applicable answers are recorded in the checklist.")
 
