@@ -199,6 +199,7 @@ def ingest(
         ("removed", len(report.removed)),
         ("unchanged", report.unchanged),
         ("skipped", len(report.skipped)),
+        ("quarantined", len(report.quarantined)),
         ("chunks embedded", report.chunks_embedded),
         ("documents / chunks", f"{report.documents} / {report.chunks}"),
         ("FAISS index", report.factory),
@@ -208,6 +209,8 @@ def ingest(
     console.print(table)
     for issue in report.skipped:
         console.print(line(("skipped", "yellow"), " ", issue.path, ": ", issue.reason), soft_wrap=True)
+    for q in report.quarantined:  # indexed but never searched: its text reads as instructions to a model
+        console.print(line(("quarantined", "bold red"), " ", q.describe()), soft_wrap=True)
     console.print(line(report.summary()))
 
 
@@ -515,10 +518,18 @@ def fit_fusion(
 def documents(index: IndexOpt = None, no_progress: NoProgress = False) -> None:
     """List the indexed documents with their metadata."""
     pipeline = _pipeline(index, _settings(no_progress))
-    table = Table("kind", "year", "publisher", "title")
+    quarantined = pipeline.index.quarantined_documents
+    table = Table("status", "kind", "year", "publisher", "title")
     for doc in pipeline.index.documents():
-        table.add_row(line(doc.kind), line(str(doc.year or "")), line(doc.publisher[:40]), line(doc.title[:80]))
+        rules = sorted({f["rule"] for f in quarantined.get(doc.doc_id, [])})
+        status = line(("quarantined", "bold red"), f" ({', '.join(rules)})") if rules else line("")
+        table.add_row(status, line(doc.kind), line(str(doc.year or "")), line(doc.publisher[:40]), line(doc.title[:80]))
     console.print(table)
+    if quarantined:
+        allowed = "searched, as index.allow_quarantined is on" if pipeline.index.allow_quarantined else (
+            "left out of search and answers (CURBSIDE_INDEX__ALLOW_QUARANTINED=true searches them)"
+        )
+        console.print(line(f"{len(quarantined)} quarantined: some of their text reads as instructions to a model; {allowed}"))
 
 
 @app.command()
