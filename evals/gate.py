@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from curbside.evals.sets import PACKAGE_DIR
@@ -157,7 +158,7 @@ def gate_metrics(
         )
     rows = compare(current, expected)
     console = console or Console(stderr=True)
-    console.print(gate_table(rows, f"Eval gate: {expected.set or 'set'}"))
+    console.print(gate_table(rows, f"Eval gate: {escape(expected.set or 'set')}"))
     bad = [r for r in rows if r.status in ("regressed", "missing")]
     if bad:
         console.print(f"[red]FAILED[/red]: {', '.join(r.metric for r in bad)} beyond tolerance")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -450,7 +451,7 @@ def best_plain(systems: Mapping[str, Mapping[str, float | None]], metric: str) -
 
 
 def systems_table(run: EvalRun) -> Table:
-    table = Table(title=f"{run.set_name} ({run.split or 'all'}), {run.n_queries} queries")
+    table = Table(title=f"{escape(run.set_name)} ({escape(run.split or 'all')}), {run.n_queries} queries")
     table.add_column("system")
     for m in SUMMARY_METRICS:
         table.add_column(m, justify="right")
@@ -502,7 +503,7 @@ def halves_table(run: EvalRun) -> Table | None:
     if not run.halves:
         return None
     a, b = run.halves.get("A", {}), run.halves.get("B", {})
-    table = Table(title=f"{run.set_name} by half (A tune: {_fmt(a.get('n_items'), 0)} items, "
+    table = Table(title=f"{escape(run.set_name)} by half (A tune: {_fmt(a.get('n_items'), 0)} items, "
                         f"B check: {_fmt(b.get('n_items'), 0)} items)")
     for col in ("metric", "all", "A", "B", "B − A"):
         table.add_column(col, justify="left" if col == "metric" else "right")
@@ -515,7 +516,7 @@ def references_table(set_name: str) -> Table | None:
     refs = references_for(set_name)
     if not refs:
         return None
-    table = Table(title=f"Published / measured reference figures for {set_name}")
+    table = Table(title=f"Published / measured reference figures for {escape(set_name)}")
     for col in ("system", "metric", "value", "source"):
         table.add_column(col)
     for ref in refs:
@@ -699,7 +700,7 @@ def judges_for(system: Any, console: Console | None = None) -> tuple[M.SupportJu
         verifier = CitationVerifier(embedder, table)
     except TypeError as exc:  # the verifier's constructor changed; say so rather than guess
         if console is not None:
-            console.print(f"[yellow]verified support not measured:[/yellow] {exc}")
+            console.print(f"[yellow]verified support not measured:[/yellow] {escape(str(exc))}")
         return None, None
 
     def support(statement: str, passage: Passage) -> bool:
@@ -773,7 +774,7 @@ def run_named_set(
                 from curbside.index.cache import EmbeddingCache
 
                 cache = EmbeddingCache(Path(embedding_cache)) if embedding_cache else EmbeddingCache(None)
-            console.print(f"baselines over {len(records)} records of {eval_set.name} ...")
+            console.print(f"baselines over {len(records)} records of {escape(eval_set.name)} ...")
             plain = PlainBaselines(records, enc, cache)
             if plain.dense is not None:
                 console.print(f"dense baseline: {plain.dense.encoded} records encoded (rest from the cache)")
@@ -787,21 +788,21 @@ def run_named_set(
             conclusions=eval_set.conclusions,
         )
     except (EvalSetError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")  # paths and set names are the user's text
         return 2
     print_report(run, console)
     if out_dir is not None:
         files = write_report(run, out_dir)
-        console.print(f"wrote {len(files)} files to {out_dir}")
+        console.print(f"wrote {len(files)} files to {escape(str(out_dir))}")
     path = expected_path(eval_set.name, expected_dir)
     if update_expected:
         write_expected(path, run, tolerance=tolerance)
-        console.print(f"expected scores written to {path}")
+        console.print(f"expected scores written to {escape(str(path))}")
         return 0
     if gate:
         try:
             return gate_run(run, path, console)
         except GateError as exc:
-            console.print(f"[red]gate error:[/red] {exc}")
+            console.print(f"[red]gate error:[/red] {escape(str(exc))}")
             return 2
     return 0

@@ -211,3 +211,15 @@ def test_bad_search_arguments_are_errors_not_results(env) -> None:
     _one_line_error(invoke("search", "\u200b ", "--index", str(env["index"])), "query is empty")
     assert invoke("search", "warfarin", "-k", "0", "--index", str(env["index"])).exit_code == 2
     _one_line_error(invoke("ask", " ", "--index", str(env["index"])), "question is empty")
+
+
+def test_eval_errors_print_markup_in_paths_as_text(env) -> None:
+    folder = env["tmp"] / "evals["
+    folder.mkdir(exist_ok=True)
+    bad = folder / "]set.jsonl"  # the path holds "[/]"
+    bad.write_text('{"id": "a", "question": "q", "unknown-field": 1}\n', encoding="utf-8")
+    for target in (bad, env["tmp"] / "missing[" / "]set.jsonl"):
+        result = invoke("eval", str(target), "--index", str(env["index"]))
+        assert result.exit_code == 2, (result.output, result.exception)
+        assert isinstance(result.exception, SystemExit), result.exception  # not a MarkupError
+        assert str(target) in result.output
