@@ -345,8 +345,8 @@ def ask(
         answer = pipeline.ask(question, filters=_filters(kind, publisher, year_min, year_max))
     except (TypeError, ValueError) as exc:
         _fail(str(exc))
-    if as_json:
-        print(answer.model_dump_json(indent=2))
+    if as_json:  # ASCII JSON, as search prints: DEL, C1 and bidi controls arrive as \u escapes
+        print(json.dumps(json.loads(answer.model_dump_json()), indent=2))
     else:
         render_terminal(answer, show_passages)
 
@@ -548,8 +548,18 @@ def serve(
     run_server(settings, str(index) if index else None, host or settings.server.host, port or settings.server.port, workers)
 
 
+class VisibleFormatter(logging.Formatter):
+    """Log lines as the terminal shows them: control characters in a logged file name, PDF string or
+    exception message made visible (line breaks kept, so tracebacks stay readable)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(shown(part) for part in super().format(record).split("\n"))
+
+
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("CURBSIDE_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=os.environ.get("CURBSIDE_LOG_LEVEL", "WARNING"), handlers=[handler])
     for noisy in ("pypdf", "sentence_transformers", "transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -9,6 +9,8 @@ files whose names, titles, publishers and addresses carry Rich markup (``[/]``, 
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -223,3 +225,20 @@ def test_eval_errors_print_markup_in_paths_as_text(env) -> None:
         assert result.exit_code == 2, (result.output, result.exception)
         assert isinstance(result.exception, SystemExit), result.exception  # not a MarkupError
         assert str(target) in result.output
+
+
+def test_json_output_carries_control_characters_only_as_escapes(env) -> None:
+    for args in (("ask", "What colchicine dose with clarithromycin?"), ("search", "colchicine clarithromycin")):
+        out = ok(*args, "--index", str(env["index"]), "--json")
+        assert out.isascii(), [ch for ch in out if not ch.isascii()][:5]
+        data = json.loads(out)
+        titles = [r["title"] for r in data["references"]] if isinstance(data, dict) else [h["document"]["title"] for h in data]
+        assert any(t.startswith("Colchicine [/] dosing \x1b]0;pwned") for t in titles), titles  # the data itself intact
+
+
+def test_log_lines_show_control_characters() -> None:
+    record = logging.LogRecord("curbside", logging.WARNING, __file__, 1, "cannot read %s", ("bad\x1b[2J\x9b.pdf",), None)
+    text = cli.VisibleFormatter("%(levelname)s %(message)s").format(record)
+    assert text == "WARNING cannot read bad\\x1b[2J\\x9b.pdf"
+    multi = logging.LogRecord("curbside", logging.ERROR, __file__, 1, "first\nsecond\x07", (), None)
+    assert cli.VisibleFormatter("%(message)s").format(multi) == "first\nsecond\\x07"
