@@ -4,16 +4,22 @@ Endpoints (all JSON; errors use the OpenAI error shape ``{"error": {message, typ
 
 - ``POST /v1/ask`` — one cited :class:`Answer` (plus a ``conversation_id`` for follow-ups)
 - ``POST /v1/search`` — ranked passages
-- ``GET /v1/documents`` — indexed documents and the index manifest
+- ``GET /v1/documents`` — indexed documents and the index manifest; ``GET /v1/documents/{doc_id}``
+  one document with its passages (the link chat annotations give a source without an address)
 - ``POST /v1/reload`` — re-open the index after a rebuild (atomic swap)
 - ``POST /v1/chat/completions``, ``GET /v1/models`` — the OpenAI chat API, with ``stream: true``
+  (in :mod:`curbside.openai_api`; frontend task prompts in :mod:`curbside.chat_tasks`)
 - ``GET /healthz`` (liveness), ``GET /readyz`` (index loaded), ``GET /`` (chat page), ``/docs``
 
 Production behaviour lives in two ASGI middlewares rather than in the endpoints, so it also covers
-requests that never reach an endpoint: :class:`AccessLogMiddleware` (request id, JSON access log,
-the generic 500 for unexpected errors) and :class:`GuardMiddleware` (bearer-key auth and the body
-size limit, both applied before the body is parsed). Question text is never logged unless
-``settings.log_questions`` is on.
+requests that never reach an endpoint: :class:`AccessLogMiddleware` (request id, JSON access log
+with a UTC timestamp and the request's ``kind``, the generic 500 for unexpected errors) and
+:class:`GuardMiddleware` (Host check against DNS rebinding, bearer-key auth, the body size limit
+and JSON-only bodies on state-changing routes, all before the body is parsed). Question text is
+never logged unless ``settings.log_questions`` is on.
+
+Everything that reads a question or its history (analysis, retrieval, composition) runs in a
+worker thread, never on the event loop, so probes answer while long requests are worked on.
 """
 
 from __future__ import annotations
@@ -30,21 +36,20 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from curbside.pipeline import Pipeline, __version__, contextualise
-from curbside.qa.query import analyse
-from curbside.qa.render import to_markdown
+from curbside.pipeline import Pipeline, __version__
 from curbside.qa.retrieval import Filters
 from curbside.qa.types import Answer, PatientContext
 from curbside.settings import Settings
@@ -59,6 +64,12 @@ SETTINGS_ENV = "CURBSIDE_SERVE_SETTINGS_JSON"
 #: Paths served without an API key: probes and the chat page's own files (no data in them).
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/", "/favicon.ico", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
 PUBLIC_PREFIXES = ("/static/",)
+#: Probes answer whatever Host they are sent to (orchestrators probe by pod address); no data in them.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+#: Methods that change state or carry a body: they must send JSON, which a cross-site HTML form
+#: cannot (forms send urlencoded, multipart or text/plain without a CORS preflight).
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 MAX_HISTORY_TURNS = 50
 MAX_CONVERSATIONS = 1024
@@ -162,8 +173,10 @@ async def _send_json(send: Send, status: int, body: dict[str, Any], headers: Seq
 class AccessLogMiddleware:
     """Outermost layer: request id, one JSON access-log line per request, generic 500s.
 
-    The log line holds method, path (no query string), status, duration and request id — never a
-    body. ``scope["state"]["log_question"]`` is added only when ``log_questions`` is on.
+    The log line holds a UTC timestamp (ISO 8601), method, path (no query string), status,
+    duration, request id and, when an endpoint names it, the request's ``kind`` ("answer",
+    "search", "task:title", ...) — never a body. ``scope["state"]["log_question"]`` is added only
+    when ``log_questions`` is on.
     """
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
@@ -174,6 +187,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         t0 = time.perf_counter()
+        started_at = datetime.now(UTC)
         given = _header(scope, b"x-request-id")
         request_id = given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
@@ -205,21 +219,43 @@ class AccessLogMiddleware:
                 )
         finally:
             entry: dict[str, Any] = {
+                "ts": started_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "method": scope.get("method"),
                 "path": scope.get("path"),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - t0) * 1e3, 2),
                 "request_id": request_id,
             }
+            kind = scope["state"].get("kind")
+            if kind is not None:
+                entry["kind"] = kind
             question = scope["state"].get("log_question")
             if question is not None and self.settings.log_questions:
                 entry["question"] = question
             access_log.info(json.dumps(entry))
 
 
-class GuardMiddleware:
-    """Bearer-key auth, then the body size limit — both before any body is parsed.
+def split_host(value: str) -> tuple[str, int | None]:
+    """``Host`` header → (lower-case name without IPv6 brackets, port or None)."""
+    value = value.strip().lower()
+    if value.startswith("["):  # [::1]:8000
+        name, _, rest = value[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    else:
+        name, sep, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+        if not sep:
+            name, port = value, ""
+    return name, int(port) if port.isdigit() else None
 
+
+class GuardMiddleware:
+    """Host check, bearer-key auth, the body size limit and JSON-only bodies — all before any
+    body is parsed.
+
+    The ``Host`` header must name the address the server is bound to (or, bound to loopback, a
+    loopback name), or one of ``server.allowed_hosts``: a page on another site whose name was
+    re-pointed at 127.0.0.1 (DNS rebinding) sends its own name and is refused. Requests that change
+    state must be ``application/json``, which a cross-site form cannot send without a preflight.
     Bodies are read here (at most ``max_body_bytes`` of them) and replayed to the app, so a body
     over the limit is refused with 413 whether it announced its length or streamed it.
     """
@@ -230,6 +266,31 @@ class GuardMiddleware:
         self.api_key = key.get_secret_value().encode() if key is not None and key.get_secret_value() else None
         self.max_body = settings.server.max_body_bytes
         self.body_timeout = settings.server.request_timeout_s
+        allowed = [h.strip().lower() for h in settings.server.allowed_hosts if h.strip()]
+        self.any_host = "*" in allowed
+        self.allowed_hosts = {split_host(h) for h in allowed if h != "*"}
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        if self.any_host or scope.get("path") in PROBE_PATHS:
+            return True
+        header = _header(scope, b"host")
+        if header is None:  # HTTP/1.0 without Host: nothing a browser would send
+            return True
+        name, port = split_host(header)
+        if (name, port) in self.allowed_hosts or (name, None) in self.allowed_hosts:
+            return True
+        server = scope.get("server")
+        if not server:
+            return False
+        bound, bound_port = str(server[0]).lower().strip("[]"), server[1]
+        if port is not None and bound_port is not None and port != bound_port:
+            return False
+        return name == bound or (bound in LOOPBACK_NAMES and name in LOOPBACK_NAMES)
+
+    @staticmethod
+    def _json_body(scope: Scope) -> bool:
+        media = (_header(scope, b"content-type") or "").split(";", 1)[0].strip().lower()
+        return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
     def _authorised(self, scope: Scope) -> bool:
         if self.api_key is None:
@@ -246,6 +307,14 @@ class GuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not self._host_allowed(scope):
+            await _send_json(
+                send, 400,
+                error_body("Invalid Host header: this server answers only to its own address "
+                           "(set CURBSIDE_SERVER__ALLOWED_HOSTS to add names).",
+                           "invalid_request_error", None, "invalid_host"),
+            )
             return
         if scope.get("method") != "OPTIONS" and not self._authorised(scope):
             await _send_json(
@@ -265,8 +334,16 @@ class GuardMiddleware:
             if declared > self.max_body:
                 await self._too_large(send)
                 return
-        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+        if scope.get("method") not in BODY_METHODS:
             await self.app(scope, receive, send)
+            return
+        if not self._json_body(scope):
+            await _send_json(
+                send, 415,
+                error_body("Send the request body as JSON (Content-Type: application/json).",
+                           "invalid_request_error", None, "unsupported_media_type"),
+                [(b"connection", b"close")],
+            )
             return
         chunks: list[bytes] = []
         size = 0
@@ -340,43 +417,6 @@ class SearchRequest(BaseModel):
     filters: Filters | None = None
 
 
-class ChatMessage(BaseModel):
-    # OpenAI messages carry optional fields (name, tool_calls, ...) that this engine has no use for.
-    model_config = ConfigDict(extra="ignore")
-
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        if isinstance(self.content, str):
-            return self.content
-        if not self.content:
-            return ""
-        return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
-
-
-class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    include_usage: bool = False
-
-
-class ChatCompletionRequest(BaseModel):
-    """OpenAI chat request. Sampling parameters (temperature, top_p, ...) are accepted and ignored:
-    answers are extractive and deterministic. ``filters`` and ``patient_context`` are Curbside
-    extensions (send them with the OpenAI client's ``extra_body``)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    model: str
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool | None = False
-    stream_options: StreamOptions | None = None
-    n: int | None = Field(None, ge=1)
-    filters: Filters | None = None
-    patient_context: PatientContext | None = None
-
-
 # --------------------------------------------------------------------------------------------
 # Conversations
 
@@ -414,13 +454,19 @@ class ConversationStore:
 # Helpers
 
 
-class _State:
-    """Per-app state: the pipeline (loaded at startup unless given), conversations, reload lock."""
+PipelineOpener = Callable[[], Any]
 
-    def __init__(self, settings: Settings, pipeline: Pipeline | None) -> None:
+
+class _State:
+    """Per-app state: the pipeline (loaded at startup unless given), conversations, reload lock,
+    and how loading is going (attempts, the last reason the index was not usable)."""
+
+    def __init__(self, settings: Settings, pipeline: Pipeline | None, opener: PipelineOpener | None = None) -> None:
         self.settings = settings
         self.pipeline = pipeline
+        self.opener = opener or (lambda: Pipeline(os.environ.get(INDEX_ENV) or None, settings))
         self.load_error: str | None = None
+        self.load_attempts = 0
         self.conversations = ConversationStore()
         self.reload_lock = asyncio.Lock()
         self.started = int(time.time())
@@ -434,9 +480,15 @@ def _state(request: Request) -> _State:
 def _pipeline(request: Request) -> Pipeline:
     st = _state(request)
     if st.pipeline is None:
-        message = "The index is not loaded yet; retry shortly." if st.load_error is None else "The index failed to load; see the server log."
+        message = ("The index is not loaded yet; retry shortly." if st.load_error is None
+                   else "The index is not usable yet (the server keeps retrying; see the server log).")
         raise APIError(503, message, type="service_unavailable", code="not_ready")
     return st.pipeline
+
+
+def set_kind(request: Request, kind: str) -> None:
+    """Name what the request is for in the access log ("answer", "search", "task:title", ...)."""
+    request.scope.setdefault("state", {})["kind"] = kind
 
 
 def _check_text(value: str, field: str, limit: int) -> str:
@@ -447,41 +499,33 @@ def _check_text(value: str, field: str, limit: int) -> str:
     return value
 
 
-def _check_history(history: Sequence[str], field: str, limit: int) -> list[str]:
+def _check_history(history: Sequence[str], field: str, limit: int, total_limit: int | None = None) -> list[str]:
     if len(history) > MAX_HISTORY_TURNS:
         raise APIError(422, f"{field} has {len(history)} turns; the limit is {MAX_HISTORY_TURNS}.", param=field, code="too_long")
     for i, turn in enumerate(history):
         if len(turn) > limit:
             raise APIError(422, f"{field}[{i}] is too long: {len(turn)} characters, the limit is {limit}.", param=field, code="too_long")
+    total = sum(len(t) for t in history)
+    if total_limit is not None and total > total_limit:
+        raise APIError(422, f"{field} is too long: {total} characters in all, the limit is {total_limit}.",
+                       param=field, code="too_long")
     return [t for t in history if t.strip()]
 
 
-def carried_context(pipeline: Any, question: str, history: Sequence[str]) -> PatientContext | None:
-    """Patient details of earlier turns, for a question the pipeline reads as a follow-up.
-
-    ``Pipeline.ask(history=...)`` rewrites a follow-up with the earlier context as text; handing the
-    earlier turns' parsed context over explicitly as well keeps every detail (e.g. all current
-    medications) even where the rewritten text parses less completely. Standalone questions
-    (those the pipeline would not rewrite) carry nothing over.
-    """
-    table = getattr(pipeline, "table", None)
-    if not history or table is None:
-        return None
-    if contextualise(question, history, table) == question:
-        return None
-    current = analyse(question, table, expand=False)
-    earlier = PatientContext()
-    for turn in history:
-        earlier = analyse(turn, table, expand=False).context.merged_with(earlier)
-    meds = [m for m in earlier.medications if m not in current.drugs]
-    carried = earlier.model_copy(update={"medications": meds})
-    return None if carried.is_empty() else carried
-
-
-def _merge_context(given: PatientContext | None, carried: PatientContext | None) -> PatientContext | None:
-    if given is None:
-        return carried
-    return given if carried is None else given.merged_with(carried)
+def latest_turns(history: Sequence[str], limit: int, max_chars: int) -> list[str]:
+    """The most recent turns that fit in ``max_chars`` (and ``MAX_HISTORY_TURNS``), oldest first:
+    a chat frontend resends the whole conversation, and the latest turns are the ones a follow-up
+    refers to. Turns longer than ``limit`` (pasted text, not questions) are left out."""
+    kept: list[str] = []
+    used = 0
+    for turn in reversed(history):
+        if not turn.strip() or len(turn) > limit:
+            continue
+        if used + len(turn) > max_chars or len(kept) >= MAX_HISTORY_TURNS:
+            break
+        kept.append(turn)
+        used += len(turn)
+    return kept[::-1]
 
 
 async def _run(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -497,132 +541,39 @@ async def _run(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: A
         raise APIError(400, f"Invalid request: {exc}", code="invalid_input") from None
 
 
-async def _answer(request: Request, question: str, history: list[str], filters: Filters | None,
-                  given: PatientContext | None) -> Answer:
+async def answer_question(request: Request, question: str, history: list[str], filters: Filters | None,
+                          context: PatientContext | None) -> Answer:
+    """One answer, composed in a worker thread: the follow-up analysis over ``history`` (the
+    pipeline carries the earlier turns' frame and patient) happens there too, never on the loop."""
     pipeline = _pipeline(request)
     st = _state(request)
+    set_kind(request, "answer")
     if st.settings.log_questions:
         request.scope.setdefault("state", {})["log_question"] = question
-    context = _merge_context(given, carried_context(pipeline, question, history))
     answer: Answer = await _run(request, pipeline.ask, question, history=history, filters=filters, context=context)
     return answer
-
-
-def _live_stream(request: Request, body: Any, question: str, history: list[str]) -> StreamingResponse:
-    """Stream a composer that produces verified text as it goes (the LLM composer) chunk by chunk.
-
-    The blocking pipeline generator runs in a worker thread and hands events over a queue; a
-    client that disconnects stops the loop, and the per-request time limit bounds every wait.
-    """
-    st = _state(request)
-    pipeline = _pipeline(request)
-    completion_id = "chatcmpl-" + uuid.uuid4().hex
-    created = int(time.time())
-    model_name = st.settings.server.model_name
-    timeout = st.settings.server.request_timeout_s
-    context = _merge_context(body.patient_context, carried_context(pipeline, question, history))
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        data: dict[str, Any] = {
-            "id": completion_id, "object": "chat.completion.chunk", "created": created,
-            "model": model_name, "system_fingerprint": "curbside-" + __version__,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        }
-        data.update(extra)
-        return f"data: {json.dumps(data)}\n\n"
-
-    async def events() -> AsyncIterator[str]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        done = object()
-
-        stop = threading.Event()
-
-        def work() -> None:
-            events = pipeline.ask_stream(question, history=history, filters=body.filters, context=context)
-            try:
-                for event in events:
-                    if stop.is_set():  # the client left: stop composing (closes the LLM stream too)
-                        break
-                    loop.call_soon_threadsafe(queue.put_nowait, event)
-            except Exception as exc:  # reported to the client as text, never a broken stream
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
-            finally:
-                events.close()
-                loop.call_soon_threadsafe(queue.put_nowait, done)
-
-        worker = asyncio.ensure_future(asyncio.to_thread(work))
-        yield chunk({"role": "assistant", "content": ""})
-        answer: Answer | None = None
-        try:
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=timeout)
-                except TimeoutError:
-                    yield chunk({"content": f"\n\n*The answer took longer than the {timeout:g} s limit.*"})
-                    break
-                if event is done:
-                    break
-                if isinstance(event, Exception):
-                    yield chunk({"content": "\n\n*The answer could not be composed.*"})
-                    break
-                if isinstance(event, Answer):
-                    answer = event
-                    continue
-                yield chunk({"content": str(event)})
-            extra: dict[str, Any] = {}
-            if answer is not None:
-                extra = {"citations": citations(answer), "curbside": answer.model_dump(mode="json")}
-            yield chunk({}, "stop", **extra)
-            yield "data: [DONE]\n\n"
-        finally:
-            stop.set()
-            worker.cancel()
-
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-def citations(answer: Answer) -> list[str]:
-    """Perplexity-style ``citations``: each reference's URL (or title), in reference order."""
-    return [ref.url or ref.title for ref in answer.references]
-
-
-def markdown_pieces(markdown: str) -> list[str]:
-    """Split the Markdown into lines (each keeping its newline) for streaming; joins back exactly."""
-    return [piece for piece in markdown.splitlines(keepends=True) if piece] or [""]
-
-
-def _usage(prompt: str, completion: str) -> dict[str, int]:
-    # Whitespace word counts: there is no generative tokenizer behind this model.
-    p, c = len(prompt.split()), len(completion.split())
-    return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
-
-
-def _model_error(model: str) -> APIError:
-    return APIError(404, f"The model `{model}` does not exist or you do not have access to it.",
-                    param="model", code="model_not_found")
-
-
-def _model_card(st: _State) -> dict[str, Any]:
-    return {"id": st.settings.server.model_name, "object": "model", "created": st.started, "owned_by": "curbside"}
 
 
 # --------------------------------------------------------------------------------------------
 # App
 
 
-def create_app(pipeline: Pipeline | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(pipeline: Pipeline | None = None, settings: Settings | None = None, *,
+               opener: PipelineOpener | None = None) -> FastAPI:
     """The ASGI app. Without ``pipeline``, each worker loads one at startup (in the background, so
-    ``/healthz`` answers at once and ``/readyz`` says 503 until the index is loaded)."""
+    ``/healthz`` answers at once and ``/readyz`` says 503 until the index is loaded). An index that
+    is locked by an ingest or missing is retried with back-off until it opens. ``opener`` replaces
+    how the pipeline is opened (tests)."""
+    from curbside import openai_api
+
     settings = settings or (pipeline.settings if pipeline is not None else Settings())
-    state = _State(settings, pipeline)
+    state = _State(settings, pipeline, opener)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task: asyncio.Task[None] | None = None
         if state.pipeline is None:
-            task = asyncio.create_task(_load(state))
+            task = asyncio.create_task(load_with_retries(state))
         try:
             yield
         finally:
@@ -659,8 +610,11 @@ def create_app(pipeline: Pipeline | None = None, settings: Settings | None = Non
     @app.get("/readyz", tags=["ops"], summary="Readiness: 200 once the index is loaded")
     async def readyz() -> JSONResponse:
         if state.pipeline is None:
-            status = "loading" if state.load_error is None else "failed"
-            return JSONResponse({"status": status}, status_code=503)
+            body: dict[str, Any] = {"status": "loading" if state.load_error is None else "waiting"}
+            if state.load_error is not None:
+                # the exception's name only ("IndexLockedError"): paths stay in the server log
+                body.update(reason=state.load_error.split(":", 1)[0], attempts=state.load_attempts)
+            return JSONResponse(body, status_code=503)
         manifest = state.pipeline.manifest
         return JSONResponse({"status": "ready", "documents": manifest.n_documents, "chunks": manifest.n_chunks})
 
@@ -680,11 +634,12 @@ def create_app(pipeline: Pipeline | None = None, settings: Settings | None = Non
                     "server process); start again or send history instead.", type="not_found_error",
                     param="conversation_id", code="conversation_not_found",
                 )
-            history, conversation_id = stored, body.conversation_id
+            history = latest_turns(stored, limit, settings.server.max_history_chars)
+            conversation_id = body.conversation_id
         else:
-            history = _check_history(body.history or [], "history", limit)
+            history = _check_history(body.history or [], "history", limit, settings.server.max_history_chars)
             conversation_id = uuid.uuid4().hex
-        answer = await _answer(request, question, history, body.filters, body.patient_context)
+        answer = await answer_question(request, question, history, body.filters, body.patient_context)
         if body.history is not None:  # a client-held conversation becomes a server-held one too
             for turn in history:
                 state.conversations.append(conversation_id, turn)
@@ -695,6 +650,7 @@ def create_app(pipeline: Pipeline | None = None, settings: Settings | None = Non
     async def search(body: SearchRequest, request: Request) -> JSONResponse:
         query = _check_text(body.query, "query", settings.server.max_question_chars)
         pipeline = _pipeline(request)
+        set_kind(request, "search")
         if settings.log_questions:
             request.scope.setdefault("state", {})["log_question"] = query
         passages = await _run(request, pipeline.search, query, k=body.k, filters=body.filters)
@@ -704,11 +660,27 @@ def create_app(pipeline: Pipeline | None = None, settings: Settings | None = Non
     async def documents(request: Request) -> JSONResponse:
         pipeline = _pipeline(request)
         docs = await _run(request, pipeline.index.documents)
+        quarantined = pipeline.index.quarantined_documents  # left out of search unless allowed
         return JSONResponse({
             "count": len(docs),
-            "documents": [d.model_dump(mode="json") for d in docs],
+            "documents": [
+                {**d.model_dump(mode="json"), "quarantined": d.doc_id in quarantined,
+                 "quarantine_rules": sorted({f["rule"] for f in quarantined.get(d.doc_id, [])})}
+                for d in docs
+            ],
             "manifest": pipeline.manifest.model_dump(mode="json"),
         })
+
+    @app.get("/v1/documents/{doc_id}", tags=["api"],
+             summary="One document and its passages (the link for a cited source without an address)")
+    async def document(doc_id: str, request: Request, chunk: str | None = None) -> JSONResponse:
+        if not _DOC_ID.match(doc_id) or (chunk is not None and not _CHUNK_ID.match(chunk)):
+            raise APIError(404, "No such document.", type="not_found_error", param="doc_id", code="document_not_found")
+        pipeline = _pipeline(request)
+        found = await _run(request, _document_with_chunks, pipeline, doc_id, chunk)
+        if found is None:
+            raise APIError(404, "No such document.", type="not_found_error", param="doc_id", code="document_not_found")
+        return JSONResponse(found)
 
     @app.post("/v1/reload", tags=["ops"], summary="Re-open the index after a rebuild (atomic swap)")
     async def reload(request: Request) -> JSONResponse:
@@ -724,88 +696,7 @@ def create_app(pipeline: Pipeline | None = None, settings: Settings | None = Non
         return JSONResponse({"status": "reloaded", "documents": manifest.n_documents, "chunks": manifest.n_chunks,
                              "created_at": str(manifest.created_at)})
 
-    @app.get("/v1/models", tags=["openai"], summary="OpenAI: list models")
-    async def models() -> dict[str, Any]:
-        return {"object": "list", "data": [_model_card(state)]}
-
-    @app.get("/v1/models/{model}", tags=["openai"], summary="OpenAI: retrieve a model")
-    async def model(model: str) -> dict[str, Any]:
-        if model != settings.server.model_name:
-            raise _model_error(model)
-        return _model_card(state)
-
-    @app.post("/v1/chat/completions", tags=["openai"], summary="OpenAI: chat completion (stream or not)",
-              response_model=None)
-    async def chat_completions(body: ChatCompletionRequest, request: Request) -> JSONResponse | StreamingResponse:
-        if body.model != settings.server.model_name:
-            raise _model_error(body.model)
-        if body.n not in (None, 1):
-            raise APIError(400, "Only n=1 is supported.", param="n", code="unsupported_value")
-        limit = settings.server.max_question_chars
-        users = [m.text() for m in body.messages if m.role == "user"]
-        users = [u for u in users if u.strip()]
-        if not users:
-            raise APIError(400, "messages must contain a user message with text.", param="messages", code="no_user_message")
-        question = users[-1]
-        if len(question) > limit:
-            raise APIError(400, f"messages: the last user message is too long: {len(question)} characters, "
-                           f"the limit is {limit}.", param="messages", code="too_long")
-        history = _check_history(users[:-1], "messages", limit)
-        pipeline = _pipeline(request)
-        if body.stream and getattr(getattr(pipeline, "composer", None), "compose_stream", None) is not None:
-            return _live_stream(request, body, question, history)
-        answer = await _answer(request, question, history, body.filters, body.patient_context)
-        markdown = to_markdown(answer)
-        completion_id = "chatcmpl-" + uuid.uuid4().hex
-        created = int(time.time())
-        model_name = settings.server.model_name
-        fingerprint = "curbside-" + (answer.settings_hash or __version__)
-        extension = answer.model_dump(mode="json")
-        cites = citations(answer)
-        usage = _usage("\n".join(users), markdown)
-        if not body.stream:
-            return JSONResponse({
-                "id": completion_id,
-                "object": "chat.completion",
-                "created": created,
-                "model": model_name,
-                "system_fingerprint": fingerprint,
-                "choices": [{
-                    "index": 0,
-                    "message": {"role": "assistant", "content": markdown, "refusal": None},
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                }],
-                "usage": usage,
-                "citations": cites,
-                "curbside": extension,
-            })
-        include_usage = bool(body.stream_options and body.stream_options.include_usage)
-
-        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            data: dict[str, Any] = {
-                "id": completion_id, "object": "chat.completion.chunk", "created": created,
-                "model": model_name, "system_fingerprint": fingerprint,
-                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-            }
-            if include_usage:
-                data["usage"] = None
-            data.update(extra)
-            return f"data: {json.dumps(data)}\n\n"
-
-        async def events() -> AsyncIterator[str]:
-            yield chunk({"role": "assistant", "content": ""})
-            for piece in markdown_pieces(markdown):
-                yield chunk({"content": piece})
-            yield chunk({}, "stop", citations=cites, curbside=extension)
-            if include_usage:
-                yield f"data: {json.dumps({'id': completion_id, 'object': 'chat.completion.chunk', 'created': created, 'model': model_name, 'system_fingerprint': fingerprint, 'choices': [], 'usage': usage})}\n\n"
-            yield "data: [DONE]\n\n"
-
-        return StreamingResponse(
-            events(), media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+    app.include_router(openai_api.router)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -819,6 +710,26 @@ def create_app(pipeline: Pipeline | None = None, settings: Settings | None = Non
     return app
 
 
+_DOC_ID = re.compile(r"^[0-9a-f]{8,64}$")
+_CHUNK_ID = re.compile(r"^[0-9a-f]{8,64}#\d{1,9}$")
+
+
+def _document_with_chunks(pipeline: Any, doc_id: str, chunk_id: str | None) -> dict[str, Any] | None:
+    """The document's metadata and passages (or only ``chunk_id``'s), as the documents route
+    serves them. Passages go through the index's own chunk lookup, so a quarantined document's
+    text is not served here either."""
+    index = pipeline.index
+    doc = index.document_map([doc_id]).get(doc_id)
+    if doc is None:
+        return None
+    rows = [row for row, chunk, _ in index.store.chunks_of_documents([doc_id])
+            if chunk_id is None or chunk.chunk_id == chunk_id]
+    chunks = sorted(index.chunks(rows).values(), key=lambda c: c.n)
+    if chunk_id is not None and not chunks:
+        return None
+    return {"document": doc.model_dump(mode="json"), "passages": [c.model_dump(mode="json") for c in chunks]}
+
+
 _PAGE_HEADERS = {
     # The page loads nothing from elsewhere and never evaluates strings as code.
     "Content-Security-Policy": (
@@ -830,18 +741,31 @@ _PAGE_HEADERS = {
 }
 
 
-async def _load(state: _State) -> None:
-    index = os.environ.get(INDEX_ENV) or None
-    try:
-        pipeline = await asyncio.to_thread(Pipeline, index, state.settings)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        state.load_error = f"{type(exc).__name__}: {exc}"
-        log.exception("could not load the index")
+async def load_with_retries(state: _State) -> None:
+    """Open the pipeline; while the index is unusable (an ingest holds its lock, it is missing or
+    half-built) keep trying, waiting ``load_retry_s`` and doubling up to ``load_retry_max_s``.
+    Each attempt logs one line; ``/readyz`` turns ready on the first one that opens."""
+    server = state.settings.server
+    delay = server.load_retry_s
+    while True:
+        state.load_attempts += 1
+        try:
+            pipeline = await asyncio.to_thread(state.opener)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            first = state.load_error is None
+            state.load_error = f"{type(exc).__name__}: {exc}"
+            log.warning("index not usable (attempt %d): %s; retrying in %.3g s",
+                        state.load_attempts, state.load_error, delay, exc_info=first)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, server.load_retry_max_s)
+            continue
+        state.pipeline = pipeline
+        state.load_error = None
+        log.info("index loaded from %s (%d chunks, attempt %d)", getattr(pipeline, "index_dir", "?"),
+                 pipeline.manifest.n_chunks, state.load_attempts)
         return
-    state.pipeline = pipeline
-    log.info("index loaded from %s (%d chunks)", pipeline.index_dir, pipeline.manifest.n_chunks)
 
 
 # --------------------------------------------------------------------------------------------

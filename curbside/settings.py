@@ -186,6 +186,25 @@ class ServerSettings(_Group):
     request_timeout_s: float = Field(30.0, gt=0)
     cors_origins: list[str] = Field(default_factory=list)
     model_name: str = Field("curbside", description="Model id advertised by /v1/models.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host headers accepted besides the address the server is bound to (and its loopback "
+        "names when bound to loopback), e.g. ['curbside.internal', 'host.docker.internal:8000']; ['*'] "
+        "accepts any (turns off the DNS-rebinding check).",
+    )
+    public_url: str | None = Field(
+        None, description="Base address clients reach the server at, for the /v1/documents links in chat "
+        "annotations; default: taken from each request.",
+    )
+    max_history_chars: int = Field(
+        20_000, ge=100, description="Most characters of earlier user turns analysed for a follow-up; /v1/ask "
+        "refuses more, the chat endpoint keeps the latest turns that fit.",
+    )
+    load_retry_s: float = Field(1.0, gt=0, description="First wait before retrying to open an unusable index.")
+    load_retry_max_s: float = Field(30.0, gt=0, description="Longest wait between retries (the wait doubles).")
+    follow_up_budget_s: float = Field(
+        5.0, ge=0, description="Time spent checking that suggested follow-up questions are answerable.",
+    )
 
 
 class Settings(BaseSettings):

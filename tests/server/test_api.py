@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
+import shutil
 import time
 
 import pytest
@@ -67,23 +70,65 @@ def test_health_and_ready(client: TestClient, pipeline) -> None:
     assert r.headers["x-request-id"]
 
 
-def test_not_ready_until_the_index_loads(monkeypatch: pytest.MonkeyPatch, tmp_path, settings) -> None:
-    monkeypatch.setenv(INDEX_ENV, str(tmp_path / "no-index-here"))
-    with TestClient(create_app(settings=settings)) as c:
+def test_not_ready_until_the_index_loads_then_recovers(monkeypatch: pytest.MonkeyPatch, tmp_path, settings, pipeline,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """A missing index is retried with back-off (one log line per attempt) and the server turns
+    ready as soon as the index appears (issue 18: it used to stay failed for ever)."""
+    target = tmp_path / "no-index-here"
+    monkeypatch.setenv(INDEX_ENV, str(target))
+    fast = settings.with_overrides(server__load_retry_s=0.05, server__load_retry_max_s=0.2)
+    with caplog.at_level(logging.INFO, "curbside.server"), TestClient(create_app(settings=fast)) as c:
         assert c.get("/healthz").status_code == 200
         deadline = time.monotonic() + 30
         while (r := c.get("/readyz")).json()["status"] == "loading" and time.monotonic() < deadline:
             time.sleep(0.05)
         assert r.status_code == 503
-        assert r.json()["status"] == "failed"
+        assert r.json()["status"] == "waiting" and r.json()["reason"] == "IndexNotFoundError", r.json()
         r = c.post("/v1/ask", json={"question": ANAKINRA})
         assert r.status_code == 503
         assert r.json()["error"]["code"] == "not_ready"
+        while c.get("/readyz").json().get("attempts", 0) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shutil.copytree(pipeline.index_dir, target, symlinks=True)  # an ingest finished meanwhile
+        while (r := c.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.status_code == 200 and r.json()["status"] == "ready", r.json()
+        assert c.post("/v1/search", json={"query": "tacrolimus", "k": 2}).status_code == 200
+    attempts = [rec for rec in caplog.records if rec.name == "curbside.server" and "not usable" in rec.getMessage()]
+    numbers = [int(rec.getMessage().split("attempt ")[1].split(")")[0]) for rec in attempts]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 3, numbers
+    assert sum(bool(rec.exc_info) for rec in attempts) == 1, "a traceback once, then one line per attempt"
+    assert any("index loaded" in rec.getMessage() for rec in caplog.records)
+
+
+def test_locked_index_is_retried_until_the_ingest_releases_it(settings, pipeline) -> None:
+    from curbside.index import IndexLockedError
+
+    calls: list[float] = []
+
+    def opener():
+        calls.append(time.monotonic())
+        if len(calls) <= 3:
+            raise IndexLockedError("another ingest is writing to the index")
+        return pipeline
+
+    fast = settings.with_overrides(server__load_retry_s=0.05, server__load_retry_max_s=0.15)
+    with TestClient(create_app(settings=fast, opener=opener)) as c:
+        deadline = time.monotonic() + 20
+        seen = set()
+        while (r := c.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+            seen.add(r.json().get("reason"))
+            time.sleep(0.02)
+        assert r.status_code == 200, r.json()
+    assert len(calls) == 4
+    assert "IndexLockedError" in seen
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert gaps[1] >= gaps[0] * 1.5 or gaps[1] >= 0.09, f"waits should back off: {gaps}"
 
 
 def test_reload_swaps_the_index(client: TestClient, pipeline) -> None:
     before = pipeline.index
-    r = client.post("/v1/reload")
+    r = client.post("/v1/reload", json={})
     assert r.status_code == 200, r.text
     assert r.json()["documents"] == pipeline.manifest.n_documents
     assert pipeline.index is not before

@@ -298,8 +298,8 @@ def _trickle(url: str, stop: threading.Event, sent: list[float]) -> str:
     body = json.dumps({"query": "gout " + "x" * 370}).encode()
     assert len(body) > 300
     with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(b"POST /v1/search HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: %d\r\n\r\n" % len(body))
+        s.sendall(b"POST /v1/search HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (f"{host}:{port}".encode(), len(body)))
         t0 = time.monotonic()
         for byte in body:
             if stop.is_set():
@@ -419,7 +419,7 @@ def rebuild_scenario(workdir: str, reloads: int) -> None:
         seen["added"] = len(ingest([corpus], index_dir, settings).added)  # a new generation beside the live one
         seen["new_generation"] = os.readlink(index_dir / "current") != generation
         seen["stale"] = search_term(server.url)  # not reloaded yet: still the old index
-        seen["reloads"] = [httpx.post(f"{server.url}/v1/reload", timeout=60).status_code for _ in range(reloads)]
+        seen["reloads"] = [httpx.post(f"{server.url}/v1/reload", json={}, timeout=60).status_code for _ in range(reloads)]
         seen["after"] = search_term(server.url)
         time.sleep(1.0)  # keep hammering the new index for a moment
         stop.set()
