@@ -268,24 +268,51 @@ _KIND_COLOURS = {"guideline": "green", "research": "magenta", "drug-label": "yel
 
 
 def _cites(statement: Any) -> tuple[str, str]:
-    refs = dict.fromkeys(c.ref for c in statement.citations)
+    return _marks(statement.citations)
+
+
+def _marks(citations: Any) -> tuple[str, str]:
+    refs = dict.fromkeys(c.ref for c in citations)
     return "".join(f"⁽{str(n).translate(_SUPERSCRIPT)}⁾" for n in refs), "bold cyan"
 
 
+def _print_sections(answer: Any) -> None:
+    for section in answer.sections:
+        console.print(line((section.title, "bold underline")))
+        for st in section.statements:
+            console.print(line(" • ", st.text, " ", _cites(st)))
+        console.print()
+
+
+def _print_references(answer: Any) -> None:
+    console.rule("[bold]References")
+    for ref in answer.references:
+        meta = source_meta(ref.publisher, ref.year)
+        console.print(
+            line((f"{ref.number}.", "bold"), " ", (ref.label, _KIND_COLOURS.get(ref.kind, "white")), " ",
+                 ref.title, ". " if meta or ref.url else "", (meta, "dim"), " " if meta and ref.url else "", ref.url)
+        )
+
+
 def render_terminal(answer: Any, show_passages: bool = False) -> None:
-    """Rich rendering: headings, superscript reference numbers, labelled reference list.
+    """Rich rendering, in the order of ``qa.render.to_markdown``: verdict, bottom line, sections,
+    superscript reference numbers, labelled reference list; an abstention says so first.
 
     Every piece of text from the question, the documents or the composer is printed as Text, so
     brackets, emoji codes and control characters in a source reach the terminal as plain text.
     """
-    from curbside.qa.render import context_line, display_text
+    from curbside.qa.render import context_line, display_text, verdict_line
 
     if answer.abstained:
-        console.print(line(("Not answered by the indexed sources. ", "bold"), answer.abstention_reason or ""))
-        if answer.missing:
+        partial = answer.coverage == "partial"
+        lead = "Not answered by the library. " if partial else "Not answered by the indexed sources. "
+        console.print(line((lead, "bold"), answer.abstention_reason or ""))
+        if answer.missing and not partial:
             console.print(line("Missing from the sources: ", ", ".join(answer.missing), "."))
-        if answer.passages:
-            console.print()
+        console.print()
+        if answer.sections:
+            _print_sections(answer)
+        elif answer.passages:
             console.print(line(("Closest passages (for reference only, not a recommendation):", "italic")))
             for p in answer.passages[:3]:
                 meta = source_meta(p.document.publisher, p.document.year)
@@ -293,29 +320,24 @@ def render_terminal(answer: Any, show_passages: bool = False) -> None:
                     line(" • ", (p.document.title, "italic"), f" ({meta})" if meta else "", ": ",
                          display_text(p.chunk.text)[:220] + "…")
                 )
+        if answer.references:
+            _print_references(answer)
         return
     ctx = context_line(answer)
     if ctx:
         console.print(line(("Patient context considered: " + ctx, "dim")))
         console.print()
+    if answer.decision_text:
+        console.print(line((verdict_line(answer), "bold"), " ", _marks(answer.decision_citations)))
+        console.print()
     if answer.bottom_line:
         console.rule("[bold]Bottom line")
         console.print(line(answer.bottom_line.text, " ", _cites(answer.bottom_line)))
         console.print()
-    for section in answer.sections:
-        console.print(line((section.title, "bold underline")))
-        for st in section.statements:
-            console.print(line(" • ", st.text, " ", _cites(st)))
-        console.print()
+    _print_sections(answer)
     for note in answer.evidence_notes:
         console.print(line((note, "dim italic")))
-    console.rule("[bold]References")
-    for ref in answer.references:
-        meta = source_meta(ref.publisher, ref.year)
-        console.print(
-            line((f"{ref.number}.", "bold"), " ", (ref.label, _KIND_COLOURS.get(ref.kind, "white")), " ",
-                 ref.title, ". ", (meta, "dim"), " ", ref.url)
-        )
+    _print_references(answer)
     if show_passages:
         console.rule("[bold]Retrieved passages")
         for p in answer.passages:

@@ -242,3 +242,44 @@ def test_log_lines_show_control_characters() -> None:
     assert text == "WARNING cannot read bad\\x1b[2J\\x9b.pdf"
     multi = logging.LogRecord("curbside", logging.ERROR, __file__, 1, "first\nsecond\x07", (), None)
     assert cli.VisibleFormatter("%(message)s").format(multi) == "first\nsecond\\x07"
+
+
+def _answer(**fields: object):
+    from curbside.qa.types import Answer, Citation, Reference, Section, Statement
+
+    cite = Citation(ref=1, chunk_id="d#0", start=0, end=5, quote="x [/]")
+    statement = Statement(text=f"Avoid {BRACKETED} :x: \x1b[2J", citations=[cite])
+    reference = Reference(number=1, kind="drug-label", label="Drug label", title="Label [/] \x9b2J", doc_id="d")
+    base: dict[str, object] = {
+        "question": "q", "bottom_line": statement, "references": [reference],
+        "sections": [Section(name="risks", title="Risks [bold]", statements=[statement])],
+    }
+    base.update(fields)
+    return Answer(**base)  # type: ignore[arg-type]
+
+
+def _rendered(answer: object, capsys: pytest.CaptureFixture[str]) -> str:
+    cli.render_terminal(answer)
+    return capsys.readouterr().out
+
+
+def test_terminal_rendering_leads_with_the_verdict_and_keeps_text_literal(capsys: pytest.CaptureFixture[str]) -> None:
+    from curbside.qa.types import Citation
+
+    answer = _answer(decision="no", decision_text="No: [/] avoid the combination",
+                     decision_citations=[Citation(ref=1, chunk_id="d#0", start=0, end=5, quote="x [/]")])
+    out = _rendered(answer, capsys)
+    assert out.index("No: [/] avoid the combination ⁽¹⁾") < out.index("Bottom line")
+    assert BRACKETED in out and ":x:" in out and "Risks [bold]" in out and "Label [/] \\x9b2J" in out
+    assert not _bad_characters(out)
+    assert "Label [/] \\x9b2J." not in out  # no dangling ". " when the source has no publisher, year or address
+
+
+def test_partial_coverage_abstention_keeps_its_sections_and_references(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = _answer(abstained=True, coverage="partial", bottom_line=None, abstention_reason="the dose is not given [/]",
+                     missing=["dose"])
+    out = _rendered(answer, capsys)
+    assert out.startswith("Not answered by the library. the dose is not given [/]")
+    assert "Missing from the sources" not in out  # partial: the intervention is covered, not what was asked
+    assert "Risks [bold]" in out and BRACKETED in out and "References" in out and "Label [/]" in out
+    assert not _bad_characters(out)
