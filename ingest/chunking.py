@@ -9,12 +9,21 @@ satisfies ``chunk.text == parsed.text[chunk.char_start:chunk.char_end]``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from curbside.ingest.types import Chunk, ParsedDocument, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 SPECIAL_TOKENS = 2  # [CLS] ... [SEP]
+# The longest entry in the packaged models' vocabularies is 18 characters, so real text needs fewer
+# than this many characters per token (a space included); text that needs more is not being
+# represented (a WordPiece "word" over 100 characters becomes one [UNK]). A chunk of ``budget``
+# tokens is also capped at ``budget * MAX_CHARS_PER_TOKEN`` characters, which bounds its size.
+MAX_CHARS_PER_TOKEN = 20
+# Characters handed to the tokenizer in one call. Big enough to amortise the call (hundreds of
+# sentences), small enough that a fast tokenizer's working memory (about 60 bytes per character,
+# measured with MiniLM's) stays near 4 MB whatever the size of the document.
+COUNT_BATCH_CHARS = 65_536
 
 _ABBREVIATIONS = {
     "e.g", "i.e", "vs", "etc", "dr", "mr", "mrs", "ms", "fig", "al", "approx", "no", "st", "jr",
@@ -22,6 +31,10 @@ _ABBREVIATIONS = {
 }
 _SENT_END = re.compile(r"[.!?]['\")\]]*\s+")
 _WORD = re.compile(r"\S+")
+_LINE_BREAK = re.compile(r"\n")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_LAST_WORD = re.compile(r"(\S+)$")
+_ABBREVIATION_LOOKBACK = 64  # characters before a stop searched for the word it ends
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None, *, lines: bool = True) -> list[tuple[int, int]]:
@@ -30,35 +43,47 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None, *, lines: 
     With ``lines=True`` a line break also ends a sentence (Markdown lists, HTML blocks); for PDF
     text, where lines are layout, only blank lines do.
     """
-    end = len(text) if end is None else end
-    blocks = re.split(r"\n\s*\n" if not lines else r"\n", text[start:end])
-    spans: list[tuple[int, int]] = []
+    return list(iter_sentence_spans(text, start, end, lines=lines))
+
+
+def _blocks(text: str, start: int, end: int, lines: bool) -> Iterator[tuple[int, int]]:
+    """Line (or paragraph) ranges of ``text[start:end]``, found without copying the text."""
     pos = start
-    for block in blocks:
-        block_start = text.index(block, pos) if block else pos
-        pos = block_start + len(block)
+    for sep in (_LINE_BREAK if lines else _BLANK_LINE).finditer(text, start, end):
+        yield pos, sep.start()
+        pos = sep.end()
+    yield pos, end
+
+
+def iter_sentence_spans(
+    text: str, start: int = 0, end: int | None = None, *, lines: bool = True
+) -> Iterator[tuple[int, int]]:
+    """:func:`sentence_spans` one span at a time (memory does not grow with the text)."""
+    end = len(text) if end is None else end
+    for block_start, block_end in _blocks(text, start, end, lines):
         cut = block_start
-        for match in _SENT_END.finditer(block):
-            stop = block_start + match.start() + 1
-            word = re.search(r"(\S+)$", text[cut:stop])
+        for match in _SENT_END.finditer(text, block_start, block_end):
+            stop = match.start() + 1
+            # the word before the stop; an abbreviation is short, so a bounded look-back suffices
+            word = _LAST_WORD.search(text, max(cut, stop - _ABBREVIATION_LOOKBACK), stop)
             token = word.group(1).rstrip(".!?'\")]").lower() if word else ""
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
                 continue
-            nxt = block_start + match.end()
+            nxt = match.end()
             if nxt < len(text) and text[nxt].islower():
                 continue
-            spans.append((cut, block_start + match.end()))
-            cut = block_start + match.end()
-        spans.append((cut, pos))
-    out: list[tuple[int, int]] = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+            yield from _trimmed(text, cut, nxt)
+            cut = nxt
+        yield from _trimmed(text, cut, block_end)
+
+
+def _trimmed(text: str, s: int, e: int) -> Iterator[tuple[int, int]]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e > s:
+        yield s, e
 
 
 def citable_sentences(
@@ -84,41 +109,151 @@ def embed_prefix(title: str, section: Sequence[str]) -> str:
     return head + "\n"
 
 
+def _char_cut(
+    text: str, s: int, e: int, budget: int, max_chars: int, count_tokens: TokenCounter
+) -> Iterator[tuple[int, int, int]]:
+    """Cut ``text[s:e]`` (one unbroken "word") by characters into pieces within ``budget``.
+
+    Each count sees at most ``max_chars`` characters, so a 50 MB run without spaces costs what a
+    chunk costs. Tokens per character vary (punctuation runs are one token each): an estimate from
+    the window's own count, then halving, until the piece fits.
+    """
+    i = s
+    while i < e:
+        j = min(e, i + max_chars)
+        tokens = count_tokens([text[i:j]])[0]
+        if tokens > budget:
+            j = i + max(1, (j - i) * budget // tokens)
+            tokens = count_tokens([text[i:j]])[0]
+        while tokens > budget and j - i > 1:
+            j = i + max(1, (j - i) // 2)
+            tokens = count_tokens([text[i:j]])[0]
+        yield i, j, tokens
+        i = j
+
+
 def _split_long(
-    text: str, span: tuple[int, int], budget: int, count_tokens: TokenCounter
-) -> list[tuple[int, int, int]]:
-    """Split an over-long sentence at word boundaries into pieces within ``budget`` tokens."""
-    words = [(m.start() + span[0], m.end() + span[0]) for m in _WORD.finditer(text[span[0] : span[1]])]
-    counts = count_tokens([text[s:e] for s, e in words])
-    pieces: list[tuple[int, int, int]] = []
-    cur_start, cur_tokens, cur_end = None, 0, 0
-    for (s, e), n in zip(words, counts, strict=True):
-        if n > budget:  # a single "word" longer than the budget: cut it by characters
-            if cur_start is not None:
-                pieces.append((cur_start, cur_end, cur_tokens))
+    text: str, span: tuple[int, int], budget: int, count_tokens: TokenCounter, max_chars: int
+) -> Iterator[tuple[int, int, int]]:
+    """Split an over-long sentence at word boundaries into pieces within ``budget`` tokens.
+
+    Words are found and counted a bounded batch at a time, never all at once: memory stays that of
+    a few chunks however long the unbroken text is (a 50 MB single-line file once took 9 GB).
+    """
+    cur_start: int | None = None
+    cur_tokens = cur_end = 0
+    words = _WORD.finditer(text, span[0], span[1])
+    while True:
+        batch: list[tuple[int, int]] = []
+        batch_chars = 0
+        for match in words:
+            batch.append(match.span())
+            batch_chars += match.end() - match.start()
+            if batch_chars >= COUNT_BATCH_CHARS:
+                break
+        if not batch:
+            break
+        # a "word" longer than a chunk may hold is cut by characters without being counted whole
+        counts = count_tokens([text[s:e] for s, e in batch if e - s <= max_chars])
+        counted = iter(counts)
+        for s, e in batch:
+            n = next(counted) if e - s <= max_chars else budget + 1
+            if n > budget:  # a single "word" longer than the budget
+                if cur_start is not None:
+                    yield cur_start, cur_end, cur_tokens
+                    cur_start, cur_tokens = None, 0
+                yield from _char_cut(text, s, e, budget, max_chars, count_tokens)
+                continue
+            if cur_start is not None and (cur_tokens + n > budget or e - cur_start > max_chars):
+                yield cur_start, cur_end, cur_tokens
                 cur_start, cur_tokens = None, 0
-            i = s
-            while i < e:
-                # tokens per character vary (punctuation runs are one token each): shrink until it fits
-                step = max(1, (e - i) * budget // max(count_tokens([text[i:e]])[0], 1))
-                j = min(e, i + step)
-                tokens = count_tokens([text[i:j]])[0]
-                while tokens > budget and j - i > 1:
-                    j = i + max(1, (j - i) // 2)
-                    tokens = count_tokens([text[i:j]])[0]
-                pieces.append((i, j, tokens))
-                i = j
-            continue
-        if cur_start is not None and cur_tokens + n > budget:
-            pieces.append((cur_start, cur_end, cur_tokens))
-            cur_start, cur_tokens = None, 0
-        if cur_start is None:
-            cur_start = s
-        cur_tokens += n
-        cur_end = e
+            if cur_start is None:
+                cur_start = s
+            cur_tokens += n
+            cur_end = e
     if cur_start is not None:
-        pieces.append((cur_start, cur_end, cur_tokens))
-    return pieces
+        yield cur_start, cur_end, cur_tokens
+
+
+def _units(
+    text: str,
+    sentences: Iterator[tuple[int, int]],
+    budget: int,
+    count_tokens: TokenCounter,
+    max_chars: int,
+) -> Iterator[tuple[int, int, int]]:
+    """(start, end, tokens) packing units: sentences, or pieces of sentences over the budget.
+
+    Sentences are counted in batches of about ``COUNT_BATCH_CHARS``; one longer than a chunk may
+    hold in characters is never handed to the tokenizer whole.
+    """
+    batch: list[tuple[int, int]] = []
+    batch_chars = 0
+
+    def flush() -> Iterator[tuple[int, int, int]]:
+        if not batch:
+            return
+        counts = count_tokens([text[s:e] for s, e in batch])
+        for (s, e), n in zip(batch, counts, strict=True):
+            if n > budget:
+                yield from _split_long(text, (s, e), budget, count_tokens, max_chars)
+            else:
+                yield s, e, n
+        batch.clear()
+
+    for s, e in sentences:
+        if e - s > max_chars:
+            yield from flush()
+            batch_chars = 0
+            yield from _split_long(text, (s, e), budget, count_tokens, max_chars)
+            continue
+        batch.append((s, e))
+        batch_chars += e - s
+        if batch_chars >= COUNT_BATCH_CHARS:
+            yield from flush()
+            batch_chars = 0
+    yield from flush()
+
+
+
+def _pack(
+    units: Iterator[tuple[int, int, int]], budget: int, overlap_tokens: int, max_chars: int
+) -> Iterator[tuple[int, int]]:
+    """Greedy packing of units into (start, end) chunk spans within ``budget`` tokens and
+    ``max_chars`` characters, each repeating up to ``overlap_tokens`` of the previous one's units.
+
+    ``pending`` holds the units from the current chunk's first one on: one chunk's worth plus one,
+    so memory does not grow with the section.
+    """
+    pending: list[tuple[int, int, int]] = []
+
+    def more() -> bool:
+        unit = next(units, None)
+        if unit is not None:
+            pending.append(unit)
+        return unit is not None
+
+    if not more():
+        return
+    while True:
+        j, total = 0, 0
+        while j < len(pending) or more():
+            _, end, n = pending[j]
+            if j > 0 and (total + n > budget or end - pending[0][0] > max_chars):
+                break
+            total += n
+            j += 1
+            if total > budget:  # a unit over the budget on its own stands alone
+                break
+        yield pending[0][0], pending[j - 1][1]
+        if j == len(pending) and not more():
+            return
+        # step back over trailing units that fit in the overlap budget
+        back, overlap = j, 0
+        while back - 1 > 0 and overlap + pending[back - 1][2] <= overlap_tokens:
+            overlap += pending[back - 1][2]
+            back -= 1
+        del pending[:back]
 
 
 def _pages_for(pages: Sequence[Span], start: int, end: int) -> tuple[int | None, int | None]:
@@ -126,7 +261,6 @@ def _pages_for(pages: Sequence[Span], start: int, end: int) -> tuple[int | None,
     if not hit:
         return None, None
     return min(hit), max(hit)
-
 
 def chunk_document(
     parsed: ParsedDocument,
@@ -146,27 +280,19 @@ def chunk_document(
     for section in sections:
         if section.section not in prefix_cache:
             prefix = embed_prefix(doc.title, section.section) if with_prefix else ""
+            # a prefix longer than a whole chunk may be is never useful context (and never counted)
+            if len(prefix) > max_tokens * MAX_CHARS_PER_TOKEN:
+                prefix = ""
             prefix_tokens = count_tokens([prefix])[0] if prefix else 0
             prefix_cache[section.section] = (prefix, prefix_tokens)
         prefix, prefix_tokens = prefix_cache[section.section]
         budget = max_tokens - SPECIAL_TOKENS - prefix_tokens
         if budget < 8:  # absurdly long title: embed without the prefix rather than fail
             prefix, budget = "", max_tokens - SPECIAL_TOKENS
-        sents = sentence_spans(text, section.start, section.end, lines=line_breaks)
-        if not sents:
-            continue
-        counts = count_tokens([text[s:e] for s, e in sents])
-        units: list[tuple[int, int, int]] = []
-        for (s, e), n in zip(sents, counts, strict=True):
-            units.extend(_split_long(text, (s, e), budget, count_tokens) if n > budget else [(s, e, n)])
-        i = 0
-        while i < len(units):
-            j, total = i, 0
-            while j < len(units) and total + units[j][2] <= budget:
-                total += units[j][2]
-                j += 1
-            j = max(j, i + 1)
-            start, end = units[i][0], units[j - 1][1]
+        max_chars = budget * MAX_CHARS_PER_TOKEN
+        sentences = iter_sentence_spans(text, section.start, section.end, lines=line_breaks)
+        units = _units(text, sentences, budget, count_tokens, max_chars)
+        for start, end in _pack(units, budget, overlap_tokens, max_chars):
             page_start, page_end = _pages_for(parsed.pages, start, end)
             n = len(chunks)
             chunks.append(
@@ -183,12 +309,4 @@ def chunk_document(
                     embed_text=prefix + text[start:end],
                 )
             )
-            if j >= len(units):
-                break
-            # step back over trailing units that fit in the overlap budget
-            back, overlap = j, 0
-            while back - 1 > i and overlap + units[back - 1][2] <= overlap_tokens:
-                overlap += units[back - 1][2]
-                back -= 1
-            i = back
     return chunks

