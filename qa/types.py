@@ -166,6 +166,9 @@ class Statement(BaseModel):
     text: str
     citations: list[Citation] = Field(min_length=1)
     supported: bool | None = Field(None, description="Result of citation verification, if run.")
+    verification: str | None = Field(
+        None, description="Why citation verification rejected the statement (kept only when flagged)."
+    )
 
 
 class Section(BaseModel):
