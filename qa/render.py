@@ -23,6 +23,19 @@ _SOURCE_MARKERS = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!~&])")
 
 
+def unverified_plain(st: Statement) -> str:
+    """' (unverified: reason)' for a statement kept by flag mode although verification failed, else ""."""
+    if st.supported is not False:
+        return ""
+    return f" (unverified: {st.verification})" if st.verification else " (unverified)"
+
+
+def unverified_flag(st: Statement) -> str:
+    """The same flag in Markdown italics (the reason escaped)."""
+    plain = unverified_plain(st)
+    return f" *({escape_markdown(plain.strip()[1:-1])})*" if plain else ""
+
+
 def escape_markdown(text: str) -> str:
     """``text`` shown literally by a Markdown renderer (no links, images, HTML or emphasis)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -123,13 +136,12 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
         lines.append(f"**{escape_markdown(verdict_line(answer))}** {_marks(answer.decision_citations)}".rstrip())
         lines.append("")
     if answer.bottom_line:
-        lines.append(f"**Bottom line:** {escape_markdown(answer.bottom_line.text)} {_cites(answer.bottom_line)}")
+        lines.append(f"**Bottom line:** {escape_markdown(answer.bottom_line.text)} {_cites(answer.bottom_line)}{unverified_flag(answer.bottom_line)}")
     for section in answer.sections:
         lines.append("")
         lines.append(f"### {section.title}")
         for st in section.statements:
-            flag = " *(unverified)*" if st.supported is False else ""
-            lines.append(f"- {escape_markdown(st.text)} {_cites(st)}{flag}")
+            lines.append(f"- {escape_markdown(st.text)} {_cites(st)}{unverified_flag(st)}")
     if answer.evidence_notes:
         lines.append("")
         lines.append("*" + escape_markdown(" ".join(answer.evidence_notes)) + "*")
