@@ -277,10 +277,12 @@ def _marks(citations: Any) -> tuple[str, str]:
 
 
 def _print_sections(answer: Any) -> None:
+    from curbside.qa.render import unverified_plain
+
     for section in answer.sections:
         console.print(line((section.title, "bold underline")))
         for st in section.statements:
-            console.print(line(" • ", st.text, " ", _cites(st)))
+            console.print(line(" • ", st.text, " ", _cites(st), (unverified_plain(st), "yellow")))
         console.print()
 
 
@@ -301,7 +303,7 @@ def render_terminal(answer: Any, show_passages: bool = False) -> None:
     Every piece of text from the question, the documents or the composer is printed as Text, so
     brackets, emoji codes and control characters in a source reach the terminal as plain text.
     """
-    from curbside.qa.render import context_line, display_text, verdict_line
+    from curbside.qa.render import context_line, display_text, unverified_plain, verdict_line
 
     if answer.abstained:
         partial = answer.coverage == "partial"
@@ -332,7 +334,7 @@ def render_terminal(answer: Any, show_passages: bool = False) -> None:
         console.print()
     if answer.bottom_line:
         console.rule("[bold]Bottom line")
-        console.print(line(answer.bottom_line.text, " ", _cites(answer.bottom_line)))
+        console.print(line(answer.bottom_line.text, " ", _cites(answer.bottom_line), (unverified_plain(answer.bottom_line), "yellow")))
         console.print()
     _print_sections(answer)
     for note in answer.evidence_notes:
