@@ -41,12 +41,12 @@ _CURRENT_CUE = re.compile(
     re.I,
 )
 _START_CUE = re.compile(
-    r"\b(?:start|starting|started|add|adding|initiat\w*|begin|beginning|use|using\s+(?=\w+\s+(?:for|in|to))|"
+    r"\b(?:(?:start\w*|put|putting|begin\w*|switch\w*|chang\w*|initiat\w*)\s+(?:\w+\s+)?on\s*|start|starting|started|add|adding|initiat\w*|begin|beginning|use|using\s+(?=\w+\s+(?:for|in|to))|"
     r"give|giving|given|prescrib\w*|switch(?:ing)?\s+to|change\s+to|instead|about|consider\w*|"
     r"try|trying|safe\s+to|dose\s+of|dosing\s+of|dose|dosing|can\s+(?:i|we|you)|should\s+(?:i|we)|"
     r"is|are|does|do|recommend\w*|prefer\w*|choose|pick|offer|treat\w*\s+with|reach\s+for|"
     r"ok(?:ay)?\s+to|fine\s+to|compare\w*|vs\.?|versus|or|than|restart\w*|resum\w*|continu\w*|"
-    r"stop\w*|hold\w*|discontinu\w*)(?![A-Za-z])",
+    r"stop\w*|hold\w*|discontinu\w*|stay\s+on|keep\s+(?:taking\s+|using\s+|(?:him|her|them)\s+on\s+)?|remain\s+on)(?![A-Za-z])",
     re.I,
 )
 _PATIENT = re.compile(
@@ -62,6 +62,10 @@ _INTERACTION_LINK = re.compile(
     re.I,
 )
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:with|to)|better\s+than|or|over|rather\s+than|than)\s*$", re.I)
+_ONTO = re.compile(r"\b(?:add\w*|combin\w*|put\w*)\b[^.?!;]{0,40}\b(?:to|onto|with)\s+(?:his|her|their|the|a|an|current|existing|background)?\s*(?:current\s+|existing\s+)?$", re.I)
+_AS_ADJECTIVE = re.compile(r"^\s*(?:-?\s*(?:treated|maintained|based))?\s*(?:patient|patients|recipient|recipients|user|users|pt)\b", re.I)
+_ALTERNATIVE_OF = re.compile(r"\b(?:despite|failed|failing|can'?t\s+take|cannot\s+take|intolerant\s+of|allergic\s+to|reversal\s+(?:agent\s+)?(?:for|of)|revers\w*|not\s+(?:falling|working|responding)\s+on)\b[^.?!;]{0,30}$", re.I)
+_SWITCH_FROM = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*)\s+(?:his|her|their|the|a|an)?\s*$|\breplace\s+(?:his|her|their|the)?\s*$", re.I)
 _INSTEAD_OF = re.compile(r"\b(?:instead\s+of|in\s+place\s+of|switch(?:ing)?\s+from|replac\w*|change\s+from)\s*$", re.I)
 
 
@@ -74,11 +78,12 @@ def _cue_before(text: str, start: int, window: int = 90) -> tuple[str | None, in
     if cut >= 0:
         before = before[cut + 1 :]
         lo = lo + cut + 1
-    best: tuple[str | None, int] = (None, -1)
+    best: tuple[str | None, int, int] = (None, -1, 0)
     for kind, pattern in (("current", _CURRENT_CUE), ("start", _START_CUE)):
         for m in pattern.finditer(before):
-            if m.end() > best[1] or (m.end() == best[1] and kind == "current"):
-                best = (kind, m.end())
+            longer = m.end() == best[1] and m.end() - m.start() > best[2]
+            if m.end() > best[1] or longer:
+                best = (kind, m.end(), m.end() - m.start())
     return best[0], (lo + best[1]) if best[1] >= 0 else -1
 
 
@@ -103,8 +108,11 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
         else:
             cue, _pos = _cue_before(question, start)
             head = question[:start]
-            if _INSTEAD_OF.search(head[-40:]):
-                role = "current"  # "instead of X" / "switch from X": X is what the patient has
+            tail = question[end : end + 20]
+            if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I):
+                role = "current"  # "a Rapamune patient", "despite apixaban", "Pradaxa reversal"
+            elif _INSTEAD_OF.search(head[-40:]) or _ONTO.search(head[-60:]) or _SWITCH_FROM.search(head[-40:]):
+                role = "current"  # "instead of X", "add Y to X", "switch X to Y", "replace X": X is what the patient has
             elif prev_end >= 0 and prev_role == "intervention" and _COMPARE.search(question[prev_end:start]):
                 role = "comparator"
             elif prev_end >= 0 and prev_role == "intervention" and _INTERACTION_LINK.search(question[prev_end:start]):
@@ -222,7 +230,7 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
 _POPULATION: list[tuple[str, re.Pattern[str]]] = [
     ("pregnancy", re.compile(r"\b(?:pregnan\w*|expecting|gravid|trimester|weeks\s+pregnant|antenatal|prenatal|conceive|conception)\b", re.I)),
     ("lactation", re.compile(r"\b(?:breast-?\s?feed\w*|lactat\w*|nursing\s+(?:mother|her|baby|infant)|breast\s?milk|postpartum\s+and\s+nursing)\b", re.I)),
-    ("child", re.compile(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|newborn|adolescent|teen|teenager|boy|girl|juvenile)\b", re.I)),
+    ("child", re.compile(r"\b(?:child(?!-?\s?pugh)|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|newborn|adolescent|teen|teenager|boy|girl|juvenile)\b(?!-?\s?pugh)", re.I)),
     ("older adult", re.compile(r"\b(?:elderly|older\s+(?:adult|patient|person|man|woman|people)s?|geriatric|frail|very\s+old|aged\s+(?:6[5-9]|[7-9]\d))\b", re.I)),
     ("dialysis", re.compile(r"\b(?:dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b", re.I)),
     ("transplant", re.compile(r"\b(?:transplant\w*|allograft|ktr|sot)\b", re.I)),
@@ -269,71 +277,81 @@ def find_population(question: str, age: int | None, pregnant: bool | None) -> li
 
 # --- intent and asked attribute -----------------------------------------------------------------
 
-# Tested in order: the first rule whose pattern matches decides (most specific first).
+# Tested in order: the first rule whose pattern matches decides (most specific first). Each is a
+# way clinicians phrase an ask, not a document's wording.
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
 _RULES: list[tuple[str, str, re.Pattern[str]]] = [
-    ("target", "target", re.compile(r"\b(?:target\w*|goal\w*|aim\s+(?:for|at)|threshold|cut-?off|how\s+low|keep\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:below|under|less)|treat\s+to|below\s+what|under\s+what|what\s+(?:level|value|number|a1c|hba1c|ldl|bp|blood\s+pressure|urate|uric\s+acid|inr)\s+(?:should|do|to|is))", re.I)),
-    ("monitoring", "monitoring", re.compile(r"\b(?:monitor\w*|how\s+often\s+(?:should|do|to|must)?\s*(?:i|we|you)?\s*(?:check|test|measure|draw|get|follow|repeat|see)|check\w*|labs?\b|blood\s+tests?|what\s+tests?|surveillance|follow\s+(?:up|with)|watch\s+for|keep\s+an\s+eye|trough|cbc|blood\s+counts?|lfts?|liver\s+tests|recheck\w*|measure\w*)", re.I)),
-    ("contraindication", "boxed warning", re.compile(r"\bboxed\s+warning|black\s+box", re.I)),
-    ("dose_adjustment", "renal dose", re.compile(r"\b(?:(?:dose|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|modif\w*)\b[^?.]{0,60}\b(?:e?gfr|crcl|creatinine\s+clearance|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|hepatic|liver(?!\s+transplant))|(?:e?gfr|crcl|creatinine\s+clearance|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|hepatic|liver(?!\s+transplant))\b[^?.]{0,60}\b(?:dose|dosing|dosage|adjust\w*)|renally\s+dos\w*|dose[- ]adjust\w*)", re.I)),
-    ("dose", "dose", re.compile(r"\b(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units)|mg\b|milligrams|loading|titrat\w*|regimen|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|what\s+strength|schedule|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))", re.I)),
-    ("interaction", "interaction", re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|at\s+the\s+same\s+time|on\s+top\s+of|mix\w*|with\s+(?:his|her|their)\s+\w+)", re.I)),
-    ("contraindication", "contraindication", re.compile(r"\bcontra-?indicat\w*", re.I)),
-    ("other", "duration", re.compile(r"\b(?:how\s+long|duration|for\s+how\s+many\s+(?:weeks|months|days|years)|when\s+(?:can|should|do)\s+(?:i|we)\s+stop|until\s+when|how\s+many\s+(?:weeks|months|days|years))", re.I)),
-    ("other", "screening", re.compile(r"\b(?:screen\w*|test\w*\s+(?:for|before)|before\s+starting|prior\s+to\s+starting|baseline\s+tests?|what\s+should\s+(?:i|we)\s+(?:check|test)\s+before)", re.I)),
-    ("other", "vaccination", re.compile(r"\b(?:vaccin\w*|immuni[sz]\w*|shots?|booster|mmr|zoster|shingles|influenza|flu\s+shot|pneumococcal|varicella|yellow\s+fever|live\s+(?:attenuated\s+)?vaccines?)\b", re.I)),
-    ("other", "prophylaxis", re.compile(r"\b(?:prophyla\w*|prevent\w*|preventive)\b", re.I)),
-    ("choice", "alternatives", re.compile(r"\b(?:alternative\w*|instead\b|other\s+options?|what\s+else|substitute|switch\s+to\s+what|what\s+can\s+(?:i|we)\s+use\s+instead)", re.I)),
-    ("choice", "first-line choice", re.compile(r"\b(?:first[- ]line|first\s+choice|drug\s+of\s+choice|preferred|best\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|which\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac)|what\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|should|do\s+(?:i|you|we)\s+(?:use|give|start|prescribe|reach)|is\s+the\s+(?:treatment|best|preferred|first)|to\s+(?:use|give|start))|how\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|how\s+to\s+(?:treat|manage)|what'?s\s+the\s+(?:treatment|best|preferred|go-to)|go-to|empiric\w*|initial\s+(?:therapy|treatment|choice)|add\s+(?:on|next|second)|next\s+step|second[- ]line|add-on)", re.I)),
-    ("other", "adverse effects", re.compile(r"\b(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|toxicit\w*|what\s+(?:problems|harms)|cause\s+\w+|harm\w*)", re.I)),
-    ("other", "efficacy", re.compile(r"\b(?:does\s+(?:it|\w+)\s+(?:work|help|reduce|lower|improve|prevent|cut)|effective\w*|efficacy|benefit\w*|reduce\w*\s+(?:the\s+)?(?:risk|mortality|death|events|hospitali)|outcomes?|trial\w*|evidence|work\s+better|superior|non-?inferior|mortality|survival)", re.I)),
-    ("indication", "indication", re.compile(r"\b(?:indicat\w*|when\s+(?:should|do|to|is|are|would)|who\s+(?:should|needs?)|should\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer)|does\s+(?:he|she|this\s+patient|the\s+patient)\s+need|need\s+(?:to\s+start|treatment)|worth\s+(?:starting|treating)|candidate\s+for|approved\s+for|used\s+for|for\s+what)", re.I)),
-    ("safety", "safety", re.compile(r"\b(?:safe\w*|ok(?:ay)?\s+to|fine\s+to|alright\s+to|risk\w*|concern\w*|worr\w*|danger\w*|problem\w*|caution\w*|careful|avoid\w*|can\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart)|could\s+(?:i|we)|should\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|allowed|acceptable|appropriate|reasonable|tolerat\w*)", re.I)),
+    ("safety", "boxed warning", _rx(r"\bboxed\s+warning|black\s+box")),
+    ("population", "pregnancy", _rx(r"\bcontracepti\w*|\bfather\s+a\s+child|\btrying\s+to\s+conceive|\bget(?:ting)?\s+pregnant|\bpregnan\w*|\bbreast-?\s?feed\w*|\blactat\w*")),
+    ("target", "target", _rx(r"\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
+    ("other", "timing", _rx(r"\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+\w*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation)|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
+    ("dose", "duration", _rx(r"\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
+    ("monitoring", "screening", _rx(r"\bscreen\w*|\btests?\s+(?:for|before)|\bbefore\s+starting|\bprior\s+to\s+starting|\bbaseline\s+(?:tests?|labs?|work-?up)|\bwhat\s+(?:test|tests|labs?)\s+(?:do|should|before)|\bwhat\s+confirms|\bconfirm\w*\s+(?:the\s+)?diagnos\w*|\bhow\s+(?:do\s+i|to)\s+diagnos\w*|\bwhich\s+(?:test|estimate|equation|assay)")),
+    ("monitoring", "monitoring", _rx(r"\bmonitor\w*|\bhow\s+often\b|\bcheck\w*|\blabs?\b|\bblood\s+tests?|\bwhat\s+tests?|\bsurveillance|\bfollow\s+(?:up|with)|\bwatch\b|\bkeep\s+an\s+eye|\btrough|\bcbc\b|\bblood\s+counts?|\blfts?\b|\brecheck\w*|\bmeasure\w*|\blevels?\s+(?:be\s+)?(?:checked|drawn|measured)")),
+    ("safety", "vaccination", _rx(r"\bvaccin\w*|\bimmuni[sz]\w*|\bshots?\b|\bbooster|\bmmr\b|\bzoster|\bshingrix|\bshingles|\bflu\s*mist|\bflu\s+shot|\binfluenza\s+vaccine|\bpneumococcal|\bvaricella|\byellow\s+fever|\blive\s+(?:attenuated\s+)?vaccines?|\bbcg\b|\bhpv\b")),
+    ("dose_adjustment", "renal dose", _rx(r"(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
+    ("dose_adjustment", "dose", _rx(r"\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her|the\s+\w+)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver|cirrho\w*|child-?pugh)|\b(?:hepatic|liver|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
+    ("dose", "dose", _rx(r"\b(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
+    ("contraindication", "contraindication", _rx(r"\bcontra-?indicat\w*|\brules?\s+out\s+\w+|\bruled\s+out\b|\bcan\s+(?:he|she|they)\s+(?:go|be\s+put)\s+on\b|\ballerg\w*\s+(?:that|to\s+\w+)\s+(?:rules|prevents)")),
+    ("safety", "adverse effects", _rx(r"\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
+    ("comparison", "efficacy", _rx(r"\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
+    ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,4}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
+    ("choice", "alternatives", _rx(r"\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail\w*\b|\bcan'?t\s+take")),
+    ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
+    ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
+    ("indication", "indication", _rx(r"\bindicat\w*|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:\w+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
+    ("safety", "safety", _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\balright|\brisks?\b|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
 _POPULATION_ASK = {
     "pregnancy": "pregnancy",
     "lactation": "lactation",
     "child": "children",
-    "older adult": "older adults",
 }
 _YES_NO = re.compile(r"^\s*(?:and\s+|so\s+|but\s+|ok(?:ay)?,?\s+|also,?\s+)?(?:is|are|can|could|should|shall|does|do|did|may|might|must|would|will|has|have|am)\b", re.I)
 _SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable)\s*\?*\s*$", re.I)
 _INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
+_INTERACTION_ASK = re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|at\s+the\s+same\s+time|on\s+top\s+of|plus|what\s+happens\s+to|levels?\b|think\s+about|expect|any\s+(?:issue|problem|concern)|ok(?:ay)?\b|fine\b|keep\s+(?:taking|drinking|it)|can\s+(?:i|we)\s+(?:give|add|start|use)|to\s+someone\s+on|for\s+someone\s+on|starting|needs?|started|being\s+started)", re.I)
 
 
-def classify(question: str, population: Sequence[str], has_intervention: bool) -> tuple[str, str, bool]:
+def classify(question: str, population: Sequence[str], has_intervention: bool, has_current: bool = False) -> tuple[str, str, bool]:
     """(intent, asked attribute, yes/no-shaped) of a question."""
     yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
     for intent, attribute, pattern in _RULES:
         if not pattern.search(question):
             continue
-        if attribute == "renal dose" and re.search(r"\bhepatic|liver\b", question, re.I) and not re.search(r"renal|kidney|e?gfr|crcl|ckd|dialysis", question, re.I):
-            return "dose_adjustment", "renal dose", yes_no
-        if intent in ("safety", "other") and attribute in ("safety", "adverse effects", "efficacy"):
-            # "Is it safe in pregnancy?" asks about use in a population
+        if attribute == "pregnancy" and re.search(r"\bbreast-?\s?feed\w*|\blactat\w*", question, re.I) and not re.search(r"pregnan|contracep|conceive|father", question, re.I):
+            attribute = "lactation"
+        if intent == "comparison" and not has_intervention:
+            continue
+        if attribute == "safety" and has_intervention:
+            # "Is it safe in pregnancy?" asks about use in a population; "on X, OK to start Y?" about an interaction
             asked_pop = _asked_population(question, population)
-            if asked_pop and attribute == "safety":
+            if asked_pop:
                 return "population", asked_pop, yes_no
-        if attribute == "dose" and re.search(r"\b(?:dose|dosing|dosage)\b", question, re.I):
-            asked_pop = _asked_population(question, population)
-            if asked_pop in ("children",):
-                return "dose", "dose", yes_no
-        if attribute == "first-line choice" and has_intervention and yes_no:
-            # "Is colchicine first-line for ...?" is a yes/no question about an intervention
-            return "choice", "first-line choice", yes_no
+            if has_current and not re.search(r"\bsafe\w*\b", question, re.I) and _INTERACTION_ASK.search(question):
+                return "interaction", "interaction", yes_no
+        if attribute == "safety" and has_current and has_intervention and re.search(r"\bsafe\w*\b", question, re.I) is None:
+            return "interaction", "interaction", yes_no
         return intent, attribute, yes_no
     asked_pop = _asked_population(question, population)
-    if asked_pop:
+    if asked_pop and has_intervention:
         return "population", asked_pop, yes_no
-    if yes_no and has_intervention:
-        return "safety", "safety", yes_no
-    return "other", "indication" if has_intervention else "first-line choice", yes_no
+    if has_intervention and has_current:
+        return "interaction", "interaction", yes_no
+    if has_intervention:
+        return "indication", "indication", yes_no  # "Steroids for severe CAP?", "Statin?"
+    return "choice", "first-line choice", yes_no
 
 
 def _asked_population(question: str, population: Sequence[str]) -> str | None:
-    """The population the question asks about ("in pregnancy?", "while breastfeeding?")."""
+    """The population the question asks about ("in pregnancy?", "while breastfeeding?", "in a
+    child?"). An age alone describes the patient; it does not make the question about children."""
     for pop in population:
         attr = _POPULATION_ASK.get(pop)
-        if attr:
+        if attr and (pop != "child" or re.search(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|adolescent|teen\w*)\b", question, re.I)):
             return attr
     return None
 
@@ -368,22 +386,38 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
     population = find_population(question, context.age, context.pregnant)
     if "transplant" in population and not any("transplant" in c for c in has):
         has.append("solid organ transplant")
-    intent, attribute, yes_no = classify(question, population, bool(interventions))
+    intent, attribute, yes_no = classify(question, population, bool(interventions), bool(current))
     intervention = interventions[0] if interventions else None
+    if attribute in _ABOUT_A_DRUG and len(mentions) > 1:
+        # "Starting allopurinol — what colchicine prophylaxis dose?": the ask attaches to a drug
+        for start, end, _surface, generic in sorted(mentions):
+            if _ASK_AFTER.match(question[end : end + 40]) or _ASK_BEFORE.search(question[max(0, start - 25) : start]):
+                if generic != intervention:
+                    if intervention:
+                        current = [intervention, *(m for m in current if m != intervention)]
+                    current = [m for m in current if m != generic]
+                    intervention = generic
+                break
+    if intent == "choice" and intervention and comparator is None and _CHOOSE_AMONG.search(question):
+        intervention = None  # "which anticoagulant?" asks for a choice; it names no intervention
+    elif intent == "choice" and intervention and comparator and re.search(r"\bor\b", question, re.I):
+        intervention = comparator = None  # "LMWH or a DOAC?": the choice between them is the question
     if linked and intent in ("safety", "other") and attribute in ("safety", "indication"):
         intent, attribute = "interaction", "interaction"
     if intent == "interaction" and len(interventions) > 1:
         current = [*current, *(d for d in interventions[1:] if d not in current)]
     elif comparator is None and len(interventions) > 1 and intent in ("comparison", "choice"):
         comparator = interventions[1]
-    if comparator is not None and intent not in ("interaction",) and re.search(r"\b(?:vs\.?|versus|compared|better|or)\b", question, re.I) and attribute != "alternatives":
+    if comparator is not None and intent not in ("interaction",) and re.search(r"\b(?:vs\.?|versus|compared|better|beats?|superior)\b", question, re.I) and attribute != "alternatives":
         intent = "comparison"
+    elif comparator is not None and intent == "comparison":
+        intent, attribute = "choice", "first-line choice"  # "DOAC or warfarin?" asks which to choose
     if intervention is None and current and intent != "choice" and attribute not in _NOT_ABOUT_CURRENT:
         # "How often should I check CBC on azathioprine?" names no new drug: it asks about the drug
         # the patient is on
         intervention = current.pop(0)
-    if attribute == "indication" and intent == "other" and intervention and ("ckd" in population or "dialysis" in population):
-        intent, attribute = "dose_adjustment", "renal dose"  # "Metformin at eGFR 28?"
+    if attribute == "indication" and intervention and not _INDICATION_ASK.search(question) and ("ckd" in population or "dialysis" in population):
+        intent, attribute = "safety", "renal dose"  # "Metformin at eGFR 28?"
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
         attribute = "first-line choice"
     qualifier = None
@@ -409,6 +443,11 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
     )
 
 
+_ABOUT_A_DRUG = frozenset({"dose", "renal dose", "duration", "monitoring", "target"})
+_ASK_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:\w+\s+){0,1}(?:dose|doses|dosing|dosage|levels?|trough|regimen)\b", re.I)
+_ASK_BEFORE = re.compile(r"\b(?:dose|dosing|dosage|levels?)\s+(?:of|for)\s+$", re.I)
+_CHOOSE_AMONG = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:\w+)\s*(?:for|in|to|\?|$)", re.I)
+_INDICATION_ASK = next(p for i, a, p in _RULES if a == "indication")
 _NOT_ABOUT_CURRENT = frozenset({"vaccination", "prophylaxis", "first-line choice", "alternatives"})
 
 
@@ -457,6 +496,8 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
             out.intervention_classes = own.intervention_classes
             out.comparator = own.comparator  # "instead" replaces the earlier intervention
             out.current_medications = [m for m in out.current_medications if m != own.intervention]
+    if out.intervention is None and out.current_medications and re.search(r"\b(?:it|this|that|the\s+drug|the\s+medicine)\b", question, re.I):
+        out.intervention = out.current_medications.pop(0)  # "Can she breastfeed on it?"
     if own.indication:
         out.indication = own.indication
     if explicit_ask:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from curbside.qa.aliases import AliasTable, expand_query
-from curbside.qa.claims import therapeutic_classes
+from curbside.ingest.vocabulary import find_classes
+from curbside.qa.claims import MECHANISM_CLASS, therapeutic_classes
 from curbside.qa.frame import CONDITION_TERMS, build_frame, find_age
 from curbside.qa.types import PatientContext, QueryAnalysis, QuestionFrame
 
@@ -103,7 +104,14 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
     normalised, replaced, drugs = table.normalise(question)
     drugs = [g for *_, g in mentions if g in drugs or g in {u[3] for u in unknown}]
     drugs = list(dict.fromkeys(drugs))
-    context, frame = extract_context(question, mentions)
+    # drug classes named in the question ("a statin", "NSAIDs", "live vaccines") take part in the
+    # frame like drugs: an intervention or a current medication named by its class
+    taken = [(a, b) for a, b, *_ in mentions]
+    classes = [
+        (a, b, surface, cls) for a, b, surface, cls in find_classes(question)
+        if not any(a < e and s < b for s, e in taken) and not MECHANISM_CLASS.search(cls)
+    ]
+    context, frame = extract_context(question, sorted(mentions + classes))
     if frame.intervention:
         frame.intervention_classes = therapeutic_classes(table, frame.intervention)
     candidates = [d for d in (frame.intervention, frame.comparator) if d]
