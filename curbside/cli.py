@@ -545,15 +545,17 @@ def documents(index: IndexOpt = None, no_progress: NoProgress = False) -> None:
     quarantined = pipeline.index.quarantined_documents
     table = Table("status", "kind", "year", "publisher", "title")
     for doc in pipeline.index.documents():
-        rules = sorted({f["rule"] for f in quarantined.get(doc.doc_id, [])})
-        status = line(("quarantined", "bold red"), f" ({', '.join(rules)})") if rules else line("")
+        status = line(("quarantined", "bold red")) if doc.doc_id in quarantined else line("")
         table.add_row(status, line(doc.kind), line(str(doc.year or "")), line(doc.publisher[:40]), line(doc.title[:80]))
     console.print(table)
     if quarantined:
         allowed = "searched, as index.allow_quarantined is on" if pipeline.index.allow_quarantined else (
             "left out of search and answers (CURBSIDE_INDEX__ALLOW_QUARANTINED=true searches them)"
         )
-        console.print(line(f"{len(quarantined)} quarantined: some of their text reads as instructions to a model; {allowed}"))
+        console.print(line(
+            f"{len(quarantined)} quarantined: some of their text reads as instructions to a model (the ingest "
+            f"report names what was found); {allowed}"
+        ))
 
 
 @app.command()
