@@ -457,6 +457,11 @@ def eval_all(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for every run's reports.")] = Path("eval-out"),
     fusion: Annotated[Path | None, typer.Option(help="A fit-fusion JSON to include as the ablation table.")] = Path("evals/fusion.json"),
     write_results: Annotated[bool, typer.Option("--write-results", help="Regenerate evals/RESULTS.md.")] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only these (e.g. --only clinician --only safety); the other sections "
+                     "come from the reports already in --out, when there."),
+    ] = None,
     no_progress: NoProgress = False,
 ) -> None:
     """Run every set behind evals/RESULTS.md (curbside.evals.results.ALL_RUNS), baselines where they apply."""
@@ -466,8 +471,15 @@ def eval_all(
     from curbside.pipeline import ingest as run_ingest
 
     settings = _settings(no_progress)
+    unknown = sorted(set(only or ()) - {spec.folder for spec in ALL_RUNS})
+    if unknown:
+        _fail(f"unknown run(s) {', '.join(unknown)}; choose from {', '.join(spec.folder for spec in ALL_RUNS)}")
     runs = {}
     for spec in ALL_RUNS:
+        if only and spec.folder not in only:
+            if (out / spec.folder / "aggregate.json").is_file():
+                runs[spec.folder] = load_run(out / spec.folder)
+            continue
         if spec.needs and not Path(spec.needs).is_file():
             console.print(f"{spec.folder}: skipped, {spec.needs} does not exist yet")
             continue
