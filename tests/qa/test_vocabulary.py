@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from curbside.ingest.vocabulary import (
     classes_of,
     find_classes,
     members_of,
+    trie_regex,
     unknown_drug_names,
 )
 from curbside.qa import aliases as qa_aliases
@@ -186,3 +189,28 @@ def test_every_drug_named_in_the_corpus_is_in_the_alias_table() -> None:
 def test_drugs_added_from_the_corpus_scan_are_known_and_classified_from_the_source(drug: str) -> None:
     assert AliasTable.bundled().lookup(drug) == drug
     assert classes_of(drug), drug
+
+
+def test_trie_regex_matches_like_a_longest_first_alternation() -> None:
+    names = ["mycophenolate", "mycophenolate mofetil", "mycophenolate sodium", "FK-506", "FK506", "ASA", "asacol", "co-trimoxazole"]
+    slow = re.compile(
+        r"(?<![\w-])("
+        + "|".join(re.escape(n).replace(r"\-", r"[-\s]?").replace(r"\ ", r"[-\s]?") for n in sorted(names, key=len, reverse=True))
+        + r")(?![\w-])",
+        re.I,
+    )
+    fast = re.compile(r"(?<![\w-])(" + trie_regex(names) + r")(?![\w-])", re.I)
+    text = "Mycophenolate mofetil, mycophenolate-sodium, mycophenolate; FK 506, fk506, FK-506X; asa, Asacol, cotrimoxazole, co trimoxazole."
+    assert [m.span(1) for m in fast.finditer(text)] == [m.span(1) for m in slow.finditer(text)]
+    assert [m.group(1) for m in fast.finditer(text)][:2] == ["Mycophenolate mofetil", "mycophenolate-sodium"]
+
+
+@pytest.mark.slow
+def test_matching_the_whole_corpus_is_fast_enough_for_index_time_tagging() -> None:
+    # the old one-alternative-per-name pattern took about 1.6 s here; the trie about 0.06 s
+    text = " ".join(f.read_text("utf-8") for f in sorted(CORPUS.glob("*.md")))
+    table, classes = AliasTable.bundled(), DrugClasses.bundled()
+    started = time.perf_counter()
+    found = len(table.find(text)) + len(classes.find_classes(text))
+    assert found > 1400
+    assert time.perf_counter() - started < 0.5
