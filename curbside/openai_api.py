@@ -230,15 +230,24 @@ def limit_tokens(text: str, limit: int | None) -> tuple[str, bool]:
     return text, False
 
 
+BOTTOM_LINE = "**Bottom line:**"
+
+
 def first_piece_end(markdown: str) -> int:
-    """End of the first content delta: through the bottom line's line (or the first line when
-    there is none, as in an abstention)."""
+    """End of the first content delta: through the bottom line's line (with the verdict and
+    patient context before it), or through the first bold lead (an abstention's) when there is
+    no bottom line, or the first line."""
     lines = markdown.splitlines(keepends=True)
+    bold = None
     end = 0
     for line in lines:
         end += len(line)
-        if line.startswith("**"):  # the bottom line, or the abstention's heading
+        if line.startswith(BOTTOM_LINE):
             return end
+        if bold is None and line.startswith("**"):
+            bold = end
+    if bold is not None:
+        return bold
     return len(lines[0]) if lines else 0
 
 
