@@ -307,3 +307,49 @@ def test_verdict_entailed_reads_the_decision_against_its_quotes() -> None:
     ans.decision = "yes"
     assert M.verdict_entailed(ans, judge) is False
     assert M.verdict_entailed(framed_answer("q", bl, [LABEL]), judge) is None  # no decision, nothing to judge
+
+
+def test_summary_markdown_and_terminal_show_the_halves(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from curbside.evals.runner import print_report, write_report
+
+    run = run_eval(_items(), FakeSystem(DOCS), set_name="clinician", progress=False, halves=True)
+    write_report(run, tmp_path / "out")
+    md = (tmp_path / "out" / "summary.md").read_text()
+    assert "| metric | all | A | B | B − A |" in md and "| bottom_line_hit | 1.000 | 1.000 | 1.000 | +0.000 |" in md
+    console = Console(record=True, width=160)
+    print_report(run, console)
+    assert "clinician by half" in console.export_text()
+
+
+def test_half_and_setting_options_of_resolve_set(tmp_path: Path) -> None:
+    from curbside.evals.sets import EvalSetError, resolve_set
+
+    path = tmp_path / "items.jsonl"
+    path.write_text("".join(json.dumps({"id": f"i{n}", "question": "q?", "gold_ids": ["a.md"]}) + "\n"
+                            for n in range(20)), encoding="utf-8")
+    b = resolve_set(path, half="B")
+    assert b.items and all(half_of(i.id) == "B" for i in b.items) and b.sampling["half"] == "B"
+    with pytest.raises(EvalSetError, match="--setting applies to PubMedQA only"):
+        resolve_set(path, setting="reasoning-free")
+    free = resolve_set(_pqa(tmp_path), setting="reasoning-free")
+    assert free.name == "pqal-reasoning-free"  # its own reports, index and expected scores
+
+
+def test_a_set_of_its_own_files_is_indexed_in_a_folder_named_by_their_hashes(tmp_path: Path) -> None:
+    from curbside.evals.runner import prepare_index
+    from curbside.evals.sets import EvalSet
+
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.4 one")
+    built: list[tuple[list[Path], Path]] = []
+    eval_set = EvalSet(name="clinical-pdfs", items=[], kind="jsonl", source=tmp_path, corpus_paths=[pdf])
+    first = prepare_index(eval_set, index_dir=None, index_builder=lambda p, d: built.append((list(p), d)),
+                          work_dir=tmp_path / "work", index_key="k")
+    assert first is not None and built == [([pdf], first)] and first.name == "index-k"
+    assert first.parent.name.startswith("clinical-pdfs-")
+    pdf.write_bytes(b"%PDF-1.4 two")  # changed content, another index folder
+    second = prepare_index(eval_set, index_dir=None, index_builder=lambda p, d: built.append((list(p), d)),
+                           work_dir=tmp_path / "work", index_key="k")
+    assert second != first
