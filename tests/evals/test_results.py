@@ -32,3 +32,31 @@ def test_results_show_every_system_the_delta_and_the_ablation() -> None:
     assert "| without dense | 0.720 |" in text
     assert "| jointly fitted, held-out folds (5-fold CV) | 0.745 |" in text
     assert "Default weights, set by hand: dense 1, lexical 1." in text  # zero weights are not listed
+
+
+def test_results_keep_the_old_sections_and_add_the_new_ones() -> None:
+    base = _agg({"bm25": 0.9, "curbside": 0.95})
+    bundled = {**base, "set": "bundled", "split": None, "n_queries": 71}
+    clinician = {**base, "set": "clinician", "split": None, "n_items": 20,
+                 "metrics": {"bottom_line_hit": 0.8, "span_violations": 0.0},
+                 "halves": {"A": {"n_items": 11.0, "bottom_line_hit": 0.82, "span_violations": 0.0},
+                            "B": {"n_items": 9.0, "bottom_line_hit": 0.78, "span_violations": 0.0}}}
+    rr = {**base, "set": "pubmedqa", "split": "dev", "n_queries": 500,
+          "metrics": {"yesno_accuracy": 0.61, "yesno_macro_f1": 0.5}}
+    rf = {**rr, "set": "pubmedqa-reasoning-free",
+          "metrics": {"yesno_accuracy": 0.77, "yesno_macro_f1": 0.6, "conclusion_bottom_line": 0.9}}
+    pdfs = {**base, "set": "clinical-pdfs", "n_items": 10,
+            "metrics": {"key_fact_bottom_line_count": 9.0, "key_fact_answer_count": 10.0, "table_residue": 0.0,
+                        "span_violations": 0.0, "R@1": 1.0, "nDCG@10": 1.0}}
+    text = render({"bundled": bundled, "clinician": clinician, "pubmedqa": rr, "pubmedqa-reasoning-free": rf,
+                   "clinical-pdfs": pdfs}, None, "h")
+    assert "## bundled: 71 queries" in text and "## pubmedqa (dev): 500 queries" in text
+    assert "| bottom-line hit (term + gold citation) | 0.800 | 0.820 | 0.780 | -0.040 | ≥ 0.85 |" in text
+    assert "| citations not an exact span (count) | 0 | 0 | 0 | +0 | 0 |" in text
+    assert "| **curbside** | 0.610 | 0.500 | 0.770 | 0.600 |" in text
+    assert "| single human annotator (published) | 0.780 | – | 0.904 | – |" in text
+    assert "(measured: 0.900)" in text
+    assert "| quoted answer in the bottom line | 9 of 10 | ≥ 9 |" in text
+    # order: the clinician section follows bundled, the PubMedQA settings follow PubMedQA
+    assert text.index("## bundled") < text.index("## clinician") < text.index("## pubmedqa (dev)") \
+        < text.index("## PubMedQA in two settings") < text.index("## clinical PDFs")
