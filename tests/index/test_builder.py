@@ -446,6 +446,91 @@ def test_file_that_turns_bad_keeps_its_previous_version(
         ix.close()
 
 
+def _generations(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.glob("gen-*"))
+
+
+def test_rerun_with_unchanged_bad_files_writes_no_new_generation(
+    tiny_corpus: Path, tmp_path: Path, fake_encoder: FakeHashEncoder
+) -> None:
+    """L4: bad files used to be retried on every run, so every run wrote (and swapped to) a new
+    generation and deleted the one running servers had open."""
+    good = make_text_pdf(APIXABAN_PAGES)
+    (tiny_corpus / "broken.pdf").write_bytes(good[: len(good) // 2])
+    (tiny_corpus / "latin1.md").write_bytes("# Caf\xe9\n\nThe caf\xe9 text is not UTF-8.".encode("latin-1"))
+    index_dir = tmp_path / "index"
+    first = build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    assert {Path(i.path).name for i in first.skipped} == {"broken.pdf", "latin1.md"}
+    generations = _generations(index_dir)
+    served = Index.open(index_dir)  # a running server's view
+    try:
+        for _ in range(2):
+            again = build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+            assert again.up_to_date, again.summary()
+            assert _generations(index_dir) == generations
+            skipped = {Path(i.path).name: i.reason for i in again.skipped}
+            assert set(skipped) == {"broken.pdf", "latin1.md"}  # still reported every run
+            assert "corrupt" in skipped["broken.pdf"] and "unchanged since the last ingest" in skipped["broken.pdf"]
+            assert "not valid UTF-8" in skipped["latin1.md"]
+            assert again.unchanged == len(TINY_FILES)
+        assert served.directory.is_dir() and served.lexical_search("warfarin INR", 1)
+    finally:
+        served.close()
+
+
+def test_a_bad_file_is_retried_once_it_changes_or_the_loader_settings_do(
+    tiny_corpus: Path, tmp_path: Path, fake_encoder: FakeHashEncoder
+) -> None:
+    index_dir = tmp_path / "index"
+    bad = tiny_corpus / "latin1.md"
+    bad.write_bytes("# Caf\xe9\n\nThe caf\xe9 text is not UTF-8 at all.".encode("latin-1"))
+    big = tiny_corpus / "big.txt"
+    big.write_text("Warfarin monitoring needs regular INR checks. " * 60, encoding="utf-8")
+    build_index([tiny_corpus], index_dir, fake_encoder, build_options(max_file_bytes=2000))
+    assert build_index([tiny_corpus], index_dir, fake_encoder, build_options(max_file_bytes=2000)).up_to_date
+    # another size limit: the too-large file is tried again (and now fits)
+    report = build_index([tiny_corpus], index_dir, fake_encoder, build_options(max_file_bytes=10_000))
+    assert str(big) in report.added and [Path(i.path).name for i in report.skipped] == ["latin1.md"]
+    # the bad file is fixed: tried again and indexed
+    bad.write_text("# Cafe\n\nThe cafe text is UTF-8 now, and long enough to index.", encoding="utf-8")
+    report = build_index([tiny_corpus], index_dir, fake_encoder, build_options(max_file_bytes=10_000))
+    assert str(bad) in report.added and report.skipped == []
+    assert build_index([tiny_corpus], index_dir, fake_encoder, build_options(max_file_bytes=10_000)).up_to_date
+
+
+def test_a_file_that_stays_bad_keeps_its_previous_version_without_new_generations(
+    tiny_corpus: Path, tmp_path: Path, fake_encoder: FakeHashEncoder
+) -> None:
+    index_dir = tmp_path / "index"
+    build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    path = tiny_corpus / "label_warfarin.md"
+    path.write_bytes(b"\xff\xfe" + path.read_bytes())
+    turned = build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    assert not turned.up_to_date
+    generations = _generations(index_dir)
+    again = build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    assert again.up_to_date and _generations(index_dir) == generations
+    (issue,) = again.skipped
+    assert "previously indexed version is kept" in issue.reason and "not valid UTF-8" in issue.reason
+    ix = Index.open(index_dir)
+    try:
+        assert _titles(ix, ix.lexical_search("warfarin INR", 1)) == ["Warfarin Sodium Tablets Prescribing Information"]
+    finally:
+        ix.close()
+
+
+def test_a_deleted_bad_file_is_forgotten(tiny_corpus: Path, tmp_path: Path, fake_encoder: FakeHashEncoder) -> None:
+    index_dir = tmp_path / "index"
+    bad = tiny_corpus / "latin1.md"
+    bad.write_bytes("# Caf\xe9\n\nThe caf\xe9 text is not UTF-8 at all.".encode("latin-1"))
+    build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    bad.unlink()
+    report = build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    assert report.skipped == []
+    again = build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    assert again.up_to_date and again.skipped == []
+
+
 # ---------------------------------------------------------------------------------------------
 # embedding cache and other factories
 
