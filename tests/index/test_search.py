@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from curbside.index.builder import build_index
+from curbside.index.manifest import ChunkingMismatchError, ModelMismatchError
 from curbside.index.reader import Index
 from curbside.index.vectors import FaissStore, choose_factory
 from tests.fakes import TINY_QUERIES, FakeHashEncoder, build_options
@@ -202,3 +204,83 @@ def test_index_with_no_chunks_searches_cleanly(tmp_path: Path) -> None:
         )  # the placeholder BM25 document must not leak out
     finally:
         ix.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# L8: the index's model is checked by identity, and the reader checks the chunking settings
+
+
+def _model_dir(path: Path, seed: int) -> Path:
+    """A model-shaped directory: configs, a vocabulary and 3 MB of 'weights'."""
+    path.mkdir(parents=True)
+    (path / "config.json").write_text('{"hidden_size": 64}', encoding="utf-8")
+    (path / "modules.json").write_text("[]", encoding="utf-8")
+    (path / "vocab.txt").write_text("a\nb\nc\n", encoding="utf-8")
+    (path / "README.md").write_text("docs do not change the vectors", encoding="utf-8")
+    weights = np.random.default_rng(seed).integers(0, 256, 3_000_000, dtype=np.uint8).tobytes()
+    (path / "model.safetensors").write_bytes(len(b"{}").to_bytes(8, "little") + b"{}" + weights)
+    return path
+
+
+CHUNKING = {"max_tokens": 200, "overlap_tokens": 32, "embed_prefix": True}
+
+
+@pytest.fixture
+def model_index(tiny_corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    model = _model_dir(tmp_path / "models" / "mini", seed=1)
+    index_dir = tmp_path / "index"
+    build_index([tiny_corpus], index_dir, FakeHashEncoder(), build_options(model_name=str(model)))
+    return model, index_dir
+
+
+def test_a_trailing_slash_or_another_spelling_is_the_same_model(model_index, tiny_corpus: Path) -> None:
+    model, index_dir = model_index
+    for spelling in (f"{model}/", str(model.parent / ".." / "models" / "mini")):
+        Index.open(index_dir, model=spelling, chunking=CHUNKING).close()
+        assert build_index([tiny_corpus], index_dir, FakeHashEncoder(), build_options(model_name=spelling)).up_to_date
+
+
+def test_the_same_model_files_elsewhere_are_the_same_model(model_index, tmp_path: Path) -> None:
+    model, index_dir = model_index
+    moved = tmp_path / "elsewhere" / "mini"
+    shutil.copytree(model, moved)
+    (moved / "README.md").write_text("edited docs", encoding="utf-8")
+    Index.open(index_dir, model=str(moved), chunking=CHUNKING).close()
+
+
+def test_changed_weights_at_the_same_path_are_refused(model_index, tiny_corpus: Path) -> None:
+    model, index_dir = model_index
+    shutil.rmtree(model)
+    _model_dir(model, seed=2)  # retrained: same path, same sizes, other weights
+    with pytest.raises(ModelMismatchError, match=r"fingerprint .* then, .* now"):
+        Index.open(index_dir, model=str(model), chunking=CHUNKING)
+    with pytest.raises(ModelMismatchError):
+        build_index([tiny_corpus], index_dir, FakeHashEncoder(), build_options(model_name=str(model)))
+    shutil.rmtree(model)
+    _model_dir(model, seed=1)  # the original files again: the same model
+    Index.open(index_dir, model=str(model), chunking=CHUNKING).close()
+    (model / "config.json").write_text('{"hidden_size": 65}', encoding="utf-8")  # a config change counts too
+    with pytest.raises(ModelMismatchError):
+        Index.open(index_dir, model=str(model), chunking=CHUNKING)
+
+
+def test_the_reader_refuses_other_chunking_settings_with_a_clear_message(index: Index) -> None:
+    where = index.directory.parent
+    Index.open(where, model="fake-hash-encoder", chunking=CHUNKING).close()
+    with pytest.raises(ChunkingMismatchError) as info:
+        Index.open(where, model="fake-hash-encoder", chunking={**CHUNKING, "max_tokens": 100, "embed_prefix": False})
+    message = str(info.value)
+    assert str(where) in message
+    assert "max_tokens=200 in the index, 100 in the settings" in message
+    assert "embed_prefix=True in the index, False in the settings" in message
+    assert "CURBSIDE_CHUNKING__MAX_TOKENS=200" in message and "curbside ingest" in message
+    with pytest.raises(ModelMismatchError, match=r"'fake-hash-encoder'.*'other-model'"):
+        Index.open(where, model="other-model", chunking=CHUNKING)
+
+
+@pytest.mark.integration
+def test_a_pipeline_with_other_chunking_settings_is_refused(bundled_pipeline) -> None:
+    from curbside import Pipeline
+
+    with pytest.raises(ChunkingMismatchError, match="overlap_tokens=32 in the index, 8 in the settings"):
+        Pipeline(bundled_pipeline.index_dir, settings=bundled_pipeline.settings.with_overrides(chunking__overlap_tokens=8))
