@@ -38,6 +38,7 @@ SUPPORTED_SUFFIXES = {
     ".jsonl": "jsonl",
 }
 MIN_TEXT_CHARS = 20
+MAX_RECORD_ID_CHARS = 200  # a JSONL record's id goes into its path (``file#id``); DOIs fit easily
 
 
 class LoadError(Exception):
@@ -62,18 +63,27 @@ class LoadResult:
 _HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
+_LINE_EDGE_SPACE = re.compile(r"[^\S\n]*\n[^\S\n]*")  # whitespace either side of a line break
 
 
 def normalise_text(text: str, *, dehyphenate: bool = False) -> str:
-    """NFKC (ligatures → letters), unified newlines, no soft hyphens or control characters."""
+    """NFKC (ligatures → letters), unified newlines, no soft hyphens or control characters.
+
+    Whole-string operations only (no per-character or per-line Python objects), so the working
+    memory is a few copies of the text whatever its shape.
+    """
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad", "")
     text = text.replace("\u2010", "-").replace("\u2011", "-")  # typographic hyphens → ASCII
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    controls = {
+        ord(ch): None for ch in set(text) if ch not in "\n\t" and unicodedata.category(ch)[0] == "C"
+    }
+    if controls:
+        text = text.translate(controls)
     if dehyphenate:
         text = _HYPHEN_BREAK.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _LINE_EDGE_SPACE.sub("\n", _SPACES.sub(" ", text))
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
 
 
 def _check_text(path: Path, text: str, what: str = "text") -> None:
@@ -83,8 +93,11 @@ def _check_text(path: Path, text: str, what: str = "text") -> None:
 
 def decode_utf8(path: Path, data: bytes) -> str:
     """Decode strict UTF-8; binary data or bad bytes give a LoadError naming the offset."""
-    if b"\x00" in data[:8192]:
-        raise LoadError(path, "binary content (NUL bytes) in a file with a text extension")
+    nul = data.find(b"\x00")  # anywhere in the file: a memchr, cheap at any size
+    if nul >= 0:
+        raise LoadError(
+            path, f"binary content (a NUL byte at byte {nul}) in a file with a text extension"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -219,10 +232,7 @@ def load_html(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> Parsed
             html_meta[key] = found.get("content")
     if soup.title and soup.title.string and "title" not in html_meta:
         html_meta["title"] = soup.title.string.strip()
-    try:
-        html_meta = clean_meta(html_meta, f"{path} <meta>")
-    except MetadataError:
-        html_meta = {k: v for k, v in html_meta.items() if k != "year"}
+    html_meta = clean_meta(html_meta, f"{path} <meta>", lenient=True)
     lines: list[str] = []
     body = soup.body or soup
     for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", *_HTML_BLOCKS]):
@@ -365,8 +375,16 @@ def load_pdf(
         pages.append(Span(start=pos, end=pos + len(page_text), page=number))
         pos += len(page_text)
     text = "".join(parts)
-    if len(text.strip()) < MIN_TEXT_CHARS:
+    n_chars = sum(len(t) for t in page_texts)
+    if n_chars == 0:
         raise LoadError(path, "no text layer (image-only or scanned PDF; OCR it first)")
+    if len(text.strip()) < MIN_TEXT_CHARS:
+        pages_said = f"{len(page_texts)} page" + ("s" if len(page_texts) != 1 else "")
+        raise LoadError(
+            path,
+            f"only {n_chars} characters of text on {pages_said}, too few to index (a form, or "
+            "a scan whose text is in images: OCR it first)",
+        )
     pdf_meta = {k: v for k, v in (result.get("meta") or {}).items() if v}
     if pdf_meta.get("title"):
         fixed = _trusted_pdf_title(str(pdf_meta["title"]), page_texts[0])
@@ -374,10 +392,7 @@ def load_pdf(
             pdf_meta["title"] = fixed
         else:
             pdf_meta.pop("title")
-    try:
-        pdf_meta = clean_meta(pdf_meta, f"{path} PDF metadata")
-    except MetadataError:
-        pdf_meta = {k: v for k, v in pdf_meta.items() if k in ("title", "publisher")}
+    pdf_meta = clean_meta(pdf_meta, f"{path} PDF metadata", lenient=True)
     meta = merge_meta(_sidecar_meta(path), pdf_meta, folder_meta)
     first_line = next((ln for ln in text.splitlines() if len(ln.strip()) > 8), None)
     doc = _document(
@@ -400,12 +415,18 @@ def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadR
         except json.JSONDecodeError as exc:
             issues.append(LoadIssue(path=where, reason=f"invalid JSON ({exc.msg})"))
             continue
+        except RecursionError:  # "[[[[…" thousands deep: the parser recurses once per level
+            issues.append(LoadIssue(path=where, reason="invalid JSON (nested too deeply to parse)"))
+            continue
+        except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
+            issues.append(LoadIssue(path=where, reason=f"invalid JSON ({exc})"))
+            continue
         if not isinstance(record, dict):
             issues.append(LoadIssue(path=where, reason="line is not a JSON object"))
             continue
         body = record.get("text") or record.get("abstract") or record.get("contents")
-        if isinstance(body, list):
-            body = "\n\n".join(str(x) for x in body)
+        if isinstance(body, list) and all(isinstance(x, str) for x in body):
+            body = "\n\n".join(body)
         if not isinstance(body, str) or len(normalise_text(body)) < MIN_TEXT_CHARS:
             issues.append(LoadIssue(path=where, reason="record has no 'text' or 'abstract' with usable text"))
             continue
@@ -415,19 +436,27 @@ def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadR
             issues.append(LoadIssue(path=where, reason=str(exc).removeprefix(f"{where}: ")))
             continue
         text = normalise_text(body)
-        rid = record.get("id") or record.get("_id") or record.get("pmid") or lineno
+        rid = record.get("id") or record.get("_id") or record.get("pmid")
+        if not (_is_record_id(rid)):
+            rid = lineno  # no id, or one that is not a short string or number: the line number
         doc = _document(
             path,
             text,
             meta,
             "jsonl",
-            fallback_title=str(record.get("title") or f"{path.stem} record {rid}"),
+            fallback_title=f"{path.stem} record {rid}",
             record_path=f"{path}#{rid}",
         )
         docs.append(ParsedDocument(document=doc, text=text, sections=[Span(start=0, end=len(text))]))
     if not docs and not issues:
         issues.append(LoadIssue(path=str(path), reason="empty JSONL file (no records)"))
     return LoadResult(documents=docs, issues=issues)
+
+
+def _is_record_id(value: Any) -> bool:
+    return (isinstance(value, str) and 0 < len(value) <= MAX_RECORD_ID_CHARS) or (
+        isinstance(value, int) and not isinstance(value, bool)
+    )
 
 
 Loader = Callable[[Path, bytes, Mapping[str, Any]], ParsedDocument]

@@ -10,6 +10,7 @@ Missing titles fall back to the document's first heading or the file name.
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import re
 from collections.abc import Mapping
@@ -21,6 +22,15 @@ import yaml
 from curbside.ingest.types import KIND_LABELS
 
 META_KEYS = ("title", "publisher", "year", "kind", "url")
+# Longest accepted value of each text field. Generous for real sources (PubMed's longest titles run
+# to about 400 characters, issuing bodies' names to about 150, and 2,048 is the URL length browsers
+# and servers reliably honour); a longer value is an error, not a document to store and serve.
+FIELD_LIMITS = {"title": 500, "publisher": 300, "url": 2048}
+_PUBLISHER_SYNONYMS = ("journal", "source", "issuer", "author")
+# Largest YAML text read as metadata. Front matter and sidecars hold a handful of fields; a folder
+# manifest may list per-file metadata for thousands of files.
+MAX_FRONT_MATTER_BYTES = 64_000
+MAX_MANIFEST_BYTES = 4_000_000
 _KIND_SYNONYMS = {
     "guideline": "guideline",
     "guidelines": "guideline",
@@ -44,55 +54,113 @@ class MetadataError(ValueError):
     """A metadata file or field is malformed; the message names the file and field."""
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as quoted in an error message: its repr, cut short."""
+    text = repr(value) if _is_scalar(value) else f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _MetadataLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases.
+
+    Aliases have no use in a few metadata fields, and they are how a 447-byte file expands into
+    a 7 MB publisher (nested lists of aliases, a "billion laughs").
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in metadata", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _load_yaml(text: str, limit: int, what: str) -> Any:
+    if len(text) > limit:
+        raise MetadataError(f"{what} is {len(text):,} characters; the limit is {limit:,}")
+    return yaml.load(text, Loader=_MetadataLoader)  # a SafeLoader: plain data types only
+
+
 def normalise_kind(value: Any, where: str) -> str:
     """Map a free-form kind to guideline | research | drug-label | review."""
-    key = str(value).strip().lower()
+    key = str(value).strip().lower() if _is_scalar(value) else ""
     if key in _KIND_SYNONYMS:
         return _KIND_SYNONYMS[key]
     raise MetadataError(
-        f"{where}: field 'kind' is {value!r}; expected one of {', '.join(KIND_LABELS)}"
+        f"{where}: field 'kind' is {_shown(value)}; expected one of {', '.join(KIND_LABELS)}"
     )
 
 
 def normalise_year(value: Any, where: str) -> int | None:
     if value is None or value == "":
         return None
-    match = re.search(r"(1[89]\d\d|20\d\d)", str(value))
+    if not _is_scalar(value) and not isinstance(value, dt.date):
+        raise MetadataError(f"{where}: field 'year' is not a year; expected a four-digit year")
+    match = re.search(r"(1[89]\d\d|20\d\d)", str(value)[:100])
     if not match:
-        raise MetadataError(f"{where}: field 'year' is {value!r}; expected a four-digit year")
+        raise MetadataError(f"{where}: field 'year' is {_shown(value)}; expected a four-digit year")
     return int(match.group(1))
 
 
-def clean_meta(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """Keep the known keys, normalised; unknown keys are ignored (front matter may carry tags)."""
+def _text_field(key: str, value: Any, where: str) -> str:
+    """A text field as a string: scalars stringified, a list of scalars joined, bounded in length.
+
+    A mapping (or a nested list) is an error rather than its Python repr stored as a title.
+    """
+    if isinstance(value, list | tuple) and all(_is_scalar(x) for x in value):
+        text = ", ".join(str(x).strip() for x in value if str(x).strip())
+    elif _is_scalar(value):
+        text = str(value).strip()
+    else:
+        kind = "a mapping" if isinstance(value, dict) else f"a {type(value).__name__}"
+        raise MetadataError(f"{where}: field {key!r} is {kind}; expected text")
+    limit = FIELD_LIMITS.get(key, FIELD_LIMITS["publisher"])
+    if len(text) > limit:
+        raise MetadataError(
+            f"{where}: field {key!r} is {len(text):,} characters long; the limit is {limit:,}"
+        )
+    return text
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def clean_meta(raw: Mapping[str, Any], where: str, *, lenient: bool = False) -> dict[str, Any]:
+    """Keep the known keys, normalised; unknown keys are ignored (front matter may carry tags).
+
+    A bad value raises :class:`MetadataError` naming ``where`` and the field; with ``lenient``
+    (metadata embedded by a producer, such as a PDF's) the bad field is dropped instead.
+    """
     out: dict[str, Any] = {}
-    for key in META_KEYS:
-        if key not in raw or raw[key] is None:
+    for key in (*META_KEYS, *_PUBLISHER_SYNONYMS):
+        if key not in raw or raw[key] is None or raw[key] == "":
+            continue
+        if key in _PUBLISHER_SYNONYMS and "publisher" in out:  # PubMed-style synonyms
             continue
         value = raw[key]
-        if key == "kind":
-            out[key] = normalise_kind(value, where)
-        elif key == "year":
-            year = normalise_year(value, where)
-            if year is not None:
-                out[key] = year
-        else:
-            text = str(value).strip()
-            if text:
-                out[key] = text
-    # PubMed-style synonyms
-    if "publisher" not in out:
-        for alt in ("journal", "source", "issuer", "author"):
-            if raw.get(alt):
-                out["publisher"] = str(raw[alt]).strip()
-                break
+        try:
+            if key == "kind":
+                out[key] = normalise_kind(value, where)
+            elif key == "year":
+                year = normalise_year(value, where)
+                if year is not None:
+                    out[key] = year
+            else:
+                text = _text_field(key, value, where)
+                if text:
+                    out["publisher" if key in _PUBLISHER_SYNONYMS else key] = text
+        except MetadataError:
+            if not lenient:
+                raise
     return out
 
 
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
+def read_yaml_mapping(path: Path, limit: int = MAX_FRONT_MATTER_BYTES) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; errors name the file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _load_yaml(path.read_text(encoding="utf-8"), limit, f"{path}: YAML metadata")
     except UnicodeDecodeError as exc:
         raise MetadataError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except yaml.YAMLError as exc:
@@ -121,7 +189,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], int]:
         raise MetadataError(f"{where}: front matter opened with '---' is never closed")
     block = match.group(1) or ""
     try:
-        data = yaml.safe_load(block)
+        data = _load_yaml(block, MAX_FRONT_MATTER_BYTES, f"{where}: front matter")
     except yaml.YAMLError as exc:
         raise MetadataError(f"{where}: malformed YAML front matter: {_yaml_problem(exc)}") from exc
     if data is None:
@@ -162,7 +230,7 @@ class FolderManifest:
         path = root / "manifest.yaml"
         if not path.is_file():
             return None
-        manifest = cls(root, read_yaml_mapping(path))
+        manifest = cls(root, read_yaml_mapping(path, MAX_MANIFEST_BYTES))
         manifest.raw_bytes = path.read_bytes()
         return manifest
 

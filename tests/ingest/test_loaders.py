@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -569,3 +570,128 @@ def test_unsupported_suffix_and_size_limit(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="over the 0 MB limit"):
         load_file(big, max_bytes=1000)
     assert load_file(big, max_bytes=10_000_000).documents
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile input (issue 14: M3, M4, L10)
+
+
+def test_deeply_nested_jsonl_line_is_reported_and_the_rest_kept(tmp_path: Path) -> None:
+    """M3: one ``[`` × 5000 line raised RecursionError and dropped the whole file."""
+    path = tmp_path / "records.jsonl"
+    good = '{{"id": "{}", "title": "Good {}", "abstract": "Colchicine dosing is reduced with strong CYP3A4 inhibitors."}}'
+    lines = [
+        good.format("g1", "one"),
+        "[" * 5000,
+        "[" * 3000 + "]" * 3000,
+        good.format("g2", "two"),
+        '{"id": "n", "abstract": "A long enough abstract of text here.", "year": ' + "9" * 5000 + "}",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    result = load_file(path)
+    assert [d.document.title for d in result.documents] == ["Good one", "Good two"]
+    by_line = {i.path: i.reason for i in result.issues}
+    assert set(by_line) == {f"{path}:2", f"{path}:3", f"{path}:5"}
+    assert "nested too deeply" in by_line[f"{path}:2"]
+    assert "nested too deeply" in by_line[f"{path}:3"]
+    assert "invalid JSON" in by_line[f"{path}:5"]
+
+
+def test_object_valued_jsonl_title_is_rejected_naming_line_and_field(tmp_path: Path) -> None:
+    """L10: ``"title": {"a": 1}`` was stored as the Python repr "{'a': 1}"."""
+    path = tmp_path / "records.jsonl"
+    body = "Allopurinol is started low and titrated in chronic kidney disease."
+    lines = [
+        json.dumps({"id": "ok", "title": "Plain title", "abstract": body}),
+        json.dumps({"id": "obj", "title": {"text": "Nested", "lang": "en"}, "abstract": body}),
+        json.dumps({"id": "authors", "title": "Authors as a list", "abstract": body, "author": ["Smith J", "Doe A"]}),
+        json.dumps({"id": {"nested": 1}, "title": "Odd id", "abstract": body + " Again."}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    result = load_file(path)
+    docs = {d.document.title: d.document for d in result.documents}
+    assert set(docs) == {"Plain title", "Authors as a list", "Odd id"}
+    assert not any("{" in d.title or "{" in d.path for d in docs.values())
+    assert docs["Authors as a list"].publisher == "Smith J, Doe A"
+    assert docs["Odd id"].path == f"{path}#4"  # an object id is not spliced into the path
+    [issue] = result.issues
+    assert issue.path == f"{path}:2"
+    assert "field 'title'" in issue.reason and "mapping" in issue.reason
+
+
+def _alias_bomb(levels: int) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + f"\npublisher: *a{levels - 1}\n"
+
+
+def test_yaml_alias_bomb_in_front_matter_is_refused(tmp_path: Path) -> None:
+    """M4: a 447-byte file gave a 7 MB publisher (stored, and served by /v1/documents)."""
+    path = tmp_path / "bomb.md"
+    path.write_text("---\ntitle: Bomb\n" + _alias_bomb(7) + "---\n# Body\n\nEnough body text to load.\n")
+    assert path.stat().st_size < 600
+    with pytest.raises(LoadError) as info:
+        load_file(path)
+    assert info.value.path == str(path)
+    assert "aliases" in info.value.reason and "not allowed" in info.value.reason
+
+
+def test_yaml_alias_bomb_in_sidecar_and_manifest_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "lib"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "note.txt").write_text("Warfarin needs INR monitoring after dose changes.\n")
+    (folder / "note.txt.meta.yaml").write_text(_alias_bomb(7))
+    with pytest.raises(LoadError) as info:
+        load_file(folder / "note.txt")
+    assert "sidecar" in info.value.reason and "aliases" in info.value.reason
+    (folder / "manifest.yaml").write_text("defaults:\n  " + _alias_bomb(7).replace("\n", "\n  "))
+    _, issues = discover([folder])
+    [issue] = [i for i in issues if i.path.endswith("manifest.yaml")]
+    assert issue.path == str(folder / "manifest.yaml")
+    assert "aliases" in issue.reason
+
+
+@pytest.mark.parametrize(("field", "limit"), [("title", 500), ("publisher", 300), ("url", 2048)])
+def test_over_long_metadata_field_is_refused_naming_field_and_limit(
+    tmp_path: Path, field: str, limit: int
+) -> None:
+    from curbside.ingest.metadata import FIELD_LIMITS
+
+    assert FIELD_LIMITS[field] == limit
+    path = tmp_path / "long.md"
+    path.write_text(f"---\n{field}: {'w' * (limit + 1)}\n---\n# Body\n\nEnough body text to load.\n")
+    with pytest.raises(LoadError) as info:
+        load_file(path)
+    assert f"field '{field}'" in info.value.reason
+    assert f"{limit + 1:,} characters" in info.value.reason and f"{limit:,}" in info.value.reason
+    path.write_text(f"---\n{field}: {'w' * limit}\n---\n# Body\n\nEnough body text to load.\n")
+    assert load_file(path).documents  # at the limit: accepted
+
+
+def test_mapping_valued_front_matter_field_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "obj.md"
+    path.write_text("---\npublisher: {name: ACR, country: US}\n---\n# Body\n\nEnough body text.\n")
+    with pytest.raises(LoadError) as info:
+        load_file(path)
+    assert "field 'publisher' is a mapping; expected text" in info.value.reason
+
+
+def test_nul_byte_anywhere_in_a_text_file_is_binary(tmp_path: Path) -> None:
+    """L10: NUL bytes were only looked for in the first 8 KB."""
+    path = tmp_path / "late-nul.txt"
+    head = b"Enough ordinary text about gout flares. " * 1000  # 40 kB
+    path.write_bytes(head + b"\x00\x01\x02" + b"more text")
+    with pytest.raises(LoadError) as info:
+        load_file(path)
+    assert "binary content" in info.value.reason
+    assert f"at byte {len(head)}" in info.value.reason
+
+
+def test_pdf_with_a_little_text_says_how_much(shared_data: Path) -> None:
+    """L10: a form PDF with 19 characters of text was reported as having "no text layer"."""
+    path = shared_data / "pdfs" / "hostile" / "pdflatex-forms.pdf"
+    with pytest.raises(LoadError) as info:
+        load_file(path, pdf_timeout_s=60)
+    assert "no text layer" not in info.value.reason
+    assert "only 19 characters of text on 1 page" in info.value.reason
