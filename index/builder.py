@@ -208,6 +208,9 @@ def _build_locked(
     old_vectors: FaissStore | None = None
     old_manifest: Manifest | None = None
     model_id, fingerprint = model_identity(options.model_name)
+    # cached vectors belong to the model's files, not to its name: new weights at the same path
+    # must not be served the old weights' vectors
+    cache_key = f"files:{fingerprint}" if fingerprint else options.model_name
     if live is not None:
         old_manifest = read_manifest(live)
         check_model(old_manifest, options.model_name, index_dir)
@@ -414,7 +417,7 @@ def _build_locked(
             texts = [rows[i][1].embed_text for i in todo_rows]
             encoded, n_encoded = encode_with_cache(
                 texts,
-                options.model_name,
+                cache_key,
                 embed,
                 dim,
                 cache,
@@ -427,7 +430,7 @@ def _build_locked(
         if options.sentence_vectors:
             encoded_s, n_s = encode_with_cache(
                 [sent_texts[h] for h in sent_missing],
-                options.model_name,
+                cache_key,
                 embed,
                 dim,
                 cache,

@@ -284,3 +284,21 @@ def test_a_pipeline_with_other_chunking_settings_is_refused(bundled_pipeline) ->
 
     with pytest.raises(ChunkingMismatchError, match="overlap_tokens=32 in the index, 8 in the settings"):
         Pipeline(bundled_pipeline.index_dir, settings=bundled_pipeline.settings.with_overrides(chunking__overlap_tokens=8))
+
+
+def test_the_embedding_cache_is_keyed_by_the_model_files(tiny_corpus: Path, tmp_path: Path) -> None:
+    """New weights at the same path must not be served the old weights' cached vectors; the same
+    files under another spelling share them."""
+    from curbside.index.cache import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path / "embeddings.sqlite")
+    model = _model_dir(tmp_path / "models" / "mini", seed=1)
+    first = build_index([tiny_corpus], tmp_path / "a", FakeHashEncoder(), build_options(model_name=str(model)), cache=cache)
+    assert first.chunks_embedded == first.chunks
+    respelled = build_index([tiny_corpus], tmp_path / "b", FakeHashEncoder(), build_options(model_name=f"{model}/"), cache=cache)
+    assert respelled.chunks_embedded == 0
+    shutil.rmtree(model)
+    _model_dir(model, seed=2)
+    retrained = build_index([tiny_corpus], tmp_path / "c", FakeHashEncoder(), build_options(model_name=str(model)), cache=cache)
+    assert retrained.chunks_embedded == retrained.chunks > 0
+    cache.close()
