@@ -61,7 +61,7 @@ _R = {
     "second_line": (
         r"\bsecond[- ]line|\bwhen\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*|inadequate)|"
         r"\bif\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*)|\breserv\w*|"
-        r"\bafter\s+(?:\w+\s+){0,4}fail\w*|\bconditionally\s+recommend\w*|\bbehind\b|\bahead\s+of"
+        r"\bafter\s+(?:\w+\s+){0,4}fail\w*|\bconditionally\s+recommend\w*(?!\s+against)|\bbehind\b"
     ),
     "interaction": (
         r"\binteract\w*|\bincreas\w*\s+(?:\w+\s+){0,4}(?:concentrations?|exposure|levels?|toxicity)|\bcyp3a4?\b|\bp-?gp\b|"
@@ -134,7 +134,7 @@ class Claim:
     def direction(self) -> str:
         """against | conditional | for | neutral."""
         r = self.relations
-        if "second_line" in r and r & {"recommend", "first_line"} and not r & {"boxed", "avoid"}:
+        if "second_line" in r and r & {"recommend", "first_line"} and not r & {"boxed", "avoid"} and not re.search(r"against", " ".join(r)):
             return "conditional"  # "recommends X when Y is ineffective or contraindicated"
         if r & {"contraindication", "boxed", "avoid"}:
             return "against"

@@ -147,7 +147,7 @@ _FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\b
 _HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Item:
     sent: Sentence
     passage: Passage
@@ -235,6 +235,7 @@ class ExtractiveComposer:
             if passage.chunk.chunk_id not in known:
                 known.add(passage.chunk.chunk_id)
                 pool.append(passage)
+        answer.passages = pool  # looked-up passages are part of what the answer read
         sentences = [s for s in passage_sentences(pool) if not _TABLE_RESIDUE.search(s.text)]
         if not sentences:
             return self._abstain(answer, "The retrieved passages contain no citable sentences.", [], coverage="none")
@@ -538,51 +539,59 @@ class ExtractiveComposer:
     # -- verdict ---------------------------------------------------------------------------------
 
     def _verdict(self, plan: _Plan, frame: QuestionFrame, findings: list[Finding], finding_items: list[_Item], items: list[_Item]) -> None:
-        attr_plan = ATTRIBUTE_PLANS.get(frame.asked_attribute)
-        wants = frame.yes_no and (attr_plan is None or attr_plan.verdict or frame.intent in ("safety", "interaction", "contraindication", "population", "indication"))
-        if not wants:
+        """yes / no / conditional / insufficient for a yes/no-shaped question, with what it rests on.
+
+        In order: a contraindication or avoidance for this patient (the sweep) makes it ``no``; else
+        the stance of the bottom line — the statement that answers what was asked — decides
+        (against → no, a precondition, dose change, caution or a later line of therapy →
+        conditional, for → yes), and a dose change or caution for this patient turns a ``yes`` into
+        ``conditional``. For questions whether a drug causes or helps something, the bottom line
+        answers yes when it affirms it and no when it denies it. Nothing decisive: insufficient.
+        """
+        if not frame.yes_no:
             return
         x = frame.intervention or "this"
         decisive = [i for i in finding_items if i.finding and i.finding.decisive]
-        conditional = [i for i in finding_items if i.finding and not i.finding.decisive]
+        cautions = [i for i in finding_items if i.finding and not i.finding.decisive]
         bottom = plan.bottom
         if decisive:
             top = decisive[0]
             rel = top.finding.relation if top.finding else "avoid"
-            word = "contraindicates" if rel == "contraindication" else ("carries a boxed warning on" if rel == "boxed" else "advises against")
+            word = {"contraindication": "contraindicates", "boxed": "carries a boxed warning on"}.get(rel, "advises against")
             plan.decision, plan.decision_items = "no", decisive[:2]
             plan.decision_text = f"No: the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})."
             return
-        stance_items = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", []) if i.about > 0]
-        second_line = [i for i in stance_items + [i for i in items if i.about > 0 and i.kind == "guideline"] if "second_line" in i.claim.relations and i.claim.relations & {"recommend", "first_line", "second_line"}]
-        if conditional:
-            plan.decision, plan.decision_items = "conditional", conditional[:2]
-            rel = conditional[0].finding.relation if conditional[0].finding else "caution"
-            how = "with a dose change" if rel == "dose_change" else "only with caution and monitoring"
-            plan.decision_text = f"Conditional: {x} {how}, as the library states for this patient."
-            if second_line and frame.intent in ("safety", "indication", "choice"):
-                plan.decision_items = [second_line[0], *conditional[:1]]
-                plan.decision_text = f"Not a first choice: the library places {x} after other options, and {how}."
+        stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
+        direction, basis = "neutral", None
+        for item in stance_of:
+            d = _stance(item, frame)
+            if d != "neutral":
+                direction, basis = d, item
+                break
+        if direction == "for" and cautions:
+            direction, basis = "conditional", cautions[0]
+        if direction == "neutral" and cautions:
+            direction, basis = "conditional", cautions[0]
+        if basis is None:
+            plan.decision, plan.decision_text = "insufficient", "Insufficient: the library does not state a clear yes or no."
+            plan.decision_items = [bottom] if bottom else []
             return
-        if second_line and frame.intent in ("safety", "indication", "choice", "population"):
-            plan.decision, plan.decision_items = "conditional", second_line[:1]
-            plan.decision_text = f"Not a first choice: the library places {x} after other options."
-            return
-        if bottom is not None:
-            direction = bottom.claim.direction
-            if bottom.kind == "research" and frame.intervention is None:
-                direction = _research_stance(bottom.sent.text)
-            if direction == "against":
-                plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
-            elif direction == "conditional":
-                plan.decision, plan.decision_text = "conditional", f"Conditional: {x} with the precautions the library states."
-            elif direction == "for":
-                plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
-            elif direction == "insufficient":
-                plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
+        plan.decision_items = [basis]
+        if direction == "against":
+            plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
+        elif direction == "conditional":
+            rel = basis.finding.relation if basis.finding else ""
+            if "second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"}:
+                text = f"Not a first choice: the library places {x} after other options."
+            elif rel == "dose_change" or "dose_change" in basis.claim.relations:
+                text = f"Conditional: {x} with a dose change the library states."
             else:
-                plan.decision, plan.decision_text = "insufficient", "Insufficient: the library does not state a clear yes or no."
-            plan.decision_items = [bottom]
+                text = f"Conditional: {x} only with the precautions the library states."
+            plan.decision, plan.decision_text = "conditional", text
+        elif direction == "for":
+            plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
+        else:
+            plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
 
     # -- rendering into the Answer ---------------------------------------------------------------
 
@@ -718,6 +727,20 @@ def _article(word: str) -> str:
 
 _NEG_RESULT = re.compile(r"\b(?:did\s+not|does\s+not|do\s+not|no\s+(?:significant\s+)?(?:difference|association|effect|benefit|improvement|increase|reduction)|not\s+(?:associated|significant|superior|effective|improve)|failed\s+to|neither|nor|was\s+not|were\s+not|is\s+not|are\s+not|cannot|unlikely)\b", re.I)
 _HEDGED_RESULT = re.compile(r"\b(?:may|might|could|unclear|uncertain|further\s+(?:studies|research|trials)|remains?\s+to\s+be|inconclusive|limited|warrant\w*|possibl\w*|suggest\w*)\b", re.I)
+
+
+_AFFIRMS = frozenset({"adverse effects", "efficacy"})
+
+
+def _stance(item: _Item, frame: QuestionFrame) -> str:
+    """against | conditional | for | insufficient | neutral: what a statement says to the question."""
+    if frame.asked_attribute in _AFFIRMS or (item.kind == "research" and frame.intervention is None):
+        # "Does X cause / help Y?": a statement affirming it is a yes, one denying it a no
+        stance = _research_stance(item.sent.text)
+        return {"against": "against", "insufficient": "insufficient"}.get(stance, "for") if item.about > 0 or frame.intervention is None else "neutral"
+    if item.about == 0 and frame.intervention is not None:
+        return "neutral"
+    return item.claim.direction
 
 
 def _research_stance(text: str) -> str:

@@ -310,7 +310,14 @@ _POPULATION_ASK = {
     "lactation": "lactation",
     "child": "children",
 }
-_YES_NO = re.compile(r"^\s*(?:and\s+|so\s+|but\s+|ok(?:ay)?,?\s+|also,?\s+)?(?:is|are|can|could|should|shall|does|do|did|may|might|must|would|will|has|have|am)\b", re.I)
+_YES_NO = re.compile(
+    r"(?:^|[.!;:—–-]\s*)(?:and\s+|so\s+|but\s+|ok(?:ay)?,?\s+|also,?\s+|still\s+)?(?:is|are|can|could|should|shall|does|do|did|may|might|must|would|will|has|have|am)\s+(?!you\s+tell)\w+[^?]*\?\s*$"
+    r"|\b(?:ok(?:ay)?|fine|safe|reasonable|worth\s+it|allowed|an\s+option|contraindicated)\s*[?]\s*$"
+    r"|^\s*[^?]{0,60}\b(?:now|first|yet|still|too)\?\s*$",
+    re.I,
+)
+_WH_OPEN = re.compile(r"^\s*(?:(?:and|so|but|ok(?:ay)?)[, ]+)?(?:what|which|how|when|who|whom|where|why)\b", re.I)
+_SHORT_ASK = re.compile(r"^\s*[^?]{1,60}\?\s*$")
 _SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable)\s*\?*\s*$", re.I)
 _INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
 _INTERACTION_ASK = re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|at\s+the\s+same\s+time|on\s+top\s+of|plus|what\s+happens\s+to|levels?\b|think\s+about|expect|any\s+(?:issue|problem|concern)|ok(?:ay)?\b|fine\b|keep\s+(?:taking|drinking|it)|can\s+(?:i|we)\s+(?:give|add|start|use)|to\s+someone\s+on|for\s+someone\s+on|starting|needs?|started|being\s+started)", re.I)
@@ -319,6 +326,8 @@ _INTERACTION_ASK = re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ
 def classify(question: str, population: Sequence[str], has_intervention: bool, has_current: bool = False) -> tuple[str, str, bool]:
     """(intent, asked attribute, yes/no-shaped) of a question."""
     yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
+    if not yes_no and has_intervention and not _WH_OPEN.search(question) and not re.search(r"\bor\b", question, re.I) and _SHORT_ASK.search(question.split(".")[-1]):
+        yes_no = True  # "Statin?", "Steroids for severe CAP?", "Anticoagulate?"
     for intent, attribute, pattern in _RULES:
         if not pattern.search(question):
             continue
@@ -503,6 +512,8 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
     if explicit_ask:
         out.intent, out.asked_attribute, out.qualifier = own.intent, own.asked_attribute, own.qualifier
         out.yes_no = own.yes_no
+    else:
+        out.yes_no = base.yes_no or own.yes_no
     new_pop = [p for p in own.population if p not in base.population]
     if new_pop and not explicit_ask:
         attr = _POPULATION_ASK.get(new_pop[0])
