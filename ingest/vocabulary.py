@@ -328,10 +328,13 @@ class DrugClasses:
             canonical_names.append(name)
             wanted = {str(s).lower() for s in entry.get("source_classes", [])}
             derive = entry.get("derive")
+            authority = entry.get("authority")
             for generic, raws in raw_by_drug.items():
+                only = _authority_type(authority, raws)
                 for raw in sorted(wanted & raws.keys()):
                     for record in raws[raw]:
-                        add(name, generic, record)
+                        if only is None or record.get("type") == only:
+                            add(name, generic, record)
                 if derive:
                     for record in _derived(derive, raws):
                         add(name, generic, {**record, "derived": json.dumps(derive, sort_keys=True)})
@@ -399,12 +402,55 @@ class DrugClasses:
             cls_name = self.resolve(surface)
             if cls_name is None:
                 continue
+            out.extend(self._coordinated(text, match.start(1), surface))
             out.append((match.start(1), match.end(1), surface, cls_name))
         return out
+
+    def _coordinated(self, text: str, start: int, surface: str) -> list[tuple[int, int, str, str]]:
+        """Classes named by a coordinated qualifier before a mention ("strong CYP3A4 or P-gp
+        inhibitors", "CYP3A4 and P-gp substrate"): the qualifier plus the mention's head word(s).
+
+        The returned span covers the qualifier only ("strong CYP3A4"), the text that names it.
+        """
+        words = surface.split()
+        if len(words) < 2:
+            return []
+        left = _COORDINATED.search(text[max(0, start - 60) : start])
+        if left is None:
+            return []
+        qualifier = left.group("q")
+        q_start = start - (len(text[max(0, start - 60) : start]) - left.start("q"))
+        found: list[tuple[int, int, str, str]] = []
+        for n_head in range(len(words) - 1, 0, -1):
+            head = " ".join(words[-n_head:])
+            for q_words in (qualifier.split()[-2:], qualifier.split()[-1:]):
+                phrase = " ".join(q_words)
+                cls_name = self.resolve(f"{phrase} {head}")
+                if cls_name is not None and cls_name != self.resolve(surface):
+                    offset = qualifier.rfind(phrase)
+                    begin = q_start + offset
+                    return [(begin, begin + len(phrase), text[begin : begin + len(phrase)], cls_name)]
+        return found
 
     @property
     def class_names(self) -> list[str]:
         return [str(e["name"]).lower() for e in self.canonical]
+
+
+def _authority_type(rule: Mapping[str, Any] | None, raws: Mapping[str, list[dict[str, str]]]) -> str | None:
+    """The one source type a class may take its members from for this drug, or None for any.
+
+    A class with ``authority: {"type": "FDA DDI", "when_any_of": [...]}`` trusts only that source
+    for a drug the authoritative source lists on the same pathway: FDA's interaction table lists
+    colchicine as a CYP3A *substrate*, so the SPL indexing's "CYP3A4 Inhibitors" for it is not used.
+    """
+    if not rule:
+        return None
+    kind = str(rule["type"])
+    listed = any(
+        r.get("type") == kind for c in rule.get("when_any_of", []) for r in raws.get(str(c).lower(), [])
+    )
+    return kind if listed else None
 
 
 def _derived(rule: Mapping[str, Any], raws: Mapping[str, list[dict[str, str]]]) -> list[dict[str, str]]:
@@ -422,6 +468,10 @@ def _derived(rule: Mapping[str, Any], raws: Mapping[str, list[dict[str, str]]]) 
     if not all_of or not all(all_of) or any(records(c) for c in rule.get("none_of", [])):
         return []
     return [r for rs in all_of for r in rs]
+
+
+# "<qualifier> and/or/, " right before a class mention; the qualifier is one or two words
+_COORDINATED = re.compile(r"(?<![\w-])(?P<q>[\w-]+(?:\s+[\w-]+)?)\s*(?:,\s*and|,\s*or|and/or|and|or|/|,)\s*$", re.I)
 
 
 def _class_key(name: str) -> str:

@@ -11,7 +11,8 @@ Sources (see ``ingest/data/README.md`` for the provenance recorded in the output
                         Mechanism of Action / Physiologic Effect / Chemical Structure indexing and
                         NLM MeSH Pharmacological Action per active ingredient (CC BY 4.0)
     --fda-roles CSV     FDA's table of clinical CYP3A inhibitors/inducers (strong / moderate /
-                        weak) and P-gp inhibitors; default: the verbatim row subset committed
+                        weak), (moderately) sensitive CYP3A substrates, P-gp inhibitors and
+                        substrates; default: the verbatim row subset committed
                         at ``ingest/data/sources/fda_cyp3a_pgp_roles.csv`` (public domain)
 
 Usage::
@@ -108,7 +109,7 @@ def read_drugcentral(directory: Path) -> tuple[dict[str, list[dict[str, str]]], 
 
 
 def read_fda_roles(path: Path) -> dict[str, list[dict[str, str]]]:
-    """FDA name (lower case) -> CYP3A inhibitor/inducer strength and P-gp inhibitor records.
+    """FDA name (lower case) -> CYP3A inhibitor/inducer strength, CYP3A substrate sensitivity, P-gp roles.
 
     Rows of FDA's "Examples of Drugs that Interact with CYP Enzymes and Transporter Systems",
     Table 1 (columns drug_id, fda_name, pathway, role, level, source); ``#`` lines are comments.
@@ -124,8 +125,10 @@ def read_fda_roles(path: Path) -> dict[str, list[dict[str, str]]]:
             sys.exit(f"build_drug_classes: {path}: data row {line_no}: missing column {exc}")
         if pathway == "CYP3A" and role in {"inhibitor", "inducer"} and level in {"strong", "moderate", "weak"}:
             cls_name = f"{level} cyp3a {role}"
-        elif pathway == "P-gp" and role == "inhibitor":
-            cls_name = "p-gp transporter inhibitor"
+        elif pathway == "CYP3A" and role == "substrate" and level in {"sensitive", "moderate-sensitive"}:
+            cls_name = f"{level} cyp3a substrate"
+        elif pathway == "P-gp" and role in {"inhibitor", "substrate"}:
+            cls_name = f"p-gp transporter {role}"
         else:
             continue
         record = {"class": cls_name, "type": "FDA DDI", "id": row.get("source", ""), "source_drug": name}
@@ -191,7 +194,7 @@ def build(drugcentral: Path, commit: str, fda_roles: Path = FDA_ROLES) -> dict[s
                     ),
                 },
                 {
-                    "name": "FDA, Examples of Drugs that Interact with CYP Enzymes and Transporter Systems, Table 1 (CYP3A inhibitor/inducer strength, P-gp inhibitors)",
+                    "name": "FDA, Examples of Drugs that Interact with CYP Enzymes and Transporter Systems, Table 1 (CYP3A inhibitor/inducer strength, sensitive CYP3A substrates, P-gp inhibitors and substrates)",
                     **FDA_ROLES_UPSTREAM,
                     "files": {
                         str(fda_roles.relative_to(ROOT)) if fda_roles.is_relative_to(ROOT) else str(fda_roles): {

@@ -214,3 +214,27 @@ def test_matching_the_whole_corpus_is_fast_enough_for_index_time_tagging() -> No
     found = len(table.find(text)) + len(classes.find_classes(text))
     assert found > 1400
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("avoid strong CYP3A4 or P-gp inhibitors", [("strong CYP3A4", "strong cyp3a4 inhibitor"), ("P-gp inhibitors", "p-gp inhibitor")]),
+        ("colchicine, a CYP3A4 and P-gp substrate", [("CYP3A4", "cyp3a4 substrate"), ("P-gp substrate", "p-gp substrate")]),
+        ("NSAIDs and PPIs", [("NSAIDs", "nsaid"), ("PPIs", "proton pump inhibitor")]),
+        ("strong CYP3A inhibitors and P-gp inhibitors", [("strong CYP3A inhibitors", "strong cyp3a4 inhibitor"), ("P-gp inhibitors", "p-gp inhibitor")]),
+    ],
+)
+def test_coordinated_qualifiers_name_each_class(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(text[s:e], c) for s, e, _surface, c in find_classes(text)] == expected
+
+
+def test_fda_interaction_table_decides_cyp3a_roles_for_drugs_it_lists() -> None:
+    # SPL indexing gives colchicine the MoA "Cytochrome P450 3A4 Inhibitors"; FDA's table lists
+    # it as a CYP3A substrate, which is what a safety sweep must see
+    assert "cyp3a4 inhibitor" not in classes_of("colchicine")
+    assert "cyp3a4 substrate" in classes_of("colchicine")
+    assert "sensitive cyp3a4 substrate" in classes_of("tacrolimus")
+    # a drug the table does not list keeps the SPL-indexing class
+    assert "cyp3a4 inhibitor" in classes_of("atazanavir")
+    assert all(r["type"] == "MoA" for r in DrugClasses.bundled().evidence("atazanavir", "cyp3a4 inhibitor"))
