@@ -42,7 +42,7 @@ from curbside.qa.plan import (
     not_stated,
 )
 from curbside.qa.render import display_text
-from curbside.qa.retrieval import mentions
+from curbside.qa.retrieval import mentions, stems
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
 from curbside.qa.sweep import Finding, Search, sweep
 from curbside.qa.types import (
@@ -89,7 +89,11 @@ class BottomLineWeights:
     a sentence that speaks to this patient's medications, conditions or population.
     ``authority`` prefers guidelines and labels over reviews and research (a research summary
     still leads when nothing else states the answer). ``similarity`` (cosine with the question)
-    breaks ties among sentences of the same standing.
+    breaks ties among sentences of the same standing. ``terms`` is the share of the question's own
+    content words (stemmed, drug names aside) that the sentence uses: "bridging", "contrast",
+    "diarrhoea" say what the question is about more precisely than any category. ``retrieval``
+    is the rank prior of the sentence's passage in the hybrid retrieval (1/rank; 0 for passages
+    only the entity lookups found), whose ranking the public evals measure.
     """
 
     attribute: float = 2.0
@@ -97,6 +101,8 @@ class BottomLineWeights:
     patient: float = 0.6
     authority: float = 0.5
     similarity: float = 1.5
+    terms: float = 1.5
+    retrieval: float = 1.0
 
 
 AUTHORITY: dict[str, float] = {"guideline": 1.0, "drug-label": 0.9, "review": 0.5, "research": 0.3}
@@ -285,6 +291,10 @@ class ExtractiveComposer:
         names = " ".join(self.table.names_of(subject)[:3] + frame.intervention_classes[:2])
         words = LOOKUP_WORDS.get(frame.asked_attribute, "")
         queries = [f"{names} {words}".strip()]
+        for med in frame.current_medications[:3]:
+            # what the library says about the intervention with each of the patient's drugs
+            med_names = " ".join(self.table.names_of(med)[:2] + therapeutic_classes(self.table, med)[:1])
+            queries.append(f"{names} {med_names}")
         if frame.intent in ("safety", "population", "interaction", "indication"):
             queries.append(f"{names} {LOOKUP_WORDS['monitoring']}")
         med_classes = sorted({k for m in frame.current_medications for k in therapeutic_classes(self.table, m)})
@@ -308,7 +318,9 @@ class ExtractiveComposer:
             if subject in c.drugs:
                 item.about = 1.0
             elif subject_classes & c.classes:
-                item.about = 0.8
+                # named by its class; a sentence that is about another drug only mentions the class
+                others = c.drugs - set(frame.current_medications) - {frame.comparator or ""}
+                item.about = 0.4 if others else 0.8
         else:
             cond_hit = bool(frame.indication and frame.indication in c.conditions) or bool(set(frame.conditions) & c.conditions)
             item.about = 1.0 if (cond_hit or not (frame.conditions or frame.indication)) else 0.5
@@ -327,9 +339,11 @@ class ExtractiveComposer:
         authority = AUTHORITY.get(item.kind, 0.3)
         if item.kind == "drug-label" and frame.asked_attribute in _LABEL_ATTRIBUTES:
             authority = 1.0
+        terms = self._term_share(item.sent.text, analysis)
+        rank_prior = 1.0 / item.passage.rank if item.passage.rank > 0 else 0.0
         item.score = (
             w.attribute * item.attr + w.about * item.about + w.patient * item.patient
-            + w.authority * authority + w.similarity * item.sim
+            + w.authority * authority + w.similarity * item.sim + w.terms * terms + w.retrieval * rank_prior
         )
         if item.kind == "research" and _DESIGN_ONLY.search(item.sent.text) and "result" not in c.relations:
             item.score -= w.attribute  # how a trial was run is not an answer
@@ -337,6 +351,14 @@ class ExtractiveComposer:
         if off_topic and not c.relations & ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).relations - _TOPICS:
             item.score -= w.attribute * 0.5  # a statement about vaccines, screening... answers another question
             item.attr = min(item.attr, SUPPORTING)
+
+    def _term_share(self, text: str, analysis: QueryAnalysis) -> float:
+        """Share of the question's content words (stems) the sentence uses."""
+        wanted = _question_stems(analysis)
+        if not wanted:
+            return 0.0
+        have = set(stems(text))
+        return len(wanted & have) / len(wanted)
 
     def _patient_link(self, c: Claim, frame: QuestionFrame) -> float:
         meds = set(frame.current_medications)
@@ -636,6 +658,11 @@ class ExtractiveComposer:
             answer.decision_text = plan.decision_text
             answer.decision_citations = [c for i in plan.decision_items for c in statement(i).citations]
         answer.references = list(refs.values())
+        carried = {p.chunk.chunk_id for p in answer.passages}
+        for item in statements_items:
+            if item.passage.chunk.chunk_id not in carried:  # e.g. the sweep of a rejected alternative
+                carried.add(item.passage.chunk.chunk_id)
+                answer.passages.append(item.passage)
         answer.coverage = "full"
         answer.evidence_notes = self._notes(answer, frame)
         if plan.rejected:
@@ -711,6 +738,18 @@ class ExtractiveComposer:
             "Closest passages are listed for reference only; they are not a recommendation."
         ] if answer.passages else []
         return answer
+
+
+_GENERIC_WORDS = frozenset(stems(
+    "patient patients dose doses safe start starting give use used take taking drug drugs treatment therapy "
+    "year old man woman male female someone can should would could need needs ok okay fine what which how "
+    "when who about also already now still just really usual best options option"
+))
+
+
+def _question_stems(analysis: QueryAnalysis) -> frozenset[str]:
+    drug_words = {w for d in analysis.drugs for w in stems(d)}
+    return frozenset(set(stems(analysis.normalised)) - drug_words - _GENERIC_WORDS)
 
 
 def _plural(word: str, n: int) -> str:
