@@ -288,6 +288,7 @@ class DrugClasses:
     _evidence: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     _by_surface: dict[str, str] = field(default_factory=dict)  # canonical names and surfaces
     _by_raw: dict[str, str] = field(default_factory=dict)  # source class names
+    _display: dict[str, str] = field(default_factory=dict)
     _pattern: re.Pattern[str] | None = None
 
     @classmethod
@@ -329,9 +330,23 @@ class DrugClasses:
             wanted = {str(s).lower() for s in entry.get("source_classes", [])}
             derive = entry.get("derive")
             authority = entry.get("authority")
+            excluded = {str(g).lower() for g in entry.get("exclude", {})}
+            rule = entry.get("source_class_pattern")
+            pattern = re.compile(str(rule["pattern"]), re.I) if rule else None
             for generic, raws in raw_by_drug.items():
+                if generic in excluded:
+                    continue
                 only = _authority_type(authority, raws)
-                for raw in sorted(wanted & raws.keys()):
+                picked = set(wanted & raws.keys())
+                if not any(r.get("type") == "EPC" for rs in raws.values() for r in rs):
+                    # classes trusted only where FDA has not classed the drug at all
+                    picked |= {str(c).lower() for c in entry.get("fallback_classes", [])} & raws.keys()
+                if pattern is not None and rule is not None:
+                    picked |= {
+                        raw for raw, records in raws.items()
+                        if pattern.search(raw) and any(r.get("type") == rule.get("type", r.get("type")) for r in records)
+                    }
+                for raw in sorted(picked):
                     for record in raws[raw]:
                         if only is None or record.get("type") == only:
                             add(name, generic, record)
@@ -354,9 +369,17 @@ class DrugClasses:
         for (generic, cls_name), records in evidence.items():
             if cls_name in order or any(r.get("type") == "EPC" for r in records):
                 classes.setdefault(generic, []).append(cls_name)
+        # a source class that one of the drug's canonical classes stands for adds nothing
+        # ("calcineurin inhibitor immunosuppressant" under "calcineurin inhibitor")
+        covered = {str(e["name"]).lower(): {str(s).lower() for s in e.get("source_classes", [])} for e in self.canonical}
+        for generic, cs in classes.items():
+            mine = set(cs)
+            shadowed = set().union(*(covered[c] for c in mine if c in covered))
+            classes[generic] = [c for c in cs if c in order or c not in shadowed]
         self._classes = {
             g: sorted(cs, key=lambda c: (order.get(c, len(order)), c)) for g, cs in classes.items()
         }
+        self._display = {str(e["name"]).lower(): str(e.get("display") or e["name"]) for e in self.canonical}
         surfaces_all = {s for e in self.canonical for s in [e["name"], *e.get("surfaces", [])]}
         self._pattern = (
             re.compile(r"(?<![\w-])(" + trie_regex(surfaces_all, end=_PLURAL) + r")(?!\w)", re.I)
@@ -431,6 +454,11 @@ class DrugClasses:
                     begin = q_start + offset
                     return [(begin, begin + len(phrase), text[begin : begin + len(phrase)], cls_name)]
         return found
+
+    def display(self, class_name: str) -> str:
+        """How an answer names a class: "ace inhibitor" -> "ACE inhibitor", "nsaid" -> "NSAID"."""
+        key = self.resolve(class_name) or class_name.lower()
+        return self._display.get(key, key)
 
     @property
     def class_names(self) -> list[str]:
