@@ -83,6 +83,13 @@ class IndexSettings(_Group):
     pdf_timeout_s: float = Field(
         120.0, gt=0, description="Per-PDF parsing time limit; slower files are skipped."
     )
+    follow_symlinks_outside: bool = Field(
+        False,
+        description=(
+            "Follow symbolic links that lead out of the files and folders given to the ingest. Off: "
+            "such a link (say notes.txt -> /etc/passwd) is skipped and named in the ingest report."
+        ),
+    )
     allow_quarantined: bool = Field(
         False,
         description=(
