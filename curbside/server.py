@@ -808,6 +808,15 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options every way of serving uses (``serve``, the tests' live server)."""
+    return {
+        "timeout_keep_alive": settings.server.keep_alive_s,
+        "access_log": False,  # curbside.access logs every request as JSON instead
+        "server_header": False,
+    }
+
+
 def serve(settings: Settings, index: str | None, host: str, port: int, workers: int = 1) -> None:
     """Run uvicorn in factory mode: each worker process loads its own pipeline at startup."""
     import uvicorn
@@ -823,8 +832,7 @@ def serve(settings: Settings, index: str | None, host: str, port: int, workers: 
         host=host,
         port=port,
         workers=workers,
-        access_log=False,  # curbside.access logs every request as JSON instead
         log_config=LOG_CONFIG,
-        server_header=False,
+        **uvicorn_options(settings),
     )
 

@@ -207,6 +207,11 @@ class ServerSettings(_Group):
         20_000, ge=100, description="Most characters of earlier user turns analysed for a follow-up; /v1/ask "
         "refuses more, the chat endpoint keeps the latest turns that fit.",
     )
+    keep_alive_s: float = Field(
+        75.0, gt=0, description="Seconds an idle keep-alive connection stays open. Longer than the idle "
+        "expiry of client pools (httpx 5 s, aiohttp/Open WebUI 15 s, nginx upstreams 60 s), so the client "
+        "closes idle connections: a server closing first races the client's next request on it (a reset).",
+    )
     load_retry_s: float = Field(1.0, gt=0, description="First wait before retrying to open an unusable index.")
     load_retry_max_s: float = Field(30.0, gt=0, description="Longest wait between retries (the wait doubles).")
     follow_up_budget_s: float = Field(

@@ -69,9 +69,12 @@ class LiveServer:
     def __init__(self, app) -> None:
         import uvicorn
 
+        from curbside.server import uvicorn_options
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        options = uvicorn_options(app.state.curbside.settings)  # as `curbside serve` runs it
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

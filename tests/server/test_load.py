@@ -132,9 +132,11 @@ async def _one(client: httpx.AsyncClient, call: Call, tally: Tally) -> None:
 async def _soak(url: str, calls: list[Call], duration_s: float, clients: int = CLIENTS) -> Tally:
     tally = Tally()
     deadline = time.monotonic() + duration_s
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # generous timeouts: a busy machine makes requests slow, never wrong; idle connections are
+    # dropped by the client (5 s) well before the server would close them (keep_alive_s)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=5.0)
 
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
 
         async def worker(n: int) -> None:
             # each client walks the mix from its own offset, so every kind is in flight at once
@@ -321,9 +323,15 @@ def _trickle(url: str, stop: threading.Event, sent: list[float]) -> str:
         return "the whole body went through"
 
 
+BODY_TIMEOUT_S = 10.0  # the trickle is cut off after this; the others are asked well inside it
+
+
 @pytest.mark.timeout(120)
 def test_trickling_client_does_not_hold_up_others(pipeline: Pipeline) -> None:
-    settings = pipeline.settings.with_overrides(server__request_timeout_s=2.0)
+    """While one client trickles its body, others are served and the trickle is cut off. Nothing
+    here depends on how fast the machine is: the others only have to finish while the trickle is
+    still open (they take milliseconds; it is held for 10 s), with generous client timeouts."""
+    settings = pipeline.settings.with_overrides(server__request_timeout_s=BODY_TIMEOUT_S)
     with LiveServer(create_app(pipeline, settings)) as server:
         stop = threading.Event()
         sent: list[float] = []
@@ -331,23 +339,39 @@ def test_trickling_client_does_not_hold_up_others(pipeline: Pipeline) -> None:
         slow = threading.Thread(target=lambda: outcome.append(_trickle(server.url, stop, sent)), daemon=True)
         slow.start()
         try:
-            assert _wait_for(lambda: len(sent) >= 3, 5), "the trickle never started"
-            latencies = []
-            for _ in range(20):  # others are served at full speed while the trickle goes on
-                t0 = time.perf_counter()
-                r = httpx.post(f"{server.url}/v1/search", json={"query": "colchicine dose"}, timeout=10)
-                latencies.append(time.perf_counter() - t0)
-                assert r.status_code == 200
-            assert slow.is_alive(), "the trickle ended before the other clients were served"
-            assert max(latencies) < 2, f"slowest request behind the trickle: {max(latencies):.2f} s"
+            assert _wait_for(lambda: len(sent) >= 3, 30), "the trickle never started"
+            statuses = [httpx.post(f"{server.url}/v1/search", json={"query": "colchicine dose"}, timeout=60).status_code
+                        for _ in range(3)]
+            trickle_open = slow.is_alive()
+            assert statuses == [200, 200, 200], statuses
+            assert trickle_open, "the trickle ended before the other clients were served"
         finally:
-            slow.join(timeout=10)  # 400 bytes at 5/s take 80 s: a bounded server cuts it off well before
+            slow.join(timeout=BODY_TIMEOUT_S * 4)  # 400 bytes at 5/s take 80 s: the server cuts it off first
             stop.set()
             slow.join(timeout=5)
-    print(f"\ntrickle: other requests served in <= {max(latencies) * 1e3:.0f} ms; the trickle: {outcome}")
+    print(f"\ntrickle: others served while it was open; the trickle: {outcome}")
     assert outcome and outcome[0].startswith(("HTTP/1.1 408", "HTTP/1.1 400", "HTTP/1.1 413", "cut off", "connection closed")), (
         f"a client sending 5 bytes/s was never cut off: {outcome}"
     )
+
+
+@pytest.mark.timeout(60)
+def test_idle_keep_alive_connection_outlives_client_pools(load_server: LiveServer, settings: Settings) -> None:
+    """The server must not close an idle keep-alive connection before the client does: a client
+    (httpx keeps idle connections 5 s, aiohttp - Open WebUI - 15 s) that sends its next request just
+    as the server closes gets a reset. uvicorn's default (5 s) closed it first; under a busy machine,
+    with responses read late, that was the soak test's ReadError on search and chat."""
+    idle_s = 6.0  # longer than uvicorn's default keep-alive, shorter than the server's setting
+    assert settings.server.keep_alive_s > idle_s
+    host, port = load_server.url.removeprefix("http://").split(":")
+    request = f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=30) as s:
+        s.sendall(request)
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        time.sleep(idle_s)
+        s.sendall(request)
+        reply = s.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 200"), f"the server closed the idle connection: {reply!r}"
 
 
 # ------------------------------------------------------------------------------ rebuild under load
