@@ -21,8 +21,10 @@ Answer metrics, per answer:
   the whole cited passage, so the verifier's negation and value rules apply.
 * **verdict entailed** — share of decisions the verifier finds consistent with the quotes the
   decision cites (``CitationVerifier.entails``), when the verifier offers that check.
-* **span violations** — citations whose quote is not exactly ``chunk.text[start:end]`` of a passage
-  the answer carries (a count; 0 is the only right value).
+* **span violations** — citations whose quote is not exactly ``chunk.text[start:end]`` of the chunk
+  they cite (a count; 0 is the only right value). A cited chunk the answer's passages do not carry is
+  looked up in the index (:func:`with_cited_passages`); one found nowhere is a violation.
+  ``uncarried_citations`` counts the cited chunks that had to be looked up.
 * **table residue** — statements carrying a run of checklist-table cells (``Yes No Not applicable``),
   the trace of a table row read as a sentence (see :data:`TABLE_RESIDUE`).
 
@@ -444,6 +446,26 @@ def span_violations(answer: Answer) -> int:
 
 SupportJudge = Callable[[str, Passage], bool]
 """``judge(statement_text, passage) -> bool``: the independent verifier's verdict on one citation."""
+
+CitationResolver = Callable[[str], Passage | None]
+"""``resolve(chunk_id)``: a cited chunk the answer's passages do not carry, looked up in the index."""
+
+
+def uncarried_chunk_ids(answer: Answer) -> list[str]:
+    """Cited chunk ids absent from ``answer.passages`` (e.g. statements a sweep found by entity)."""
+    carried = {p.chunk.chunk_id for p in answer.passages}
+    return [cid for cid in answer.cited_chunk_ids() if cid not in carried]
+
+
+def with_cited_passages(answer: Answer, resolve: CitationResolver | None) -> Answer:
+    """A copy of ``answer`` whose passages also hold every cited chunk ``resolve`` can find, so
+    gold, file and exact-span checks see what each citation points at. The answer is unchanged."""
+    missing = uncarried_chunk_ids(answer)
+    if not missing or resolve is None:
+        return answer
+    found = [p for p in (resolve(cid) for cid in missing) if p is not None]
+    return answer.model_copy(update={"passages": [*answer.passages, *found]}) if found else answer
+
 
 VerdictJudge = Callable[[Sequence[str], str], bool]
 """``judge(cited_texts, decision) -> bool``: does the decision follow from what it cites?"""

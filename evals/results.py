@@ -147,6 +147,7 @@ CLINICIAN_ROWS: tuple[tuple[str, str, str], ...] = (
     ("statements_median", "median statements per answer", "≤ 8"),
     ("span_violations", "citations not an exact span (count)", "0"),
     ("table_residue", "statements with table residue (count)", "0"),
+    ("uncarried_citations", "cited chunks outside the answer's passages (count, looked up)", ""),
     ("nDCG@10", "retrieval nDCG@10", ""),
     ("R@10", "retrieval R@10", ""),
 )
@@ -157,8 +158,9 @@ SAFETY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("decision_accuracy", "decision accuracy", ""),
     ("frame_intervention", "frame: intervention", ""),
     ("span_violations", "citations not an exact span (count)", "0"),
+    ("uncarried_citations", "cited chunks outside the answer's passages (count, looked up)", ""),
 )
-_DIGITS = {"span_violations": 0, "table_residue": 0, "statements_median": 1}
+_DIGITS = {"span_violations": 0, "table_residue": 0, "uncarried_citations": 0, "statements_median": 1}
 
 
 def _cell(value: Any, metric: str) -> str:

@@ -230,7 +230,7 @@ OUTCOME_METRICS = (
     "frame_intent", "frame_intervention", "frame_current_medications", "frame_conditions",
     "frame_population", "frame_asked_attribute", "false_abstention", "coverage_accuracy",
     "bottom_line_hit", "decision_accuracy", "verified_support", "verdict_entailed", "statements_median",
-    "span_violations", "table_residue", "key_fact_bottom_line", "key_fact_bottom_line_count",
+    "span_violations", "table_residue", "uncarried_citations", "key_fact_bottom_line", "key_fact_bottom_line_count",
     "key_fact_answer", "key_fact_answer_count", "sweep_recall", "verdict_safety", "false_alarms",
     "yesno_macro_f1", "conclusion_bottom_line",
 )
@@ -271,6 +271,7 @@ def outcome_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None
     extra["statements_median"] = M.median_defined(o["statements"] for o in oc)
     extra["span_violations"] = float(sum(o["span_violations"] for o in oc))
     extra["table_residue"] = float(sum(o["table_residue"] for o in oc))
+    extra["uncarried_citations"] = float(sum(o.get("uncarried_citations", 0) for o in oc))
     for key in ("key_fact_bottom_line", "key_fact_answer"):
         vals = [o[key] for o in oc if o[key] is not None]
         extra[key] = M.share(vals)
@@ -314,6 +315,7 @@ def run_eval(
     support_judge: M.SupportJudge | None = None,
     verdict_judge: M.VerdictJudge | None = None,
     conclusions: Mapping[str, str] | None = None,
+    resolve: M.CitationResolver | None = None,
 ) -> EvalRun:
     """Run every item: ``search`` (k passages) for retrieval metrics, ``ask`` for answer metrics.
 
@@ -327,7 +329,8 @@ def run_eval(
     ``support_judge`` is the independent verifier for ``verified_support`` (``verdict_judge`` for
     ``verdict_entailed``); ``conclusions`` maps an
     item id to the indexed conclusion text its bottom line should be drawn from (PubMedQA
-    reasoning-free).
+    reasoning-free); ``resolve`` looks up cited chunks the answer's passages do not carry, so every
+    citation is scored against the chunk it points at.
     """
     console = console or Console(stderr=True)
     matcher = M.GoldMatcher(universe if universe is not None else {g for i in items for g in i.gold_ids})
@@ -382,12 +385,15 @@ def run_eval(
                 if item.history:
                     ids = matcher.ranked_ids(answer.passages)[:k]
                     row["retrieved_ids"] = ids
+                uncarried = len(M.uncarried_chunk_ids(answer))
+                scored = M.with_cited_passages(answer, resolve)
                 scores = (
-                    M.answer_metrics(answer, item.gold_ids, item.key_facts, matcher)
+                    M.answer_metrics(scored, item.gold_ids, item.key_facts, matcher)
                     if item.expected == "answer" else {}
                 )
-                outcome = item_outcome(item, answer, matcher, support_judge=support_judge,
+                outcome = item_outcome(item, scored, matcher, support_judge=support_judge,
                                        verdict_judge=verdict_judge, conclusion=conclusions.get(item.id))
+                outcome["uncarried_citations"] = uncarried
                 row["latency_ms"]["ask"] = round(ask_ms, 3)
                 row["abstained"] = answer.abstained
                 row["decision"] = outcome["yesno"]
@@ -716,6 +722,24 @@ def judges_for(system: Any, console: Console | None = None) -> tuple[M.SupportJu
     return support, verdict
 
 
+def resolver_for(system: Any) -> M.CitationResolver | None:
+    """Look cited chunks up in the system's index (``Pipeline.index``: its chunk table)."""
+    index: Any = getattr(system, "index", None)
+    store: Any = getattr(index, "store", None)
+    if store is None or not hasattr(store, "chunk_by_id") or not hasattr(index, "document_map"):
+        return None
+
+    def resolve(chunk_id: str) -> Passage | None:
+        found = store.chunk_by_id(chunk_id)
+        if found is None:
+            return None
+        row, chunk = found
+        doc = index.document_map([chunk.doc_id]).get(chunk.doc_id)
+        return None if doc is None else Passage(chunk=chunk, document=doc, row_id=row, rank=0)
+
+    return resolve
+
+
 def run_named_set(
     name_or_path: str | Path,
     *,
@@ -785,7 +809,7 @@ def run_named_set(
             universe=eval_set.gold_universe, k=k, answers=do_answers, baselines=plain,
             settings_hash=settings_hash, sampling=eval_set.sampling, progress=progress, console=console,
             halves=eval_set.has_frames and half is None, support_judge=support, verdict_judge=verdict,
-            conclusions=eval_set.conclusions,
+            conclusions=eval_set.conclusions, resolve=resolver_for(system) if do_answers else None,
         )
     except (EvalSetError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")  # paths and set names are the user's text

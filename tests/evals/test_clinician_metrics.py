@@ -353,3 +353,24 @@ def test_a_set_of_its_own_files_is_indexed_in_a_folder_named_by_their_hashes(tmp
     second = prepare_index(eval_set, index_dir=None, index_builder=lambda p, d: built.append((list(p), d)),
                            work_dir=tmp_path / "work", index_key="k")
     assert second != first
+
+
+def test_citations_of_chunks_the_answer_does_not_carry_are_looked_up() -> None:
+    swept = passage("/corpus/labels/colchicine-colcrys-label.md", "Colchicine is contraindicated with strong CYP3A4 "
+                    "inhibitors in renal impairment.", doc_id="colcrys")
+    risk = statement(swept.chunk.text, swept)
+    ans = framed_answer("q", statement(LABEL.chunk.text, LABEL), [LABEL], risks=[risk], decision="no")
+    assert M.uncarried_chunk_ids(ans) == ["colcrys#0"]
+    assert M.span_violations(ans) == 1  # nothing to check the quote against
+    spec = SafetySpec(kind="danger", relation="contraindication", danger_any=["contraindicated"], statement="...",
+                      file="labels/colchicine-colcrys-label.md")
+    assert M.safety_outcome(ans, spec, None)["sweep_hit"] is False
+    resolved = M.with_cited_passages(ans, {"colcrys#0": swept}.get)
+    assert [p.chunk.chunk_id for p in resolved.passages] == ["kineret#0", "colcrys#0"]
+    assert [p.chunk.chunk_id for p in ans.passages] == ["kineret#0"]  # the answer itself is unchanged
+    assert M.span_violations(resolved) == 0
+    assert M.safety_outcome(resolved, spec, None)["sweep_hit"] is True
+    tampered = resolved.model_copy(deep=True)
+    tampered.sections[0].statements[0].citations[0].quote = "Colchicine is fine."
+    assert M.span_violations(tampered) == 1
+    assert M.with_cited_passages(ans, lambda _cid: None) is ans  # found nowhere: still a violation
