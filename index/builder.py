@@ -86,6 +86,7 @@ class BuildOptions:
     batch_size: int = 64
     max_file_bytes: int | None = 100_000_000
     pdf_timeout_s: float | None = 120.0
+    follow_symlinks_outside: bool = False
     lock_timeout_s: float = 0.0
     sentence_vectors: bool = True
     version: str = ""
@@ -221,7 +222,7 @@ def _build_locked(
             f"{encoder.max_tokens} tokens; text beyond it would be silently truncated"
         )
 
-    sources, issues = discover(roots)
+    sources, issues = discover(roots, follow_symlinks_outside=options.follow_symlinks_outside)
     report.skipped.extend(issues)
     rechunk_all = old_manifest is not None and old_manifest.index_hash != options.index_hash
     rescreen = old_manifest is not None and old_manifest.instruction_rules != RULES_VERSION
