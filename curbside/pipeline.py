@@ -64,6 +64,7 @@ def build_options(settings: Settings) -> BuildOptions:
         batch_size=settings.embedding.batch_size,
         max_file_bytes=int(settings.index.max_file_mb * 1_000_000),
         pdf_timeout_s=settings.index.pdf_timeout_s,
+        follow_symlinks_outside=settings.index.follow_symlinks_outside,
         sentence_vectors=settings.index.sentence_vectors,
         version=__version__,
     )
