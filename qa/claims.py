@@ -72,7 +72,8 @@ _R = {
     "adverse": (
         r"\brisks?\b|\binfections?\b|\btoxicit\w*|\btoxic\b|\badverse|\bside\s+effects?|\bmyopathy|\bmyotoxic\w*|\bneutropenia|"
         r"\bbleeding|\bhypersensitivity|\bmalignan\w*|\blymphoma|\bserious\b|\bfatal|\bdeath|\bsuppression|\bnephrotoxic\w*|"
-        r"\bhepatotoxic\w*|\bhypoglyc\w*|\blactic\s+acidosis|\brhabdomyolysis|\breactions?\b"
+        r"\bhepatotoxic\w*|\bhypoglyc\w*|\blactic\s+acidosis|\brhabdomyolysis|\breactions?\b|\bcan\s+cause|\bcauses?\b|"
+        r"\binduc\w*\s+(?:\w+\s+)?(?:diabetes|hyperkal\w*|hyperuric\w*|gout|hypertension)|\bnew-onset|\bworsen\w*"
     ),
     "result": (
         r"\bhazard\s+ratio|\bHR\b|\b95%\s*CI|\bconfidence\s+interval|\bp\s*[<=]\s*0|\bodds\s+ratio|\brelative\s+risk|"

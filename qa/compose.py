@@ -145,6 +145,11 @@ that topic is asked about."""
 _ASKED_TOPICS = {"vaccination": {"vaccination"}, "screening": {"screening"}, "prophylaxis": {"prophylaxis"},
                  "target": {"target"}, "duration": {"duration"}, "timing": {"screening", "duration"}}
 
+_DECIDED_BY_DANGER = frozenset({"safety", "interaction", "contraindication", "population", "indication"})
+"""Intents whose answer a contraindication for this patient decides: the danger becomes the bottom
+line. For a dose, timing or choice question the answering statement stays the bottom line and the
+danger leads the Risks section (and a yes/no verdict still becomes no)."""
+
 _ASKED_POPULATION = {"pregnancy": "pregnancy", "lactation": "lactation", "children": "child", "older adults": "older adult"}
 
 _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
@@ -381,7 +386,7 @@ class ExtractiveComposer:
         decisive = [i for i in finding_items if i.finding and i.finding.decisive]
         ranked = sorted(answering, key=lambda i: (self._off_patient(i, frame), -i.score, i.passage.chunk.chunk_id, i.sent.start))
         # a contraindication or avoidance for this patient decides the answer
-        if decisive and frame.intent not in ("monitoring", "target"):
+        if decisive and frame.intent in _DECIDED_BY_DANGER:
             plan.bottom = min(decisive, key=lambda i: (i.finding.strength if i.finding else 9, -i.score))
         elif ranked:
             plan.bottom = ranked[0]
