@@ -64,6 +64,9 @@ MIX = [
     Kind("unknown_model", 4, 404),
     Kind("oversized_body", 3, 413),
     Kind("missing_field", 3, 422),
+    Kind("title_task", 3, 200),
+    Kind("form_post", 1, 415),
+    Kind("foreign_host", 1, 400),
 ]
 
 
@@ -113,6 +116,14 @@ async def send(client: httpx.AsyncClient, kind: str, rng: random.Random, max_cha
         r = await client.post("/v1/ask", content=b"x" * (max_body + 1), headers={"Content-Type": "application/json"})
     elif kind == "missing_field":
         r = await client.post("/v1/ask", json={"query": q})
+    elif kind == "title_task":  # a chat frontend's title prompt: answered without retrieval
+        prompt = ("### Task:\nGenerate a concise title.\n### Output:\nJSON format: { \"title\": \"...\" }\n"
+                  f"### Chat History:\n<chat_history>\nUSER: {q}\n</chat_history>")
+        r = await client.post("/v1/chat/completions", json={"model": "curbside", "messages": [{"role": "user", "content": prompt}]})
+    elif kind == "form_post":  # what a cross-site HTML form can send
+        r = await client.post("/v1/reload", content=b"x=1", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    elif kind == "foreign_host":  # a DNS-rebinding page's Host header
+        r = await client.get("/v1/documents", headers={"Host": "rebind.attacker.example"})
     else:  # pragma: no cover
         raise ValueError(kind)
     return r.status_code
