@@ -160,7 +160,11 @@ def clean_meta(raw: Mapping[str, Any], where: str, *, lenient: bool = False) -> 
 def read_yaml_mapping(path: Path, limit: int = MAX_FRONT_MATTER_BYTES) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; errors name the file."""
     try:
-        data = _load_yaml(path.read_text(encoding="utf-8"), limit, f"{path}: YAML metadata")
+        with path.open("rb") as fh:  # at most one byte over the limit is read
+            raw = fh.read(limit + 1)
+        data = _load_yaml(raw.decode("utf-8"), limit, f"{path}: YAML metadata")
+    except OSError as exc:
+        raise MetadataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     except UnicodeDecodeError as exc:
         raise MetadataError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except yaml.YAMLError as exc:
@@ -223,15 +227,16 @@ class FolderManifest:
         if not isinstance(exclude, list):
             raise MetadataError(f"{root / 'manifest.yaml'}: 'exclude' must be a list of globs")
         self.exclude = [str(x) for x in exclude]
-        self.raw_bytes = b""
 
     @classmethod
     def load(cls, root: Path) -> FolderManifest | None:
         path = root / "manifest.yaml"
-        if not path.is_file():
-            return None
+        try:
+            if not path.is_file():
+                return None
+        except OSError as exc:  # a folder that can be listed but not entered
+            raise MetadataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
         manifest = cls(root, read_yaml_mapping(path, MAX_MANIFEST_BYTES))
-        manifest.raw_bytes = path.read_bytes()
         return manifest
 
     def excludes(self, rel: str) -> bool:
@@ -241,6 +246,10 @@ class FolderManifest:
             if pattern.endswith("/**") and (rel + "/").startswith(pattern[:-2]):
                 return True
         return False
+
+    def excludes_folder(self, rel: str) -> bool:
+        """Whether a glob excludes the folder ``rel`` as a whole (``drafts/**``, ``drafts/``)."""
+        return any(fnmatch.fnmatch(rel + "/", pattern) for pattern in self.exclude)
 
     def meta_for(self, rel: str) -> dict[str, Any]:
         meta = dict(self.defaults)

@@ -307,3 +307,45 @@ def test_kill_9_during_ingest_leaves_a_working_index(tmp_path: Path) -> None:
     # the kill points must have exercised both sides of the publish step at least once overall
     seen = set(outcomes["first build"]) | set(outcomes["incremental build"])
     assert {"none", "old", "new"} <= seen, outcomes
+
+
+# ---------------------------------------------------------------------------------------------
+# links and special files (issue 14: M7, L2)
+
+
+@pytest.mark.timeout(60)
+def test_build_reports_odd_entries_and_never_indexes_outside_links(tmp_path: Path) -> None:
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "good.md").write_text(GOOD_MD)
+    (folder / "notes.txt").symlink_to("/etc/passwd")
+    (folder / "dangling.md").symlink_to(folder / "gone.md")
+    (folder / "loop.md").symlink_to(folder / "loop.md")
+    (folder / "zero.txt").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe.md")
+    report = build_index([folder], tmp_path / "index", FakeHashEncoder(), build_options())
+    skipped = {Path(i.path).name: i.reason for i in report.skipped}
+    assert set(skipped) == {"notes.txt", "dangling.md", "loop.md", "zero.txt", "pipe.md"}
+    assert "outside the folders given" in skipped["notes.txt"]
+    assert "FIFO" in skipped["pipe.md"]
+    assert report.documents == 1
+    ix = Index.open(tmp_path / "index")
+    try:
+        assert [d.title for d in ix.documents()] == ["Hyperkalaemia Emergency Treatment"]
+        assert not any("root:" in c.text for c in ix.chunks(ix.store.rows_where()).values())
+    finally:
+        ix.close()
+    # the setting lets a link out (and it reaches the build from the settings tree)
+    from curbside.pipeline import build_options as options_from_settings
+    from curbside.settings import Settings
+
+    options = options_from_settings(Settings(index={"follow_symlinks_outside": True}))
+    assert options.follow_symlinks_outside is True
+    outside = tmp_path / "outside.md"
+    outside.write_text(GOOD_MD.replace("Hyperkalaemia Emergency", "Outside"))
+    (folder / "notes.txt").unlink()
+    (folder / "notes.md").symlink_to(outside)
+    report = build_index(
+        [folder], tmp_path / "index", FakeHashEncoder(), build_options(follow_symlinks_outside=True)
+    )
+    assert str(folder / "notes.md") in report.added
