@@ -80,8 +80,16 @@ class SentenceTransformerEncoder:
                         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as hf_logging
 
-                    self._model = SentenceTransformer(path, device=self.device, local_files_only=local)
+                    # transformers draws a "Loading weights" bar on stderr; a library call must not
+                    bars = hf_logging.is_progress_bar_enabled()
+                    hf_logging.disable_progress_bar()
+                    try:
+                        self._model = SentenceTransformer(path, device=self.device, local_files_only=local)
+                    finally:
+                        if bars:
+                            hf_logging.enable_progress_bar()
         return self._model
 
     @property
@@ -103,7 +111,11 @@ class SentenceTransformerEncoder:
         if not texts:
             return []
         tokenizer = self._load().tokenizer
-        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        # verbose=False: counting a text longer than the model's window is the point here, not
+        # the "Token indices sequence length is longer than ..." mistake transformers warns about
+        encoded = tokenizer(
+            list(texts), add_special_tokens=False, truncation=False, verbose=False
+        )["input_ids"]
         return [len(ids) for ids in encoded]
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:

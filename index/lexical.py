@@ -20,9 +20,20 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=1)
+def _bm25s() -> Any:
+    """bm25s, imported on first use. It sets its own logger to DEBUG on import, so every build
+    printed "DEBUG bm25s: Building index from tokens" wherever the application logs to stderr
+    (the CLI does): the level goes back to the application's (NOTSET inherits it)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-case word tokens, English stop words removed, Snowball-stemmed."""
-    import bm25s
+    bm25s = _bm25s()
 
     out = bm25s.tokenize(
         list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
@@ -39,7 +50,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         retriever = bm25s.BM25(k1=k1, b=b)
         tokens = tokenize(texts)
@@ -52,7 +63,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         retriever = bm25s.BM25.load(str(directory), mmap=mmap, show_progress=False)
         return cls(retriever, int(retriever.scores["num_docs"]))
