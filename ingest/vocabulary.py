@@ -226,6 +226,85 @@ _NOT_DRUG_WORDS = {
 }
 
 
+# What introduces the drugs a class is said to include, right after the class mention:
+# "IL-1 inhibitor, such as anakinra", "strong CYP3A4 inhibitors (e.g., clarithromycin",
+# "Strong CYP3A4 inhibitors named in the colchicine label include atazanavir"
+_LIST_INTRO = re.compile(
+    r"^\s*(?:,\s*|\(\s*)?(?:(?:such\s+as|including|e\.\s?g\.,?|eg,?|for\s+example,?)\s+|"
+    r"(?:[\w-]+\s+){0,6}?(?:include|includes|are|is)\s+|\((?!\s*(?:see|e\.g|eg)\b))",
+    re.I,
+)
+# between two listed drugs: a brand in parentheses, a comma or slash, "and"/"or"
+_LIST_GAP = re.compile(r"^(?:\s*\([^()]{0,60}\))?\s*(?:,|/)?\s*(?:(?:and|or|and/or)\s+)?$", re.I)
+# "the TNF inhibitor etanercept": an article, the class, then one drug
+_ARTICLE_BEFORE = re.compile(r"(?:^|\s)(?:the|a|an)\s+$", re.I)
+# "<drug> (Brand), a/an <class>", "<drug> is a/an <class>", "<drug> (a/an <class>"
+_DRUG_IS = re.compile(r"^(?:\s*\([^()]{0,60}\))?\s*(?:,\s*|\(\s*|\s+is\s+)(?:an?)\s+$", re.I)
+_COORDINATION_AFTER = re.compile(r"^\s*(?:\([^()]{0,40}\))?\s*(?:,\s*(?:or|and|an?|the)\b|(?:or|and)\b)", re.I)
+_COORDINATION_GAP = re.compile(r"^\s*(?:,|/|and/or|and|or)?\s*(?:(?:and|or)\s+)?$", re.I)
+_LEARN_WINDOW = 240  # characters after a class mention searched for its members
+
+
+def learn_class_members(
+    text: str, table: AliasTable | None = None, classes: DrugClasses | None = None
+) -> dict[str, set[str]]:
+    """Class memberships a document states: "IL-1 inhibitors such as anakinra or canakinumab",
+    "strong CYP3A4 inhibitors (e.g., clarithromycin, ketoconazole)", "the TNF inhibitor
+    etanercept", "febuxostat is a xanthine oxidase inhibitor". {class name: generics}.
+
+    Only drugs in an unbroken list right after an explicit "such as"/"including"/"(" (or one
+    drug right after "the <class>", or a drug followed by "is a"/", a" and the class) count, so a
+    sentence that merely mentions a class and a drug is not a membership.
+    """
+    table = table or AliasTable.bundled()
+    classes = classes or DrugClasses.bundled()
+    drugs = table.find(text)
+    mentions = classes.find_classes(text)
+    learned: dict[str, set[str]] = {}
+    # coordinated classes share the list that follows the last of them:
+    # "Strong CYP3A4 and P-glycoprotein inhibitors such as ketoconazole" names both
+    group: list[str] = []
+    for index, (start, end, _surface, cls_name) in enumerate(mentions):
+        group.append(cls_name)
+        following = mentions[index + 1] if index + 1 < len(mentions) else None
+        if following is not None and _COORDINATION_GAP.match(text[end : following[0]]):
+            continue
+        classes_here, group = group, []
+        window = text[end : end + _LEARN_WINDOW]
+        stop = re.search(r"[.;:](?:\s|$)|\)", window)
+        limit = end + (stop.start() if stop else len(window))
+        intro = _LIST_INTRO.match(window)
+        members: list[str] = []
+        if intro is not None:
+            pos = end + intro.end()
+            for d_start, d_end, _d_surface, generic in drugs:
+                if d_start < pos:
+                    continue
+                if d_start >= limit or not _LIST_GAP.match(text[pos:d_start]):
+                    break
+                members.append(generic)
+                brand = re.match(r"\s*\([^()]{0,60}\)", text[d_end:])  # "anakinra (Kineret)"
+                pos = d_end + (brand.end() if brand else 0)
+                limit = max(limit, pos)
+                nxt = re.search(r"[.;:](?:\s|$)|\)(?!\s*(?:,|and|or))", text[pos : end + _LEARN_WINDOW])
+                limit = pos + (nxt.start() if nxt else _LEARN_WINDOW)
+        elif _ARTICLE_BEFORE.search(text[max(0, start - 5) : start]):
+            after_drugs = [d for d in drugs if d[0] >= end]
+            if after_drugs and text[end : after_drugs[0][0]] in ("", " "):
+                members.append(after_drugs[0][3])
+        if members:
+            for name in classes_here:
+                learned.setdefault(name, set()).update(members)
+    for _d_start, d_end, _surface, generic in drugs:
+        after = text[d_end : d_end + 120]
+        for c_start, c_end, _c_surface, cls_name in classes.find_classes(after):
+            # "colchicine, an NSAID, or a glucocorticoid" lists alternatives; it is no apposition
+            if _DRUG_IS.match(after[:c_start]) and not _COORDINATION_AFTER.match(after[c_end:]):
+                learned.setdefault(cls_name, set()).add(generic)
+            break
+    return learned
+
+
 def unknown_drug_names(text: str, table: AliasTable, classes: DrugClasses | None = None) -> list[str]:
     """Drug-shaped words of ``text`` that neither the alias table nor the class names know.
 
@@ -316,7 +395,9 @@ class DrugClasses:
         def add(cls_name: str, generic: str, record: dict[str, str]) -> None:
             if generic not in members.setdefault(cls_name, []):
                 members[cls_name].append(generic)
-            evidence.setdefault((generic, cls_name), []).append(record)
+            records = evidence.setdefault((generic, cls_name), [])
+            if record not in records:
+                records.append(record)
 
         raw_by_drug: dict[str, dict[str, list[dict[str, str]]]] = {}
         for generic, records in self.source.items():
@@ -357,8 +438,13 @@ class DrugClasses:
             for surface in surfaces:
                 self._by_surface.setdefault(_class_key(surface), name)
         # raw FDA EPC names are classes too, so every classified drug has at least one
+        # (a source class named like a canonical class, as learned "document" records are, only
+        # counts through the canonical entry and its rules)
+        canonical_set = set(canonical_names)
         for generic, raws in raw_by_drug.items():
             for raw, records in raws.items():
+                if raw in canonical_set:
+                    continue
                 for record in records:
                     add(raw, generic, record)
                 self._by_raw.setdefault(_class_key(raw), raw)
@@ -386,6 +472,25 @@ class DrugClasses:
             if surfaces_all
             else None
         )
+
+    def add(self, learned: Mapping[str, Iterable[str]], source: str = "document") -> DrugClasses:
+        """A copy with memberships a corpus states ({class name: generics}, e.g. from
+        ``learn_class_members``); each is recorded with type "document" and ``source``."""
+        extra: dict[str, list[dict[str, str]]] = {g: list(r) for g, r in self.source.items()}
+        for cls_name, generics in learned.items():
+            key = self.resolve(cls_name)
+            if key is None:
+                continue
+            for generic in generics:
+                record = {"class": key, "type": "document", "id": source, "source_drug": generic}
+                if record not in extra.setdefault(generic, []):
+                    extra[generic].append(record)
+        canonical = [
+            {**e, "source_classes": [*e.get("source_classes", []), str(e["name"]).lower()]} for e in self.canonical
+        ]
+        table = DrugClasses(extra, canonical, self.aliases)
+        table._build()
+        return table
 
     def _generic(self, name: str) -> str:
         low = name.strip().lower()

@@ -15,6 +15,7 @@ from curbside.ingest.vocabulary import (
     DrugClasses,
     classes_of,
     find_classes,
+    learn_class_members,
     members_of,
     trie_regex,
     unknown_drug_names,
@@ -258,3 +259,35 @@ def test_every_exclusion_says_why_and_removes_a_real_source_record() -> None:
             wanted = set(entry["source_classes"])
             assert any(r["class"] in wanted for r in source[generic]), (entry["name"], generic)
             assert generic not in members_of(entry["name"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Consider an IL-1 inhibitor, such as anakinra (Kineret) or canakinumab (Ilaris), for a flare.", {"il-1 inhibitor": {"anakinra", "canakinumab"}}),
+        ("Strong CYP3A4 and P-glycoprotein inhibitors such as ketoconazole and clarithromycin raise levels.", {"strong cyp3a4 inhibitor": {"ketoconazole", "clarithromycin"}, "p-gp inhibitor": {"ketoconazole", "clarithromycin"}}),
+        ("Febuxostat (Uloric) is a xanthine oxidase inhibitor indicated for gout.", {"xanthine oxidase inhibitor": {"febuxostat"}}),
+        ("Adding the TNF inhibitor etanercept raised infections.", {"tnf inhibitor": {"etanercept"}}),
+        # alternatives and mere co-mentions are not memberships
+        ("The ACR recommends colchicine, an NSAID, or a glucocorticoid as first-line treatment.", {}),
+        ("ACIP advises a longer wait before live vaccines after treatment with anti-B-cell antibodies such as rituximab.", {}),
+        ("NSAIDs should be avoided with warfarin.", {}),
+    ],
+)
+def test_learn_class_members_from_what_documents_state(text: str, expected: dict[str, set[str]]) -> None:
+    assert learn_class_members(text) == expected
+
+
+def test_learned_members_join_the_table_as_document_evidence_without_overriding_fda() -> None:
+    table = DrugClasses.bundled()
+    assert "canakinumab" not in table.members_of("il-1 inhibitor")  # not in the class source
+    learned = table.add({"IL-1 inhibitors": {"canakinumab"}, "strong CYP3A4 inhibitors": {"erythromycin", "atazanavir"}}, source="acr-2020")
+    assert "canakinumab" in learned.members_of("il-1 inhibitor")
+    assert learned.evidence("canakinumab", "il-1 inhibitor") == [
+        {"class": "il-1 inhibitor", "type": "document", "id": "acr-2020", "source_drug": "canakinumab"}
+    ]
+    # FDA's table lists erythromycin as a moderate CYP3A inhibitor: a document grouping it with
+    # strong ones does not change that; atazanavir, which the table does not list, is learned
+    assert "erythromycin" not in learned.members_of("strong cyp3a4 inhibitor")
+    assert "atazanavir" in learned.members_of("strong cyp3a4 inhibitor")
+    assert "canakinumab" not in table.members_of("il-1 inhibitor")  # the original is unchanged
