@@ -20,7 +20,7 @@ from typing import Any
 
 from curbside.qa.aliases import AliasTable
 from curbside.qa.compose import ExtractiveComposer
-from curbside.qa.render import describe_context, reference_line
+from curbside.qa.render import describe_context, reference_line, unverified_flag
 from curbside.qa.sentences import SentenceEmbedder
 from curbside.qa.types import (
     SECTION_TITLES,
@@ -156,6 +156,11 @@ class _Builder:
     sections: dict[str, list[Statement]] = field(default_factory=dict)
     bottom: Statement | None = None
     removed: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)  # verification kind -> statements failing it
+
+    def fail(self, kind: str) -> None:
+        self.removed += 1
+        self.reasons[kind] = self.reasons.get(kind, 0) + 1
 
     def cite(self, passage: Passage, span: tuple[int, int] | None) -> Citation:
         doc = passage.document
@@ -275,15 +280,14 @@ class LLMComposer:
                     continue
                 if parsed.section == "bottom_line" and builder.bottom is None:
                     builder.bottom = statement
-                    yield f"**Bottom line:** {statement.text} {_markers(statement)}\n"
+                    yield f"**Bottom line:** {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
                 else:
                     name = parsed.section if parsed.section in SECTION_TITLES else "rationale"
                     builder.sections.setdefault(name, []).append(statement)
                     if name not in emitted_heading:
                         emitted_heading.add(name)
                         yield f"\n### {SECTION_TITLES[name]}\n"
-                    flag = " *(unverified)*" if statement.supported is False else ""
-                    yield f"- {statement.text} {_markers(statement)}{flag}\n"
+                    yield f"- {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
         except LLMError as exc:
             log.warning("LLM composer falling back to extractive: %s", exc)
             answer = self.fallback.compose(analysis, passages)
@@ -301,21 +305,31 @@ class LLMComposer:
     def _verify(self, parsed: ParsedLine, builder: _Builder) -> Statement | None:
         n = len(builder.passages)
         in_range = [r for r in dict.fromkeys(parsed.refs) if 1 <= r <= n]
-        if not in_range or INJECTION.search(parsed.text):
-            builder.removed += 1
+        if not in_range:
+            builder.fail("citation")  # no marker, or only markers past the last passage
+            return None
+        if INJECTION.search(parsed.text):
+            builder.fail("injection")  # never kept, not even flagged
             return None
         citations = []
+        first_failure = None
         for r in in_range:
             support = self.verifier.check(parsed.text, builder.passages[r - 1])
             if support.supported:
                 citations.append(builder.cite(builder.passages[r - 1], support.span))
+            elif first_failure is None:
+                first_failure = (r, support)
         if citations:
             return Statement(text=parsed.text, citations=citations, supported=True)
-        builder.removed += 1
+        assert first_failure is not None
+        r, support = first_failure
+        builder.fail(support.kind)
         if self.params.unsupported == "flag":
-            first = builder.passages[in_range[0] - 1]
-            support = self.verifier.check(parsed.text, first)
-            return Statement(text=parsed.text, citations=[builder.cite(first, support.span)], supported=False)
+            first = builder.passages[r - 1]
+            return Statement(
+                text=parsed.text, citations=[builder.cite(first, support.span)], supported=False,
+                verification=f"{support.kind}: {support.reason}",
+            )
         return None
 
     def _finish(self, analysis: QueryAnalysis, passages: list[Passage], builder: _Builder, not_answered: bool) -> Answer:
@@ -358,9 +372,11 @@ class LLMComposer:
             r.number = renumber[r.number]
         answer.references = sorted(refs, key=lambda r: r.number)
         if builder.removed:
+            why = ", ".join(f"{k} {v}" for k, v in sorted(builder.reasons.items(), key=lambda x: (-x[1], x[0])))
             answer.evidence_notes.append(
                 f"{builder.removed} statement(s) from the language model were "
-                f"{'flagged' if self.params.unsupported == 'flag' else 'removed'} because their citations did not support them."
+                f"{'flagged or removed' if self.params.unsupported == 'flag' else 'removed'} because their citations did not "
+                f"support them ({why})."
             )
         return answer
 

