@@ -67,7 +67,9 @@ _R = {
         r"\binteract\w*|\bincreas\w*\s+(?:\w+\s+){0,4}(?:concentrations?|exposure|levels?|toxicity)|\bcyp3a4?\b|\bp-?gp\b|"
         r"\bp-glycoprotein|\b(?:cyp\w*|p-?gp|p-glycoprotein|strong|moderate|potent)\s+(?:\w+\s+)?(?:inhibitors?|inducers?)\b|"
         r"\bin\s+combination\s+with|\bcombin\w*\s+with|\bcombination\b|"
-        r"\bconcomitant\w*|\btogether\s+with|\bco-?administ\w*|\bwith\s+(?:a|an)\s+\w+\s+inhibitor"
+        r"\bconcomitant\w*|\btogether\s+with|\bco-?administ\w*|\bwith\s+(?:a|an)\s+\w+\s+inhibitor|"
+        r"\b(?:given|taken|used|combined|co-?prescribed|started)\s+(?:together\s+)?with\b|\bpatients?\s+(?:taking|on|receiving)\b|"
+        r"\bin\s+patients\s+(?:taking|on|receiving)\b|\braises?\s+(?:\w+\s+){0,3}(?:levels?|concentrations?|exposure)"
     ),
     "adverse": (
         r"\brisks?\b|\binfections?\b|\btoxicit\w*|\btoxic\b|\badverse|\bside\s+effects?|\bmyopathy|\bmyotoxic\w*|\bneutropenia|"
@@ -130,6 +132,7 @@ class Claim:
     phases: frozenset[str]
     renal_ranges: tuple[tuple[float, float], ...]
     hedged: bool
+    age_ranges: tuple[tuple[float, float], ...] = ()
 
     @property
     def direction(self) -> str:
@@ -147,6 +150,12 @@ class Claim:
 
     def names(self, generics: Iterable[str]) -> bool:
         return bool(self.drugs & set(generics))
+
+    def covers_age(self, age: int) -> bool | None:
+        """Does an age range stated here ("adults aged 40 to 75") include ``age``? None if none."""
+        if not self.age_ranges:
+            return None
+        return any(lo <= age <= hi for lo, hi in self.age_ranges)
 
     def covers_renal(self, value: int) -> bool | None:
         """Does a kidney-function range stated here include ``value``? None when none is stated."""
@@ -201,6 +210,26 @@ def _renal_ranges(text: str) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
+_AGE_RANGE = re.compile(
+    r"\b(?:aged|ages?|adults?|patients?|people|children)\s+(?:aged\s+)?(?P<a>\d{1,3})\s*(?:to|-|–|through)\s*(?P<b>\d{1,3})\s*(?:years?)?"
+    r"|\b(?P<c>\d{1,3})\s*years?\s*(?:of\s+age\s+)?(?:or|and)\s+(?P<dir>older|over|above|younger|under|below)",
+    re.I,
+)
+
+
+def _age_ranges(text: str) -> tuple[tuple[float, float], ...]:
+    out = []
+    for m in _AGE_RANGE.finditer(text):
+        if m.group("a"):
+            a, b = float(m.group("a")), float(m.group("b"))
+            if 0 < a < b < 120:
+                out.append((a, b))
+        else:
+            c = float(m.group("c"))
+            out.append((c, 120.0) if m.group("dir").lower() in ("older", "over", "above") else (0.0, c))
+    return tuple(out)
+
+
 _HEDGE = re.compile(r"\b(?:may|might|could|possibly|suggests?|unclear|uncertain|remains?\s+to\s+be\s+determined|limited\s+evidence|not\s+known)\b", re.I)
 _CONDITION_RE = {
     name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms if len(t) > 3 or t.isupper()) + r")(?![\w-])", re.I)
@@ -223,6 +252,7 @@ def _tag_cached(text: str, table_id: int) -> Claim:
         phases=frozenset(n for n, p in _PHASES.items() if p.search(text)),
         renal_ranges=_renal_ranges(text),
         hedged=bool(_HEDGE.search(text)),
+        age_ranges=_age_ranges(text),
     )
 
 
@@ -255,9 +285,19 @@ def classes_of(table: AliasTable, generic: str) -> list[str]:
     return out
 
 
+BROAD_CLASSES = frozenset({
+    "immunosuppressant", "urate-lowering therapy", "anticoagulant", "antibiotic", "antimicrobial",
+    "analgesic", "antihypertensive", "anti-inflammatory", "biologic", "vaccine", "antiviral",
+    "antifungal", "antidiabetic", "diuretic", "antiplatelet",
+})
+"""Therapeutic categories: a statement about "immunosuppressants" bears on a patient taking one,
+but it does not tell what the library says of each member, as a pharmacologic class does."""
+
+
 def therapeutic_classes(table: AliasTable, generic: str) -> list[str]:
-    """Classes that name what a drug is (an NSAID, an IL-1 inhibitor), not how it interacts."""
-    return [c for c in classes_of(table, generic) if not MECHANISM_CLASS.search(c)]
+    """Pharmacologic classes that name what a drug is (an NSAID, an IL-1 inhibitor): not how it
+    interacts (CYP3A4 substrate) and not a broad therapeutic category (see ``BROAD_CLASSES``)."""
+    return [c for c in classes_of(table, generic) if not MECHANISM_CLASS.search(c) and c not in BROAD_CLASSES]
 
 
 def members_of(table: AliasTable, class_name: str) -> list[str]:

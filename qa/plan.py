@@ -38,7 +38,7 @@ _DANGER = ("contraindication", "boxed", "avoid", "caution", "dose_change", "no_c
 ATTRIBUTE_PLANS: dict[str, AttributePlan] = {
     "safety": _p(*_DANGER, "second_line", "first_line", verdict=True, supporting=("adverse", "recommend", "monitoring", "interaction")),
     "interaction": _p("interaction", *_DANGER, verdict=True),
-    "dose": _p("dose", needs_number=True),
+    "dose": _p("dose", needs_number=True, supporting=("dose_change", "no_change")),
     "renal dose": _p("dose", "dose_change", "no_change", "contraindication", "avoid", population="ckd"),
     "target": _p("target", needs_number=True),
     "monitoring": _p("monitoring"),
@@ -114,7 +114,7 @@ def attribute_match(claim: Claim, frame: QuestionFrame, question: str) -> float:
         score = 0.35
     elif pop_ok and plan.population:
         score = 0.5
-    if plan.needs_number and "dose" not in claim.relations and frame.asked_attribute == "dose":
+    if plan.needs_number and score == 1.0 and "dose" not in claim.relations and frame.asked_attribute == "dose":
         score *= 0.3
     if frame.asked_attribute in ("dose", "renal dose", "monitoring", "duration"):
         # a dose for children answers only a question about children (and so on for each group)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable
-from curbside.qa.claims import Claim, classes_of, tag, therapeutic_classes
+from curbside.qa.claims import RELATION_PATTERNS, Claim, classes_of, tag, therapeutic_classes
 from curbside.qa.frame import CONDITION_TERMS
 from curbside.qa.sentences import Sentence, passage_sentences
 from curbside.qa.types import Passage, QuestionFrame
@@ -110,6 +111,26 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
     return out
 
 
+def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[str], table: AliasTable) -> bool:
+    """In a sentence naming several drugs, the danger must be said of the subject: the drug or class
+    named nearest before the danger cue is the subject (or the sentence names no other drug), as
+    in "X should not be given with Y"; not "the Z warning says Z is not recommended ... with X"."""
+    mentions = [(a, g) for a, _b, _s, g in table.find(text)]
+    mentions += [(a, c) for a, _b, _s, c in find_classes(text)]
+    others = [(a, n) for a, n in mentions if n not in generics and n not in classes]
+    if not others:
+        return True
+    cue = RELATION_PATTERNS[relation].search(text)
+    if cue is None:
+        return True
+    before = [(a, n) for a, n in mentions if a < cue.start()]
+    if not before:
+        return True
+    _pos, nearest = max(before)
+    first = min(mentions)[1]
+    return nearest in generics or nearest in classes or first in generics or first in classes
+
+
 def sweep(
     frame: QuestionFrame, subjects: Sequence[str], table: AliasTable, search: Search, *,
     depth: int = SWEEP_DEPTH, exclude: frozenset[str] = frozenset(),
@@ -136,6 +157,8 @@ def sweep(
                     continue
                 relation = danger_relation(claim)
                 if relation is None:
+                    continue
+                if not _danger_is_about(sent.text, relation, generics, classes, table):
                     continue
                 for kind, partner, names_partner, _ in partners:
                     if (kind == "medication" and partner == subject) or not names_partner(claim):
