@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from curbside.qa.aliases import AliasTable, expand_query
 from curbside.ingest.vocabulary import find_classes
+from curbside.qa.aliases import AliasTable, expand_query
 from curbside.qa.claims import MECHANISM_CLASS, therapeutic_classes
 from curbside.qa.frame import CONDITION_TERMS, build_frame, find_age
 from curbside.qa.types import PatientContext, QueryAnalysis, QuestionFrame
