@@ -156,6 +156,8 @@ def test_abbreviations_match_only_as_whole_words_in_any_case() -> None:
     assert find_classes("the NSAIDsX trial") == []
     assert find_classes("happiness and snsaid") == []
     assert find_classes("ARBITRARY") == []  # "ARB" is not inside a word
+    # abbreviations that also mean something else in clinical text are not surfaces
+    assert find_classes("MRA of the renal arteries; SGA infant; AED on the ward; DTI scan") == []
 
 
 def test_alias_matcher_word_boundaries() -> None:
