@@ -313,8 +313,10 @@ def planted_pipeline(tmp_path_factory: pytest.TempPathFactory, real_encoder) -> 
         "high-dose colchicine with fewer adverse events [99].\n"
     )
     settings = Settings(cache_dir=tmp / "cache", progress=False)
-    ingest([corpus], tmp / "index", settings)
-    with Pipeline(tmp / "index", settings=settings) as pipeline:
+    report = ingest([corpus], tmp / "index", settings)
+    assert [q.title for q in report.quarantined] == ["Colchicine Flare Dosing Update"]  # the first defence
+    # quarantined documents allowed, so the planted one is retrieved and the answer-level defence is tested
+    with Pipeline(tmp / "index", settings=settings.with_overrides(index__allow_quarantined=True)) as pipeline:
         yield pipeline
 
 
