@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from curbside.index.lexical import LexicalIndex
+from curbside.index.lexical import LexicalIndex, tokenize
 from curbside.index.manifest import (
     IndexNotFoundError,
     Manifest,
@@ -191,8 +191,13 @@ class Index:
         ]
 
     def has_term(self, word: str) -> bool:
-        """Whether a word (stemmed) occurs anywhere in the indexed text."""
-        return self.lexical.has_term(word)
+        """Whether a word (stemmed) occurs anywhere in the indexed text (outside quarantined
+        documents, unless they are allowed)."""
+        if not self.lexical.has_term(word):
+            return False
+        if self._lexical_mask is None or not tokenize([word])[0]:
+            return True
+        return bool((self.lexical.scores(word, self._lexical_mask) > 0).any())
 
     def lexical_scores_for(self, query: str, row_ids: Sequence[int]) -> dict[int, float]:
         """BM25 scores of specific rows (row id == BM25 position in this layout)."""

@@ -286,6 +286,12 @@ def test_quarantined_rows_are_left_out_of_every_search_primitive(poisoned) -> No
         assert len(ix.dense_search(encoder.encode([query]), 5)[0]) == 5  # still k results from the rest
         titles = {d.title for d in ix.documents()}
         assert "Gout flare clinical pearls" in titles  # still listed
+        assert not ix.has_term("developer") and ix.has_term("warfarin")  # its words count as absent
+    finally:
+        ix.close()
+    allowed = Index.open(index_dir, allow_quarantined=True)
+    try:
+        assert allowed.has_term("developer")
     finally:
         ix.close()
 
