@@ -497,6 +497,9 @@ def eval_all(
             _fail(f"{spec.folder}: the set could not be evaluated (see above)", 2)
         runs[spec.folder] = load_run(folder)
     if write_results:
+        lost = [spec.folder for spec in ALL_RUNS if spec.folder not in runs and not (spec.needs and not Path(spec.needs).is_file())]
+        if lost:
+            _fail(f"not writing RESULTS.md: it would lose {', '.join(lost)} (no report in {out}); run them too", 2)
         fit = json.loads(fusion.read_text(encoding="utf-8")) if fusion and fusion.is_file() else None
         target = Path(__file__).resolve().parents[1] / "evals" / "RESULTS.md"
         target.write_text(render(runs, fit, settings.settings_hash()), encoding="utf-8")
