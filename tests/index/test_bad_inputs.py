@@ -349,3 +349,44 @@ def test_build_reports_odd_entries_and_never_indexes_outside_links(tmp_path: Pat
         [folder], tmp_path / "index", FakeHashEncoder(), build_options(follow_symlinks_outside=True)
     )
     assert str(folder / "notes.md") in report.added
+
+
+# ---------------------------------------------------------------------------------------------
+# a quiet ingest (issue 14, L10: DEBUG lines and tokenizer warnings leaked to stderr)
+
+_QUIET_CHILD = r"""
+import logging, sys
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")  # as the CLI
+from curbside.pipeline import ingest
+report = ingest([sys.argv[1]], sys.argv[2])
+print(report.documents)
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_ingest_writes_nothing_to_stderr(tmp_path: Path, real_encoder) -> None:
+    """A real-model ingest with a sentence far over the model's window: stderr stays empty.
+
+    Before: "DEBUG bm25s: Building index from tokens" (bm25s forces DEBUG on import), the
+    tokenizer's "Token indices sequence length is longer than ..." and a "Loading weights" bar.
+    """
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "good.md").write_text(GOOD_MD)
+    (folder / "run-on.txt").write_text(" ".join(["renal", "dose", "of", "colchicine"] * 500) + ".\n")
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "CURBSIDE_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    env.pop("TRANSFORMERS_VERBOSITY", None)
+    out = subprocess.run(
+        [sys.executable, "-c", _QUIET_CHILD, str(folder), str(tmp_path / "index")],
+        capture_output=True, text=True, timeout=280, env=env, check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["2"]
+    assert out.stderr == ""
