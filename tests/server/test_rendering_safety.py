@@ -121,7 +121,7 @@ title: Quorvexalin prescribing summary
 kind: drug-label
 publisher: Test Pharma
 year: 2024
-url: "javascript:alert(1)"
+url: "ftp://files.example/quorvexalin.pdf"
 ---
 # Quorvexalin dosing
 
@@ -163,11 +163,11 @@ def test_chat_content_and_citations_carry_no_planted_markup_or_script_url(poison
     assert "Quorvexalin" in content or "quorvexalin" in content.lower()
     assert "pixel.png" in content, "the planted text is shown (as text), not dropped"
     _no_planted_markup(_html(content))
-    assert "javascript:" not in content
+    assert "ftp:" not in content
     refs = body["curbside"]["references"]
     assert any(ref["title"] == "Quorvexalin prescribing summary" for ref in refs), refs
     assert all(ref["url"] == "" or ref["url"].startswith("http") for ref in refs), refs
-    assert all(not c.lower().startswith("javascript") for c in body["citations"]), body["citations"]
+    assert all(not c.lower().startswith("ftp:") for c in body["citations"]), body["citations"]
 
 
 @pytest.mark.integration
@@ -184,3 +184,28 @@ def test_streamed_chat_content_carries_no_planted_markup(poisoned_client) -> Non
                 content += choice["delta"].get("content") or ""
     assert "pixel.png" in content
     _no_planted_markup(_html(content))
+
+
+@pytest.mark.integration
+def test_source_without_safe_address_is_linked_to_its_passage(poisoned_client) -> None:
+    """The poisoned document's address is dropped, so its annotation links to the server's own
+    ``/v1/documents/{doc_id}?chunk=...``, which serves the cited passage."""
+    from urllib.parse import parse_qs, urlsplit
+
+    body = poisoned_client.post("/v1/chat/completions", json={
+        "model": "curbside", "messages": [{"role": "user", "content": QUESTION}]}).json()
+    refs = {r["title"]: r for r in body["curbside"]["references"]}
+    ref = refs["Quorvexalin prescribing summary"]
+    notes = [n["url_citation"] for n in body["choices"][0]["message"]["annotations"]
+             if n["url_citation"]["title"] == ref["title"]]
+    assert notes, body["choices"][0]["message"]["annotations"]
+    parts = urlsplit(notes[0]["url"])
+    assert parts.scheme == "http" and parts.path == f"/v1/documents/{ref['doc_id']}"
+    chunk = parse_qs(parts.query)["chunk"][0]
+    assert chunk in ref["chunk_ids"]
+    r = poisoned_client.get(parts.path, params={"chunk": chunk})
+    assert r.status_code == 200, r.text
+    served = r.json()
+    assert served["document"]["title"] == ref["title"]
+    assert [p["chunk_id"] for p in served["passages"]] == [chunk]
+    assert "Quorvexalin" in served["passages"][0]["text"]
