@@ -152,6 +152,11 @@ def gate_metrics(
 ) -> int:
     """Print current vs expected; 0 when nothing regressed, 1 otherwise."""
     if sampling is not None and expected.sampling and _norm(sampling) != _norm(expected.sampling):
+        if sampling.get("half") and not expected.sampling.get("half"):
+            raise GateError(
+                f"this run holds half {sampling['half']} only; the expected scores gate each half of the whole "
+                f"set (as {sampling['half']}.<metric>), so gate a run without --half"
+            )
         raise GateError(
             f"this run was sampled as {json.dumps(_norm(sampling))}, the expected scores as "
             f"{json.dumps(_norm(expected.sampling))}; rerun with the same options or --update-expected"

@@ -74,3 +74,14 @@ def test_missing_or_malformed_expected_file(tmp_path: Path) -> None:
     bad.write_text('{"metrics": {"x": {"value": "high"}}}')
     with pytest.raises(GateError, match="malformed"):
         load_expected(bad)
+
+
+def test_a_one_half_run_is_sent_to_the_whole_set_gate() -> None:
+    import pytest
+
+    from curbside.evals.gate import ExpectedScores, GateError, gate_metrics
+
+    expected = ExpectedScores.model_validate({"set": "clinician", "sampling": {"split": None}, "metrics": {
+        "B.bottom_line_hit": {"value": 0.8}}})
+    with pytest.raises(GateError, match="gate a run without --half"):
+        gate_metrics({"bottom_line_hit": 0.8}, expected, sampling={"split": None, "half": "B"})
