@@ -13,8 +13,9 @@ import pytest
 from curbside.pipeline import analyse_turns
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import tag
+from curbside.qa.compose import ATTRIBUTE_ANSWERS
 from curbside.qa.frame import assign_roles, build_frame, classify, find_conditions, find_population
-from curbside.qa.plan import SUPPORTING, attribute_match, not_stated
+from curbside.qa.plan import attribute_match, not_stated
 from curbside.qa.query import analyse
 from curbside.qa.types import PatientContext, QuestionFrame
 
@@ -347,8 +348,8 @@ def test_followup_pregnancy_is_grounded(table: AliasTable) -> None:
 
     about_pregnancy = tag("Allopurinol should be used in pregnancy only if clearly needed.", table)
     about_kidneys = tag("Start allopurinol at 50 mg daily in patients with stage 4 chronic kidney disease.", table)
-    assert attribute_match(about_pregnancy, frame, question) >= SUPPORTING
-    assert attribute_match(about_kidneys, frame, question) < SUPPORTING
+    assert attribute_match(about_pregnancy, frame, question) >= ATTRIBUTE_ANSWERS
+    assert attribute_match(about_kidneys, frame, question) < ATTRIBUTE_ANSWERS
     assert not_stated(frame) == "The library does not state whether allopurinol can be used in pregnancy."
 
 
