@@ -487,6 +487,39 @@ def metrics_table(run: EvalRun) -> Table:
     return table
 
 
+MISS_CHECKS: tuple[tuple[str, str, Any], ...] = (
+    # (label, outcome key, the value that is a miss)
+    ("bottom-line hit", "bottom_line_hit", False),
+    ("decision", "decision_ok", False),
+    ("coverage", "coverage_ok", False),
+    ("sweep (danger not shown)", "sweep_hit", False),
+    ("verdict safety ('yes' on a danger)", "verdict_safe", False),
+    ("false alarm", "false_alarm", True),
+)
+
+
+def misses(rows: Sequence[Mapping[str, Any]], half: str = "A", limit: int = 20) -> list[tuple[str, int, list[str]]]:
+    """(check, misses in ``half``, the first ``limit`` item ids) per check, frame fields included.
+
+    Only the tune half's ids are listed, so reading them cannot tune on the check half.
+    """
+    mine = [r for r in rows if r.get("half") == half and "outcome" in r]
+    out = []
+    checks = [*MISS_CHECKS, *((f"frame: {f}", f"frame.{f}", False) for f in M.FRAME_FIELDS)]
+    for label, key, bad in checks:
+        if key.startswith("frame."):
+            field_name = key.split(".", 1)[1]
+            ids = [r["id"] for r in mine if r["outcome"]["frame"] is not None and r["outcome"]["frame"][field_name] is bad]
+        else:
+            ids = [r["id"] for r in mine if r["outcome"].get(key) is bad]
+        if ids:
+            out.append((label, len(ids), ids[:limit]))
+    fa = [r["id"] for r in mine if not r["outcome"]["expected_abstain"] and r["outcome"]["predicted_abstain"]]
+    if fa:
+        out.append(("false abstention", len(fa), fa[:limit]))
+    return out
+
+
 HALF_SKIP = frozenset({"n_items", "R@5", "R@100", "abstained_share", "yesno_majority"})
 
 
@@ -561,6 +594,11 @@ def summary_markdown(run: EvalRun) -> str:
                   "| metric | all | A | B | B − A |", "|---|---:|---:|---:|---:|"]
         lines += [f"| {key} | {_fmt(v)} | {_fmt(va)} | {_fmt(vb)} | {'–' if gap is None else f'{gap:+.3f}'} |"
                   for key, v, va, vb, gap in _half_rows(run)]
+        found = misses(run.per_question, "A")
+        if found:
+            lines += ["", "Misses in half A (tune on these; half B's are left out on purpose):", ""]
+            lines += [f"- {label} ({n}): {', '.join(f'`{i}`' for i in ids)}{' ...' if n > len(ids) else ''}"
+                      for label, n, ids in found]
     refs = references_for(run.set_name)
     if refs:
         lines += ["", "Reference figures:", "", "| system | metric | value | source |", "|---|---|---|---|"]

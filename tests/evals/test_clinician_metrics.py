@@ -318,6 +318,9 @@ def test_summary_markdown_and_terminal_show_the_halves(tmp_path: Path) -> None:
     write_report(run, tmp_path / "out")
     md = (tmp_path / "out" / "summary.md").read_text()
     assert "| metric | all | A | B | B − A |" in md and "| bottom_line_hit | 1.000 | 1.000 | 1.000 | +0.000 |" in md
+    assert "Misses in half A" in md and "- frame: intent (" in md
+    b_ids = [r["id"] for r in run.per_question if r["half"] == "B"]
+    assert not any(f"`{i}`" in md for i in b_ids)  # the check half's misses are never listed
     console = Console(record=True, width=160)
     print_report(run, console)
     assert "clinician by half" in console.export_text()
