@@ -388,7 +388,8 @@ def test_embed_prefix_shape() -> None:
 
 # The chunker's working memory (what it allocates beyond the chunks it returns) must not grow with
 # the text. 4 MB is about 1,000 of its largest chunks' text; the chunker before the fix needed
-# 18 bytes per character of this text (37 MB for 2 MB), so the bound cannot pass by accident.
+# 18 bytes per character of this text (37 MB for 2 MB, 18 MB for 1 MB), so the bound cannot pass
+# by accident.
 CHUNKER_WORKING_MEMORY_BOUND = 4_000_000
 
 
@@ -415,7 +416,7 @@ def test_single_line_megabytes_chunk_in_bounded_memory() -> None:
 
     from curbside.ingest.chunking import COUNT_BATCH_CHARS, MAX_CHARS_PER_TOKEN
 
-    parsed = _text_document(_one_line_text(2_000_000))
+    parsed = _text_document(_one_line_text(1_000_000))
     largest_call = 0
 
     def count(texts: list[str]) -> list[int]:
@@ -431,7 +432,7 @@ def test_single_line_megabytes_chunk_in_bounded_memory() -> None:
     finally:
         tracemalloc.stop()
     assert peak - retained < CHUNKER_WORKING_MEMORY_BOUND, (
-        f"chunking 2 MB of one line used {(peak - retained) / 1e6:.1f} MB beyond its chunks"
+        f"chunking 1 MB of one line used {(peak - retained) / 1e6:.1f} MB beyond its chunks"
     )
     # the tokenizer (whose memory is native, unseen by tracemalloc) never sees more than a batch
     max_chunk_chars = max_tokens * MAX_CHARS_PER_TOKEN
