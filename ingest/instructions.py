@@ -31,7 +31,7 @@ from curbside.ingest.types import Document
 
 # Version of the rule set. It is stored in the index manifest; an index screened with another
 # version is screened again on the next ingest (bump it whenever RULES change).
-RULES_VERSION = "2026-12-01.1"
+RULES_VERSION = "2026-12-01.2"
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,16 @@ RULES: tuple[InstructionRule, ...] = (
         rf"\b(?:ignore|disregard|forget|override|bypass|discard|abandon|skip|set\s+aside|throw\s+out)\s+"
         rf"(?:(?:all|any|every|each|the|your|my|these|those|of|everything|anything|that|this)\s+){{0,3}}"
         rf"(?:(?:{_PRIOR})\s+(?:\w+\s+)?{_ORDERS}\b"
+        rf"|{_ORDERS}\s+(?:you\s+(?:were|have\s+been)\s+given|(?:given|provided)\s+to\s+you)\b"
+        rf"|(?:(?<=your )|(?<=my ))(?:\w+\s+)?(?:instructions|guidelines|rules|programming|directives|guardrails|policies|prompt|training|constraints)\b"
+        rf"|(?:the\s+)?other\s+(?:sources|documents|passages|context|search\s+results|results|references|texts)\b"
+        rf"|(?:the\s+)?(?:text|everything|anything|all|content|words|lines|paragraphs?|sentences?|messages?)\s+(?:above|before\s+this|so\s+far|preceding\s+this)\b"
+        rf"|(?:the\s+)?user(?:'s|s)?\s+(?:question|request|query|instructions?|prompt|message)\b"
         rf"|(?:instructions?|prompts?)\b(?!\s+(?:of|from|on|for|about|given|provided|in|at|by|to|printed|written)\b)"
-        rf"|(?:you\s+(?:were|have\s+been)\s+(?:told|given|instructed)|(?:what|everything)\s+(?:you\s+were|was)\s+(?:told|said)\s+(?:before|earlier|above)))",
+        rf"|(?:you\s+(?:were|have\s+been)\s+(?:told|given|instructed)|(?:what|everything)\s+(?:you\s+were|was)\s+(?:told|said)\s+(?:before|earlier|above)))"
+        rf"|\b(?:do\s+not|don't|never|stop)\s+(?:follow|obey)(?:ing)?\s+(?:(?:your|the|any|all|these|those)\s+){{0,2}}"
+        rf"(?:(?:original|previous|prior|initial|system|earlier)\s+)?(?:instructions|prompts?|programming|directives)\b"
+        rf"(?!\s+(?:of|from|on|for|about|in|at|by|to|printed|written|that\s+came)\b)",
     ),
     InstructionRule(
         "new-orders",
@@ -79,6 +87,7 @@ RULES: tuple[InstructionRule, ...] = (
         "system-prompt",
         "names the hidden prompt of a chat model (system prompt, system message:, pre-prompt)",
         r"\b(?:system|hidden|developer|pre-?)[\s_-]?prompts?\b|\bsystem\s+(?:message|instructions?)\s*:"
+        r"|\b(?:system|admin|administrator|root)\s+override\b"
         r"|\bprompt\s+injection\b",
     ),
     InstructionRule(
@@ -98,7 +107,8 @@ RULES: tuple[InstructionRule, ...] = (
         rf"|\b(?:pretend\s+to\s+be|role-?play\s+as|act\s+as)\s+(?:a|an|the|my)\s+(?:\w+\s+){{0,2}}{_BOT}s?\b"
         rf"|\b(?:let's|let\s+us)\s+role-?play\b"
         rf"|\byou\s+are\s+(?:a|an)\s+(?:helpful|unrestricted|unfiltered|uncensored|obedient|harmless)\s+(?:\w+\s+)?{_BOT}\b"
-        rf"|\byou\s+are\s+(?:a|an)\s+{_BOT}\b(?!-|\s+(?:generated|based|derived|driven|tool)\b)",
+        rf"|\byou\s+are\s+(?:a|an)\s+{_BOT}\b(?!-|\s+(?:generated|based|derived|driven|tool)\b)"
+        rf"|\byou\s+are\s+(?:chatgpt|gpt-?\d|claude|gemini|copilot|bard|llama|mistral)\b",
     ),
     InstructionRule(
         "exfiltrate",
@@ -107,19 +117,29 @@ RULES: tuple[InstructionRule, ...] = (
         r"(?:(?:me|us|the|your|all|any|its|of|full|whole|entire|exact|original|hidden|secret|current)\s+){0,4}"
         r"(?:api[\s_-]?keys?|access\s+tokens?|auth(?:entication)?\s+tokens?|bearer\s+tokens?|secret\s+keys?|private\s+keys?|passwords?|credentials|"
         r"env(?:ironment)?\s+variables|(?:system|hidden)\s+(?:prompt|instructions|message)|instructions\s+(?:you\s+were\s+given|above)|"
-        r"(?<=your )(?:instructions|prompt|rules|secrets|configuration))\b",
+        r"(?<=your )(?:(?:initial|original|hidden|secret|system|full|first|complete)\s+)?(?:instructions|prompt|rules|secrets|configuration)|"
+        r"(?<=reveal the )prompt|(?<=leak the )prompt|(?<=disclose the )prompt|(?<=dump the )prompt)\b",
     ),
     InstructionRule(
         "addressed-to-model",
         "speaks to a chatbot or language model directly (note to the AI, dear assistant, if you are an LLM)",
         rf"\b(?:note|message|instructions?|attention|reminder|memo|directive)s?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?{_NOT_PERSON}{_BOT}s?\b"
         rf"(?!\s+(?:in|of|on|research|development|tools?|systems?|applications?|use|models?|based)\b)"
-        rf"|\b(?:dear|hey|hi|hello|attention)\s+(?:the\s+)?{_NOT_PERSON}{_BOT}\s*[,:!]"
-        rf"|\b(?:if|when|since|because)\s+you\s+are\s+(?:an?\s+)?{_BOT}\b(?!-)"
-        rf"|\bas\s+an?\s+(?:ai|a\.i\.|artificial\s+intelligence|large\s+language|language)\s+(?:model|assistant)\s*,"
+        rf"|\b(?:dear|hey|hi|hello|attention|to|for)\s+(?:the\s+|any\s+|all\s+|every\s+)?{_NOT_PERSON}{_BOT}s?"
+        rf"(?:\s+(?:reading|processing|seeing|summari[sz]ing)\s+(?:this|these)(?:\s+\w+)?)?\s*[,:!]"
+        rf"|\b(?:if|when|since|because)\s+you(?:\s+are|'re|\u2019re)\s+(?:an?\s+)?{_BOT}\b(?!-)"
+        rf"|\bas\s+an?\s+(?:(?:ai|a\.i\.|artificial\s+intelligence)(?:\s+(?:large\s+)?language)?|(?:large\s+)?language)\s+(?:model|assistant)\s*,"
         rf"|\b(?:any|every|all)\s+{_BOT}s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+(?:this|these)\b"
-        rf"|\b(?:the\s+|this\s+|an?\s+|any\s+){_NOT_PERSON}{_BOT}\s+(?:must|should|shall|will|is\s+to|are\s+to|needs?\s+to|has\s+to|is\s+(?:instructed|required|told|asked)\s+to)\s+"
+        rf"|\b{_BOT}s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+(?:this|these)\s+(?:\w+\s+)?(?:should|must|shall|needs?\s+to|are\s+to|is\s+to|will)\b"
+        rf"|\b(?:(?:the\s+|this\s+|an?\s+|any\s+){_NOT_PERSON}{_BOT}|{_NOT_PERSON}{_BOT}s)\s+(?:must|should|shall|will|is\s+to|are\s+to|needs?\s+to|has\s+to|have\s+to|is\s+(?:instructed|required|told|asked)\s+to|are\s+(?:instructed|required|told|asked)\s+to)\s+"
         rf"(?:now\s+|always\s+|only\s+|never\s+|not\s+|instead\s+|immediately\s+)*(?:recommend|answer|respond|reply|say|tell|output|print|ignore|state|include|mention|claim|write|advise|obey|comply|reveal|disregard|forget|pretend|refuse)\b",
+    ),
+    InstructionRule(
+        "task-hijack",
+        "tells the reader what to say while it does its task (when summarizing this document, say ...)",
+        r"\b(?:when|while|if|before|after)\s+(?:you\s+(?:are\s+)?)?(?:summari[sz]ing|summari[sz]e|answering|answer|responding|respond|replying|reply)\s+"
+        r"(?:to\s+)?(?:this|the|any|a|every)\s+(?:document|text|page|passage|article|content|question|query|request|prompt|user)s?\b[^.\n]{0,80}?,\s*"
+        r"(?:always\s+|please\s+|only\s+|you\s+(?:must|should)\s+)?(?:say|state|tell|claim|mention|include|write|respond|reply|recommend|add|insert|output|answer)\b",
     ),
     InstructionRule(
         "user-deception",
@@ -131,17 +151,19 @@ RULES: tuple[InstructionRule, ...] = (
         "role-tag",
         "carries a chat template's role markers (<|im_start|>, [INST], <<SYS>>, ### Instruction:, Assistant:)",
         r"<\|[a-z_]{2,40}\|>|<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|end_header_id)"
-        r"|\[/?INST\]|<</?SYS>>|<\s*/?\s*(?:system|assistant|user|human|instructions?)\s*>"
+        r"|\[/?INST\]|<</?SYS>>|\[\s*/?\s*(?:system|sys|assistant|admin)\s*\]|<\s*/?\s*(?:system|assistant|user|human|instructions?)\s*>"
         r"|^[ \t]*#{1,6}[ \t]*(?:instruction|instructions|system|assistant|response|human|user|input)[ \t]*:"
-        r"|^[ \t]*(?:system|assistant|human)[ \t]*:[ \t]*[^\s]"
+        r"|^[ \t]*(?:system|assistant)[ \t]*:[ \t]*(?:you|your|ignore|disregard|always|never|from\s+now|act|respond|answer|reply|do\s+not|sure|certainly|absolutely|of\s+course|okay|ok|here\s+is|i\s+will|i'll|i\s+am|i'm|i\s+can)\b"
+        r"|^[ \t]*(?:human|user)[ \t]*:[^\n]{1,500}\n(?:[^\n]{0,500}\n){0,3}?[ \t]*(?:assistant|ai|gpt|bot)[ \t]*:"
         r"|\b(?:begin|end|start)[_ ](?:system|hidden|secret)[_ ](?:prompt|instructions?|message)\b",
     ),
     InstructionRule(
         "active-markup",
-        "carries HTML that a renderer would run or load (script, iframe, event handlers, javascript: links)",
+        "carries HTML that a renderer would run, load or hide (script, iframe, event handlers, javascript: links, comments)",
         r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|style|img|image|meta|link|form|base|input|button|video|audio|source|math)\b"
         r"|\bon(?:error|load|click|mouseover|mouseenter|focus|blur|submit|change|input|keydown|keyup|animationstart|toggle)\s*="
-        r"|\bjavascript\s*:|\bvbscript\s*:|\bdata\s*:\s*text/html\b|\bsrcdoc\s*=",
+        r"|\bjavascript\s*:|\bvbscript\s*:|\bdata\s*:\s*text/html\b|\bsrcdoc\s*="
+        r"|<!--",
     ),
 )
 
