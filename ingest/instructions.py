@@ -31,7 +31,7 @@ from curbside.ingest.types import Document
 
 # Version of the rule set. It is stored in the index manifest; an index screened with another
 # version is screened again on the next ingest (bump it whenever RULES change).
-RULES_VERSION = "2026-12-01.2"
+RULES_VERSION = "2026-12-01.3"
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,10 @@ RULES: tuple[InstructionRule, ...] = (
     ),
     InstructionRule(
         "active-markup",
-        "carries HTML that a renderer would run, load or hide (script, iframe, event handlers, javascript: links, comments)",
+        "carries HTML that a renderer would run or load (script, iframe, event handlers, javascript: links)",
         r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|style|img|image|meta|link|form|base|input|button|video|audio|source|math)\b"
         r"|\bon(?:error|load|click|mouseover|mouseenter|focus|blur|submit|change|input|keydown|keyup|animationstart|toggle)\s*="
-        r"|\bjavascript\s*:|\bvbscript\s*:|\bdata\s*:\s*text/html\b|\bsrcdoc\s*="
-        r"|<!--",
+        r"|\bjavascript\s*:|\bvbscript\s*:|\bdata\s*:\s*text/html\b|\bsrcdoc\s*=",
     ),
 )
 
