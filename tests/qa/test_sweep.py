@@ -1,0 +1,221 @@
+"""The safety sweep (issue 19): every library statement that links the treatment with this patient.
+
+Passages are built by hand and returned by a fake ``search(query, k)``, so each case controls
+exactly which sentences the sweep sees; no index or embedding model is involved. What a clinician
+relies on: the sweep finds a danger stated through drug classes (a colchicine contraindication
+with "strong CYP3A4 inhibitors" for a patient on clarithromycin) and through conditions (NSAIDs
+in HFrEF), it does not pin on the treatment a danger said of another drug, and the strongest
+danger comes first.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.ingest.types import Chunk, Document
+from curbside.qa.aliases import AliasTable
+from curbside.qa.claims import tag
+from curbside.qa.query import analyse
+from curbside.qa.sweep import (
+    SWEEP_DEPTH,
+    Finding,
+    _danger_is_about,
+    danger_relation,
+    subject_terms,
+    sweep,
+)
+from curbside.qa.types import Passage, QuestionFrame
+
+CYP3A4_CONTRAINDICATION = (
+    "Colchicine is contraindicated in patients with renal or hepatic impairment who are taking strong CYP3A4 inhibitors."
+)
+NSAID_HFREF = "NSAIDs should be avoided in patients with HFrEF because they can worsen heart failure."
+CLARITHROMYCIN_CAUTION = "Use colchicine with caution in patients taking clarithromycin and monitor for toxicity."
+
+
+@pytest.fixture(scope="module")
+def table() -> AliasTable:
+    return AliasTable.bundled()
+
+
+def passage(n: int, text: str, kind: str = "drug-label") -> Passage:
+    doc = Document(doc_id=f"doc{n}", title=f"Source {n}", publisher="Publisher", year=2024, kind=kind, path=f"/library/source{n}.md")  # type: ignore[arg-type]
+    chunk = Chunk(chunk_id=f"doc{n}#0", doc_id=f"doc{n}", n=0, text=text, char_start=0, char_end=len(text), embed_text=text)
+    return Passage(chunk=chunk, document=doc)
+
+
+class FakeSearch:
+    """``search(query, k)`` returning fixed passages and recording what it was asked."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, query: str, k: int) -> list[Passage]:
+        self.calls.append((query, k))
+        return self.passages[:k]
+
+
+def sentences(findings: list[Finding]) -> list[str]:
+    return [f.sentence.text for f in findings]
+
+
+# --- linking through classes and conditions -----------------------------------------------------
+
+
+def test_finds_a_class_contraindication_with_the_patients_co_medication(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], asked_attribute="interaction")
+    search = FakeSearch([passage(1, CYP3A4_CONTRAINDICATION + " Colchicine tablets are used for gout flares in adults.")])
+    findings = sweep(frame, ["colchicine"], table, search)
+    assert sentences(findings) == [CYP3A4_CONTRAINDICATION]
+    finding = findings[0]
+    assert (finding.subject, finding.partner, finding.relation) == ("colchicine", "clarithromycin", "contraindication")
+    assert finding.decisive
+    assert finding.passage.chunk.text[finding.sentence.start : finding.sentence.end] == finding.sentence.text
+
+
+def test_frame_from_the_question_finds_the_class_contraindication(table: AliasTable) -> None:
+    frame = analyse("Can I give colchicine to a patient on clarithromycin?", table).frame
+    findings = sweep(frame, [frame.intervention or ""], table, FakeSearch([passage(1, CYP3A4_CONTRAINDICATION)]))
+    assert [(f.partner, f.relation) for f in findings] == [("clarithromycin", "contraindication")]
+
+
+@pytest.mark.parametrize("co_medication", ["azithromycin", "allopurinol"])
+def test_drug_outside_the_class_is_not_linked(co_medication: str, table: AliasTable) -> None:
+    """Azithromycin is a macrolide like clarithromycin but not a strong CYP3A4 inhibitor."""
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=[co_medication], asked_attribute="interaction")
+    assert sweep(frame, ["colchicine"], table, FakeSearch([passage(1, CYP3A4_CONTRAINDICATION)])) == []
+
+
+def test_finds_a_class_avoidance_for_the_patients_condition(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="safety", intervention="ibuprofen", conditions=["heart failure"], yes_no=True)
+    findings = sweep(frame, ["ibuprofen"], table, FakeSearch([passage(1, NSAID_HFREF, "guideline")]))
+    assert sentences(findings) == [NSAID_HFREF]
+    assert (findings[0].subject, findings[0].partner, findings[0].relation) == ("ibuprofen", "heart failure", "avoid")
+    assert findings[0].decisive
+
+
+@pytest.mark.xfail(
+    reason="the frame of 'Is ibuprofen okay for a patient with heart failure?' makes heart failure "
+    "the indication (the 'alternatives' ask rule matches the 'fail' of 'failure'), and the sweep "
+    "skips the condition being treated, so the NSAID-in-HFrEF avoidance is not found",
+    strict=True,
+)
+def test_frame_from_the_question_finds_the_heart_failure_avoidance(table: AliasTable) -> None:
+    frame = analyse("Is ibuprofen okay for a patient with heart failure?", table).frame
+    findings = sweep(frame, ["ibuprofen"], table, FakeSearch([passage(1, NSAID_HFREF, "guideline")]))
+    assert [f.partner for f in findings] == ["heart failure"]
+
+
+def test_population_partner_is_swept(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="population", intervention="mycophenolate mofetil", population=["pregnancy"], asked_attribute="pregnancy")
+    text = "Mycophenolate is contraindicated in pregnancy because of the risk of birth defects."
+    findings = sweep(frame, ["mycophenolate mofetil"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("pregnancy", "contraindication")]
+
+
+def test_alternatives_are_swept_too(table: AliasTable) -> None:
+    """An NSAID offered as an alternative to a transplant recipient on tacrolimus is swept."""
+    frame = QuestionFrame(intent="safety", intervention="anakinra", current_medications=["tacrolimus"], conditions=["gout"], yes_no=True)
+    text = "NSAIDs should be avoided in transplant recipients taking calcineurin inhibitors because of nephrotoxicity."
+    findings = sweep(frame, ["anakinra", "naproxen"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert [(f.subject, f.partner, f.relation) for f in findings] == [("naproxen", "tacrolimus", "avoid")]
+
+
+# --- what is not a finding ----------------------------------------------------------------------
+
+
+def test_danger_said_of_another_drug_is_ignored(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="safety", intervention="colchicine", current_medications=["tacrolimus"], yes_no=True)
+    other = "The tacrolimus label warns that tacrolimus should not be given with cyclosporine, and colchicine was studied separately."
+    own = "Colchicine should not be given with tacrolimus to patients with renal impairment."
+    assert sweep(frame, ["colchicine"], table, FakeSearch([passage(1, other)])) == []
+    # the same danger said of the drug asked about is found (the case above can fail)
+    findings = sweep(frame, ["colchicine"], table, FakeSearch([passage(1, other), passage(2, own)]))
+    assert sentences(findings) == [own]
+
+
+def test_sentence_not_naming_the_treatment_is_ignored(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    text = "Clarithromycin is contraindicated in patients with a history of QT prolongation."
+    assert sweep(frame, ["colchicine"], table, FakeSearch([passage(1, text)])) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Colchicine is not contraindicated with azithromycin in patients with normal kidney function.",
+        "Colchicine and azithromycin were both given to participants in the trial.",
+    ],
+)
+def test_link_without_a_danger_is_not_a_finding(text: str, table: AliasTable) -> None:
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["azithromycin"])
+    assert sweep(frame, ["colchicine"], table, FakeSearch([passage(1, text)])) == []
+
+
+def test_danger_about_a_partner_the_patient_lacks_is_not_a_finding(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="safety", intervention="ibuprofen", conditions=["gout"], yes_no=True, indication="gout")
+    assert sweep(frame, ["ibuprofen"], table, FakeSearch([passage(1, NSAID_HFREF)])) == []
+
+
+def test_patient_with_nothing_to_link_is_not_searched(table: AliasTable) -> None:
+    search = FakeSearch([passage(1, CYP3A4_CONTRAINDICATION)])
+    assert sweep(QuestionFrame(intent="dose", intervention="colchicine", asked_attribute="dose"), ["colchicine"], table, search) == []
+    assert search.calls == []
+
+
+# --- order --------------------------------------------------------------------------------------
+
+
+def test_contraindications_come_before_cautions(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    search = FakeSearch([passage(1, CLARITHROMYCIN_CAUTION), passage(2, CYP3A4_CONTRAINDICATION)])
+    findings = sweep(frame, ["colchicine"], table, search)
+    assert [f.relation for f in findings] == ["contraindication", "caution"]
+    assert [f.strength for f in findings] == sorted(f.strength for f in findings)
+    assert findings[0].decisive and not findings[1].decisive
+
+
+def test_at_equal_strength_the_label_comes_before_research(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    research = "Colchicine should not be combined with clarithromycin, as fatal toxicity was reported in this cohort."
+    search = FakeSearch([passage(1, research, "research"), passage(2, CYP3A4_CONTRAINDICATION.replace("is contraindicated", "should not be used"), "drug-label")])
+    findings = sweep(frame, ["colchicine"], table, search)
+    assert [f.passage.document.kind for f in findings] == ["drug-label", "research"]
+
+
+def test_one_search_per_treatment_by_its_names_and_the_partners(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="safety", intervention="colchicine", current_medications=["clarithromycin"], conditions=["heart failure"])
+    search = FakeSearch([])
+    sweep(frame, ["colchicine", "naproxen"], table, search)
+    assert len(search.calls) == 2
+    colchicine_query, k = search.calls[0]
+    assert k == SWEEP_DEPTH
+    assert "colchicine" in colchicine_query and "clarithromycin" in colchicine_query and "heart failure" in colchicine_query
+    assert "nsaid" in search.calls[1][0]  # an alternative is searched by its class too
+
+
+# --- the pieces ---------------------------------------------------------------------------------
+
+
+def test_danger_relation_strongest_first(table: AliasTable) -> None:
+    assert danger_relation(tag("Colchicine is contraindicated with strong CYP3A4 inhibitors; use caution with moderate ones.", table)) == "contraindication"
+    assert danger_relation(tag(CLARITHROMYCIN_CAUTION, table)) == "caution"
+    assert danger_relation(tag("Clarithromycin increases colchicine concentrations and the risk of fatal toxicity.", table)) == "caution"
+    assert danger_relation(tag("Colchicine is recommended for the treatment of gout flares.", table)) is None
+
+
+def test_danger_is_about_the_drug_named_before_the_cue(table: AliasTable) -> None:
+    generics, classes = subject_terms("colchicine", table)
+    said_of_subject = "Colchicine should not be given with tacrolimus."
+    said_of_other = "Tacrolimus should not be given with cyclosporine; colchicine was studied separately."
+    assert _danger_is_about(said_of_subject, "avoid", generics, classes, table)
+    assert not _danger_is_about(said_of_other, "avoid", generics, classes, table)
+    assert _danger_is_about("Avoid colchicine in severe renal impairment.", "avoid", generics, classes, table)
+
+
+def test_subject_terms_of_a_drug_and_of_a_class(table: AliasTable) -> None:
+    assert subject_terms("ibuprofen", table) == ({"ibuprofen"}, {"nsaid"})
+    generics, classes = subject_terms("nsaid", table)
+    assert generics == set()
+    assert "nsaid" in classes
