@@ -288,6 +288,13 @@ def test_no_passage_of_medquad_or_scifact_is_flagged(shared_data: Path, name: st
     _assert_none_flagged(name, docs)
 
 
+def test_no_real_clinical_pdf_is_flagged(shared_data: Path) -> None:
+    pdfs = sorted((shared_data / "pdfs" / "clinical").glob("*.pdf"))
+    if not pdfs:
+        pytest.skip("no clinical PDFs in the shared data")
+    _assert_none_flagged("clinical PDFs", [(p.document, p.text) for path in pdfs for p in load_file(path).documents])
+
+
 def test_no_pubmedqa_context_is_flagged(shared_data: Path) -> None:
     path = shared_data / "pubmedqa" / "pqal_dev.json"
     if not path.is_file():
