@@ -55,7 +55,7 @@ _R = {
         r"\brecommend\w*|\bsuggest\w*|\bprefer\w*|\bfirst[- ]line|\bshould\s+be\s+(?:used|given|offered|started|considered|treated)|"
         r"\bis\s+an?\s+(?:option|alternative)|\bcan\s+be\s+(?:used|given|continued)|\bmay\s+be\s+(?:used|given|considered)|"
         r"\bindicated\b|\bsupports?\b|\bfavou?r\w*|\bendors\w*|\bare\s+options|\boptions?\s+(?:for|include)|\bfirst\s+choice|"
-        r"\btreat\w*\s+with\b|\bis\s+safe\b|\bare\s+safe\b|\bapproved\s+for"
+        r"\btreat\w*\s+with\b|\bis\s+safe\b|\bare\s+safe\b|\bapproved\s+for|\b(?:commonly|often|usually|widely|generally)\s+used\b|\bpractical\s+choice"
     ),
     "first_line": r"\bfirst[- ]line|\bfirst\s+choice|\bpreferred|\binitial\s+(?:therapy|treatment|choice)|\bahead\s+of",
     "second_line": (

@@ -32,7 +32,14 @@ from typing import Protocol
 import numpy as np
 
 from curbside.qa.aliases import AliasTable
-from curbside.qa.claims import Claim, classes_of, tag, therapeutic_classes
+from curbside.qa.claims import (
+    BROAD_CLASSES,
+    MECHANISM_CLASS,
+    Claim,
+    classes_of,
+    tag,
+    therapeutic_classes,
+)
 from curbside.qa.frame import CONDITION_TERMS
 from curbside.qa.plan import (
     ATTRIBUTE_PLANS,
@@ -72,9 +79,10 @@ class ComposerParams:
     min_sentence_similarity: float = 0.25
     abstain_similarity: float = 0.35
     dedupe_similarity: float = 0.9
-    max_statements: int = 8
-    """An answer's statements, bottom line included: what a clinician reads on one screen. The
-    clinician-style eval's target is a median of at most 8."""
+    max_statements: int = 9
+    """An answer's statements, bottom line included: what a clinician reads on one screen. Most
+    answers use far fewer (the clinician-style eval's target is a median of at most 8); the cap
+    leaves a safety answer room for its risks, alternatives and monitoring."""
 
 
 # -- scoring weights of the bottom line (see BottomLineWeights) -----------------------------------
@@ -152,6 +160,15 @@ sentences from lower or looked-up passages match categories without matching the
 
 _EITHER_DRUG = frozenset({"interaction", "dose_adjustment", "dose"})
 """Intents where a question naming two drugs may ask about either one's dose or effect."""
+
+CONTEXT_SIMILARITY = 0.3
+"""A statement naming no drug of the answer but this patient's situation ("combining several
+immunosuppressive drugs raises infection risk") joins the rationale at this cosine to the question;
+such statements share few words with it, so the bar sits below the composer's 0.4 for drug statements."""
+
+_OFFER_CLAUSE = re.compile(r"\b(?:because|since|as\s+(?:an?\s+)?alternative\s+to|owing\s+to|due\s+to|whereas|rather\s+than|instead\s+of|over)\b", re.I)
+"""Where the agents a recommendation offers end: "glucocorticoids are used ... because NSAIDs and
+colchicine carry risks" offers glucocorticoids only."""
 
 _DECIDED_BY_DANGER = frozenset({"safety", "interaction", "contraindication", "population", "indication"})
 """Intents whose answer a contraindication for this patient decides: the danger becomes the bottom
@@ -334,10 +351,14 @@ class ExtractiveComposer:
             queries.append(f"{names} {med_names}")
         if frame.intent in ("safety", "population", "interaction", "indication"):
             queries.append(f"{names} {LOOKUP_WORDS['monitoring']}")
-        med_classes = sorted({k for m in frame.current_medications for k in therapeutic_classes(self.table, m)})
+        med_classes = sorted({k for m in frame.current_medications for k in classes_of(self.table, m) if not MECHANISM_CLASS.search(k)})
         if med_classes and frame.intent in ("safety", "interaction", "indication"):
             # statements about combining the intervention's kind of drug with the patient's
-            queries.append(" ".join([*frame.intervention_classes[:2], *med_classes[:3], "risk combining"]))
+            queries.append(" ".join([*med_classes[:3], "combining several risk"]))
+        if (frame.implied_population and frame.indication) or (frame.implied_population and frame.conditions):
+            # what the library says of this kind of patient (a transplant recipient) with this condition
+            topic = frame.indication or frame.conditions[0]
+            queries.append(f"{topic} {' '.join(frame.implied_population)} recipients treatment")
         if frame.indication and frame.intent in ("safety", "indication", "choice", "population", "comparison"):
             # the guideline's place for the intervention in treating this condition
             queries.append(f"{names} {frame.indication} recommends first-line")
@@ -402,6 +423,11 @@ class ExtractiveComposer:
             item.score -= w.attribute * 0.5  # a statement about vaccines, screening... answers another question
             item.attr = min(item.attr, SUPPORTING)
 
+    def _meds_covered(self, c: Claim, frame: QuestionFrame) -> int:
+        """How many of the patient's medicines a statement speaks of, by name or class: one about
+        combining immunosuppressants covers both of a patient's immunosuppressants."""
+        return sum(1 for m in frame.current_medications if m in c.drugs or set(classes_of(self.table, m)) & c.classes)
+
     def _term_share(self, text: str, analysis: QueryAnalysis) -> float:
         """Share of the question's content words (stems) the sentence uses."""
         wanted = _question_stems(analysis)
@@ -418,7 +444,7 @@ class ExtractiveComposer:
             hits += 1
         if set(frame.conditions) & c.conditions or (any("transplant" in x for x in frame.conditions) and "transplant" in c.populations):
             hits += 1
-        if set(frame.population) & c.populations:
+        if (set(frame.population) | set(frame.implied_population)) & c.populations:
             hits += 1
         return min(1.0, hits / 2)
 
@@ -466,11 +492,12 @@ class ExtractiveComposer:
         )
         # Rationale: other sentences that answer the asked attribute or speak to this patient
         rationale = [i for i in ranked[1:] if i.about > 0 and not self._names_absent_party(i, frame) and i.kind != "research" and not self._off_patient(i, frame)]
-        rationale += [
-            i for i in sorted(items, key=lambda i: -i.score)
-            if i.about == 0 and subject and i.patient > 0 and i.sim >= 0.4 and i.claim.relations & {"adverse", "avoid", "caution", "recommend", "second_line"}
+        rationale[:0] = [
+            i for i in sorted(items, key=lambda i: (-self._meds_covered(i.claim, frame), -i.score))
+            if i.about == 0 and subject and i.patient > 0 and i.sim >= CONTEXT_SIMILARITY and i.claim.relations & {"adverse", "avoid", "caution"}
+            and i.claim.direction != "for"
             and self._about_class_context(i, frame) and not self._names_absent_party(i, frame)
-        ]
+        ][:1]  # at most one statement about this kind of patient, ahead of the drug's own
         monitoring = sorted(
             (i for i in items if "monitoring" in i.claim.relations and (i.about > 0 or (not subject and i.sim >= 0.4)) and i.kind != "research"
              and not self._names_absent_party(i, frame) and not self._off_patient(i, frame)),
@@ -576,8 +603,9 @@ class ExtractiveComposer:
                 continue
             if not (indication in c.conditions or any(t in item.sent.text.lower() for t in terms) or any(t in item.passage.document.title.lower() for t in terms)):
                 continue
-            others = sorted(c.drugs - {frame.intervention or ""} - set(frame.current_medications))
-            other_classes = sorted(c.classes - set(frame.intervention_classes) - {k for m in frame.current_medications for k in classes_of(self.table, m)})
+            offered = tag(_OFFER_CLAUSE.split(item.sent.text, maxsplit=1)[0], self.table)  # not the "because ..." part
+            others = sorted(offered.drugs - {frame.intervention or ""} - set(frame.current_medications))
+            other_classes = sorted(offered.classes - set(frame.intervention_classes) - BROAD_CLASSES - {k for m in frame.current_medications for k in classes_of(self.table, m)})
             if not others and not other_classes:
                 continue
             if frame.intervention and frame.intervention in c.drugs and not others:
@@ -748,6 +776,8 @@ class ExtractiveComposer:
                     notes.append(f"{drug.capitalize()} is read as {_article(classes[0])} {classes[0]}.")
                 else:
                     notes.append(f"No retrieved passage mentions {drug}; its interactions were not checked.")
+        if frame.implied_population and frame.current_medications:
+            notes.append(f"On {' and '.join(frame.current_medications)}: read as a {' and '.join(frame.implied_population)} recipient, so statements about that group were considered.")
         if analysis is not None and analysis.replacements:
             notes.append("Read " + ", ".join(f"{a} as {g}" for a, g in analysis.replacements.items()) + ".")
         if not any(r.kind == "guideline" for r in answer.references):

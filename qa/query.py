@@ -6,7 +6,7 @@ import re
 
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable, expand_query
-from curbside.qa.claims import MECHANISM_CLASS, therapeutic_classes
+from curbside.qa.claims import MECHANISM_CLASS, classes_of, therapeutic_classes
 from curbside.qa.frame import CONDITION_TERMS, build_frame, find_age
 from curbside.qa.types import PatientContext, QueryAnalysis, QuestionFrame
 
@@ -54,6 +54,23 @@ def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tup
     ctx.conditions = list(frame.conditions)
     ctx.medications = list(frame.current_medications)
     return ctx, frame
+
+
+TRANSPLANT_MAINTENANCE = frozenset({"calcineurin inhibitor", "mtor inhibitor", "antimetabolite immunosuppressant"})
+"""Classes of maintenance immunosuppression after organ transplant (KDIGO 2009's regimen)."""
+
+
+def implied_population(frame: QuestionFrame, table: AliasTable) -> list[str]:
+    """A patient on transplant maintenance immunosuppression (a calcineurin or mTOR inhibitor, or two
+    immunosuppressants) is most likely a transplant recipient; the answer looks for what the library
+    says of transplant recipients too, and says so."""
+    if "transplant" in frame.population:
+        return []
+    classes = [set(classes_of(table, m)) for m in frame.current_medications]
+    maintenance = sum(1 for c in classes if c & TRANSPLANT_MAINTENANCE)
+    if maintenance >= 2 or any(c & {"calcineurin inhibitor", "mtor inhibitor"} for c in classes):
+        return ["transplant"]
+    return []
 
 
 def question_type(text: str) -> str:
@@ -114,6 +131,7 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
     context, frame = extract_context(question, sorted(mentions + classes))
     if frame.intervention:
         frame.intervention_classes = therapeutic_classes(table, frame.intervention)
+    frame.implied_population = implied_population(frame, table)
     candidates = [d for d in (frame.intervention, frame.comparator) if d]
     if not candidates:
         candidates = [d for d in drugs if d not in frame.current_medications] or list(frame.current_medications)

@@ -89,7 +89,8 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
     """(kind, name, does-a-claim-name-it, query words) for each thing the patient has."""
     out: list[tuple[str, str, Callable[[Claim], bool], list[str]]] = []
     for med in frame.current_medications:
-        med_classes = set(classes_of(table, med))
+        # a shared metabolic pathway is no interaction: substrate classes do not link two drugs
+        med_classes = {c for c in classes_of(table, med) if "substrate" not in c}
         out.append((
             "medication", med,
             lambda c, m=med, mc=med_classes: m in c.drugs or bool(mc & c.classes),  # type: ignore[misc]
@@ -104,7 +105,7 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
             lambda c, n=cond, p=pops: n in c.conditions or bool(p & c.populations),  # type: ignore[misc]
             list(CONDITION_TERMS.get(cond, (cond,))[:3]),
         ))
-    for pop in frame.population:
+    for pop in [*frame.population, *(p for p in frame.implied_population if p not in frame.population)]:
         if any(pop == "transplant" and "transplant" in c for c in frame.conditions):
             continue
         out.append(("population", pop, lambda c, p=pop: p in c.populations, list(_POPULATION_TERMS.get(pop, (pop,)))))  # type: ignore[misc]

@@ -123,6 +123,12 @@ class QuestionFrame(BaseModel):
         None, description="Detail of the asked attribute, e.g. 'CrCl 25' for 'renal dose'."
     )
     indication: str | None = Field(None, description="The condition being treated, when named.")
+    implied_population: list[str] = Field(
+        default_factory=list,
+        description="Populations the patient's medicines imply but the question does not say "
+        "(tacrolimus with mycophenolate: a transplant recipient); used to look for what the library "
+        "says of that group, never as the question's own population.",
+    )
     yes_no: bool = Field(False, description="The question is answered by yes / no / conditional.")
 
     def asked(self) -> str:
