@@ -96,8 +96,14 @@ class AliasTable:
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> AliasTable:
         table = cls()
-        drugs = cast("list[dict[str, Any]]", data.get("drugs", []))
-        for entry in drugs:
+        drugs = data.get("drugs", [])
+        if not isinstance(drugs, list):
+            raise ValueError("drug alias data: 'drugs' must be a list of entries")
+        for index, entry in enumerate(cast("list[dict[str, Any]]", drugs)):
+            if not isinstance(entry, dict) or not str(entry.get("generic") or "").strip():
+                raise ValueError(f"drug alias data: drugs[{index}] has no 'generic' name")
+            if not isinstance(entry.get("aliases", []), list):
+                raise ValueError(f"drug alias data: drugs[{index}] ({entry['generic']}): 'aliases' must be a list")
             generic = str(entry["generic"]).lower()
             table.generics.add(generic)
             if entry.get("class"):
@@ -169,9 +175,20 @@ class AliasTable:
 
 
 @lru_cache(maxsize=1)
+def _read_data(name: str) -> Any:
+    """A bundled vocabulary file, with its name in any error."""
+    try:
+        return json.loads(resources.files("curbside.ingest").joinpath("data", name).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"ingest/data/{name}: {exc}") from exc
+
+
 def _bundled_table() -> AliasTable:
-    data = json.loads(resources.files("curbside.ingest").joinpath("data/drug_aliases.json").read_text("utf-8"))
-    return AliasTable.from_data(data)
+    data = _read_data("drug_aliases.json")
+    try:
+        return AliasTable.from_data(data)
+    except ValueError as exc:
+        raise ValueError(f"ingest/data/drug_aliases.json: {exc}") from exc
 
 
 _PAREN = re.compile(r"\b([A-Za-z][A-Za-z-]{3,40})\s*\(([^()]{2,80})\)")
@@ -384,6 +401,14 @@ class DrugClasses:
         canonical = names.get("classes")
         if not isinstance(canonical, list):
             raise ValueError("drug class names data: 'classes' must be a list")
+        for generic, records in drugs.items():
+            if not isinstance(records, list) or not all(isinstance(r, dict) and r.get("class") for r in records):
+                raise ValueError(f"drug classes data: drugs[{generic!r}] must be a list of records with a 'class'")
+        for index, entry in enumerate(canonical):
+            if not isinstance(entry, dict) or not entry.get("name"):
+                raise ValueError(f"drug class names data: classes[{index}] has no 'name'")
+            if not isinstance(entry.get("source_classes", []), list) or not isinstance(entry.get("surfaces", []), list):
+                raise ValueError(f"drug class names data: classes[{index}] ({entry['name']}): 'source_classes' and 'surfaces' must be lists")
         table = cls({str(g).lower(): list(r) for g, r in drugs.items()}, list(canonical), aliases)
         table._build()
         return table
@@ -613,10 +638,11 @@ def _class_key(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _bundled_classes() -> DrugClasses:
-    root = resources.files("curbside.ingest").joinpath("data")
-    classes = json.loads(root.joinpath("drug_classes.json").read_text("utf-8"))
-    names = json.loads(root.joinpath("drug_class_names.json").read_text("utf-8"))
-    return DrugClasses.from_data(classes, names, _bundled_table())
+    classes, names = _read_data("drug_classes.json"), _read_data("drug_class_names.json")
+    try:
+        return DrugClasses.from_data(classes, names, _bundled_table())
+    except (ValueError, re.error) as exc:
+        raise ValueError(f"ingest/data/drug_classes.json or drug_class_names.json: {exc}") from exc
 
 
 def classes_of(generic: str) -> list[str]:

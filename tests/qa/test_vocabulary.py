@@ -293,3 +293,30 @@ def test_learned_members_join_the_table_as_document_evidence_without_overriding_
     assert "erythromycin" not in learned.members_of("strong cyp3a4 inhibitor")
     assert "atazanavir" in learned.members_of("strong cyp3a4 inhibitor")
     assert "canakinumab" not in table.members_of("il-1 inhibitor")  # the original is unchanged
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"drugs": {"x": 1}}, "'drugs' must be a list"),
+        ({"drugs": [{"aliases": ["X"]}]}, r"drugs\[0\] has no 'generic'"),
+        ({"drugs": [{"generic": "foo", "aliases": "Foo"}]}, r"drugs\[0\] \(foo\): 'aliases' must be a list"),
+    ],
+)
+def test_bad_alias_data_names_the_entry(data: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        AliasTable.from_data(data)
+
+
+@pytest.mark.parametrize(
+    ("classes", "names", "message"),
+    [
+        ({"drugs": []}, {"classes": []}, "'drugs' must be an object"),
+        ({"drugs": {"foo": [{"type": "EPC"}]}}, {"classes": []}, r"drugs\['foo'\] must be a list of records with a 'class'"),
+        ({"drugs": {}}, {"classes": [{"surfaces": []}]}, r"classes\[0\] has no 'name'"),
+        ({"drugs": {}}, {"classes": [{"name": "x", "surfaces": "X"}]}, r"classes\[0\] \(x\)"),
+    ],
+)
+def test_bad_class_data_names_the_field(classes: dict, names: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DrugClasses.from_data(classes, names)
