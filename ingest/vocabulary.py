@@ -6,6 +6,14 @@ It lives in the ingest layer so that index-time tagging and query-time framing u
 Names come from two sources: the curated table shipped in ``ingest/data/drug_aliases.json`` and
 aliases learned from the indexed corpus at ingest time (``learn_aliases``: patterns such as
 "tacrolimus (Prograf, FK506)" or "KINERET (anakinra)").
+
+Classes (``DrugClasses``; ``classes_of``, ``members_of``, ``find_classes``): memberships are built
+from fetched public sources (FDA EPC/MoA and MeSH PA via DrugCentral; FDA's CYP/transporter table)
+by ``scripts/build_drug_classes.py`` into ``ingest/data/drug_classes.json``, each with its source
+record; the curated part is the class names in ``drug_class_names.json`` (canonical name, the
+source classes it stands for, the ways documents name it). ``learn_class_members`` reads the
+memberships a document states. Provenance: ``ingest/data/README.md``. All matching is on word
+boundaries, through one character-trie regex per table (``trie_regex``).
 """
 
 from __future__ import annotations
