@@ -213,6 +213,67 @@ def test_classify_orders_specific_asks_before_safety() -> None:
     assert (intent, attribute, yes_no) == ("dose", "dose", False)
 
 
+def test_comparison_names_both_drugs(table: AliasTable) -> None:
+    frame = frame_of("Is febuxostat better than allopurinol?", table)
+    assert frame.intent == "comparison"
+    assert (frame.intervention, frame.comparator) == ("febuxostat", "allopurinol")
+    assert frame.current_medications == []
+
+
+@pytest.mark.xfail(
+    reason="build_frame's renal rule ('Metformin at eGFR 28?': an indication question about a CKD or "
+    "dialysis patient is a renal-dose question) runs after the comparison is set and overrides it, "
+    "so naming the patient's dialysis turns 'X or Y better?' into a renal-dose safety question",
+    strict=True,
+)
+def test_patients_dialysis_does_not_turn_a_comparison_into_a_dose_question(table: AliasTable) -> None:
+    frame = frame_of("Is apixaban or warfarin better for AF in a patient on dialysis?", table)
+    assert frame.intent in ("comparison", "choice")
+    assert frame.asked_attribute != "renal dose"
+    assert "dialysis" in frame.population
+
+
+def test_monitoring_question_names_the_drug_the_patient_is_on(table: AliasTable) -> None:
+    frame = frame_of("How often should I check a CBC on azathioprine?", table)
+    assert (frame.intent, frame.asked_attribute) == ("monitoring", "monitoring")
+    assert frame.intervention == "azathioprine"
+
+
+def test_choice_question_names_no_intervention_and_keeps_the_patient(table: AliasTable) -> None:
+    frame = frame_of("What should I give a kidney transplant recipient with a gout flare?", table)
+    assert frame.intent == "choice"
+    assert frame.intervention is None
+    assert frame.indication == "gout"
+    assert "kidney transplant" in frame.conditions
+    assert "transplant" in frame.population
+
+
+def test_patient_conditions_said_in_several_ways(table: AliasTable) -> None:
+    frame = frame_of("Is colchicine safe in a diabetic who has CKD?", table)
+    assert {"type 2 diabetes", "chronic kidney disease"} <= set(frame.conditions)
+    assert "ckd" in frame.population
+    pregnant = frame_of("Can I use Cellcept in a lupus patient who is pregnant?", table)
+    assert pregnant.intervention == "mycophenolate mofetil"
+    assert "lupus" in pregnant.conditions
+    assert pregnant.asked_attribute == "pregnancy"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Starting allopurinol, what colchicine prophylaxis dose?", "On tacrolimus, what dose of colchicine?"],
+)
+@pytest.mark.xfail(
+    reason="classify's short-question rule ('Statin?') tests only that the question does not open "
+    "with a wh-word, so a wh-question after a leading clause ('On X, what dose of Y?') is read as "
+    "yes/no and would get a yes/no verdict",
+    strict=True,
+)
+def test_wh_question_after_a_leading_clause_is_not_yes_no(question: str, table: AliasTable) -> None:
+    frame = frame_of(question, table)
+    assert frame.asked_attribute == "dose"
+    assert not frame.yes_no
+
+
 # --- population ---------------------------------------------------------------------------------
 
 
