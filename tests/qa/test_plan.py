@@ -120,6 +120,14 @@ def test_renal_dose_range_must_cover_the_patients_kidney_function(table: AliasTa
     assert score(covering, question, table) > score(excluding, question, table)
 
 
+def test_renal_dose_question_is_answered_by_an_avoidance_at_that_kidney_function(table: AliasTable) -> None:
+    question = "What dose of colchicine at CrCl 25?"
+    avoid_below_30 = "Colchicine should not be used in patients with a creatinine clearance below 30 mL/min."
+    no_change_above_30 = "No dose adjustment of colchicine is needed in patients with a creatinine clearance of 30 to 80 mL/min."
+    assert score(avoid_below_30, question, table) >= ANSWERS
+    assert score(no_change_above_30, question, table) < ANSWERS
+
+
 # --- other attributes ---------------------------------------------------------------------------
 
 

@@ -107,6 +107,18 @@ def test_frame_from_the_question_finds_the_heart_failure_avoidance(table: AliasT
     assert [f.partner for f in findings] == ["heart failure"]
 
 
+def test_required_dose_change_with_a_moderate_inhibitor_is_found_but_not_decisive(table: AliasTable) -> None:
+    text = "Reduce the colchicine dose when it is given with moderate CYP3A4 inhibitors."
+    on_verapamil = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["verapamil"])
+    findings = sweep(on_verapamil, ["colchicine"], table, FakeSearch([passage(1, text), passage(2, CYP3A4_CONTRAINDICATION)]))
+    assert [(f.partner, f.relation) for f in findings] == [("verapamil", "dose_change")]
+    assert not findings[0].decisive
+    # a strong inhibitor is linked to the strong-inhibitor contraindication, not the moderate one
+    on_clarithromycin = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    findings = sweep(on_clarithromycin, ["colchicine"], table, FakeSearch([passage(1, text), passage(2, CYP3A4_CONTRAINDICATION)]))
+    assert sentences(findings) == [CYP3A4_CONTRAINDICATION]
+
+
 def test_population_partner_is_swept(table: AliasTable) -> None:
     frame = QuestionFrame(intent="population", intervention="mycophenolate mofetil", population=["pregnancy"], asked_attribute="pregnancy")
     text = "Mycophenolate is contraindicated in pregnancy because of the risk of birth defects."
