@@ -39,7 +39,7 @@ def table() -> AliasTable:
 
 
 def passage(n: int, text: str, kind: str = "drug-label") -> Passage:
-    doc = Document(doc_id=f"doc{n}", title=f"Source {n}", publisher="Publisher", year=2024, kind=kind, path=f"/library/source{n}.md")  # type: ignore[arg-type]
+    doc = Document(doc_id=f"doc{n}", title=f"Source {n}", publisher="Publisher", year=2024, kind=kind, path=f"/library/source{n}.md")
     chunk = Chunk(chunk_id=f"doc{n}#0", doc_id=f"doc{n}", n=0, text=text, char_start=0, char_end=len(text), embed_text=text)
     return Passage(chunk=chunk, document=doc)
 
