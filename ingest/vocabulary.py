@@ -43,6 +43,22 @@ _NOT_ALIASES = {
 _NAME_SHAPE = re.compile(r"^(?:[A-Z][A-Za-z]{2,}(?:[ -][A-Z]{1,3})?|[A-Z]{2,5}[- ]?\d{2,7}[A-Z]?|[A-Z][a-z]*[A-Z][A-Za-z]*)$")
 
 
+@lru_cache(maxsize=8)
+def _name_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
+    """The compiled matcher for a set of names (cached: building the trie costs ~0.1 s)."""
+    if not names:
+        return None
+    return re.compile(r"(?<![\w-])(" + trie_regex(names) + r")(?![\w-])", re.I)
+
+
+@lru_cache(maxsize=8)
+def _class_pattern(surfaces: frozenset[str]) -> re.Pattern[str] | None:
+    """The compiled class-mention matcher: whole words, optional plural (cached like names)."""
+    if not surfaces:
+        return None
+    return re.compile(r"(?<![\w-])(" + trie_regex(surfaces, end=_PLURAL) + r")(?!\w)", re.I)
+
+
 _SEPARATOR = "\x00"  # a space or hyphen inside a name: matches "-", one whitespace, or nothing
 
 
@@ -123,7 +139,7 @@ class AliasTable:
 
     def copy(self) -> AliasTable:
         new = AliasTable(dict(self.aliases), set(self.generics), dict(self.classes))
-        new._compile()
+        new._pattern, new._by_key = self._pattern, dict(self._by_key)  # same names, same matcher
         return new
 
     def add(self, learned: Mapping[str, str]) -> AliasTable:
@@ -140,8 +156,7 @@ class AliasTable:
     def _compile(self) -> None:
         self._by_key = {alias_key(g): g for g in self.generics}
         self._by_key.update({alias_key(a): g for a, g in self.aliases.items()})
-        names = {*self.aliases, *self.generics}
-        self._pattern = re.compile(r"(?<![\w-])(" + trie_regex(names) + r")(?![\w-])", re.I) if names else None
+        self._pattern = _name_pattern(frozenset({*self.aliases, *self.generics}))
 
     def lookup(self, name: str) -> str | None:
         return self._by_key.get(alias_key(name))
@@ -182,7 +197,6 @@ class AliasTable:
         return [generic, *(a for a, g in self.aliases.items() if g == generic)]
 
 
-@lru_cache(maxsize=1)
 def _read_data(name: str) -> Any:
     """A bundled vocabulary file, with its name in any error."""
     try:
@@ -191,6 +205,7 @@ def _read_data(name: str) -> Any:
         raise ValueError(f"ingest/data/{name}: {exc}") from exc
 
 
+@lru_cache(maxsize=1)
 def _bundled_table() -> AliasTable:
     data = _read_data("drug_aliases.json")
     try:
@@ -499,11 +514,8 @@ class DrugClasses:
             g: sorted(cs, key=lambda c: (order.get(c, len(order)), c)) for g, cs in classes.items()
         }
         self._display = {str(e["name"]).lower(): str(e.get("display") or e["name"]) for e in self.canonical}
-        surfaces_all = {s for e in self.canonical for s in [e["name"], *e.get("surfaces", [])]}
-        self._pattern = (
-            re.compile(r"(?<![\w-])(" + trie_regex(surfaces_all, end=_PLURAL) + r")(?!\w)", re.I)
-            if surfaces_all
-            else None
+        self._pattern = _class_pattern(
+            frozenset(str(s) for e in self.canonical for s in [e["name"], *e.get("surfaces", [])])
         )
 
     def add(self, learned: Mapping[str, Iterable[str]], source: str = "document") -> DrugClasses:
