@@ -320,3 +320,13 @@ def test_bad_alias_data_names_the_entry(data: dict, message: str) -> None:
 def test_bad_class_data_names_the_field(classes: dict, names: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         DrugClasses.from_data(classes, names)
+
+
+def test_bundled_tables_are_built_once_and_copies_share_the_matcher() -> None:
+    first, second = AliasTable.bundled(), AliasTable.bundled()
+    assert first is not second  # callers may add() to their copy
+    assert first._pattern is second._pattern  # but the trie is compiled once
+    assert DrugClasses.bundled() is DrugClasses.bundled()
+    learned = first.add({"Barvix": "foozumab"})
+    assert learned._pattern is not first._pattern and learned.lookup("Barvix") == "foozumab"
+    assert AliasTable.bundled().lookup("Barvix") is None
