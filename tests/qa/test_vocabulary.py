@@ -327,6 +327,9 @@ def test_bundled_tables_are_built_once_and_copies_share_the_matcher() -> None:
     assert first is not second  # callers may add() to their copy
     assert first._pattern is second._pattern  # but the trie is compiled once
     assert DrugClasses.bundled() is DrugClasses.bundled()
+    from curbside.ingest import vocabulary
+
+    assert vocabulary._bundled_table.cache_info().misses <= 1  # read and compiled once
     learned = first.add({"Barvix": "foozumab"})
     assert learned._pattern is not first._pattern and learned.lookup("Barvix") == "foozumab"
     assert AliasTable.bundled().lookup("Barvix") is None
