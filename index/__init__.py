@@ -7,6 +7,7 @@ from curbside.index.builder import (
     BuildProgress,
     BuildReport,
     IndexLockedError,
+    QuarantinedDocument,
     build_index,
 )
 from curbside.index.cache import EmbeddingCache, encode_with_cache, text_hash
@@ -17,7 +18,14 @@ from curbside.index.encoder import (
     get_encoder,
     resolve_model_path,
 )
-from curbside.index.manifest import IndexNotFoundError, Manifest, ModelMismatchError
+from curbside.index.manifest import (
+    ChunkingMismatchError,
+    IndexNotFoundError,
+    Manifest,
+    ModelMismatchError,
+    UnscreenedIndexError,
+    model_identity,
+)
 from curbside.index.reader import Index, live_generation
 from curbside.index.vectors import FaissStore, choose_factory
 
@@ -25,6 +33,7 @@ __all__ = [
     "BuildOptions",
     "BuildProgress",
     "BuildReport",
+    "ChunkingMismatchError",
     "EmbeddingCache",
     "FaissStore",
     "Index",
@@ -33,13 +42,16 @@ __all__ = [
     "Manifest",
     "ModelMismatchError",
     "ModelNotFoundError",
+    "QuarantinedDocument",
     "SentenceTransformerEncoder",
     "TextEncoder",
+    "UnscreenedIndexError",
     "build_index",
     "choose_factory",
     "encode_with_cache",
     "get_encoder",
     "live_generation",
+    "model_identity",
     "resolve_model_path",
     "text_hash",
 ]
