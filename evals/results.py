@@ -205,8 +205,10 @@ def clinician_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
         "questions the library cannot answer), each with its expected question frame, bottom-line "
         "terms, verdict and coverage (`evals/sets/clinician.jsonl`). The set is split by a fixed hash "
         "of the item id (`curbside.evals.sets.half_of`): tune on half A, check on half B. An item counts "
-        "as abstained when the answer abstains or its coverage is not `full`. Definitions: "
-        "`curbside/evals/metrics.py`.",
+        "as abstained when the answer abstains or its coverage is not `full`. Citation precision is the "
+        "share of the distinct cited passages that come from a gold document or contain a key fact; the "
+        "bottom-line hit needs a `bottom_line_any` term in the bottom line *and* a gold citation under it. "
+        "Definitions: `curbside/evals/metrics.py`.",
         "",
     ]
     out += halves_table(agg, CLINICIAN_ROWS)
