@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from curbside.ingest.vaccines import find_vaccines, vaccine_classes
 from curbside.ingest.vocabulary import classes_of as vocab_classes_of
 from curbside.ingest.vocabulary import find_classes as vocab_find_classes
 from curbside.ingest.vocabulary import members_of as vocab_members_of
@@ -41,10 +42,12 @@ _R = {
     "caution": r"\bcaution\w*|\bcareful\w*|\bwith\s+care\b|\bclose(?:ly)?\s+monitor\w*|\bvigilan\w*|\bused\s+cautiously",
     "dose_change": (
         r"\breduc\w*\s+(?:the\s+)?(?:\w+\s+)?dos\w*|\bdos\w*\s+(?:reduction|adjustment|modification|should\s+be\s+(?:reduced|lowered|adjusted))|"
-        r"\badjust\w*|\blower\s+(?:starting\s+|initial\s+|maintenance\s+)?dos\w*|\bhalve\w*|\bnot\s+exceed|"
-        r"\bno\s+more\s+than|\bmaximum\s+(?:daily\s+)?dose|\bdose[- ]reduc\w*|\bdecrease\s+the\s+dose|\bdosing\s+interval"
+        r"\badjust\w*|\blower\s+(?:starting\s+|initial\s+|maintenance\s+)?dos\w*|\bdose\s+of\s+\w+(?:\s+\w+)?\s+(?:should|must|may)\s+be\s+(?:reduced|lowered|halved|decreased)|"
+        r"\bdose\s+(?:should|must)\s+be\s+(?:reduced|lowered|halved|decreased)|\bhalve\w*|\bnot\s+exceed|"
+        r"\bno\s+more\s+than|\bmaximum\s+(?:daily\s+)?dose|\bdose[- ]reduc\w*|\bdecrease\s+the\s+dose|\bdosing\s+interval|"
+        r"\bevery\s+other\s+day|\balternate\s+days|\bonce\s+every\s+(?:two|2|three|3)\s+(?:days|weeks)|\bnot\s+repeated|\bcut\s+by\s+half|\bhalved"
     ),
-    "no_change": r"\bno\s+(?:dose\s+|dosage\s+)?adjustment|\bnot\s+(?:require|need)\w*\s+(?:a\s+)?(?:dose|dosage)\s+(?:adjust|change|reduc)|\bwithout\s+dose\s+adjust",
+    "no_change": r"\bno\s+(?:dose\s+|dosage\s+)?adjustment|\b(?:dose|dosage)\s+(?:adjustment|change|reduction)\s+(?:is|are)\s+not\s+(?:required|needed|necessary)|\bnot\s+(?:be\s+)?reduced|\bnot\s+(?:require|need)\w*\s+(?:a\s+)?(?:dose|dosage)\s+(?:adjust|change|reduc)|\bwithout\s+dose\s+adjust",
     "dose": r"\b\d+(?:[.,]\d+)?\s*(?:-|–|to)?\s*(?:\d+(?:[.,]\d+)?\s*)?(?:mg|mcg|µg|microgram\w*|g|grams?|units?|iu|mg/kg|mg/m2|ml)\b(?!/dl|/l\b)",
     "monitoring": (
         r"\bmonitor\w*|\bcheck\w*|\bmeasur\w*|\bevery\s+\d+|\bat\s+baseline|\bbaseline\b|\bblood\s+counts?|"
@@ -102,7 +105,7 @@ _POPULATION_PATTERNS: dict[str, re.Pattern[str]] = {
     "lactation": re.compile(r"\bbreast-?\s?feed\w*|\blactat\w*|\bnursing\b|\bbreast\s?milk|\bhuman\s+milk", re.I),
     "child": re.compile(r"\bchild\w*|\bpaediatric|\bpediatric|\binfant\w*|\badolescen\w*|\bneonat\w*|\byears?\s+of\s+age\s+and\s+(?:older|younger)|\bjuvenile", re.I),
     "older adult": re.compile(r"\belderly|\bolder\s+(?:adults?|patients?|people)|\bgeriatric|\baged\s+(?:65|70|75|80)|\b(?:65|70|75|80)\s+years\s+(?:or|and)\s+older|\bfrail", re.I),
-    "ckd": re.compile(r"\brenal\s+(?:impairment|insufficiency|function|disease|failure)|\bkidney\s+(?:disease|function|impairment)|\bckd\b|\be?gfr\b|\bcrcl\b|\bcreatinine\s+clearance|\bml/min", re.I),
+    "ckd": re.compile(r"\brenal\s+(?:or\s+hepatic\s+)?(?:impairment|insufficiency|function|disease|failure)|\bkidney\s+(?:disease|function|impairment)|\bckd\b|\be?gfr\b|\bcrcl\b|\bcreatinine\s+clearance|\bml/min", re.I),
     "dialysis": re.compile(r"\bdialy\w*|\bhaemodialysis|\bhemodialysis|\besrd\b|\beskd\b|\bend-stage", re.I),
     "transplant": re.compile(r"\btransplant\w*|\ballograft|\brecipients?\b", re.I),
     "hepatic impairment": re.compile(r"\bhepatic\s+(?:impairment|disease|insufficiency)|\bliver\s+(?:disease|impairment|failure)|\bcirrho\w*|\bchild-?pugh", re.I),
@@ -240,7 +243,7 @@ _CONDITION_RE = {
 @lru_cache(maxsize=50_000)
 def _tag_cached(text: str, table_id: int) -> Claim:
     table = _TABLES[table_id]
-    drugs = frozenset(g for *_, g in table.find(text))
+    drugs = frozenset([*(g for *_, g in table.find(text)), *(v for *_, v in find_vaccines(text))])
     find_classes = getattr(table, "find_classes", None) or vocab_find_classes
     classes = frozenset(c for *_, c in find_classes(text))
     return Claim(
@@ -278,7 +281,7 @@ statement about interacting drugs, but a statement about CYP3A4 inhibitors is no
 def classes_of(table: AliasTable, generic: str) -> list[str]:
     """Classes of a drug (lower case) from the shared vocabulary's class table."""
     fn = getattr(table, "classes_of", None) or vocab_classes_of
-    out = list(fn(generic))
+    out = list(fn(generic)) or vaccine_classes(generic)
     one = table.classes.get(generic)
     if not out and one:
         out = [one.lower()]

@@ -62,6 +62,7 @@ _INTERACTION_LINK = re.compile(
     re.I,
 )
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:with|to)|better\s+than|or|over|rather\s+than|than)\s*$", re.I)
+_STARTED_BEFORE = re.compile(r"\b(?:who|that|and)\s+(?:has\s+)?(?:just|recently|already)?\s*(?:started|began|begun|been\s+started\s+on|been\s+taking|been\s+on)\s*$|\b(?:recently|just)\s+started\s*$|\bnew(?:ly)?\s+(?:started\s+)?on\s*$", re.I)
 _ONTO = re.compile(r"\b(?:add\w*|combin\w*|put\w*)\b[^.?!;]{0,40}\b(?:to|onto|with)\s+(?:his|her|their|the|a|an|current|existing|background)?\s*(?:current\s+|existing\s+)?$", re.I)
 _AS_ADJECTIVE = re.compile(r"^\s*(?:-?\s*(?:treated|maintained|based))?\s*(?:patient|patients|recipient|recipients|user|users|pt)\b", re.I)
 _ALTERNATIVE_OF = re.compile(r"\b(?:despite|failed|failing|can'?t\s+take|cannot\s+take|intolerant\s+of|allergic\s+to|reversal\s+(?:agent\s+)?(?:for|of)|revers\w*|not\s+(?:falling|working|responding)\s+on)\b[^.?!;]{0,30}$", re.I)
@@ -109,7 +110,7 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
             cue, _pos = _cue_before(question, start)
             head = question[:start]
             tail = question[end : end + 20]
-            if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I):
+            if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]):
                 role = "current"  # "a Rapamune patient", "despite apixaban", "Pradaxa reversal"
             elif _INSTEAD_OF.search(head[-40:]) or _ONTO.search(head[-60:]) or _SWITCH_FROM.search(head[-40:]):
                 role = "current"  # "instead of X", "add Y to X", "switch X to Y", "replace X": X is what the patient has
@@ -169,7 +170,8 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "pneumocystis": ("pneumocystis", "pjp", "pcp"),
     "hyperlipidemia": ("hyperlipidemia", "hyperlipidaemia", "high cholesterol", "dyslipidemia", "hypercholesterolemia", "ldl"),
     "colorectal cancer": ("colorectal cancer", "colon cancer"),
-    "active infection": ("active infection", "infected", "sepsis", "septic"),
+    "active infection": ("active infection", "infected", "sepsis", "septic", "cellulitis", "abscess", "osteomyelitis", "septic arthritis", "on iv antibiotics", "on antibiotics", "active tb", "active tuberculosis"),
+    "active bleeding": ("active bleeding", "actively bleeding", "bleeding", "gi bleed", "gastrointestinal bleeding", "hemorrhage", "haemorrhage", "bleed"),
     "hypersensitivity": ("hypersensitivity", "allergy", "allergic", "anaphylaxis"),
 }
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -230,11 +232,11 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
 _POPULATION: list[tuple[str, re.Pattern[str]]] = [
     ("pregnancy", re.compile(r"\b(?:pregnan\w*|expecting|gravid|trimester|weeks\s+pregnant|antenatal|prenatal|conceive|conception)\b", re.I)),
     ("lactation", re.compile(r"\b(?:breast-?\s?feed\w*|lactat\w*|nursing\s+(?:mother|her|baby|infant)|breast\s?milk|postpartum\s+and\s+nursing)\b", re.I)),
-    ("child", re.compile(r"\b(?:child(?!-?\s?pugh)|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|newborn|adolescent|teen|teenager|boy|girl|juvenile)\b(?!-?\s?pugh)", re.I)),
+    ("child", re.compile(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|newborn|adolescent|teen|teenager|boy|girl|juvenile)\b(?![-\s]?pugh)", re.I)),
     ("older adult", re.compile(r"\b(?:elderly|older\s+(?:adult|patient|person|man|woman|people)s?|geriatric|frail|very\s+old|aged\s+(?:6[5-9]|[7-9]\d))\b", re.I)),
     ("dialysis", re.compile(r"\b(?:dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b", re.I)),
     ("transplant", re.compile(r"\b(?:transplant\w*|allograft|ktr|sot)\b", re.I)),
-    ("hepatic impairment", re.compile(r"\b(?:cirrho\w*|hepatic\s+impairment|liver\s+(?:disease|impairment|failure|cirrhosis)|child-?pugh)\b", re.I)),
+    ("hepatic impairment", re.compile(r"\b(?:cirrho\w*|hepatic\s+impairment|liver\s+(?:disease|impairment|failure|cirrhosis)|child[-\s]?pugh)\b", re.I)),
 ]
 _CKD = re.compile(r"\b(?:ckd|chronic\s+kidney\s+disease|renal\s+(?:impairment|insufficiency|disease)|kidney\s+(?:disease|impairment)|impaired\s+(?:renal|kidney)|reduced\s+(?:renal|kidney)\s+function)\b", re.I)
 _RENAL_VALUE = re.compile(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\s*(?:of|is|was|at|=|:|<|>|≤|≥|~|around|about|under|below)?\s*(\d{1,3})", re.I)
@@ -293,22 +295,24 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("monitoring", "monitoring", _rx(r"\bmonitor\w*|\bhow\s+often\b(?!\s+(?:for|during|per|a\s+day)\b)(?![^?]{0,40}\b(?:cause|causes|happen|occur|get)\b)|\bcheck\w*|\blabs?\b|\bblood\s+tests?|\bwhat\s+tests?|\bsurveillance|\bfollow\s+(?:up|with)|\bwatch\b|\bkeep\s+an\s+eye|\btrough|\bcbc\b|\bblood\s+counts?|\blfts?\b|\brecheck\w*|\bmeasure\w*|\blevels?\s+(?:be\s+)?(?:checked|drawn|measured)")),
     ("safety", "vaccination", _rx(r"\bvaccin\w*|\bimmuni[sz]\w*|\b(?:flu|mmr|zoster|shingles|varicella|yellow\s+fever|pneumonia|pneumococcal|hpv|tetanus|covid|hep(?:atitis)?\s*b)\s+shots?\b|\bbooster|\bmmr\b|\bzoster|\bshingrix|\bshingles|\bflu\s*mist|\bflu\s+shot|\binfluenza\s+vaccine|\bpneumococcal|\bvaricella|\byellow\s+fever|\blive\s+(?:attenuated\s+)?vaccines?|\bbcg\b|\bhpv\b")),
     ("dose_adjustment", "renal dose", _rx(r"(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
-    ("dose_adjustment", "dose", _rx(r"\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her|the\s+\w+)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver|cirrho\w*|child-?pugh)|\b(?:hepatic|liver|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
+    ("dose_adjustment", "dose", _rx(r"\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver|cirrho\w*|child-?pugh)|\b(?:hepatic|liver|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
     ("dose", "dose", _rx(r"\b(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("contraindication", "contraindication", _rx(r"\bcontra-?indicat\w*|\brules?\s+out\s+\w+|\bruled\s+out\b|\bcan\s+(?:he|she|they)\s+(?:go|be\s+put)\s+on\b|\ballerg\w*\s+(?:that|to\s+\w+)\s+(?:rules|prevents)")),
     ("safety", "adverse effects", _rx(r"\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("comparison", "efficacy", _rx(r"\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,4}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
-    ("choice", "alternatives", _rx(r"\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail\w*\b|\bcan'?t\s+take")),
+    ("choice", "alternatives", _rx(r"\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
     ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
     ("indication", "indication", _rx(r"\bindicat\w*|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:\w+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
     ("safety", "safety", _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\balright|\brisks?\b|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
+_SAFETY_ASK = _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\bconcerns?\b|\bproblems?\b|\bcan\s+(?:i|we)\s+(?:use|give|add|start)")
 _POPULATION_ASK = {
     "pregnancy": "pregnancy",
     "lactation": "lactation",
     "child": "children",
+    "older adult": "older adults",
 }
 _YES_NO = re.compile(
     r"(?:^|[.!;:—–-]\s*)(?:and\s+|so\s+|but\s+|ok(?:ay)?,?\s+|also,?\s+|still\s+)?(?:is|are|can|could|should|shall|does|do|did|may|might|must|would|will|has|have|am)\s+(?!you\s+tell)\w+[^?]*\?\s*$"
@@ -326,7 +330,10 @@ _INTERACTION_ASK = re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ
 def classify(question: str, population: Sequence[str], has_intervention: bool, has_current: bool = False) -> tuple[str, str, bool]:
     """(intent, asked attribute, yes/no-shaped) of a question."""
     yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
-    if not yes_no and has_intervention and not _WH_OPEN.search(question) and not re.search(r"\bor\b", question, re.I) and _SHORT_ASK.search(question.split(".")[-1]):
+    last = re.split(r"[.;:—–]|,\s*(?=(?:what|which|how|when|who|where|why)\b)", question)[-1]
+    if yes_no and _WH_OPEN.search(last) and not _SAFE_TAIL.search(question):
+        yes_no = False  # "On tacrolimus, what dose of colchicine?" asks for a dose
+    if not yes_no and has_intervention and not _WH_OPEN.search(last) and not re.search(r"\bor\b", question, re.I) and _SHORT_ASK.search(question.split(".")[-1]):
         yes_no = True  # "Statin?", "Steroids for severe CAP?", "Anticoagulate?"
     for intent, attribute, pattern in _RULES:
         if not pattern.search(question):
@@ -335,6 +342,8 @@ def classify(question: str, population: Sequence[str], has_intervention: bool, h
             attribute = "lactation"
         if intent == "comparison" and not has_intervention:
             continue
+        if attribute == "prophylaxis" and has_intervention and _SAFETY_ASK.search(question) and re.search(r"\bfor\s+[\w -]{0,30}\bprevent\w*|\bprevent\w*\s+of\b", question, re.I):
+            continue  # "topiramate for migraine prevention with metformin: OK?" asks whether it is safe
         if attribute == "safety" and has_intervention:
             # "Is it safe in pregnancy?" asks about use in a population; "on X, OK to start Y?" about an interaction
             asked_pop = _asked_population(question, population)
@@ -360,8 +369,13 @@ def _asked_population(question: str, population: Sequence[str]) -> str | None:
     child?"). An age alone describes the patient; it does not make the question about children."""
     for pop in population:
         attr = _POPULATION_ASK.get(pop)
-        if attr and (pop != "child" or re.search(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|adolescent|teen\w*)\b", question, re.I)):
-            return attr
+        if not attr:
+            continue
+        if pop == "child" and not re.search(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|adolescent|teen\w*)\b(?![-\s]?pugh)", question, re.I):
+            continue
+        if pop == "older adult" and not re.search(r"\b(?:elderly|older\s+(?:adults?|patients?|people|person)|geriatric|the\s+old|frail)\b", question, re.I):
+            continue  # an age alone describes the patient
+        return attr
     return None
 
 
@@ -425,7 +439,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
         # "How often should I check CBC on azathioprine?" names no new drug: it asks about the drug
         # the patient is on
         intervention = current.pop(0)
-    if attribute == "indication" and intervention and not _INDICATION_ASK.search(question) and ("ckd" in population or "dialysis" in population):
+    if attribute == "indication" and intent != "comparison" and intervention and not _INDICATION_ASK.search(question) and ("ckd" in population or "dialysis" in population):
         intent, attribute = "safety", "renal dose"  # "Metformin at eGFR 28?"
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
         attribute = "first-line choice"
@@ -455,7 +469,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
 _ABOUT_A_DRUG = frozenset({"dose", "renal dose", "duration", "monitoring", "target"})
 _ASK_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:\w+\s+){0,1}(?:dose|doses|dosing|dosage|levels?|trough|regimen)\b", re.I)
 _ASK_BEFORE = re.compile(r"\b(?:dose|dosing|dosage|levels?)\s+(?:of|for)\s+$", re.I)
-_CHOOSE_AMONG = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:\w+)\s*(?:for|in|to|\?|$)", re.I)
+_CHOOSE_AMONG = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?\w+\s*(?:\b(?:for|in|to)\b|\?|$)", re.I)
 _INDICATION_ASK = next(p for i, a, p in _RULES if a == "indication")
 _NOT_ABOUT_CURRENT = frozenset({"vaccination", "prophylaxis", "first-line choice", "alternatives"})
 
@@ -473,7 +487,7 @@ _CO_MED_FOLLOW_UP = re.compile(
     r"(?:is|are|was|were|'s)\s+(?:also\s+)?)?(?:with|on|taking|plus|alongside|together\s+with|combined\s+with)\b",
     re.I,
 )
-_INSTEAD = re.compile(r"\b(?:instead|rather|alternatively|switch\w*\s+to|what\s+about|how\s+about)\b", re.I)
+_INSTEAD = re.compile(r"\b(?:instead|rather|alternatively|switch\w*\s+to|(?:what|how)\s+about(?!\s+(?:with|on|taking|plus|if)\b))\b", re.I)
 
 
 def is_follow_up(question: str, own: QuestionFrame) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from curbside.ingest.vaccines import find_vaccines
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable, expand_query
 from curbside.qa.claims import MECHANISM_CLASS, classes_of, therapeutic_classes
@@ -128,7 +129,9 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
         (a, b, surface, cls) for a, b, surface, cls in find_classes(question)
         if not any(a < e and s < b for s, e in taken) and not MECHANISM_CLASS.search(cls)
     ]
-    context, frame = extract_context(question, sorted(mentions + classes))
+    taken += [(a, b) for a, b, *_ in classes]
+    vaccines = [(a, b, surface, name) for a, b, surface, name in find_vaccines(question) if not any(a < e and s < b for s, e in taken)]
+    context, frame = extract_context(question, sorted(mentions + classes + vaccines))
     if frame.intervention:
         frame.intervention_classes = therapeutic_classes(table, frame.intervention)
     frame.implied_population = implied_population(frame, table)

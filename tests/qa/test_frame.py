@@ -164,23 +164,12 @@ def test_outcome_and_a_condition_in_one_question_are_told_apart(table: AliasTabl
     assert "gout" not in frame.conditions
 
 
-@pytest.mark.xfail(
-    reason="the 'dose_adjustment' ask rule reads 'increase ... the <word>' as a dose change, so "
-    "'Does X increase the risk of Y?' becomes a dose question instead of an adverse-effects one",
-    strict=True,
-)
 def test_increase_the_risk_is_an_adverse_effects_question(table: AliasTable) -> None:
     frame = frame_of("Does tofacitinib increase the risk of blood clots?", table)
     assert frame.intent == "safety"
     assert frame.asked_attribute == "adverse effects"
 
 
-@pytest.mark.xfail(
-    reason="the 'alternatives' ask rule matches 'fail\\w*', so 'heart failure' makes the question "
-    "a choice of alternatives with heart failure as the indication (and the sweep then drops it "
-    "as a danger partner)",
-    strict=True,
-)
 def test_heart_failure_is_the_patients_condition_not_the_indication(table: AliasTable) -> None:
     frame = frame_of("Is ibuprofen okay for a patient with heart failure?", table)
     assert frame.intervention == "ibuprofen"
@@ -220,12 +209,6 @@ def test_comparison_names_both_drugs(table: AliasTable) -> None:
     assert frame.current_medications == []
 
 
-@pytest.mark.xfail(
-    reason="build_frame's renal rule ('Metformin at eGFR 28?': an indication question about a CKD or "
-    "dialysis patient is a renal-dose question) runs after the comparison is set and overrides it, "
-    "so naming the patient's dialysis turns 'X or Y better?' into a renal-dose safety question",
-    strict=True,
-)
 def test_patients_dialysis_does_not_turn_a_comparison_into_a_dose_question(table: AliasTable) -> None:
     frame = frame_of("Is apixaban or warfarin better for AF in a patient on dialysis?", table)
     assert frame.intent in ("comparison", "choice")
@@ -262,12 +245,6 @@ def test_patient_conditions_said_in_several_ways(table: AliasTable) -> None:
     "question",
     ["Starting allopurinol, what colchicine prophylaxis dose?", "On tacrolimus, what dose of colchicine?"],
 )
-@pytest.mark.xfail(
-    reason="classify's short-question rule ('Statin?') tests only that the question does not open "
-    "with a wh-word, so a wh-question after a leading clause ('On X, what dose of Y?') is read as "
-    "yes/no and would get a yes/no verdict",
-    strict=True,
-)
 def test_wh_question_after_a_leading_clause_is_not_yes_no(question: str, table: AliasTable) -> None:
     frame = frame_of(question, table)
     assert frame.asked_attribute == "dose"
@@ -292,11 +269,6 @@ def test_child_pugh_is_hepatic_impairment_not_a_child(question: str, table: Alia
     assert "child" not in find_population("a Child-Pugh C patient", None, None)
 
 
-@pytest.mark.xfail(
-    reason="the hepatic-impairment population pattern needs 'Child-Pugh' or 'ChildPugh'; the common "
-    "spelling 'Child Pugh' (a space) sets no population",
-    strict=True,
-)
 def test_child_pugh_spelled_with_a_space_is_hepatic_impairment(table: AliasTable) -> None:
     frame = frame_of("What apixaban dose in Child Pugh C?", table)
     assert "hepatic impairment" in frame.population
@@ -323,12 +295,6 @@ def test_age_under_18_is_a_child_but_only_child_words_ask_about_children(table: 
     assert by_word.asked_attribute == "children"
 
 
-@pytest.mark.xfail(
-    reason="classify maps pregnancy, lactation and children asks to their attributes but never "
-    "'older adults' (missing from _POPULATION_ASK), so 'safe in older adults?' is answered as "
-    "general safety although ATTRIBUTE_PLANS has an 'older adults' plan",
-    strict=True,
-)
 def test_question_about_older_adults_asks_about_older_adults(table: AliasTable) -> None:
     frame = frame_of("Is colchicine safe in older adults?", table)
     assert frame.asked_attribute == "older adults"
@@ -360,12 +326,6 @@ def test_normal_kidney_function_is_not_ckd(table: AliasTable) -> None:
 # --- follow-ups carry the frame -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="_CHOOSE_AMONG ('which|what ... <word> in') has no word boundary after 'in', so the "
-    "'in' of 'instead' makes 'What about colchicine instead?' a which-drug choice with no "
-    "intervention, and the follow-up keeps anakinra",
-    strict=True,
-)
 def test_followup_instead_replaces_the_intervention(table: AliasTable) -> None:
     frame = follow_up("What about colchicine instead?", [SEED], table)
     assert frame.intervention == "colchicine"
@@ -443,12 +403,6 @@ def test_followup_and_with_adds_a_co_medication(table: AliasTable) -> None:
     assert "clarithromycin" in frame.current_medications
 
 
-@pytest.mark.xfail(
-    reason="carry_frame treats any follow-up containing 'what about' as replacing the intervention "
-    "(_INSTEAD), so 'What about with verapamil?' asks about verapamil instead of colchicine with "
-    "verapamil",
-    strict=True,
-)
 def test_followup_what_about_with_adds_a_co_medication(table: AliasTable) -> None:
     frame = follow_up("What about with verapamil?", ["Can colchicine be given with clarithromycin?"], table)
     assert frame.intervention == "colchicine"

@@ -95,12 +95,6 @@ def test_finds_a_class_avoidance_for_the_patients_condition(table: AliasTable) -
     assert findings[0].decisive
 
 
-@pytest.mark.xfail(
-    reason="the frame of 'Is ibuprofen okay for a patient with heart failure?' makes heart failure "
-    "the indication (the 'alternatives' ask rule matches the 'fail' of 'failure'), and the sweep "
-    "skips the condition being treated, so the NSAID-in-HFrEF avoidance is not found",
-    strict=True,
-)
 def test_frame_from_the_question_finds_the_heart_failure_avoidance(table: AliasTable) -> None:
     frame = analyse("Is ibuprofen okay for a patient with heart failure?", table).frame
     findings = sweep(frame, ["ibuprofen"], table, FakeSearch([passage(1, NSAID_HFREF, "guideline")]))
