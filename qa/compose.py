@@ -209,6 +209,7 @@ class _Plan:
     decision_text: str | None = None
     decision_items: list[_Item] = field(default_factory=list)
     rejected: dict[str, Finding] = field(default_factory=dict)  # agent -> why it is not offered
+    question: str = ""
 
 
 class ExtractiveComposer:
@@ -451,7 +452,7 @@ class ExtractiveComposer:
     # -- the plan --------------------------------------------------------------------------------
 
     def _plan(self, frame: QuestionFrame, analysis: QueryAnalysis, items: list[_Item], answering: list[_Item], findings: list[Finding]) -> _Plan:
-        plan = _Plan()
+        plan = _Plan(question=analysis.question)
         by_key = {(i.passage.chunk.chunk_id, i.sent.start): i for i in items}
         finding_items = [by_key[(f.passage.chunk.chunk_id, f.sentence.start)] for f in findings if (f.passage.chunk.chunk_id, f.sentence.start) in by_key]
         decisive = [i for i in finding_items if i.finding and i.finding.decisive]
@@ -664,6 +665,18 @@ class ExtractiveComposer:
             plan.decision, plan.decision_items = "no", decisive[:2]
             plan.decision_text = f"No: the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})."
             return
+        if bottom is not None and frame.asked_attribute in ("dose", "renal dose") and "dose" in bottom.claim.relations:
+            asked_doses = _DOSE_VALUE.findall(plan.question)
+            if asked_doses:
+                # "Is 2.5 mg the right dose to start?": the library's dose for this phase says yes or no
+                stated = {d.replace(" ", "") for d in _DOSE_VALUE.findall(bottom.sent.text)}
+                same = all(d.replace(" ", "") in stated for d in asked_doses)
+                plan.decision_items = [bottom]
+                if same:
+                    plan.decision, plan.decision_text = "yes", f"Yes: that is the {x} dose the library states here."
+                else:
+                    plan.decision, plan.decision_text = "no", f"No: the library states another {x} dose for this (see the bottom line)."
+                return
         stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
         direction, basis = "neutral", None
         for item in stance_of:
@@ -852,6 +865,9 @@ _HEDGED_RESULT = re.compile(r"\b(?:may|might|could|unclear|uncertain|further\s+(
 
 
 _AFFIRMS = frozenset({"adverse effects", "efficacy"})
+
+
+_DOSE_VALUE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)\b", re.I)
 
 
 def _stance(item: _Item, frame: QuestionFrame) -> str:

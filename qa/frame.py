@@ -41,7 +41,9 @@ _CURRENT_CUE = re.compile(
     re.I,
 )
 _START_CUE = re.compile(
-    r"\b(?:(?:start\w*|put|putting|begin\w*|switch\w*|chang\w*|initiat\w*)\s+(?:\w+\s+)?on\s*|start|starting|started|add|adding|initiat\w*|begin|beginning|use|using\s+(?=\w+\s+(?:for|in|to))|"
+    r"\b(?:(?:start\w*|put|putting|begin\w*|switch\w*|chang\w*|initiat\w*)\s+(?:\w+\s+)?on\s*|"
+    r"(?:can|could|may|should)\s+(?:he|she|they|i|we|you|the\s+patient)\s+(?:have|get|receive|take|be\s+given|go\s+on)|needs?|needing|getting|"
+    r"start|starting|started|add|adding|initiat\w*|begin|beginning|use|using\s+(?=\w+\s+(?:for|in|to))|"
     r"give|giving|given|prescrib\w*|switch(?:ing)?\s+to|change\s+to|instead|about|consider\w*|"
     r"try|trying|safe\s+to|dose\s+of|dosing\s+of|dose|dosing|can\s+(?:i|we|you)|should\s+(?:i|we)|"
     r"is|are|does|do|recommend\w*|prefer\w*|choose|pick|offer|treat\w*\s+with|reach\s+for|"
@@ -379,9 +381,18 @@ def _asked_population(question: str, population: Sequence[str]) -> str | None:
     return None
 
 
+_NEW_CONDITION = re.compile(r"\b(?:new|acute|fresh|newly\s+diagnosed|diagnosed|first|recurrent|a\s+flare\s+of|treat(?:ing)?)\s+(?:\w+\s+){0,2}$", re.I)
+
+
 def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequence[str]) -> str | None:
     if asked_conditions:
         return asked_conditions[0]
+    for name, pattern in _CONDITION_PATTERNS:
+        if name not in conditions:
+            continue
+        for m in pattern.finditer(question):
+            if _NEW_CONDITION.search(question[max(0, m.start() - 30) : m.start()]):
+                return name  # "a new DVT", "acute gout": the condition being treated
     m = _INDICATION.search(question)
     if m:
         phrase = m.group(1).strip().lower()
