@@ -31,7 +31,7 @@ from curbside.ingest.types import Document
 
 # Version of the rule set. It is stored in the index manifest; an index screened with another
 # version is screened again on the next ingest (bump it whenever RULES change).
-RULES_VERSION = "2026-12-01.3"
+RULES_VERSION = "2026-12-01.5"
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,13 @@ class InstructionRule:
 
 # Words that name a model or chatbot as the addressee. "model" alone is not among them: research
 # text is full of statistical models that "should be validated".
-_BOT = (
-    r"(?:ai|a\.i\.|artificial\s+intelligence|ai\s+(?:assistant|model|system)|assistant|chat\s?bot|chatgpt|gpt(?:-?\d)?|"
-    r"claude|gemini|copilot|llm|large\s+language\s+model|language\s+model|bot)"
+_BOT_NAMED = (
+    r"(?:a\.i\.|artificial\s+intelligence|ai\s+(?:assistant|model|system|agent|chatbot|language\s+model)|chat\s?bot|chatgpt|"
+    r"gpt(?:-?\d)?|claude|gemini|copilot|llm|large\s+language\s+model|language\s+model)"
 )
+# Also "AI" alone (which is aortic or adrenal insufficiency too), "assistant" (a person, often) and
+# "bot": used only where the rest of the phrase addresses a model.
+_BOT = rf"(?:{_BOT_NAMED}|ai|assistant|bot)"
 # Roles that call a person an "assistant", so "physician assistants should ..." is not a bot.
 _NOT_PERSON = (
     r"(?<!physician )(?<!physician's )(?<!medical )(?<!nursing )(?<!nurse )(?<!dental )(?<!clinical )"
@@ -56,30 +59,44 @@ _NOT_PERSON = (
     r"(?<!personal )(?<!home )(?<!surgical )(?<!study )(?<!therapy )(?<!office )(?<!certified )"
 )
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|old|existing|system|developer|safety)"
-_ORDERS = r"(?:instructions?|prompts?|directives?|directions?|commands?|guardrails?|programming|rules?|guidelines?|messages?|context|constraints?|policies|policy)"
+_STRONG = r"(?:ignore|disregard|override|bypass)"
+_WEAK = r"(?:forget|discard|abandon|skip|set\s+aside|throw\s+out)"
+_DETS = r"(?:(?:all|any|every|each|the|your|my|these|those|of|everything|anything|that|this)\s+){0,3}"
+_ORDERS = r"(?:instructions?|prompts?|directives?|directions?|commands?|guardrails?|programming|rules?|guidelines?|guidance|messages?|context|constraints?|policies|policy)"
+
+_MODAL = (
+    r"(?:must|should|shall|will|is\s+to|are\s+to|needs?\s+to|has\s+to|have\s+to"
+    r"|is\s+(?:instructed|required|told|asked)\s+to|are\s+(?:instructed|required|told|asked)\s+to)"
+)
+_ADVERBS = r"(?:(?:now|always|only|never|not|instead|immediately)\s+)*"
 
 RULES: tuple[InstructionRule, ...] = (
     InstructionRule(
         "override",
         "tells the reader to drop the instructions it was given (ignore/disregard/forget previous instructions)",
-        rf"\b(?:ignore|disregard|forget|override|bypass|discard|abandon|skip|set\s+aside|throw\s+out)\s+"
-        rf"(?:(?:all|any|every|each|the|your|my|these|those|of|everything|anything|that|this)\s+){{0,3}}"
+        # any of these verbs: with previous/prior/system ... instructions, or what came before
+        rf"\b(?:{_STRONG}|{_WEAK})\s+{_DETS}"
         rf"(?:(?:{_PRIOR})\s+(?:\w+\s+)?{_ORDERS}\b"
         rf"|{_ORDERS}\s+(?:you\s+(?:were|have\s+been)\s+given|(?:given|provided)\s+to\s+you)\b"
-        rf"|(?:(?<=your )|(?<=my ))(?:\w+\s+)?(?:instructions|guidelines|rules|programming|directives|guardrails|policies|prompt|training|constraints)\b"
+        rf"|(?:(?<=your )|(?<=my ))(?:rules|programming|guardrails|training|prompt|system\s+prompt)\b"
         rf"|(?:the\s+)?other\s+(?:sources|documents|passages|context|search\s+results|results|references|texts)\b"
         rf"|(?:the\s+)?(?:text|everything|anything|all|content|words|lines|paragraphs?|sentences?|messages?)\s+(?:above|before\s+this|so\s+far|preceding\s+this)\b"
-        rf"|(?:the\s+)?user(?:'s|s)?\s+(?:question|request|query|instructions?|prompt|message)\b"
-        rf"|(?:instructions?|prompts?)\b(?!\s+(?:of|from|on|for|about|given|provided|in|at|by|to|printed|written)\b)"
         rf"|(?:you\s+(?:were|have\s+been)\s+(?:told|given|instructed)|(?:what|everything)\s+(?:you\s+were|was)\s+(?:told|said)\s+(?:before|earlier|above)))"
+        # the strong verbs (never said to a patient about their own care): also your instructions,
+        # the user's question, or instructions outright
+        rf"|\b{_STRONG}\s+{_DETS}"
+        rf"(?:(?:(?<=your )|(?<=my ))(?:(?:{_PRIOR})\s+)?(?:instructions|guidelines|rules|programming|directives|guardrails|policies|prompt|training|constraints"
+        rf"|(?:safety\s+|content\s+)?filters|safeguards)\b"
+        rf"|(?:the\s+)?user(?:'s|s)?\s+(?:question|request|query|instructions?|prompt|message)\b"
+        rf"|(?:instructions?|prompts?)\b(?!\s+(?:of|from|on|for|about|given|provided|in|at|by|to|printed|written|that|which)\b))"
         rf"|\b(?:do\s+not|don't|never|stop)\s+(?:follow|obey)(?:ing)?\s+(?:(?:your|the|any|all|these|those)\s+){{0,2}}"
         rf"(?:(?:original|previous|prior|initial|system|earlier)\s+)?(?:instructions|prompts?|programming|directives)\b"
-        rf"(?!\s+(?:of|from|on|for|about|in|at|by|to|printed|written|that\s+came)\b)",
+        rf"(?!\s+(?:of|from|on|for|about|in|at|by|to|printed|written|that|which)\b)",
     ),
     InstructionRule(
         "new-orders",
         "announces instructions that replace the reader's own (new instructions:, overrides your programming)",
-        r"\b(?:new|updated|revised|override|priority|real|secret|hidden)\s+(?:system\s+)?(?:instructions?|prompt|directives?)\s*:"
+        r"\b(?:new|updated|revised|override|priority|real|secret|hidden)\s+(?:system\s+)?(?:instructions?|prompt|directives?|rules?)\s*:"
         r"|\b(?:override|supersede|replace)s?\s+(?:all\s+|any\s+)?(?:your|the\s+system|system)\s+(?:\w+\s+)?(?:instructions|prompts?|programming|directives|rules)\b"
         r"|\b(?:override|supersede)s?\s+(?:all|any)\s+(?:previous|prior|other|earlier)\s+(?:instructions|prompts)\b",
     ),
@@ -95,16 +112,21 @@ RULES: tuple[InstructionRule, ...] = (
         "claims to switch the reader into another mode (developer mode, DAN, jailbreak, no guardrails)",
         r"\b(?:developer|dev|god|sudo|unrestricted|unfiltered|uncensored|jailbreak|jailbroken|dan)\s+mode\b"
         r"|\bjailbr(?:oken|eak(?:s|ing|ed)?)\b|\bdo\s+anything\s+now\b"
-        r"|\bwithout\s+(?:any\s+)?(?:censorship|guardrails|(?:safety|content|ethical)\s+(?:filters|guidelines|restrictions|guardrails))\b",
+        r"|\bwithout\s+(?:any\s+)?(?:censorship|guardrails|(?:safety|content)\s+(?:filters|restrictions|guardrails))\b",
     ),
     InstructionRule(
         "new-identity",
         "gives the reader a new identity or behaviour (you are now ..., from now on you ..., pretend you are, act as an AI)",
-        rf"(?<!if )(?<!whether )(?<!unless )(?<!when )(?<!once )\byou\s+are\s+now\s+(?:a|an|the|in|my|acting|operating|free|no\s+longer|unrestricted|dan)\b"
-        rf"|\bfrom\s+now\s+on,?\s+(?:you\s+(?:are|will\s+(?:act|respond|answer|reply|behave|ignore|only|always|never)|must\s+(?:act|respond|answer|reply|ignore))"
+        rf"(?<!if )(?<!whether )(?<!unless )(?<!when )(?<!once )\byou\s+are\s+now\s+"
+        rf"(?:(?:a|an|my)\s+(?:\w+\s+)?(?:{_BOT}|unrestricted|unfiltered|uncensored|evil|different\s+(?:ai|assistant|model))\b"
+        rf"|(?:in|operating\s+in|running\s+in)\s+(?:\w+\s+)?mode\b|acting\s+as|operating\s+as|free\s+(?:of|from)\s+(?:all\s+|your\s+)?(?:rules|restrictions)|no\s+longer\s+(?:bound|restricted|an?\s+{_BOT})|unrestricted|jailbroken|dan\b)"
+        rf"|\bfrom\s+now\s+on,?\s+(?:you\s+(?:are\s+(?:a|an|my|no\s+longer|dan|\w+bot|\w+gpt)\b|will\s+(?:act|respond|answer|reply|behave|ignore)|must\s+(?:act|respond|answer|reply|ignore))"
         rf"|(?:respond|answer|reply)\s+(?:only|always|as|with|in)\b|the\s+{_BOT}\b)"
-        rf"|\bpretend\s+(?:that\s+)?(?:you\s+are|you're)\s+(?:a|an|the|my)\b"
-        rf"|\b(?:pretend\s+to\s+be|role-?play\s+as|act\s+as)\s+(?:a|an|the|my)\s+(?:\w+\s+){{0,2}}{_BOT}s?\b"
+        rf"|\bpretend\s+(?:that\s+)?(?:you\s+are|you're)\s+(?:a|an|the|my)\s+(?:\w+\s+)?"
+        rf"(?:{_BOT}|doctor|physician|pharmacist|nurse|expert|developer|admin|hacker|human|different|new)\b"
+        rf"|\b(?:pretend\s+to\s+be|role-?play\s+as|act\s+as)\s+(?:a|an|the|my)\s+(?:\w+\s+){{0,2}}{_BOT_NAMED}s?\b"
+        rf"|\b(?:pretend\s+to\s+be|role-?play\s+as|act\s+as)\s+(?:a|an|the|my)\s+"
+        rf"(?:unrestricted|unfiltered|uncensored|evil|different|jailbroken|rogue|helpful)\s+(?:\w+\s+)?{_BOT}s?\b"
         rf"|\b(?:let's|let\s+us)\s+role-?play\b"
         rf"|\byou\s+are\s+(?:a|an)\s+(?:helpful|unrestricted|unfiltered|uncensored|obedient|harmless)\s+(?:\w+\s+)?{_BOT}\b"
         rf"|\byou\s+are\s+(?:a|an)\s+{_BOT}\b(?!-|\s+(?:generated|based|derived|driven|tool)\b)"
@@ -115,7 +137,7 @@ RULES: tuple[InstructionRule, ...] = (
         "asks the reader to disclose secrets (reveal the API key, print your instructions, show the password)",
         r"\b(?:reveal|print|show|output|display|repeat|leak|disclose|expose|dump|send|echo|read\s+out|spell\s+out|tell\s+(?:me|us)|give\s+(?:me|us))\s+"
         r"(?:(?:me|us|the|your|all|any|its|of|full|whole|entire|exact|original|hidden|secret|current)\s+){0,4}"
-        r"(?:api[\s_-]?keys?|access\s+tokens?|auth(?:entication)?\s+tokens?|bearer\s+tokens?|secret\s+keys?|private\s+keys?|passwords?|credentials|"
+        r"(?:api[\s_-]?keys?|access\s+tokens?|auth(?:entication)?\s+tokens?|bearer\s+tokens?|secret\s+keys?|private\s+keys?|(?<!your )(?:passwords?|credentials)|"
         r"env(?:ironment)?\s+variables|(?:system|hidden)\s+(?:prompt|instructions|message)|instructions\s+(?:you\s+were\s+given|above)|"
         r"(?<=your )(?:(?:initial|original|hidden|secret|system|full|first|complete)\s+)?(?:instructions|prompt|rules|secrets|configuration)|"
         r"(?<=reveal the )prompt|(?<=leak the )prompt|(?<=disclose the )prompt|(?<=dump the )prompt)\b",
@@ -123,23 +145,28 @@ RULES: tuple[InstructionRule, ...] = (
     InstructionRule(
         "addressed-to-model",
         "speaks to a chatbot or language model directly (note to the AI, dear assistant, if you are an LLM)",
-        rf"\b(?:note|message|instructions?|attention|reminder|memo|directive)s?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?{_NOT_PERSON}{_BOT}s?\b"
+        rf"\b(?:note|message|instructions?|attention|reminder|memo|directive)s?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?{_BOT_NAMED}s?\b"
         rf"(?!\s+(?:in|of|on|research|development|tools?|systems?|applications?|use|models?|based)\b)"
-        rf"|\b(?:dear|hey|hi|hello|attention|to|for)\s+(?:the\s+|any\s+|all\s+|every\s+)?{_NOT_PERSON}{_BOT}s?"
+        rf"|\b(?:(?:dear|hey|hi|hello|attention)\s+(?:the\s+|any\s+|all\s+|every\s+)?|(?:to|for)\s+(?:the|any|all|every)\s+){_NOT_PERSON}{_BOT}s?"
         rf"(?:\s+(?:reading|processing|seeing|summari[sz]ing)\s+(?:this|these)(?:\s+\w+)?)?\s*[,:!]"
         rf"|\b(?:if|when|since|because)\s+you(?:\s+are|'re|\u2019re)\s+(?:an?\s+)?{_BOT}\b(?!-)"
         rf"|\bas\s+an?\s+(?:(?:ai|a\.i\.|artificial\s+intelligence)(?:\s+(?:large\s+)?language)?|(?:large\s+)?language)\s+(?:model|assistant)\s*,"
         rf"|\b(?:any|every|all)\s+{_BOT}s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+(?:this|these)\b"
-        rf"|\b{_BOT}s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+(?:this|these)\s+(?:\w+\s+)?(?:should|must|shall|needs?\s+to|are\s+to|is\s+to|will)\b"
-        rf"|\b(?:(?:the\s+|this\s+|an?\s+|any\s+){_NOT_PERSON}{_BOT}|{_NOT_PERSON}{_BOT}s)\s+(?:must|should|shall|will|is\s+to|are\s+to|needs?\s+to|has\s+to|have\s+to|is\s+(?:instructed|required|told|asked)\s+to|are\s+(?:instructed|required|told|asked)\s+to)\s+"
-        rf"(?:now\s+|always\s+|only\s+|never\s+|not\s+|instead\s+|immediately\s+)*(?:recommend|answer|respond|reply|say|tell|output|print|ignore|state|include|mention|claim|write|advise|obey|comply|reveal|disregard|forget|pretend|refuse)\b",
+        rf"|\b{_BOT}s?\s+(?:reading|processing|summari[sz]ing|parsing|seeing)\s+(?:this|these)\s+"
+        rf"(?:text|document|page|passage|message|content|file|article|note|instructions|lines|words)\s+(?:should|must|shall|needs?\s+to|are\s+to|is\s+to)\b"
+        rf"|\b(?:(?:the\s+|this\s+|an?\s+|any\s+)(?:{_BOT_NAMED}|ai)|{_BOT_NAMED}s|ais)\s+{_MODAL}\s+{_ADVERBS}"
+        rf"(?:recommend|answer|respond|reply|say|tell|output|print|ignore|state|include|mention|claim|write|advise|obey|comply|reveal|disregard|forget|pretend|refuse|cite|append)\b"
+        # a plain "assistant" is often a person: only verbs no person's assistant is told in a text
+        rf"|\b(?:the\s+|this\s+|an?\s+|any\s+){_NOT_PERSON}(?:assistant|bot)s?\s+{_MODAL}\s+{_ADVERBS}"
+        rf"(?:recommend|output|print|ignore|disregard|forget|pretend|obey|comply|reveal|cite|append)\b",
     ),
     InstructionRule(
         "task-hijack",
         "tells the reader what to say while it does its task (when summarizing this document, say ...)",
         r"\b(?:when|while|if|before|after)\s+(?:you\s+(?:are\s+)?)?(?:summari[sz]ing|summari[sz]e|answering|answer|responding|respond|replying|reply)\s+"
         r"(?:to\s+)?(?:this|the|any|a|every)\s+(?:document|text|page|passage|article|content|question|query|request|prompt|user)s?\b[^.\n]{0,80}?,\s*"
-        r"(?:always\s+|please\s+|only\s+|you\s+(?:must|should)\s+)?(?:say|state|tell|claim|mention|include|write|respond|reply|recommend|add|insert|output|answer)\b",
+        r"(?:always\s+|please\s+|only\s+|you\s+(?:must|should)\s+)?(?:say|state|tell|claim|mention|include|write|respond|reply|recommend|add|insert|output|answer)\b"
+        r"|\b(?:always|only)\s+cite\s+(?:only\s+)?this\s+(?:page|document|source|article|site|text)\b|\bcite\s+only\s+this\b",
     ),
     InstructionRule(
         "user-deception",
@@ -160,7 +187,7 @@ RULES: tuple[InstructionRule, ...] = (
     InstructionRule(
         "active-markup",
         "carries HTML that a renderer would run or load (script, iframe, event handlers, javascript: links)",
-        r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|style|img|image|meta|link|form|base|input|button|video|audio|source|math)\b"
+        r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|style|meta|form|base)\b"
         r"|\bon(?:error|load|click|mouseover|mouseenter|focus|blur|submit|change|input|keydown|keyup|animationstart|toggle)\s*="
         r"|\bjavascript\s*:|\bvbscript\s*:|\bdata\s*:\s*text/html\b|\bsrcdoc\s*=",
     ),
