@@ -147,7 +147,7 @@ class Claim:
             return "against"
         if r & {"caution", "dose_change", "second_line"}:
             return "conditional"
-        if r & {"recommend", "first_line", "no_change"}:
+        if r & {"recommend", "first_line", "no_change", "continue"}:
             return "for"
         return "neutral"
 
@@ -168,12 +168,23 @@ class Claim:
 
 
 _CONDITION_CLAUSE = re.compile(r"\b(?:when|if|unless|where|in\s+whom|for\s+whom|who\s+(?:have|has))\b[^.;]*$", re.I)
+_EXCEPT_CLAUSE = re.compile(r"\b(?:unless|except|if\s+not|other\s+than)\b[^.;,]*$", re.I)
+_KEEP_GOING = re.compile(
+    r"\b(?:not|against|need\s+not|no\s+need\s+to)\s+(?:be\s+)?(?:stop\w*|discontinu\w*|withh[eo]ld\w*|interrupt\w*|held)\b|"
+    r"\bagainst\s+(?:stopping|discontinuing|withholding|interrupting)\b|\bshould\s+continue|\bcan\s+(?:be\s+)?continu\w*|\bcontinue\w*\s+(?:taking|the|it|their|his|her)\b",
+    re.I,
+)
 
 
 def _relations(text: str) -> set[str]:
     found: set[str] = set()
     for name, pattern in RELATION_PATTERNS.items():
         for m in pattern.finditer(text):
+            if name in ("contraindication", "avoid") and _EXCEPT_CLAUSE.search(text[max(0, m.start() - 80) : m.start()]):
+                continue  # "unless contraindicated" names an exception, not a contraindication
+            if name == "avoid" and _KEEP_GOING.search(text[m.start() : m.end() + 40]) and _KEEP_GOING.search(text):
+                found.add("continue")
+                continue  # "need not be stopped", "recommends against stopping": keep it going
             if name in ("contraindication", "avoid") and _CONDITION_CLAUSE.search(text[max(0, m.start() - 160) : m.start()]) and re.search(r"\b(?:ineffective|tolerated|fail\w*|inadequate|adequate\s+response|not\s+(?:possible|tolerated|appropriate))\b", text, re.I):
                 continue  # "when X is ineffective, poorly tolerated or contraindicated" names a precondition
             if name in ("contraindication", "avoid", "dose_change", "boxed", "caution", "recommend") and _negated(text, m.start()):
@@ -186,6 +197,9 @@ def _relations(text: str) -> set[str]:
             break
     if "no_change" in found:
         found.discard("dose_change")
+    if _KEEP_GOING.search(text):
+        found.add("continue")
+        found.discard("avoid")
     return found
 
 

@@ -680,6 +680,8 @@ class ExtractiveComposer:
         stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
         direction, basis = "neutral", None
         for item in stance_of:
+            if self._off_patient(item, frame):
+                continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
             d = _stance(item, frame)
             if d != "neutral":
                 direction, basis = d, item

@@ -64,6 +64,11 @@ _INTERACTION_LINK = re.compile(
     re.I,
 )
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:with|to)|better\s+than|or|over|rather\s+than|than)\s*$", re.I)
+_PAST_OR_EXCLUDED = re.compile(
+    r"\b(?:switched\s+off|came\s+off|taken\s+off|stopped|discontinued|no\s+longer\s+(?:on|taking)|previously\s+on|used\s+to\s+take|"
+    r"can'?t\s+take|cannot\s+take|unable\s+to\s+take|intolerant\s+(?:of|to)|allergic\s+to|failed)\b[^.?!;:]{0,40}$",
+    re.I,
+)
 _STARTED_BEFORE = re.compile(r"\b(?:who|that|and)\s+(?:has\s+)?(?:just|recently|already)?\s*(?:started|began|begun|been\s+started\s+on|been\s+taking|been\s+on)\s*$|\b(?:recently|just)\s+started\s*$|\bnew(?:ly)?\s+(?:started\s+)?on\s*$", re.I)
 _ONTO = re.compile(r"\b(?:add\w*|combin\w*|put\w*)\b[^.?!;]{0,40}\b(?:to|onto|with)\s+(?:his|her|their|the|a|an|current|existing|background)?\s*(?:current\s+|existing\s+)?$", re.I)
 _AS_ADJECTIVE = re.compile(r"^\s*(?:-?\s*(?:treated|maintained|based))?\s*(?:patient|patients|recipient|recipients|user|users|pt)\b", re.I)
@@ -112,6 +117,9 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
             cue, _pos = _cue_before(question, start)
             head = question[:start]
             tail = question[end : end + 20]
+            if _PAST_OR_EXCLUDED.search(head[-45:]):
+                prev_role, prev_end = "past", end
+                continue  # "switched off azathioprine", "can't take NSAIDs": neither asked about nor taken
             if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]):
                 role = "current"  # "a Rapamune patient", "despite apixaban", "Pradaxa reversal"
             elif _INSTEAD_OF.search(head[-40:]) or _ONTO.search(head[-60:]) or _SWITCH_FROM.search(head[-40:]):
@@ -125,7 +133,7 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
                 role = "current"
             else:
                 role = "intervention"
-        if generic in interventions or generic in current or generic == comparator:
+        if role == "past" or generic in interventions or generic in current or generic == comparator:
             prev_role, prev_end = role, end
             continue
         if role == "current":
