@@ -192,9 +192,15 @@ def citations(answer: Answer) -> list[str]:
 
 def source_url(answer: Answer, number: int, base_url: str) -> str:
     """Where reference ``number`` can be read: its own address, or this server's link to the
-    document and its first cited passage."""
+    document and its first cited passage.
+
+    An address that another reference of the answer shares (two digests of one guideline) gets
+    the document link instead: clients key sources by address, and Open WebUI numbers its ``[n]``
+    chips by distinct address, so two references with one address would merge there and every
+    later chip would name the reference after its own.
+    """
     ref = answer.references[number - 1]
-    if ref.url:
+    if ref.url and sum(r.url == ref.url for r in answer.references) == 1:
         return ref.url
     link = f"{base_url.rstrip('/')}/v1/documents/{ref.doc_id}"
     return link + (f"?chunk={quote(ref.chunk_ids[0], safe='')}" if ref.chunk_ids else "")
