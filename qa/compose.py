@@ -158,7 +158,7 @@ DRUGLESS_TOP_PASSAGES = 5
 retrieval puts a gold document in its top 5 for 93% of the clinician-style tune half (R@5), while
 sentences from lower or looked-up passages match categories without matching the question."""
 
-_EITHER_DRUG = frozenset({"interaction", "dose_adjustment", "dose"})
+_EITHER_DRUG = frozenset({"dose_adjustment", "dose"})
 """Intents where a question naming two drugs may ask about either one's dose or effect."""
 
 CONTEXT_SIMILARITY = 0.3
@@ -298,7 +298,7 @@ class ExtractiveComposer:
                 what = subject
                 answer.missing = [what]
                 return self._abstain(answer, f"The library does not cover {what}, so it cannot answer this question.", [what], coverage="none")
-            answering = [i for i in about if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1]
+            answering = [i for i in about if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1 and not self._names_absent_party(i, frame)]
             decisive = [f for f in findings if f.decisive]
             if not answering and frame.current_medications and frame.intent in _EITHER_DRUG:
                 # "On Eliquis, starting itraconazole: change anything?" may be about either drug
@@ -312,9 +312,7 @@ class ExtractiveComposer:
                         self._score(item, swapped, analysis, med, classes)
                     answering = [i for i in items if i.about > 0 and i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1]
                     if answering:
-                        frame, subject = swapped, med
-                        analysis = analysis.model_copy(update={"frame": swapped})
-                        answer.analysis = analysis
+                        frame, subject = swapped, med  # the answer's own analysis keeps the question's frame
                         about = [i for i in items if i.about > 0]
                         break
                 else:
@@ -566,11 +564,13 @@ class ExtractiveComposer:
         return bool(absent_conditions or absent_pops)
 
     def _names_absent_party(self, item: _Item, frame: QuestionFrame) -> bool:
-        """An interaction statement about a drug the patient is not on does not belong."""
+        """An interaction statement about a drug (or class) the patient is not on does not belong."""
         if "interaction" not in item.claim.relations:
             return False
         others = item.claim.drugs - {frame.intervention or "", *(frame.current_medications), frame.comparator or ""}
-        if not others:
+        own_classes = set(frame.intervention_classes) | {k for m in frame.current_medications for k in classes_of(self.table, m)}
+        other_classes = item.claim.classes - own_classes - BROAD_CLASSES
+        if not others and not (other_classes and re.search(r"\bcombin\w*|\btogether|\bwith\b|\bpair", item.sent.text, re.I)):
             return False
         meds = set(frame.current_medications)
         med_classes = {k for m in meds for k in classes_of(self.table, m)}

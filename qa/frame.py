@@ -390,6 +390,7 @@ def _asked_population(question: str, population: Sequence[str]) -> str | None:
 
 
 _NEW_CONDITION = re.compile(r"\b(?:new|acute|fresh|newly\s+diagnosed|diagnosed|first|recurrent|a\s+flare\s+of|treat(?:ing)?)\s+(?:\w+\s+){0,2}$", re.I)
+_TREATED_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:flares?|attacks?|prophylaxis|treatment|therapy|dose|dosing|exacerbations?|episode)\b", re.I)
 
 
 def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequence[str]) -> str | None:
@@ -399,8 +400,8 @@ def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequ
         if name not in conditions:
             continue
         for m in pattern.finditer(question):
-            if _NEW_CONDITION.search(question[max(0, m.start() - 30) : m.start()]):
-                return name  # "a new DVT", "acute gout": the condition being treated
+            if _NEW_CONDITION.search(question[max(0, m.start() - 30) : m.start()]) or _TREATED_AFTER.match(question[m.end() : m.end() + 25]):
+                return name  # "a new DVT", "acute gout", "gout prophylaxis": the condition being treated
     m = _INDICATION.search(question)
     if m:
         phrase = m.group(1).strip().lower()
