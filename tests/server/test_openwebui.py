@@ -133,9 +133,12 @@ class Run:
     frames: list[dict[str, Any]] = field(default_factory=list)
     first_answer: dict[str, Any] = field(default_factory=dict)
     follow_up: str = ""
+    direct_answers: int = 0
+    asked_in_ui: int = 0
 
     def curbside_chat(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         """What Curbside itself answers to ``messages`` (the reference the UI is checked against)."""
+        self.direct_answers += 1
         req = urllib.request.Request(self.curbside.url + "/v1/chat/completions", method="POST",
                                      data=json.dumps({"model": "curbside", "messages": messages}).encode(),
                                      headers={"Content-Type": "application/json"})
@@ -335,6 +338,7 @@ def test_streamed_answer_renders(record: Run) -> None:
     frames_before = len(record.frames)
     t0 = time.monotonic()
     page.keyboard.press("Enter")
+    record.asked_in_ui += 1
     page.get_by_text("Bottom line:").first.wait_for(timeout=ANSWER_S * 1000)
     record.timings["first_render_s"] = round(time.monotonic() - t0, 2)
     message = _wait_done(record, 1)
@@ -363,6 +367,8 @@ def test_streamed_answer_renders(record: Run) -> None:
     assert "References" in headings and len(headings) >= 3, headings
     text = message.inner_text()
     assert "**" not in text and "###" not in text, "no raw Markdown left in the rendering"
+    # Known, not failed on (see docs/openwebui.md): a backslash-escaped marker in a note renders as KaTeX math
+    record.observed["math_in_answer"] = str(message.locator(".katex").count())
     message.locator("strong", has_text="Bottom line:").scroll_into_view_if_needed()
     record.screenshot("answer")
 
@@ -431,6 +437,7 @@ def test_follow_up_suggestion_gets_a_cited_answer(record: Run) -> None:
     record.follow_up = choice
     t0 = time.monotonic()
     buttons.first.click()
+    record.asked_in_ui += 1
     message = _wait_done(record, 2)
     record.timings["follow_up_done_s"] = round(time.monotonic() - t0, 2)
     # The same answer Curbside gives the conversation directly
@@ -448,15 +455,61 @@ def test_follow_up_suggestion_gets_a_cited_answer(record: Run) -> None:
     record.screenshot("follow-up-answer")
 
 
+#: Questions whose answers cite both digests of the 2020 ACR gout guideline (one DOI between them).
+SHARED_ADDRESS_QUESTIONS = [
+    "Is vitamin C worth adding for gout?",
+    "Uric acid of 10 on routine labs, never had gout. Treat it?",
+    "What does the 2020 ACR gout guideline recommend as first-line urate-lowering therapy?",
+    "Can he stay on his baby aspirin now that he has gout?",
+]
+
+
+def test_references_sharing_an_address_keep_their_own_chips(record: Run) -> None:
+    """Open WebUI numbers chips by distinct address: two references with one address must still
+    get one chip each, the right one."""
+    page = record.page
+    question, answer = "", {}
+    for q in SHARED_ADDRESS_QUESTIONS:
+        a = record.curbside_chat([{"role": "user", "content": q}])
+        urls = [r["url"] for r in a["curbside"]["references"] if r["url"]]
+        if len(urls) != len(set(urls)):
+            question, answer = q, a
+            break
+    if not question:
+        pytest.skip("no candidate answer cites two references with one address any more")
+    record.observed["shared_address_question"] = question
+    page.goto(record.webui.url + "/")
+    page.wait_for_selector("#chat-input", timeout=60_000)
+    page.locator("#chat-input").click()
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    record.asked_in_ui += 1
+    message = _wait_done(record, 1)
+    assert _chips(message) == _expected_chips(answer), "each [n] is a chip naming reference n"
+    refs = answer["curbside"]["references"]
+    shared = [r for r in refs if r["url"] and sum(x["url"] == r["url"] for x in refs) > 1]
+    later = shared[-1]
+    chip = message.locator(f'button[aria-label="View source: {later["title"]}"]').first
+    chip.scroll_into_view_if_needed()
+    chip.click()
+    dialog = page.locator('[role="dialog"]').last
+    dialog.wait_for(state="visible", timeout=10_000)
+    href = dialog.locator("a[href]").first.get_attribute("href") or ""
+    assert f"/v1/documents/{later['doc_id']}" in href, f"the dialog links {href!r}"
+    assert later["title"] in dialog.inner_text()
+    record.screenshot("shared-address-citation")
+    page.keyboard.press("Escape")
+
+
 def test_no_task_prompt_reached_retrieval(record: Run) -> None:
     # Let the follow-up's own background tasks finish
     deadline = time.monotonic() + ANSWER_S
-    while time.monotonic() < deadline and record.access_kinds().count("task:follow_ups") < 2:
+    while time.monotonic() < deadline and record.access_kinds().count("task:follow_ups") < record.asked_in_ui:
         time.sleep(1)
     kinds = record.access_kinds()
     record.observed["access_kinds"] = ", ".join(kinds)
-    # One retrieval per question typed or clicked, plus the two reference answers asked directly.
-    assert kinds.count("answer") == 4, kinds
+    # One retrieval per question typed or clicked, plus the reference answers asked directly.
+    assert kinds.count("answer") == record.asked_in_ui + record.direct_answers, kinds
     assert {"task:title", "task:tags", "task:follow_ups"} <= set(kinds), kinds
     assert set(kinds) <= {"answer", "task:title", "task:tags", "task:follow_ups", "task:queries"}, kinds
     unexpected = [u for u in record.external if not u.startswith(KNOWN_EXTERNAL)]
