@@ -131,9 +131,9 @@ def _check_annotations(content: str, notes: list[dict], answer: Answer, base: st
         assert content[cite["start_index"] : cite["end_index"]] == m.group(0)
         ref = answer.references[int(m.group(1)) - 1]
         assert cite["title"] == ref.title
-        if ref.url:
+        if ref.url and sum(r.url == ref.url for r in answer.references) == 1:
             assert cite["url"] == ref.url
-        else:
+        else:  # no address, or one another reference shares (see test_openai_sources.py)
             assert cite["url"].startswith(f"{base}/v1/documents/{ref.doc_id}")
 
 
