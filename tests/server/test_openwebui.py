@@ -32,7 +32,9 @@ import pytest
 
 from tests.server.conftest import ANAKINRA, REPO, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.integration]
+# The first test also waits for both servers to start (and Curbside to build its index when the
+# cache has none), so the limit is above the project's 600 s per test.
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.integration, pytest.mark.timeout(1200)]
 
 VENV = Path(os.environ.get("CURBSIDE_OPENWEBUI_VENV", Path.home() / ".cache/curbside/openwebui-venv"))
 OPEN_WEBUI = VENV / "bin" / "open-webui"
