@@ -150,7 +150,9 @@ def render_markdown(results: dict[str, Any]) -> str:
                   f"{r['questions']} questions of `evals/sets/bundled.jsonl` over {r['chunks']} chunks ({r['factory']}): "
                   f"**p50 {r['ask_p50_ms']} ms, p95 {r['ask_p95_ms']} ms**. Pipeline load {r['pipeline_load_s']} s "
                   f"(model + index); index open (mmap) {r['index_open_mmap_s'] * 1e3:.1f} ms; process RSS "
-                  f"{r['resident_mb']} MB.", ""]
+                  f"{r['resident_mb']} MB."
+                  + (f" The safety sweep's share: p50 {r['sweep_p50_ms']} ms, p95 {r['sweep_p95_ms']} ms." if "sweep_p50_ms" in r else ""),
+                  ""]
     if "scale" in results:
         s = results["scale"]
         lines += ["## Vector search at scale", "",

@@ -318,6 +318,7 @@ class Pipeline:
         answer = composer.compose(analysis, passages)
         t3 = time.perf_counter()
         answer.timings_ms = {
+            **answer.timings_ms,  # the composer's own parts (e.g. sweep_ms)
             "analyse_ms": round((t1 - t0) * 1e3, 2),
             "retrieve_ms": round((t2 - t1) * 1e3, 2),
             "compose_ms": round((t3 - t2) * 1e3, 2),
@@ -351,6 +352,7 @@ class Pipeline:
         for event in events:
             if isinstance(event, Answer):
                 event.timings_ms = {
+                    **event.timings_ms,
                     "retrieve_ms": round((t1 - t0) * 1e3, 2),
                     "compose_ms": round((time.perf_counter() - t1) * 1e3, 2),
                     "total_ms": round((time.perf_counter() - t0) * 1e3, 2),

@@ -25,6 +25,7 @@ The extractive composer answers the question's frame (:mod:`curbside.qa.frame`) 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -271,7 +272,9 @@ class ExtractiveComposer:
         subject = frame.intervention
         findings: list[Finding] = []
         if subject and self.search is not None:
+            t_sweep = time.perf_counter()
             findings = sweep(frame, [subject], self.table, self.search)
+            answer.timings_ms["sweep_ms"] = round((time.perf_counter() - t_sweep) * 1e3, 2)
         pool = list(passages)
         known = {x.chunk.chunk_id for x in pool}
         extra = [f.passage for f in findings]
