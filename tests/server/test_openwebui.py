@@ -52,6 +52,8 @@ CURBSIDE_START_S = 600
 ANSWER_S = 90
 #: An ``[n]`` marker as Curbside writes it (escaped brackets are not markers).
 MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
+#: Markers written side by side, which Open WebUI shows as one chip.
+MARKER_GROUP = re.compile(r"(?:(?<!\\)\[\d+\])+")
 #: Open WebUI's own look-ups that leave loopback (favicons of cited addresses via google.com);
 #: they fail offline, harmlessly. Anything else leaving loopback fails the run.
 KNOWN_EXTERNAL = ("https://www.google.com/s2/favicons",)
@@ -283,17 +285,34 @@ def _wait_done(run: Run, count: int) -> Any:
 
 
 def _chips(message: Any) -> list[str]:
-    """The titles of the citation chips in a rendered answer, in document order."""
-    labels = message.locator('button[aria-label^="View source: "]').evaluate_all(
+    """The citation chips of a rendered answer, in document order: a single marker's chip as its
+    title, a chip for adjacent markers (``[1][2]``) as Open WebUI labels it ("<short title> +1 more
+    sources")."""
+    labels = message.locator('button[aria-label^="View source: "], button[aria-label$=" more sources"]').evaluate_all(
         "els => els.map(e => e.getAttribute('aria-label'))")
     return [label.removeprefix("View source: ") for label in labels]
 
 
+def _short_title(title: str) -> str:
+    """How Open WebUI shortens a title on a chip (SourceToken.svelte getDisplayTitle)."""
+    if title.startswith("http"):
+        title = re.sub(r"^https?://(www\.)?", "", title).split("/")[0].split("?")[0].split("#")[0]
+    return title[:15] + "..." + title[-10:] if len(title) > 30 else title
+
+
 def _expected_chips(answer: dict[str, Any]) -> list[str]:
-    """The chip titles Curbside's own answer calls for: each ``[n]`` marker's reference title."""
+    """The chips Curbside's own answer calls for: each ``[n]`` marker's reference title, adjacent
+    markers sharing one chip (Open WebUI's citation token takes ``[1][2]`` whole)."""
     refs = answer["curbside"]["references"]
     content = answer["choices"][0]["message"]["content"]
-    return [refs[int(n) - 1]["title"] for n in MARKER.findall(content) if 1 <= int(n) <= len(refs)]
+    chips = []
+    for group in MARKER_GROUP.finditer(content):
+        titles = [refs[int(n) - 1]["title"] for n in MARKER.findall(group.group(0)) if 1 <= int(n) <= len(refs)]
+        if len(titles) == 1:
+            chips.append(titles[0])
+        elif titles:
+            chips.append(f"{_short_title(titles[0])} +{len(titles) - 1} more sources")
+    return chips
 
 
 def _chat_id(run: Run) -> str:
@@ -500,6 +519,76 @@ def test_references_sharing_an_address_keep_their_own_chips(record: Run) -> None
     assert f"/v1/documents/{later['doc_id']}" in href, f"the dialog links {href!r}"
     assert later["title"] in dialog.inner_text()
     record.screenshot("shared-address-citation")
+    page.keyboard.press("Escape")
+
+
+#: Questions whose answers put two markers side by side (``[1][2]`` on the verdict line).
+ADJACENT_MARKER_QUESTIONS = [
+    "Flare in a patient on ranolazine for angina. Colchicine dose?",
+    "CrCl 25 and a flare of the knee. Can I give the usual colchicine flare dose?",
+    "Can he stay on his baby aspirin now that he has gout?",
+]
+
+
+def _new_chat(run: Run, candidates: list[str], wanted: Any) -> tuple[str, dict[str, Any], Any]:
+    """The first candidate whose answer (asked of Curbside directly) has what ``wanted`` looks
+    for, asked in a new chat: (question, Curbside's answer, the rendered message)."""
+    question, answer = "", {}
+    for q in candidates:
+        a = run.curbside_chat([{"role": "user", "content": q}])
+        if wanted(a):
+            question, answer = q, a
+            break
+    if not question:
+        pytest.skip("no candidate question gives such an answer any more")
+    page = run.page
+    page.goto(run.webui.url + "/")
+    page.wait_for_selector("#chat-input", timeout=60_000)
+    page.locator("#chat-input").click()
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    run.asked_in_ui += 1
+    return question, answer, _wait_done(run, 1)
+
+
+def _adjacent(answer: dict[str, Any]) -> list[int]:
+    """The reference numbers of the first group of side-by-side markers, or []."""
+    content = answer["choices"][0]["message"]["content"]
+    n_refs = len(answer["curbside"]["references"])
+    for group in MARKER_GROUP.finditer(content):
+        numbers = [int(n) for n in MARKER.findall(group.group(0)) if 1 <= int(n) <= n_refs]
+        if len(numbers) > 1:
+            return numbers
+    return []
+
+
+def test_side_by_side_markers_share_a_chip_that_opens_each(record: Run) -> None:
+    """``[1][2]`` is one chip ("<title> +1 more sources"); clicked, it lists both sources, and
+    each opens its own reference."""
+    question, answer, message = _new_chat(record, ADJACENT_MARKER_QUESTIONS, lambda a: bool(_adjacent(a)))
+    record.observed["side_by_side_question"] = question
+    assert _chips(message) == _expected_chips(answer)
+    refs = answer["curbside"]["references"]
+    numbers = _adjacent(answer)
+    page = record.page
+    group = message.locator('button[aria-label$=" more sources"]').first
+    group.scroll_into_view_if_needed()
+    group.click()
+    second = refs[numbers[1] - 1]
+    listed = page.locator(f'button[aria-label="View source: {second["title"]}"]')
+    # the list opens outside the message (a popover), beside the chips already in the message
+    listed.last.wait_for(state="visible", timeout=10_000)
+    for n in numbers:
+        assert page.locator(f'button[aria-label="View source: {refs[n - 1]["title"]}"]').count() >= 1
+    listed.last.click()
+    dialog = page.locator('[role="dialog"]').last
+    dialog.wait_for(state="visible", timeout=10_000)
+    href = dialog.locator("a[href]").first.get_attribute("href") or ""
+    shared = sum(r["url"] == second["url"] for r in refs) > 1
+    want = second["url"] if second["url"] and not shared else f"/v1/documents/{second['doc_id']}"
+    assert href == want or want in href, f"the dialog links {href!r}, reference {numbers[1]} is {want!r}"
+    assert second["title"] in dialog.inner_text()
+    record.screenshot("side-by-side-citation")
     page.keyboard.press("Escape")
 
 
