@@ -32,6 +32,7 @@ from typing import Protocol
 
 import numpy as np
 
+from curbside.ingest.vocabulary import DrugClasses
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
     BROAD_CLASSES,
@@ -782,7 +783,7 @@ class ExtractiveComposer:
                 key = (finding.passage.chunk.chunk_id, finding.sentence.start)
                 st = next((statements[id(i)] for i in statements_items if (i.passage.chunk.chunk_id, i.sent.start) == key), None)
                 marks = "".join(f"[{c.ref}]" for c in st.citations) if st else ""
-                why.append(f"{agent} ({finding.relation.replace('_', ' ')} for this patient {marks})".replace(" )", ")"))
+                why.append(f"{_display(agent)} ({_RELATION_WORDS.get(finding.relation, finding.relation)} for this patient {marks})".replace(" )", ")"))
             answer.evidence_notes.insert(0, "Not offered as alternatives: " + "; ".join(why) + ".")
         return answer
 
@@ -863,6 +864,17 @@ _GENERIC_WORDS = frozenset(stems(
 def _question_stems(analysis: QueryAnalysis) -> frozenset[str]:
     drug_words = {w for d in analysis.drugs for w in stems(d)}
     return frozenset(set(stems(analysis.normalised)) - drug_words - _GENERIC_WORDS)
+
+
+_RELATION_WORDS = {
+    "contraindication": "contraindicated", "boxed": "boxed warning", "avoid": "advised against",
+    "caution": "used with caution", "dose_change": "dose change needed",
+}
+
+
+def _display(name: str) -> str:
+    """A class as an answer names it ("NSAID", "ACE inhibitor"); a drug as it is."""
+    return DrugClasses.bundled().display(name) or name
 
 
 def _plural(word: str, n: int) -> str:
