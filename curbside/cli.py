@@ -360,19 +360,39 @@ def ask(
     year_min: YearMin = None,
     year_max: YearMax = None,
     composer: Annotated[str | None, typer.Option(help="extractive | llm")] = None,
+    history: Annotated[list[str] | None, typer.Option("--history", help="An earlier user turn (repeat, oldest first) for a follow-up.")] = None,
+    show_frame: Annotated[bool, typer.Option("--show-frame", help="Show how the question was read: intent, intervention, patient, asked attribute.")] = False,
     no_progress: NoProgress = False,
 ) -> None:
     """Answer a question with a structured, cited recommendation (or an explicit abstention)."""
     settings = _settings(no_progress, composer__name=composer)
     pipeline = _pipeline(index, settings)
     try:
-        answer = pipeline.ask(question, filters=_filters(kind, publisher, year_min, year_max))
+        answer = pipeline.ask(question, history=list(history or []), filters=_filters(kind, publisher, year_min, year_max))
     except (TypeError, ValueError) as exc:
         _fail(str(exc))
+    if show_frame and answer.analysis is not None and not as_json:
+        render_frame(answer.analysis.frame)
     if as_json:  # ASCII JSON, as search prints: DEL, C1 and bidi controls arrive as \u escapes
         print(json.dumps(json.loads(answer.model_dump_json()), indent=2))
     else:
         render_terminal(answer, show_passages)
+
+
+def render_frame(frame: Any) -> None:
+    """The question frame as a small table (issue 15: how Curbside read the question)."""
+    table = Table(title="Question frame", show_header=False, box=None)
+    rows = [
+        ("intent", frame.intent), ("intervention", frame.intervention or "-"),
+        ("current medications", ", ".join(frame.current_medications) or "-"),
+        ("conditions", ", ".join(frame.conditions) or "-"), ("population", ", ".join(frame.population) or "-"),
+        ("asked attribute", frame.asked()), ("yes/no question", "yes" if frame.yes_no else "no"),
+    ]
+    if frame.implied_population:
+        rows.append(("implied by medicines", ", ".join(frame.implied_population)))
+    for name, value in rows:
+        table.add_row(Text(name, style="bold"), Text(shown(value)))
+    console.print(table)
 
 
 @app.command("eval")
