@@ -189,7 +189,8 @@ def run(tmp_path_factory) -> Iterator[Run]:
             "ENABLE_OLLAMA_API": "false",
             "ENABLE_OPENAI_API": "true",
             "OPENAI_API_BASE_URL": f"{curbside.url}/v1",
-            "OPENAI_API_KEY": "unused",          # Curbside runs without auth here
+            # the key Curbside asks for when the environment sets one; any value otherwise
+            "OPENAI_API_KEY": os.environ.get("CURBSIDE_SERVER__API_KEY") or "unused",
             "WEBUI_AUTH": "false",               # single user, no login page
             "WEBUI_SECRET_KEY": "curbside-openwebui-test",
             "RAG_EMBEDDING_MODEL": "",           # no sentence-transformers model to load at startup
