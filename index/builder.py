@@ -104,7 +104,8 @@ class QuarantinedDocument:
 
     def describe(self) -> str:
         first = self.findings[0].describe() if self.findings else ""
-        more = f" (+{len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
+        others = [f"{f.rule} in {f.field} [{f.start}:{f.end}]" for f in self.findings[1:]]
+        more = f"; also {', '.join(others)}" if others else ""
         return f"{self.path} ({self.title!r}): {first}{more}"
 
 
