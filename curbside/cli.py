@@ -401,8 +401,8 @@ def eval_(
         str,
         typer.Argument(
             metavar="SET",
-            help="bundled | clinician | safety | clinical-pdfs | medquad | scifact | pubmedqa, or a path to "
-            "a BEIR folder, a PubMedQA .json or an eval-item .jsonl",
+            help="bundled | clinician | safety | clinical-pdfs | medquad | scifact | pubmedqa | verify (the citation "
+            "verifier's benchmark), or a path to a BEIR folder, a PubMedQA .json or an eval-item .jsonl",
         ),
     ],
     index: IndexOpt = None,
@@ -425,9 +425,14 @@ def eval_(
         Path | None, typer.Option(help="Folder of expected scores (default evals/expected; CI's samples: evals/expected/ci-sample).")
     ] = None,
     answers: Annotated[bool | None, typer.Option("--answers/--no-answers", help="Also compose answers.")] = None,
+    train: Annotated[bool, typer.Option("--train", help="verify: refit the verifier's support model first.")] = False,
     no_progress: NoProgress = False,
 ) -> None:
     """Batch evaluation: retrieval, citation and answer metrics, reports, and a regression gate."""
+    if eval_set == "verify":
+        from curbside.evals.verify import cli_main
+
+        raise typer.Exit(cli_main(out=out, train=train))
     from curbside.evals import run_named_set
     from curbside.pipeline import Pipeline
     from curbside.pipeline import ingest as run_ingest
