@@ -50,6 +50,8 @@ OPENWEBUI_START_S = 240
 CURBSIDE_START_S = 600
 #: An answer, its title/tags/follow-up tasks and their round trips through Open WebUI.
 ANSWER_S = 90
+#: The model id of the second Curbside, the one with the LLM composer.
+LLM_MODEL = "curbside-llm"
 #: An ``[n]`` marker as Curbside writes it (escaped brackets are not markers).
 MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
 #: Markers written side by side, which Open WebUI shows as one chip.
@@ -130,6 +132,7 @@ class Run:
     curbside: Process
     webui: Process
     page: Any
+    curbside_llm: Process | None = None
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, str] = field(default_factory=dict)
     observed: dict[str, str] = field(default_factory=dict)
@@ -161,9 +164,9 @@ class Run:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
-    def access_kinds(self) -> list[str]:
+    def access_kinds(self, proc: Process | None = None) -> list[str]:
         kinds = []
-        for line in self.curbside.log.read_text(errors="replace").splitlines():
+        for line in (proc or self.curbside).log.read_text(errors="replace").splitlines():
             if line.startswith("{") and '"/v1/chat/completions"' in line:
                 kinds.append(json.loads(line).get("kind", "?"))
         return kinds
@@ -173,24 +176,38 @@ class Run:
 def run(tmp_path_factory) -> Iterator[Run]:
     from playwright.sync_api import sync_playwright
 
+    from tests.server.test_llm_stream import EchoScripted
+
     tmp = tmp_path_factory.mktemp("openwebui")
     env = {**os.environ, **OFFLINE_ENV}
     curbside_bin = Path(sys.executable).with_name("curbside")
-    cs_port, ui_port = free_port(), free_port()
+    cs_port, llm_cs_port, ui_port = free_port(), free_port(), free_port()
+    # A scripted LLM (its first sentence supported by passage 1, one fabricated line) that waits
+    # before writing, for a second Curbside with the LLM composer, listed as "curbside-llm".
+    llm = EchoScripted()
+    llm.mode = "slow"
     curbside = Process("curbside serve", [str(curbside_bin), "serve", "--host", "127.0.0.1", "--port", str(cs_port)],
                        env, tmp / "curbside.log", REPO)
+    curbside_llm = Process(
+        "curbside serve (LLM composer)",
+        [str(curbside_bin), "serve", "--host", "127.0.0.1", "--port", str(llm_cs_port)],
+        {**env, "CURBSIDE_COMPOSER__NAME": "llm", "CURBSIDE_LLM__BASE_URL": llm.url,
+         "CURBSIDE_SERVER__MODEL_NAME": LLM_MODEL}, tmp / "curbside-llm.log", REPO)
     webui = None
     try:
         t_cs = curbside.wait("/readyz", lambda j: j.get("status") == "ready", CURBSIDE_START_S)
+        curbside_llm.wait("/readyz", lambda j: j.get("status") == "ready", CURBSIDE_START_S)
+        key = os.environ.get("CURBSIDE_SERVER__API_KEY") or "unused"
         ui_env = {
             **env,
             "DATA_DIR": str(tmp / "webui-data"),
             "OFFLINE_MODE": "true",              # no version check, no model or package downloads
             "ENABLE_OLLAMA_API": "false",
             "ENABLE_OPENAI_API": "true",
-            "OPENAI_API_BASE_URL": f"{curbside.url}/v1",
-            # the key Curbside asks for when the environment sets one; any value otherwise
-            "OPENAI_API_KEY": os.environ.get("CURBSIDE_SERVER__API_KEY") or "unused",
+            # two connections: the extractive server ("curbside") and the LLM-composer one; the
+            # key is the one Curbside asks for when the environment sets one, any value otherwise
+            "OPENAI_API_BASE_URLS": f"{curbside.url}/v1;{curbside_llm.url}/v1",
+            "OPENAI_API_KEYS": f"{key};{key}",
             "WEBUI_AUTH": "false",               # single user, no login page
             "WEBUI_SECRET_KEY": "curbside-openwebui-test",
             "RAG_EMBEDDING_MODEL": "",           # no sentence-transformers model to load at startup
@@ -212,7 +229,7 @@ def run(tmp_path_factory) -> Iterator[Run]:
                 str(tmp / "chromium"), executable_path=str(CHROMIUM), headless=True, args=ARGS,
                 viewport={"width": 1280, "height": 900})
             page = browser.new_page()
-            state = Run(curbside, webui, page, timings={"curbside_ready_s": round(t_cs, 1),
+            state = Run(curbside, webui, page, curbside_llm=curbside_llm, timings={"curbside_ready_s": round(t_cs, 1),
                                                          "openwebui_ready_s": round(t_ui, 1)})
             loopback = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:")
 
@@ -241,8 +258,10 @@ def run(tmp_path_factory) -> Iterator[Run]:
         if webui is not None:
             webui.stop()
         curbside.stop()
+        curbside_llm.stop()
+        llm.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for proc in [curbside, *([webui] if webui else [])]:
+        for proc in [curbside, curbside_llm, *([webui] if webui else [])]:
             shutil.copy(proc.log, ARTIFACTS / proc.log.name)
         if "state" in locals():
             summary = {"open_webui": _version(), "results": state.results, "observed": state.observed,
@@ -342,7 +361,7 @@ def test_model_is_listed(record: Run) -> None:
         pass  # no release-notes dialog this time
 
     models = [m["id"] for m in record.api("/api/models")["data"]]
-    assert models == ["curbside"], f"Open WebUI lists {models}"
+    assert sorted(models) == ["curbside", LLM_MODEL], f"Open WebUI lists {models}"
     selector = page.locator("#model-selector-model-button")
     assert selector.get_attribute("aria-label") == "Selected model: curbside"
     selector.click()
@@ -591,6 +610,39 @@ def test_side_by_side_markers_share_a_chip_that_opens_each(record: Run) -> None:
     assert second["title"] in dialog.inner_text()
     record.screenshot("side-by-side-citation")
     page.keyboard.press("Escape")
+
+
+def test_llm_composer_shows_progress_then_verified_statements(record: Run) -> None:
+    """With the LLM composer the page shows Curbside's progress note as Open WebUI's thinking
+    block while the model writes, then only the verified statements, with their chips."""
+    page = record.page
+    page.goto(record.webui.url + "/")
+    page.wait_for_selector("#chat-input", timeout=60_000)
+    selector = page.locator("#model-selector-model-button")
+    selector.click()
+    page.get_by_role("listbox").get_by_text(LLM_MODEL, exact=True).first.click()
+    assert selector.get_attribute("aria-label") == f"Selected model: {LLM_MODEL}"
+    page.locator("#chat-input").click()
+    page.keyboard.type(ANAKINRA)
+    frames_before = len(record.frames)
+    t0 = time.monotonic()
+    page.keyboard.press("Enter")
+    page.get_by_text("Thinking...").first.wait_for(timeout=ANSWER_S * 1000)
+    record.timings["llm_progress_shown_s"] = round(time.monotonic() - t0, 2)
+    message = _wait_done(record, 1)
+    record.timings["llm_answer_done_s"] = round(time.monotonic() - t0, 2)
+    wrapper = _assistant_messages(page).nth(0)
+    assert wrapper.get_by_text(re.compile(r"^Thought for")).count() >= 1, "the progress block stays, folded"
+    assert message.locator("strong", has_text="Bottom line:").count() == 1
+    assert _chips(message), "the verified statement has its chip"
+    assert "cures transplant rejection" not in message.inner_text(), "the unsupported statement is removed"
+    kinds = [f["data"]["data"].get("type") for f in record.frames[frames_before:]
+             if isinstance(f.get("data"), dict) and f["data"].get("type") == "response:completion"
+             and isinstance(f["data"].get("data"), dict)]
+    record.observed["llm_stream_events"] = ", ".join(dict.fromkeys(k for k in kinds if k))
+    assert record.curbside_llm is not None
+    assert record.access_kinds(record.curbside_llm) == ["answer"], "the LLM server answered once, no tasks"
+    record.screenshot("llm-answer")
 
 
 def test_no_task_prompt_reached_retrieval(record: Run) -> None:
