@@ -158,6 +158,10 @@ that topic is asked about."""
 _ASKED_TOPICS = {"vaccination": {"vaccination"}, "screening": {"screening"}, "prophylaxis": {"prophylaxis"},
                  "target": {"target"}, "duration": {"duration"}, "timing": {"screening", "duration"}}
 
+SPECIALISED_PIECES = 3
+"""A word the embedding model's tokenizer splits into three or more pieces is specialised (a name, an
+acronym, a rare term); ordinary words are never decisive, whatever the library holds."""
+
 DRUGLESS_TOP_PASSAGES = 3
 """A question naming no intervention is answered from the three best-ranked passages: hybrid
 retrieval puts a gold document first for 72% of the clinician-style tune half and 99% of PubMedQA
@@ -259,6 +263,20 @@ class ExtractiveComposer:
             out.append(d)
         return out
 
+    def absent_subject_terms(self, analysis: QueryAnalysis) -> list[str]:
+        """For a question naming no intervention: specialised words (three or more tokenizer pieces:
+        names, rare terms — "rabies", "Gitelman") that occur nowhere in the library. With no drug to
+        ground on, such a word is the question's subject; with one, it is only the patient's story and
+        never causes a refusal (issue 15)."""
+        if self.term_in_corpus is None or analysis.frame.intervention:
+            return []
+        candidates = [t for t in analysis.key_terms if len(t) >= 5]
+        absent = [t for t in candidates if not self.term_in_corpus(t)]
+        if not absent:
+            return []
+        pieces = self.embedder.encoder.count_tokens(absent)
+        return [t for t, n in zip(absent, pieces, strict=True) if n >= SPECIALISED_PIECES]
+
     def _classes_in(self, text: str) -> set[str]:
         return set(tag(text, self.table).classes)
 
@@ -334,6 +352,10 @@ class ExtractiveComposer:
             if not answering and (not decisive or frame.intent not in _DECIDED_BY_DANGER):
                 return self._partial(answer, frame, about)
         else:
+            rare = self.absent_subject_terms(analysis)
+            if rare:
+                names = ", ".join(rare)
+                return self._abstain(answer, f"The indexed sources never mention {names}, so they cannot answer this question.", rare, coverage="none")
             best_sim = float(sims.max())
             # with no intervention to look up, the answer comes from what retrieval ranked highest
             answering = [

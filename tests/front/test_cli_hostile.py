@@ -132,7 +132,9 @@ def test_source_meta_joins_only_present_parts() -> None:
 
 def test_ask_renders_hostile_sources_as_text(env) -> None:
     out = flat(ok("ask", "What colchicine dose with clarithromycin?", "--index", str(env["index"]), "--show-passages"))
-    assert "Bottom line" in out and "References" in out
+    # a full answer or, where the source states no dose for this pair, the closest statements:
+    # either way document text is shown as text, with its references
+    assert ("Bottom line" in out or "Not answered by the library" in out) and "References" in out
     assert BRACKETED in out and ":x:" in out and "❌" not in out
     assert "Colchicine [/] dosing \\x1b]0;pwned" in out and PUBLISHER in out
     assert "https://example.org/[/]label" in out
