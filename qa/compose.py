@@ -786,9 +786,9 @@ class ExtractiveComposer:
         for name in names:
             items = plan.sections.get(name) or []
             if items:
-                answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=[statement(i) for i in items]))  # type: ignore[arg-type]
+                answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=[statement(i) for i in items]))
         if plan.decision:
-            answer.decision = plan.decision  # type: ignore[assignment]
+            answer.decision = plan.decision
             answer.decision_text = plan.decision_text
             answer.decision_citations = [c for i in plan.decision_items for c in statement(i).citations]
         answer.references = list(refs.values())
@@ -869,7 +869,7 @@ class ExtractiveComposer:
         answer.abstained = True
         answer.abstention_reason = reason
         answer.missing = missing
-        answer.coverage = coverage  # type: ignore[assignment]
+        answer.coverage = coverage
         answer.evidence_notes = [
             "Closest passages are listed for reference only; they are not a recommendation."
         ] if answer.passages else []

@@ -399,8 +399,8 @@ def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequ
     for name, pattern in _CONDITION_PATTERNS:
         if name not in conditions:
             continue
-        for m in pattern.finditer(question):
-            if _NEW_CONDITION.search(question[max(0, m.start() - 30) : m.start()]) or _TREATED_AFTER.match(question[m.end() : m.end() + 25]):
+        for hit in pattern.finditer(question):
+            if _NEW_CONDITION.search(question[max(0, hit.start() - 30) : hit.start()]) or _TREATED_AFTER.match(question[hit.end() : hit.end() + 25]):
                 return name  # "a new DVT", "acute gout", "gout prophylaxis": the condition being treated
     m = _INDICATION.search(question)
     if m:
@@ -472,7 +472,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
     if intervention and callable(classes_of):
         classes = list(classes_of(intervention))
     return QuestionFrame(
-        intent=intent,  # type: ignore[arg-type]
+        intent=intent,
         intervention=intervention,
         comparator=comparator,
         intervention_classes=classes,
