@@ -640,6 +640,12 @@ def test_llm_composer_shows_progress_then_verified_statements(record: Run) -> No
              if isinstance(f.get("data"), dict) and f["data"].get("type") == "response:completion"
              and isinstance(f["data"].get("data"), dict)]
     record.observed["llm_stream_events"] = ", ".join(dict.fromkeys(k for k in kinds if k))
+    assert "response.reasoning_text.delta" in kinds and "response.output_text.delta" in kinds, kinds
+    assert kinds.index("response.reasoning_text.delta") < kinds.index("response.output_text.delta"), \
+        "the progress note comes before the first statement"
+    # Known, not failed on (see docs/openwebui.md): the stream leaves out the answer's notes, among
+    # them how many statements verification removed
+    record.observed["llm_removed_note_shown"] = str("removed" in message.inner_text())
     assert record.curbside_llm is not None
     assert record.access_kinds(record.curbside_llm) == ["answer"], "the LLM server answered once, no tasks"
     record.screenshot("llm-answer")
