@@ -1,10 +1,13 @@
 """The real Open WebUI (PyPI ``open-webui``) in headless Chromium against ``curbside serve``.
 
 Both servers run on loopback with every offline switch set; the browser talks only to Open WebUI,
-which talks only to Curbside. The tests run in order on one chat, each checking one thing a user
-sees: the model is listed, a streamed answer renders, ``[n]`` chips open the right reference, the
-chat gets a title from the question, follow-up suggestions appear and one of them, clicked, gets a
-cited answer. Curbside's access log then shows that no frontend task prompt reached retrieval.
+which talks only to Curbside (two of it: the extractive composer as ``curbside``, and the LLM
+composer on a scripted model as ``curbside-llm``). The tests run in order, each checking one thing a
+user sees: the model is listed, a streamed answer renders, ``[n]`` chips open the right reference,
+the chat gets a title from the question, follow-up suggestions appear and one of them, clicked,
+gets a cited answer; then the chip edge cases (two references with one address, side-by-side
+markers) and the LLM composer's progress note. Curbside's access log then shows that no frontend
+task prompt reached retrieval.
 
 Setup: ``bash scripts/install_openwebui.sh`` (Open WebUI in a venv of its own, Chromium, playwright);
 without it every test here skips, naming the script. Screenshots and a JSON summary of the run go to
