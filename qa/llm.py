@@ -130,8 +130,10 @@ def parse_line(line: str, current: str | None) -> tuple[str | None, ParsedLine |
         section, raw = "bottom_line", bottom.group(1)
     elif re.match(r"^([-*•]|\d+[.)])\s+", raw):
         raw = re.sub(r"^([-*•]|\d+[.)])\s+", "", raw)
-    if section is None or section == "__ignored__":
+    if section == "__ignored__" or raw.startswith("<"):  # an unknown heading's lines; echoed markup
         return current, None, False
+    if section is None:  # prose before any heading: small models often answer without the format
+        section = "unlabelled"
     refs: list[int] = []
     for group in _MARKERS.findall(raw):
         for part in re.split(r"\s*[,;]\s*", group):
@@ -144,7 +146,19 @@ def parse_line(line: str, current: str | None) -> tuple[str | None, ParsedLine |
     text = re.sub(r"\s+([.,;:])", r"\1", text)
     if not text:
         return section if section != "bottom_line" else current, None, False
-    return (current if section == "bottom_line" else section), ParsedLine(section, text, refs), False
+    keep = current if section in ("bottom_line", "unlabelled") else section
+    return keep, ParsedLine(section, text, refs), False
+
+
+def split_unlabelled(parsed: ParsedLine, have_bottom: bool) -> list[ParsedLine]:
+    """Prose outside the format, one statement per sentence: the first becomes the bottom line."""
+    from curbside.ingest.chunking import citable_sentences
+
+    out: list[ParsedLine] = []
+    for start, end in citable_sentences(parsed.text, lines=False, min_chars=15) or [(0, len(parsed.text))]:
+        section = "bottom_line" if not have_bottom and not out else "rationale"
+        out.append(ParsedLine(section, parsed.text[start:end].strip(), list(parsed.refs)))
+    return out
 
 
 @dataclass
@@ -271,23 +285,13 @@ class LLMComposer:
         emitted_heading: set[str] = set()
         try:
             for line in self._stream_lines(build_messages(analysis, passages)):
-                current, parsed, na = parse_line(line, current)
+                current, first, na = parse_line(line, current)
                 not_answered = not_answered or na
-                if parsed is None:
+                if first is None:
                     continue
-                statement = self._verify(parsed, builder)
-                if statement is None:
-                    continue
-                if parsed.section == "bottom_line" and builder.bottom is None:
-                    builder.bottom = statement
-                    yield f"**Bottom line:** {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
-                else:
-                    name = parsed.section if parsed.section in SECTION_TITLES else "rationale"
-                    builder.sections.setdefault(name, []).append(statement)
-                    if name not in emitted_heading:
-                        emitted_heading.add(name)
-                        yield f"\n### {SECTION_TITLES[name]}\n"
-                    yield f"- {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
+                pieces = split_unlabelled(first, builder.bottom is not None) if first.section == "unlabelled" else [first]
+                for parsed in pieces:
+                    yield from self._add(parsed, builder, emitted_heading)
         except LLMError as exc:
             log.warning("LLM composer falling back to extractive: %s", exc)
             answer = self.fallback.compose(analysis, passages)
@@ -302,11 +306,35 @@ class LLMComposer:
             ) + "\n"
         yield answer
 
+    def _add(self, parsed: ParsedLine, builder: _Builder, emitted_heading: set[str]) -> Iterator[str]:
+        """Verify one statement, file it in the answer and yield its Markdown (nothing when removed)."""
+        statement = self._verify(parsed, builder)
+        if statement is None:
+            return
+        if parsed.section == "bottom_line" and builder.bottom is None:
+            builder.bottom = statement
+            yield f"**Bottom line:** {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
+        else:
+            name = parsed.section if parsed.section in SECTION_TITLES else "rationale"
+            builder.sections.setdefault(name, []).append(statement)
+            if name not in emitted_heading:
+                emitted_heading.add(name)
+                yield f"\n### {SECTION_TITLES[name]}\n"
+            yield f"- {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
+
     def _verify(self, parsed: ParsedLine, builder: _Builder) -> Statement | None:
         n = len(builder.passages)
         in_range = [r for r in dict.fromkeys(parsed.refs) if 1 <= r <= n]
+        if not parsed.refs and not INJECTION.search(parsed.text):
+            # no marker at all (small models often leave them out): the passage that best supports
+            # the sentence is cited, if one does; the check is the same as for a cited sentence
+            ranked = self.verifier.best_support(parsed.text, builder.passages)
+            if ranked and ranked[0][1].supported:
+                in_range = [ranked[0][0] + 1]
+            elif ranked and ranked[0][1].kind not in ("weak", "injection"):
+                in_range = [ranked[0][0] + 1]  # a passage it misstates: flagged or removed with that reason
         if not in_range:
-            builder.fail("citation")  # no marker, or only markers past the last passage
+            builder.fail("citation")  # no passage it can be checked against, or markers past the last passage
             return None
         if INJECTION.search(parsed.text):
             builder.fail("injection")  # never kept, not even flagged

@@ -100,13 +100,18 @@ BOOSTERS = (
     "demonstrates", "confirms", "confirmed",
 )
 _HEDGE_WORDS = frozenset(HEDGES)
+_NEG_WORDS = frozenset(w for cue in NEG_FORWARD for w in cue.split() if w not in {"to", "of", "than", "been", "did", "does", "do"})
+MODAL_HEDGES = frozenset(["may", "might", "could", "can", "possibly", "possible", "potentially", "perhaps", "likely", "probably", "unlikely"])
+"""Hedges of possibility: a statement that drops one states as fact what its passage calls possible.
+Reporting hedges ("suggest", "associated with") are checked only on near-copies (research
+conclusions are restated as claims without them)."""
 CAUSAL = ("cause", "causes", "caused", "causing", "leads", "lead", "led", "results", "resulted", "induces", "induce", "induced", "produces", "drives")
 
 # direction words: stem -> (axis, sign). A statement and its sentence disagree when a word on an
 # axis takes the opposite sign about the same thing.
 _AXES: dict[str, tuple[Iterable[str], Iterable[str]]] = {
     "amount": (
-        ["increase", "increases", "increased", "increasing", "increment", "rise", "rises", "rising", "rose", "risen", "raise", "raises", "raised", "raising", "elevate", "elevates", "elevated", "elevation", "higher", "high", "highest", "more", "greater", "greatest", "larger", "exceed", "exceeds", "exceeded", "up", "boost", "boosts", "boosted", "enhance", "enhances", "enhanced", "enhancement", "gain", "gains", "accumulate", "accumulates", "accumulation", "excess", "upregulate", "upregulates", "upregulated", "upregulation", "amplify", "amplifies", "augment", "augments", "augmented", "heighten", "heightened", "expand", "expands", "expanded", "expansion", "double", "doubled", "doubles", "grow", "grows", "growth", "maximum", "maximal", "max"],
+        ["increase", "increases", "increased", "increasing", "increment", "rise", "rises", "rising", "rose", "risen", "raise", "raises", "raised", "raising", "elevate", "elevates", "elevated", "elevation", "higher", "high", "highest", "more", "greater", "greatest", "larger", "exceed", "exceeds", "exceeded", "up", "boost", "boosts", "boosted", "enhance", "enhances", "enhanced", "enhancement", "gain", "gains", "accumulate", "accumulates", "accumulation", "excess", "upregulate", "upregulates", "upregulated", "upregulation", "amplify", "amplifies", "augment", "augments", "augmented", "heighten", "heightened", "expand", "expands", "expanded", "expansion", "double", "doubled", "doubles", "maximum", "maximal", "max"],
         ["decrease", "decreases", "decreased", "decreasing", "decline", "declines", "declined", "reduce", "reduces", "reduced", "reducing", "reduction", "lower", "lowers", "lowered", "lowering", "low", "lowest", "less", "least", "fewer", "smaller", "smallest", "fall", "falls", "fell", "fallen", "drop", "drops", "dropped", "diminish", "diminishes", "diminished", "attenuate", "attenuates", "attenuated", "loss", "lose", "loses", "lost", "deplete", "depleted", "depletion", "deficit", "deficiency", "downregulate", "downregulates", "downregulated", "downregulation", "shrink", "shrinks", "shrank", "cut", "cuts", "halve", "halved", "minimum", "minimal", "min"],
     ),
     "time": (
@@ -119,7 +124,7 @@ _AXES: dict[str, tuple[Iterable[str], Iterable[str]]] = {
         ["improve", "improves", "improved", "improving", "improvement", "better", "best", "benefit", "benefits", "beneficial", "favourable", "favorable", "superior", "protect", "protects", "protective", "protected", "positive", "gain"],
         ["worsen", "worsens", "worsened", "worsening", "worse", "worst", "harm", "harms", "harmful", "detrimental", "unfavourable", "unfavorable", "inferior", "impair", "impairs", "impaired", "impairment", "deteriorate", "deteriorates", "deterioration", "negative", "adverse"],
     ),
-    "activity": (
+    "amount ": (  # more or less of something by acting on it: read on the amount axis
         ["activate", "activates", "activated", "activation", "stimulate", "stimulates", "stimulated", "stimulation", "promote", "promotes", "promoted", "induce", "induces", "induced", "induction", "agonist", "facilitate", "facilitates", "facilitated", "potentiate", "potentiates"],
         ["inhibit", "inhibits", "inhibited", "inhibition", "inhibitor", "inhibitors", "suppress", "suppresses", "suppressed", "suppression", "block", "blocks", "blocked", "blockade", "antagonist", "antagonize", "prevent", "prevents", "prevented", "prevention", "impede", "impedes", "impeded", "abolish", "abolishes", "abolished", "repress", "represses", "repressed"],
     ),
@@ -140,7 +145,8 @@ _AXES: dict[str, tuple[Iterable[str], Iterable[str]]] = {
     ),
 }
 DIRECTION: dict[str, tuple[str, int]] = {}
-for _axis, (_up, _down) in _AXES.items():
+for _axis_name, (_up, _down) in _AXES.items():
+    _axis = _axis_name.strip()
     for _w in _up:
         DIRECTION.setdefault(_w, (_axis, +1))
     for _w in _down:
@@ -181,7 +187,7 @@ POPULATIONS: dict[str, tuple[str, ...]] = {
     "ckd": ("ckd", "chronic kidney disease", "kidney disease", "renal impairment", "renal insufficiency",
             "kidney impairment", "renal disease", "renal failure", "kidney failure", "egfr", "creatinine clearance"),
     "dialysis": ("dialysis", "haemodialysis", "hemodialysis"),
-    "transplant": ("transplant", "transplantation", "transplanted", "recipients", "allograft"),
+    "transplant": ("transplant", "transplantation", "transplant recipients", "allograft"),
     "hepatic": ("hepatic impairment", "liver disease", "cirrhosis", "hepatic insufficiency"),
 }
 _AGES = ("infant", "child", "adolescent", "adult")
@@ -276,6 +282,8 @@ class Reading:
     drugs: set[str]
     populations: dict[str, bool]  # group -> negated ("without CKD")
     drug_words: dict[str, str] = field(default_factory=dict)  # lower-case word of a drug name -> generic
+    neg_cues: int = 0  # negation cues in the sentence
+    modal_hedged: set[int] = field(default_factory=set)  # in the scope of a modal hedge ("may", "possibly")
 
     @property
     def content_stems(self) -> set[str]:
@@ -367,9 +375,13 @@ def _read(text: str, table: AliasTable | None) -> Reading:
         cue_tokens.update(range(s, e))
         negated |= _scope_backward(low, s)
     negated -= cue_tokens
+    neg_cues = sum(1 for s_, _ in _phrase_hits(low, NEG_FORWARD) if s_ not in pseudo) + len(_phrase_hits(low, NEG_BACKWARD))
     hedged: set[int] = set()
+    modal_hedged: set[int] = set()
     for _s, e in _phrase_hits(low, HEDGES):  # a hedge reaches the predicate after it
         hedged |= _scope_forward(low, e)
+        if low[_s] in MODAL_HEDGES:
+            modal_hedged |= _scope_forward(low, e)
     boosters = {t for t in low if t in BOOSTERS}
     content = [i for i, t in enumerate(low) if t[:1].isalpha() and t not in STOP and len(t) > 2 and i not in cue_tokens]
     directions = []
@@ -378,6 +390,12 @@ def _read(text: str, table: AliasTable | None) -> Reading:
         if head in DIRECTION and (head == t or t not in _COMPOUND_NEUTRAL):
             axis, sign = DIRECTION[head]
             directions.append((i, axis, sign))
+        elif t.startswith(("de", "in", "un", "dis")):  # "deactivates", "inactivated", "disables"
+            for prefix in ("de", "in", "un", "dis"):
+                if t.startswith(prefix) and t[len(prefix):] in DIRECTION and len(t) - len(prefix) > 4:
+                    axis, sign = DIRECTION[t[len(prefix):]]
+                    directions.append((i, axis, -sign))
+                    break
     for i, t in enumerate(low):  # "recommends against X": the recommendation is negated
         if t in _AGAINST:
             for j in range(max(0, i - 3), i):
@@ -399,7 +417,7 @@ def _read(text: str, table: AliasTable | None) -> Reading:
         text=text, tokens=tokens, stems=stems, content=content, negated=negated, hedged=hedged, boosters=boosters,
         causal=any(t in CAUSAL for t in low), associative=any(t.startswith(("associat", "correlat", "link")) for t in low),
         directions=directions, recommendation=rec, quantities=quantities, frequencies=frequencies, drugs=set(),
-        populations=populations,
+        populations=populations, neg_cues=neg_cues, modal_hedged=modal_hedged,
     )
 
 
@@ -504,6 +522,9 @@ def _near(reading: Reading, i: int, window: int = 4) -> set[str]:
 _POP_WORD = {w: g for g, words in POPULATIONS.items() for w in words if " " not in w}
 _FREQ_WORD = {"daily": "day", "weekly": "week", "monthly": "month", "yearly": "year", "annually": "year", "hourly": "hour",
               "nightly": "night", "once": "x1", "twice": "x2", "thrice": "x3", "fortnightly": "2week", "quarterly": "3month"}
+_MIN_DIRECTION_WEIGHT = 2.0
+"""A direction word contradicts only when the opposite word shares at least one neighbouring content
+word with it (1 + shared neighbours): "higher count" is not reversed by an unrelated "reduction"."""
 EDIT_MIN_RATIO = 0.6
 """Token-sequence similarity (difflib ratio) above which a statement is read as an edited copy of its
 sentence, and each substituted word is checked for the relation it bears to the word it replaces
@@ -529,6 +550,11 @@ def _category(word: str, reading: Reading, i: int) -> tuple[str, str] | None:
     return None
 
 
+def _converts(st: Reading, ref: Reading, i: int) -> bool:
+    """The statement's quantity at token ``i`` equals one of the sentence's in other units."""
+    return any(q.start in (i, i - 1) and any(_same_dimension_value(q, r) for r in ref.quantities) for q in st.quantities)
+
+
 def _edit_mismatch(st: Reading, ref: Reading) -> Mismatch | None:
     """A word of the statement that replaces a different word of the same kind in the sentence."""
     import difflib
@@ -545,12 +571,16 @@ def _edit_mismatch(st: Reading, ref: Reading) -> Mismatch | None:
         if op in {"insert", "replace"} and j2 - j1 <= 3 and i2 - i1 <= 3:
             lost = [b[j] for j in range(j1, j2) if b[j] in _HEDGE_WORDS]
             if lost and not any(a[i] in _HEDGE_WORDS for i in range(i1, i2)) and any(j in matched_ref for j in range(j2, j2 + 3)):
+                if any(i in st.negated or a[i] in _NEG_WORDS for i in range(i1, min(i2 + 2, len(a)))):
+                    return Mismatch("negation", f"the statement negates what the passage says '{lost[0]}' happen")
                 return Mismatch("hedge", f"the passage says '{lost[0]}'; the statement states it as certain")
         if op != "replace" or i2 - i1 > 3 or j2 - j1 > 3:
             continue
-        mine = [(c, a[i]) for i in range(i1, i2) if (c := _category(a[i], st, i))]
+        mine = [(c, a[i], i) for i in range(i1, i2) if (c := _category(a[i], st, i))]
         theirs = [(c, b[j]) for j in range(j1, j2) if (c := _category(b[j], ref, j))]
-        for (kind, value), word in mine:
+        for (kind, value), word, i in mine:
+            if kind in {"number", "unit"} and _converts(st, ref, i):
+                continue  # "1200 mcg" for "1.2 mg"
             for (kind2, value2), word2 in theirs:
                 same_kind = kind == kind2 or {kind, kind2} <= {"antonym", "bound"}
                 if not same_kind or value == value2:
@@ -569,6 +599,9 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
     ``context`` is the whole passage read as one text: a drug, group or number the aligned
     sentence leaves implicit may come from elsewhere in the passage.
     """
+    absent = sorted(st.drugs - ref.drugs - (context.drugs if context is not None else set()))
+    if absent:  # a drug the passage never names: the plainest reason, so it comes first
+        return Mismatch("drug", f"{absent[0]} is not mentioned in the cited passage")
     edited = _edit_mismatch(st, ref)
     if edited is not None:
         return edited
@@ -586,7 +619,7 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
             continue
         eff = -sign if i in st.negated else sign
         about = _near(st, i)
-        same, opposite, opposite_word = 0.0, 0.0, ""
+        same, opposite, opposite_word, by_negation = 0.0, 0.0, "", False
         for j, axis2, sign2 in ref.directions:
             if axis2 != axis or (ref.tokens[j].lower() in _BOUND_WORDS and _is_bound(ref, j)):
                 continue
@@ -596,14 +629,22 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
                 same = max(same, weight)
             elif weight > opposite:
                 opposite, opposite_word = weight, ref.tokens[j]
-        if opposite > same:
+                by_negation = (i in st.negated) != (j in ref.negated)
+        if opposite > same and opposite >= _MIN_DIRECTION_WEIGHT:
             if axis == "recommend":
                 what = "advises against" if eff > 0 else "recommends"
                 return Mismatch("direction", f"the passage {what} it ('{opposite_word}'); the statement says '{st.tokens[i]}'")
+            if by_negation:  # "does not increase" against "increased": a negation, not an antonym
+                side = "statement" if i in st.negated else "passage"
+                return Mismatch("negation", f"the {side} negates '{st.tokens[i] if side == 'statement' else opposite_word}' and the other does not")
             if st.tokens[i].lower() != opposite_word.lower():
                 return Mismatch("antonym", f"the statement says '{st.tokens[i]}' where the passage says '{opposite_word}'")
     # negation: a shared word negated on one side only
     flipped = sorted((st_neg & ref_pos) | (ref_neg & st_pos))  # negated on one side, never on the other
+    if st.neg_cues and st.neg_cues == ref.neg_cues:
+        flipped = []  # both negate once (or equally often): the scopes differ in wording, not in polarity
+    if (ref.recommendation < 0 and st_neg & _against_topic(ref)) or (st.recommendation < 0 and ref_neg & _against_topic(st)):
+        flipped = []  # "should not be combined with X" for "advises against combining with X"
     if flipped:
         word = next((st.tokens[i] for i in st.content if st.stems[i] == flipped[0]), flipped[0])
         side = "statement" if flipped[0] in st_neg else "passage"
@@ -614,9 +655,9 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
         return Mismatch("negation", f"the statement negates '{word}'; the passage states no negation")
     # hedge -> certainty
     st_hedged = {st.stems[i] for i in st.hedged if i in st.content}
-    ref_hedged = {ref.stems[i] for i in ref.hedged if i in ref.content}
+    ref_hedged = {ref.stems[i] for i in ref.modal_hedged if i in ref.content}
     lost = (shared & ref_hedged) - st_hedged
-    ref_cues = {t.lower() for t in ref.tokens} & _HEDGE_WORDS
+    ref_cues = {t.lower() for t in ref.tokens} & MODAL_HEDGES
     st_cues = {t.lower() for t in st.tokens} & _HEDGE_WORDS
     if lost and not (ref_cues & st_cues) and len(lost) >= max(1, len(shared & ref_hedged) // 2):
         return Mismatch("hedge", "the passage hedges this ('may', 'can', 'suggests'); the statement states it as certain")
@@ -627,6 +668,8 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
         return Mismatch("hedge", "the passage reports an association; the statement states a cause")
     # quantities
     digits = _digits(st.text) - _digits(ref.text) - (_digits(context.text) if context is not None else set())
+    pool_q = ref.quantities + (context.quantities if context is not None else [])
+    digits -= {f"{q.value:g}" for q in st.quantities if any(_same_dimension_value(q, r) for r in pool_q)}
     if digits:
         return Mismatch("number", f"{sorted(digits)[0]} is not in the cited passage")
     mismatch = _compare_quantities(st, ref, context)
@@ -648,7 +691,7 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
             other = [g for g in ref.populations if any({group, g} <= ex for ex in EXCLUSIVE)]
             if other:
                 return Mismatch("population", f"the statement is about {group}; the passage about {other[0]}")
-            if context is not None and group not in context.populations and group not in {"younger", "older"}:
+            if context is not None and group not in context.populations and group not in {"younger", "older", "adult"}:
                 return Mismatch("population", f"the passage says nothing about {group}")
     # drugs
     if st.drugs:
@@ -685,7 +728,7 @@ def _negation_about(reading: Reading, stems: set[str]) -> bool:
     return any(reading.stems[i] in stems for i in reading.negated)
 
 
-_DIGITS = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?(?![\d])")
+_DIGITS = re.compile(r"(?<![A-Za-z\d.,])\d+(?:[.,]\d+)?(?![\d])")  # not digits inside a name (Dscam1, IL-2)
 
 
 def _digits(text: str) -> set[str]:
@@ -787,8 +830,9 @@ class Support:
 
 @dataclass
 class VerifyParams:
-    min_score: float = 0.5
-    """Support score above which an aligned, consistent statement passes (the model's own 0.5)."""
+    min_score: float | None = None
+    """Support score at or above which an aligned, consistent statement passes; None: the trained
+    model's threshold (``verify_model.json``: NOT-ENOUGH-INFO claims of SciFact train accepted at 0.20)."""
     min_overlap: float = 0.4
     """Below this share of content stems found in the aligned sentences nothing passes: the
     passage does not state most of what the statement says."""
@@ -803,6 +847,7 @@ class _Model:
     bias: float
     mean: list[float] = field(default_factory=list)
     scale: list[float] = field(default_factory=list)
+    threshold: float = 0.5
 
     def score(self, features: dict[str, float]) -> float:
         z = self.bias
@@ -832,7 +877,10 @@ def load_model(path: str | None = None) -> _Model:
     except (FileNotFoundError, OSError):
         return _DEFAULT_MODEL
     data = json.loads(text)
-    return _Model(list(data["features"]), list(data["weights"]), float(data["bias"]), list(data.get("mean", [])), list(data.get("scale", [])))
+    return _Model(
+        list(data["features"]), list(data["weights"]), float(data["bias"]), list(data.get("mean", [])),
+        list(data.get("scale", [])), float(data.get("threshold", 0.5)),
+    )
 
 
 class CitationVerifier:
@@ -841,6 +889,10 @@ class CitationVerifier:
         self.table = table
         self.params = params or VerifyParams()
         self.model = model or load_model()
+
+    @property
+    def threshold(self) -> float:
+        return self.params.min_score if self.params.min_score is not None else self.model.threshold
 
     # -- one pair --------------------------------------------------------------------------
 
@@ -917,9 +969,14 @@ class CitationVerifier:
         sentence = ref.text
         if found is not None:
             return Support(False, overlap, sim, found.reason, span, found.kind, score * 0.1, sentence)
-        if overlap < self.params.min_overlap or score < self.params.min_score:
+        if overlap < self.params.min_overlap or score < self.threshold:
             return Support(False, overlap, sim, f"weak support (word overlap {overlap:.2f}, similarity {sim:.2f}, score {score:.2f})", span, "weak", score, sentence)
         return Support(True, overlap, sim, "supported", span, "supported", score, sentence)
+
+    def check_all(self, pairs: Sequence[tuple[str, Passage]]) -> list[Support]:
+        """:meth:`check` for many (statement, passage) pairs, the statements embedded in one batch."""
+        self.embedder.embed(list(dict.fromkeys(st for st, _ in pairs)))  # fills the embedder's cache
+        return [self.check(st, p) for st, p in pairs]
 
     def best_support(self, statement: str, passages: Sequence[Passage]) -> list[tuple[int, Support]]:
         """Support of each candidate passage (by index), supported ones first."""

@@ -243,3 +243,39 @@ def test_parse_line_handles_marker_forms() -> None:
     assert section == "__ignored__"
     _, parsed, _ = parse_line("- Text under an unknown heading [1]", section)
     assert parsed is None
+
+
+def test_flagged_statements_carry_their_reason_in_every_rendering(scripted: Scripted, analysis, passages) -> None:
+    from curbside.qa.render import to_markdown
+
+    scripted.reply = MIXED_REPLY
+    composer = _composer(scripted.url, unsupported="flag")
+    events = list(composer.compose_stream(analysis, passages))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    flagged = next(s for s in answer.statements() if "4.8 mg" in s.text)
+    assert flagged.supported is False and flagged.verification and flagged.verification.startswith("number:")
+    assert '"verification":"number:' in answer.model_dump_json()
+    streamed = "".join(e for e in events if isinstance(e, str))
+    assert "4.8 mg" in streamed and "(unverified: number:" in streamed
+    assert "(unverified: number:" in to_markdown(answer)
+    # the kept statements are verified, and the note counts removals by reason
+    assert all(s.verification is None for s in answer.statements() if s.supported)
+    assert any("number" in note and "drug" in note for note in answer.evidence_notes)
+
+
+def test_prose_without_the_format_is_split_and_attributed(scripted: Scripted, analysis, passages) -> None:
+    """Small models answer in prose without markers: each sentence is checked against the passage
+    that best supports it, and one no passage supports is removed."""
+    scripted.reply = (
+        "Colchicine doses must be reduced when a strong CYP3A4 inhibitor such as clarithromycin is given. "
+        "Colchicine for a gout flare is started with 4.8 mg at once.\n"
+        '<passage n="1">echoed markup is not a statement</passage>\n'
+    )
+    answer = _composer(scripted.url).compose(analysis, passages)
+    assert answer.composer == "llm"
+    assert [s.text for s in answer.statements()] == [
+        "Colchicine doses must be reduced when a strong CYP3A4 inhibitor such as clarithromycin is given."
+    ]
+    assert answer.bottom_line is not None and answer.bottom_line.citations[0].chunk_id == "d1#0"
+    assert answer.unsupported_removed == 1
