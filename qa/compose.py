@@ -264,12 +264,13 @@ class ExtractiveComposer:
         return out
 
     def absent_subject_terms(self, analysis: QueryAnalysis) -> list[str]:
-        """For a question naming no intervention: specialised words (three or more tokenizer pieces:
+        """For a question naming no intervention and no condition: specialised words (three or more tokenizer pieces:
         names, rare terms — "rabies", "Gitelman") that occur nowhere in the library. With no drug to
         ground on, such a word is the question's subject; with one, it is only the patient's story and
         never causes a refusal (issue 15)."""
-        if self.term_in_corpus is None or analysis.frame.intervention:
-            return []
+        frame = analysis.frame
+        if self.term_in_corpus is None or frame.intervention or frame.conditions or frame.indication:
+            return []  # a recognised drug or condition grounds the question; other words are its story
         candidates = [t for t in analysis.key_terms if len(t) >= 5]
         absent = [t for t in candidates if not self.term_in_corpus(t)]
         if not absent:
@@ -362,6 +363,13 @@ class ExtractiveComposer:
                 i for i in items if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity and i.about > 0
                 and 0 < i.passage.rank <= DRUGLESS_TOP_PASSAGES
             ]
+            if not answering and (frame.conditions or frame.indication):
+                # the patient's condition is recognised and the best passages speak of it: answer from
+                # them even if no sentence carries the asked relation (no refusal on wording)
+                answering = [
+                    i for i in items if i.about >= 1.0 and i.sim >= p.min_sentence_similarity
+                    and 0 < i.passage.rank <= DRUGLESS_TOP_PASSAGES
+                ]
             if best_sim < p.abstain_similarity or (not answering and best_sim < p.abstain_similarity + 0.15):
                 what = ", ".join(analysis.key_terms[:5]) or "the question's subject"
                 return self._abstain(answer, f"The indexed sources do not address this question (not covered: {what}).", analysis.key_terms[:5], coverage="none")
