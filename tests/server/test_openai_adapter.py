@@ -202,7 +202,9 @@ def test_source_without_address_links_to_its_passage(client: TestClient, pipelin
 
 
 def test_annotation_link_for_a_source_without_address_resolves(client: TestClient) -> None:
-    for question in (ANAKINRA, "What is the colchicine dose for a gout flare?", "Which vaccines should be avoided after a kidney transplant?"):
+    # the last one cites both ACR 2020 gout digests, whose shared DOI gives way to document links
+    for question in (ANAKINRA, "What is the colchicine dose for a gout flare?", "Which vaccines should be avoided after a kidney transplant?",
+                     "Is vitamin C worth adding for gout?"):
         body = client.post("/v1/chat/completions", json=_chat(question)).json()
         local = [n["url_citation"]["url"] for n in body["choices"][0]["message"]["annotations"]
                  if n["url_citation"]["url"].startswith("http://testserver/v1/documents/")]
