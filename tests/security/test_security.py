@@ -42,14 +42,55 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "curbside", path)
 
 
+def _served_routes(app) -> list[Any]:
+    """Every route the app serves, with its full path. FastAPI 0.137 stopped copying an included
+    router's routes into ``app.routes``: it leaves one opaque ``_IncludedRouter`` there instead
+    (no path, no methods), so a flat walk of ``app.routes`` misses every route behind
+    ``include_router`` (the OpenAI adapter's). ``iter_route_contexts`` walks that tree and gives
+    each route its prefixed path; FastAPI before 0.137 has no such function and no tree."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
 def _route_calls(app) -> list[tuple[str, str]]:
     calls = []
-    for route in app.routes:
-        if isinstance(route, Mount):
+    for route in _served_routes(app):
+        kind = getattr(route, "original_route", route)  # a route context wraps the route it serves
+        if isinstance(kind, Mount):
             calls.append(("GET", route.path + "/app.js"))
-        elif isinstance(route, APIRoute | Route):
+        elif isinstance(kind, APIRoute | Route):
             calls += [(m, _concrete(route.path)) for m in sorted(route.methods or ()) if m not in ("HEAD", "OPTIONS")]
+        else:  # skipping it would let a route go unchecked: the auth test must see every one
+            raise AssertionError(f"cannot enumerate a {type(kind).__name__} route ({route!r}): teach _route_calls it")
     return calls
+
+
+def test_route_enumeration_sees_routes_behind_include_router() -> None:
+    """The auth test is only as good as its list of routes: one that silently drops the routes of
+    an included router (as a flat walk of ``app.routes`` does on FastAPI 0.137 and later) checks
+    nothing about them and still passes."""
+    from fastapi import APIRouter, FastAPI
+
+    inner, outer = APIRouter(), APIRouter()
+
+    @inner.get("/deep/{item}")
+    async def deep(item: str) -> dict[str, str]:
+        return {"item": item}
+
+    @outer.post("/thing")
+    async def thing() -> dict[str, str]:
+        return {}
+
+    outer.include_router(inner, prefix="/in")
+    app = FastAPI()
+    app.include_router(outer, prefix="/p")
+    app.include_router(outer, prefix="/q")  # one router object shared by two inclusions
+    calls = _route_calls(app)
+    assert {("POST", "/p/thing"), ("GET", "/p/in/deep/curbside"), ("POST", "/q/thing"),
+            ("GET", "/q/in/deep/curbside")} <= set(calls)
 
 
 # ------------------------------------------------------------------------------ auth
@@ -65,6 +106,8 @@ def test_every_non_public_route_needs_the_key(keyed_app) -> None:
 
     calls = _route_calls(keyed_app)
     assert ("POST", "/v1/ask") in calls and ("GET", "/v1/added-later") in calls and len(calls) >= 14
+    documented = {(m.upper(), _concrete(path)) for path, ops in keyed_app.openapi()["paths"].items() for m in ops}
+    assert documented - set(calls) == set(), "routes the OpenAPI schema lists but the enumeration missed"
     guarded = []
     with TestClient(keyed_app) as c:
         for method, path in calls:
