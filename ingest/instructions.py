@@ -31,7 +31,7 @@ from curbside.ingest.types import Document
 
 # Version of the rule set. It is stored in the index manifest; an index screened with another
 # version is screened again on the next ingest (bump it whenever RULES change).
-RULES_VERSION = "2026-12-01.5"
+RULES_VERSION = "2026-12-01.6"
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ RULES: tuple[InstructionRule, ...] = (
         rf"(?<!if )(?<!whether )(?<!unless )(?<!when )(?<!once )\byou\s+are\s+now\s+"
         rf"(?:(?:a|an|my)\s+(?:\w+\s+)?(?:{_BOT}|unrestricted|unfiltered|uncensored|evil|different\s+(?:ai|assistant|model))\b"
         rf"|(?:in|operating\s+in|running\s+in)\s+(?:\w+\s+)?mode\b|acting\s+as|operating\s+as|free\s+(?:of|from)\s+(?:all\s+|your\s+)?(?:rules|restrictions)|no\s+longer\s+(?:bound|restricted|an?\s+{_BOT})|unrestricted|jailbroken|dan\b)"
-        rf"|\bfrom\s+now\s+on,?\s+(?:you\s+(?:are\s+(?:a|an|my|no\s+longer|dan|\w+bot|\w+gpt)\b|will\s+(?:act|respond|answer|reply|behave|ignore)|must\s+(?:act|respond|answer|reply|ignore))"
+        rf"|\bfrom\s+now\s+on,?\s+(?:you\s+(?:are\s+(?:(?:a|an|my)\s+(?:\w+\s+)?(?:{_BOT}|unrestricted|unfiltered|uncensored|evil)\b|dan\b|\w+bot\b|\w+gpt\b)|will\s+(?:act|respond|answer|reply|behave|ignore)|must\s+(?:act|respond|answer|reply|ignore))"
         rf"|(?:respond|answer|reply)\s+(?:only|always|as|with|in)\b|the\s+{_BOT}\b)"
         rf"|\bpretend\s+(?:that\s+)?(?:you\s+are|you're)\s+(?:a|an|the|my)\s+(?:\w+\s+)?"
         rf"(?:{_BOT}|doctor|physician|pharmacist|nurse|expert|developer|admin|hacker|human|different|new)\b"

@@ -201,6 +201,8 @@ CLINICAL_NEAR_MISSES: list[str] = [
     # shapes found by reading the rules for what consumer-health and research text could say
     "From now on, you will always need to check your blood sugar before meals.",
     "From now on, you will only be able to eat soft foods.",
+    "From now on you are no longer allowed to drive at night.",
+    "From now on, you are a person with diabetes who needs regular eye exams.",
     "You are now in the recovery phase of treatment.",
     "Screening for AI: echocardiography every year.",  # AI: aortic insufficiency
     "Discharge instructions for AI: carry an emergency hydrocortisone kit.",  # adrenal insufficiency
