@@ -279,3 +279,30 @@ def test_prose_without_the_format_is_split_and_attributed(scripted: Scripted, an
     ]
     assert answer.bottom_line is not None and answer.bottom_line.citations[0].chunk_id == "d1#0"
     assert answer.unsupported_removed == 1
+
+
+@pytest.mark.slow
+def test_llm_demo_script_runs_end_to_end(tmp_path) -> None:
+    """scripts/llm_demo.sh serves the packaged SmolLM2 with llama.cpp and runs the composer over the
+    bundled set (one question here): statements are written, verified, and counted by reason.
+    Needs the llama-cpp-python venv (CURBSIDE_LLM_VENV, default .llm-venv), built on first use."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    venv = Path(os.environ.get("CURBSIDE_LLM_VENV", repo / ".llm-venv"))
+    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import llama_cpp.server"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no llama-cpp-python in {venv} (scripts/llm_demo.sh builds it, about 9 minutes, with network)")
+    env = {**os.environ, "CURBSIDE_LLM_VENV": str(venv), "CURBSIDE_DEMO_PORT": str(_closed_port()), "CURBSIDE_LLM__MAX_TOKENS": "200"}
+    done = subprocess.run(["bash", "scripts/llm_demo.sh", "--eval", str(tmp_path), "1"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["items"] == 1 and summary["answers_by_llm"] + summary["fell_back"] == 1
+    assert summary["statements_written"] == summary["kept"] + summary["removed"]
+    assert sum(summary["removed_by_reason"].values()) == summary["removed"]
+    for line in (tmp_path / "statements.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        assert row["statement"] and (row["verifier"] == "supported" or row["reason"])
