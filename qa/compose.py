@@ -428,7 +428,7 @@ class ExtractiveComposer:
                 item.about = 1.0 if set(frame.conditions) & c.conditions else 0.0
             else:
                 item.about = 1.0
-        item.attr = attribute_match(c, frame, analysis.question)
+        item.attr = attribute_match(c, frame, analysis.question) if frame.ask_explicit else SUPPORTING
         if frame.asked_attribute == "monitoring" and _HOW_OFTEN.search(analysis.question) and not _FREQUENCY.search(item.sent.text):
             item.attr = min(item.attr, 0.5)  # "how often" is answered by a schedule
         if frame.asked_attribute == "interaction" and frame.current_medications:

@@ -318,6 +318,12 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "safety", _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\balright|\brisks?\b|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
 _SAFETY_ASK = _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\bconcerns?\b|\bproblems?\b|\bcan\s+(?:i|we)\s+(?:use|give|add|start)")
+DEFAULT_ATTRIBUTE = "first-line choice"
+"""What a question with no drug and no recognisable ask is taken to ask; such a frame is marked
+``ask_explicit=False`` so that the composer does not hold a sentence to it."""
+_DRUG_ATTRIBUTES = frozenset({"dose", "renal dose", "interaction"})
+"""Attributes that ask about a drug: without one in the question they are no ask ("single-dose vial")."""
+
 _POPULATION_ASK = {
     "pregnancy": "pregnancy",
     "lactation": "lactation",
@@ -371,7 +377,7 @@ def classify(question: str, population: Sequence[str], has_intervention: bool, h
         return "interaction", "interaction", yes_no
     if has_intervention:
         return "indication", "indication", yes_no  # "Steroids for severe CAP?", "Statin?"
-    return "choice", "first-line choice", yes_no
+    return "choice", DEFAULT_ATTRIBUTE, yes_no
 
 
 def _asked_population(question: str, population: Sequence[str]) -> str | None:
@@ -471,7 +477,9 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
     classes: list[str] = []
     if intervention and callable(classes_of):
         classes = list(classes_of(intervention))
+    explicit = bool(intervention) or (attribute not in _DRUG_ATTRIBUTES and not (attribute == DEFAULT_ATTRIBUTE and not _CHOICE_RULE.search(question)))
     return QuestionFrame(
+        ask_explicit=explicit,
         intent=intent,
         intervention=intervention,
         comparator=comparator,
@@ -486,6 +494,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
     )
 
 
+_CHOICE_RULE = next(p for i, a, p in _RULES if a == "first-line choice")
 _ABOUT_A_DRUG = frozenset({"dose", "renal dose", "duration", "monitoring", "target"})
 _ASK_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:\w+\s+){0,1}(?:dose|doses|dosing|dosage|levels?|trough|regimen)\b", re.I)
 _ASK_BEFORE = re.compile(r"\b(?:dose|dosing|dosage|levels?)\s+(?:of|for)\s+$", re.I)

@@ -130,6 +130,9 @@ class QuestionFrame(BaseModel):
         "says of that group, never as the question's own population.",
     )
     yes_no: bool = Field(False, description="The question is answered by yes / no / conditional.")
+    ask_explicit: bool = Field(
+        True, description="The question says what it asks; False when the asked attribute is only a default."
+    )
 
     def asked(self) -> str:
         """The asked attribute in words ("renal dose (CrCl 25)")."""
