@@ -282,7 +282,7 @@ def run_verify(
 
 
 def render_markdown(report: dict[str, Any]) -> str:
-    lines = ["| set | category | n | accepted | target | meets | tune / held | rejected by |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| set | category | n | accepted | target | meets | held / tune rules | rejected by |", "|---|---|---|---|---|---|---|---|"]
     for c in report["categories"]:
         split = " / ".join(f"{v:.3f}" for v in c["by_split"].values()) if len(c["by_split"]) > 1 else ""
         rej = ", ".join(f"{k} {v}" for k, v in list(c["rejected_by"].items())[:4])
@@ -298,7 +298,7 @@ def print_report(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"Verification ({report['pairs']} pairs, {report['seconds']} s)")
-    for col in ("set", "category", "n", "accepted", "target", "meets", "tune/held", "rejected by"):
+    for col in ("set", "category", "n", "accepted", "target", "meets", "held/tune", "rejected by"):
         table.add_column(col)
     for c in report["categories"]:
         split = " / ".join(f"{v:.3f}" for v in c["by_split"].values()) if len(c["by_split"]) > 1 else ""
