@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_items:
         items = items[: args.max_items]
     reasons: Counter[str] = Counter()
-    written = kept = flagged = llm_answers = 0
+    written = kept = llm_answers = 0
     hits: list[bool] = []
     support: list[float] = []
     started = time.perf_counter()
@@ -54,13 +54,13 @@ def main(argv: list[str] | None = None) -> int:
                     cited = by_chunk.get(st.citations[0].chunk_id)
                     ok = st.supported is not False
                     kept += ok
-                    flagged += not ok
                     if not ok:
                         reasons[(st.verification or "unverified").split(":", 1)[0]] += 1
                     fh.write(json.dumps({
                         "id": f"{item.id}#{i}", "question": item.question, "statement": st.text,
                         "chunk_text": cited.chunk.text if cited else "", "title": cited.document.title if cited else "",
                         "verifier": "supported" if ok else "unsupported", "reason": st.verification or "",
+                        "bottom_line": st is answer.bottom_line,
                     }) + "\n")
                 # what the default (remove) mode keeps: the statements marked supported
                 kept_answer = answer.model_copy(deep=True)
@@ -76,12 +76,22 @@ def main(argv: list[str] | None = None) -> int:
                 vs = M.citation_support(kept_answer)  # the eval's lexical support, independent of the verifier
                 if vs is not None:
                     support.append(vs)
+            fh.flush()
             print(f"[{n}/{len(items)}] {item.id}: composer={answer.composer} statements={len(answer.statements())}", file=sys.stderr, flush=True)
+            _write_summary(args, n, llm_answers, written, kept, reasons, hits, support, started)
+    summary = _write_summary(args, len(items), llm_answers, written, kept, reasons, hits, support, started)
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+def _write_summary(args: argparse.Namespace, items: int, llm_answers: int, written: int, kept: int,
+                   reasons: Counter[str], hits: list[bool], support: list[float], started: float) -> dict:
+    """The figures so far, rewritten after every question (a run cut short keeps its summary)."""
     summary = {
         "model": args.model,
-        "items": len(items),
+        "items": items,
         "answers_by_llm": llm_answers,
-        "fell_back": len(items) - llm_answers,
+        "fell_back": items - llm_answers,
         "statements_written": written,
         "kept": kept,
         "removed": written - kept,
@@ -92,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - started, 1),
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(summary, indent=1))
-    return 0
+    return summary
 
 
 if __name__ == "__main__":
