@@ -72,5 +72,6 @@ def bundled_pipeline(tmp_path_factory: pytest.TempPathFactory, real_encoder):
     settings = Settings(cache_dir=tmp / "cache", progress=False)
     ingest([REPO / "corpus"], tmp / "index", settings)
     pipeline = Pipeline(tmp / "index", settings=settings)
+    assert pipeline.encoder is real_encoder, f"bundled index built with {pipeline.encoder!r}: a test's patch leaked"
     yield pipeline
     pipeline.close()

@@ -29,12 +29,14 @@ def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory):
     encoder = FakeHashEncoder()
     settings = Settings(cache_dir=tmp / "cache", progress=False, embedding={"model": encoder.model_id})
     build_index([write_tiny_corpus(tmp / "corpus")], tmp / "index", encoder, build_options(settings))
-    mp = pytest.MonkeyPatch()
-    mp.setattr("curbside.pipeline.get_encoder", lambda model, device="cpu": encoder)
-    pipeline = Pipeline(tmp / "index", settings=settings)
+    # Patched only while this pipeline loads (it keeps the encoder it was given): left on for the
+    # module, it also gave the fake encoder to the session's bundled pipeline, first built in this
+    # module, so every later test of the session ran on a 64-d fake index.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("curbside.pipeline.get_encoder", lambda model, device="cpu": encoder)
+        pipeline = Pipeline(tmp / "index", settings=settings)
     yield pipeline
     pipeline.close()
-    mp.undo()
 
 
 # ---------------------------------------------------------------------------------------------
