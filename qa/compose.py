@@ -158,9 +158,14 @@ that topic is asked about."""
 _ASKED_TOPICS = {"vaccination": {"vaccination"}, "screening": {"screening"}, "prophylaxis": {"prophylaxis"},
                  "target": {"target"}, "duration": {"duration"}, "timing": {"screening", "duration"}}
 
-SPECIALISED_PIECES = 3
-"""A word the embedding model's tokenizer splits into three or more pieces is specialised (a name, an
-acronym, a rare term); ordinary words are never decisive, whatever the library holds."""
+SUBJECT_PIECES = 2
+"""With neither a drug nor a condition recognised, a content word the library never uses and the
+embedding model's tokenizer does not know whole (two or more pieces: "rabies", "Gitelman") is the
+question's subject; a word it knows whole is ordinary English and never decisive."""
+
+NEEDS_A_DRUG = frozenset({"pregnancy", "lactation", "children", "older adults", "dose", "renal dose", "interaction", "contraindication", "boxed warning", "adverse effects"})
+"""Asked attributes that are attributes of a medicine: a question asking one with no medicine named
+(and none carried from the conversation) cannot be answered from any statement."""
 
 DRUGLESS_TOP_PASSAGES = 3
 """A question naming no intervention is answered from the three best-ranked passages: hybrid
@@ -264,8 +269,8 @@ class ExtractiveComposer:
         return out
 
     def absent_subject_terms(self, analysis: QueryAnalysis) -> list[str]:
-        """For a question naming no intervention and no condition: specialised words (three or more tokenizer pieces:
-        names, rare terms — "rabies", "Gitelman") that occur nowhere in the library. With no drug to
+        """For a question naming no intervention and no condition: words the tokenizer does not know
+        whole (names, rare terms — "rabies", "Gitelman") that occur nowhere in the library. With no drug to
         ground on, such a word is the question's subject; with one, it is only the patient's story and
         never causes a refusal (issue 15)."""
         frame = analysis.frame
@@ -276,7 +281,7 @@ class ExtractiveComposer:
         if not absent:
             return []
         pieces = self.embedder.encoder.count_tokens(absent)
-        return [t for t, n in zip(absent, pieces, strict=True) if n >= SPECIALISED_PIECES]
+        return [t for t, n in zip(absent, pieces, strict=True) if n >= SUBJECT_PIECES]
 
     def _classes_in(self, text: str) -> set[str]:
         return set(tag(text, self.table).classes)
@@ -353,6 +358,8 @@ class ExtractiveComposer:
             if not answering and (not decisive or frame.intent not in _DECIDED_BY_DANGER):
                 return self._partial(answer, frame, about)
         else:
+            if frame.asked_attribute in NEEDS_A_DRUG and frame.ask_explicit:
+                return self._abstain(answer, f"The question asks about {frame.asked_attribute} but names no medicine; say which one.", [], coverage="none")
             rare = self.absent_subject_terms(analysis)
             if rare:
                 names = ", ".join(rare)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -59,7 +60,8 @@ def test_neutrophil_schedule_is_under_monitoring(anakinra_answer: Answer) -> Non
 def test_no_nsaid_offered_and_the_answer_says_why(anakinra_answer: Answer) -> None:
     """Issue 19: the library advises against NSAIDs for a transplant recipient; none is an alternative."""
     alt = anakinra_answer.section("alternatives")
-    offered = " ".join(s.text.lower() for s in alt.statements) if alt else ""
+    # what each alternative offers: the agents before its reason ("... because NSAIDs carry risks")
+    offered = " ".join(re.split(r"\b(?:because|rather than|instead of|over)\b", s.text.lower())[0] for s in alt.statements) if alt else ""
     assert "nsaid" not in offered
     notes = " ".join(anakinra_answer.evidence_notes).lower()
     assert "not offered as alternatives" in notes and "nsaid" in notes
