@@ -770,17 +770,7 @@ class ExtractiveComposer:
         refs: dict[str, Reference] = {}
 
         def cite(item: _Item) -> Statement:
-            doc = item.passage.document
-            if doc.doc_id not in refs:
-                refs[doc.doc_id] = Reference.from_document(len(refs) + 1, doc)
-            ref = refs[doc.doc_id]
-            if item.passage.chunk.chunk_id not in ref.chunk_ids:
-                ref.chunk_ids.append(item.passage.chunk.chunk_id)
-            return Statement(
-                text=display_text(item.sent.text),
-                citations=[Citation(ref=ref.number, chunk_id=item.passage.chunk.chunk_id, start=item.sent.start, end=item.sent.end, quote=item.sent.text)],
-                supported=True,
-            )
+            return _cite(item, refs)
 
         statements: dict[int, Statement] = {}
         statements_items: list[_Item] = []
@@ -859,19 +849,7 @@ class ExtractiveComposer:
         answer = self._abstain(answer, reason, [frame.asked()], coverage="partial")
         plan = _Plan(sections={"closest": closest})
         refs: dict[str, Reference] = {}
-        statements = []
-        for item in closest:
-            doc = item.passage.document
-            if doc.doc_id not in refs:
-                refs[doc.doc_id] = Reference.from_document(len(refs) + 1, doc)
-            ref = refs[doc.doc_id]
-            if item.passage.chunk.chunk_id not in ref.chunk_ids:
-                ref.chunk_ids.append(item.passage.chunk.chunk_id)
-            statements.append(Statement(
-                text=display_text(item.sent.text),
-                citations=[Citation(ref=ref.number, chunk_id=item.passage.chunk.chunk_id, start=item.sent.start, end=item.sent.end, quote=item.sent.text)],
-                supported=True,
-            ))
+        statements = [_cite(item, refs) for item in closest]
         if plan.sections["closest"]:
             answer.sections = [Section(name="closest", title=SECTION_TITLES["closest"], statements=statements)]
             answer.references = list(refs.values())
@@ -901,6 +879,21 @@ _GENERIC_WORDS = frozenset(stems(
 def _question_stems(analysis: QueryAnalysis) -> frozenset[str]:
     drug_words = {w for d in analysis.drugs for w in stems(d)}
     return frozenset(set(stems(analysis.normalised)) - drug_words - _GENERIC_WORDS)
+
+
+def _cite(item: _Item, refs: dict[str, Reference]) -> Statement:
+    """A sentence as a statement cited to its exact span; references numbered by first use."""
+    doc = item.passage.document
+    if doc.doc_id not in refs:
+        refs[doc.doc_id] = Reference.from_document(len(refs) + 1, doc)
+    ref = refs[doc.doc_id]
+    if item.passage.chunk.chunk_id not in ref.chunk_ids:
+        ref.chunk_ids.append(item.passage.chunk.chunk_id)
+    return Statement(
+        text=display_text(item.sent.text),
+        citations=[Citation(ref=ref.number, chunk_id=item.passage.chunk.chunk_id, start=item.sent.start, end=item.sent.end, quote=item.sent.text)],
+        supported=True,
+    )
 
 
 _RELATION_WORDS = {

@@ -100,6 +100,12 @@ def reference_line(ref_number: int, label: str, title: str, publisher: str, year
     return line
 
 
+def _references(answer: Answer) -> list[str]:
+    if not answer.references:
+        return []
+    return ["", "### References", *(reference_line(r.number, r.label, r.title, r.publisher, r.year, r.url) for r in answer.references)]
+
+
 def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
     """Markdown for chat clients and terminals; statements keep their ``[n]`` markers."""
     lines: list[str] = []
@@ -123,11 +129,7 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
                 snippet = escape_markdown(display_text(p.chunk.text)[:220])
                 title, publisher = escape_markdown(p.document.title), escape_markdown(p.document.publisher)
                 lines.append(f"- *{title}* ({publisher}, {p.document.year}): {snippet}…")
-        if answer.references:
-            lines.append("")
-            lines.append("### References")
-            for ref in answer.references:
-                lines.append(reference_line(ref.number, ref.label, ref.title, ref.publisher, ref.year, ref.url))
+        lines += _references(answer)
         return "\n".join(lines)
     if ctx:
         lines.append(f"*Patient context considered: {escape_markdown(ctx)}.*")
@@ -145,11 +147,7 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
     if answer.evidence_notes:
         lines.append("")
         lines.append("*" + escape_markdown(" ".join(answer.evidence_notes)) + "*")
-    if answer.references:
-        lines.append("")
-        lines.append("### References")
-        for ref in answer.references:
-            lines.append(reference_line(ref.number, ref.label, ref.title, ref.publisher, ref.year, ref.url))
+    lines += _references(answer)
     if show_passages:
         lines.append("")
         lines.append("### Retrieved passages")
