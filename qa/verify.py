@@ -26,8 +26,12 @@ The API, used by the LLM composer and by ``curbside eval`` as the independent ju
 
     verifier = CitationVerifier(embedder, table)
     support = verifier.check(statement, passage)        # -> Support(supported, score, kind, reason, span)
+    supports = verifier.check_all([(statement, passage), ...])  # the same, statements embedded in one batch
     verdict = verifier.entails(statements, "no")       # is a decision consistent with its statements?
     stance(statement)                                   # -> +1 (for / yes), -1 (against / no), 0
+
+As ``curbside eval``'s judge: ``SupportJudge = lambda text, passage: verifier.check(text, passage).supported``
+and ``VerdictJudge = lambda quotes, decision: verifier.entails(quotes, decision).supported``.
 
 Text that reads like an instruction to the model is never support for anything.
 """
