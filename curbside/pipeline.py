@@ -192,14 +192,6 @@ def _with_frame(own: QueryAnalysis, frame: QuestionFrame, context: PatientContex
     })
 
 
-def contextualise(question: str, history: Sequence[str], table: AliasTable) -> str:
-    """A follow-up made self-contained (what retrieval reads), or ``question`` if it stands alone."""
-    if not history:
-        return question
-    analysis = analyse_turns(question, history, table, expand=False)
-    return question if analysis.normalised == analyse(question, table, expand=False).normalised else analysis.normalised
-
-
 class Pipeline:
     """Loaded index + models + composer; thread-safe for concurrent ``ask`` calls."""
 
