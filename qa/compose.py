@@ -847,10 +847,9 @@ class ExtractiveComposer:
         reason = not_stated(frame)
         closest = sorted(about, key=lambda i: -(i.attr + i.sim))[:3]
         answer = self._abstain(answer, reason, [frame.asked()], coverage="partial")
-        plan = _Plan(sections={"closest": closest})
         refs: dict[str, Reference] = {}
         statements = [_cite(item, refs) for item in closest]
-        if plan.sections["closest"]:
+        if statements:
             answer.sections = [Section(name="closest", title=SECTION_TITLES["closest"], statements=statements)]
             answer.references = list(refs.values())
         if frame.yes_no:
