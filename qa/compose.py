@@ -42,7 +42,7 @@ from curbside.qa.claims import (
     tag,
     therapeutic_classes,
 )
-from curbside.qa.frame import CONDITION_TERMS
+from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE
 from curbside.qa.plan import (
     ATTRIBUTE_PLANS,
     INTENT_SECTIONS,
@@ -193,7 +193,6 @@ _DECIDED_BY_DANGER = frozenset({"safety", "interaction", "contraindication", "po
 line. For a dose, timing or choice question the answering statement stays the bottom line and the
 danger leads the Risks section (and a yes/no verdict still becomes no)."""
 
-_ASKED_POPULATION = {"pregnancy": "pregnancy", "lactation": "lactation", "children": "child", "older adults": "older adult"}
 
 _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
 _CONCLUSION = re.compile(r"^\s*(?:conclusions?\s*:|in\s+conclusion|we\s+conclude|to\s+conclude|(?:these|our|the)\s+(?:results|findings|data|observations)\s+(?:suggest|indicate|show|demonstrate|support|confirm)|this\s+study\s+(?:shows|suggests|demonstrates|indicates|confirms))", re.I)
@@ -509,7 +508,7 @@ class ExtractiveComposer:
         decisive = [i for i in finding_items if i.finding and i.finding.decisive]
         ranked = sorted(answering, key=lambda i: (self._off_patient(i, frame), -i.score, i.passage.chunk.chunk_id, i.sent.start))
         # a contraindication or avoidance for this patient decides the answer
-        asked_pop = _ASKED_POPULATION.get(frame.asked_attribute)
+        asked_pop = POPULATION_OF_ATTRIBUTE.get(frame.asked_attribute)
         if frame.intent == "population" and asked_pop:
             decisive = [i for i in decisive if i.finding and i.finding.partner == asked_pop]
         if decisive and (frame.intent in _DECIDED_BY_DANGER or not ranked):
@@ -605,7 +604,7 @@ class ExtractiveComposer:
         c = item.claim
         have_conditions = set(frame.conditions) | ({frame.indication} if frame.indication else set())
         have_pops = set(frame.population)
-        asked_pop = _ASKED_POPULATION.get(frame.asked_attribute)
+        asked_pop = POPULATION_OF_ATTRIBUTE.get(frame.asked_attribute)
         if asked_pop:
             have_pops.add(asked_pop)
         if frame.asked_attribute == "renal dose":

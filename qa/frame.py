@@ -330,6 +330,8 @@ _POPULATION_ASK = {
     "child": "children",
     "older adult": "older adults",
 }
+POPULATION_OF_ATTRIBUTE = {attribute: population for population, attribute in _POPULATION_ASK.items()}
+"""The population an asked attribute is about ("children" -> "child")."""
 _YES_NO = re.compile(
     r"(?:^|[.!;:—–-]\s*)(?:and\s+|so\s+|but\s+|ok(?:ay)?,?\s+|also,?\s+|still\s+)?(?:is|are|can|could|should|shall|does|do|did|may|might|must|would|will|has|have|am)\s+(?!you\s+tell)\w+[^?]*\?\s*$"
     r"|\b(?:ok(?:ay)?|fine|safe|reasonable|worth\s+it|allowed|an\s+option|contraindicated)\s*[?]\s*$"
