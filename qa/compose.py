@@ -753,8 +753,10 @@ class ExtractiveComposer:
             rel = basis.finding.relation if basis.finding else ""
             if "second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"}:
                 text = f"Not a first choice: the library places {x} after other options."
-            elif rel == "dose_change" or "dose_change" in basis.claim.relations:
+            elif frame.intervention and (rel == "dose_change" or "dose_change" in basis.claim.relations):
                 text = f"Conditional: {x} with a dose change the library states."
+            elif not frame.intervention:
+                text = "Conditional: yes, with the conditions the library states."
             else:
                 text = f"Conditional: {x} only with the precautions the library states."
             plan.decision, plan.decision_text = "conditional", text
