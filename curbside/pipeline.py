@@ -17,6 +17,7 @@ from curbside.index import (
     BuildReport,
     EmbeddingCache,
     Index,
+    IndexLockedError,
     build_index,
     get_encoder,
     live_generation,
@@ -127,7 +128,14 @@ def ensure_default_index(settings: Settings, progress: BuildProgress | None = No
             f"no --index given and the bundled corpus is not at {corpus}; "
             "set CURBSIDE_CORPUS_DIR or pass --index"
         )
-    ingest([corpus], index_dir, settings, progress=progress)
+    try:
+        ingest([corpus], index_dir, settings, progress=progress)
+    except IndexLockedError:
+        # another process is bringing the same bundled index up to date; its generation swap is
+        # atomic, so a reader can open the live generation now instead of failing
+        if live_generation(index_dir) is None:
+            raise
+        log.info("bundled index is being updated by another process; opening its live generation")
     return index_dir
 
 

@@ -625,3 +625,28 @@ def test_sentence_vectors_are_stored_and_reused(built, fake_encoder: FakeHashEnc
         )
     finally:
         ix.close()
+
+
+def test_default_index_opens_its_live_generation_while_another_process_updates_it(
+    tiny_corpus: Path, tmp_path: Path, fake_encoder: FakeHashEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `curbside ask` processes at once: the second reads the live index instead of failing."""
+    import curbside.pipeline as pipeline
+    from curbside.settings import Settings
+
+    settings = Settings(cache_dir=tmp_path / "cache", progress=False)
+    index_dir = settings.default_index_dir()
+    monkeypatch.setattr(pipeline, "bundled_corpus_dir", lambda: tiny_corpus)
+
+    def locked_ingest(*_args, **_kwargs):
+        return build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+
+    monkeypatch.setattr(pipeline, "ingest", locked_ingest)
+    index_dir.mkdir(parents=True)
+    with FileLock(str(index_dir / ".lock")).acquire(timeout=1):
+        with pytest.raises(IndexLockedError):  # nothing built yet: nothing to read, so it says why
+            pipeline.ensure_default_index(settings)
+    build_index([tiny_corpus], index_dir, fake_encoder, build_options())
+    with FileLock(str(index_dir / ".lock")).acquire(timeout=1):
+        assert pipeline.ensure_default_index(settings) == index_dir
+        assert Index.open(index_dir).manifest.n_chunks > 0
