@@ -229,6 +229,7 @@ class CorpusRecord:
     title: str
     text: str
     year: int | None = None
+    kind: str | None = None  # the document kind it is indexed as (None: the loader's default, review)
 
 
 @dataclass
@@ -498,6 +499,7 @@ def read_pubmedqa(
                 title=f"PubMed {pmid}",
                 text=pubmedqa_text(contexts, conclusion),
                 year=int(year) if str(year or "").isdigit() else None,
+                kind="research",  # a PubMed abstract: the composer reads it as research
             )
         )
         items.append(
@@ -687,12 +689,18 @@ def _resolve(
 
 
 def corpus_bytes(records: Sequence[CorpusRecord]) -> bytes:
-    """The set's corpus as JSONL (id, title, text[, year]); deterministic for equal records."""
+    """The set's corpus as JSONL (id, title, text[, year][, kind]); deterministic for equal records.
+
+    A record's ``kind`` is written into its line, where the JSONL loader reads it, so an abstract
+    is indexed as research rather than under the loader's default.
+    """
     out = []
     for r in records:
         rec: dict[str, Any] = {"id": r.id, "title": r.title, "text": r.text}
         if r.year is not None:
             rec["year"] = r.year
+        if r.kind is not None:
+            rec["kind"] = r.kind
         out.append(json.dumps(rec, ensure_ascii=False, sort_keys=True))
     return ("\n".join(out) + "\n").encode("utf-8")
 
@@ -731,7 +739,7 @@ def records_from_folder(folder: Path) -> list[CorpusRecord]:
         for parsed in result.documents:
             doc = parsed.document
             rid = rel if "#" not in doc.path else f"{rel}#{doc.path.rsplit('#', 1)[1]}"
-            records.append(CorpusRecord(id=rid, title=doc.title, text=parsed.text, year=doc.year))
+            records.append(CorpusRecord(id=rid, title=doc.title, text=parsed.text, year=doc.year, kind=doc.kind))
     return records
 
 

@@ -402,8 +402,13 @@ def load_pdf(
 
 
 def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadResult:
-    """One document per line (PubMed/BEIR shape): id, title, text|abstract, year, publisher|journal."""
+    """One document per line (PubMed/BEIR shape): id, title, text|abstract, year, publisher|journal, kind.
+
+    A record's own fields win, then the file's sidecar (``corpus.jsonl.meta.yaml``: a ``kind`` or
+    ``publisher`` for every record of the file), then the folder's manifest, as for other formats.
+    """
     raw = decode_utf8(path, data)
+    file_meta = merge_meta(_sidecar_meta(path), folder_meta)
     docs: list[ParsedDocument] = []
     issues: list[LoadIssue] = []
     for lineno, line in enumerate(raw.splitlines(), start=1):
@@ -431,7 +436,7 @@ def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadR
             issues.append(LoadIssue(path=where, reason="record has no 'text' or 'abstract' with usable text"))
             continue
         try:
-            meta = merge_meta(clean_meta(record, where), folder_meta)
+            meta = merge_meta(clean_meta(record, where), file_meta)
         except MetadataError as exc:
             issues.append(LoadIssue(path=where, reason=str(exc).removeprefix(f"{where}: ")))
             continue
