@@ -103,6 +103,13 @@ def reference_line(ref_number: int, label: str, title: str, publisher: str, year
 _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\]")
 
 
+def notes_line(notes: Sequence[str]) -> str:
+    """The answer's notes as one italic line. They are Curbside's own words; their [n] markers
+    point at references like a statement's (escaped, "\\[2\\]" reads as LaTeX in clients such as
+    Open WebUI)."""
+    return "*" + _ESCAPED_MARKER.sub(r"[\1]", escape_markdown(" ".join(notes))) + "*"
+
+
 def _references(answer: Answer) -> list[str]:
     if not answer.references:
         return []
@@ -149,10 +156,7 @@ def to_markdown(answer: Answer, *, show_passages: bool = False) -> str:
             lines.append(f"- {escape_markdown(st.text)} {_cites(st)}{unverified_flag(st)}")
     if answer.evidence_notes:
         lines.append("")
-        # notes are Curbside's own words; their [n] markers point at references like a statement's
-        # (escaped, "\\[2\\]" reads as LaTeX in clients such as Open WebUI)
-        notes = _ESCAPED_MARKER.sub(r"[\1]", escape_markdown(" ".join(answer.evidence_notes)))
-        lines.append("*" + notes + "*")
+        lines.append(notes_line(answer.evidence_notes))
     lines += _references(answer)
     if show_passages:
         lines.append("")
