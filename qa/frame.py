@@ -301,6 +301,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("target", "target", _rx(r"\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
     ("other", "timing", _rx(r"\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+\w*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation)|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
     ("dose", "duration", _rx(r"\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
+    ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
     ("monitoring", "screening", _rx(r"\bscreen\w*|\btests?\s+(?:for|before)|\bbefore\s+starting|\bprior\s+to\s+starting|\bbaseline\s+(?:tests?|labs?|work-?up)|\bwhat\s+(?:test|tests|labs?)\s+[^?]{0,30}\b(?:before|prior|pre-)|\bwhat\s+confirms|\bconfirm\w*\s+(?:the\s+)?diagnos\w*|\bhow\s+(?:do\s+i|to)\s+diagnos\w*|\bwhich\s+(?:test|estimate|equation|assay)")),
     ("monitoring", "monitoring", _rx(r"\bmonitor\w*|\bhow\s+often\b(?!\s+(?:for|during|per|a\s+day)\b)(?![^?]{0,40}\b(?:cause|causes|happen|occur|get)\b)|\bcheck\w*|\blabs?\b|\bblood\s+tests?|\bwhat\s+tests?|\bsurveillance|\bfollow\s+(?:up|with)|\bwatch\b|\bkeep\s+an\s+eye|\btrough|\bcbc\b|\bblood\s+counts?|\blfts?\b|\brecheck\w*|\bmeasure\w*|\blevels?\s+(?:be\s+)?(?:checked|drawn|measured)")),
     ("safety", "vaccination", _rx(r"\bvaccin\w*|\bimmuni[sz]\w*|\b(?:flu|mmr|zoster|shingles|varicella|yellow\s+fever|pneumonia|pneumococcal|hpv|tetanus|covid|hep(?:atitis)?\s*b)\s+shots?\b|\bbooster|\bmmr\b|\bzoster|\bshingrix|\bshingles|\bflu\s*mist|\bflu\s+shot|\binfluenza\s+vaccine|\bpneumococcal|\bvaricella|\byellow\s+fever|\blive\s+(?:attenuated\s+)?vaccines?|\bbcg\b|\bhpv\b")),
@@ -315,7 +316,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
     ("indication", "indication", _rx(r"\bindicat\w*|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:\w+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
-    ("safety", "safety", _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\balright|\brisks?\b|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
+    ("safety", "safety", _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
 _SAFETY_ASK = _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\bconcerns?\b|\bproblems?\b|\bcan\s+(?:i|we)\s+(?:use|give|add|start)")
 DEFAULT_ATTRIBUTE = "first-line choice"
@@ -342,17 +343,63 @@ _WH_OPEN = re.compile(r"^\s*(?:(?:and|so|but|ok(?:ay)?)[, ]+)?(?:what|which|how|
 _SHORT_ASK = re.compile(r"^\s*[^?]{1,60}\?\s*$")
 _SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable)\s*\?*\s*$", re.I)
 _INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
-_INTERACTION_ASK = re.compile(r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|at\s+the\s+same\s+time|on\s+top\s+of|plus|what\s+happens\s+to|levels?\b|think\s+about|expect|any\s+(?:issue|problem|concern)|ok(?:ay)?\b|fine\b|keep\s+(?:taking|drinking|it)|can\s+(?:i|we)\s+(?:give|add|start|use)|to\s+someone\s+on|for\s+someone\s+on|starting|needs?|started|being\s+started)", re.I)
+_COMBINATION_ASK = re.compile(
+    r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|"
+    r"at\s+the\s+same\s+time|plus|what\s+happens\s+to|levels?\b|keep\s+(?:taking|drinking|using|it|her|his|going)|"
+    r"continue\s+both|both\s+(?:drugs|together)|while\s+(?:she|he|they)\s+(?:takes?|is\s+on|is\s+taking)|with\s+(?:his|her|their)\s+\w+)",
+    re.I,
+)
+"""Words that ask about taking two substances together ("X plus Y?", "keep X while she takes
+Y?", "any interaction between X and Y?"): an interaction question even when it says "safe"."""
+_SAFE_WORD = re.compile(r"\bsafe\w*\b", re.I)
 
 
-def classify(question: str, population: Sequence[str], has_intervention: bool, has_current: bool = False) -> tuple[str, str, bool]:
-    """(intent, asked attribute, yes/no-shaped) of a question."""
+def classify(
+    question: str,
+    population: Sequence[str],
+    has_intervention: bool,
+    has_current: bool = False,
+    *,
+    substances: int = 0,
+    treats: bool = False,
+    background: bool = False,
+) -> tuple[str, str, bool]:
+    """(intent, asked attribute, yes/no-shaped) of a question.
+
+    ``substances`` is how many drugs (or interacting foods and herbs) the question names: asking
+    about combining them needs two. ``treats`` says the question names the condition the
+    intervention would treat ("steroids for severe CAP?"): with no explicit ask, a drug named for a
+    condition asks whether it is indicated, a drug named with only the patient's background
+    (``background``: a condition or population the patient has, "apixaban in Child-Pugh C
+    cirrhosis?") asks whether it is safe for them.
+    """
     yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
     last = re.split(r"[.;:—–]|,\s*(?=(?:what|which|how|when|who|where|why)\b)", question)[-1]
     if yes_no and _WH_OPEN.search(last) and not _SAFE_TAIL.search(question):
         yes_no = False  # "On tacrolimus, what dose of colchicine?" asks for a dose
     if not yes_no and has_intervention and not _WH_OPEN.search(last) and not re.search(r"\bor\b", question, re.I) and _SHORT_ASK.search(question.split(".")[-1]):
-        yes_no = True  # "Statin?", "Steroids for severe CAP?", "Anticoagulate?"
+        # "Statin?", "Steroids for severe CAP?", "Anticoagulate?"
+        intent, attribute, _ = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background)
+        return intent, attribute, attribute not in _ASKS_FOR_A_VALUE  # "Colcrys dosing for a flare?" wants the dose
+    return _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no)
+
+
+_ASKS_FOR_A_VALUE = frozenset({"dose", "renal dose", "duration", "target", "monitoring", "timing", "screening", "first-line choice", "alternatives"})
+"""Attributes whose answer is a value (a dose, a schedule, a drug), not yes or no: a short question
+without a question verb ("Colcrys dosing for a flare?") that asks for one is not yes/no-shaped."""
+
+
+def _classify(
+    question: str,
+    population: Sequence[str],
+    has_intervention: bool,
+    has_current: bool,
+    *,
+    substances: int,
+    treats: bool,
+    background: bool,
+    yes_no: bool = False,
+) -> tuple[str, str, bool]:
     for intent, attribute, pattern in _RULES:
         if not pattern.search(question):
             continue
@@ -360,6 +407,8 @@ def classify(question: str, population: Sequence[str], has_intervention: bool, h
             attribute = "lactation"
         if intent == "comparison" and not has_intervention:
             continue
+        if intent == "interaction" and substances < 2:
+            continue  # "gout flare plus cellulitis": one drug combines with nothing
         if attribute == "prophylaxis" and has_intervention and _SAFETY_ASK.search(question) and re.search(r"\bfor\s+[\w -]{0,30}\bprevent\w*|\bprevent\w*\s+of\b", question, re.I):
             continue  # "topiramate for migraine prevention with metformin: OK?" asks whether it is safe
         if attribute == "safety" and has_intervention:
@@ -367,16 +416,18 @@ def classify(question: str, population: Sequence[str], has_intervention: bool, h
             asked_pop = _asked_population(question, population)
             if asked_pop:
                 return "population", asked_pop, yes_no
-            if has_current and not re.search(r"\bsafe\w*\b", question, re.I) and _INTERACTION_ASK.search(question):
+            if has_current and (_COMBINATION_ASK.search(question) or not _SAFE_WORD.search(question)):
+                # "on X, can I add Y?" asks what Y does with X; "is Y safe for a patient on X?" asks
+                # about Y for this patient, whose answer the safety sweep still checks against X
                 return "interaction", "interaction", yes_no
-        if attribute == "safety" and has_current and has_intervention and re.search(r"\bsafe\w*\b", question, re.I) is None:
-            return "interaction", "interaction", yes_no
         return intent, attribute, yes_no
     asked_pop = _asked_population(question, population)
     if asked_pop and has_intervention:
         return "population", asked_pop, yes_no
     if has_intervention and has_current:
         return "interaction", "interaction", yes_no
+    if has_intervention and not treats and (background or population):
+        return "safety", "safety", yes_no  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
     if has_intervention:
         return "indication", "indication", yes_no  # "Steroids for severe CAP?", "Statin?"
     return "choice", DEFAULT_ATTRIBUTE, yes_no
@@ -412,7 +463,7 @@ def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequ
                 return name  # "a new DVT", "acute gout", "gout prophylaxis": the condition being treated
     m = _INDICATION.search(question)
     if m:
-        phrase = m.group(1).strip().lower()
+        phrase = m.group(1).strip()
         has, _ = find_conditions(phrase)
         if has:
             return has[0]
@@ -437,7 +488,11 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
     population = find_population(question, context.age, context.pregnant)
     if "transplant" in population and not any("transplant" in c for c in has):
         has.append("solid organ transplant")
-    intent, attribute, yes_no = classify(question, population, bool(interventions), bool(current))
+    treated = _indication(question, has, asked_conditions)
+    intent, attribute, yes_no = classify(
+        question, population, bool(interventions), bool(current),
+        substances=len({m[3] for m in mentions}), treats=treated is not None, background=bool(has),
+    )
     intervention = interventions[0] if interventions else None
     if attribute in _ABOUT_A_DRUG and len(mentions) > 1:
         # "Starting allopurinol — what colchicine prophylaxis dose?": the ask attaches to a drug
@@ -491,7 +546,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
         population=population,
         asked_attribute=attribute,
         qualifier=qualifier,
-        indication=_indication(question, has, asked_conditions) or _treated_condition(intent, has),
+        indication=treated or _treated_condition(intent, has),
         yes_no=yes_no,
     )
 

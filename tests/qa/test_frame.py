@@ -413,3 +413,47 @@ def test_follow_up_without_history_is_the_question_alone(table: AliasTable) -> N
     alone = analyse_turns("What about in pregnancy?", [], table).frame
     assert alone.intervention is None
     assert alone.current_medications == []
+
+
+# --- two substances together, background vs indication, value-seeking short asks ----------------
+
+
+@pytest.mark.parametrize(("question", "intervention", "other"), [
+    ("Any interaction between febuxostat and warfarin?", "febuxostat", "warfarin"),
+    ("Cyclosporine plus spironolactone, OK?", "cyclosporine", "spironolactone"),
+    ("Can she keep drinking grapefruit juice on tacrolimus?", "grapefruit juice", "tacrolimus"),
+    ("Metformin and topiramate together?", "metformin", "topiramate"),
+])
+def test_two_substances_taken_together_are_an_interaction_with_both_parties(question: str, intervention: str, other: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.asked_attribute) == ("interaction", "interaction")
+    assert {f.intervention, *f.current_medications} >= {intervention, other}, "the second party is not dropped"
+
+
+def test_interacting_foods_and_herbs_are_parties(table: AliasTable) -> None:
+    f = frame_of("Patient on tacrolimus started St John's wort. Can she keep taking it?", table)
+    assert "st john's wort" in {f.intervention, *f.current_medications}
+    assert "tacrolimus" in {f.intervention, *f.current_medications}
+
+
+def test_one_drug_plus_a_condition_is_not_an_interaction(table: AliasTable) -> None:
+    f = frame_of("Gout flare plus an active leg cellulitis. Start anakinra?", table)
+    assert f.intent != "interaction" and f.intervention == "anakinra"
+
+
+def test_a_drug_named_with_the_patients_background_asks_whether_it_is_safe(table: AliasTable) -> None:
+    assert frame_of("Apixaban in Child-Pugh C cirrhosis?", table).intent == "safety"
+    f = frame_of("Steroids for severe CAP?", table)  # the condition it would treat: is it indicated?
+    assert f.intent == "indication" and f.indication == "pneumonia"
+
+
+def test_a_short_ask_for_a_value_is_not_yes_no(table: AliasTable) -> None:
+    f = frame_of("Colcrys dosing for an acute flare in a 54-year-old?", table)
+    assert f.asked_attribute == "dose" and not f.yes_no
+    assert frame_of("Statin?", table).yes_no
+
+
+def test_patient_risk_words_are_not_a_safety_ask(table: AliasTable) -> None:
+    intent, _, _ = classify("Intermediate risk, CAC score of zero, non-smoker. Statin?", [], True)
+    assert intent != "safety"
+    assert classify("Anakinra for him: any risks?", [], True)[0] == "safety"
