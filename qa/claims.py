@@ -10,7 +10,10 @@ intervention with the patient.
 
 Claims are computed from the sentence text alone (cached per text), with cue lexicons that
 describe clinical writing in general rather than any one document. Negated cues are respected:
-"no dose adjustment is needed" is a ``no_change`` claim, not a ``dose_change`` one.
+"no dose adjustment is needed" is a ``no_change`` claim, not a ``dose_change`` one; "do not" is
+advice only before a prescribing verb ("do not give", not "who do not have"); "stop X if ..." is a
+precaution, not an avoidance; "avoids the interaction" avoids an event, not a drug. ``exposure``
+marks a sentence in which one drug changes a named drug's levels ("raise sirolimus levels").
 """
 
 from __future__ import annotations
@@ -29,11 +32,18 @@ from curbside.qa.frame import CONDITION_TERMS
 
 # -- relation cues ---------------------------------------------------------------------------------
 
+_PRESCRIBING_VERBS = (
+    r"(?:use|give|start|initiate|combine|co-?administer|prescribe|offer|administer|add|take|exceed|"
+    r"restart|resume|repeat|crush|chew|split|switch|inject|vaccinate|breast-?feed|increase|double)\b"
+)
+"""Verbs after "do not" that make it advice about a treatment ("do not give X"), unlike a description
+("who do not have heart failure", "do not depend on kidney clearance")."""
+
 _R = {
     "contraindication": r"contra-?indicat\w*",
     "boxed": r"boxed\s+warning|black[- ]box",
     "avoid": (
-        r"\bavoid\w*|\bdo\s+not\b|\bdoes\s+not\s+recommend|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:be\s+)?"
+        r"\bavoid\w*|\bdo\s+not\s+(?:\w+ly\s+)?" + _PRESCRIBING_VERBS + r"|\bdoes\s+not\s+recommend|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:be\s+)?"
         r"(?:used|given|started|combined|co-?administered|prescribed|offered)\b|\bnot\s+recommended|"
         r"\brecommend\w*\s+against|\badvis\w*\s+against|\bwarns?\s+against|\bargues?\s+against|"
         r"\bharmful|\bnever\b|\bnot\s+suitable|\bnot\s+to\s+be\s+(?:used|given)|\bshould\s+be\s+stopped|"
@@ -72,13 +82,17 @@ _R = {
         r"\bin\s+combination\s+with|\bcombin\w*\s+with|\bcombination\b|"
         r"\bconcomitant\w*|\btogether\s+with|\bco-?administ\w*|\bwith\s+(?:a|an)\s+\w+\s+inhibitor|"
         r"\b(?:given|taken|used|combined|co-?prescribed|started)\s+(?:together\s+)?with\b|\bpatients?\s+(?:taking|on|receiving)\b|"
-        r"\bin\s+patients\s+(?:taking|on|receiving)\b|\braises?\s+(?:\w+\s+){0,3}(?:levels?|concentrations?|exposure)"
+        r"\bin\s+patients\s+(?:taking|on|receiving)\b|\braises?\s+(?:\w+\s+){0,3}(?:levels?|concentrations?|exposure)|"
+        r"\badds?\s+to\s+(?:the\s+)?(?:\w+\s+){0,4}risk|\bco-?medications?\b|\bconcomitant\s+(?:medications?|drugs?|use)"
     ),
     "adverse": (
         r"\brisks?\b|\binfections?\b|\btoxicit\w*|\btoxic\b|\badverse|\bside\s+effects?|\bmyopathy|\bmyotoxic\w*|\bneutropenia|"
         r"\bbleeding|\bhypersensitivity|\bmalignan\w*|\blymphoma|\bserious\b|\bfatal|\bdeath|\bsuppression|\bnephrotoxic\w*|"
         r"\bhepatotoxic\w*|\bhypoglyc\w*|\blactic\s+acidosis|\brhabdomyolysis|\breactions?\b|\bcan\s+cause|\bcauses?\b|"
-        r"\binduc\w*\s+(?:\w+\s+)?(?:diabetes|hyperkal\w*|hyperuric\w*|gout|hypertension)|\bnew-onset|\bworsen\w*"
+        r"\binduc\w*\s+(?:\w+\s+)?(?:diabetes|hyperkal\w*|hyperuric\w*|gout|hypertension)|\bnew-onset|\bworsen\w*|"
+        r"\bhyperkal\w*|\ban(?:a)?emi\w*|\bleuko?peni\w*|\bleucopeni\w*|\bthrombocytopeni\w*|\bpancytopeni\w*|\bagranulocyt\w*|"
+        r"\bmyelosuppress\w*|\bmarrow\s+(?:suppression|toxicity)|\bacidosis|\bqt\s+prolong\w*|\bhypotension|\bserotonin\s+syndrome|"
+        r"\bnephrotoxic\w*|\blinked\s+to|\bhas\s+been\s+reported|\bhave\s+been\s+reported"
     ),
     "result": (
         r"\bhazard\s+ratio|\bHR\b|\b95%\s*CI|\bconfidence\s+interval|\bp\s*[<=]\s*0|\bodds\s+ratio|\brelative\s+risk|"
@@ -176,12 +190,42 @@ _KEEP_GOING = re.compile(
 )
 
 
+_STOP_CUE = re.compile(r"stop|discontinu|withh[eo]ld", re.I)
+_STOP_TRIGGER = re.compile(
+    r"\b(?:if|when|whenever|until|in\s+case\s+of|(?:who|that)\s+develops?|at\s+the\s+first\s+sign)\b", re.I
+)
+"""After "should be stopped" / "discontinue": the event that triggers it. "Stop X if potassium rises"
+is a stopping rule, a precaution for a patient on X, not advice against starting X."""
+_INTOLERANCE = re.compile(
+    r"\b(?:intoleran\w*|unresponsive|refractory|inadequate(?:ly)?\s+respon\w*|(?:not|poorly)\s+tolerated|ineffective|unable\s+to\s+take|fail\w*\s+to\s+respond)\b",
+    re.I,
+)
+"""Words listed with "contraindicated" when a sentence describes who may get a treatment ("patients
+contraindicated for, intolerant of, or unresponsive to NSAIDs"), not a contraindication of it."""
+_PRECONDITION_SPAN = 60
+"""Characters either side of a contraindication cue within which an intolerance word makes the cue
+part of a precondition list (a short coordinated phrase, not the next clause)."""
+_AVOIDED_EVENT = re.compile(
+    r"^\w*\s+(?:the\s+|this\s+|that\s+|an?\s+|any\s+)?(?:[\w–-]+\s+){0,2}?(?:interactions?|risks?|need|problems?|complications?|harm|errors?|delays?)\b",
+    re.I,
+)
+"""What is avoided is an event, not a treatment: "replacing azathioprine avoids the allopurinol–
+azathioprine interaction" states a benefit, not an avoidance."""
+
+
 def _relations(text: str) -> set[str]:
     found: set[str] = set()
     for name, pattern in RELATION_PATTERNS.items():
         for m in pattern.finditer(text):
             if name in ("contraindication", "avoid") and _EXCEPT_CLAUSE.search(text[max(0, m.start() - 80) : m.start()]):
                 continue  # "unless contraindicated" names an exception, not a contraindication
+            if name == "contraindication" and _INTOLERANCE.search(text[max(0, m.start() - _PRECONDITION_SPAN) : m.end() + _PRECONDITION_SPAN]):
+                continue  # "contraindicated for, intolerant of, or unresponsive to X" describes who may get it
+            if name == "avoid" and m.group(0).lower().startswith("avoid") and _AVOIDED_EVENT.match(text[m.start() :]):
+                continue  # "avoids the interaction", "to avoid the risk of": an event is avoided
+            if name == "avoid" and _STOP_CUE.search(m.group(0)) and _STOP_TRIGGER.search(text[m.end() :]) and not _KEEP_GOING.search(text):
+                found.add("caution")
+                continue  # "should be stopped if potassium cannot be kept below 5.5": a stopping rule
             if name == "avoid" and _KEEP_GOING.search(text[m.start() : m.end() + 40]) and _KEEP_GOING.search(text):
                 found.add("continue")
                 continue  # "need not be stopped", "recommends against stopping": keep it going
@@ -197,6 +241,11 @@ def _relations(text: str) -> set[str]:
             break
     if "no_change" in found:
         found.discard("dose_change")
+    if "boxed" in found and not found & {"adverse", "avoid", "contraindication"}:
+        # a boxed warning is a danger by the harm it warns of; one that only says who should
+        # prescribe or which patients qualify ("restricts X to patients who ...") is a precaution
+        found.discard("boxed")
+        found.add("caution")
     if _KEEP_GOING.search(text):
         found.add("continue")
         found.discard("avoid")
@@ -209,8 +258,34 @@ def _negated(text: str, start: int) -> bool:
     return bool(_NEGATED.search(head))
 
 
+RENAL_SEVERITY: dict[str, tuple[float, float]] = {
+    "mild": (60.0, 90.0),
+    "moderate": (30.0, 60.0),
+    "severe": (0.0, 30.0),
+    "end-stage": (0.0, 15.0),
+}
+"""Kidney function (CrCl or eGFR, mL/min) a severity word stands for, as the FDA renal-impairment
+guidance and the KDIGO GFR categories use them (mild G2 60-89, moderate G3 30-59, severe G4 below 30
+with labels counting end-stage in it, end-stage/kidney failure G5 below 15)."""
+_RENAL_SEVERITY = re.compile(
+    r"\b(?P<a>mild|moderate|severe|end[- ]stage)(?:\s*(?:,|or|to|and|-|–)\s*(?P<b>mild|moderate|severe|end[- ]stage))?\s+"
+    r"(?:renal|kidney)\s+(?:impairment|insufficiency|disease|failure|dysfunction)|\b(?P<esrd>esrd|eskd)\b",
+    re.I,
+)
+
+
+def _severity_range(word: str) -> tuple[float, float]:
+    return RENAL_SEVERITY["end-stage" if word.lower().startswith("end") else word.lower()]
+
+
 def _renal_ranges(text: str) -> tuple[tuple[float, float], ...]:
     out = []
+    for m in _RENAL_SEVERITY.finditer(text):
+        if m.group("esrd"):
+            out.append(RENAL_SEVERITY["end-stage"])
+            continue
+        ranges = [_severity_range(m.group("a")), *([_severity_range(m.group("b"))] if m.group("b") else [])]
+        out.append((min(r[0] for r in ranges), max(r[1] for r in ranges)))  # "mild or moderate": 30-90
     for m in _RENAL_BOUND.finditer(text):
         if m.group("a2"):
             out.append((float(m.group("a2")), float(m.group("b2")) + 1))
@@ -254,16 +329,36 @@ _CONDITION_RE = {
 }
 
 
+_EXPOSURE = re.compile(
+    r"\b(?:increas|rais|elevat|reduc|lower|decreas|doubl|halv|boost|inhibit)\w*\s+(?:the\s+|their\s+|its\s+)?"
+    r"(?:[\w/-]+\s+){0,4}?(?:concentrations?|exposure|levels?|auc|clearance|breakdown|metabolism)\b(?:\s+of\s+[\w/-]+(?:\s+[\w/-]+)?)?",
+    re.I,
+)
+"""A change in how much of a drug the body sees: "raise sirolimus levels", "reduce mycophenolic acid
+exposure", "reduces the clearance of digoxin". It is an ``exposure`` relation only when the phrase
+names a drug ("lowers serum urate levels" names none)."""
+
+
+def _changes_exposure(text: str, drug_spans: list[tuple[int, int]]) -> bool:
+    return any(
+        any(m.start() <= a and b <= m.end() for a, b in drug_spans) for m in _EXPOSURE.finditer(text)
+    )
+
+
 @lru_cache(maxsize=50_000)
 def _tag_cached(text: str, table_id: int) -> Claim:
     table = _TABLES[table_id]
-    drugs = frozenset([*(g for *_, g in table.find(text)), *(v for *_, v in find_vaccines(text))])
+    found = table.find(text)
+    drugs = frozenset([*(g for *_, g in found), *(v for *_, v in find_vaccines(text))])
     find_classes = getattr(table, "find_classes", None) or vocab_find_classes
     classes = frozenset(c for *_, c in find_classes(text))
+    relations = _relations(text)
+    if _changes_exposure(text, [(a, b) for a, b, *_ in found]):
+        relations.add("exposure")
     return Claim(
         drugs=drugs,
         classes=classes,
-        relations=frozenset(_relations(text)),
+        relations=frozenset(relations),
         populations=frozenset(n for n, p in _POPULATION_PATTERNS.items() if p.search(text)),
         conditions=frozenset(n for n, p in _CONDITION_RE.items() if p.search(text)),
         phases=frozenset(n for n, p in _PHASES.items() if p.search(text)),
@@ -271,6 +366,14 @@ def _tag_cached(text: str, table_id: int) -> Claim:
         hedged=bool(_HEDGE.search(text)),
         age_ranges=_age_ranges(text),
     )
+
+
+def scope_mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of every condition and population a sentence names, in text order: where
+    a statement's scope can be read from (see :func:`curbside.qa.sweep.sweep`)."""
+    out = [(m.start(), m.end(), n) for n, p in _CONDITION_RE.items() for m in p.finditer(text)]
+    out += [(m.start(), m.end(), n) for n, p in _POPULATION_PATTERNS.items() for m in p.finditer(text)]
+    return sorted(out)
 
 
 _TABLES: dict[int, AliasTable] = {}

@@ -5,20 +5,33 @@ up, by entity and independently of how the answer's passages were ranked, the li
 that name the treatment (or one of its classes) together with one of the patient's current
 medications (or their classes), conditions or populations, and that state a danger:
 contraindication, boxed warning, avoidance, a required dose change, caution, or an interaction
-that raises exposure or harm. Candidates come from lexical search over the treatment's and the
-partner's names (BM25 finds every chunk naming both); each candidate sentence is then tagged
-(:mod:`curbside.qa.claims`) and kept only if it really links the two with a danger relation.
+that raises exposure or harm. Candidates come from lexical search over the treatment's and each
+partner's names (one BM25 lookup per partner finds the chunks naming both); each candidate sentence
+is then tagged (:mod:`curbside.qa.claims`) and kept only if it really links the two with a danger
+relation, and only if it is about this patient (:func:`scope`): a statement said of patients taking a
+drug this one does not take, or of a group that leaves this one out, is not; one said of a group the
+question does not place the patient in is a precaution, never decisive. An inhibitor asked about
+reaches statements about its mechanism class ("strong CYP3A4 inhibitors raise sirolimus levels").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable
-from curbside.qa.claims import RELATION_PATTERNS, Claim, classes_of, tag, therapeutic_classes
-from curbside.qa.frame import CONDITION_TERMS
+from curbside.qa.claims import (
+    MECHANISM_CLASS,
+    RELATION_PATTERNS,
+    Claim,
+    classes_of,
+    scope_mentions,
+    tag,
+    therapeutic_classes,
+)
+from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE
 from curbside.qa.sentences import Sentence, passage_sentences
 from curbside.qa.types import Passage, QuestionFrame
 
@@ -39,7 +52,50 @@ _POPULATION_TERMS: dict[str, tuple[str, ...]] = {
     "dialysis": ("dialysis",),
     "transplant": ("transplant", "recipients"),
     "hepatic impairment": ("hepatic impairment", "liver disease"),
+    "immunocompromised": ("immunocompromised", "immunosuppressed", "immunocompetence"),
 }
+
+IMMUNOCOMPROMISED = re.compile(
+    r"\bimmuno-?compromis\w*|\bimmuno-?suppressed\b|\bimmunodeficien\w*|\baltered\s+immunocompetence|\bsevere\s+immunosuppression",
+    re.I,
+)
+"""A statement about immunocompromised people bears on a transplant recipient, a patient with HIV or
+one taking an immunosuppressant (a population that contains theirs, as a class contains a drug)."""
+_IMMUNOCOMPROMISING_CONDITIONS = re.compile(r"transplant|hiv", re.I)
+
+UNKNOWN_UNLESS_STATED = frozenset({"older adult"})
+"""Groups a question often leaves unsaid (the patient's age): a statement restricted to them is not
+set aside for a patient who is not said to belong."""
+
+_CO_MED_CUE = re.compile(
+    r"(?:\bwith|\btaking|\btakes?|\btaken|\bon|\breceiving|\breceives?|\bplus|\balongside|\bconcomitant(?:ly)?|"
+    r"\bcombined\s+with|\bco-?administered\s+with|\bgiven\s+with)\s+(?:a\s+|an\s+|the\s+|other\s+|another\s+|any\s+|"
+    r"concomitant\s+|strong\s+|moderate\s+|potent\s+)*$",
+    re.I,
+)
+"""Words that put a drug in the patient's regimen: "with clarithromycin", "who take azathioprine",
+"in patients taking strong CYP3A4 inhibitors"."""
+_NOT_CO_MED = re.compile(r"\b(?:treat\w*|manag\w*|replac\w*|switch\w*|substitut\w*|compared|versus|vs\.?)\s+(?:[\w-]+\s+){0,3}with\s*$", re.I)
+""""Treated with X", "replacing A with B": X and B are the treatment, not a drug taken alongside."""
+_LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
+"""Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
+_QUALIFIER_CUE = re.compile(
+    r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:have|has|are|is)|\bduring|\bhaving)\s+"
+    r"(?:(?:a|an|the|patients?|people|adults?|persons?|individuals?|those|women|men|children|recipients?|severe|mild|moderate|"
+    r"advanced|active|known|acute|chronic|established|decompensated|stage\s+\w+|[\w]+-\w+)\s+){0,4}$",
+    re.I,
+)
+"""Words before a condition or group that make it the statement's scope ("in patients with severe
+renal impairment", "in kidney transplant recipients"), as opposed to an outcome ("worsen kidney
+function", "the risk of worsening heart failure")."""
+_EXCLUSION_CUE = re.compile(
+    r"(?:\bwithout|\bno|\bfree\s+of|\b(?:do|does|did)\s+not\s+have|\bnot\s+(?:on|taking|having))\s+"
+    r"(?:(?:a|an|any|known|history\s+of|evidence\s+of|severe|active)\s+){0,2}$",
+    re.I,
+)
+"""A scope that leaves a group out ("adults who do not have heart failure or chronic kidney disease")."""
+_QUALIFIER_REACH = 60
+"""Characters before a mention in which its scope (or exclusion) cue must lie."""
 
 
 @dataclass
@@ -76,39 +132,127 @@ def subject_terms(subject: str, table: AliasTable) -> tuple[set[str], set[str]]:
     return generics, classes
 
 
+def acting_classes(table: AliasTable, generic: str) -> set[str]:
+    """How a drug acts on others: its inhibitor and inducer classes ("strong CYP3A4 inhibitor").
+    A statement that "strong CYP3A4 inhibitors raise sirolimus levels" is about posaconazole given
+    with sirolimus. Substrate classes are left out: sharing a pathway links no two drugs."""
+    return {c for c in classes_of(table, generic) if MECHANISM_CLASS.search(c) and "substrate" not in c}
+
+
 def danger_relation(claim: Claim) -> str | None:
     for rel in DANGER_RELATIONS:
         if rel in claim.relations:
             return rel
     if "interaction" in claim.relations and "adverse" in claim.relations:
         return "caution"
+    if "exposure" in claim.relations:
+        return "caution"  # one drug raises or lowers another's levels
     return None
 
 
-def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] = frozenset()) -> list[tuple[str, str, Callable[[Claim], bool], list[str]]]:
-    """(kind, name, does-a-claim-name-it, query words) for each thing the patient has."""
-    out: list[tuple[str, str, Callable[[Claim], bool], list[str]]] = []
+@dataclass
+class _Partner:
+    """Something the patient has that a statement can link the treatment with."""
+
+    kind: str  # medication | condition | population
+    name: str
+    words: list[str]  # what the lexical lookup searches for
+    generics: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()  # classes that name what it is
+    acting: frozenset[str] = frozenset()  # mechanism classes (a CYP3A4 inhibitor)
+    conditions: frozenset[str] = frozenset()
+    populations: frozenset[str] = frozenset()
+    immunocompromised: bool = False
+
+    def link(self, claim: Claim, text: str) -> str | None:
+        """'direct' when the statement names it (or a class of it), 'acting' when only by how it
+        acts on other drugs, None when the statement does not name it."""
+        if self.generics & claim.drugs or self.classes & claim.classes:
+            return "direct"
+        if self.conditions & claim.conditions or self.populations & claim.populations:
+            return "direct"
+        if self.immunocompromised and IMMUNOCOMPROMISED.search(text):
+            return "direct"
+        if self.acting & claim.classes:
+            return "acting"
+        return None
+
+
+@dataclass(frozen=True)
+class _Patient:
+    """What the patient takes and has, as the statements' scope is checked against it."""
+
+    drugs: frozenset[str]
+    classes: frozenset[str]
+    has: frozenset[str]  # conditions and populations, with what they imply
+    renal_value: int | None
+
+
+_IMPLIES: dict[str, tuple[str, ...]] = {
+    "chronic kidney disease": ("ckd",),
+    "ckd": ("chronic kidney disease",),
+    "dialysis": ("ckd", "chronic kidney disease"),
+}
+"""Condition and population names that stand for the same patient (CKD the condition, CKD the group)."""
+
+
+def _patient(frame: QuestionFrame, table: AliasTable) -> _Patient:
+    meds = frozenset(frame.current_medications)
+    classes = frozenset(c for m in meds for c in classes_of(table, m))
+    has: set[str] = {*frame.conditions, *frame.population, *frame.implied_population}
+    if frame.indication:
+        has.add(frame.indication)
+    asked = POPULATION_OF_ATTRIBUTE.get(frame.asked_attribute)
+    if asked:
+        has.add(asked)
+    if frame.asked_attribute == "renal dose":
+        has |= {"ckd"}
+    if any("transplant" in c for c in has):
+        has |= {"transplant", "solid organ transplant"}
+    for name in list(has):
+        has.update(_IMPLIES.get(name, ()))
+    if _immunocompromised(frame, classes):
+        has.add("immunocompromised")
+    value = None
+    if frame.qualifier:
+        digits = re.search(r"\d+", frame.qualifier)
+        value = int(digits.group(0)) if digits else None
+    return _Patient(meds, classes, frozenset(has), value)
+
+
+def _immunocompromised(frame: QuestionFrame, med_classes: frozenset[str]) -> bool:
+    return (
+        "transplant" in frame.population or "transplant" in frame.implied_population
+        or any(_IMMUNOCOMPROMISING_CONDITIONS.search(c) for c in frame.conditions)
+        or "immunosuppressant" in med_classes
+    )
+
+
+def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] = frozenset()) -> list[_Partner]:
+    """Each thing the patient has that a statement can link the treatment with."""
+    out: list[_Partner] = []
     for med in frame.current_medications:
         # a shared metabolic pathway is no interaction: substrate classes do not link two drugs
         med_classes = {c for c in classes_of(table, med) if "substrate" not in c}
-        out.append((
-            "medication", med,
-            lambda c, m=med, mc=med_classes: m in c.drugs or bool(mc & c.classes),  # type: ignore[misc]
-            [*table.names_of(med)[:3], *sorted(med_classes)[:3]],
+        acting = acting_classes(table, med)
+        out.append(_Partner(
+            "medication", med, [*table.names_of(med)[:3], *sorted(med_classes)[:3]],
+            generics=frozenset({med}), classes=frozenset(med_classes - acting), acting=frozenset(acting),
         ))
     for cond in frame.conditions:
         if cond == frame.indication or cond in exclude:
             continue  # what is being treated is not a danger partner of its own treatment
         pops = {"transplant"} if "transplant" in cond else ({"ckd", "dialysis"} if "kidney disease" in cond else set())
-        out.append((
-            "condition", cond,
-            lambda c, n=cond, p=pops: n in c.conditions or bool(p & c.populations),  # type: ignore[misc]
-            list(CONDITION_TERMS.get(cond, (cond,))[:3]),
+        out.append(_Partner(
+            "condition", cond, list(CONDITION_TERMS.get(cond, (cond,))[:3]),
+            conditions=frozenset({cond}), populations=frozenset(pops),
         ))
     for pop in [*frame.population, *(p for p in frame.implied_population if p not in frame.population)]:
         if any(pop == "transplant" and "transplant" in c for c in frame.conditions):
             continue
-        out.append(("population", pop, lambda c, p=pop: p in c.populations, list(_POPULATION_TERMS.get(pop, (pop,)))))  # type: ignore[misc]
+        out.append(_Partner("population", pop, list(_POPULATION_TERMS.get(pop, (pop,))), populations=frozenset({pop})))
+    if _immunocompromised(frame, frozenset(c for m in frame.current_medications for c in classes_of(table, m))):
+        out.append(_Partner("population", "immunocompromised", list(_POPULATION_TERMS["immunocompromised"]), immunocompromised=True))
     return out
 
 
@@ -121,7 +265,8 @@ def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[
     others = [(a, n) for a, n in mentions if n not in generics and n not in classes]
     if not others:
         return True
-    cue = RELATION_PATTERNS[relation].search(text)
+    pattern = RELATION_PATTERNS.get(relation)
+    cue = pattern.search(text) if pattern is not None else None
     if cue is None:
         return True
     before = [(a, n) for a, n in mentions if a < cue.start()]
@@ -130,6 +275,85 @@ def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[
     _pos, nearest = max(before)
     first = min(mentions)[1]
     return nearest in generics or nearest in classes or first in generics or first in classes
+
+
+def _co_medications(text: str, table: AliasTable) -> list[list[str]]:
+    """The drugs a statement puts in the patient's regimen, as lists of alternatives: "contraindicated
+    with P-gp inhibitors or strong CYP3A4 inhibitors" gives one list of two classes."""
+    mentions = sorted(
+        [(a, b, g) for a, b, _s, g in table.find(text)] + [(a, b, c) for a, b, _s, c in find_classes(text)]
+    )
+    groups: list[list[str]] = []
+    last_end: int | None = None
+    for a, b, name in mentions:
+        if last_end is not None and a >= last_end and _LIST_GAP.match(text[last_end:a]):
+            groups[-1].append(name)  # the same list goes on
+            last_end = b
+            continue
+        if last_end is not None and a < last_end:
+            groups[-1].append(name)  # an overlapping mention ("strong CYP3A4 inhibitor" in "CYP3A4 inhibitor")
+            continue
+        head = text[max(0, a - 40) : a]
+        if _CO_MED_CUE.search(head) and not _NOT_CO_MED.search(head):
+            groups.append([name])
+            last_end = b
+        else:
+            last_end = None
+    return groups
+
+
+APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
+"""What :func:`scope` makes of a statement for this patient."""
+
+
+def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: AliasTable) -> str:
+    """Is the statement about this patient?
+
+    ``NOT_THIS_PATIENT`` when it is said of patients taking a drug this one does not take ("in
+    kidney transplant recipients who take azathioprine": the question lists what the patient takes),
+    of a group that leaves this one out ("adults who do not have heart failure"), or of a kidney
+    function outside this patient's stated one ("in severe renal impairment" at an eGFR of 55).
+    ``UNSTATED`` when it is said of a condition or group the patient is not said to have ("avoided in
+    patients with CKD" for a patient whose kidneys the question does not mention): a precaution to
+    show, not a danger that decides. ``APPLIES`` otherwise.
+    """
+    on = patient.drugs | patient.classes | subject
+    for group in _co_medications(text, table):
+        if not on & set(group):
+            return NOT_THIS_PATIENT
+    if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
+        return NOT_THIS_PATIENT
+    groups: list[tuple[list[str], bool]] = []  # (names, excluded?)
+    last_end: int | None = None
+    for a, b, name in scope_mentions(text):
+        if last_end is not None and (a < last_end or _LIST_GAP.match(text[last_end:a])):
+            groups[-1][0].append(name)  # "renal or hepatic impairment": any of them will do
+            last_end = max(last_end, b)
+            continue
+        head = text[max(0, a - _QUALIFIER_REACH) : a]
+        if _EXCLUSION_CUE.search(head):
+            groups.append(([name], True))
+            last_end = b
+        elif _QUALIFIER_CUE.search(head):
+            groups.append(([name], False))
+            last_end = b
+        else:
+            last_end = None
+    verdict = APPLIES
+    for names, excluded in groups:
+        present = [n for n in names if n in patient.has]
+        if excluded and present:
+            return NOT_THIS_PATIENT
+        if not excluded and not present and not all(n in UNKNOWN_UNLESS_STATED for n in names):
+            verdict = UNSTATED
+    return verdict
+
+
+def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[str]:
+    """One lexical query per partner: the treatment's names with that partner's, so that a partner
+    with many words (kidney disease) does not crowd out the chunks naming the treatment and another."""
+    queries = [" ".join([*names, *p.words]) for p in partners if p.name != subject]
+    return list(dict.fromkeys(queries))
 
 
 def sweep(
@@ -145,30 +369,45 @@ def sweep(
     partners = _partners(frame, table, exclude)
     if not partners:
         return []
+    patient = _patient(frame, table)
     for subject in subjects:
         generics, classes = subject_terms(subject, table)
+        acting = set().union(*(acting_classes(table, g) for g in generics)) if generics else set()
         names = [*(n for g in generics for n in table.names_of(g)[:3]), *sorted(classes)[:3]]
-        # one lookup per subject: BM25 ranks the chunks naming the subject and any partner first
-        words = [w for _, partner, _, ws in partners if partner != subject for w in ws]
-        candidates = search(" ".join([*names, *words]), depth)
+        candidates: list[Passage] = []
+        known: set[str] = set()
+        for query in _lookups(names, partners, subject):
+            for passage in search(query, depth):
+                if passage.chunk.chunk_id not in known:
+                    known.add(passage.chunk.chunk_id)
+                    candidates.append(passage)
         for passage in candidates:
             for sent in passage_sentences([passage]):
                 claim = tag(sent.text, table)
-                if not (claim.drugs & generics or claim.classes & classes):
+                named = bool(claim.drugs & (generics | {subject}) or claim.classes & classes)  # a vaccine is tagged by name
+                if not named and not claim.classes & acting:
                     continue
                 relation = danger_relation(claim)
                 if relation is None:
                     continue
-                if not _danger_is_about(sent.text, relation, generics, classes, table):
+                if not _danger_is_about(sent.text, relation, generics, classes | (acting if not named else set()), table):
                     continue
-                for kind, partner, names_partner, _ in partners:
-                    if (kind == "medication" and partner == subject) or not names_partner(claim):
+                where = scope(sent.text, claim, patient, generics | classes | acting, table)
+                if where == NOT_THIS_PATIENT:
+                    continue
+                if where == UNSTATED:
+                    relation = "caution"  # said of a group this patient is not said to be in
+                for partner in partners:
+                    if partner.kind == "medication" and partner.name == subject:
                         continue
+                    link = partner.link(claim, sent.text)
+                    if link is None or (link == "acting" and not named):
+                        continue  # two drugs that only act on others are not linked by a statement about such drugs
                     key = (passage.chunk.chunk_id, sent.start, subject)
                     if key in seen:
                         break
                     seen.add(key)
-                    findings.append(Finding(passage, sent, claim, subject, partner, relation))
+                    findings.append(Finding(passage, sent, claim, subject, partner.name, relation))
                     break
     kind_rank = {"drug-label": 0, "guideline": 1, "review": 2, "research": 3}
     findings.sort(key=lambda f: (f.strength, kind_rank.get(f.passage.document.kind, 4), f.passage.chunk.chunk_id, f.sentence.start))

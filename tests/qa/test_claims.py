@@ -240,3 +240,65 @@ def test_tag_is_cached_and_deterministic(table: AliasTable) -> None:
     c = tag(text, table)
     assert "avoid" in c.relations
     assert "tofacitinib" in c.drugs
+
+
+# --- negation and scope of "avoid" / "do not" (issue 19) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Glucocorticoids given orally or by injection do not depend on kidney clearance and are often the practical choice for gout flares in CKD.",
+        "For Black adults with hypertension who do not have heart failure, the guideline favours a thiazide-type diuretic.",
+    ],
+)
+def test_do_not_describing_a_patient_or_a_drug_is_not_avoidance(text: str, table: AliasTable) -> None:
+    assert "avoid" not in claim(text, table).relations
+
+
+def test_do_not_give_is_avoidance(table: AliasTable) -> None:
+    assert "avoid" in claim("Do not give live vaccines to transplant recipients.", table).relations
+
+
+def test_a_stopping_rule_is_a_precaution_not_an_avoidance(table: AliasTable) -> None:
+    c = claim("The mineralocorticoid receptor antagonist should be stopped if potassium cannot be kept below 5.5 mEq/L.", table)
+    assert "avoid" not in c.relations and "caution" in c.relations
+    assert "avoid" in claim("Metformin should be stopped in patients with severe kidney impairment.", table).relations
+
+
+def test_contraindicated_listed_with_intolerance_describes_who_may_get_it(table: AliasTable) -> None:
+    c = claim("Patients had frequent gout flares and were contraindicated for, intolerant of, or unresponsive to NSAIDs and/or colchicine.", table)
+    assert "contraindication" not in c.relations and c.direction != "against"
+
+
+def test_avoiding_an_interaction_is_not_avoiding_a_drug(table: AliasTable) -> None:
+    c = claim("Replacing azathioprine with mycophenolate mofetil avoids the allopurinol-azathioprine interaction.", table)
+    assert "avoid" not in c.relations
+    assert "avoid" in claim("KDIGO suggests avoiding NSAIDs in kidney transplant recipients.", table).relations
+
+
+def test_adding_to_a_risk_with_another_drug_is_a_harmful_interaction(table: AliasTable) -> None:
+    c = claim("Potassium-sparing diuretics and ACE inhibitors add to the risk of hyperkalemia with tacrolimus.", table)
+    assert {"interaction", "adverse"} <= c.relations
+    c = claim("ACE inhibitors given with azathioprine have been linked to anemia and severe leukopenia.", table)
+    assert {"interaction", "adverse"} <= c.relations
+
+
+def test_a_change_in_a_named_drugs_levels_is_an_exposure_relation(table: AliasTable) -> None:
+    assert "exposure" in claim("Strong CYP3A4 inhibitors can greatly raise sirolimus levels.", table).relations
+    assert "exposure" in claim("Proton pump inhibitors reduce mycophenolic acid exposure.", table).relations
+    assert "exposure" not in claim("Allopurinol lowers serum urate levels.", table).relations
+
+
+def test_renal_severity_words_state_a_kidney_function_range(table: AliasTable) -> None:
+    severe = claim("EULAR advises avoiding colchicine in patients with severe renal impairment.", table)
+    assert severe.covers_renal(25) is True and severe.covers_renal(55) is False
+    mild_moderate = claim("In mild or moderate renal impairment, no dose change is needed for colchicine.", table)
+    assert mild_moderate.covers_renal(55) is True and mild_moderate.covers_renal(20) is False
+
+
+def test_a_boxed_warning_that_states_no_harm_is_a_precaution(table: AliasTable) -> None:
+    who = claim("The tacrolimus boxed warning states that only physicians experienced in immunosuppressive therapy should prescribe it.", table)
+    assert "boxed" not in who.relations and "caution" in who.relations
+    harm = claim("The azathioprine boxed warning notes reports of post-transplant lymphoma.", table)
+    assert "boxed" in harm.relations

@@ -64,7 +64,7 @@ def sentences(findings: list[Finding]) -> list[str]:
 
 
 def test_finds_a_class_contraindication_with_the_patients_co_medication(table: AliasTable) -> None:
-    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], asked_attribute="interaction")
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], population=["ckd"], asked_attribute="interaction")
     search = FakeSearch([passage(1, CYP3A4_CONTRAINDICATION + " Colchicine tablets are used for gout flares in adults.")])
     findings = sweep(frame, ["colchicine"], table, search)
     assert sentences(findings) == [CYP3A4_CONTRAINDICATION]
@@ -75,7 +75,7 @@ def test_finds_a_class_contraindication_with_the_patients_co_medication(table: A
 
 
 def test_frame_from_the_question_finds_the_class_contraindication(table: AliasTable) -> None:
-    frame = analyse("Can I give colchicine to a patient on clarithromycin?", table).frame
+    frame = analyse("Can I give colchicine to a patient with stage 4 CKD on clarithromycin?", table).frame
     findings = sweep(frame, [frame.intervention or ""], table, FakeSearch([passage(1, CYP3A4_CONTRAINDICATION)]))
     assert [(f.partner, f.relation) for f in findings] == [("clarithromycin", "contraindication")]
 
@@ -108,7 +108,7 @@ def test_required_dose_change_with_a_moderate_inhibitor_is_found_but_not_decisiv
     assert [(f.partner, f.relation) for f in findings] == [("verapamil", "dose_change")]
     assert not findings[0].decisive
     # a strong inhibitor is linked to the strong-inhibitor contraindication, not the moderate one
-    on_clarithromycin = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    on_clarithromycin = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], population=["ckd"])
     findings = sweep(on_clarithromycin, ["colchicine"], table, FakeSearch([passage(1, text), passage(2, CYP3A4_CONTRAINDICATION)]))
     assert sentences(findings) == [CYP3A4_CONTRAINDICATION]
 
@@ -122,7 +122,7 @@ def test_population_partner_is_swept(table: AliasTable) -> None:
 
 def test_alternatives_are_swept_too(table: AliasTable) -> None:
     """An NSAID offered as an alternative to a transplant recipient on tacrolimus is swept."""
-    frame = QuestionFrame(intent="safety", intervention="anakinra", current_medications=["tacrolimus"], conditions=["gout"], yes_no=True)
+    frame = QuestionFrame(intent="safety", intervention="anakinra", current_medications=["tacrolimus"], conditions=["gout"], implied_population=["transplant"], yes_no=True)
     text = "NSAIDs should be avoided in transplant recipients taking calcineurin inhibitors because of nephrotoxicity."
     findings = sweep(frame, ["anakinra", "naproxen"], table, FakeSearch([passage(1, text, "guideline")]))
     assert [(f.subject, f.partner, f.relation) for f in findings] == [("naproxen", "tacrolimus", "avoid")]
@@ -174,7 +174,7 @@ def test_patient_with_nothing_to_link_is_not_searched(table: AliasTable) -> None
 
 
 def test_contraindications_come_before_cautions(table: AliasTable) -> None:
-    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], population=["hepatic impairment"])
     search = FakeSearch([passage(1, CLARITHROMYCIN_CAUTION), passage(2, CYP3A4_CONTRAINDICATION)])
     findings = sweep(frame, ["colchicine"], table, search)
     assert [f.relation for f in findings] == ["contraindication", "caution"]
@@ -183,22 +183,25 @@ def test_contraindications_come_before_cautions(table: AliasTable) -> None:
 
 
 def test_at_equal_strength_the_label_comes_before_research(table: AliasTable) -> None:
-    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], population=["ckd"])
     research = "Colchicine should not be combined with clarithromycin, as fatal toxicity was reported in this cohort."
     search = FakeSearch([passage(1, research, "research"), passage(2, CYP3A4_CONTRAINDICATION.replace("is contraindicated", "should not be used"), "drug-label")])
     findings = sweep(frame, ["colchicine"], table, search)
     assert [f.passage.document.kind for f in findings] == ["drug-label", "research"]
 
 
-def test_one_search_per_treatment_by_its_names_and_the_partners(table: AliasTable) -> None:
+def test_one_search_per_treatment_and_partner(table: AliasTable) -> None:
+    """Each lookup pairs the treatment's names with one partner's: a partner named by many words
+    (kidney disease) does not crowd the other partners' chunks out of the lookup."""
     frame = QuestionFrame(intent="safety", intervention="colchicine", current_medications=["clarithromycin"], conditions=["heart failure"])
     search = FakeSearch([])
     sweep(frame, ["colchicine", "naproxen"], table, search)
-    assert len(search.calls) == 2
-    colchicine_query, k = search.calls[0]
+    assert len(search.calls) == 4
+    (with_med, k), (with_condition, _k) = search.calls[:2]
     assert k == SWEEP_DEPTH
-    assert "colchicine" in colchicine_query and "clarithromycin" in colchicine_query and "heart failure" in colchicine_query
-    assert "nsaid" in search.calls[1][0]  # an alternative is searched by its class too
+    assert "colchicine" in with_med and "clarithromycin" in with_med and "heart failure" not in with_med
+    assert "colchicine" in with_condition and "heart failure" in with_condition and "clarithromycin" not in with_condition
+    assert all("nsaid" in q for q, _ in search.calls[2:])  # an alternative is searched by its class too
 
 
 # --- the pieces ---------------------------------------------------------------------------------
@@ -225,3 +228,75 @@ def test_subject_terms_of_a_drug_and_of_a_class(table: AliasTable) -> None:
     generics, classes = subject_terms("nsaid", table)
     assert generics == set()
     assert "nsaid" in classes
+
+
+# --- whom a statement is about (scope) ----------------------------------------------------------
+
+
+def test_contraindication_in_a_group_the_patient_is_not_said_to_be_in_is_a_precaution(table: AliasTable) -> None:
+    """"Contraindicated in renal or hepatic impairment with strong CYP3A4 inhibitors" for a patient on
+    clarithromycin whose kidneys and liver the question does not mention: shown, but it does not decide."""
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
+    findings = sweep(frame, ["colchicine"], table, FakeSearch([passage(1, CYP3A4_CONTRAINDICATION)]))
+    assert [(f.partner, f.relation) for f in findings] == [("clarithromycin", "caution")]
+    assert not findings[0].decisive
+
+
+def test_statement_about_patients_taking_another_drug_is_not_a_finding(table: AliasTable) -> None:
+    text = "KDIGO recommends avoiding allopurinol in kidney transplant recipients who take azathioprine."
+    on_tacrolimus = QuestionFrame(intent="safety", intervention="allopurinol", current_medications=["tacrolimus"],
+                                  conditions=["gout", "kidney transplant"], population=["transplant"], indication="gout", yes_no=True)
+    assert sweep(on_tacrolimus, ["allopurinol"], table, FakeSearch([passage(1, text, "guideline")])) == []
+    on_azathioprine = on_tacrolimus.model_copy(update={"current_medications": ["azathioprine"]})
+    findings = sweep(on_azathioprine, ["allopurinol"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert [(f.partner, f.relation) for f in findings] == [("azathioprine", "avoid")]
+
+
+def test_kidney_function_outside_the_stated_severity_is_not_a_finding(table: AliasTable) -> None:
+    text = "EULAR advises avoiding colchicine and NSAIDs in patients with severe renal impairment."
+
+    def at(value: int) -> QuestionFrame:
+        return QuestionFrame(intent="dose_adjustment", intervention="colchicine", population=["ckd"], asked_attribute="renal dose",
+                             qualifier=f"eGFR {value}", yes_no=True)
+
+    assert sweep(at(55), ["colchicine"], table, FakeSearch([passage(1, text, "guideline")])) == []
+    assert [f.relation for f in sweep(at(22), ["colchicine"], table, FakeSearch([passage(1, text, "guideline")]))] == ["avoid"]
+
+
+def test_statement_that_leaves_the_patients_condition_out_is_not_a_finding(table: AliasTable) -> None:
+    text = "In adults without heart failure, NSAIDs should not be used for more than a few days."
+    frame = QuestionFrame(intent="safety", intervention="ibuprofen", conditions=["heart failure"], yes_no=True)
+    assert sweep(frame, ["ibuprofen"], table, FakeSearch([passage(1, text)])) == []
+
+
+def test_an_inhibitor_asked_about_reaches_a_statement_about_its_mechanism_class(table: AliasTable) -> None:
+    text = ("Strong CYP3A4 inhibitors such as ketoconazole and clarithromycin can greatly raise sirolimus levels, "
+            "and the sirolimus label advises avoiding the combination.")
+    frame = QuestionFrame(intent="safety", intervention="posaconazole", current_medications=["sirolimus"], yes_no=True)
+    findings = sweep(frame, ["posaconazole"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("sirolimus", "avoid")]
+
+
+def test_two_inhibitors_are_not_linked_by_a_statement_about_inhibitors(table: AliasTable) -> None:
+    """Posaconazole for a patient on clarithromycin: "colchicine is contraindicated with strong CYP3A4
+    inhibitors" names both only by how they act on colchicine."""
+    frame = QuestionFrame(intent="safety", intervention="posaconazole", current_medications=["clarithromycin"], yes_no=True)
+    text = "Colchicine is contraindicated with strong CYP3A4 inhibitors."
+    assert sweep(frame, ["posaconazole"], table, FakeSearch([passage(1, text)])) == []
+
+
+def test_statement_about_immunocompromised_patients_reaches_a_transplant_recipient(table: AliasTable) -> None:
+    text = "The IDSA guideline advises against live attenuated influenza vaccine for immunocompromised patients."
+    recipient = QuestionFrame(intent="safety", intervention="live attenuated influenza vaccine", conditions=["liver transplant"],
+                              population=["transplant"], asked_attribute="vaccination", yes_no=True)
+    findings = sweep(recipient, ["live attenuated influenza vaccine"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert [(f.partner, f.relation) for f in findings] == [("immunocompromised", "avoid")]
+    pregnant = QuestionFrame(intent="safety", intervention="live attenuated influenza vaccine", population=["pregnancy"], yes_no=True)
+    assert sweep(pregnant, ["live attenuated influenza vaccine"], table, FakeSearch([passage(1, text, "guideline")])) == []
+
+
+def test_a_drug_that_lowers_the_patients_drug_exposure_is_a_finding(table: AliasTable) -> None:
+    text = "Proton pump inhibitors reduce mycophenolic acid exposure from mycophenolate mofetil."
+    frame = QuestionFrame(intent="interaction", intervention="pantoprazole", current_medications=["mycophenolate mofetil"], yes_no=True)
+    findings = sweep(frame, ["pantoprazole"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("mycophenolate mofetil", "caution")]
