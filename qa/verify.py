@@ -45,6 +45,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -374,7 +375,8 @@ def _read(text: str, table: AliasTable | None) -> Reading:
         if s in pseudo:
             continue
         cue_tokens.update(range(s, e))
-        negated |= _scope_forward(low, e)
+        # "non" negates the one word it is joined to ("non-neural cells": the cells are not negated)
+        negated |= {e} if low[s] == "non" and e < len(low) else _scope_forward(low, e)
     for s, e in _phrase_hits(low, NEG_BACKWARD):
         cue_tokens.update(range(s, e))
         negated |= _scope_backward(low, s)
@@ -509,6 +511,30 @@ def _frequencies(text: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------------------------
+# Sentences that state no finding
+
+FRAMING = re.compile(
+    r"^\s*(?:OBJECTIVES?|AIMS?|PURPOSE|QUESTION|METHODS?|DESIGN|STUDY DESIGN|SETTING|PARTICIPANTS|INTERVENTIONS?|"
+    r"MAIN OUTCOME MEASURES?|MEASUREMENTS|MATERIALS AND METHODS)\b"
+    r"|^\s*(?:[A-Z]{4,}\s+)?(?i:to|we) (?i:determine|evaluate|assess|investigate|examine|compare|test|estimate|explore|"
+    r"quantify|describe|characteri[sz]e|identify)\b"
+    r"|(?i:\b(?:the (?:aims?|objectives?|purposes?|goals?) of (?:this|the|our|the present) (?:study|trial|review|analysis|work)"
+    r"|(?:this|the present|our) (?:study|trial|review|analysis|work) (?:aimed|aims|sought|was designed|is designed|set out)"
+    r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked whether|investigated whether|examined whether|tested whether))\b)",
+)
+"""A sentence that states a study's aim, question or methods (structured-abstract labels, "we aimed
+to", "to determine whether"): it says what was asked, not what was found, so it supports nothing.
+Upper-case labels only: a guideline's "Test to determine ..." is an instruction, not a heading."""
+FRAMING_PENALTY = 3.0
+"""Rank penalty of a framing sentence in alignment: more than overlap + similarity can reach (2)."""
+
+
+def is_framing(sentence: str) -> bool:
+    """Does ``sentence`` state an aim, a question or a method rather than a finding?"""
+    return bool(FRAMING.search(sentence)) or sentence.rstrip().endswith("?")
+
+
+# --------------------------------------------------------------------------------------------
 # Comparison
 
 
@@ -609,6 +635,9 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
     edited = _edit_mismatch(st, ref)
     if edited is not None:
         return edited
+    opposed = _prefix_antonym(st, ref)
+    if opposed is not None:
+        return opposed
     shared = st.content_stems & ref.content_stems
     st_neg, st_pos = _polar_stems(st)
     ref_neg, ref_pos = _polar_stems(ref)
@@ -657,6 +686,9 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
     if st_neg and not ref.negated and not _negation_absorbed(st, ref):
         word = next(st.tokens[i] for i in sorted(st.negated) if i in st.content)
         return Mismatch("negation", f"the statement negates '{word}'; the passage states no negation")
+    null = _null_finding(st, ref)
+    if null is not None:
+        return null
     # hedge -> certainty
     st_hedged = {st.stems[i] for i in st.hedged if i in st.content}
     ref_hedged = {ref.stems[i] for i in ref.modal_hedged if i in ref.content}
@@ -704,6 +736,85 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
         if missing:
             return Mismatch("drug", f"{missing[0]} is not mentioned in the cited sentence")
     return None
+
+
+NEG_PREFIXES = ("non", "un", "in", "im", "ir", "il")
+"""Prefixes that make an adjective its opposite ("inaccurate", "unstable", "UCP1-independent")."""
+_ADJECTIVE_END = ("able", "ible", "ent", "ant", "ive", "ate", "ete", "ic", "al", "ous", "ful", "ary", "ed")
+_MIN_BASE = 6  # a base shorter than this is too often a different word ("form" / "inform")
+
+
+def _negated_forms(word: str) -> set[str]:
+    """The words ``word`` is the opposite of by a negative prefix ("inaccurate" -> {"accurate"})."""
+    head, _, last = word.rpartition("-")
+    out = set()
+    for p in NEG_PREFIXES:
+        base = last[len(p):].lstrip("-")
+        if last.startswith(p) and len(base) >= _MIN_BASE and base.endswith(_ADJECTIVE_END):
+            out.add(f"{head}-{base}" if head else base)
+    return out
+
+
+def _prefix_antonym(st: Reading, ref: Reading) -> Mismatch | None:
+    """A word on one side whose negatively prefixed form is on the other ("dependent" / "independent")."""
+    a = {t.lower() for t in st.tokens}
+    b = {t.lower() for t in ref.tokens}
+    for mine, theirs, mine_stems, side in ((a, b, set(st.stems), "statement"), (b, a, set(ref.stems), "passage")):
+        for word in sorted(mine - theirs):
+            for base in sorted(_negated_forms(word)):
+                # not when the same side also says the plain word ("undifferentiated ... differentiate")
+                if base in theirs and base not in mine and _stem(base.rpartition("-")[2]) not in mine_stems:
+                    said, other = (word, base) if side == "statement" else (base, word)
+                    return Mismatch("antonym", f"the statement says '{said}' where the passage says '{other}'")
+    return None
+
+
+NULL_FINDING = re.compile(
+    r"\b(?:no|not|nor|neither|without|lack of|absence of)\s+(?:\w+\s+){0,2}?(?:statistically\s+)?(?:significant(?:ly)?\s+|clear\s+|"
+    r"detectable\s+|measurable\s+|meaningful\s+)?(?:differences?|effects?|associations?|associated|changes?|benefits?|impact|"
+    r"correlations?|correlated|relationships?|related|influence|improvements?|reductions?|increases?)\b"
+    r"|\b(?:did|does|do|was|were|is|are) not (?:significantly |substantially |appreciably )?(?:differ|change|affect|alter|improve|"
+    r"reduce|increase|decrease|influence|predict|modify|lower|raise)\w*\b"
+    r"|\b(?:unchanged|unaffected|unrelated|dispensable)\b",
+    re.I,
+)
+"""A finding of no effect, no difference or no association ("no significant difference in
+mortality", "did not reduce", "was unaffected")."""
+_CLAUSE = re.compile(r"[;,:]|\b(?:but|whereas|while|although|though|however)\b", re.I)
+
+
+def _asserts_effect(reading: Reading) -> bool:
+    """The sentence says something changes or is linked (a direction word, a cause, an association), unnegated."""
+    if reading.neg_cues or NULL_FINDING.search(reading.text):
+        return False
+    directed = any(axis not in {"time", "sex", "relation", "rank"} for _, axis, _ in reading.directions)
+    return directed or reading.causal or reading.associative
+
+
+def _null_finding(st: Reading, ref: Reading) -> Mismatch | None:
+    """The passage finds no effect (no difference, no association) where the statement states one.
+
+    Only when the clause that finds nothing is the part of the sentence that shares most with the
+    statement: "reduced A but did not change B" still supports "reduces A"."""
+    if not _asserts_effect(st):
+        return None
+    text = ref.text
+    m = NULL_FINDING.search(text)
+    if m is None:
+        return None
+    cuts = [0, *(c.start() for c in _CLAUSE.finditer(text)), len(text)]
+    clauses = [(a, b) for a, b in pairwise(cuts) if b > a]
+    stems = st.content_stems
+
+    def shared(a: int, b: int) -> int:
+        return len(stems & {_stem(w) for w in _TOKEN.findall(text[a:b]) if w[:1].isalpha()})
+
+    null_clause = next((c for c in clauses if c[0] <= m.start() < c[1]), (0, len(text)))
+    # the statement's subject may be named in the clause before ("X, however, did not reduce Y")
+    best_other = max((shared(a, b) for a, b in clauses if (a, b) != null_clause and not NULL_FINDING.search(text[a:b])), default=0)
+    if shared(*null_clause) == 0 or best_other > shared(*null_clause):
+        return None
+    return Mismatch("negation", f"the passage finds no effect ('{m.group(0).strip()}'); the statement states one")
 
 
 def _polar_stems(reading: Reading) -> tuple[set[str], set[str]]:
@@ -912,8 +1023,12 @@ class CitationVerifier:
         overlaps = [len(stems & r.content_stems) / len(stems) for r in readings]
         vecs = self.embedder.embed([statement, *(text[a:b] for a, b in spans)])
         sims = vecs[1:] @ vecs[0]
-        rank = sorted(range(len(readings)), key=lambda k: -(overlaps[k] + float(sims[k])))
+        # a sentence that states what a study asked or did (its aim, its methods) states no finding:
+        # it is aligned only when nothing else in the passage is (and then cannot support)
+        framing = [is_framing(r.text) for r in readings]
+        rank = sorted(range(len(readings)), key=lambda k: -(overlaps[k] + float(sims[k])) + FRAMING_PENALTY * framing[k])
         top = rank[: self.params.align_sentences]
+        top = [k for k in top if not framing[k]] or top[:1]
         covered: set[str] = set()
         for k in top:
             covered |= readings[k].content_stems
@@ -971,6 +1086,8 @@ class CitationVerifier:
             if k + 1 < len(aligned) and len(st.content_stems & aligned[k + 1][0].content_stems) < len(st.content_stems & r.content_stems):
                 break
         sentence = ref.text
+        if found is None and is_framing(sentence):
+            return Support(False, overlap, sim, "the passage states what was studied (an aim or a method), not a finding", span, "weak", score, sentence)
         if found is not None:
             return Support(False, overlap, sim, found.reason, span, found.kind, score * 0.1, sentence)
         if overlap < self.params.min_overlap or score < self.threshold:

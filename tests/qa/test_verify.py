@@ -195,3 +195,37 @@ def test_entails_checks_a_verdict_against_its_statements(verifier: CitationVerif
     assert verifier.entails([], "insufficient").supported
     with pytest.raises(ValueError, match="verdict"):
         verifier.entails(against, "maybe")
+
+
+TRIAL = (
+    "OBJECTIVE To determine whether early screening echocardiography reduces in-hospital mortality in preterm infants.\n"
+    "RESULTS Early screening was associated with lower in-hospital mortality.\n"
+    "No significant difference in the rate of pulmonary haemorrhage was found between the groups."
+)
+
+
+def test_an_aim_sentence_supports_nothing(verifier: CitationVerifier) -> None:
+    """The aligned sentence is the finding, not the study's question that restates the statement."""
+    support = verifier.check("Early screening echocardiography reduces in-hospital mortality in preterm infants.", _passage(TRIAL))
+    assert "RESULTS" in support.sentence, support.sentence
+    _rejects(verifier, "Early screening echocardiography reduces in-hospital mortality in preterm infants.", TRIAL.split("\n")[0], "weak")
+
+
+def test_a_finding_of_no_effect_rejects_a_stated_effect(verifier: CitationVerifier) -> None:
+    _rejects(verifier, "Early screening reduces the rate of pulmonary haemorrhage.", TRIAL, "negation")
+    both = "Allopurinol lowered serum urate, but it did not change the flare rate in the first month."
+    assert verifier.check("Allopurinol lowered serum urate.", _passage(both)).supported
+
+
+@pytest.mark.parametrize("statement, passage_text", [
+    ("Ambulatory monitoring is inaccurate for diagnosing hypertension.", "Ambulatory monitoring is accurate for diagnosing hypertension."),
+    ("Thermogenesis in beige fat is UCP1-independent.", "Thermogenesis in beige fat is UCP1-dependent."),
+])
+def test_a_negatively_prefixed_adjective_is_an_antonym(verifier: CitationVerifier, statement: str, passage_text: str) -> None:
+    _rejects(verifier, statement, passage_text, "antonym")
+
+
+def test_non_negates_only_the_word_it_is_joined_to() -> None:
+    r = read("In non-neural cells MICALs regulate actin stress fibers.")
+    negated = {r.tokens[i].lower() for i in r.negated}
+    assert negated == {"neural"}
