@@ -53,6 +53,7 @@ from curbside.qa.plan import (
 from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions, stems
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
+from curbside.qa.stance import load_stance_model
 from curbside.qa.sweep import Finding, Search, sweep
 from curbside.qa.types import (
     SECTION_TITLES,
@@ -940,15 +941,24 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
     """against | conditional | for | insufficient | neutral: what a statement says to the question."""
     if frame.asked_attribute in _AFFIRMS or (item.kind == "research" and frame.intervention is None):
         # "Does X cause / help Y?": a statement affirming it is a yes, one denying it a no
-        stance = _research_stance(item.sent.text)
+        stance = _research_stance(item.sent.text, item.vec if item.kind == "research" else None)
         return {"against": "against", "insufficient": "insufficient"}.get(stance, "for") if item.about > 0 or frame.intervention is None else "neutral"
     if item.about == 0 and frame.intervention is not None:
         return "neutral"
     return item.claim.direction
 
 
-def _research_stance(text: str) -> str:
-    """The stance of a research conclusion for a yes/no question: against | insufficient | for."""
+def _research_stance(text: str, vec: np.ndarray | None = None) -> str:
+    """The stance of a finding for a yes/no question: against | insufficient | for.
+
+    A research statement comes with its sentence vector and is read by the learned stance model
+    (:mod:`curbside.qa.stance`, trained on PubMedQA half A; "insufficient" is one of its classes).
+    Any other statement, or a vector from an encoder the model was not trained with, is read by
+    its negation and open-uncertainty cues.
+    """
+    model = load_stance_model()
+    if vec is not None and model is not None and model.applies_to(vec):
+        return model.classify(text, vec).stance
     if _NEG_RESULT.search(text):
         return "against"
     if _HEDGED_RESULT.search(text):
