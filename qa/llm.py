@@ -2,11 +2,16 @@
 verified against the passages it cites.
 
 The model gets numbered passages (quoted as data, never as instructions) and must answer in a fixed
-line format, one sentence per line, each ending in ``[n]`` markers. Each line is verified as soon as
-it arrives, so verified text can stream to a chat client. Out-of-range citations are dropped,
-unsupported statements are removed or flagged (setting), references are renumbered by first use,
-and an endpoint that is down, slow or returns garbage falls back to the extractive composer — the
-answer says so.
+line format, one sentence per line, each ending in ``[n]`` markers. Each statement is verified as
+soon as it is complete — at the end of its line, or, when the model writes several sentences on one
+line (small models answer in paragraphs), as soon as the next sentence starts — so verified text
+streams to a chat client while the model writes. The first verified statement is the bottom line,
+so it is always the first thing a reader sees. Streamed text is rendered exactly as
+:func:`~curbside.qa.render.to_markdown` renders the final answer (escaped statements, the same
+markers, then the notes and the references), and reference numbers are those of the final answer.
+Out-of-range citations are dropped, unsupported statements are removed or flagged (setting), and an
+endpoint that is down, slow or returns garbage falls back to the extractive composer — the answer
+says so. A stream that breaks off after some statements were verified keeps those.
 """
 
 from __future__ import annotations
@@ -14,19 +19,27 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from curbside.ingest.chunking import citable_sentences, sentence_spans
 from curbside.qa.aliases import AliasTable
 from curbside.qa.compose import ExtractiveComposer
-from curbside.qa.render import describe_context, reference_line, unverified_flag
+from curbside.qa.render import (
+    describe_context,
+    escape_markdown,
+    notes_line,
+    reference_line,
+    unverified_flag,
+)
 from curbside.qa.sentences import SentenceEmbedder
 from curbside.qa.types import (
     SECTION_TITLES,
     Answer,
     Citation,
     Passage,
+    PatientContext,
     QueryAnalysis,
     Reference,
     Section,
@@ -74,6 +87,10 @@ _HEADINGS = {
     "conclusion": "conclusion",
 }
 _MARKERS = re.compile(r"\[(\d+(?:\s*[,;-]\s*\d+)*)\]")
+# A sentence end followed by the start of the next one: only then can a sentence of a line still
+# being written be complete (its trailing [n] markers, written before the next sentence, included).
+_NEXT_SENTENCE = re.compile(r"[.!?]['\")\]]*(?:\s*\[\d[\d,;\s-]*\])*\s+[^\s\[]")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d[\d,;\s-]*\])+")  # used with .match: anchored where it starts
 
 
 class LLMError(RuntimeError):
@@ -150,10 +167,56 @@ def parse_line(line: str, current: str | None) -> tuple[str | None, ParsedLine |
     return keep, ParsedLine(section, text, refs), False
 
 
+def sentence_pieces(text: str) -> list[str]:
+    """``text`` cut into its sentences, each keeping the ``[n]`` markers written after its end
+    ("A. [1] B." -> "A. [1]", " B."); the pieces join back to ``text``."""
+    cuts = []
+    for start, _ in sentence_spans(text, lines=False)[1:]:
+        marks = _LEADING_MARKERS.match(text, start)
+        cuts.append(marks.end() if marks else start)
+    pieces: list[str] = []
+    prev = 0
+    for cut in [*cuts, len(text)]:
+        if text[prev:cut].strip() and (not pieces or _MARKERS.sub("", text[prev:cut]).strip()):
+            pieces.append(text[prev:cut])
+            prev = cut
+    if pieces and prev < len(text):  # markers or spaces after the last sentence
+        pieces[-1] += text[prev:]
+    return pieces or ([text] if text.strip() else [])
+
+
+def reply_pieces(deltas: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """``(piece, continues_line)`` for the model's streamed reply: the sentences of each line, each
+    yielded as soon as it is complete — at the end of its line, or once the next sentence has
+    started (the ``[n]`` markers between them belong to the first). The pieces do not depend on
+    how the stream was chunked. ``continues_line`` is true for every piece of a line after its first."""
+    buffer = ""
+    continues = False
+    for delta in deltas:
+        buffer += delta
+        while "\n" in buffer:
+            line, buffer = buffer.split("\n", 1)
+            for piece in sentence_pieces(line) or [""]:
+                yield piece, continues
+                continues = True
+            continues = False
+        if not _NEXT_SENTENCE.search(buffer):
+            continue
+        pieces = sentence_pieces(buffer)
+        marks = _LEADING_MARKERS.match(pieces[-1]) if pieces else None
+        if len(pieces) < 2 or not re.match(r"\s*[^\s\[]", pieces[-1][marks.end() if marks else 0:]):
+            continue  # the last sentence has not started yet (only markers, or half of one, so far)
+        for piece in pieces[:-1]:  # the last may still be growing: it stays in the buffer
+            yield piece, continues
+            continues = True
+        buffer = pieces[-1]
+    for piece in sentence_pieces(buffer):
+        yield piece, continues
+        continues = True
+
+
 def split_unlabelled(parsed: ParsedLine, have_bottom: bool) -> list[ParsedLine]:
     """Prose outside the format, one statement per sentence: the first becomes the bottom line."""
-    from curbside.ingest.chunking import citable_sentences
-
     out: list[ParsedLine] = []
     for start, end in citable_sentences(parsed.text, lines=False, min_chars=15) or [(0, len(parsed.text))]:
         section = "bottom_line" if not have_bottom and not out else "rationale"
@@ -163,12 +226,16 @@ def split_unlabelled(parsed: ParsedLine, have_bottom: bool) -> list[ParsedLine]:
 
 @dataclass
 class _Builder:
-    """Accumulates verified statements into an Answer, numbering references by first use."""
+    """Accumulates verified statements into an Answer, numbering references by first use in the
+    stream (so the numbers streamed are the final answer's)."""
 
     passages: list[Passage]
+    context: PatientContext = field(default_factory=PatientContext)
     refs: dict[str, Reference] = field(default_factory=dict)
-    sections: dict[str, list[Statement]] = field(default_factory=dict)
+    sections: dict[str, list[Statement]] = field(default_factory=dict)  # in order of first appearance
     bottom: Statement | None = None
+    statements: list[Statement] = field(default_factory=list)  # every statement kept, as streamed
+    last_section: str | None = None  # the section whose heading was streamed last
     removed: int = 0
     reasons: dict[str, int] = field(default_factory=dict)  # verification kind -> statements failing it
 
@@ -208,8 +275,8 @@ class LLMComposer:
 
     # -- endpoint --------------------------------------------------------------------------
 
-    def _stream_lines(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        """Yield complete lines of the model's reply as they stream in."""
+    def _stream_text(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """Yield the model's reply as it streams in, one content delta at a time."""
         import httpx
 
         p = self.params
@@ -222,7 +289,6 @@ class LLMComposer:
         }
         headers = {"Authorization": f"Bearer {p.api_key}"}
         timeout = httpx.Timeout(p.timeout_s, connect=min(5.0, p.timeout_s))
-        buffer = ""
         got_any = False
         try:
             with httpx.Client(timeout=timeout, transport=self.transport) as client, client.stream(
@@ -236,7 +302,7 @@ class LLMComposer:
                     content = data["choices"][0]["message"]["content"]
                     if not isinstance(content, str):
                         raise LLMError("endpoint returned no message content")
-                    yield from content.splitlines()
+                    yield content
                     return
                 for raw in response.iter_lines():
                     if not raw.startswith("data:"):
@@ -246,13 +312,9 @@ class LLMComposer:
                         break
                     event = json.loads(payload)
                     delta = (event.get("choices") or [{}])[0].get("delta", {}).get("content") or ""
-                    got_any = got_any or bool(delta)
-                    buffer += delta
-                    while "\n" in buffer:
-                        line, buffer = buffer.split("\n", 1)
-                        yield line
-                if buffer:
-                    yield buffer
+                    if delta:
+                        got_any = True
+                        yield delta
                 if not got_any:
                     raise LLMError("endpoint streamed no content")
         except httpx.TimeoutException as exc:
@@ -273,54 +335,82 @@ class LLMComposer:
         return answer
 
     def compose_stream(self, analysis: QueryAnalysis, passages: list[Passage]) -> Iterator[str | Answer]:
-        """Yield Markdown pieces of verified statements as they arrive, then the final Answer."""
+        """Yield the Markdown of each statement as soon as it is verified (the first one as the
+        bottom line), then the notes and references, then the final Answer. The pieces join to
+        what :func:`~curbside.qa.render.to_markdown` renders for the answer when the model keeps
+        to the format's section order."""
         if not passages or self.fallback.missing_entities(analysis, passages):
             answer = self.fallback.compose(analysis, passages)  # abstain without calling the model
             answer.composer = "extractive"
             yield answer
             return
-        builder = _Builder(passages)
+        builder = _Builder(passages, analysis.context)
         current: str | None = None
         not_answered = False
-        emitted_heading: set[str] = set()
+        skip_line = False  # the rest of a line that is not a statement (NOT ANSWERED, echoed markup)
+        broke_off: LLMError | None = None
         try:
-            for line in self._stream_lines(build_messages(analysis, passages)):
-                current, first, na = parse_line(line, current)
+            for piece, continues in reply_pieces(self._stream_text(build_messages(analysis, passages))):
+                if continues and skip_line:
+                    continue
+                before = current
+                current, first, na = parse_line(piece, current)
                 not_answered = not_answered or na
+                skip_line = na or (first is None and current == before and piece.strip().startswith("<"))
                 if first is None:
                     continue
                 pieces = split_unlabelled(first, builder.bottom is not None) if first.section == "unlabelled" else [first]
                 for parsed in pieces:
-                    yield from self._add(parsed, builder, emitted_heading)
+                    yield from self._add(parsed, builder)
         except LLMError as exc:
-            log.warning("LLM composer falling back to extractive: %s", exc)
-            answer = self.fallback.compose(analysis, passages)
-            answer.composer = "extractive (fallback)"
-            answer.evidence_notes.insert(0, f"The language model was not used ({exc}); this answer was composed extractively.")
-            yield answer
-            return
+            if not builder.statements:
+                log.warning("LLM composer falling back to extractive: %s", exc)
+                answer = self.fallback.compose(analysis, passages)
+                answer.composer = "extractive (fallback)"
+                answer.evidence_notes.insert(0, f"The language model was not used ({exc}); this answer was composed extractively.")
+                yield answer
+                return
+            log.warning("LLM stream broke off after %d verified statement(s): %s", len(builder.statements), exc)
+            broke_off = exc  # what was verified so far was already streamed: keep it
         answer = self._finish(analysis, passages, builder, not_answered)
+        if broke_off is not None:
+            answer.evidence_notes.insert(0, f"The language model stopped before the end of its answer ({broke_off}); "
+                                            "the statements verified until then are kept.")
+        if answer.composer != self.name:
+            yield answer  # nothing was verified: the extractive answer, rendered whole by the caller
+            return
+        tail = []
+        if answer.evidence_notes:
+            tail.append("\n" + notes_line(answer.evidence_notes) + "\n")
         if answer.references:
-            yield "\n### References\n" + "\n".join(
+            tail.append("\n### References\n" + "\n".join(
                 reference_line(r.number, r.label, r.title, r.publisher, r.year, r.url) for r in answer.references
-            ) + "\n"
+            ) + "\n")
+        yield from tail
         yield answer
 
-    def _add(self, parsed: ParsedLine, builder: _Builder, emitted_heading: set[str]) -> Iterator[str]:
-        """Verify one statement, file it in the answer and yield its Markdown (nothing when removed)."""
+    def _add(self, parsed: ParsedLine, builder: _Builder) -> Iterator[str]:
+        """Verify one statement, file it in the answer and yield its Markdown (nothing when removed).
+
+        The first statement kept is the bottom line, whichever line of the reply it came from (the
+        model's own bottom line when that one passes), so the reader sees it first."""
         statement = self._verify(parsed, builder)
         if statement is None:
             return
-        if parsed.section == "bottom_line" and builder.bottom is None:
+        text = f"{escape_markdown(statement.text)} {_markers(statement)}{unverified_flag(statement)}"
+        builder.statements.append(statement)
+        if builder.bottom is None:
             builder.bottom = statement
-            yield f"**Bottom line:** {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
-        else:
-            name = parsed.section if parsed.section in SECTION_TITLES else "rationale"
-            builder.sections.setdefault(name, []).append(statement)
-            if name not in emitted_heading:
-                emitted_heading.add(name)
-                yield f"\n### {SECTION_TITLES[name]}\n"
-            yield f"- {statement.text} {_markers(statement)}{unverified_flag(statement)}\n"
+            context = describe_context(builder.context)  # as the rendering shows it, above the bottom line
+            lead = f"*Patient context considered: {escape_markdown(context)}.*\n\n" if context else ""
+            yield f"{lead}**Bottom line:** {text}\n"
+            return
+        name = parsed.section if parsed.section in SECTION_TITLES and parsed.section != "closest" else "rationale"
+        if name != builder.last_section:  # a heading each time the section changes, as rendered
+            builder.last_section = name
+            yield f"\n### {SECTION_TITLES[name]}\n"
+        builder.sections.setdefault(name, []).append(statement)
+        yield f"- {text}\n"
 
     def _verify(self, parsed: ParsedLine, builder: _Builder) -> Statement | None:
         n = len(builder.passages)
@@ -369,36 +459,19 @@ class LLMComposer:
             composer=self.name,
             unsupported_removed=builder.removed,
         )
-        if not builder.bottom and not builder.sections:
+        if builder.bottom is None:
             fallback = self.fallback.compose(analysis, passages)
             fallback.composer = "extractive (fallback)"
             why = "declared the question not answered" if not_answered else "gave no verifiable statement"
             fallback.evidence_notes.insert(0, f"The language model {why}; this answer was composed extractively.")
             fallback.unsupported_removed = builder.removed
             return fallback
-        if builder.bottom is None:  # promote the first verified statement
-            first = next(iter(builder.sections))
-            builder.bottom = builder.sections[first].pop(0)
-            if not builder.sections[first]:
-                del builder.sections[first]
         answer.bottom_line = builder.bottom
-        for name in SECTION_TITLES:
-            if builder.sections.get(name):
-                answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=builder.sections[name]))
-        # keep only references that a kept statement cites, renumbered by first use
-        used: list[int] = []
-        for st in answer.statements():
-            for c in st.citations:
-                if c.ref not in used:
-                    used.append(c.ref)
-        renumber = {old: new for new, old in enumerate(used, start=1)}
-        for st in answer.statements():
-            for c in st.citations:
-                c.ref = renumber[c.ref]
-        refs = [r for r in builder.refs.values() if r.number in renumber]
-        for r in refs:
-            r.number = renumber[r.number]
-        answer.references = sorted(refs, key=lambda r: r.number)
+        for name, statements in builder.sections.items():  # the order they were streamed in
+            answer.sections.append(Section(name=name, title=SECTION_TITLES[name], statements=statements))
+        # only kept statements cite (a removed one never reaches the builder's references), and
+        # the numbers are those streamed: by first use in the stream
+        answer.references = sorted(builder.refs.values(), key=lambda r: r.number)
         if builder.removed:
             why = ", ".join(f"{k} {v}" for k, v in sorted(builder.reasons.items(), key=lambda x: (-x[1], x[0])))
             answer.evidence_notes.append(

@@ -12,11 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from curbside.ingest.types import Chunk, Document
 from curbside.qa.aliases import AliasTable
 from curbside.qa.compose import ExtractiveComposer
-from curbside.qa.llm import LLMComposer, LLMParams, build_messages, parse_line
+from curbside.qa.llm import LLMComposer, LLMParams, build_messages, parse_line, reply_pieces
 from curbside.qa.query import analyse
 from curbside.qa.sentences import SentenceEmbedder
 from curbside.qa.types import SECTION_TITLES, Answer, Passage, PatientContext
@@ -97,6 +99,9 @@ class Scripted:
                 for i in range(0, len(text), 17):  # split mid-line, as real servers do
                     chunk = {"id": "x", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text[i : i + 17]}}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                if scripted.mode == "breaks_off":  # the endpoint dies mid-answer
+                    self.wfile.write(b"data: {not json\n\n")
+                    return
                 self.wfile.write(b"data: [DONE]\n\n")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -173,10 +178,131 @@ def test_streaming_yields_verified_lines_then_the_answer(scripted: Scripted, ana
     events = list(_composer(scripted.url).compose_stream(analysis, passages))
     assert isinstance(events[-1], Answer)
     text = "".join(e for e in events if isinstance(e, str))
-    assert text.startswith("**Bottom line:** Colchicine doses must be reduced")
+    assert events[0].startswith("*Patient context considered:")  # as rendered, above the bottom line
+    assert "\n\n**Bottom line:** Colchicine doses must be reduced" in events[0]
     assert "4.8 mg" not in text and "Ignore previous" not in text
     assert "### Alternatives" in text and "[2]" in text
     assert scripted.requests[0]["stream"] is True
+
+
+SPECIAL = "Colchicine is *not* removed by dialysis_filters, see [the label](http://x.example/a) <b>now</b>."
+OUT_OF_ORDER_REPLY = f"""## Alternatives
+- {GLUCO} [3]
+## Rationale
+- Colchicine for a gout flare is started with 4.8 mg at once. [1]
+- {SPECIAL} [4]
+BOTTOM LINE: Colchicine doses must be reduced when a strong CYP3A4 inhibitor such as clarithromycin is given. [1]
+"""
+
+
+@pytest.mark.parametrize("reply", [MIXED_REPLY, OUT_OF_ORDER_REPLY], ids=["format", "out-of-order"])
+@pytest.mark.parametrize("mode", ["remove", "flag"])
+def test_streamed_text_is_the_rendered_answer(scripted: Scripted, analysis, passages, reply: str, mode: str) -> None:
+    """What a chat client reads while the model writes is what the final answer renders: statements
+    Markdown-escaped, the reference numbers of the final answer, then the notes and references."""
+    from curbside.qa.render import to_markdown
+
+    scripted.reply = reply
+    passages = [*passages, _passage(4, SPECIAL)]
+    events = list(_composer(scripted.url, unsupported=mode).compose_stream(analysis, passages))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.composer == "llm"
+    streamed = "".join(e for e in events if isinstance(e, str))
+    assert streamed.rstrip("\n") == to_markdown(answer)
+    assert answer.evidence_notes and answer.evidence_notes[-1].split(" (")[0] in streamed  # the notes come at the end
+    assert streamed.index("statement(s) from the language model") > streamed.rindex("- ")
+    if reply is OUT_OF_ORDER_REPLY:
+        # the first kept statement is the bottom line, streamed first; the special characters are text
+        assert answer.bottom_line is not None and answer.bottom_line.text == GLUCO
+        assert r"\*not\* removed by dialysis\_filters, see \[the label\](http://x.example/a) \<b\>now\</b\>." in streamed
+        assert "[the label](" not in streamed and "<b>" not in streamed
+
+
+class Gated(Scripted):
+    """Streams the first part of its reply, then holds the rest until the test opens the gate (or
+    5 s pass): a composer that waited for the end of generation would see the rest only then."""
+
+    def __init__(self, first: str, rest: str) -> None:
+        import http.server
+
+        self.gate = threading.Event()
+        self.opened_in_time: bool | None = None
+        gated = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for part in (first, rest):
+                    for i in range(0, len(part), 5):
+                        chunk = {"choices": [{"index": 0, "delta": {"content": part[i : i + 5]}}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                    if part is first:
+                        gated.opened_in_time = gated.gate.wait(5.0)
+                self.wfile.write(b"data: [DONE]\n\n")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+
+@pytest.mark.parametrize("first,rest", [
+    # prose on one line, the way SmolLM2 answers: the first sentence is complete once the second starts
+    ("Colchicine doses must be reduced when a strong CYP3A4 inhibitor such as clarithromycin is given. [1] Colchicine for a gout",
+     " flare is started with 1.2 mg followed by 0.6 mg one hour later. [1]\n"),
+    # the format: the bottom line is complete at the end of its line
+    ("BOTTOM LINE: Colchicine doses must be reduced when a strong CYP3A4 inhibitor such as clarithromycin is given. [1]\n## Rat",
+     "ionale\n- Colchicine for a gout flare is started with 1.2 mg followed by 0.6 mg one hour later. [1]\n"),
+], ids=["prose", "format"])
+def test_first_statement_streams_before_the_model_finishes(analysis, passages, first: str, rest: str) -> None:
+    server = Gated(first, rest)
+    try:
+        composer = _composer(server.url)
+        events = []
+        for event in composer.compose_stream(analysis, passages):
+            if isinstance(event, str) and not server.gate.is_set():
+                assert "**Bottom line:** Colchicine doses must be reduced" in event
+                server.gate.set()  # the rest of the reply is sent only now
+            events.append(event)
+    finally:
+        server.gate.set()
+        server.close()
+    assert server.opened_in_time is True, "the first verified statement came only after the end of generation"
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.composer == "llm" and len(answer.statements()) == 2
+
+
+def test_a_stream_that_breaks_off_keeps_what_was_verified(scripted: Scripted, analysis, passages) -> None:
+    """An endpoint that dies mid-answer: the statements already streamed stay the answer (with a
+    note), rather than an extractive answer that contradicts what the reader already saw."""
+    scripted.reply, scripted.mode = MIXED_REPLY.split("## Alternatives")[0], "breaks_off"
+    answer = _composer(scripted.url).compose(analysis, passages)
+    assert answer.composer == "llm"
+    assert [s.text[:30] for s in answer.statements()] == ["Colchicine doses must be reduc", "Colchicine for a gout flare is"]
+    assert answer.evidence_notes[0].startswith("The language model stopped before the end of its answer")
+
+
+@settings(max_examples=60, deadline=None)
+@given(hs.lists(hs.integers(min_value=1, max_value=40), min_size=1, max_size=60))
+def test_reply_pieces_do_not_depend_on_how_the_stream_is_chunked(sizes: list[int]) -> None:
+    reply = OUT_OF_ORDER_REPLY + "Anakinra is safe. [1] It may raise infection risk [2]. Then e.g. x is ok. [2][3] Three.\nNOT ANSWERED: a. B c."
+    chunks, i = [], 0
+    for n in sizes * 50:
+        if i >= len(reply):
+            break
+        chunks.append(reply[i : i + n])
+        i += n
+    chunks.append(reply[i:])
+    assert list(reply_pieces(chunks)) == list(reply_pieces([reply]))
+    pieces = [p for p, _ in reply_pieces([reply])]
+    assert "".join(pieces).replace(" ", "") == reply.replace("\n", "").replace(" ", "")  # nothing lost
+    assert " It may raise infection risk [2]. " in pieces  # one sentence, its markers with it
 
 
 def test_prompt_treats_passages_as_data(analysis, passages) -> None:

@@ -61,7 +61,8 @@ def test_llm_answer_streams_verified_text_over_sse(llm_pipeline: tuple[Pipeline,
     chunks = [json.loads(e) for e in events[:-1]]
     assert len({c["id"] for c in chunks}) == 1 and len({c["created"] for c in chunks}) == 1
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
-    assert text.startswith("**Bottom line:**") and "[1]" in text
+    # the bottom line first (under the patient-context line, as the answer renders), markers kept
+    assert re.match(r"(\*Patient context considered: [^\n]*\*\n\n)?\*\*Bottom line:\*\*", text) and "[1]" in text
     assert "99%" not in text  # the fabricated statement was removed before it reached the client
     final = chunks[-1]
     assert final["choices"][0]["finish_reason"] == "stop"
