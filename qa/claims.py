@@ -345,6 +345,30 @@ def _changes_exposure(text: str, drug_spans: list[tuple[int, int]]) -> bool:
     )
 
 
+_COMPLICATION_HEAD = re.compile(r"\s+(?:(?:keto)?acidosis|coma|cris[ie]s|emergenc\w*|urgenc\w*|storm)\b", re.I)
+"""A condition word that modifies an acute complication names the complication ("diabetic
+ketoacidosis", "hypertensive emergency"), a state a patient with the condition need not be in."""
+_ASYMPTOMATIC = re.compile(r"\b(?:asymptomatic|subclinical)\s+$", re.I)
+""""Asymptomatic hyperuricaemia" is hyperuricaemia without the disease (gout) the term stands for."""
+
+
+def _conditions(text: str) -> set[str]:
+    """Conditions a sentence names; a complication or an asymptomatic state is named as itself
+    ("diabetic ketoacidosis", "asymptomatic hyperuricemia"), so a statement about it is not read as
+    one about every patient with the condition."""
+    out: set[str] = set()
+    for name, pattern in _CONDITION_RE.items():
+        for m in pattern.finditer(text):
+            head = _COMPLICATION_HEAD.match(text, m.end())
+            if head:
+                out.add(f"{m.group(0)}{head.group(0)}".lower().replace("  ", " ").strip())
+            elif _ASYMPTOMATIC.search(text[max(0, m.start() - 16) : m.start()]):
+                out.add(f"asymptomatic {m.group(0).lower()}")
+            else:
+                out.add(name)
+    return out
+
+
 @lru_cache(maxsize=50_000)
 def _tag_cached(text: str, table_id: int) -> Claim:
     table = _TABLES[table_id]
@@ -360,7 +384,7 @@ def _tag_cached(text: str, table_id: int) -> Claim:
         classes=classes,
         relations=frozenset(relations),
         populations=frozenset(n for n, p in _POPULATION_PATTERNS.items() if p.search(text)),
-        conditions=frozenset(n for n, p in _CONDITION_RE.items() if p.search(text)),
+        conditions=frozenset(_conditions(text)),
         phases=frozenset(n for n, p in _PHASES.items() if p.search(text)),
         renal_ranges=_renal_ranges(text),
         hedged=bool(_HEDGE.search(text)),

@@ -77,6 +77,16 @@ _CO_MED_CUE = re.compile(
 "in patients taking strong CYP3A4 inhibitors"."""
 _NOT_CO_MED = re.compile(r"\b(?:treat\w*|manag\w*|replac\w*|switch\w*|substitut\w*|compared|versus|vs\.?)\s+(?:[\w-]+\s+){0,3}with\s*$", re.I)
 """"Treated with X", "replacing A with B": X and B are the treatment, not a drug taken alongside."""
+_OPTIONAL_CO_MED = re.compile(r"\balone\s+or\s+(?:[\w-]+\s+){0,2}$|\bwith\s+or\s+without\s+(?:[\w-]+\s+){0,2}$|\bor\s+without\s+$", re.I)
+""""Aspirin, alone or combined with clopidogrel": the other drug is optional, not a requirement."""
+_RELATIVE_SCOPE = re.compile(
+    r"\b(?:patients?|people|adults?|children|women|men|recipients?|those|persons?|individuals?)\b[^.;]{0,60}?"
+    r"\bwho\s+(?:are|is|were|may|might|need\w*|requir\w*|undergo\w*|receiv\w*|develop\w*|experienc\w*|ha(?:ve|s|d)\s+had)\b(?P<rest>[^,;.]*)",
+    re.I,
+)
+"""A further restriction of the patients a statement is about ("in patients with pulmonary embolism
+who are haemodynamically unstable"). When it names no drug and no condition or group the sweep
+knows, the question cannot say whether the patient meets it."""
 _LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
 """Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
 _QUALIFIER_CUE = re.compile(
@@ -247,6 +257,14 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
             "condition", cond, list(CONDITION_TERMS.get(cond, (cond,))[:3]),
             conditions=frozenset({cond}), populations=frozenset(pops),
         ))
+    if frame.indication and frame.indication not in exclude:
+        # "aspirin is not recommended for stroke prevention in atrial fibrillation": advice against
+        # the treatment for what it would treat (only contraindications and avoidances: every
+        # statement about a treatment for its indication names the two)
+        out.append(_Partner(
+            "indication", frame.indication, list(CONDITION_TERMS.get(frame.indication, (frame.indication,))[:3]),
+            conditions=frozenset({frame.indication}),
+        ))
     for pop in [*frame.population, *(p for p in frame.implied_population if p not in frame.population)]:
         if any(pop == "transplant" and "transplant" in c for c in frame.conditions):
             continue
@@ -294,7 +312,7 @@ def _co_medications(text: str, table: AliasTable) -> list[list[str]]:
             groups[-1].append(name)  # an overlapping mention ("strong CYP3A4 inhibitor" in "CYP3A4 inhibitor")
             continue
         head = text[max(0, a - 40) : a]
-        if _CO_MED_CUE.search(head) and not _NOT_CO_MED.search(head):
+        if _CO_MED_CUE.search(head) and not _NOT_CO_MED.search(head) and not _OPTIONAL_CO_MED.search(head):
             groups.append([name])
             last_end = b
         else:
@@ -340,6 +358,12 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
         else:
             last_end = None
     verdict = APPLIES
+    for m in _RELATIVE_SCOPE.finditer(text):
+        rest_start = m.start("rest")
+        named = [x for x in scope_mentions(text) if x[0] >= rest_start and x[1] <= m.end()]
+        drugs = [x for x in table.find(m.group("rest"))] + list(find_classes(m.group("rest")))
+        if not named and not drugs:
+            verdict = UNSTATED  # a restriction the question cannot confirm
     for names, excluded in groups:
         present = [n for n in names if n in patient.has]
         if excluded and present:
@@ -399,6 +423,8 @@ def sweep(
                     relation = "caution"  # said of a group this patient is not said to be in
                 for partner in partners:
                     if partner.kind == "medication" and partner.name == subject:
+                        continue
+                    if partner.kind == "indication" and relation not in ("contraindication", "avoid", "boxed"):
                         continue
                     link = partner.link(claim, sent.text)
                     if link is None or (link == "acting" and not named):

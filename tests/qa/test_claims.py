@@ -302,3 +302,12 @@ def test_a_boxed_warning_that_states_no_harm_is_a_precaution(table: AliasTable) 
     assert "boxed" not in who.relations and "caution" in who.relations
     harm = claim("The azathioprine boxed warning notes reports of post-transplant lymphoma.", table)
     assert "boxed" in harm.relations
+
+
+def test_a_complication_or_an_asymptomatic_state_is_not_the_condition(table: AliasTable) -> None:
+    """A statement about diabetic ketoacidosis or asymptomatic hyperuricaemia is not about every
+    patient with diabetes or gout."""
+    assert "type 2 diabetes" not in claim("Metformin is contraindicated in diabetic ketoacidosis.", table).conditions
+    assert "gout" not in claim("Allopurinol is not recommended for asymptomatic hyperuricemia.", table).conditions
+    assert "type 2 diabetes" in claim("Metformin is first-line in diabetic patients.", table).conditions
+    assert "gout" in claim("Allopurinol is recommended for gout with hyperuricemia.", table).conditions

@@ -300,3 +300,24 @@ def test_a_drug_that_lowers_the_patients_drug_exposure_is_a_finding(table: Alias
     frame = QuestionFrame(intent="interaction", intervention="pantoprazole", current_medications=["mycophenolate mofetil"], yes_no=True)
     findings = sweep(frame, ["pantoprazole"], table, FakeSearch([passage(1, text)]))
     assert [(f.partner, f.relation) for f in findings] == [("mycophenolate mofetil", "caution")]
+
+
+def test_advice_against_the_treatment_for_its_indication_is_found(table: AliasTable) -> None:
+    """"Aspirin, alone or combined with clopidogrel, is not recommended ... in atrial fibrillation":
+    the indication is a partner for advice against (the clopidogrel is optional, not required)."""
+    text = ("Aspirin, alone or combined with clopidogrel, is not recommended as an alternative to anticoagulation "
+            "for stroke prevention in atrial fibrillation.")
+    frame = QuestionFrame(intent="safety", intervention="aspirin", conditions=["atrial fibrillation"], indication="atrial fibrillation", yes_no=True)
+    findings = sweep(frame, ["aspirin"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert [(f.partner, f.relation) for f in findings] == [("atrial fibrillation", "avoid")]
+    # a precaution for the indication is no finding: every statement about a treatment for it names both
+    caution = "Aspirin for stroke prevention in atrial fibrillation should be used with caution in older adults."
+    assert sweep(frame, ["aspirin"], table, FakeSearch([passage(1, caution, "guideline")])) == []
+
+
+def test_a_restriction_the_question_cannot_confirm_makes_a_precaution(table: AliasTable) -> None:
+    text = ("Apixaban is not recommended in patients with pulmonary embolism who are haemodynamically unstable "
+            "or who may receive thrombolysis.")
+    frame = QuestionFrame(intent="safety", intervention="apixaban", conditions=["venous thromboembolism"], yes_no=True)
+    findings = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("venous thromboembolism", "caution")]
