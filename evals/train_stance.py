@@ -99,8 +99,9 @@ def train(data: Path, out: Path, *, encoder: Any = None) -> dict[str, Any]:
     items = read_items(data)
     train_items = [i for i in items if i["half"] == "A"]
     check_items = [i for i in items if i["half"] == "B"]
-    if not train_items:
-        raise EvalSetError(f"{data}: no labelled items with a conclusion in half A")
+    missing = sorted(set(STANCE_OF_LABEL) - {i["label"] for i in train_items})
+    if missing:
+        raise EvalSetError(f"{data}: half A has no item labelled {' or '.join(missing)}; the model needs all three classes")
     encoder = encoder or get_encoder(PACKAGED_MODEL)
     texts, ys, groups = _examples(train_items)
     whole = [i["conclusion"] for i in items]

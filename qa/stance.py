@@ -64,7 +64,7 @@ _UNCERTAINTY = (
 _HEDGE = r"\b(?:may|might|could|possibly|potential(?:ly)?|appears?|seems?|suggests?|suggested|likely|probably)\b"
 _EQUIVALENCE = (
     r"\b(?:similar(?:ly)?|comparable|equivalent|equally|same|identical|non-?inferior|as\s+(?:effective|safe|good|accurate)\s+as)\b|"
-    r"\bdid\s+not\s+differ\b|\bno\s+differences?\b"
+    r"\b(?:did|does|do)\s+not\s+differ\b|\bno\s+(?:(?:statistically\s+)?significant\s+)?differences?\b"
 )
 _POSITIVE = (
     r"\b(?:significant(?:ly)?|effective(?:ly)?|safe(?:ly)?|improv\w*|benefi\w*|associated|predict\w*|increas\w*|reduc\w*|"
