@@ -278,6 +278,17 @@ def test_first_statement_streams_before_the_model_finishes(analysis, passages, f
     assert isinstance(answer, Answer) and answer.composer == "llm" and len(answer.statements()) == 2
 
 
+def test_nothing_verified_streams_no_text_so_the_fallback_is_rendered_whole(scripted: Scripted, analysis, passages) -> None:
+    """When no statement passes, the composer streams nothing and hands over the extractive answer,
+    which the pipeline renders whole (a references block streamed first would have been all the
+    reader saw)."""
+    scripted.reply = "BOTTOM LINE: Tacrolimus should be stopped before colchicine is started. [1]\n"
+    events = list(_composer(scripted.url).compose_stream(analysis, passages))
+    assert len(events) == 1 and isinstance(events[0], Answer)
+    assert events[0].composer == "extractive (fallback)" and events[0].references
+    assert "gave no verifiable statement" in events[0].evidence_notes[0]
+
+
 def test_a_stream_that_breaks_off_keeps_what_was_verified(scripted: Scripted, analysis, passages) -> None:
     """An endpoint that dies mid-answer: the statements already streamed stay the answer (with a
     note), rather than an extractive answer that contradicts what the reader already saw."""
