@@ -14,6 +14,11 @@ from collections.abc import Callable, Iterator, Sequence
 from curbside.ingest.types import Chunk, ParsedDocument, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
+TEXT_VERSION = 2
+"""Version of the text and sentence spans the loaders and this chunker make of the same file: 2
+cleans PDF layout (running headers, reference lists, list items and check-box cells; see
+:mod:`curbside.ingest.pdftext`). Part of the index hash, so an index built from other text is
+re-chunked rather than half-matched by the sentences the answer step splits at query time."""
 SPECIAL_TOKENS = 2  # [CLS] ... [SEP]
 # The longest entry in the packaged models' vocabularies is 18 characters, so real text needs fewer
 # than this many characters per token (a space included); text that needs more is not being
@@ -29,7 +34,20 @@ _ABBREVIATIONS = {
     "e.g", "i.e", "vs", "etc", "dr", "mr", "mrs", "ms", "fig", "al", "approx", "no", "st", "jr",
     "inc", "ltd", "dept", "u.s", "ca", "cf", "min", "max", "mg", "mcg", "ml", "dl", "vol", "ed",
 }
-_SENT_END = re.compile(r"[.!?]['\")\]]*\s+")
+_SENT_END = re.compile(r"[.!?]['\")\]\u2019\u201d\u00bb]*\s+")  # closing quotes, typographic ones too
+BULLETS = "\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2219\u25cb\u25c6\u25ba\u27a2\u2713\u2714\u274f\u2751\u2610\uf0b7\uf0a7\uf0d8"
+"""Bullet glyphs that open a list item: typographic bullets, squares, arrows, ticks, check boxes,
+and the private-use Symbol/Wingdings bullets that word processors' PDFs carry."""
+_ITEM_LINE = re.compile(
+    rf"(?:[{BULLETS}]|[-\u2013](?=\s))\s*\S|(?P<enum>(?:[A-Z]|[a-z]|[ivx]{{1,4}}|[IVX]{{1,5}}|\d{{1,2}})[.)]\s+[A-Z(\"\u201c])"
+)
+"""A PDF line that opens a list item: a bullet, or an enumerator ("G. ", "iii. ", "2) ") before a
+capitalised word."""
+_CLOSED_LINE = re.compile(r"[.:;!?)\]]['\"\u2019\u201d]*\s*$")
+LABEL_WORDS = 3
+"""A line of at most this many words none of which starts in lower case is a label (a table cell,
+a heading, a check-box caption), not running prose that an enumerator could continue."""
+_LIST_LEAD = re.compile(rf"^(?:[-*+\u2013]\s+|[{BULLETS}]\s*|\d+[.)]\s+|>\s*|#+\s+)")
 _WORD = re.compile(r"\S+")
 _LINE_BREAK = re.compile(r"\n")
 _BLANK_LINE = re.compile(r"\n\s*\n")
@@ -47,12 +65,46 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None, *, lines: 
 
 
 def _blocks(text: str, start: int, end: int, lines: bool) -> Iterator[tuple[int, int]]:
-    """Line (or paragraph) ranges of ``text[start:end]``, found without copying the text."""
+    """Line (or paragraph) ranges of ``text[start:end]``, found without copying the text.
+
+    A paragraph of PDF text is cut again where a line opens a list item (:func:`_opens_item`):
+    extracted lists and checklists carry no blank lines, and their items seldom end in a stop.
+    """
     pos = start
     for sep in (_LINE_BREAK if lines else _BLANK_LINE).finditer(text, start, end):
-        yield pos, sep.start()
+        yield from (((pos, sep.start()),) if lines else _items(text, pos, sep.start()))
         pos = sep.end()
+    yield from (((pos, end),) if lines else _items(text, pos, end))
+
+
+def _items(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` (one paragraph of layout lines) cut before each line that opens a list item."""
+    pos = line_start = start
+    for brk in _LINE_BREAK.finditer(text, start, end):
+        nxt = brk.end()
+        if _opens_item(text, line_start, brk.start(), nxt, end):
+            yield pos, brk.start()
+            pos = nxt
+        line_start = nxt
     yield pos, end
+
+
+def _opens_item(text: str, prev_start: int, prev_end: int, start: int, end: int) -> bool:
+    """The line at ``start`` opens a list item after the line ``text[prev_start:prev_end]``.
+
+    A bullet always does. An enumerator does after a line that is closed (ends in a stop, a colon,
+    a bracket) or is a label (:data:`LABEL_WORDS`): "Yes No" / "G. Multi-dose vials are dated".
+    After open prose it does not: "as described by" / "J. Smith" is one sentence.
+    """
+    m = _ITEM_LINE.match(text, start, end)
+    if m is None:
+        return False
+    if m.group("enum") is None:
+        return True
+    if _CLOSED_LINE.search(text, prev_start, prev_end):
+        return True
+    words = text[prev_start:prev_end].split()
+    return 0 < len(words) <= LABEL_WORDS and not any(w[0].islower() for w in words)
 
 
 def iter_sentence_spans(
@@ -92,7 +144,7 @@ def citable_sentences(
     """Sentence spans worth citing: list markers stripped (offsets stay exact), no fragments."""
     out: list[tuple[int, int]] = []
     for start, end in sentence_spans(text, lines=lines):
-        lead = re.match(r"^(?:[-*+\u2022]\s+|\d+[.)]\s+|>\s*|#+\s+)", text[start:end])
+        lead = _LIST_LEAD.match(text[start:end])
         if lead:
             start += lead.end()
         sent = text[start:end]

@@ -25,6 +25,7 @@ from curbside.ingest.metadata import (
     sidecar_path,
     split_front_matter,
 )
+from curbside.ingest.pdftext import bibliography_spans, strip_running_lines
 from curbside.ingest.types import Document, LoadIssue, ParsedDocument, Span, content_id
 
 SUPPORTED_SUFFIXES = {
@@ -361,7 +362,7 @@ def load_pdf(
     result = extract_pdf(path, timeout_s)
     if "error" in result:
         raise LoadError(path, result["error"])
-    page_texts = [normalise_text(t, dehyphenate=True) for t in result["pages"]]
+    page_texts = strip_running_lines([normalise_text(t, dehyphenate=True) for t in result["pages"]])
     if not page_texts:
         raise LoadError(path, "PDF has no pages")
     parts: list[str] = []
@@ -398,7 +399,23 @@ def load_pdf(
     doc = _document(
         path, text, meta, "pdf", fallback_title=first_line, n_pages=len(page_texts)
     )
-    return ParsedDocument(document=doc, text=text, sections=[Span(start=0, end=len(text))], pages=pages)
+    return ParsedDocument(document=doc, text=text, sections=pdf_sections(text), pages=pages)
+
+
+def pdf_sections(text: str) -> list[Span]:
+    """Section spans covering a PDF's text: its reference lists (section named by their heading
+    line, which :func:`curbside.ingest.pdftext.is_bibliography` recognises) and the body around them
+    (no section path: PDF headings are not read)."""
+    sections: list[Span] = []
+    pos = 0
+    for start, end, heading in bibliography_spans(text):
+        if text[pos:start].strip():
+            sections.append(Span(start=pos, end=start))
+        sections.append(Span(start=start, end=end, section=(heading,)))
+        pos = end
+    if text[pos:].strip() or not sections:
+        sections.append(Span(start=pos, end=len(text)))
+    return sections
 
 
 def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadResult:
