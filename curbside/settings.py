@@ -18,6 +18,8 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from curbside.ingest.chunking import TEXT_VERSION
+
 # What an index's sentence vectors cover (see curbside.index.builder). Part of the index hash, so an
 # index built when they covered less is rebuilt (from the embedding cache) instead of half-used.
 SENTENCE_VECTORS_CONTENT = "citable sentences of every chunk, and document titles"
@@ -251,6 +253,7 @@ class Settings(BaseSettings):
             {
                 "embedding_model": self.embedding.model,
                 "chunking": self.chunking.model_dump(),
+                "text_version": TEXT_VERSION,
                 "sentence_vectors": SENTENCE_VECTORS_CONTENT if self.index.sentence_vectors else None,
             }
         )
