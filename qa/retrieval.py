@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curbside.index.reader import Index
+from curbside.ingest.pdftext import is_bibliography
 from curbside.ingest.types import KIND_LABELS, DocKind
 from curbside.qa.aliases import AliasTable
 from curbside.qa.aspects import aspect_agreement, passage_aspects, question_aspects
@@ -232,7 +233,8 @@ class HybridRetriever:
         query_vector: np.ndarray | None = None,
         for_answer: bool = False,
     ) -> list[Passage]:
-        """Top passages for the question; ``for_answer`` adds passages on alternatives."""
+        """Top passages for the question; ``for_answer`` leaves out reference lists and adds
+        passages on alternatives."""
         p = self.params
         k = k or p.top_k
         t0 = time.perf_counter()
@@ -248,6 +250,9 @@ class HybridRetriever:
         t3 = time.perf_counter()
         depth = max(p.rescore_depth, k * p.per_doc_cap) if p.rescore else k * max(p.per_doc_cap, 3)
         passages = self._pool(dense, lexical, depth)
+        if for_answer:
+            # a reference list names other works; its entries never answer (and are never quoted)
+            passages = [x for x in passages if not is_bibliography(x.chunk.section)]
         t4 = time.perf_counter()
         if p.rescore and passages:
             self._rescore(analysis, passages, query_vector.reshape(-1))

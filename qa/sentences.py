@@ -16,6 +16,7 @@ from curbside.index.cache import text_hash
 from curbside.index.encoder import TextEncoder
 from curbside.ingest.chunking import citable_sentences
 from curbside.ingest.instructions import PATTERN as INJECTION
+from curbside.ingest.pdftext import is_bibliography
 from curbside.qa.types import Passage
 
 _BOILERPLATE = re.compile(
@@ -32,9 +33,15 @@ class Sentence:
 
 
 def passage_sentences(passages: Sequence[Passage], *, min_chars: int = 25, max_chars: int = 700) -> list[Sentence]:
-    """Citable sentences of each passage (offsets relative to the chunk text)."""
+    """Citable sentences of each passage (offsets relative to the chunk text).
+
+    A reference list has none: its entries are the titles of other works, which match a question
+    on their topic without answering it.
+    """
     out: list[Sentence] = []
     for i, passage in enumerate(passages):
+        if is_bibliography(passage.chunk.section):
+            continue
         text = passage.chunk.text
         lines = passage.document.source_type != "pdf"
         for start, end in _usable_spans(text, lines, min_chars, max_chars):
