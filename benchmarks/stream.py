@@ -13,7 +13,11 @@ from the moment the request is sent:
 With ``--llm-base-url`` the server runs the LLM composer against that OpenAI-compatible endpoint
 (for example llama.cpp serving the packaged SmolLM2, ``scripts/llm_demo.sh``); then the first
 content delta is the first *verified* statement, and its time against the total says how much of
-the generation the user no longer waits for. Prints a table and writes ``stream.json``.
+the generation the user no longer waits for. Each row also records which composer answered (an LLM
+answer with nothing verified falls back to the extractive composer, whose text comes at the end) and
+the statements streamed; the LLM server gets ``--llm-timeout`` for the model and for the request, as
+a CPU generation takes minutes. The warm-up question is one that is not measured, so a server-side
+prompt cache cannot flatter the first row. Prints a table and writes ``stream.json``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def stream_once(client: httpx.Client, question: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     first = bottom = None
     content = ""
+    composer = None
     with client.stream("POST", "/v1/chat/completions", json=body) as r:
         r.raise_for_status()
         for line in r.iter_lines():
@@ -52,6 +57,7 @@ def stream_once(client: httpx.Client, question: str) -> dict[str, Any]:
             if line == "data: [DONE]":
                 break
             chunk = json.loads(line[6:])
+            composer = (chunk.get("curbside") or {}).get("composer", composer)
             piece = (chunk["choices"][0]["delta"].get("content") or "") if chunk["choices"] else ""
             if piece:
                 now = (time.perf_counter() - t0) * 1e3
@@ -60,7 +66,9 @@ def stream_once(client: httpx.Client, question: str) -> dict[str, Any]:
                 if bottom is None and "**Bottom line:**" in content and content.split("**Bottom line:**", 1)[1].count("\n"):
                     bottom = now
     total = (time.perf_counter() - t0) * 1e3
-    return {"first_delta_ms": first, "bottom_line_ms": bottom, "total_ms": total}
+    statements = sum(1 for x in content.splitlines() if x.startswith(("**Bottom line:**", "- ")))
+    return {"first_delta_ms": first, "bottom_line_ms": bottom, "total_ms": total, "composer": composer,
+            "statements": statements}
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -74,12 +82,15 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         out[key] = {"p50": _pct(values, 50), "p95": _pct(values, 95), "n": len(values)}
     first, total = out["first_delta_ms"]["p50"], out["total_ms"]["p50"]
     out["first_delta_share_of_total_p50"] = round(first / total, 3) if first and total else None
+    shares = [r["first_delta_ms"] / r["total_ms"] for r in rows if r["first_delta_ms"] is not None and r["total_ms"]]
+    out["first_delta_share_of_total_per_answer"] = [round(x, 3) for x in shares]
+    out["composers"] = {c: sum(1 for r in rows if r.get("composer") == c) for c in sorted({str(r.get("composer")) for r in rows})}
     return out
 
 
-def run(url: str, questions: list[str]) -> dict[str, Any]:
-    with httpx.Client(base_url=url, timeout=300) as client:
-        stream_once(client, questions[0])  # warm-up: caches, thread pool, model
+def run(url: str, questions: list[str], warmup: str, timeout_s: float = 300.0) -> dict[str, Any]:
+    with httpx.Client(base_url=url, timeout=timeout_s) as client:
+        stream_once(client, warmup)  # warm-up: caches, thread pool, model
         rows = [{"question_chars": len(q), **stream_once(client, q)} for q in questions]
     return {"summary": summarise(rows), "rows": rows}
 
@@ -98,6 +109,9 @@ def print_table(results: dict[str, Any]) -> None:
             row = s[key]
             t.add_row(label, str(row["p50"]), str(row["p95"]), str(row["n"]))
         Console().print(t)
+        if composer == "llm":
+            print(f"answered by: {s['composers']}; first verified statement / total, per answer: "
+                  f"{s['first_delta_share_of_total_per_answer']}")
         if composer == "extractive" and s["first_delta_ms"]["p50"] is not None:
             ok = s["first_delta_ms"]["p50"] <= FIRST_DELTA_TARGET_MS
             print(f"first delta p50 {s['first_delta_ms']['p50']} ms: "
@@ -111,18 +125,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=0, help="Use only the first N questions (0: all).")
     ap.add_argument("--llm-base-url", help="Also measure the LLM composer against this loopback endpoint.")
     ap.add_argument("--llm-model", default=os.environ.get("CURBSIDE_LLM__MODEL", ""), help="Model name to ask for.")
+    ap.add_argument("--llm-timeout", type=float, default=600.0,
+                    help="Seconds the LLM composer may wait for the model, and a request may take (default 600).")
     ap.add_argument("--ready-timeout", type=float, default=900.0)
     ap.add_argument("--out", type=Path, default=HERE / "out")
     args = ap.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     questions = _questions()
+    warmup = questions[-1]
     if args.questions > 0:
         questions = questions[: args.questions]
+        warmup = warmup if warmup not in questions else questions[0]
     composers: dict[str, dict[str, str]] = {"extractive": {"CURBSIDE_COMPOSER__NAME": "extractive"}}
     if args.llm_base_url:
         if not is_loopback(args.llm_base_url):
             ap.error("--llm-base-url must be a loopback address")
         composers["llm"] = {"CURBSIDE_COMPOSER__NAME": "llm", "CURBSIDE_LLM__BASE_URL": args.llm_base_url,
+                            "CURBSIDE_LLM__TIMEOUT_S": str(args.llm_timeout),
+                            "CURBSIDE_SERVER__REQUEST_TIMEOUT_S": str(args.llm_timeout),
                             **({"CURBSIDE_LLM__MODEL": args.llm_model} if args.llm_model else {})}
     results: dict[str, Any] = {"composers": {}}
     saved = dict(os.environ)
@@ -132,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(f"starting a server on 127.0.0.1 ({name} composer) …", file=sys.stderr)
             proc, url = start_server(args.index, 1, args.ready_timeout, None)
-            results["composers"][name] = run(url, questions)
+            results["composers"][name] = run(url, questions, warmup, args.llm_timeout + 60)
         finally:
             os.environ.clear()
             os.environ.update(saved)
