@@ -324,26 +324,29 @@ APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
 """What :func:`scope` makes of a statement for this patient."""
 
 
-def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: AliasTable) -> str:
-    """Is the statement about this patient?
+@dataclass(frozen=True)
+class _Scope:
+    """What a sentence says of whom it is about, independent of any patient (cached per sentence)."""
 
-    ``NOT_THIS_PATIENT`` when it is said of patients taking a drug this one does not take ("in
-    kidney transplant recipients who take azathioprine": the question lists what the patient takes),
-    of a group that leaves this one out ("adults who do not have heart failure"), or of a kidney
-    function outside this patient's stated one ("in severe renal impairment" at an eGFR of 55).
-    ``UNSTATED`` when it is said of a condition or group the patient is not said to have ("avoided in
-    patients with CKD" for a patient whose kidneys the question does not mention): a precaution to
-    show, not a danger that decides. ``APPLIES`` otherwise.
-    """
-    on = patient.drugs | patient.classes | subject
-    for group in _co_medications(text, table):
-        if not on & set(group):
-            return NOT_THIS_PATIENT
-    if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
-        return NOT_THIS_PATIENT
-    groups: list[tuple[list[str], bool]] = []  # (names, excluded?)
+    co_medications: tuple[tuple[str, ...], ...]
+    groups: tuple[tuple[tuple[str, ...], bool], ...]  # (names, excluded?)
+    unconfirmable: bool  # a restriction ("who are haemodynamically unstable") no frame can hold
+
+
+_SCOPES: dict[tuple[str, int], _Scope] = {}
+_SCOPE_CACHE_SIZE = 50_000
+"""Sentences whose scope is kept (as many as the claim cache holds)."""
+
+
+def _sentence_scope(text: str, table: AliasTable) -> _Scope:
+    key = (text, id(table))
+    hit = _SCOPES.get(key)
+    if hit is not None:
+        return hit
+    groups: list[tuple[list[str], bool]] = []
     last_end: int | None = None
-    for a, b, name in scope_mentions(text):
+    mentions = scope_mentions(text)
+    for a, b, name in mentions:
         if last_end is not None and (a < last_end or _LIST_GAP.match(text[last_end:a])):
             groups[-1][0].append(name)  # "renal or hepatic impairment": any of them will do
             last_end = max(last_end, b)
@@ -357,14 +360,43 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
             last_end = b
         else:
             last_end = None
-    verdict = APPLIES
+    unconfirmable = False
     for m in _RELATIVE_SCOPE.finditer(text):
-        rest_start = m.start("rest")
-        named = [x for x in scope_mentions(text) if x[0] >= rest_start and x[1] <= m.end()]
-        drugs = [x for x in table.find(m.group("rest"))] + list(find_classes(m.group("rest")))
-        if not named and not drugs:
-            verdict = UNSTATED  # a restriction the question cannot confirm
-    for names, excluded in groups:
+        rest = m.group("rest")
+        named = [x for x in mentions if x[0] >= m.start("rest") and x[1] <= m.end()]
+        if not named and not table.find(rest) and not find_classes(rest):
+            unconfirmable = True
+    out = _Scope(
+        tuple(tuple(g) for g in _co_medications(text, table)),
+        tuple((tuple(names), excluded) for names, excluded in groups),
+        unconfirmable,
+    )
+    if len(_SCOPES) > _SCOPE_CACHE_SIZE:
+        _SCOPES.clear()
+    _SCOPES[key] = out
+    return out
+
+
+def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: AliasTable) -> str:
+    """Is the statement about this patient?
+
+    ``NOT_THIS_PATIENT`` when it is said of patients taking a drug this one does not take ("in
+    kidney transplant recipients who take azathioprine": the question lists what the patient takes),
+    of a group that leaves this one out ("adults who do not have heart failure"), or of a kidney
+    function outside this patient's stated one ("in severe renal impairment" at an eGFR of 55).
+    ``UNSTATED`` when it is said of a condition or group the patient is not said to have ("avoided in
+    patients with CKD" for a patient whose kidneys the question does not mention), or restricted in a
+    way the question cannot confirm: a precaution to show, not a danger that decides. ``APPLIES``
+    otherwise.
+    """
+    parts = _sentence_scope(text, table)
+    on = patient.drugs | patient.classes | subject
+    if any(not on & set(group) for group in parts.co_medications):
+        return NOT_THIS_PATIENT
+    if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
+        return NOT_THIS_PATIENT
+    verdict = UNSTATED if parts.unconfirmable else APPLIES
+    for names, excluded in parts.groups:
         present = [n for n in names if n in patient.has]
         if excluded and present:
             return NOT_THIS_PATIENT
@@ -414,6 +446,8 @@ def sweep(
                 relation = danger_relation(claim)
                 if relation is None:
                     continue
+                if not any(p.link(claim, sent.text) for p in partners):
+                    continue  # cheap test first: the statement names nothing the patient has
                 if not _danger_is_about(sent.text, relation, generics, classes | (acting if not named else set()), table):
                     continue
                 where = scope(sent.text, claim, patient, generics | classes | acting, table)
