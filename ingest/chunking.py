@@ -138,18 +138,39 @@ def _trimmed(text: str, s: int, e: int) -> Iterator[tuple[int, int]]:
         yield s, e
 
 
+MAX_WORDLESS_SHARE = 0.5
+"""In PDF text, a "sentence" more than half of whose tokens hold no letter (numbers, dot leaders,
+brackets) is a chart's axis or a data-table row read line by line ("Awareness Treatment Control 100
+80 60 40 20 0 Percent ... 60.2 59.2"), not a statement. Prose with many figures stays under it:
+"higher in men (50.8%) than women (44.6%) and increased with age: 23.4% for ages 18-39, 52.5%
+for 40-59, and 71.6% for 60 and older" is 8 of 26."""
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def wordless_share(sentence: str) -> float:
+    """Share of the whitespace-separated tokens of ``sentence`` that contain no letter."""
+    tokens = sentence.split()
+    if not tokens:
+        return 1.0
+    return sum(1 for t in tokens if not _HAS_LETTER.search(t)) / len(tokens)
+
+
 def citable_sentences(
     text: str, *, lines: bool = True, min_chars: int = 15, max_chars: int = 700
 ) -> list[tuple[int, int]]:
-    """Sentence spans worth citing: list markers stripped (offsets stay exact), no fragments."""
+    """Sentence spans worth citing: list markers stripped (offsets stay exact), no fragments, and in
+    PDF text (``lines=False``) no chart or table residue (:data:`MAX_WORDLESS_SHARE`)."""
     out: list[tuple[int, int]] = []
     for start, end in sentence_spans(text, lines=lines):
         lead = _LIST_LEAD.match(text[start:end])
         if lead:
             start += lead.end()
         sent = text[start:end]
-        if min_chars <= len(sent) <= max_chars and re.search(r"[A-Za-z]{3}", sent):
-            out.append((start, end))
+        if not (min_chars <= len(sent) <= max_chars and re.search(r"[A-Za-z]{3}", sent)):
+            continue
+        if not lines and wordless_share(sent) > MAX_WORDLESS_SHARE:
+            continue
+        out.append((start, end))
     return out
 
 

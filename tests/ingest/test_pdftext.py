@@ -179,6 +179,16 @@ def test_markdown_keeps_one_sentence_per_line() -> None:
     assert [text[s:e] for s, e in sentence_spans(text, lines=True)] == text.split("\n")
 
 
+def test_chart_axes_and_data_table_rows_are_not_sentences() -> None:
+    chart = "Awareness Treatment Control\n100\n80\n60\n40\n20\n0\nPercent\nAugust 2021\n60.2 59.2\n50.3 51.2"
+    row = "18-39 . . . . . . . . . . . . 399 27.2 (21.4-33.6) 2.8 Men 18 and older."
+    prose = "Hypertension was higher in men (50.8%) than women (44.6%) and increased with age: 23.4% for ages 18-39."
+    text = f"{chart}\n\n{row}\n\n{prose}"
+    assert _sentences(text) == [prose]
+    # Markdown keeps its table-like lines: a dose table there is content
+    assert len(citable_sentences("| Dose | 5 mg | 10 mg | 20 mg |", lines=True)) == 1
+
+
 # ---------------------------------------------------------------------------------------------
 # a PDF made here, through the loader
 
