@@ -378,7 +378,7 @@ def _tag_cached(text: str, table_id: int) -> Claim:
     classes = frozenset(c for *_, c in find_classes(text))
     relations = _relations(text)
     if _changes_exposure(text, [(a, b) for a, b, *_ in found]):
-        relations.add("exposure")
+        relations |= {"exposure", "interaction"}  # one drug changing another's levels is an interaction
     return Claim(
         drugs=drugs,
         classes=classes,
