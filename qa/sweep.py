@@ -39,9 +39,10 @@ DANGER_RELATIONS = ("contraindication", "boxed", "avoid", "dose_change", "cautio
 """Relations that make a statement a danger for the patient, strongest first."""
 
 SWEEP_DEPTH = 30
-"""Chunks looked at per treatment (one BM25 query of its names and all the patient's partner terms).
-In the bundled corpus no drug has more than 12 chunks naming it together with one partner, so 30
-covers a patient with two or three partners; the sweep eval's recall checks this."""
+"""Chunks looked at per treatment and partner (one BM25 query of the treatment's names and that
+partner's). In the bundled corpus no drug has more than 12 chunks naming it together with one
+partner; 20 lost a half-A danger (tacrolimus with cyclosporine), 30 loses none; the sweep eval's
+recall checks this."""
 
 _POPULATION_TERMS: dict[str, tuple[str, ...]] = {
     "pregnancy": ("pregnancy", "pregnant"),
