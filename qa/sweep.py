@@ -88,7 +88,7 @@ _RELATIVE_SCOPE = re.compile(
 """A further restriction of the patients a statement is about ("in patients with pulmonary embolism
 who are haemodynamically unstable"). When it names no drug and no condition or group the sweep
 knows, the question cannot say whether the patient meets it."""
-_LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
+_LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
 """Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
 _QUALIFIER_CUE = re.compile(
     r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:have|has|are|is)|\bduring|\bhaving)\s+"
@@ -296,25 +296,34 @@ def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[
     return nearest in generics or nearest in classes or first in generics or first in classes
 
 
-def _co_medications(text: str, table: AliasTable) -> list[list[str]]:
+_COMBINATION_CUE = re.compile(r"(?:\bcombin\w*|\bcombination\s+of|\bco-?prescri\w*|\bpairing)\s+(?:(?:an?|the|any|two|both)\s+)?$", re.I)
+""""Combining an ACE inhibitor, an ARB and a direct renin inhibitor": a danger of the combination,
+which concerns a patient who would take the treatment together with another of the drugs listed."""
+
+
+def _co_medications(text: str, table: AliasTable) -> list[tuple[list[str], bool]]:
     """The drugs a statement puts in the patient's regimen, as lists of alternatives: "contraindicated
-    with P-gp inhibitors or strong CYP3A4 inhibitors" gives one list of two classes."""
+    with P-gp inhibitors or strong CYP3A4 inhibitors" gives one list of two classes. The flag marks
+    a combination listed as a whole ("combining A, B and C")."""
     mentions = sorted(
         [(a, b, g) for a, b, _s, g in table.find(text)] + [(a, b, c) for a, b, _s, c in find_classes(text)]
     )
-    groups: list[list[str]] = []
+    groups: list[tuple[list[str], bool]] = []
     last_end: int | None = None
     for a, b, name in mentions:
         if last_end is not None and a >= last_end and _LIST_GAP.match(text[last_end:a]):
-            groups[-1].append(name)  # the same list goes on
+            groups[-1][0].append(name)  # the same list goes on
             last_end = b
             continue
         if last_end is not None and a < last_end:
-            groups[-1].append(name)  # an overlapping mention ("strong CYP3A4 inhibitor" in "CYP3A4 inhibitor")
+            groups[-1][0].append(name)  # an overlapping mention ("strong CYP3A4 inhibitor" in "CYP3A4 inhibitor")
             continue
         head = text[max(0, a - 40) : a]
-        if _CO_MED_CUE.search(head) and not _NOT_CO_MED.search(head) and not _OPTIONAL_CO_MED.search(head):
-            groups.append([name])
+        if _COMBINATION_CUE.search(head):
+            groups.append(([name], True))
+            last_end = b
+        elif _CO_MED_CUE.search(head) and not _NOT_CO_MED.search(head) and not _OPTIONAL_CO_MED.search(head):
+            groups.append(([name], False))
             last_end = b
         else:
             last_end = None
@@ -329,7 +338,7 @@ APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
 class _Scope:
     """What a sentence says of whom it is about, independent of any patient (cached per sentence)."""
 
-    co_medications: tuple[tuple[str, ...], ...]
+    co_medications: tuple[tuple[tuple[str, ...], bool], ...]  # (alternatives, a combination listed whole?)
     groups: tuple[tuple[tuple[str, ...], bool], ...]  # (names, excluded?)
     unconfirmable: bool  # a restriction ("who are haemodynamically unstable") no frame can hold
 
@@ -368,7 +377,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         if not named and not table.find(rest) and not find_classes(rest):
             unconfirmable = True
     out = _Scope(
-        tuple(tuple(g) for g in _co_medications(text, table)),
+        tuple((tuple(g), whole) for g, whole in _co_medications(text, table)),
         tuple((tuple(names), excluded) for names, excluded in groups),
         unconfirmable,
     )
@@ -391,9 +400,14 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     otherwise.
     """
     parts = _sentence_scope(text, table)
-    on = patient.drugs | patient.classes | subject
-    if any(not on & set(group) for group in parts.co_medications):
-        return NOT_THIS_PATIENT
+    taken = patient.drugs | patient.classes
+    for group, whole in parts.co_medications:
+        if whole:
+            others = set(group) - subject
+            if others and not taken & others:
+                return NOT_THIS_PATIENT  # the combination needs another of its drugs
+        elif not (taken | subject) & set(group):
+            return NOT_THIS_PATIENT
     if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
         return NOT_THIS_PATIENT
     verdict = UNSTATED if parts.unconfirmable else APPLIES
@@ -404,6 +418,18 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
         if not excluded and not present and not all(n in UNKNOWN_UNLESS_STATED for n in names):
             verdict = UNSTATED
     return verdict
+
+
+def statement_scope(text: str, frame: QuestionFrame, table: AliasTable, subject: str | None = None) -> str:
+    """:func:`scope` of one sentence for the patient of ``frame`` and the treatment ``subject``
+    (default: the frame's intervention): ``APPLIES``, ``UNSTATED`` or ``NOT_THIS_PATIENT``. For a
+    composer deciding whether a statement it would cite is about this patient, as the sweep does."""
+    name = subject or frame.intervention
+    terms: set[str] = set()
+    if name:
+        generics, classes = subject_terms(name, table)
+        terms = generics | classes | {name} | set().union(*(acting_classes(table, g) for g in generics))
+    return scope(text, tag(text, table), _patient(frame, table), terms, table)
 
 
 def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[str]:

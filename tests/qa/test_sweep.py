@@ -17,10 +17,14 @@ from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import tag
 from curbside.qa.query import analyse
 from curbside.qa.sweep import (
+    APPLIES,
+    NOT_THIS_PATIENT,
     SWEEP_DEPTH,
+    UNSTATED,
     Finding,
     _danger_is_about,
     danger_relation,
+    statement_scope,
     subject_terms,
     sweep,
 )
@@ -321,3 +325,21 @@ def test_a_restriction_the_question_cannot_confirm_makes_a_precaution(table: Ali
     frame = QuestionFrame(intent="safety", intervention="apixaban", conditions=["venous thromboembolism"], yes_no=True)
     findings = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, text)]))
     assert [(f.partner, f.relation) for f in findings] == [("venous thromboembolism", "caution")]
+
+
+def test_a_combination_concerns_a_patient_taking_another_of_its_drugs(table: AliasTable) -> None:
+    text = "Combining an ACE inhibitor, an ARB and a direct renin inhibitor in any pair is to be avoided."
+    alone = QuestionFrame(intent="safety", intervention="lisinopril", conditions=["chronic kidney disease"], yes_no=True)
+    assert statement_scope(text, alone, table) == NOT_THIS_PATIENT
+    on_losartan = alone.model_copy(update={"current_medications": ["losartan"]})
+    assert statement_scope(text, on_losartan, table) == APPLIES
+    findings = sweep(on_losartan, ["lisinopril"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert [(f.partner, f.relation) for f in findings] == [("losartan", "avoid")]
+
+
+def test_statement_scope_reads_a_sentence_for_the_frames_patient(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="safety", intervention="allopurinol", current_medications=["tacrolimus"],
+                          conditions=["gout", "kidney transplant"], population=["transplant"], yes_no=True)
+    assert statement_scope("KDIGO recommends avoiding allopurinol in kidney transplant recipients who take azathioprine.", frame, table) == NOT_THIS_PATIENT
+    assert statement_scope("NSAIDs are generally avoided for gout flares in patients with CKD.", frame, table, "naproxen") == UNSTATED
+    assert statement_scope("KDIGO suggests avoiding NSAIDs in kidney transplant recipients.", frame, table, "naproxen") == APPLIES
