@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator, Sequence
 from curbside.ingest.types import Chunk, ParsedDocument, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
-TEXT_VERSION = 2
+TEXT_VERSION = 3
 """Version of the text and sentence spans the loaders and this chunker make of the same file: 2
 cleans PDF layout (running headers, reference lists, list items and check-box cells; see
-:mod:`curbside.ingest.pdftext`). Part of the index hash, so an index built from other text is
+:mod:`curbside.ingest.pdftext`), 3 cuts PDF heading lines off the sentence after them. Part of the index hash, so an index built from other text is
 re-chunked rather than half-matched by the sentences the answer step splits at query time."""
 SPECIAL_TOKENS = 2  # [CLS] ... [SEP]
 # The longest entry in the packaged models' vocabularies is 18 characters, so real text needs fewer
@@ -78,15 +78,49 @@ def _blocks(text: str, start: int, end: int, lines: bool) -> Iterator[tuple[int,
 
 
 def _items(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """``text[start:end]`` (one paragraph of layout lines) cut before each line that opens a list item."""
+    """``text[start:end]`` (one paragraph of layout lines) cut before each line that opens a list
+    item, and after each heading line (:func:`_is_heading`)."""
     pos = line_start = start
+    closed = True  # the paragraph's first line follows a break
     for brk in _LINE_BREAK.finditer(text, start, end):
         nxt = brk.end()
-        if _opens_item(text, line_start, brk.start(), nxt, end):
+        if _opens_item(text, line_start, brk.start(), nxt, end) or _is_heading(text, line_start, brk.start(), closed, nxt, end):
             yield pos, brk.start()
             pos = nxt
+        closed = _CLOSED_LINE.search(text, line_start, brk.start()) is not None or pos == nxt
         line_start = nxt
     yield pos, end
+
+
+HEADING_WORDS = 5
+HEADING_CHARS = 60
+"""A PDF heading line is short: "Data source and methods", "Key findings", "Respiratory Hygiene".
+A longer line without a stop is wrapped prose far more often than a heading."""
+_OPEN_END = re.compile(r"[-,;:.!?(\u2013\u2014/&]\s*$")
+_FUNCTION_WORDS = frozenset([
+    "a", "an", "the", "of", "and", "or", "for", "to", "in", "on", "at", "by", "with", "from", "as",
+    "than", "that", "which", "who", "is", "are", "was", "were", "be", "not", "no", "its", "their",
+    "his", "her", "our", "this", "these", "those",
+])
+"""Words a wrapped line of prose ends in and a heading does not ("Samples were sent to the")."""
+
+
+def _is_heading(text: str, start: int, end: int, after_closed: bool, next_start: int, limit: int) -> bool:
+    """The PDF line ``text[start:end]`` is a heading that the next line's sentence must not carry.
+
+    It stands after a closed line (or opens its paragraph), starts with a capital, is short
+    (:data:`HEADING_WORDS`, :data:`HEADING_CHARS`), ends in a word that is not a function word and
+    with no punctuation, and the next line starts with a capital: "Data source and methods" /
+    "Data for this report are from ...". "Samples were sent to the" / "University" is prose.
+    """
+    line = text[start:end].strip()
+    words = line.split()
+    if not (after_closed and words and line[0].isupper() and len(words) <= HEADING_WORDS and len(line) <= HEADING_CHARS):
+        return False
+    if _OPEN_END.search(line) or words[-1].lower() in _FUNCTION_WORDS:
+        return False
+    nxt = text[next_start : min(limit, next_start + 1)]
+    return nxt.isupper()
 
 
 def _opens_item(text: str, prev_start: int, prev_end: int, start: int, end: int) -> bool:

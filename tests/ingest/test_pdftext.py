@@ -161,7 +161,8 @@ def test_checklist_items_are_sentences_apart_from_their_answer_cells() -> None:
 
 def test_bullet_lines_start_sentences() -> None:
     text = "Key findings\nData from the survey\n\u25cf During 2021, the prevalence\nwas 47.7%.\n\u25cf More than one-half\nwere treated."
-    assert _sentences(text) == ["Key findings Data from the survey", "During 2021, the prevalence was 47.7%.", "More than one-half were treated."]
+    # "Key findings" is a heading of its own, too short to cite
+    assert _sentences(text) == ["Data from the survey", "During 2021, the prevalence was 47.7%.", "More than one-half were treated."]
 
 
 def test_an_initial_or_a_number_continuing_prose_does_not_start_a_sentence() -> None:
@@ -177,6 +178,22 @@ def test_a_stop_before_a_closing_typographic_quote_ends_a_sentence() -> None:
 def test_markdown_keeps_one_sentence_per_line() -> None:
     text = "- first item\n- second item\nA. plain line"
     assert [text[s:e] for s, e in sentence_spans(text, lines=True)] == text.split("\n")
+
+
+def test_a_heading_line_is_not_carried_by_the_sentence_after_it() -> None:
+    text = (
+        "The survey ran for two years.\nData source and methods\nData for this report are from the survey.\n"
+        "Design\nCARES was a multicentre trial.\nSamples were sent to the\nUniversity laboratory for testing.\n"
+        "Samples were then frozen, thawed and\nAnalysed in one batch."
+    )
+    assert _sentences(text) == [
+        "The survey ran for two years.",
+        "Data source and methods",
+        "Data for this report are from the survey.",
+        "CARES was a multicentre trial.",
+        "Samples were sent to the University laboratory for testing.",
+        "Samples were then frozen, thawed and Analysed in one batch.",
+    ]
 
 
 def test_chart_axes_and_data_table_rows_are_not_sentences() -> None:
