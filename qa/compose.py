@@ -24,10 +24,12 @@ The extractive composer answers the question's frame (:mod:`curbside.qa.frame`) 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -93,7 +95,8 @@ class ComposerParams:
 
 @dataclass(frozen=True)
 class BottomLineWeights:
-    """How the bottom line is chosen among sentences that answer the asked attribute.
+    """How the bottom line is chosen among sentences that answer the asked attribute: a weighted
+    sum of named features of each sentence (``_Item.features``).
 
     ``attribute`` dominates: a sentence that states what was asked beats one that is merely
     similar. ``about`` rewards naming the intervention itself over its class. ``patient`` rewards
@@ -104,9 +107,22 @@ class BottomLineWeights:
     content words (stemmed, drug names aside) that the sentence uses: "bridging", "contrast",
     "diarrhoea" say what the question is about more precisely than any category. ``retrieval``
     is the rank prior of the sentence's passage in the hybrid retrieval (1/rank; 0 for passages
-    only the entity lookups found), whose ranking the public evals measure. ``conclusion`` favours a
-    research abstract's conclusion (a CONCLUSIONS section, "In conclusion", "These findings
-    suggest") over its methods and results, as a clinician reads an abstract.
+    only the entity lookups found), whose ranking the public evals measure; with no intervention
+    to ground on, ``retrieval_drugless`` weighs it instead, since the best-ranked passage is then
+    the most reliable sign of the answer. ``conclusion`` favours a research abstract's conclusion
+    (a CONCLUSIONS section, "In conclusion", "These findings suggest") over its methods and
+    results, as a clinician reads an abstract; ``design_only`` (how a trial was run, with no
+    result) and ``off_topic`` (a statement about vaccines, screening... for another question)
+    count against. ``number`` (the sentence states a number where the attribute needs one),
+    ``frequency`` (a schedule, for a "how often" question), ``settles`` (a relation that settles
+    the attribute), ``supports`` (one that only bears on it), ``class_only`` (the subject named by
+    its class), ``heading`` (the question's words in the passage's section heading) and
+    ``other_indication`` (the sentence is about another condition than the one being treated: an AF
+    dose for a DVT question) are 0 in the hand-set weights.
+
+    The hand-set values below are the defaults; ``bundled()`` reads the weights learned from the
+    clinician-style set's tune half (``python -m curbside.evals.train_bottom_line``, provenance and
+    its measured effect in ``qa/data/bottom_line_weights.json``) when that file is present.
     """
 
     attribute: float = 2.0
@@ -116,7 +132,51 @@ class BottomLineWeights:
     similarity: float = 1.5
     terms: float = 1.5
     retrieval: float = 1.0
+    retrieval_drugless: float = 3.0
     conclusion: float = 3.0
+    design_only: float = -2.0
+    off_topic: float = -1.0
+    number: float = 0.0
+    frequency: float = 0.0
+    settles: float = 0.0
+    supports: float = 0.0
+    class_only: float = 0.0
+    heading: float = 0.0
+    other_indication: float = 0.0
+    pool: str = "answering"
+    """Which sentences may lead: ``answering`` (those stating the asked attribute, the hand-set
+    rule) or ``about`` (every sentence about the subject; the learned weights' setting)."""
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The feature names (every field but ``pool``)."""
+        return tuple(f.name for f in fields(cls) if f.name != "pool")
+
+    def score(self, features: dict[str, float]) -> float:
+        return float(sum(getattr(self, name) * value for name, value in features.items()))
+
+    @classmethod
+    def load(cls, path: Path) -> BottomLineWeights:
+        """Weights from a JSON file with a ``weights`` object; a name it does not know is an error."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        weights = data.get("weights")
+        if not isinstance(weights, dict):
+            raise ValueError(f"{path}: no 'weights' object")
+        unknown = set(weights) - set(cls.names())
+        if unknown:
+            raise ValueError(f"{path}: unknown bottom-line feature(s) {sorted(unknown)}")
+        pool = data.get("pool", "answering")
+        if pool not in ("answering", "about"):
+            raise ValueError(f"{path}: 'pool' must be 'answering' or 'about', not {pool!r}")
+        return cls(**{k: float(v) for k, v in weights.items()}, pool=pool)
+
+    @classmethod
+    def bundled(cls) -> BottomLineWeights:
+        path = BOTTOM_LINE_WEIGHTS_PATH
+        return cls.load(path) if path.is_file() else cls()
+
+
+BOTTOM_LINE_WEIGHTS_PATH = Path(__file__).parent / "data" / "bottom_line_weights.json"
 
 
 AUTHORITY: dict[str, float] = {"guideline": 1.0, "drug-label": 0.9, "review": 0.5, "research": 0.3}
@@ -173,9 +233,6 @@ DRUGLESS_TOP_PASSAGES = 3
 retrieval puts a gold document first for 72% of the clinician-style tune half and 99% of PubMedQA
 (R@1), and in the top 5 for 93% (R@5); sentences from lower or looked-up passages match categories
 without matching the question."""
-DRUGLESS_RETRIEVAL_WEIGHT = 3.0
-"""With no intervention to ground on, the retrieval rank prior weighs this much (against 1.0 when an
-intervention is named): the best-ranked passage is then the most reliable sign of the answer."""
 
 _EITHER_DRUG = frozenset({"dose_adjustment", "dose"})
 """Intents where a question naming two drugs may ask about either one's dose or effect."""
@@ -200,6 +257,7 @@ _CONCLUSION = re.compile(r"^\s*(?:conclusions?\s*:|in\s+conclusion|we\s+conclude
 _CONCLUSION_HEAD = re.compile(r"\bconclusion", re.I)
 _DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled))\b", re.I)
 _FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\bannual\w*|\byearly|\bat\s+\d+\s+(?:weeks?|months?)|\bbefore\s+start\w*|\bbaseline|\bfor\s+the\s+first\s+\d+|\bthen\b", re.I)
+_NUMBER = re.compile(r"\d")
 _HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
 
 
@@ -215,6 +273,7 @@ class _Item:
     patient: float = 0.0
     finding: Finding | None = None
     score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -252,7 +311,7 @@ class ExtractiveComposer:
         self.params = params or ComposerParams()
         self.term_in_corpus = term_in_corpus
         self.search = search  # entity lookup over the whole library, for the safety sweep
-        self.weights = weights or BottomLineWeights()
+        self.weights = weights or BottomLineWeights.bundled()
 
     # -- abstention helpers (kept for callers and tests) ------------------------------------------
 
@@ -385,8 +444,22 @@ class ExtractiveComposer:
                 if not answering:
                     return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", [], coverage="none")
 
-        plan = self._plan(frame, analysis, items, answering, findings)
+        leading = answering
+        if self.weights.pool == "about":
+            # the learned weights choose the bottom line among every sentence about the question's
+            # subject, not only those the claim tagger says state the asked attribute
+            ok = {id(i) for i in answering}
+            leading = [*answering, *(i for i in items if id(i) not in ok and self._may_lead(i, frame, drugless=subject is None))]
+        plan = self._plan(frame, analysis, items, answering, findings, leading)
         return self._render(answer, plan, frame)
+
+    def _may_lead(self, item: _Item, frame: QuestionFrame, *, drugless: bool) -> bool:
+        """A sentence the learned weights may put first: about the subject, close enough to the
+        question, naming no party the question does not (the bars of ``answering`` but the attribute's)."""
+        p = self.params
+        if drugless:
+            return item.about > 0 and item.sim >= p.min_sentence_similarity and 0 < item.passage.rank <= DRUGLESS_TOP_PASSAGES
+        return item.about > 0 and item.sim >= p.min_sentence_similarity - 0.1 and not self._names_absent_party(item, frame)
 
     def _lookup(self, frame: QuestionFrame, subject: str) -> list[Passage]:
         """Library passages on the intervention and the asked attribute (and, for a safety question,
@@ -455,25 +528,47 @@ class ExtractiveComposer:
         if frame.asked_attribute in ("dose", "renal dose", "duration") and frame.indication and c.conditions and frame.indication not in c.conditions:
             item.attr = min(item.attr, 0.3)  # a cystitis dose does not answer a PJP prophylaxis question
         item.patient = self._patient_link(c, frame)
-        w = self.weights
         authority = AUTHORITY.get(item.kind, 0.3)
         if item.kind == "drug-label" and frame.asked_attribute in _LABEL_ATTRIBUTES:
             authority = 1.0
-        terms = self._term_share(item.sent.text, analysis)
         rank_prior = 1.0 / item.passage.rank if item.passage.rank > 0 else 0.0
-        retrieval_weight = w.retrieval if subject else DRUGLESS_RETRIEVAL_WEIGHT
-        item.score = (
-            w.attribute * item.attr + w.about * item.about + w.patient * item.patient
-            + w.authority * authority + w.similarity * item.sim + w.terms * terms + retrieval_weight * rank_prior
-        )
-        if item.kind == "research" and (_CONCLUSION.search(item.sent.text) or _CONCLUSION_HEAD.search(" ".join(item.passage.chunk.section))):
-            item.score += w.conclusion  # what the authors concluded answers a research question
-        if item.kind == "research" and _DESIGN_ONLY.search(item.sent.text) and "result" not in c.relations:
-            item.score -= w.attribute  # how a trial was run is not an answer
+        plan = ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"])
+        research = item.kind == "research"
         off_topic = (c.relations & _TOPICS) - _ASKED_TOPICS.get(frame.asked_attribute, set())
-        if off_topic and not c.relations & ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).relations - _TOPICS:
-            item.score -= w.attribute * 0.5  # a statement about vaccines, screening... answers another question
-            item.attr = min(item.attr, SUPPORTING)
+        off = bool(off_topic and not c.relations & plan.relations - _TOPICS)
+        item.features = {
+            "attribute": item.attr,
+            "about": item.about,
+            "patient": item.patient,
+            "authority": authority,
+            "similarity": item.sim,
+            "terms": self._term_share(item.sent.text, analysis),
+            "retrieval": rank_prior if subject else 0.0,
+            "retrieval_drugless": 0.0 if subject else rank_prior,
+            "conclusion": float(research and bool(_CONCLUSION.search(item.sent.text) or _CONCLUSION_HEAD.search(" ".join(item.passage.chunk.section)))),
+            "design_only": float(research and bool(_DESIGN_ONLY.search(item.sent.text)) and "result" not in c.relations),
+            "off_topic": float(off),
+            "number": float(plan.needs_number and bool(_NUMBER.search(item.sent.text))),
+            "frequency": float(bool(_HOW_OFTEN.search(analysis.question)) and bool(_FREQUENCY.search(item.sent.text))),
+            "settles": float(bool(c.relations & plan.relations)),
+            "supports": float(bool(c.relations & plan.supporting) and not c.relations & plan.relations),
+            "class_only": float(0 < item.about < 1),
+            "heading": self._heading_share(item, analysis),
+            "other_indication": float(bool(frame.indication and c.conditions and frame.indication not in c.conditions)),
+        }
+        item.score = self.weights.score(item.features)
+        if off:
+            item.attr = min(item.attr, SUPPORTING)  # a statement about vaccines, screening... answers another question
+
+    def _heading_share(self, item: _Item, analysis: QueryAnalysis) -> float:
+        """Share of the question's content words (and the asked attribute's lookup words) in the
+        section heading of the sentence's passage: "Dosage in renal impairment" for a renal-dose
+        question."""
+        heading = " ".join(item.passage.chunk.section)
+        if not heading:
+            return 0.0
+        wanted = _question_stems(analysis) | frozenset(stems(LOOKUP_WORDS.get(analysis.frame.asked_attribute, "")))
+        return len(wanted & set(stems(heading))) / len(wanted) if wanted else 0.0
 
     def _meds_covered(self, c: Claim, frame: QuestionFrame) -> int:
         """How many of the patient's medicines a statement speaks of, by name or class: one about
@@ -502,7 +597,8 @@ class ExtractiveComposer:
 
     # -- the plan --------------------------------------------------------------------------------
 
-    def _plan(self, frame: QuestionFrame, analysis: QueryAnalysis, items: list[_Item], answering: list[_Item], findings: list[Finding]) -> _Plan:
+    def _plan(self, frame: QuestionFrame, analysis: QueryAnalysis, items: list[_Item], answering: list[_Item], findings: list[Finding], leading: Sequence[_Item] = ()) -> _Plan:
+        """``leading``: the sentences the bottom line may be chosen from (default: ``answering``)."""
         plan = _Plan(question=analysis.question)
         by_key = {(i.passage.chunk.chunk_id, i.sent.start): i for i in items}
         finding_items = [by_key[(f.passage.chunk.chunk_id, f.sentence.start)] for f in findings if (f.passage.chunk.chunk_id, f.sentence.start) in by_key]
@@ -515,7 +611,7 @@ class ExtractiveComposer:
         if decisive and (frame.intent in _DECIDED_BY_DANGER or not ranked):
             plan.bottom = min(decisive, key=lambda i: (i.finding.strength if i.finding else 9, -i.score))
         elif ranked:
-            plan.bottom = ranked[0]
+            plan.bottom = min(leading or ranked, key=lambda i: (self._off_patient(i, frame), -i.score, i.passage.chunk.chunk_id, i.sent.start))
         chosen: list[_Item] = [plan.bottom] if plan.bottom else []
         p = self.params
 
@@ -543,7 +639,7 @@ class ExtractiveComposer:
             key=lambda i: -(i.score + i.patient),
         )
         # Rationale: other sentences that answer the asked attribute or speak to this patient
-        rationale = [i for i in ranked[1:] if i.about > 0 and not self._names_absent_party(i, frame) and i.kind != "research" and not self._off_patient(i, frame)]
+        rationale = [i for i in ranked if i is not plan.bottom and i.about > 0 and not self._names_absent_party(i, frame) and i.kind != "research" and not self._off_patient(i, frame)]
         rationale[:0] = [
             i for i in sorted(items, key=lambda i: (-self._meds_covered(i.claim, frame), -i.score))
             if i.about == 0 and subject and i.patient > 0 and i.sim >= CONTEXT_SIMILARITY and i.claim.relations & {"adverse", "avoid", "caution"}
@@ -945,7 +1041,12 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
         return {"against": "against", "insufficient": "insufficient"}.get(stance, "for") if item.about > 0 or frame.intervention is None else "neutral"
     if item.about == 0 and frame.intervention is not None:
         return "neutral"
-    return item.claim.direction
+    direction = item.claim.direction
+    if direction == "neutral" and "adverse" in item.claim.relations and item.patient > 0:
+        # "TMP-SMX can raise potassium, which matters in transplant recipients on a CNI": a harm
+        # the library names for this patient's situation is a precaution, not a neutral fact
+        return "conditional"
+    return direction
 
 
 def _research_stance(text: str, vec: np.ndarray | None = None) -> str:

@@ -46,9 +46,12 @@ def test_bottom_line_is_the_guidelines_place_for_anakinra(anakinra_answer: Answe
     assert a.bottom_line is not None and a.bottom_line.citations
     text = a.bottom_line.text.lower()
     assert "anakinra" in text or "il-1" in text
-    assert "glucocorticoid" in text or "colchicine" in text
+    # IL-1 blockade comes after the standard agents, whether the guideline or the label says so
+    assert any(w in text for w in ("glucocorticoid", "colchicine", "standard agents fail", "ineffective"))
     cited = {r.number: r for r in a.references}[a.bottom_line.citations[0].ref]
     assert cited.kind in ("guideline", "drug-label")
+    statements = " ".join(s.text for s in a.statements()).lower()
+    assert "when colchicine, nsaids and glucocorticoids are ineffective" in statements, "the guideline's order is in the answer"
 
 
 def test_neutrophil_schedule_is_under_monitoring(anakinra_answer: Answer) -> None:
@@ -199,3 +202,14 @@ def test_async_variant(bundled_pipeline) -> None:
     a = asyncio.run(bundled_pipeline.aask("Which vaccines should be avoided after a kidney transplant?"))
     assert not a.abstained and a.bottom_line is not None
     assert "vaccin" in " ".join(s.text.lower() for s in a.statements())
+
+
+def test_a_harm_named_for_this_patient_is_never_a_plain_yes(bundled_pipeline) -> None:
+    """The library says TMP-SMX raises potassium and creatinine in transplant recipients on a CNI."""
+    a = bundled_pipeline.ask(
+        "Is it safe to start trimethoprim-sulfamethoxazole for a UTI in a 71-year-old with a kidney "
+        "transplant and a potassium of 5.2 who is maintained on tacrolimus?"
+    )
+    assert a.decision in ("conditional", "no"), a.decision_text
+    cited = " ".join(s.quote for s in a.decision_citations)
+    assert cited, "the verdict names the statement it rests on"
