@@ -254,7 +254,7 @@ def _relations(text: str) -> set[str]:
 
 def _negated(text: str, start: int) -> bool:
     head = text[max(0, start - 30) : start]
-    head = re.split(r"[,;:]|\bbut\b|\bhowever\b", head)[-1]
+    head = re.split(r"[,;:]|\bbut\b|\bhowever\b|\band\b", head)[-1]  # a negation does not cross into the next clause
     return bool(_NEGATED.search(head))
 
 
@@ -340,8 +340,10 @@ names a drug ("lowers serum urate levels" names none)."""
 
 
 def _changes_exposure(text: str, drug_spans: list[tuple[int, int]]) -> bool:
+    """An exposure phrase that names a drug and is not negated ("did not raise colchicine exposure")."""
     return any(
-        any(m.start() <= a and b <= m.end() for a, b in drug_spans) for m in _EXPOSURE.finditer(text)
+        any(m.start() <= a and b <= m.end() for a, b in drug_spans) and not _negated(text, m.start())
+        for m in _EXPOSURE.finditer(text)
     )
 
 

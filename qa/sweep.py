@@ -54,6 +54,7 @@ _POPULATION_TERMS: dict[str, tuple[str, ...]] = {
     "transplant": ("transplant", "recipients"),
     "hepatic impairment": ("hepatic impairment", "liver disease"),
     "immunocompromised": ("immunocompromised", "immunosuppressed", "immunocompetence"),
+    "cardiovascular disease": ("cardiovascular disease", "cardiovascular"),
 }
 
 IMMUNOCOMPROMISED = re.compile(
@@ -63,6 +64,12 @@ IMMUNOCOMPROMISED = re.compile(
 """A statement about immunocompromised people bears on a transplant recipient, a patient with HIV or
 one taking an immunosuppressant (a population that contains theirs, as a class contains a drug)."""
 _IMMUNOCOMPROMISING_CONDITIONS = re.compile(r"transplant|hiv", re.I)
+CARDIOVASCULAR = re.compile(
+    r"\b(?:established\s+|atherosclerotic\s+|known\s+|major\s+)?cardiovascular\s+(?:disease|events?|risk\s+factors?)|\bascvd\b", re.I
+)
+"""A statement about patients with cardiovascular disease bears on one with heart failure or
+coronary disease (a group that contains theirs)."""
+CARDIOVASCULAR_CONDITIONS = frozenset({"heart failure", "coronary disease"})
 
 UNKNOWN_UNLESS_STATED = frozenset({"older adult"})
 """Groups a question often leaves unsaid (the patient's age): a statement restricted to them is not
@@ -173,7 +180,7 @@ class _Partner:
     acting: frozenset[str] = frozenset()  # mechanism classes (a CYP3A4 inhibitor)
     conditions: frozenset[str] = frozenset()
     populations: frozenset[str] = frozenset()
-    immunocompromised: bool = False
+    group: re.Pattern[str] | None = None  # a wider group named in words (immunocompromised people)
 
     def link(self, claim: Claim, text: str) -> str | None:
         """'direct' when the statement names it (or a class of it), 'acting' when only by how it
@@ -182,7 +189,7 @@ class _Partner:
             return "direct"
         if self.conditions & claim.conditions or self.populations & claim.populations:
             return "direct"
-        if self.immunocompromised and IMMUNOCOMPROMISED.search(text):
+        if self.group is not None and self.group.search(text):
             return "direct"
         if self.acting & claim.classes:
             return "acting"
@@ -271,7 +278,9 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
             continue
         out.append(_Partner("population", pop, list(_POPULATION_TERMS.get(pop, (pop,))), populations=frozenset({pop})))
     if _immunocompromised(frame, frozenset(c for m in frame.current_medications for c in classes_of(table, m))):
-        out.append(_Partner("population", "immunocompromised", list(_POPULATION_TERMS["immunocompromised"]), immunocompromised=True))
+        out.append(_Partner("population", "immunocompromised", list(_POPULATION_TERMS["immunocompromised"]), group=IMMUNOCOMPROMISED))
+    if CARDIOVASCULAR_CONDITIONS & set(frame.conditions) and "cardiovascular disease" not in exclude:
+        out.append(_Partner("condition", "cardiovascular disease", list(_POPULATION_TERMS["cardiovascular disease"]), group=CARDIOVASCULAR))
     return out
 
 

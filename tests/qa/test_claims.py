@@ -312,3 +312,14 @@ def test_a_complication_or_an_asymptomatic_state_is_not_the_condition(table: Ali
     assert "gout" not in claim("Allopurinol is not recommended for asymptomatic hyperuricemia.", table).conditions
     assert "type 2 diabetes" in claim("Metformin is first-line in diabetic patients.", table).conditions
     assert "gout" in claim("Allopurinol is recommended for gout with hyperuricemia.", table).conditions
+
+
+def test_a_negated_exposure_change_is_none(table: AliasTable) -> None:
+    c = claim("Azithromycin did not raise colchicine exposure enough to need a colchicine dose change.", table)
+    assert "exposure" not in c.relations
+
+
+def test_a_negation_does_not_reach_into_the_next_clause(table: AliasTable) -> None:
+    """"Not bioequivalent and must not be interchanged": the second clause is an avoidance."""
+    c = claim("The cyclosporine boxed warning states that Neoral and Sandimmune are not bioequivalent and must not be interchanged.", table)
+    assert {"avoid", "boxed"} <= c.relations

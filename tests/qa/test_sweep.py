@@ -200,12 +200,14 @@ def test_one_search_per_treatment_and_partner(table: AliasTable) -> None:
     frame = QuestionFrame(intent="safety", intervention="colchicine", current_medications=["clarithromycin"], conditions=["heart failure"])
     search = FakeSearch([])
     sweep(frame, ["colchicine", "naproxen"], table, search)
-    assert len(search.calls) == 4
-    (with_med, k), (with_condition, _k) = search.calls[:2]
+    # partners: clarithromycin, heart failure, and cardiovascular disease (the group heart failure is in)
+    assert len(search.calls) == 6
+    (with_med, k), (with_condition, _k), (with_group, _) = search.calls[:3]
     assert k == SWEEP_DEPTH
     assert "colchicine" in with_med and "clarithromycin" in with_med and "heart failure" not in with_med
     assert "colchicine" in with_condition and "heart failure" in with_condition and "clarithromycin" not in with_condition
-    assert all("nsaid" in q for q, _ in search.calls[2:])  # an alternative is searched by its class too
+    assert "cardiovascular" in with_group
+    assert all("nsaid" in q for q, _ in search.calls[3:])  # an alternative is searched by its class too
 
 
 # --- the pieces ---------------------------------------------------------------------------------
@@ -343,3 +345,13 @@ def test_statement_scope_reads_a_sentence_for_the_frames_patient(table: AliasTab
     assert statement_scope("KDIGO recommends avoiding allopurinol in kidney transplant recipients who take azathioprine.", frame, table) == NOT_THIS_PATIENT
     assert statement_scope("NSAIDs are generally avoided for gout flares in patients with CKD.", frame, table, "naproxen") == UNSTATED
     assert statement_scope("KDIGO suggests avoiding NSAIDs in kidney transplant recipients.", frame, table, "naproxen") == APPLIES
+
+
+def test_statement_about_cardiovascular_disease_reaches_a_patient_with_heart_failure(table: AliasTable) -> None:
+    text = ("The febuxostat boxed warning states that gout patients with established cardiovascular disease who took "
+            "febuxostat had a higher rate of cardiovascular death than those who took allopurinol.")
+    frame = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["heart failure"], yes_no=True)
+    findings = sweep(frame, ["febuxostat"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("cardiovascular disease", "boxed")]
+    asthma = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["asthma"], yes_no=True)
+    assert sweep(asthma, ["febuxostat"], table, FakeSearch([passage(1, text)])) == []
