@@ -28,9 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", default="local")
     parser.add_argument("--max-items", type=int, default=None)
+    parser.add_argument("--start", type=int, default=0,
+                        help="Skip the first START answerable questions (to extend an earlier run).")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     items = [i for i in read_items(SETS_DIR / "bundled.jsonl") if i.expected == "answer"]
+    items = items[args.start :]
     if args.max_items:
         items = items[: args.max_items]
     reasons: Counter[str] = Counter()
