@@ -340,7 +340,6 @@ _YES_NO = re.compile(
     re.I,
 )
 _WH_OPEN = re.compile(r"^\s*(?:(?:and|so|but|ok(?:ay)?)[, ]+)?(?:what|which|how|when|who|whom|where|why)\b", re.I)
-_SHORT_ASK = re.compile(r"^\s*[^?]{1,60}\?\s*$")
 _SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable)\s*\?*\s*$", re.I)
 _INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
 _COMBINATION_ASK = re.compile(
@@ -377,11 +376,13 @@ def classify(
     last = re.split(r"[.;:—–]|,\s*(?=(?:what|which|how|when|who|where|why)\b)", question)[-1]
     if yes_no and _WH_OPEN.search(last) and not _SAFE_TAIL.search(question):
         yes_no = False  # "On tacrolimus, what dose of colchicine?" asks for a dose
-    if not yes_no and has_intervention and not _WH_OPEN.search(last) and not re.search(r"\bor\b", question, re.I) and _SHORT_ASK.search(question.split(".")[-1]):
-        # "Statin?", "Steroids for severe CAP?", "Anticoagulate?"
-        intent, attribute, _ = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background)
-        return intent, attribute, attribute not in _ASKS_FOR_A_VALUE  # "Colcrys dosing for a flare?" wants the dose
-    return _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no)
+    intent, attribute, yes_no = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no)
+    if not yes_no and last.rstrip().endswith("?") and not _WH_OPEN.search(last) and not re.search(r"\bor\b", last, re.I):
+        # a question that is no wh-question and offers no choice is answered yes or no ("Keep
+        # going?", "Anticoagulate?", "Fine to continue both?"), unless what it asks for is a value
+        # ("Colcrys dosing for a flare?" wants the dose; "Change anything?" is a yes or no)
+        yes_no = attribute not in _ASKS_FOR_A_VALUE or intent == "dose_adjustment"
+    return intent, attribute, yes_no
 
 
 _ASKS_FOR_A_VALUE = frozenset({"dose", "renal dose", "duration", "target", "monitoring", "timing", "screening", "first-line choice", "alternatives"})

@@ -457,3 +457,17 @@ def test_patient_risk_words_are_not_a_safety_ask(table: AliasTable) -> None:
     intent, _, _ = classify("Intermediate risk, CAC score of zero, non-smoker. Statin?", [], True)
     assert intent != "safety"
     assert classify("Anakinra for him: any risks?", [], True)[0] == "safety"
+
+
+@pytest.mark.parametrize(("question", "yes_no"), [
+    ("He had an MI last year and he's on Uloric. Keep going?", True),
+    ("68-year-old man with AF and hypertension, CHA2DS2-VASc 2. Anticoagulate?", True),
+    ("Patient on Eliquis 5 bid is starting itraconazole. Change anything?", True),
+    ("Transplant patient on cyclosporine also takes digoxin. Fine to continue both as they are?", True),
+    ("Colcrys dosing for an acute flare?", False),
+    ("Which anticoagulant for a new DVT?", False),
+    ("LMWH or a DOAC for cancer-associated clot?", False),
+    ("On tacrolimus, what dose of colchicine?", False),
+])
+def test_any_question_that_is_no_wh_question_and_offers_no_choice_is_yes_no(question: str, yes_no: bool, table: AliasTable) -> None:
+    assert frame_of(question, table).yes_no is yes_no
