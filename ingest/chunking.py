@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator, Sequence
 from curbside.ingest.types import Chunk, ParsedDocument, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
-TEXT_VERSION = 3
+TEXT_VERSION = 4
 """Version of the text and sentence spans the loaders and this chunker make of the same file: 2
 cleans PDF layout (running headers, reference lists, list items and check-box cells; see
-:mod:`curbside.ingest.pdftext`), 3 cuts PDF heading lines off the sentence after them. Part of the index hash, so an index built from other text is
+:mod:`curbside.ingest.pdftext`), 3 cuts PDF heading lines off the sentence after them, 4 keeps the
+hyphen of compounds broken at a line end and lets a sentence run on across a page break. Part of the index hash, so an index built from other text is
 re-chunked rather than half-matched by the sentences the answer step splits at query time."""
 SPECIAL_TOKENS = 2  # [CLS] ... [SEP]
 # The longest entry in the packaged models' vocabularies is 18 characters, so real text needs fewer

@@ -25,7 +25,12 @@ from curbside.ingest.metadata import (
     sidecar_path,
     split_front_matter,
 )
-from curbside.ingest.pdftext import bibliography_spans, strip_running_lines
+from curbside.ingest.pdftext import (
+    bibliography_spans,
+    dehyphenate,
+    page_separator,
+    strip_running_lines,
+)
 from curbside.ingest.types import Document, LoadIssue, ParsedDocument, Span, content_id
 
 SUPPORTED_SUFFIXES = {
@@ -362,7 +367,7 @@ def load_pdf(
     result = extract_pdf(path, timeout_s)
     if "error" in result:
         raise LoadError(path, result["error"])
-    page_texts = strip_running_lines([normalise_text(t, dehyphenate=True) for t in result["pages"]])
+    page_texts = strip_running_lines(dehyphenate([normalise_text(t) for t in result["pages"]]))
     if not page_texts:
         raise LoadError(path, "PDF has no pages")
     parts: list[str] = []
@@ -370,8 +375,9 @@ def load_pdf(
     pos = 0
     for number, page_text in enumerate(page_texts, start=1):
         if parts:
-            parts.append("\n\n")
-            pos += 2
+            sep = page_separator(parts[-1], page_text)
+            parts.append(sep)
+            pos += len(sep)
         parts.append(page_text)
         pages.append(Span(start=pos, end=pos + len(page_text), page=number))
         pos += len(page_text)

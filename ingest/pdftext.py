@@ -16,6 +16,7 @@ splitter, and a reference title matches a question about its topic better than t
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -94,6 +95,61 @@ def strip_running_lines(pages: Sequence[str]) -> list[str]:
         text = "\n".join(keep).strip()
         out.append(text if text else "\n".join(lines))
     return out
+
+
+_LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])-\n([a-z][A-Za-z]*)")
+_WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+TAIL_WORD_CHARS = 4
+"""A line-end hyphen stays when the part after it is itself a word of the document at least this
+long ("dose-" / "dependent", "long-" / "term"); "pregnan-" / "cies" and "pro-" / "cesses" join."""
+COMPOUND_TAIL_CHARS = 6
+"""It also stays when the part before it is a word of the document (at least ``TAIL_WORD_CHARS``
+long) and the part after it is long enough to be a word of its own ("diabetes-" / "related"), not a
+suffix ("normal-" / "ised")."""
+
+
+def dehyphenate(pages: Sequence[str]) -> list[str]:
+    """Line-end hyphens resolved with the document's own words as the dictionary.
+
+    A word broken at a line end ("treat-" / "ment") is joined; a compound that happens to break at
+    its hyphen ("dose-" / "dependent", "multi-" / "tRNA") keeps it. In order: the joined word
+    occurs elsewhere in the document: join; the hyphenated pair occurs elsewhere: keep; the part
+    after the hyphen is a word of the document (:data:`TAIL_WORD_CHARS`), or the part before it
+    is one and the part after it is word-long (:data:`COMPOUND_TAIL_CHARS`): keep; otherwise join.
+    """
+    words: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for page in pages:
+        # the broken words themselves ("pregnan", "cies") are no evidence
+        for token in _WORDS.findall(_LINE_END_HYPHEN.sub(" ", page)):
+            parts = token.lower().split("-")
+            words.update(parts)
+            pairs.update(itertools.pairwise(parts))
+
+    def resolve(m: re.Match[str]) -> str:
+        left, right = m.group(1), m.group(2)
+        lo_left, lo_right = left.lower(), right.lower()
+        if lo_left + lo_right in words:
+            return left + right
+        if (lo_left, lo_right) in pairs or (len(right) >= TAIL_WORD_CHARS and lo_right in words):
+            return f"{left}-{right}"
+        if len(left) >= TAIL_WORD_CHARS and lo_left in words and len(right) >= COMPOUND_TAIL_CHARS:
+            return f"{left}-{right}"  # "diabetes-" / "related", "negative-" / "feedback"
+        return left + right
+
+    return [_LINE_END_HYPHEN.sub(resolve, page) for page in pages]
+
+
+_OPEN_PAGE_END = re.compile(r"[a-z,;]\s*$")
+
+
+def page_separator(previous: str, page: str) -> str:
+    """What joins two pages' texts: a line break when a sentence runs on from one to the next
+    ("... an incidence substantially" / "higher than in the general population"), else a blank
+    line, which ends every sentence (PDF text is split into sentences at blank lines)."""
+    if _OPEN_PAGE_END.search(previous) and page.lstrip()[:1].islower():
+        return "\n"
+    return "\n\n"
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:

@@ -14,7 +14,13 @@ import pytest
 
 from curbside.ingest.chunking import citable_sentences, sentence_spans
 from curbside.ingest.loaders import load_file, pdf_sections
-from curbside.ingest.pdftext import bibliography_spans, is_bibliography, strip_running_lines
+from curbside.ingest.pdftext import (
+    bibliography_spans,
+    dehyphenate,
+    is_bibliography,
+    page_separator,
+    strip_running_lines,
+)
 from tests.fakes import make_text_pdf
 
 # ---------------------------------------------------------------------------------------------
@@ -63,6 +69,41 @@ def test_few_pages_or_no_recurring_line_leave_the_text_alone() -> None:
 def test_a_page_of_running_lines_only_keeps_its_text() -> None:
     pages = [_page(n, body) for n, body in enumerate(BODIES, start=1)] + ["107\nField Manual of Wound Care - Edition 4, May 2019"]
     assert strip_running_lines(pages)[-1] == pages[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# line-end hyphens
+
+
+def test_line_end_hyphens_join_words_and_keep_compounds() -> None:
+    pages = [
+        "After three pregnan-\ncies the pro-\ncesses were dose-\ndependent and diabetes-\nrelated.",
+        "A long-\nterm study of the multi-\ntRNA complex was normal-\nised and reported.",
+        "The effect was dependent on the dose over the long term.\nThe multi-tRNA synthetase complex.\n"
+        "Diabetes is common. The treat-\nment was re-\nported.",
+    ]
+    out = "\n".join(dehyphenate(pages))
+    for word in ("pregnancies", "processes", "dose-dependent", "diabetes-related", "long-term", "multi-tRNA", "normalised", "treatment", "reported"):
+        assert word in out, word
+    assert "-\n" not in out
+
+
+def test_a_sentence_runs_on_across_a_page_break() -> None:
+    assert page_separator("an incidence substantially", "higher than in the population.") == "\n"
+    assert page_separator("use, as shown in the trial,", "and the figure") == "\n"
+    assert page_separator("The trial ended.", "the next page") == "\n\n"
+    assert page_separator("a figure legend", "Results were") == "\n\n"
+    assert page_separator("", "lower case start") == "\n\n"
+
+
+def test_loaded_pdf_joins_a_sentence_split_by_a_page_break(tmp_path: Path) -> None:
+    path = tmp_path / "split.pdf"
+    path.write_bytes(make_text_pdf(["The first trial reported an incidence substantially", "higher than in the general population. A second trial followed."]))
+    parsed = load_file(path).documents[0]
+    got = [_ws(parsed.text[s:e]) for s, e in citable_sentences(parsed.text, lines=False)]
+    assert "The first trial reported an incidence substantially higher than in the general population." in got
+    assert [p.page for p in parsed.pages] == [1, 2]
+    assert "higher than" in parsed.text[parsed.pages[1].start : parsed.pages[1].end]
 
 
 # ---------------------------------------------------------------------------------------------
