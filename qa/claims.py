@@ -47,7 +47,7 @@ _R = {
         r"(?:used|given|started|combined|co-?administered|prescribed|offered)\b|\bnot\s+recommended|"
         r"\brecommend\w*\s+against|\badvis\w*\s+against|\bwarns?\s+against|\bargues?\s+against|"
         r"\bharmful|\bnever\b|\bnot\s+suitable|\bnot\s+to\s+be\s+(?:used|given)|\bshould\s+be\s+stopped|"
-        r"\bdiscontinue|\bwithh[eo]ld|\bunsafe|\bnot\s+(?:be\s+)?(?:safe|appropriate)"
+        r"\bdiscontinue|\bwithh[eo]ld|\bunsafe|\bnot\s+(?:be\s+)?(?:safe|appropriate)|\bnot\s+advis(?:ed|able)|\binadvisable"
     ),
     "caution": r"\bcaution\w*|\bcareful\w*|\bwith\s+care\b|\bclose(?:ly)?\s+monitor\w*|\bvigilan\w*|\bused\s+cautiously",
     "dose_change": (
@@ -83,7 +83,7 @@ _R = {
         r"\bconcomitant\w*|\btogether\s+with|\bco-?administ\w*|\bwith\s+(?:a|an)\s+\w+\s+inhibitor|"
         r"\b(?:given|taken|used|combined|co-?prescribed|started)\s+(?:together\s+)?with\b|\bpatients?\s+(?:taking|on|receiving)\b|"
         r"\bin\s+patients\s+(?:taking|on|receiving)\b|\braises?\s+(?:\w+\s+){0,3}(?:levels?|concentrations?|exposure)|"
-        r"\badds?\s+to\s+(?:the\s+)?(?:\w+\s+){0,4}risk|\bco-?medications?\b|\bconcomitant\s+(?:medications?|drugs?|use)"
+        r"\badds?\s+to\s+(?:the\s+)?(?:\w+\s+){0,4}risk|\bco-?medications?\b|\bconcomitant\s+(?:medications?|drugs?|use)|\bpotentiat\w*|\badditive\b|\bsynergis\w*"
     ),
     "adverse": (
         r"\brisks?\b|\binfections?\b|\btoxicit\w*|\btoxic\b|\badverse|\bside\s+effects?|\bmyopathy|\bmyotoxic\w*|\bneutropenia|"

@@ -323,3 +323,9 @@ def test_a_negation_does_not_reach_into_the_next_clause(table: AliasTable) -> No
     """"Not bioequivalent and must not be interchanged": the second clause is an avoidance."""
     c = claim("The cyclosporine boxed warning states that Neoral and Sandimmune are not bioequivalent and must not be interchanged.", table)
     assert {"avoid", "boxed"} <= c.relations
+
+
+def test_not_advised_is_avoidance_and_potentiation_an_interaction(table: AliasTable) -> None:
+    assert "avoid" in claim("Live vaccines are not advised during tacrolimus therapy.", table).relations
+    c = claim("NSAIDs may potentiate the nephrotoxicity of cyclosporine.", table)
+    assert {"interaction", "adverse"} <= c.relations
