@@ -1036,7 +1036,10 @@ _DOSE_VALUE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)\b", re.I)
 def _stance(item: _Item, frame: QuestionFrame) -> str:
     """against | conditional | for | insufficient | neutral: what a statement says to the question."""
     if frame.asked_attribute in _AFFIRMS or (item.kind == "research" and frame.intervention is None):
-        # "Does X cause / help Y?": a statement affirming it is a yes, one denying it a no
+        # "Does X cause / help Y?": a statement affirming it is a yes, one denying it a no; a
+        # recommendation against it ("the ACR recommends against vitamin C for gout") is a no
+        if item.kind != "research" and item.claim.direction == "against" and item.about > 0:
+            return "against"
         stance = _research_stance(item.sent.text, item.vec if item.kind == "research" else None)
         return {"against": "against", "insufficient": "insufficient"}.get(stance, "for") if item.about > 0 or frame.intervention is None else "neutral"
     if item.about == 0 and frame.intervention is not None:

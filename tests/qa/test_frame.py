@@ -471,3 +471,8 @@ def test_patient_risk_words_are_not_a_safety_ask(table: AliasTable) -> None:
 ])
 def test_any_question_that_is_no_wh_question_and_offers_no_choice_is_yes_no(question: str, yes_no: bool, table: AliasTable) -> None:
     assert frame_of(question, table).yes_no is yes_no
+
+
+def test_a_comparison_naming_a_dose_is_still_a_comparison(table: AliasTable) -> None:
+    f = frame_of("Does anakinra beat a 40 mg Kenalog shot for a flare?", table)
+    assert f.intent == "comparison"
