@@ -213,3 +213,9 @@ def test_a_harm_named_for_this_patient_is_never_a_plain_yes(bundled_pipeline) ->
     assert a.decision in ("conditional", "no"), a.decision_text
     cited = " ".join(s.quote for s in a.decision_citations)
     assert cited, "the verdict names the statement it rests on"
+
+
+def test_a_recommendation_against_answers_does_it_help_with_no(bundled_pipeline) -> None:
+    a = bundled_pipeline.ask("Is vitamin C worth adding for gout?")
+    assert a.decision == "no", a.decision_text
+    assert "against" in a.bottom_line.text
