@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from curbside.ingest.vaccines import find_vaccines
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
@@ -441,6 +442,25 @@ def statement_scope(text: str, frame: QuestionFrame, table: AliasTable, subject:
     return scope(text, tag(text, table), _patient(frame, table), terms, table)
 
 
+_CHUNK_NAMES: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def _names_in(text: str, table: AliasTable) -> frozenset[str]:
+    """Every drug, vaccine and class a chunk names (cached per chunk text): a chunk naming none of
+    the treatment's is not split into sentences and tagged."""
+    key = (text, id(table))
+    hit = _CHUNK_NAMES.get(key)
+    if hit is None:
+        classes_in = getattr(table, "find_classes", None) or find_classes  # as the claims read them
+        hit = frozenset(
+            [*(g for *_, g in table.find(text)), *(v for *_, v in find_vaccines(text)), *(c for *_, c in classes_in(text))]
+        )
+        if len(_CHUNK_NAMES) > _SCOPE_CACHE_SIZE:
+            _CHUNK_NAMES.clear()
+        _CHUNK_NAMES[key] = hit
+    return hit
+
+
 def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[str]:
     """One lexical query per partner: the treatment's names with that partner's, so that a partner
     with many words (kidney disease) does not crowd out the chunks naming the treatment and another."""
@@ -473,7 +493,10 @@ def sweep(
                 if passage.chunk.chunk_id not in known:
                     known.add(passage.chunk.chunk_id)
                     candidates.append(passage)
+        wanted = generics | {subject} | classes | acting
         for passage in candidates:
+            if not wanted & _names_in(passage.chunk.text, table):
+                continue  # no sentence of this chunk can name the treatment
             for sent in passage_sentences([passage]):
                 claim = tag(sent.text, table)
                 named = bool(claim.drugs & (generics | {subject}) or claim.classes & classes)  # a vaccine is tagged by name
