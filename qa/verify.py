@@ -130,8 +130,8 @@ _AXES: dict[str, tuple[Iterable[str], Iterable[str]]] = {
         ["worsen", "worsens", "worsened", "worsening", "worse", "worst", "harm", "harms", "harmful", "detrimental", "unfavourable", "unfavorable", "inferior", "impair", "impairs", "impaired", "impairment", "deteriorate", "deteriorates", "deterioration", "negative", "adverse"],
     ),
     "amount ": (  # more or less of something by acting on it: read on the amount axis
-        ["activate", "activates", "activated", "activation", "stimulate", "stimulates", "stimulated", "stimulation", "promote", "promotes", "promoted", "induce", "induces", "induced", "induction", "agonist", "facilitate", "facilitates", "facilitated", "potentiate", "potentiates"],
-        ["inhibit", "inhibits", "inhibited", "inhibition", "inhibitor", "inhibitors", "suppress", "suppresses", "suppressed", "suppression", "block", "blocks", "blocked", "blockade", "antagonist", "antagonize", "prevent", "prevents", "prevented", "prevention", "impede", "impedes", "impeded", "abolish", "abolishes", "abolished", "repress", "represses", "repressed"],
+        ["activate", "activates", "activated", "activation", "stimulate", "stimulates", "stimulated", "stimulation", "promote", "promotes", "promoted", "induce", "induces", "induced", "induction", "agonist", "facilitate", "facilitates", "facilitated", "potentiate", "potentiates", "mediate", "mediates", "mediated", "accelerate", "accelerates", "accelerated", "hasten", "hastens", "abundant", "abundance"],
+        ["inhibit", "inhibits", "inhibited", "inhibition", "inhibitor", "inhibitors", "suppress", "suppresses", "suppressed", "suppression", "block", "blocks", "blocked", "blockade", "antagonist", "antagonize", "prevent", "prevents", "prevented", "prevention", "impede", "impedes", "impeded", "abolish", "abolishes", "abolished", "repress", "represses", "repressed", "slow", "slows", "slowed", "delay", "delays", "delayed", "scarce", "scarcity", "dampen", "dampens", "dampened", "abrogate", "abrogates", "abrogated", "ablation"],
     ),
     "start": (
         ["start", "starts", "started", "starting", "begin", "begins", "began", "initiate", "initiates", "initiated", "initiation", "continue", "continues", "continued", "resume", "resumes", "resumed", "add", "added", "restart", "restarted"],
@@ -156,6 +156,23 @@ for _axis_name, (_up, _down) in _AXES.items():
         DIRECTION.setdefault(_w, (_axis, +1))
     for _w in _down:
         DIRECTION.setdefault(_w, (_axis, -1))
+_NO_INFLECTION = frozenset({"present", "cut", "up", "min", "max", "pre", "post", "add", "hold", "double"})
+
+
+def _inflections(word: str) -> list[str]:
+    """Regular verb forms the lexicon leaves out ("activating" for "activate", "amplified" for "amplify")."""
+    if word in _NO_INFLECTION or "-" in word or not word.isalpha():
+        return []
+    if word.endswith("e"):
+        return [word + "s", word + "d", word[:-1] + "ing"]
+    if word.endswith("y"):
+        return [word[:-1] + "ies", word[:-1] + "ied", word + "ing"]
+    return [word + "s", word + "ed", word + "ing"]
+
+
+for _w, _entry in list(DIRECTION.items()):
+    for _form in _inflections(_w):
+        DIRECTION.setdefault(_form, _entry)
 # "relation" words and "more"/"less" double as bounds; bounds are compared on quantities instead
 _BOUND_WORDS = {"over", "above", "under", "below", "more", "less", "maximum", "minimum", "max", "min", "up", "least", "fewer", "exceeds", "exceed", "greater", "higher", "lower"}
 
@@ -544,7 +561,12 @@ class Mismatch:
     reason: str
 
 
-def _near(reading: Reading, i: int, window: int = 4) -> set[str]:
+DIRECTION_WINDOW = 6
+"""Tokens either side of a direction word that say what it is about ("a reduction in the incidence
+of tuberculosis": the thing changed may sit five tokens after the word that changes it)."""
+
+
+def _near(reading: Reading, i: int, window: int = DIRECTION_WINDOW) -> set[str]:
     """Content stems within ``window`` tokens of token ``i`` (what a direction word is about)."""
     return {reading.stems[j] for j in reading.content if j != i and abs(j - i) <= window}
 
@@ -775,7 +797,7 @@ NULL_FINDING = re.compile(
     r"correlations?|correlated|relationships?|related|influence|improvements?|reductions?|increases?)\b"
     r"|\b(?:did|does|do|was|were|is|are) not (?:significantly |substantially |appreciably )?(?:differ|change|affect|alter|improve|"
     r"reduce|increase|decrease|influence|predict|modify|lower|raise)\w*\b"
-    r"|\b(?:unchanged|unaffected|unrelated|dispensable)\b",
+    r"|\b(?:unchanged|unaffected|unrelated|dispensable)\b|\b(?:was|were|is|are|remains?|remained) (?:lacking|absent)\b",
     re.I,
 )
 """A finding of no effect, no difference or no association ("no significant difference in
@@ -846,8 +868,14 @@ def _negation_about(reading: Reading, stems: set[str]) -> bool:
 _DIGITS = re.compile(r"(?<![A-Za-z\d.,])\d+(?:[.,]\d+)?(?![\d])")  # not digits inside a name (Dscam1, IL-2)
 
 
+_COUNT_WORDS = {w: str(int(v)) for w, v in _NUMBER_WORDS.items() if v >= 2 and float(v).is_integer()}
+_COUNT_WORD = re.compile(r"\b(" + "|".join(_COUNT_WORDS) + r")\b(?!\s+times?\b)", re.I)
+"""Number words read as their value ("one in two" / "one in five"); not "one" (a pronoun as often
+as a count), "half" or "single", nor a count of times ("three times daily" is a frequency)."""
+
+
 def _digits(text: str) -> set[str]:
-    out = set()
+    out = {_COUNT_WORDS[m.group(1).lower()] for m in _COUNT_WORD.finditer(text)}
     for n in _DIGITS.findall(text):
         n = n.replace(",", ".")
         out.add(n.rstrip("0").rstrip(".") if "." in n else n)
@@ -977,10 +1005,44 @@ class _Model:
 # Until a model is trained: support rises with overlap and similarity (hand-set, documented).
 _DEFAULT_MODEL = _Model(["overlap", "similarity"], [6.0, 4.0], -5.0)
 FEATURES = (
-    "overlap", "overlap_best", "similarity", "similarity_top2", "novel", "novel_frac", "passage_overlap",
-    "len_ratio", "st_negated", "ref_negated", "st_hedged", "ref_hedged", "direction_conflict",
-    "direction_agree", "numbers_missing",
+    "overlap", "overlap_best", "similarity", "similarity_top2", "similarity_any", "novel", "novel_frac",
+    "passage_overlap", "len_ratio", "direction_conflict", "direction_agree", "direction_same",
+    "direction_opposed", "numbers_missing", "finding",
 )
+"""What the support model is trained on (:meth:`CitationVerifier.features` computes more; a trained
+model names its own). Only how fully and in which direction the passage states the statement: not
+whether either side is negated or hedged by itself (``st_negated``, ``ref_hedged``...), which the
+rules compare and which on SciFact mostly marks how annotators wrote contradicting claims, a prior
+that would fail a faithful "should not be combined" for "advises against combining"."""
+
+FINDING = re.compile(
+    r"\b(?:RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION)\b|(?i:\b(?:significant(?:ly)?|p\s*[<=]|odds ratio|hazard ratio|"
+    r"relative risk|confidence interval|we (?:show|found|find|report|demonstrate|identify|observed)|(?:results|data|findings) "
+    r"(?:show|suggest|indicate|demonstrate|reveal)))"
+)
+"""A sentence that reports a result (a results label, a test statistic, "we show"): the kind a
+research claim rests on (a feature for the support model, not a rule)."""
+
+
+_POLARITY = frozenset({"negation", "antonym", "direction"})
+
+
+def _direction_weights(st: Reading, ref: Reading) -> tuple[float, float]:
+    """(agreeing, opposed) strongest direction-word pair on one axis, weighted as in :func:`compare`
+    by the content words they share nearby; negation reverses a direction."""
+    same = opposed = 0.0
+    for i, axis, sign in st.directions:
+        eff = -sign if i in st.negated else sign
+        about = _near(st, i)
+        for j, axis2, sign2 in ref.directions:
+            if axis2 != axis:
+                continue
+            weight = 1.0 + len(about & _near(ref, j))
+            if (-sign2 if j in ref.negated else sign2) == eff:
+                same = max(same, weight)
+            else:
+                opposed = max(opposed, weight)
+    return same, opposed
 
 
 @lru_cache(maxsize=4)
@@ -1025,7 +1087,7 @@ class CitationVerifier:
         sims = vecs[1:] @ vecs[0]
         # a sentence that states what a study asked or did (its aim, its methods) states no finding:
         # it is aligned only when nothing else in the passage is (and then cannot support)
-        framing = [is_framing(r.text) for r in readings]
+        framing = [is_framing(r.text) and not is_framing(statement) for r in readings]  # an aim may cite an aim
         rank = sorted(range(len(readings)), key=lambda k: -(overlaps[k] + float(sims[k])) + FRAMING_PENALTY * framing[k])
         top = rank[: self.params.align_sentences]
         top = [k for k in top if not framing[k]] or top[:1]
@@ -1044,6 +1106,7 @@ class CitationVerifier:
                         agrees += 1
                     else:
                         conflicts += 1
+        same_w, opposed_w = _direction_weights(st, ref)
         nums_missing = sum(1 for q in st.quantities if not any(_same_value(q, r) for r in whole.quantities))
         feats = {
             "overlap": overlap,
@@ -1061,6 +1124,13 @@ class CitationVerifier:
             "direction_conflict": float(conflicts),
             "direction_agree": float(agrees),
             "numbers_missing": float(nums_missing),
+            "direction_same": same_w,
+            "direction_opposed": opposed_w,
+            "negation_one_side": float((st.neg_cues > 0) != (ref.neg_cues > 0)),
+            "st_null": float(bool(NULL_FINDING.search(statement))),
+            "ref_null": float(bool(NULL_FINDING.search(ref.text))),
+            "finding": float(bool(FINDING.search(ref.text))),
+            "similarity_any": float(max((sims[k] for k in range(len(readings)) if not framing[k]), default=sims[best])),
         }
         return feats, [(readings[k], spans[k]) for k in top], st, whole
 
@@ -1076,6 +1146,8 @@ class CitationVerifier:
         for k, (r, s) in enumerate(aligned):
             m = compare(st, r, whole)
             if m is None:
+                if found is not None and found.kind in _POLARITY and _direction_weights(st, r)[0] < _MIN_DIRECTION_WEIGHT:
+                    break  # the best sentence reverses the statement; one that merely does not cannot clear it
                 ref, span = r, s
                 found = None
                 break
@@ -1086,7 +1158,7 @@ class CitationVerifier:
             if k + 1 < len(aligned) and len(st.content_stems & aligned[k + 1][0].content_stems) < len(st.content_stems & r.content_stems):
                 break
         sentence = ref.text
-        if found is None and is_framing(sentence):
+        if found is None and is_framing(sentence) and not is_framing(statement):
             return Support(False, overlap, sim, "the passage states what was studied (an aim or a method), not a finding", span, "weak", score, sentence)
         if found is not None:
             return Support(False, overlap, sim, found.reason, span, found.kind, score * 0.1, sentence)

@@ -229,3 +229,33 @@ def test_non_negates_only_the_word_it_is_joined_to() -> None:
     r = read("In non-neural cells MICALs regulate actin stress fibers.")
     negated = {r.tokens[i].lower() for i in r.negated}
     assert negated == {"neural"}
+
+
+def test_a_quoted_aim_is_supported_by_itself(verifier: CitationVerifier) -> None:
+    """An extractive answer that quotes the study's aim cites what the passage says."""
+    aim = TRIAL.split("\n")[0]
+    assert verifier.check(aim, _passage(TRIAL)).supported
+
+
+@pytest.mark.parametrize("statement, passage_text, kind", [
+    # the thing reduced sits five tokens after the word that reduces it
+    ("Antiretroviral therapy increases rates of tuberculosis across CD4 strata.",
+     "Antiretroviral therapy is strongly associated with a reduction in the incidence of tuberculosis across all CD4 count strata.", "antonym"),
+    # a verb form the lexicon does not list ("activating")
+    ("Podoplanin deactivates the C-type lectin receptor CLEC-2 on platelets.",
+     "Podoplanin keeps blood and lymph apart by activating the C-type lectin receptor CLEC-2 on platelets.", "antonym"),
+    # a number written as a word
+    ("One in two surgical randomised trials is discontinued early.",
+     "One in five surgical randomised trials is discontinued early.", "number"),
+    # evidence said to be lacking
+    ("Headache is associated with cognitive impairment.",
+     "Evidence that headache was associated with cognitive impairment was lacking.", {"negation"}),
+])
+def test_findings_read_past_the_lexicon(verifier: CitationVerifier, statement: str, passage_text: str, kind: str | set[str]) -> None:
+    _rejects(verifier, statement, passage_text, kind)
+
+
+def test_a_neighbour_that_does_not_reverse_cannot_clear_a_reversal(verifier: CitationVerifier) -> None:
+    text = ("DUSP4 overexpression decreased chemotherapy-induced apoptosis in breast cancer cells.\n"
+            "DUSP4 overexpression and chemotherapy-induced apoptosis were measured in breast cancer cells.")
+    _rejects(verifier, "DUSP4 overexpression increased chemotherapy-induced apoptosis in breast cancer cells.", text, "antonym")
