@@ -18,6 +18,7 @@ Three sources, each a list of :class:`VerifyPair`:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from curbside.ingest.vocabulary import AliasTable
 
-__all__ = ["KINDS", "VerifyPair", "llm_pairs", "perturbation_suite", "scifact_pairs"]
+__all__ = ["KINDS", "SCIFACT_HALVES", "VerifyPair", "llm_pairs", "perturbation_suite", "scifact_half", "scifact_pairs"]
 
 KINDS = (
     "negation", "antonym", "direction", "number", "unit", "frequency", "bound", "drug", "population", "hedge",
@@ -42,7 +43,7 @@ class VerifyPair:
     statement: str
     passage: str
     supported: bool  # the right answer
-    split: str = "tune"  # tune | held (perturbation rules), "train" (SciFact)
+    split: str = "tune"  # tune | held (perturbation rules), fit | report (SciFact claim halves)
     source: str = ""  # claim id / corpus file:line / llm item id
     title: str = ""
 
@@ -56,8 +57,21 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+SCIFACT_HALVES = ("fit", "report")
+"""SciFact train claims are split in two by a fixed hash of the claim id: the verifier's support model
+is fitted and its threshold calibrated on ``fit``; ``report`` is only ever measured."""
+
+
+def scifact_half(claim_id: str) -> str:
+    """``fit`` or ``report``: the first bit of SHA-256 of the claim id (stable across runs and machines)."""
+    return SCIFACT_HALVES[hashlib.sha256(claim_id.encode("utf-8")).digest()[0] & 1]
+
+
 def scifact_pairs(folder: Path, *, split: str = "train") -> list[VerifyPair]:
-    """SUPPORT / CONTRADICT pairs from the claims' evidence, and NEI pairs from BM25's top abstract."""
+    """SUPPORT / CONTRADICT pairs from the claims' evidence, and NEI pairs from BM25's top abstract.
+
+    Each pair's ``split`` is its claim's half (:func:`scifact_half`), so that every pair of a claim
+    (a claim may cite several abstracts) falls in the same half."""
     import bm25s
     import Stemmer
 
@@ -80,7 +94,7 @@ def scifact_pairs(folder: Path, *, split: str = "train") -> list[VerifyPair]:
                 continue
             label = labels.pop()
             d = docs[doc_id]
-            pairs.append(VerifyPair("scifact", label, q["text"], d["text"], label == "SUPPORT", split, q["_id"], d["title"]))
+            pairs.append(VerifyPair("scifact", label, q["text"], d["text"], label == "SUPPORT", scifact_half(q["_id"]), q["_id"], d["title"]))
     if nei:
         ids = list(docs)
         stemmer = Stemmer.Stemmer("english")
@@ -93,7 +107,7 @@ def scifact_pairs(folder: Path, *, split: str = "train") -> list[VerifyPair]:
         top, _ = retriever.retrieve(query_tokens, k=1, show_progress=False, n_threads=1)
         for q, row in zip(nei, top, strict=True):
             d = docs[ids[int(row[0])]]
-            pairs.append(VerifyPair("scifact", "NEI", q["text"], d["text"], False, split, q["_id"], d["title"]))
+            pairs.append(VerifyPair("scifact", "NEI", q["text"], d["text"], False, scifact_half(q["_id"]), q["_id"], d["title"]))
     return pairs
 
 
