@@ -96,6 +96,11 @@ _RELATIVE_SCOPE = re.compile(
 """A further restriction of the patients a statement is about ("in patients with pulmonary embolism
 who are haemodynamically unstable"). When it names no drug and no condition or group the sweep
 knows, the question cannot say whether the patient meets it."""
+_EXCEPTION = re.compile(r"\b(?:except|unless|other\s+than|apart\s+from)\b", re.I)
+_TAKING = re.compile(r"^\s*(?:being\s+)?(?:taking|receiving|on|given|treated\s+with|using)\b", re.I)
+_CAUSE = re.compile(r"\b(?:because|since|owing\s+to|due\s+to|as\s+a\s+result)\b", re.I)
+"""A clause that gives the reason ("not recommended in liver recipients, because sirolimus combined
+with tacrolimus was linked to ...") explains the danger; the drugs it names do not restrict it."""
 _LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
 """Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
 _QUALIFIER_CUE = re.compile(
@@ -108,7 +113,7 @@ _QUALIFIER_CUE = re.compile(
 renal impairment", "in kidney transplant recipients"), as opposed to an outcome ("worsen kidney
 function", "the risk of worsening heart failure")."""
 _EXCLUSION_CUE = re.compile(
-    r"(?:\bwithout|\bno|\bfree\s+of|\b(?:do|does|did)\s+not\s+have|\bnot\s+(?:on|taking|having))\s+"
+    r"(?<!\bor\s)(?:\bwithout|\bno|\bfree\s+of|\b(?:do|does|did)\s+not\s+have|\bnot\s+(?:on|taking|having))\s+"
     r"(?:(?:a|an|any|known|history\s+of|evidence\s+of|severe|active)\s+){0,2}$",
     re.I,
 )
@@ -329,6 +334,9 @@ def _co_medications(text: str, table: AliasTable) -> list[tuple[list[str], bool]
             groups[-1][0].append(name)  # an overlapping mention ("strong CYP3A4 inhibitor" in "CYP3A4 inhibitor")
             continue
         head = text[max(0, a - 40) : a]
+        if _CAUSE.search(text[:a]):
+            last_end = None  # the reason for the danger, not its scope
+            continue
         if _COMBINATION_CUE.search(head):
             groups.append(([name], True))
             last_end = b
@@ -382,10 +390,13 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
             last_end = None
     unconfirmable = False
     for m in _RELATIVE_SCOPE.finditer(text):
-        rest = m.group("rest")
+        if _EXCEPTION.search(text[: m.start()]):
+            continue  # "contraindicated in pregnancy except in women ... who are at high risk": the exception's own scope
+        if _TAKING.match(m.group("rest")):
+            continue  # "who are taking strong CYP3A4 inhibitors": a co-medication, read as one
         named = [x for x in mentions if x[0] >= m.start("rest") and x[1] <= m.end()]
-        if not named and not table.find(rest) and not find_classes(rest):
-            unconfirmable = True
+        if not named:
+            unconfirmable = True  # "who are haemodynamically unstable", "who has had a severe reaction to X"
     out = _Scope(
         tuple((tuple(g), whole) for g, whole in _co_medications(text, table)),
         tuple((tuple(names), excluded) for names, excluded in groups),

@@ -355,3 +355,23 @@ def test_statement_about_cardiovascular_disease_reaches_a_patient_with_heart_fai
     assert [(f.partner, f.relation) for f in findings] == [("cardiovascular disease", "boxed")]
     asthma = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["asthma"], yes_no=True)
     assert sweep(asthma, ["febuxostat"], table, FakeSearch([passage(1, text)])) == []
+
+
+def test_the_scope_of_an_exception_or_a_reason_does_not_restrict_the_statement(table: AliasTable) -> None:
+    pregnant = QuestionFrame(intent="safety", intervention="warfarin", population=["pregnancy"], yes_no=True)
+    text = "Warfarin is contraindicated in pregnancy except in pregnant women with mechanical heart valves who are at high risk of thromboembolism."
+    assert statement_scope(text, pregnant, table) == APPLIES
+    liver = QuestionFrame(intent="safety", intervention="sirolimus", current_medications=["mycophenolate mofetil"],
+                          conditions=["liver transplant"], population=["transplant"], yes_no=True)
+    text = ("The sirolimus boxed warning states that sirolimus is not recommended in liver transplant recipients, because "
+            "sirolimus combined with cyclosporine or tacrolimus was linked to excess mortality.")
+    assert statement_scope(text, liver, table) == APPLIES
+
+
+def test_with_or_without_leaves_nobody_out_and_a_past_reaction_is_unconfirmed(table: AliasTable) -> None:
+    bleeding = QuestionFrame(intent="safety", intervention="warfarin", conditions=["active bleeding"], yes_no=True)
+    text = "Excessive anticoagulation with warfarin, with or without bleeding, can be managed by withholding warfarin."
+    assert statement_scope(text, bleeding, table) != NOT_THIS_PATIENT
+    gout = QuestionFrame(intent="safety", intervention="allopurinol", conditions=["gout"], yes_no=True)
+    text = "A patient who has had a severe reaction to allopurinol should not be restarted on allopurinol."
+    assert statement_scope(text, gout, table) == UNSTATED
