@@ -335,7 +335,8 @@ class ExtractiveComposer:
         frame = analysis.frame
         if self.term_in_corpus is None or frame.intervention or frame.conditions or frame.indication:
             return []  # a recognised drug or condition grounds the question; other words are its story
-        candidates = [t for t in analysis.key_terms if len(t) >= 5]
+        # a drug or class name is vocabulary, never an unknown subject ("can't take ... steroids")
+        candidates = [t for t in analysis.key_terms if len(t) >= 5 and not self.table.find(t) and not self._classes_in(t)]
         absent = [t for t in candidates if not self.term_in_corpus(t)]
         if not absent:
             return []

@@ -476,3 +476,10 @@ def test_any_question_that_is_no_wh_question_and_offers_no_choice_is_yes_no(ques
 def test_a_comparison_naming_a_dose_is_still_a_comparison(table: AliasTable) -> None:
     f = frame_of("Does anakinra beat a 40 mg Kenalog shot for a flare?", table)
     assert f.intent == "comparison"
+
+
+def test_clinicians_short_drug_names_and_steroids_are_vocabulary(table: AliasTable) -> None:
+    assert frame_of("Ex-smoker still exacerbating on triple therapy. Azithro?", table).intervention == "azithromycin"
+    assert frame_of("Doxy for his cellulitis?", table).intervention == "doxycycline"
+    from curbside.ingest.vocabulary import find_classes
+    assert [c for *_, c in find_classes("can't take steroids")] == ["corticosteroid"]
