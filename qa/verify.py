@@ -546,6 +546,7 @@ FRAMING_PENALTY = 3.0
 """Rank penalty of a framing sentence in alignment: more than overlap + similarity can reach (2)."""
 
 
+@lru_cache(maxsize=20_000)
 def is_framing(sentence: str) -> bool:
     """Does ``sentence`` state an aim, a question or a method rather than a finding?"""
     return bool(FRAMING.search(sentence)) or sentence.rstrip().endswith("?")
@@ -874,7 +875,12 @@ _COUNT_WORD = re.compile(r"\b(" + "|".join(_COUNT_WORDS) + r")\b(?!\s+times?\b)"
 as a count), "half" or "single", nor a count of times ("three times daily" is a frequency)."""
 
 
-def _digits(text: str) -> set[str]:
+@lru_cache(maxsize=20_000)
+def _digits(text: str) -> frozenset[str]:
+    return frozenset(_digits_of(text))
+
+
+def _digits_of(text: str) -> set[str]:
     out = {_COUNT_WORDS[m.group(1).lower()] for m in _COUNT_WORD.finditer(text)}
     for n in _DIGITS.findall(text):
         n = n.replace(",", ".")
