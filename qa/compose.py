@@ -53,7 +53,7 @@ from curbside.qa.plan import (
     not_stated,
 )
 from curbside.qa.render import display_text
-from curbside.qa.retrieval import mentions, stems
+from curbside.qa.retrieval import mentions, stems, stems_many
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
 from curbside.qa.stance import load_stance_model
 from curbside.qa.sweep import Finding, Search, sweep
@@ -385,6 +385,8 @@ class ExtractiveComposer:
         subject_classes = set(therapeutic_classes(self.table, subject)) if subject else set()
         if subject and subject not in self.table.generics and self.table.lookup(subject) is None:
             subject_classes.add(subject)  # a class or treatment asked about by name
+        # stems of every sentence and heading in one tokenizer call (scoring reads them per item)
+        stems_many([analysis.normalised, *(i.sent.text for i in items), *{" ".join(i.passage.chunk.section) for i in items}])
         for item in items:
             self._score(item, frame, analysis, subject, subject_classes)
 

@@ -160,11 +160,33 @@ def cap_per_document(passages: Sequence[Passage], cap: int, k: int) -> list[Pass
     return out
 
 
+STEMS_CACHE = 200_000
+"""Texts whose stems are kept: the same library sentences come back question after question, and
+one bm25s tokenizer call costs about 0.3 ms however short the text (its set-up dominates)."""
+_stem_cache: dict[str, tuple[str, ...]] = {}
+
+
 def stems(text: str) -> list[str]:
     """Stemmed content words, with the same tokenizer and stemmer as the BM25 index."""
+    cached = _stem_cache.get(text)
+    return list(cached if cached is not None else stems_many([text])[0])
+
+
+def stems_many(texts: Sequence[str]) -> list[tuple[str, ...]]:
+    """:func:`stems` of many texts, the uncached ones in a single tokenizer call."""
     from curbside.index.lexical import tokenize
 
-    return tokenize([text])[0]
+    missing = list(dict.fromkeys(t for t in texts if t not in _stem_cache))
+    if missing:
+        if len(_stem_cache) + len(missing) > STEMS_CACHE:
+            _stem_cache.clear()  # a crude bound; a long-running server refills it in a few questions
+        for text, toks in zip(missing, tokenize(missing), strict=True):
+            _stem_cache[text] = tuple(toks)
+    out = []
+    for t in texts:
+        cached = _stem_cache.get(t)  # another thread may have cleared the cache meanwhile
+        out.append(cached if cached is not None else tuple(tokenize([t])[0]))
+    return out
 
 
 @lru_cache(maxsize=50_000)

@@ -208,3 +208,15 @@ def test_a_documents_title_counts_among_its_sentences(tmp_path: Path) -> None:
         assert by_title["Gout flare treatment"] > by_title["Asthma inhaler technique"]
     finally:
         index.close()
+
+
+def test_stems_are_cached_and_batched_with_the_index_tokenizer() -> None:
+    from curbside.index.lexical import tokenize
+    from curbside.qa import retrieval
+
+    texts = ["Colchicine is contraindicated with strong CYP3A4 inhibitors.", "Monitoring of neutrophil counts"]
+    assert [list(t) for t in retrieval.stems_many(texts)] == tokenize(texts)
+    assert retrieval.stems(texts[0]) == tokenize([texts[0]])[0]
+    first = retrieval.stems(texts[1])
+    first.append("mutated")  # a caller's list is its own: the cache is not changed through it
+    assert retrieval.stems(texts[1]) == tokenize([texts[1]])[0]
