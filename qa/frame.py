@@ -569,6 +569,7 @@ _ELLIPTICAL = re.compile(
     r"and\s+if|ok(?:ay)?|so)\b|\b(?:instead|this\s+patient|the\s+patient|him|her|them|that|it|same\s+patient|then)\b",
     re.I,
 )
+_RENAL_POPULATIONS = frozenset({"ckd", "dialysis"})
 _CO_MED_FOLLOW_UP = re.compile(
     r"^\W*(?:and|but|what\s+about|how\s+about|or|what\s+if)?\s*(?:(?:if|when)\s+(?:he|she|they|the\s+patient)\s+"
     r"(?:is|are|was|were|'s)\s+(?:also\s+)?)?(?:with|on|taking|plus|alongside|together\s+with|combined\s+with)\b",
@@ -616,8 +617,18 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
     else:
         out.yes_no = base.yes_no or own.yes_no
     new_pop = [p for p in own.population if p not in base.population]
-    if new_pop and not explicit_ask:
-        attr = _POPULATION_ASK.get(new_pop[0])
+    renal = [p for p in new_pop if p in _RENAL_POPULATIONS] or (["ckd"] if renal_value(question) is not None else [])
+    if renal and not explicit_ask and base.intent in ("dose", "dose_adjustment"):
+        # "Anakinra dose for RA?" then "And if his CrCl is 20?": the dose for that kidney function
+        out.intent, out.asked_attribute = "dose_adjustment", "renal dose"
+        gfr = renal_value(question)
+        if gfr is not None:
+            kind = "CrCl" if re.search(r"crcl|creatinine\s+clearance|clcr", question, re.I) else "eGFR"
+            out.qualifier = f"{kind} {gfr}"
+    elif new_pop and not explicit_ask:
+        # "What if she's pregnant?" asks about the population; "in an 80-year-old with CrCl 40?"
+        # only describes the patient further (an age alone never makes the question about it)
+        attr = _asked_population(question, new_pop)
         if attr:
             out.intent, out.asked_attribute = "population", attr
     if own.intent == "population" and own.asked_attribute in _POPULATION_ASK.values():

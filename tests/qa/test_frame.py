@@ -483,3 +483,16 @@ def test_clinicians_short_drug_names_and_steroids_are_vocabulary(table: AliasTab
     assert frame_of("Doxy for his cellulitis?", table).intervention == "doxycycline"
     from curbside.ingest.vocabulary import find_classes
     assert [c for *_, c in find_classes("can't take steroids")] == ["corticosteroid"]
+
+
+def test_kidney_function_after_a_dose_question_asks_for_the_renal_dose(table: AliasTable) -> None:
+    f = follow_up("And if his CrCl is 20?", ["Anakinra dose for RA?"], table)
+    assert (f.intent, f.asked_attribute, f.intervention) == ("dose_adjustment", "renal dose", "anakinra")
+    assert f.qualifier == "CrCl 20"
+    f = follow_up("And if he's on dialysis?", ["Colchicine dose for an acute gout flare?"], table)
+    assert (f.intent, f.asked_attribute) == ("dose_adjustment", "renal dose")
+
+
+def test_an_age_in_a_follow_up_describes_the_patient_without_changing_the_ask(table: AliasTable) -> None:
+    f = follow_up("What about in an 80-year-old with CrCl 40?", ["Is colchicine OK with atorvastatin?"], table)
+    assert f.intent == "interaction" and f.intervention == "colchicine"
