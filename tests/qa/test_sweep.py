@@ -375,3 +375,10 @@ def test_with_or_without_leaves_nobody_out_and_a_past_reaction_is_unconfirmed(ta
     gout = QuestionFrame(intent="safety", intervention="allopurinol", conditions=["gout"], yes_no=True)
     text = "A patient who has had a severe reaction to allopurinol should not be restarted on allopurinol."
     assert statement_scope(text, gout, table) == UNSTATED
+
+
+def test_spironolactone_is_reached_as_a_potassium_sparing_diuretic(table: AliasTable) -> None:
+    text = "Potassium-sparing diuretics, ACE inhibitors, and angiotensin receptor blockers add to the risk of hyperkalemia with tacrolimus."
+    frame = QuestionFrame(intent="safety", intervention="spironolactone", current_medications=["tacrolimus"], yes_no=True)
+    findings = sweep(frame, ["spironolactone"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("tacrolimus", "caution")]
