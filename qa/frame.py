@@ -214,6 +214,12 @@ _HAS_CUE = re.compile(
 )
 
 
+_EJECTION_FRACTION = re.compile(r"\b(?:l?v?ef|ejection\s+fraction)\s*(?:of|is|was|=|:|at)?\s*(\d{1,2})\s*%", re.I)
+HFREF_EF = 40
+"""An ejection fraction at or below 40% is heart failure with reduced ejection fraction (the
+universal definition of heart failure, HFrEF: LVEF <= 40%)."""
+
+
 def find_conditions(question: str) -> tuple[list[str], list[str]]:
     """(conditions the patient has, conditions named as the outcome or indication asked about)."""
     has: list[str] = []
@@ -227,6 +233,9 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
             target = asked if _OUTCOME_CUE.search(head) and not _HAS_CUE.search(head[-12:]) else has
             if name not in target:
                 target.append(name)
+    ef = _EJECTION_FRACTION.search(question)
+    if ef and int(ef.group(1)) <= HFREF_EF and "heart failure" not in has and "heart failure" not in asked:
+        has.append("heart failure")  # "EF 30%": a reduced ejection fraction is HFrEF
     for name in list(has):
         if name in asked:
             asked.remove(name)

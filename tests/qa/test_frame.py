@@ -496,3 +496,13 @@ def test_kidney_function_after_a_dose_question_asks_for_the_renal_dose(table: Al
 def test_an_age_in_a_follow_up_describes_the_patient_without_changing_the_ask(table: AliasTable) -> None:
     f = follow_up("What about in an 80-year-old with CrCl 40?", ["Is colchicine OK with atorvastatin?"], table)
     assert f.intent == "interaction" and f.intervention == "colchicine"
+
+
+@pytest.mark.parametrize(("question", "hfref"), [
+    ("EF 30% with AF and a fast rate. Can I use diltiazem?", True),
+    ("LVEF of 35% after an MI. Start a beta-blocker?", True),
+    ("Ejection fraction 55%, hypertension. Amlodipine?", False),
+])
+def test_a_reduced_ejection_fraction_is_heart_failure(question: str, hfref: bool) -> None:
+    has, _ = find_conditions(question)
+    assert ("heart failure" in has) is hfref
