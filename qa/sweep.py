@@ -101,6 +101,7 @@ _TAKING = re.compile(r"^\s*(?:being\s+)?(?:taking|receiving|on|given|treated\s+w
 _CAUSE = re.compile(r"\b(?:because|since|owing\s+to|due\s+to|as\s+a\s+result)\b", re.I)
 """A clause that gives the reason ("not recommended in liver recipients, because sirolimus combined
 with tacrolimus was linked to ...") explains the danger; the drugs it names do not restrict it."""
+_CLAUSE_SUBJECT = re.compile(r"\s+(?:was|is|were|are|has|have|had|should|must|may|can|could|did|does|will|would)\b", re.I)
 _LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
 """Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
 _QUALIFIER_CUE = re.compile(
@@ -327,6 +328,9 @@ def _co_medications(text: str, table: AliasTable) -> list[tuple[list[str], bool]
     last_end: int | None = None
     for a, b, name in mentions:
         if last_end is not None and a >= last_end and _LIST_GAP.match(text[last_end:a]):
+            if _CLAUSE_SUBJECT.match(text, b):
+                last_end = None  # "..., and colchicine was studied separately": a new clause, not the list
+                continue
             groups[-1][0].append(name)  # the same list goes on
             last_end = b
             continue
@@ -346,6 +350,11 @@ def _co_medications(text: str, table: AliasTable) -> list[tuple[list[str], bool]
         else:
             last_end = None
     return groups
+
+
+def _co_medication_of(text: str, table: AliasTable, names: set[str]) -> bool:
+    """Does the sentence name one of ``names`` as a drug taken alongside ("... given with colchicine")?"""
+    return any(names & set(group) for group, _whole in _sentence_scope(text, table).co_medications)
 
 
 APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
@@ -518,14 +527,22 @@ def sweep(
                     continue
                 if not any(p.link(claim, sent.text) for p in partners):
                     continue  # cheap test first: the statement names nothing the patient has
+                said_of: list[_Partner] | None = None  # None: the danger is said of the treatment
                 if not _danger_is_about(sent.text, relation, generics, classes | (acting if not named else set()), table):
-                    continue
+                    # "Clarithromycin should not be given with colchicine", asked about colchicine for a
+                    # patient on clarithromycin: said of the patient's drug, with the treatment as its
+                    # co-medication, it is the same danger
+                    said_of = [p for p in partners if p.kind == "medication" and p.link(claim, sent.text)
+                               and _danger_is_about(sent.text, relation, set(p.generics), set(p.classes | p.acting), table)
+                               and _co_medication_of(sent.text, table, generics | {subject} | classes | acting)]
+                    if not said_of:
+                        continue
                 where = scope(sent.text, claim, patient, generics | classes | acting, table)
                 if where == NOT_THIS_PATIENT:
                     continue
                 if where == UNSTATED:
                     relation = "caution"  # said of a group this patient is not said to be in
-                for partner in partners:
+                for partner in said_of if said_of is not None else partners:
                     if partner.kind == "medication" and partner.name == subject:
                         continue
                     if partner.kind == "indication" and relation not in ("contraindication", "avoid", "boxed"):

@@ -382,3 +382,14 @@ def test_spironolactone_is_reached_as_a_potassium_sparing_diuretic(table: AliasT
     frame = QuestionFrame(intent="safety", intervention="spironolactone", current_medications=["tacrolimus"], yes_no=True)
     findings = sweep(frame, ["spironolactone"], table, FakeSearch([passage(1, text)]))
     assert [(f.partner, f.relation) for f in findings] == [("tacrolimus", "caution")]
+
+
+def test_a_danger_said_of_the_patients_drug_with_the_treatment_is_found(table: AliasTable) -> None:
+    """Asked about colchicine for a patient on clarithromycin, "clarithromycin should not be combined with
+    colchicine" states the same danger; so it does when the frame swapped the two drugs' roles."""
+    text = "Clarithromycin should not be combined with colchicine."
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], yes_no=True)
+    findings = sweep(frame, ["colchicine"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("clarithromycin", "avoid")]
+    swapped = QuestionFrame(intent="interaction", intervention="clarithromycin", current_medications=["colchicine"], yes_no=True)
+    assert [(f.partner, f.relation) for f in sweep(swapped, ["clarithromycin"], table, FakeSearch([passage(1, text)]))] == [("colchicine", "avoid")]
