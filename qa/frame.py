@@ -175,6 +175,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "lupus": ("lupus", "sle", "lupus nephritis"),
     "venous thromboembolism": ("venous thromboembolism", "deep vein thrombosis", "deep venous thrombosis", "dvt", "pulmonary embolism", "pe", "vte", "blood clot", "clot"),
     "neutropenia": ("neutropenia", "neutropenic", "low neutrophils", "low anc"),
+    "hyperkalemia": ("hyperkalemia", "hyperkalaemia", "high potassium", "raised potassium", "elevated potassium", "raise serum potassium", "raise potassium"),
     "osteoporosis": ("osteoporosis",),
     "cytomegalovirus": ("cmv", "cytomegalovirus"),
     "pneumocystis": ("pneumocystis", "pjp", "pcp"),
@@ -215,6 +216,9 @@ _HAS_CUE = re.compile(
 
 
 _EJECTION_FRACTION = re.compile(r"\b(?:l?v?ef|ejection\s+fraction)\s*(?:of|is|was|=|:|at)?\s*(\d{1,2})\s*%", re.I)
+_POTASSIUM = re.compile(r"\b(?:k\+?|potassium)\s*(?:of|is|was|=|:|at)?\s*(\d(?:\.\d)?)(?!\s*(?:mg|g|mcg|%))\b", re.I)
+HYPERKALEMIA_K = 5.0
+"""A serum potassium above 5.0 mmol/L is hyperkalaemia (the usual laboratory definition)."""
 HFREF_EF = 40
 """An ejection fraction at or below 40% is heart failure with reduced ejection fraction (the
 universal definition of heart failure, HFrEF: LVEF <= 40%)."""
@@ -233,6 +237,9 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
             target = asked if _OUTCOME_CUE.search(head) and not _HAS_CUE.search(head[-12:]) else has
             if name not in target:
                 target.append(name)
+    k = _POTASSIUM.search(question)
+    if k and float(k.group(1)) > HYPERKALEMIA_K and "hyperkalemia" not in has and "hyperkalemia" not in asked:
+        has.append("hyperkalemia")  # "potassium of 5.3", "K 5.6"
     ef = _EJECTION_FRACTION.search(question)
     if ef and int(ef.group(1)) <= HFREF_EF and "heart failure" not in has and "heart failure" not in asked:
         has.append("heart failure")  # "EF 30%": a reduced ejection fraction is HFrEF

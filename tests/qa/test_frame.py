@@ -506,3 +506,14 @@ def test_an_age_in_a_follow_up_describes_the_patient_without_changing_the_ask(ta
 def test_a_reduced_ejection_fraction_is_heart_failure(question: str, hfref: bool) -> None:
     has, _ = find_conditions(question)
     assert ("heart failure" in has) is hfref
+
+
+@pytest.mark.parametrize(("question", "high"), [
+    ("Prograf patient with potassium 5.3 — can I add lisinopril?", True),
+    ("Transplant patient with a K of 5.6 on tacrolimus. Bactrim?", True),
+    ("HFrEF, K 4.6, eGFR 40. Add spironolactone?", False),
+    ("Vitamin K 10 mg for an INR of 9?", False),
+])
+def test_a_high_potassium_value_is_hyperkalaemia(question: str, high: bool) -> None:
+    has, _ = find_conditions(question)
+    assert ("hyperkalemia" in has) is high
