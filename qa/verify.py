@@ -161,8 +161,8 @@ _NO_INFLECTION = frozenset({"present", "cut", "up", "min", "max", "pre", "post",
 
 def _inflections(word: str) -> list[str]:
     """Regular verb forms the lexicon leaves out ("activating" for "activate", "amplified" for "amplify")."""
-    if word in _NO_INFLECTION or "-" in word or not word.isalpha():
-        return []
+    if word in _NO_INFLECTION or "-" in word or not word.isalpha() or word.endswith(("s", "ed", "ing")):
+        return []  # already inflected (or not a word to inflect)
     if word.endswith("e"):
         return [word + "s", word + "d", word[:-1] + "ing"]
     if word.endswith("y"):
