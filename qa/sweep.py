@@ -101,6 +101,9 @@ _TAKING = re.compile(r"^\s*(?:being\s+)?(?:taking|receiving|on|given|treated\s+w
 _CAUSE = re.compile(r"\b(?:because|since|owing\s+to|due\s+to|as\s+a\s+result)\b", re.I)
 """A clause that gives the reason ("not recommended in liver recipients, because sirolimus combined
 with tacrolimus was linked to ...") explains the danger; the drugs it names do not restrict it."""
+_DOSE_AFTER = re.compile(r"\s+\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?|iu)\b", re.I)
+"""A dose right after a co-medication ("on apixaban 2.5 mg twice daily"): the statement is about that
+dose, which the frame does not hold."""
 _CLAUSE_SUBJECT = re.compile(r"\s+(?:was|is|were|are|has|have|had|should|must|may|can|could|did|does|will|would)\b", re.I)
 _LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
 """Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
@@ -368,6 +371,7 @@ class _Scope:
     co_medications: tuple[tuple[tuple[str, ...], bool], ...]  # (alternatives, a combination listed whole?)
     groups: tuple[tuple[tuple[str, ...], bool], ...]  # (names, excluded?)
     unconfirmable: bool  # a restriction ("who are haemodynamically unstable") no frame can hold
+    dosed: frozenset[str] = frozenset()  # co-medications at a stated dose ("patients already on apixaban 2.5 mg")
 
 
 _SCOPES: dict[tuple[str, int], _Scope] = {}
@@ -406,10 +410,15 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         named = [x for x in mentions if x[0] >= m.start("rest") and x[1] <= m.end()]
         if not named:
             unconfirmable = True  # "who are haemodynamically unstable", "who has had a severe reaction to X"
+    co_meds = _co_medications(text, table)
+    dosed = frozenset(
+        g for _a, b, _s, g in table.find(text) if _DOSE_AFTER.match(text, b) and any(g in group for group, _w in co_meds)
+    )
     out = _Scope(
-        tuple((tuple(g), whole) for g, whole in _co_medications(text, table)),
+        tuple((tuple(g), whole) for g, whole in co_meds),
         tuple((tuple(names), excluded) for names, excluded in groups),
         unconfirmable,
+        dosed,
     )
     if len(_SCOPES) > _SCOPE_CACHE_SIZE:
         _SCOPES.clear()
@@ -440,7 +449,9 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
             return NOT_THIS_PATIENT
     if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
         return NOT_THIS_PATIENT
-    verdict = UNSTATED if parts.unconfirmable else APPLIES
+    # a dose the patient's own drug is at is one the frame does not hold; the treatment's dose is what
+    # is being asked, so a danger at that dose stays decisive
+    verdict = UNSTATED if parts.unconfirmable or (parts.dosed - subject) else APPLIES
     for names, excluded in parts.groups:
         present = [n for n in names if n in patient.has]
         if excluded and present:

@@ -393,3 +393,14 @@ def test_a_danger_said_of_the_patients_drug_with_the_treatment_is_found(table: A
     assert [(f.partner, f.relation) for f in findings] == [("clarithromycin", "avoid")]
     swapped = QuestionFrame(intent="interaction", intervention="clarithromycin", current_medications=["colchicine"], yes_no=True)
     assert [(f.partner, f.relation) for f in sweep(swapped, ["clarithromycin"], table, FakeSearch([passage(1, text)]))] == [("colchicine", "avoid")]
+
+
+def test_a_statement_about_a_co_medication_at_a_stated_dose_is_a_precaution(table: AliasTable) -> None:
+    text = "For patients already on apixaban 2.5 mg twice daily, strong dual CYP3A4 and P-gp inhibitors should be avoided."
+    frame = QuestionFrame(intent="dose_adjustment", intervention="itraconazole", current_medications=["apixaban"], yes_no=True)
+    assert statement_scope(text, frame, table) == UNSTATED
+    findings = sweep(frame, ["itraconazole"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("apixaban", "caution")]
+    # asked about giving apixaban itself to a patient on clarithromycin, the danger at that dose decides
+    asked = QuestionFrame(intent="dose", intervention="apixaban", current_medications=["clarithromycin"], yes_no=True)
+    assert [(f.partner, f.relation) for f in sweep(asked, ["apixaban"], table, FakeSearch([passage(1, text)]))] == [("clarithromycin", "avoid")]
