@@ -656,7 +656,9 @@ class ExtractiveComposer:
         )
         evidence = sorted(
             (i for i in items if i.kind == "research" and i.about > 0 and "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)
-             and not self._names_absent_party(i, frame)),
+             and not self._names_absent_party(i, frame)
+             # with no intervention to tie another study to the question, only the leading study's results are its evidence
+             and (subject is not None or plan.bottom is None or i.passage.document.doc_id == plan.bottom.passage.document.doc_id)),
             key=lambda i: -i.score,
         )
         alternatives = self._alternatives(frame, items, plan)
