@@ -92,7 +92,8 @@ _R = {
         r"\binduc\w*\s+(?:\w+\s+)?(?:diabetes|hyperkal\w*|hyperuric\w*|gout|hypertension)|\bnew-onset|\bworsen\w*|"
         r"\bhyperkal\w*|\ban(?:a)?emi\w*|\bleuko?peni\w*|\bleucopeni\w*|\bthrombocytopeni\w*|\bpancytopeni\w*|\bagranulocyt\w*|"
         r"\bmyelosuppress\w*|\bmarrow\s+(?:suppression|toxicity)|\bacidosis|\bqt\s+prolong\w*|\bhypotension|\bserotonin\s+syndrome|"
-        r"\bnephrotoxic\w*|\blinked\s+to|\bhas\s+been\s+reported|\bhave\s+been\s+reported"
+        r"\bnephrotoxic\w*|\blinked\s+to|\bhas\s+been\s+reported|\bhave\s+been\s+reported|"
+        r"\bcan\s+(?:raise|increase|elevate|lower|reduce|decrease)\s+(?:the\s+)?(?:serum|plasma|blood)\s+(?!(?:concentrations?|levels?)\s+of\b)\w+"
     ),
     "result": (
         r"\bhazard\s+ratio|\bHR\b|\b95%\s*CI|\bconfidence\s+interval|\bp\s*[<=]\s*0|\bodds\s+ratio|\brelative\s+risk|"

@@ -460,6 +460,8 @@ class ExtractiveComposer:
         """A sentence the learned weights may put first: about the subject, close enough to the
         question, naming no party the question does not (the bars of ``answering`` but the attribute's)."""
         p = self.params
+        if _disqualified(item, frame):
+            return False
         if drugless:
             return item.about > 0 and item.sim >= p.min_sentence_similarity and 0 < item.passage.rank <= DRUGLESS_TOP_PASSAGES
         return item.about > 0 and item.sim >= p.min_sentence_similarity - 0.1 and not self._names_absent_party(item, frame)
@@ -976,6 +978,25 @@ _GENERIC_WORDS = frozenset(stems(
     "year old man woman male female someone can should would could need needs ok okay fine what which how "
     "when who about also already now still just really usual best options option"
 ))
+
+
+DISQUALIFIED = 0.35
+"""``attribute_match`` at or below which a sentence that states the asked relation states it for
+another phase, population or kidney function (``plan.attribute_match``: 0.35 relation without the
+population, 0 a dose of another phase, x0.2 outside the stated renal range)."""
+
+
+def _disqualified(item: _Item, frame: QuestionFrame) -> bool:
+    """A sentence that may never be the bottom line, however it scores: one about another
+    population than the asked attribute's, or stating the asked relation for another phase,
+    population or kidney function ("doses keep their phase and population", issue 19)."""
+    plan = ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"])
+    c = item.claim
+    if plan.population == "ckd" and not c.populations & {"ckd", "dialysis"}:
+        return True
+    if plan.population and plan.population != "ckd" and plan.population not in c.populations:
+        return True
+    return bool(c.relations & plan.relations) and item.attr <= DISQUALIFIED
 
 
 def _question_stems(analysis: QueryAnalysis) -> frozenset[str]:

@@ -175,7 +175,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "lupus": ("lupus", "sle", "lupus nephritis"),
     "venous thromboembolism": ("venous thromboembolism", "deep vein thrombosis", "deep venous thrombosis", "dvt", "pulmonary embolism", "pe", "vte", "blood clot", "clot"),
     "neutropenia": ("neutropenia", "neutropenic", "low neutrophils", "low anc"),
-    "hyperkalemia": ("hyperkalemia", "hyperkalaemia", "high potassium", "raised potassium", "elevated potassium", "raise serum potassium", "raise potassium"),
+    "hyperkalemia": ("hyperkalemia", "hyperkalaemia", "high potassium", "raised potassium", "elevated potassium"),
     "osteoporosis": ("osteoporosis",),
     "cytomegalovirus": ("cmv", "cytomegalovirus"),
     "pneumocystis": ("pneumocystis", "pjp", "pcp"),

@@ -219,3 +219,13 @@ def test_a_recommendation_against_answers_does_it_help_with_no(bundled_pipeline)
     a = bundled_pipeline.ask("Is vitamin C worth adding for gout?")
     assert a.decision == "no", a.decision_text
     assert "against" in a.bottom_line.text
+
+
+def test_a_dose_of_another_phase_is_never_the_bottom_line(bundled_pipeline) -> None:
+    """Issue 19: the prophylaxis dose (2.5 mg twice daily after hip or knee replacement) does not
+    answer a question about treating a new clot."""
+    a = bundled_pipeline.ask("67-year-old with a fresh DVT: can I just start apixaban 2.5 mg bid?")
+    assert a.bottom_line is not None
+    text = a.bottom_line.text.lower()
+    assert "replacement" not in text and "prevention" not in text, a.bottom_line.text
+    assert a.decision != "yes", a.decision_text

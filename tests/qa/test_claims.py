@@ -329,3 +329,10 @@ def test_not_advised_is_avoidance_and_potentiation_an_interaction(table: AliasTa
     assert "avoid" in claim("Live vaccines are not advised during tacrolimus therapy.", table).relations
     c = claim("NSAIDs may potentiate the nephrotoxicity of cyclosporine.", table)
     assert {"interaction", "adverse"} <= c.relations
+
+
+def test_raising_a_lab_value_is_an_adverse_effect() -> None:
+    table = AliasTable.bundled()
+    c = tag("Trimethoprim-sulfamethoxazole can raise serum potassium and serum creatinine.", table)
+    assert "adverse" in c.relations
+    assert "adverse" not in tag("Fluconazole can raise blood concentrations of tacrolimus.", table).relations
