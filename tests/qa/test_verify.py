@@ -259,3 +259,15 @@ def test_a_neighbour_that_does_not_reverse_cannot_clear_a_reversal(verifier: Cit
     text = ("DUSP4 overexpression decreased chemotherapy-induced apoptosis in breast cancer cells.\n"
             "DUSP4 overexpression and chemotherapy-induced apoptosis were measured in breast cancer cells.")
     _rejects(verifier, "DUSP4 overexpression increased chemotherapy-induced apoptosis in breast cancer cells.", text, "antonym")
+
+
+def test_scifact_halves_are_fixed_by_claim_id() -> None:
+    """The support model is fitted on one half of SciFact train and judged on the other: the split
+    must not move between runs or machines (a hash of the claim id, not Python's ``hash``)."""
+    from curbside.evals.verify_suite import SCIFACT_HALVES, scifact_half
+
+    halves = [scifact_half(str(i)) for i in range(200)]
+    assert set(halves) == set(SCIFACT_HALVES)
+    assert 70 < halves.count("fit") < 130
+    # pinned: the first bit of SHA-256 of the id; a change here moves claims between the halves
+    assert [scifact_half(x) for x in ("0", "2", "3", "9", "15")] == ["report", "fit", "fit", "report", "fit"]
