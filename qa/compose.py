@@ -288,6 +288,7 @@ class _Plan:
     decision_text: str | None = None
     decision_items: list[_Item] = field(default_factory=list)
     rejected: dict[str, Finding] = field(default_factory=dict)  # agent -> why it is not offered
+    disagreement: list[_Item] = field(default_factory=list)  # cited statements that disagree, strongest and newest first
     question: str = ""
 
 
@@ -505,7 +506,7 @@ class ExtractiveComposer:
             elif subject_classes & c.classes:
                 # named by its class; a sentence that is about another drug only mentions the class
                 others = c.drugs - set(frame.current_medications) - {frame.comparator or ""}
-                item.about = 0.4 if others else 0.8
+                item.about = 0.4 if others else CLASS_ABOUT
         else:
             if frame.indication:
                 item.about = 1.0 if frame.indication in c.conditions else (0.3 if set(frame.conditions) & c.conditions else 0.0)
@@ -842,6 +843,12 @@ class ExtractiveComposer:
             if d != "neutral":
                 direction, basis = d, item
                 break
+        plan.disagreement = self._disagreement(plan, frame)
+        if plan.disagreement:
+            # sources disagree: the verdict rests on the strongest, then newest, of them, and is
+            # never a plain yes while a cited source for this patient advises against
+            basis = plan.disagreement[0]
+            direction = "against" if _stance(basis, frame) == "against" else "conditional"
         if direction == "for" and cautions:
             direction, basis = "conditional", cautions[0]
         if direction == "neutral" and cautions:
@@ -855,7 +862,9 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
         elif direction == "conditional":
             rel = basis.finding.relation if basis.finding else ""
-            if "second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"}:
+            if plan.disagreement:
+                text = f"Conditional: the cited sources disagree on {x}; the strongest supports it (see the note)."
+            elif "second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"}:
                 text = f"Not a first choice: the library places {x} after other options."
             elif frame.intervention and (rel == "dose_change" or "dose_change" in basis.claim.relations):
                 text = f"Conditional: {x} with a dose change the library states."
@@ -868,6 +877,24 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
             plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
+
+    def _disagreement(self, plan: _Plan, frame: QuestionFrame) -> list[_Item]:
+        """Cited statements for this patient that take opposite sides (one for, one against),
+        ordered by the standing of their source and then by date, newest first; empty when the
+        cited statements agree."""
+        cited = [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", []), *plan.sections.get("risks", [])]
+        sides: dict[str, list[_Item]] = {"for": [], "against": []}
+        for item in dict.fromkeys(cited):
+            if self._off_patient(item, frame) or (frame.intervention is not None and item.about < CLASS_ABOUT):
+                continue  # a statement about another drug, or about the class with other drugs named, takes no side
+            stance = _stance(item, frame)
+            if stance in sides:
+                sides[stance].append(item)
+        if not (sides["for"] and sides["against"]):
+            return []
+        if len({i.passage.document.doc_id for i in sides["for"] + sides["against"]}) < 2:
+            return []  # one source qualifying itself ("X is recommended ... X should be avoided when ...")
+        return sorted(sides["for"] + sides["against"], key=lambda i: (-i.features.get("authority", 0.3), -(i.passage.document.year or 0)))
 
     # -- rendering into the Answer ---------------------------------------------------------------
 
@@ -909,6 +936,16 @@ class ExtractiveComposer:
                 answer.passages.append(item.passage)
         answer.coverage = "full"
         answer.evidence_notes = self._notes(answer, frame)
+        if plan.disagreement:
+            sides = []
+            for item in plan.disagreement:
+                st = statement(item)
+                ref = next(r for r in answer.references if r.number == st.citations[0].ref) if st.citations else None
+                who = f"{ref.label.lower()}{f' ({ref.year})' if ref and ref.year else ''}" if ref else "a source"
+                side = "for" if _stance(item, frame) == "for" else "against"
+                sides.append(f"{who} [{st.citations[0].ref}] {side}")
+            answer.evidence_notes.insert(0, "The cited sources disagree: " + "; ".join(dict.fromkeys(sides))
+                                         + ". They are listed by the standing of the source, then by date; the verdict follows the first.")
         if plan.rejected:
             why = []
             for agent, finding in plan.rejected.items():
@@ -980,6 +1017,9 @@ _GENERIC_WORDS = frozenset(stems(
 ))
 
 
+CLASS_ABOUT = 0.8
+"""``_Item.about`` of a sentence naming the intervention's class with no other drug (1.0: the
+intervention itself); lower values mention the class beside other drugs."""
 DISQUALIFIED = 0.35
 """``attribute_match`` at or below which a sentence that states the asked relation states it for
 another phase, population or kidney function (``plan.attribute_match``: 0.35 relation without the

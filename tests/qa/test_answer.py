@@ -229,3 +229,12 @@ def test_a_dose_of_another_phase_is_never_the_bottom_line(bundled_pipeline) -> N
     text = a.bottom_line.text.lower()
     assert "replacement" not in text and "prevention" not in text, a.bottom_line.text
     assert a.decision != "yes", a.decision_text
+
+
+def test_disagreeing_sources_are_said_so_and_ordered_by_standing_and_date(bundled_pipeline) -> None:
+    """Issue 16: the guideline advises against first-line pegloticase; the label's indication reads for it."""
+    a = bundled_pipeline.ask("Can I go straight to Krystexxa as the first urate-lowering drug?")
+    note = next((n for n in a.evidence_notes if n.startswith("The cited sources disagree")), None)
+    assert note is not None, a.evidence_notes
+    assert note.index("guideline") < note.index("drug label"), "the guideline outranks the label here"
+    assert a.decision == "no", a.decision_text  # the verdict follows the first, and is never a plain yes
