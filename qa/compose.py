@@ -56,7 +56,7 @@ from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions, stems, stems_many
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
 from curbside.qa.stance import load_stance_model
-from curbside.qa.sweep import Finding, Search, sweep
+from curbside.qa.sweep import NOT_THIS_PATIENT, Finding, Search, statement_scope, sweep
 from curbside.qa.types import (
     SECTION_TITLES,
     Answer,
@@ -609,7 +609,14 @@ class ExtractiveComposer:
         by_key = {(i.passage.chunk.chunk_id, i.sent.start): i for i in items}
         finding_items = [by_key[(f.passage.chunk.chunk_id, f.sentence.start)] for f in findings if (f.passage.chunk.chunk_id, f.sentence.start) in by_key]
         decisive = [i for i in finding_items if i.finding and i.finding.decisive]
-        ranked = sorted(answering, key=lambda i: (self._off_patient(i, frame), -i.score, i.passage.chunk.chunk_id, i.sent.start))
+        def rank_key(i: _Item) -> tuple[bool, float, str, int]:
+            # a statement about another patient leads only when nothing else answers; a warning
+            # about another patient ("avoid X in recipients who take azathioprine") never reads as
+            # this patient's bottom line while another statement answers
+            elsewhere = self._off_patient(i, frame) or (i.claim.direction == "against" and self._not_for_verdict(i, frame))
+            return (elsewhere, -i.score, i.passage.chunk.chunk_id, i.sent.start)
+
+        ranked = sorted(answering, key=rank_key)
         # a contraindication or avoidance for this patient decides the answer
         asked_pop = POPULATION_OF_ATTRIBUTE.get(frame.asked_attribute)
         if frame.intent == "population" and asked_pop:
@@ -617,7 +624,7 @@ class ExtractiveComposer:
         if decisive and (frame.intent in _DECIDED_BY_DANGER or not ranked):
             plan.bottom = min(decisive, key=lambda i: (i.finding.strength if i.finding else 9, -i.score))
         elif ranked:
-            plan.bottom = min(leading or ranked, key=lambda i: (self._off_patient(i, frame), -i.score, i.passage.chunk.chunk_id, i.sent.start))
+            plan.bottom = min(leading or ranked, key=rank_key)
         chosen: list[_Item] = [plan.bottom] if plan.bottom else []
         p = self.params
 
@@ -719,6 +726,16 @@ class ExtractiveComposer:
         absent_conditions = c.conditions - have_conditions - {"solid organ transplant"}
         absent_pops = c.populations - have_pops
         return bool(absent_conditions or absent_pops)
+
+    def _not_for_verdict(self, item: _Item, frame: QuestionFrame) -> bool:
+        """A statement that may not decide this patient's verdict: off the patient as above, or put
+        outside this patient by the sweep's scope reading ("in patients who take azathioprine" for a
+        patient not on it, an eGFR range that excludes theirs)."""
+        if self._off_patient(item, frame):
+            return True
+        if not (frame.current_medications or frame.conditions or frame.population):
+            return False
+        return statement_scope(item.sent.text, frame, self.table) == NOT_THIS_PATIENT
 
     def _names_absent_party(self, item: _Item, frame: QuestionFrame) -> bool:
         """An interaction statement about a drug (or class) the patient is not on does not belong."""
@@ -837,7 +854,7 @@ class ExtractiveComposer:
         stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
         direction, basis = "neutral", None
         for item in stance_of:
-            if self._off_patient(item, frame) and not (item.kind == "research" and frame.intervention is None):
+            if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
             d = _stance(item, frame)
             if d != "neutral":
@@ -885,7 +902,7 @@ class ExtractiveComposer:
         cited = [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", []), *plan.sections.get("risks", [])]
         sides: dict[str, list[_Item]] = {"for": [], "against": []}
         for item in dict.fromkeys(cited):
-            if self._off_patient(item, frame) or (frame.intervention is not None and item.about < CLASS_ABOUT):
+            if self._not_for_verdict(item, frame) or (frame.intervention is not None and item.about < CLASS_ABOUT):
                 continue  # a statement about another drug, or about the class with other drugs named, takes no side
             stance = _stance(item, frame)
             if stance in sides:

@@ -238,3 +238,12 @@ def test_disagreeing_sources_are_said_so_and_ordered_by_standing_and_date(bundle
     assert note is not None, a.evidence_notes
     assert note.index("guideline") < note.index("drug label"), "the guideline outranks the label here"
     assert a.decision == "no", a.decision_text  # the verdict follows the first, and is never a plain yes
+
+
+def test_a_warning_about_another_patient_group_is_not_the_bottom_line(bundled_pipeline) -> None:
+    """KDIGO's 'avoid allopurinol in recipients who take azathioprine' is not about a patient on tacrolimus alone."""
+    a = bundled_pipeline.ask(
+        "Is it safe to start Zyloprim for recurrent gout in a 47-year-old with a kidney transplant "
+        "(no azathioprine) who is on Prograf?"
+    )
+    assert a.bottom_line is not None and "azathioprine" not in a.bottom_line.text
