@@ -367,9 +367,21 @@ def _conditions(text: str) -> set[str]:
                 out.add(f"{m.group(0)}{head.group(0)}".lower().replace("  ", " ").strip())
             elif _ASYMPTOMATIC.search(text[max(0, m.start() - 16) : m.start()]):
                 out.add(f"asymptomatic {m.group(0).lower()}")
+            elif name in _EFFECT_CONDITIONS and _EFFECT_CUE.search(text[max(0, m.start() - 40) : m.start()]):
+                continue  # "can cause hyperkalemia": the drug's effect, not the patients it is about
             else:
                 out.add(name)
     return out
+
+
+_EFFECT_CONDITIONS = frozenset({"hyperkalemia"})
+"""Conditions a drug causes as often as patients have them: named after an effect cue they are the
+statement's outcome ("tacrolimus can cause hyperkalemia"), not its population ("in patients with
+hyperkalemia")."""
+_EFFECT_CUE = re.compile(
+    r"\b(?:cause[sd]?|causing|risk\s+of|associated\s+with|lead(?:s|ing)?\s+to|induc\w*|rais\w*|increas\w*|worsen\w*)\s+(?:\w+\s+){0,3}$",
+    re.I,
+)
 
 
 @lru_cache(maxsize=50_000)

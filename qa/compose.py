@@ -108,8 +108,9 @@ class BottomLineWeights:
     "diarrhoea" say what the question is about more precisely than any category. ``retrieval``
     is the rank prior of the sentence's passage in the hybrid retrieval (1/rank; 0 for passages
     only the entity lookups found), whose ranking the public evals measure; with no intervention
-    to ground on, ``retrieval_drugless`` weighs it instead, since the best-ranked passage is then
-    the most reliable sign of the answer. ``conclusion`` favours a research abstract's conclusion
+    to ground on, ``retrieval_drugless`` weighs the rank of the sentence's *document* among the
+    retrieved documents instead, since the best-ranked document is then the most reliable sign of
+    the answer (and within one document the sentences' own features decide). ``conclusion`` favours a research abstract's conclusion
     (a CONCLUSIONS section, "In conclusion", "These findings suggest") over its methods and
     results, as a clinician reads an abstract; ``design_only`` (how a trial was run, with no
     result) and ``off_topic`` (a statement about vaccines, screening... for another question)
@@ -228,6 +229,10 @@ NEEDS_A_DRUG = frozenset({"pregnancy", "lactation", "children", "older adults", 
 """Asked attributes that are attributes of a medicine: a question asking one with no medicine named
 (and none carried from the conversation) cannot be answered from any statement."""
 
+RESEARCH_LEAD_MARGIN = 0.15
+"""How far above the abstention similarity a study must come for a drugless question to be read as
+a question about that study (the same margin the drugless path already asks of an answer with no
+sentence stating the asked relation)."""
 DRUGLESS_TOP_PASSAGES = 3
 """A question naming no intervention is answered from the three best-ranked passages: hybrid
 retrieval puts a gold document first for 72% of the clinician-style tune half and 99% of PubMedQA
@@ -274,6 +279,7 @@ class _Item:
     finding: Finding | None = None
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
+    doc_rank: int = 0  # rank of the sentence's document among the retrieved documents (0: looked up)
 
     @property
     def kind(self) -> str:
@@ -386,12 +392,18 @@ class ExtractiveComposer:
         subject_classes = set(therapeutic_classes(self.table, subject)) if subject else set()
         if subject and subject not in self.table.generics and self.table.lookup(subject) is None:
             subject_classes.add(subject)  # a class or treatment asked about by name
+        doc_rank: dict[str, int] = {}
+        for passage in sorted((x for x in pool if x.rank > 0), key=lambda x: x.rank):
+            doc_rank.setdefault(passage.document.doc_id, len(doc_rank) + 1)
+        for item in items:
+            item.doc_rank = doc_rank.get(item.passage.document.doc_id, 0)
         # stems of every sentence and heading in one tokenizer call (scoring reads them per item)
         stems_many([analysis.normalised, *(i.sent.text for i in items), *{" ".join(i.passage.chunk.section) for i in items}])
         for item in items:
             self._score(item, frame, analysis, subject, subject_classes)
 
         # 1. grounding
+        research_lead: list[_Item] = []  # for a research question: the leading study's conclusion
         if subject:
             about = [i for i in items if i.about > 0]
             if not about:
@@ -421,13 +433,16 @@ class ExtractiveComposer:
             if not answering and (not decisive or frame.intent not in _DECIDED_BY_DANGER):
                 return self._partial(answer, frame, about)
         else:
-            if frame.asked_attribute in NEEDS_A_DRUG and frame.ask_explicit:
+            best_sim = float(sims.max())
+            # a question naming no drug whose best passage is a study, close to the question: a
+            # research question, answered by that study whatever words it spells otherwise
+            research_led = passages[0].document.kind == "research" and best_sim >= p.abstain_similarity + RESEARCH_LEAD_MARGIN
+            if frame.asked_attribute in NEEDS_A_DRUG and frame.ask_explicit and not research_led:
                 return self._abstain(answer, f"The question asks about {frame.asked_attribute} but names no medicine; say which one.", [], coverage="none")
-            rare = self.absent_subject_terms(analysis)
+            rare = [] if research_led else self.absent_subject_terms(analysis)
             if rare:
                 names = ", ".join(rare)
                 return self._abstain(answer, f"The indexed sources never mention {names}, so they cannot answer this question.", rare, coverage="none")
-            best_sim = float(sims.max())
             # with no intervention to look up, the answer comes from what retrieval ranked highest
             answering = [
                 i for i in items if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity and i.about > 0
@@ -440,7 +455,15 @@ class ExtractiveComposer:
                     i for i in items if i.about >= 1.0 and i.sim >= p.min_sentence_similarity
                     and 0 < i.passage.rank <= DRUGLESS_TOP_PASSAGES
                 ]
-            if best_sim < p.abstain_similarity or (not answering and best_sim < p.abstain_similarity + 0.15):
+            if research_led:
+                # the leading study's conclusion answers a research question, or else its results
+                top_doc = passages[0].document.doc_id
+                lead = [i for i in items if i.passage.document.doc_id == top_doc and i.sim >= p.min_sentence_similarity]
+                research_lead = [i for i in lead if _CONCLUSION.search(i.sent.text) or _CONCLUSION_HEAD.search(" ".join(i.passage.chunk.section))]
+                research_lead = research_lead or [i for i in lead if "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)]
+                have = {id(i) for i in answering}
+                answering = answering + [i for i in research_lead if id(i) not in have]
+            if best_sim < p.abstain_similarity or (not answering and best_sim < p.abstain_similarity + RESEARCH_LEAD_MARGIN):
                 what = ", ".join(analysis.key_terms[:5]) or "the question's subject"
                 return self._abstain(answer, f"The indexed sources do not address this question (not covered: {what}).", analysis.key_terms[:5], coverage="none")
             if not answering:
@@ -449,7 +472,9 @@ class ExtractiveComposer:
                     return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", [], coverage="none")
 
         leading = answering
-        if self.weights.pool == "about":
+        if research_lead:
+            leading = research_lead
+        elif self.weights.pool == "about":
             # the learned weights choose the bottom line among every sentence about the question's
             # subject, not only those the claim tagger says state the asked attribute
             ok = {id(i) for i in answering}
@@ -531,7 +556,8 @@ class ExtractiveComposer:
         age = analysis.context.age
         if age is not None and c.covers_age(age) is False:
             item.attr = min(item.attr, 0.3)  # "adults aged 40 to 75" does not answer for an 82-year-old
-        if frame.asked_attribute in ("dose", "renal dose", "duration") and frame.indication and c.conditions and frame.indication not in c.conditions:
+        treated = c.conditions - BACKGROUND_CONDITIONS  # what the sentence treats, not whom it is about
+        if frame.asked_attribute in ("dose", "renal dose", "duration") and frame.indication and treated and frame.indication not in treated:
             item.attr = min(item.attr, 0.3)  # a cystitis dose does not answer a PJP prophylaxis question
         item.patient = self._patient_link(c, frame)
         authority = AUTHORITY.get(item.kind, 0.3)
@@ -550,7 +576,10 @@ class ExtractiveComposer:
             "similarity": item.sim,
             "terms": self._term_share(item.sent.text, analysis),
             "retrieval": rank_prior if subject else 0.0,
-            "retrieval_drugless": 0.0 if subject else rank_prior,
+            # with no drug, the rank of the document: within one document the sentences' own
+            # features decide (the reason for this weight, a gold document first for most
+            # questions, is a document-level figure)
+            "retrieval_drugless": 0.0 if subject else (1.0 / item.doc_rank if item.doc_rank else 0.0),
             "conclusion": float(research and bool(_CONCLUSION.search(item.sent.text) or _CONCLUSION_HEAD.search(" ".join(item.passage.chunk.section)))),
             "design_only": float(research and bool(_DESIGN_ONLY.search(item.sent.text)) and "result" not in c.relations),
             "off_topic": float(off),
@@ -560,7 +589,7 @@ class ExtractiveComposer:
             "supports": float(bool(c.relations & plan.supporting) and not c.relations & plan.relations),
             "class_only": float(0 < item.about < 1),
             "heading": self._heading_share(item, analysis),
-            "other_indication": float(bool(frame.indication and c.conditions and frame.indication not in c.conditions)),
+            "other_indication": float(bool(frame.indication and treated and frame.indication not in treated)),
         }
         item.score = self.weights.score(item.features)
         if off:
@@ -1034,6 +1063,12 @@ _GENERIC_WORDS = frozenset(stems(
 ))
 
 
+BACKGROUND_CONDITIONS = frozenset({
+    "chronic kidney disease", "end-stage kidney disease", "liver disease", "kidney transplant",
+    "liver transplant", "heart transplant", "lung transplant", "solid organ transplant",
+})
+"""Conditions that say whom a statement is about rather than what it treats: "a dialysis patient
+gets a single 0.6 mg dose" is a gout-flare dose for a patient on dialysis."""
 CLASS_ABOUT = 0.8
 """``_Item.about`` of a sentence naming the intervention's class with no other drug (1.0: the
 intervention itself); lower values mention the class beside other drugs."""

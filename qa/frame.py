@@ -224,6 +224,11 @@ HFREF_EF = 40
 universal definition of heart failure, HFrEF: LVEF <= 40%)."""
 
 
+_NEGATED_CONDITION = re.compile(r"\b(?:no|not|without|never\s+(?:had|been\s+diagnosed\s+with)|denies|free\s+of|non)[\s-]+(?:(?:known|history\s+of|prior|previous|active|a|an)\s+)?$", re.I)
+"""A condition named only to be denied ("no diabetes", "never had gout", "non-diabetic" stays a
+word of its own and is not matched)."""
+
+
 def find_conditions(question: str) -> tuple[list[str], list[str]]:
     """(conditions the patient has, conditions named as the outcome or indication asked about)."""
     has: list[str] = []
@@ -234,6 +239,8 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
             if surface.lower().replace(" ", "") in _CASE_SENSITIVE and not surface.isupper():
                 continue
             head = question[max(0, m.start() - 40) : m.start()]
+            if _NEGATED_CONDITION.search(head):
+                continue  # "no diabetes", "never had gout", "without heart failure": not the patient's
             target = asked if _OUTCOME_CUE.search(head) and not _HAS_CUE.search(head[-12:]) else has
             if name not in target:
                 target.append(name)

@@ -643,9 +643,9 @@ def test_default_index_opens_its_live_generation_while_another_process_updates_i
 
     monkeypatch.setattr(pipeline, "ingest", locked_ingest)
     index_dir.mkdir(parents=True)
-    with FileLock(str(index_dir / ".lock")).acquire(timeout=1):
-        with pytest.raises(IndexLockedError):  # nothing built yet: nothing to read, so it says why
-            pipeline.ensure_default_index(settings)
+    # nothing built yet: nothing to read, so it says why
+    with FileLock(str(index_dir / ".lock")).acquire(timeout=1), pytest.raises(IndexLockedError):
+        pipeline.ensure_default_index(settings)
     build_index([tiny_corpus], index_dir, fake_encoder, build_options())
     with FileLock(str(index_dir / ".lock")).acquire(timeout=1):
         assert pipeline.ensure_default_index(settings) == index_dir

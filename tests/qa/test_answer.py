@@ -247,3 +247,10 @@ def test_a_warning_about_another_patient_group_is_not_the_bottom_line(bundled_pi
         "(no azathioprine) who is on Prograf?"
     )
     assert a.bottom_line is not None and "azathioprine" not in a.bottom_line.text
+
+
+def test_dialysis_follow_up_to_a_flare_dose_gets_the_dialysis_dose(bundled_pipeline) -> None:
+    """'On dialysis' says whom the label's dose is for; it is not another indication than gout."""
+    a = bundled_pipeline.ask("And if he's on dialysis?", history=["Colchicine dose for an acute gout flare?"])
+    assert a.coverage == "full", a.abstention_reason
+    assert a.bottom_line is not None and "0.6 mg" in a.bottom_line.text and "dialysis" in a.bottom_line.text

@@ -336,3 +336,9 @@ def test_raising_a_lab_value_is_an_adverse_effect() -> None:
     c = tag("Trimethoprim-sulfamethoxazole can raise serum potassium and serum creatinine.", table)
     assert "adverse" in c.relations
     assert "adverse" not in tag("Fluconazole can raise blood concentrations of tacrolimus.", table).relations
+
+
+def test_a_condition_a_drug_causes_is_its_outcome_not_its_population() -> None:
+    table = AliasTable.bundled()
+    assert "hyperkalemia" not in tag("Tacrolimus can cause hyperkalemia, so potassium should be monitored.", table).conditions
+    assert "hyperkalemia" in tag("In patients with hyperkalemia, spironolactone should be avoided.", table).conditions

@@ -47,3 +47,23 @@ def test_drugless_research_evidence_cites_only_the_leading_study() -> None:
     evidence = [s for sec in answer.sections if sec.name == "evidence" for s in sec.statements]
     cited = {c.chunk_id.split("#")[0] for s in evidence for c in s.citations}
     assert cited <= lead_doc, [s.text for s in evidence]
+
+
+def test_a_research_question_is_answered_by_the_leading_studys_conclusion(real_encoder) -> None:
+    """Regression: a drugless research question whose frame reads an attribute of a medicine ("risk
+    ... higher" reads as adverse effects) was refused with "names no medicine", although its own
+    abstract ranked first; and the bottom line was a methods sentence rather than the conclusion."""
+    table = AliasTable.bundled()
+    question = "Is the risk of pre-eclampsia higher in women who conceived by in vitro fertilisation?"
+    analysis = analyse(question, table)
+    assert analysis.frame.intervention is None
+    lead = (
+        "We compared 1,200 pregnancies after in vitro fertilisation with 2,400 spontaneous pregnancies. "
+        "Pre-eclampsia occurred in 7.1% of the IVF pregnancies and 3.9% of the others. "
+        "CONCLUSIONS: Pregnancies conceived by in vitro fertilisation carry a higher risk of pre-eclampsia."
+    )
+    other = "Low-dose aspirin from 12 weeks reduced pre-eclampsia in women at high risk of it."
+    passages = [_passage(1, lead), _passage(2, other)]
+    answer = ExtractiveComposer(SentenceEmbedder(real_encoder), table).compose(analysis, passages)
+    assert not answer.abstained, answer.abstention_reason
+    assert answer.bottom_line is not None and answer.bottom_line.text.startswith("CONCLUSIONS"), answer.bottom_line.text
