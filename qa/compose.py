@@ -830,11 +830,13 @@ class ExtractiveComposer:
         return out
 
     def _advised_against(self, frame: QuestionFrame, alternative: str) -> Finding | None:
-        """The strongest statement advising against ``alternative`` for this patient, if any."""
+        """The strongest statement advising against ``alternative`` for this patient, if any. A
+        precaution (use with caution, reduce the dose) does not rule an alternative out: KDIGO
+        suggests colchicine for transplant recipients *with* a dose reduction."""
         if self.search is None:
             return None
         treated = frozenset(c for c in (frame.indication, *frame.conditions) if c and "transplant" not in c and "kidney" not in c)
-        found = [f for f in sweep(frame, [alternative], self.table, self.search, exclude=treated) if f.relation in ("contraindication", "boxed", "avoid", "caution")]
+        found = [f for f in sweep(frame, [alternative], self.table, self.search, exclude=treated) if f.relation in ("contraindication", "boxed", "avoid")]
         return found[0] if found else None
 
     def _finding_item(self, finding: Finding, frame: QuestionFrame, analysis: QueryAnalysis) -> _Item:

@@ -96,6 +96,9 @@ def test_alternatives_are_glucocorticoids(anakinra_answer: Answer) -> None:
     assert alt is not None and alt.statements
     text = " ".join(s.text.lower() for s in alt.statements)
     assert "glucocorticoid" in text or "corticosteroid" in text
+    # a precaution does not rule an alternative out: only what the library advises against does
+    rejected = next((n for n in anakinra_answer.evidence_notes if n.startswith("Not offered as alternatives")), "")
+    assert "corticosteroid" not in rejected and "glucocorticoid" not in rejected, rejected
 
 
 def test_every_citation_span_equals_the_cited_text(bundled_pipeline, anakinra_answer: Answer) -> None:
