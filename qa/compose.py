@@ -34,7 +34,7 @@ from typing import Protocol
 
 import numpy as np
 
-from curbside.ingest.vocabulary import DrugClasses
+from curbside.ingest.vocabulary import DrugClasses, find_classes
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
     BROAD_CLASSES,
@@ -56,7 +56,15 @@ from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions, stems, stems_many
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
 from curbside.qa.stance import load_stance_model
-from curbside.qa.sweep import NOT_THIS_PATIENT, Finding, Search, statement_scope, sweep
+from curbside.qa.sweep import (
+    APPLIES,
+    NOT_THIS_PATIENT,
+    UNSTATED,
+    Finding,
+    Search,
+    statement_scope,
+    sweep,
+)
 from curbside.qa.types import (
     SECTION_TITLES,
     Answer,
@@ -637,12 +645,12 @@ class ExtractiveComposer:
         plan = _Plan(question=analysis.question)
         by_key = {(i.passage.chunk.chunk_id, i.sent.start): i for i in items}
         finding_items = [by_key[(f.passage.chunk.chunk_id, f.sentence.start)] for f in findings if (f.passage.chunk.chunk_id, f.sentence.start) in by_key]
-        decisive = [i for i in finding_items if i.finding and i.finding.decisive]
+        decisive = [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)]
         def rank_key(i: _Item) -> tuple[bool, float, str, int]:
             # a statement about another patient leads only when nothing else answers; a warning
             # about another patient ("avoid X in recipients who take azathioprine") never reads as
             # this patient's bottom line while another statement answers
-            elsewhere = self._off_patient(i, frame) or (i.claim.direction == "against" and self._not_for_verdict(i, frame))
+            elsewhere = self._off_patient(i, frame) or (i.claim.direction == "against" and (self._not_for_verdict(i, frame) or self._warns_of_another_drug(i, frame)))
             return (elsewhere, -i.score, i.passage.chunk.chunk_id, i.sent.start)
 
         ranked = sorted(answering, key=rank_key)
@@ -672,12 +680,15 @@ class ExtractiveComposer:
 
         subject = frame.intervention
         # Risks: the sweep's findings first, then adverse effects of the intervention that concern this patient
-        risk_items = [i for i in finding_items if i is not plan.bottom]
+        # a finding that warns of the comparator ("DOACs are not recommended in APS", asked about
+        # warfarin rather than a DOAC) is a reason for the choice: Rationale, not Risks
+        reasons = [i for i in finding_items if i is not plan.bottom and self._warns_of_another_drug(i, frame)]
+        risk_items = [i for i in finding_items if i is not plan.bottom and i not in reasons]
         adverse = sorted(
             (i for i in items if (i.about > 0 if subject else i.patient > 0 and bool(i.claim.drugs & set(frame.current_medications)))
              and i.claim.relations & {"adverse", "caution", "avoid", "contraindication", "boxed"}
              and i.finding is None and (i.patient > 0 or (frame.asked_attribute in ("adverse effects", "contraindication", "boxed warning", "safety") and i.sim >= 0.5))
-             and not self._names_absent_party(i, frame)),
+             and not self._names_absent_party(i, frame) and not self._warns_of_another_drug(i, frame)),
             key=lambda i: -(i.score + i.patient),
         )
         # Rationale: other sentences that answer the asked attribute or speak to this patient
@@ -688,6 +699,7 @@ class ExtractiveComposer:
             and i.claim.direction != "for"
             and self._about_class_context(i, frame) and not self._names_absent_party(i, frame)
         ][:1]  # at most one statement about this kind of patient, ahead of the drug's own
+        rationale[:0] = [i for i in reasons if i not in rationale]
         monitoring = sorted(
             (i for i in items if "monitoring" in i.claim.relations and (i.about > 0 or (not subject and i.sim >= 0.4)) and i.kind != "research"
              and not self._names_absent_party(i, frame) and not self._off_patient(i, frame)),
@@ -760,11 +772,29 @@ class ExtractiveComposer:
         """A statement that may not decide this patient's verdict: off the patient as above, or put
         outside this patient by the sweep's scope reading ("in patients who take azathioprine" for a
         patient not on it, an eGFR range that excludes theirs)."""
-        if self._off_patient(item, frame):
+        if self._off_patient(item, frame) or self._warns_of_another_drug(item, frame):
             return True
         if not (frame.current_medications or frame.conditions or frame.population):
             return False
         return statement_scope(item.sent.text, frame, self.table) == NOT_THIS_PATIENT
+
+    def _warns_of_another_drug(self, item: _Item, frame: QuestionFrame) -> bool:
+        """An avoidance whose subject, the drug or class it names first, is not the intervention
+        ("DOACs are not recommended in triple-positive antiphospholipid syndrome ... compared with
+        warfarin", asked about warfarin): a warning about the comparator, not about this treatment."""
+        if frame.intervention is None or item.claim.direction != "against":
+            return False
+        c = item.claim
+        meds = set(frame.current_medications)
+        if c.drugs & meds or c.classes & {k for m in meds for k in classes_of(self.table, m)}:
+            return False  # it names the patient's drug: an interaction of the treatment with it
+        text = item.sent.text
+        spans = [(a, g) for a, _b, _s, g in self.table.find(text)] + [(a, k) for a, _b, _s, k in find_classes(text)]
+        if not spans:
+            return False
+        first = min(spans)[1]
+        own = {frame.intervention, *frame.intervention_classes, *classes_of(self.table, frame.intervention)}
+        return first not in own
 
     def _names_absent_party(self, item: _Item, frame: QuestionFrame) -> bool:
         """An interaction statement about a drug (or class) the patient is not on does not belong."""
@@ -860,7 +890,7 @@ class ExtractiveComposer:
         if not frame.yes_no:
             return
         x = frame.intervention or "this"
-        decisive = [i for i in finding_items if i.finding and i.finding.decisive]
+        decisive = [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)]
         cautions = [i for i in finding_items if i.finding and not i.finding.decisive]
         bottom = plan.bottom
         if decisive:
@@ -888,6 +918,8 @@ class ExtractiveComposer:
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
             d = _stance(item, frame)
+            if d == "against" and statement_scope(item.sent.text, frame, self.table) == UNSTATED:
+                d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution
             if d != "neutral":
                 direction, basis = d, item
                 break
@@ -935,6 +967,8 @@ class ExtractiveComposer:
         for item in dict.fromkeys(cited):
             if self._not_for_verdict(item, frame) or (frame.intervention is not None and item.about < CLASS_ABOUT):
                 continue  # a statement about another drug, or about the class with other drugs named, takes no side
+            if statement_scope(item.sent.text, frame, self.table) != APPLIES:
+                continue  # "should not be started alone in patients with HIT": a group this patient is not said to be in
             stance = _stance(item, frame)
             if stance in sides:
                 sides[stance].append(item)

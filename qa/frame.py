@@ -175,6 +175,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "lupus": ("lupus", "sle", "lupus nephritis"),
     "venous thromboembolism": ("venous thromboembolism", "deep vein thrombosis", "deep venous thrombosis", "dvt", "pulmonary embolism", "pe", "vte", "blood clot", "clot"),
     "neutropenia": ("neutropenia", "neutropenic", "low neutrophils", "low anc"),
+    "heparin-induced thrombocytopenia": ("heparin-induced thrombocytopenia", "heparin induced thrombocytopenia", "hit"),
     "hyperkalemia": ("hyperkalemia", "hyperkalaemia", "high potassium", "raised potassium", "elevated potassium"),
     "osteoporosis": ("osteoporosis",),
     "cytomegalovirus": ("cmv", "cytomegalovirus"),
@@ -196,7 +197,7 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     for name, terms in CONDITION_TERMS.items()
 ]
 # Short abbreviations that are also ordinary words or other things: they count only in upper case.
-_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn"}
+_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn", "hit"}
 
 # A condition named as the outcome asked about ("risk of infection", "prevent gout flares") is
 # not a condition of the patient.

@@ -257,3 +257,25 @@ def test_dialysis_follow_up_to_a_flare_dose_gets_the_dialysis_dose(bundled_pipel
     a = bundled_pipeline.ask("And if he's on dialysis?", history=["Colchicine dose for an acute gout flare?"])
     assert a.coverage == "full", a.abstention_reason
     assert a.bottom_line is not None and "0.6 mg" in a.bottom_line.text and "dialysis" in a.bottom_line.text
+
+
+def test_a_warning_about_the_comparator_is_a_reason_not_a_risk(bundled_pipeline) -> None:
+    """'DOACs are not recommended in triple-positive APS' explains choosing warfarin; it is no risk of warfarin."""
+    a = bundled_pipeline.ask("Can I start Coumadin rather than a DOAC in a patient with antiphospholipid syndrome and a new DVT?")
+    assert a.bottom_line is not None and "warfarin" in a.bottom_line.text.lower()
+    assert a.decision != "no", a.decision_text
+    risks = a.section("risks")
+    assert not risks or not any(s.text.startswith("Direct oral anticoagulants") for s in risks.statements)
+
+
+def test_an_interaction_listing_the_co_medication_first_still_decides(bundled_pipeline) -> None:
+    """'Drugs that strongly induce CYP3A4 and P-gp, such as ... carbamazepine ...' warns of apixaban with carbamazepine."""
+    a = bundled_pipeline.ask("Apixaban for a DVT with carbamazepine — is that OK for a patient with epilepsy?")
+    assert a.decision == "no", a.decision_text
+    assert "carbamazepine" in " ".join(s.text.lower() for s in a.statements())
+
+
+def test_an_avoidance_for_a_group_the_patient_is_not_said_to_be_in_is_a_precaution(bundled_pipeline) -> None:
+    """'Not recommended ... in patients with PE who are haemodynamically unstable' does not make the answer no."""
+    a = bundled_pipeline.ask("Can Eliquis be started for a DVT without any heparin lead-in?")
+    assert a.decision != "no", a.decision_text
