@@ -962,6 +962,8 @@ class ExtractiveComposer:
         """Cited statements for this patient that take opposite sides (one for, one against),
         ordered by the standing of their source and then by date, newest first; empty when the
         cited statements agree."""
+        if frame.intervention is None:
+            return []  # with no intervention, statements about different things take no sides of one question
         cited = [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", []), *plan.sections.get("risks", [])]
         sides: dict[str, list[_Item]] = {"for": [], "against": []}
         for item in dict.fromkeys(cited):
