@@ -505,6 +505,8 @@ SHARED_ADDRESS_QUESTIONS = [
     "Uric acid of 10 on routine labs, never had gout. Treat it?",
     "What does the 2020 ACR gout guideline recommend as first-line urate-lowering therapy?",
     "Can he stay on his baby aspirin now that he has gout?",
+    "She had SJS on allopurinol. Is Uloric safe?",
+    "Gout flare plus an active leg cellulitis. Start anakinra?",
 ]
 
 
@@ -550,6 +552,8 @@ ADJACENT_MARKER_QUESTIONS = [
     "Flare in a patient on ranolazine for angina. Colchicine dose?",
     "CrCl 25 and a flare of the knee. Can I give the usual colchicine flare dose?",
     "Can he stay on his baby aspirin now that he has gout?",
+    "She had SJS on allopurinol. Is Uloric safe?",
+    "Gout flare plus an active leg cellulitis. Start anakinra?",
 ]
 
 
