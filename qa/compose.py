@@ -288,6 +288,7 @@ class _Item:
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
     doc_rank: int = 0  # rank of the sentence's document among the retrieved documents (0: looked up)
+    memo: dict[tuple[str, int], object] = field(default_factory=dict)  # per-frame readings, computed once
 
     @property
     def kind(self) -> str:
@@ -572,6 +573,7 @@ class ExtractiveComposer:
         if item.kind == "drug-label" and frame.asked_attribute in _LABEL_ATTRIBUTES:
             authority = 1.0
         rank_prior = 1.0 / item.passage.rank if item.passage.rank > 0 else 0.0
+        wanted = _question_stems(analysis)
         plan = ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"])
         research = item.kind == "research"
         off_topic = (c.relations & _TOPICS) - _ASKED_TOPICS.get(frame.asked_attribute, set())
@@ -582,7 +584,7 @@ class ExtractiveComposer:
             "patient": item.patient,
             "authority": authority,
             "similarity": item.sim,
-            "terms": self._term_share(item.sent.text, analysis),
+            "terms": self._term_share(item.sent.text, wanted),
             "retrieval": rank_prior if subject else 0.0,
             # with no drug, the rank of the document: within one document the sentences' own
             # features decide (the reason for this weight, a gold document first for most
@@ -596,21 +598,21 @@ class ExtractiveComposer:
             "settles": float(bool(c.relations & plan.relations)),
             "supports": float(bool(c.relations & plan.supporting) and not c.relations & plan.relations),
             "class_only": float(0 < item.about < 1),
-            "heading": self._heading_share(item, analysis),
+            "heading": self._heading_share(item, wanted, frame.asked_attribute),
             "other_indication": float(bool(frame.indication and treated and frame.indication not in treated)),
         }
         item.score = self.weights.score(item.features)
         if off:
             item.attr = min(item.attr, SUPPORTING)  # a statement about vaccines, screening... answers another question
 
-    def _heading_share(self, item: _Item, analysis: QueryAnalysis) -> float:
+    def _heading_share(self, item: _Item, question_stems: frozenset[str], attribute: str) -> float:
         """Share of the question's content words (and the asked attribute's lookup words) in the
         section heading of the sentence's passage: "Dosage in renal impairment" for a renal-dose
         question."""
         heading = " ".join(item.passage.chunk.section)
         if not heading:
             return 0.0
-        wanted = _question_stems(analysis) | frozenset(stems(LOOKUP_WORDS.get(analysis.frame.asked_attribute, "")))
+        wanted = question_stems | frozenset(stems(LOOKUP_WORDS.get(attribute, "")))
         return len(wanted & set(stems(heading))) / len(wanted) if wanted else 0.0
 
     def _meds_covered(self, c: Claim, frame: QuestionFrame) -> int:
@@ -618,9 +620,8 @@ class ExtractiveComposer:
         combining immunosuppressants covers both of a patient's immunosuppressants."""
         return sum(1 for m in frame.current_medications if m in c.drugs or set(classes_of(self.table, m)) & c.classes)
 
-    def _term_share(self, text: str, analysis: QueryAnalysis) -> float:
-        """Share of the question's content words (stems) the sentence uses."""
-        wanted = _question_stems(analysis)
+    def _term_share(self, text: str, wanted: frozenset[str]) -> float:
+        """Share of the question's content words (stems, ``_question_stems``) the sentence uses."""
         if not wanted:
             return 0.0
         have = set(stems(text))
@@ -645,7 +646,7 @@ class ExtractiveComposer:
         plan = _Plan(question=analysis.question)
         by_key = {(i.passage.chunk.chunk_id, i.sent.start): i for i in items}
         finding_items = [by_key[(f.passage.chunk.chunk_id, f.sentence.start)] for f in findings if (f.passage.chunk.chunk_id, f.sentence.start) in by_key]
-        decisive = [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)]
+        decisive = self._decisive(finding_items, frame)
         def rank_key(i: _Item) -> tuple[bool, float, str, int]:
             # a statement about another patient leads only when nothing else answers; a warning
             # about another patient ("avoid X in recipients who take azathioprine") never reads as
@@ -768,6 +769,10 @@ class ExtractiveComposer:
         absent_pops = c.populations - have_pops
         return bool(absent_conditions or absent_pops)
 
+    def _decisive(self, finding_items: list[_Item], frame: QuestionFrame) -> list[_Item]:
+        """The sweep's decisive findings that warn of the treatment itself (not of the comparator)."""
+        return [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)]
+
     def _not_for_verdict(self, item: _Item, frame: QuestionFrame) -> bool:
         """A statement that may not decide this patient's verdict: off the patient as above, or put
         outside this patient by the sweep's scope reading ("in patients who take azathioprine" for a
@@ -776,7 +781,14 @@ class ExtractiveComposer:
             return True
         if not (frame.current_medications or frame.conditions or frame.population):
             return False
-        return statement_scope(item.sent.text, frame, self.table) == NOT_THIS_PATIENT
+        return self._scope(item, frame) == NOT_THIS_PATIENT
+
+    def _scope(self, item: _Item, frame: QuestionFrame) -> str:
+        """The sweep's scope reading of the sentence for this frame's patient, read once per frame."""
+        key = ("scope", id(frame))
+        if key not in item.memo:
+            item.memo[key] = statement_scope(item.sent.text, frame, self.table, claim=item.claim)
+        return str(item.memo[key])
 
     def _warns_of_another_drug(self, item: _Item, frame: QuestionFrame) -> bool:
         """An avoidance whose subject, the drug or class it names first, is not the intervention
@@ -784,6 +796,13 @@ class ExtractiveComposer:
         warfarin", asked about warfarin): a warning about the comparator, not about this treatment."""
         if frame.intervention is None or item.claim.direction != "against":
             return False
+        key = ("warns_of_another_drug", id(frame))
+        if key not in item.memo:
+            item.memo[key] = self._first_named_is_another_drug(item, frame)
+        return bool(item.memo[key])
+
+    def _first_named_is_another_drug(self, item: _Item, frame: QuestionFrame) -> bool:
+        assert frame.intervention is not None
         c = item.claim
         meds = set(frame.current_medications)
         if c.drugs & meds or c.classes & {k for m in meds for k in classes_of(self.table, m)}:
@@ -890,7 +909,7 @@ class ExtractiveComposer:
         if not frame.yes_no:
             return
         x = frame.intervention or "this"
-        decisive = [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)]
+        decisive = self._decisive(finding_items, frame)
         cautions = [i for i in finding_items if i.finding and not i.finding.decisive]
         bottom = plan.bottom
         if decisive:
@@ -918,7 +937,7 @@ class ExtractiveComposer:
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
             d = _stance(item, frame)
-            if d == "against" and statement_scope(item.sent.text, frame, self.table) == UNSTATED:
+            if d == "against" and self._scope(item, frame) == UNSTATED:
                 d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution
             if d != "neutral":
                 direction, basis = d, item
@@ -969,7 +988,7 @@ class ExtractiveComposer:
         for item in dict.fromkeys(cited):
             if self._not_for_verdict(item, frame) or (frame.intervention is not None and item.about < CLASS_ABOUT):
                 continue  # a statement about another drug, or about the class with other drugs named, takes no side
-            if statement_scope(item.sent.text, frame, self.table) != APPLIES:
+            if self._scope(item, frame) != APPLIES:
                 continue  # "should not be started alone in patients with HIT": a group this patient is not said to be in
             stance = _stance(item, frame)
             if stance in sides:

@@ -294,6 +294,15 @@ def renal_value(question: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def renal_qualifier(question: str) -> str | None:
+    """The kidney function a question states, as a frame qualifier ("CrCl 25", "eGFR 38")."""
+    gfr = renal_value(question)
+    if gfr is None:
+        return None
+    kind = "CrCl" if re.search(r"crcl|creatinine\s+clearance|clcr", question, re.I) else "eGFR"
+    return f"{kind} {gfr}"
+
+
 def find_population(question: str, age: int | None, pregnant: bool | None) -> list[str]:
     out = [name for name, pattern in _POPULATION if pattern.search(question)]
     if pregnant is False and "pregnancy" in out:
@@ -551,11 +560,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
         intent, attribute = "safety", "renal dose"  # "Metformin at eGFR 28?"
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
         attribute = "first-line choice"
-    qualifier = None
-    gfr = renal_value(question)
-    if attribute == "renal dose" and gfr is not None:
-        kind = "CrCl" if re.search(r"crcl|creatinine\s+clearance|clcr", question, re.I) else "eGFR"
-        qualifier = f"{kind} {gfr}"
+    qualifier = renal_qualifier(question) if attribute == "renal dose" else None
     classes: list[str] = []
     if intervention and callable(classes_of):
         classes = list(classes_of(intervention))
@@ -645,10 +650,7 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
     if renal and not explicit_ask and base.intent in ("dose", "dose_adjustment"):
         # "Anakinra dose for RA?" then "And if his CrCl is 20?": the dose for that kidney function
         out.intent, out.asked_attribute = "dose_adjustment", "renal dose"
-        gfr = renal_value(question)
-        if gfr is not None:
-            kind = "CrCl" if re.search(r"crcl|creatinine\s+clearance|clcr", question, re.I) else "eGFR"
-            out.qualifier = f"{kind} {gfr}"
+        out.qualifier = renal_qualifier(question) or out.qualifier
     elif new_pop and not explicit_ask:
         # "What if she's pregnant?" asks about the population; "in an 80-year-old with CrCl 40?"
         # only describes the patient further (an age alone never makes the question about it)

@@ -461,16 +461,17 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     return verdict
 
 
-def statement_scope(text: str, frame: QuestionFrame, table: AliasTable, subject: str | None = None) -> str:
+def statement_scope(text: str, frame: QuestionFrame, table: AliasTable, subject: str | None = None, claim: Claim | None = None) -> str:
     """:func:`scope` of one sentence for the patient of ``frame`` and the treatment ``subject``
     (default: the frame's intervention): ``APPLIES``, ``UNSTATED`` or ``NOT_THIS_PATIENT``. For a
-    composer deciding whether a statement it would cite is about this patient, as the sweep does."""
+    composer deciding whether a statement it would cite is about this patient, as the sweep does;
+    ``claim`` is the sentence's :func:`tag`, when the caller has it already."""
     name = subject or frame.intervention
     terms: set[str] = set()
     if name:
         generics, classes = subject_terms(name, table)
         terms = generics | classes | {name} | set().union(*(acting_classes(table, g) for g in generics))
-    return scope(text, tag(text, table), _patient(frame, table), terms, table)
+    return scope(text, claim if claim is not None else tag(text, table), _patient(frame, table), terms, table)
 
 
 _CHUNK_NAMES: dict[tuple[str, int], frozenset[str]] = {}
