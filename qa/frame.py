@@ -60,7 +60,7 @@ _PATIENT = re.compile(
 _COORD = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,|and|&|\+|plus|as well as|or|/)?\s*(?:\([^)]*\)\s*)?$", re.I)
 _INTERACTION_LINK = re.compile(
     r"\b(?:with|and|plus|alongside|together\s+with|combined\s+with|in\s+combination\s+with|"
-    r"co-?administ\w*\s+with|on\s+top\s+of|while\s+on|interact\w*\s+with)\s*$",
+    r"co-?administ\w*\s+with|on\s+top\s+of|while\s+on|interact\w*\s+with)(?:\s+(?:his|her|their|my|the|a|an|current|usual))?\s*$",
     re.I,
 )
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:with|to)|better\s+than|or|over|rather\s+than|than)\s*$", re.I)
@@ -74,6 +74,7 @@ _ONTO = re.compile(r"\b(?:add\w*|combin\w*|put\w*)\b[^.?!;]{0,40}\b(?:to|onto|wi
 _AS_ADJECTIVE = re.compile(r"^\s*(?:-?\s*(?:treated|maintained|based))?\s*(?:patient|patients|recipient|recipients|user|users|pt)\b", re.I)
 _ALTERNATIVE_OF = re.compile(r"\b(?:despite|failed|failing|can'?t\s+take|cannot\s+take|intolerant\s+of|allergic\s+to|reversal\s+(?:agent\s+)?(?:for|of)|revers\w*|not\s+(?:falling|working|responding)\s+on)\b[^.?!;]{0,30}$", re.I)
 _SWITCH_FROM = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*)\s+(?:his|her|their|the|a|an)?\s*$|\breplace\s+(?:his|her|their|the)?\s*$", re.I)
+_WHILE_ON = re.compile(r"\bwhile\s+on\s*$", re.I)
 _INSTEAD_OF = re.compile(r"\b(?:instead\s+of|in\s+place\s+of|switch(?:ing)?\s+from|replac\w*|change\s+from)\s*$", re.I)
 
 
@@ -98,8 +99,11 @@ def _cue_before(text: str, start: int, window: int = 90) -> tuple[str | None, in
 def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str], list[str], str | None, list[str]]:
     """Split drug mentions into (interventions, current medications, comparator, linked).
 
-    A co-medication linked to the intervention ("colchicine with clarithromycin") is returned
-    among the current medications and also in ``linked`` (it makes the question an interaction).
+    A co-medication the question pairs with the intervention ("colchicine with clarithromycin",
+    "add colchicine to his atorvastatin") is returned among the current medications and also in
+    ``linked``: the question takes the two as a pair, which makes it an interaction question (the
+    intent convention of ``evals/sets/README.md``). A medication that only describes the patient
+    ("a patient on X", "while on X") is current but not linked.
     """
     interventions: list[str] = []
     current: list[str] = []
@@ -122,13 +126,17 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
                 continue  # "switched off azathioprine", "can't take NSAIDs": neither asked about nor taken
             if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]):
                 role = "current"  # "a Rapamune patient", "despite apixaban", "Pradaxa reversal"
-            elif _INSTEAD_OF.search(head[-40:]) or _ONTO.search(head[-60:]) or _SWITCH_FROM.search(head[-40:]):
-                role = "current"  # "instead of X", "add Y to X", "switch X to Y", "replace X": X is what the patient has
+            elif _ONTO.search(head[-60:]):
+                role = "current"  # "add Y to X": X is what the patient has, and the question pairs them
+                linked.append(generic)
+            elif _INSTEAD_OF.search(head[-40:]) or _SWITCH_FROM.search(head[-40:]):
+                role = "current"  # "instead of X", "switch X to Y", "replace X": X is what the patient has
             elif prev_end >= 0 and prev_role == "intervention" and _COMPARE.search(question[prev_end:start]):
                 role = "comparator"
             elif prev_end >= 0 and prev_role == "intervention" and _INTERACTION_LINK.search(question[prev_end:start]):
                 role = "current"  # "colchicine with clarithromycin": the co-medication
-                linked.append(generic)
+                if not _WHILE_ON.search(question[prev_end:start]):
+                    linked.append(generic)  # "X while on Y" describes the patient; it does not pair them
             elif (cue == "current" and (_PATIENT.search(head) or re.search(r"\b(?:already|currently|on)\b", head[-30:], re.I))) or (cue == "current" and not interventions and i + 1 < len(ordered)) or (cue == "current" and interventions):
                 role = "current"
             else:
@@ -377,13 +385,14 @@ _SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+
 _INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
 _COMBINATION_ASK = re.compile(
     r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|"
-    r"at\s+the\s+same\s+time|plus|what\s+happens\s+to|levels?\b|keep\s+(?:taking|drinking|using|it|her|his|going)|"
-    r"continue\s+both|both\s+(?:drugs|together)|while\s+(?:she|he|they)\s+(?:takes?|is\s+on|is\s+taking)|with\s+(?:his|her|their)\s+\w+)",
+    r"at\s+the\s+same\s+time|plus|what\s+happens\s+to|levels?\b|exposure|mess(?:es)?\s+with|what\s+(?:to|should\s+i)\s+expect|"
+    r"related\s*\?|continue\s+both|both\s+(?:drugs|together|as)|with\s+(?:his|her|their)\s+\w+)",
     re.I,
 )
-"""Words that ask about taking two substances together ("X plus Y?", "keep X while she takes
-Y?", "any interaction between X and Y?"): an interaction question even when it says "safe"."""
-_SAFE_WORD = re.compile(r"\bsafe\w*\b", re.I)
+"""Words that take two substances as a pair ("X plus Y?", "fine with his Y?", "any interaction
+between X and Y?", "what happens to levels?", "related?"): an interaction question even when it says
+"safe". A patient described as on Y ("can I add X for someone on Y?", "keep X while she takes Y?")
+asks about the safety of X for this patient (the convention of ``evals/sets/README.md``)."""
 
 
 def classify(
@@ -395,6 +404,7 @@ def classify(
     substances: int = 0,
     treats: bool = False,
     background: bool = False,
+    paired: bool = False,
 ) -> tuple[str, str, bool]:
     """(intent, asked attribute, yes/no-shaped) of a question.
 
@@ -403,13 +413,14 @@ def classify(
     intervention would treat ("steroids for severe CAP?"): with no explicit ask, a drug named for a
     condition asks whether it is indicated, a drug named with only the patient's background
     (``background``: a condition or population the patient has, "apixaban in Child-Pugh C
-    cirrhosis?") asks whether it is safe for them.
+    cirrhosis?") asks whether it is safe for them. ``paired`` says the question joins the
+    intervention to a co-medication ("X with Y", "add X to Y"): with a safety ask, an interaction.
     """
     yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
     last = re.split(r"[.;:—–]|,\s*(?=(?:what|which|how|when|who|where|why)\b)", question)[-1]
     if yes_no and _WH_OPEN.search(last) and not _SAFE_TAIL.search(question):
         yes_no = False  # "On tacrolimus, what dose of colchicine?" asks for a dose
-    intent, attribute, yes_no = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no)
+    intent, attribute, yes_no = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no, paired=paired)
     if not yes_no and last.rstrip().endswith("?") and not _WH_OPEN.search(last) and not re.search(r"\bor\b", last, re.I):
         # a question that is no wh-question and offers no choice is answered yes or no ("Keep
         # going?", "Anticoagulate?", "Fine to continue both?"), unless what it asks for is a value
@@ -433,6 +444,7 @@ def _classify(
     treats: bool,
     background: bool,
     yes_no: bool = False,
+    paired: bool = False,
 ) -> tuple[str, str, bool]:
     for intent, attribute, pattern in _RULES:
         if not pattern.search(question):
@@ -450,16 +462,19 @@ def _classify(
             asked_pop = _asked_population(question, population)
             if asked_pop:
                 return "population", asked_pop, yes_no
-            if has_current and (_COMBINATION_ASK.search(question) or not _SAFE_WORD.search(question)):
-                # "on X, can I add Y?" asks what Y does with X; "is Y safe for a patient on X?" asks
-                # about Y for this patient, whose answer the safety sweep still checks against X
+            if has_current and (paired or _COMBINATION_ASK.search(question)):
+                # "Y with X?", "add Y to X", "Y plus X": the question takes the two as a pair; "can I
+                # add Y for someone on X?" asks about Y for this patient (safety), whose answer the
+                # safety sweep still checks against X
                 return "interaction", "interaction", yes_no
         return intent, attribute, yes_no
     asked_pop = _asked_population(question, population)
     if asked_pop and has_intervention:
         return "population", asked_pop, yes_no
-    if has_intervention and has_current:
+    if has_intervention and has_current and (paired or _COMBINATION_ASK.search(question)):
         return "interaction", "interaction", yes_no
+    if has_intervention and has_current:
+        return "safety", "safety", yes_no  # "Y in a patient on X?": Y for this patient
     if has_intervention and not treats and (background or population):
         return "safety", "safety", yes_no  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
     if has_intervention:
@@ -526,6 +541,7 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
     intent, attribute, yes_no = classify(
         question, population, bool(interventions), bool(current),
         substances=len({m[3] for m in mentions}), treats=treated is not None, background=bool(has),
+        paired=bool(linked),
     )
     intervention = interventions[0] if interventions else None
     if attribute in _ABOUT_A_DRUG and len(mentions) > 1:

@@ -421,13 +421,28 @@ def test_follow_up_without_history_is_the_question_alone(table: AliasTable) -> N
 @pytest.mark.parametrize(("question", "intervention", "other"), [
     ("Any interaction between febuxostat and warfarin?", "febuxostat", "warfarin"),
     ("Cyclosporine plus spironolactone, OK?", "cyclosporine", "spironolactone"),
-    ("Can she keep drinking grapefruit juice on tacrolimus?", "grapefruit juice", "tacrolimus"),
     ("Metformin and topiramate together?", "metformin", "topiramate"),
+    ("Can I add clarithromycin to his tacrolimus?", "clarithromycin", "tacrolimus"),
+    ("Is allopurinol fine with her azathioprine?", "allopurinol", "azathioprine"),
 ])
 def test_two_substances_taken_together_are_an_interaction_with_both_parties(question: str, intervention: str, other: str, table: AliasTable) -> None:
     f = frame_of(question, table)
     assert (f.intent, f.asked_attribute) == ("interaction", "interaction")
     assert {f.intervention, *f.current_medications} >= {intervention, other}, "the second party is not dropped"
+
+
+@pytest.mark.parametrize("question", [
+    "Can she keep drinking grapefruit juice on tacrolimus?",
+    "Can I give clarithromycin to someone on tacrolimus?",
+    "Patient on azathioprine: is it OK to start allopurinol?",
+    "Heart transplant recipient on cyclosporine, wants ibuprofen. Fine?",
+])
+def test_a_patient_on_a_drug_asks_about_the_safety_of_the_new_one(question: str, table: AliasTable) -> None:
+    # the intent convention of evals/sets/README.md: "a patient on X" describes the patient (the
+    # safety sweep checks the answer against X); only a question that pairs the two is an interaction
+    f = frame_of(question, table)
+    assert (f.intent, f.asked_attribute) == ("safety", "safety")
+    assert f.current_medications, "the patient's medication is still recorded"
 
 
 def test_interacting_foods_and_herbs_are_parties(table: AliasTable) -> None:
