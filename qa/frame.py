@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from curbside.ingest.interventions import therapy_of_target
 from curbside.qa.types import PatientContext, QuestionFrame
 
 Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
@@ -530,20 +531,50 @@ def _treated_condition(intent: str, conditions: Sequence[str]) -> str | None:
     return None
 
 
-def build_frame(question: str, mentions: Sequence[Mention], context: PatientContext, classes_of: object = None) -> QuestionFrame:
-    """The frame of one question on its own (see the module docstring)."""
+def asked_procedure(question: str, procedures: Sequence[Mention]) -> str | None:
+    """The non-drug intervention (device, procedure, test, therapy) a question asks about, when it
+    names no drug to start: the first one named that is not the patient's history ("had a
+    colonoscopy", "positive FIT", "after an ablation") unless the question asks about it again
+    ("when's the next one?")."""
+    for start, end, _surface, name in sorted(procedures):
+        head = question[max(0, start - 45) : start]
+        if _PAST_OR_EXCLUDED.search(head):
+            continue
+        reported = _RESULT_BEFORE.search(head) or _RESULT_AFTER.match(question[end : end + 30])
+        if reported and not _ASKED_AGAIN.search(question[end:]):
+            continue
+        return name
+    return None
+
+
+_RESULT_BEFORE = re.compile(r"\b(?:positive|negative|abnormal|normal|unremarkable|recent|prior|previous|last|had\s+(?:a|an|the)|after\s+(?:a|an|the|his|her))\s+(?:\w+\s+)?$", re.I)
+_RESULT_AFTER = re.compile(r"^\s*(?:came\s+back|showed|was\s+(?:normal|negative|positive|abnormal)|results?\b)", re.I)
+_ASKED_AGAIN = re.compile(r"\b(?:next\s+one|repeat\w*|again|another\s+one)\b", re.I)
+
+
+def build_frame(
+    question: str, mentions: Sequence[Mention], context: PatientContext, classes_of: object = None,
+    procedures: Sequence[Mention] = (),
+) -> QuestionFrame:
+    """The frame of one question on its own (see the module docstring).
+
+    ``procedures`` are the non-drug interventions the question names
+    (:func:`curbside.ingest.interventions.find_interventions`): one of them is the intervention when
+    the question names no drug to start ("EF 30% after three months of GDMT. ICD?").
+    """
     interventions, current, comparator, linked = assign_roles(question, mentions)
+    procedure = None if interventions else asked_procedure(question, procedures)
     has, asked_conditions = find_conditions(question)
     population = find_population(question, context.age, context.pregnant)
     if "transplant" in population and not any("transplant" in c for c in has):
         has.append("solid organ transplant")
     treated = _indication(question, has, asked_conditions)
     intent, attribute, yes_no = classify(
-        question, population, bool(interventions), bool(current),
+        question, population, bool(interventions) or procedure is not None, bool(current),
         substances=len({m[3] for m in mentions}), treats=treated is not None, background=bool(has),
         paired=bool(linked),
     )
-    intervention = interventions[0] if interventions else None
+    intervention = interventions[0] if interventions else procedure
     if attribute in _ABOUT_A_DRUG and len(mentions) > 1:
         # "Starting allopurinol — what colchicine prophylaxis dose?": the ask attaches to a drug
         for start, end, _surface, generic in sorted(mentions):
@@ -568,6 +599,10 @@ def build_frame(question: str, mentions: Sequence[Mention], context: PatientCont
         intent = "comparison"
     elif comparator is not None and intent == "comparison":
         intent, attribute = "choice", "first-line choice"  # "DOAC or warfarin?" asks which to choose
+    if intervention is None and intent == "target" and not current:
+        # "Urate goal after a transplant?", "INR target for a mechanical valve?": the target of a
+        # treat-to-target therapy asks about that therapy
+        intervention = therapy_of_target(question)
     if intervention is None and current and intent != "choice" and attribute not in _NOT_ABOUT_CURRENT:
         # "How often should I check CBC on azathioprine?" names no new drug: it asks about the drug
         # the patient is on

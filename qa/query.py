@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from curbside.ingest.interventions import find_interventions
 from curbside.ingest.vaccines import find_vaccines
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable, expand_query
@@ -27,8 +28,13 @@ _QTYPES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tuple[PatientContext, QuestionFrame]:
-    """Patient context and the question frame (intervention, current medications, ask)."""
+def extract_context(
+    text: str, mentions: list[tuple[int, int, str, str]], procedures: list[tuple[int, int, str, str]] | None = None,
+) -> tuple[PatientContext, QuestionFrame]:
+    """Patient context and the question frame (intervention, current medications, ask).
+
+    ``procedures`` are the non-drug interventions named (devices, procedures, tests): the frame's
+    intervention when no drug is asked about."""
     ctx = PatientContext()
     low = " " + text.lower() + " "
     ctx.age = find_age(text)
@@ -51,7 +57,7 @@ def extract_context(text: str, mentions: list[tuple[int, int, str, str]]) -> tup
     if re.search(r"\b(dialysis|esrd|eskd|haemodialysis|hemodialysis)\b", low):
         kidney.append("dialysis")
     ctx.kidney_function = ", ".join(kidney) or None
-    frame = build_frame(text, mentions, ctx)
+    frame = build_frame(text, mentions, ctx, procedures=procedures or [])
     ctx.conditions = list(frame.conditions)
     ctx.medications = list(frame.current_medications)
     return ctx, frame
@@ -131,7 +137,9 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
     ]
     taken += [(a, b) for a, b, *_ in classes]
     vaccines = [(a, b, surface, name) for a, b, surface, name in find_vaccines(question) if not any(a < e and s < b for s, e in taken)]
-    context, frame = extract_context(question, sorted(mentions + classes + vaccines))
+    taken += [(a, b) for a, b, *_ in vaccines]
+    procedures = [p for p in find_interventions(question) if not any(p[0] < e and s < p[1] for s, e in taken)]
+    context, frame = extract_context(question, sorted(mentions + classes + vaccines), procedures)
     if frame.intervention:
         frame.intervention_classes = therapeutic_classes(table, frame.intervention)
     frame.implied_population = implied_population(frame, table)

@@ -532,3 +532,27 @@ def test_a_reduced_ejection_fraction_is_heart_failure(question: str, hfref: bool
 def test_a_high_potassium_value_is_hyperkalaemia(question: str, high: bool) -> None:
     has, _ = find_conditions(question)
     assert ("hyperkalemia" in has) is high
+
+
+# --- non-drug interventions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "intervention"), [
+    ("NYHA III despite optimal therapy, EF 25%. CRT?", "cardiac resynchronization therapy"),
+    ("Should he get an IVC filter?", "inferior vena cava filter"),
+    ("Is pulmonary rehab worth it after a COPD admission?", "pulmonary rehabilitation"),
+    ("Does icing the knee help a gout flare?", "topical ice"),
+])
+def test_a_non_drug_intervention_is_what_a_drugless_question_asks_about(question: str, intervention: str, table: AliasTable) -> None:
+    assert frame_of(question, table).intervention == intervention
+
+
+def test_a_drug_to_start_outranks_a_procedure_and_a_reported_test_result_is_history(table: AliasTable) -> None:
+    assert frame_of("Before his colonoscopy, should I stop apixaban?", table).intervention == "apixaban"
+    assert frame_of("Positive FIT last month. What now?", table).intervention is None
+    assert frame_of("Normal colonoscopy at 55 — when is the next one due?", table).intervention == "colonoscopy"
+
+
+def test_a_treat_to_target_measure_names_the_therapy_of_a_target_question(table: AliasTable) -> None:
+    f = frame_of("What serum urate should I aim for in tophaceous gout?", table)
+    assert (f.intent, f.intervention) == ("target", "urate-lowering therapy")

@@ -333,3 +333,35 @@ def test_bundled_tables_are_built_once_and_copies_share_the_matcher() -> None:
     learned = first.add({"Barvix": "foozumab"})
     assert learned._pattern is not first._pattern and learned.lookup("Barvix") == "foozumab"
     assert AliasTable.bundled().lookup("Barvix") is None
+
+
+# --- non-drug interventions (ingest/data/interventions.json) -------------------------------------
+
+
+def test_non_drug_interventions_match_on_word_boundaries_and_abbreviations_only_in_capitals() -> None:
+    from curbside.ingest.interventions import find_interventions
+
+    names = [name for *_, name in find_interventions("Would an ICD or CRT help, or pulmonary rehab?")]
+    assert names == ["implantable cardioverter-defibrillator", "cardiac resynchronization therapy", "pulmonary rehabilitation"]
+    assert find_interventions("Is she fit to travel? She wants to icd-code it") == []  # 'fit' is a word
+    assert find_interventions("ICD-10 code for gout") == []  # a code system, not the device
+    assert [n for *_, n in find_interventions("Graduated compression stockings after a DVT")] == ["compression stockings"]
+
+
+def test_every_intervention_alias_names_one_intervention_and_the_table_has_provenance() -> None:
+    data = json.loads(resources.files("curbside.ingest").joinpath("data/interventions.json").read_text("utf-8"))
+    assert data.get("provenance")
+    seen: dict[str, str] = {}
+    for entry in data["interventions"]:
+        assert entry["name"] == entry["name"].lower(), entry["name"]
+        for alias in [entry["name"], *entry["aliases"]]:
+            key = re.sub(r"[\s-]+", " ", alias.lower())
+            assert seen.setdefault(key, entry["name"]) == entry["name"], alias
+
+
+def test_a_target_of_a_treat_to_target_measure_names_its_therapy() -> None:
+    from curbside.ingest.interventions import therapy_of_target
+
+    assert therapy_of_target("What serum urate should we aim for?") == "urate-lowering therapy"
+    assert therapy_of_target("INR goal with a mechanical aortic valve?") == "warfarin"
+    assert therapy_of_target("A1c goal in an older adult?") is None
