@@ -439,7 +439,8 @@ class ExtractiveComposer:
                 else:
                     for item in items:
                         self._score(item, frame, analysis, subject, subject_classes)
-            if not answering and (not decisive or frame.intent not in _DECIDED_BY_DANGER):
+            if not answering and not decisive:
+                # a contraindication for this patient is never left out of a partial answer: it leads
                 return self._partial(answer, frame, about)
         else:
             best_sim = float(sims.max())
@@ -926,7 +927,12 @@ class ExtractiveComposer:
                 stated = {d.replace(" ", "") for d in _DOSE_VALUE.findall(bottom.sent.text)}
                 same = all(d.replace(" ", "") in stated for d in asked_doses)
                 plan.decision_items = [bottom]
-                if same:
+                changed = [i for i in cautions if i.finding and i.finding.relation == "dose_change"]
+                if same and changed:
+                    # the usual dose, but the library states another for this patient (their kidneys, a co-medication)
+                    plan.decision, plan.decision_items = "conditional", [bottom, changed[0]]
+                    plan.decision_text = f"Conditional: {x} with a dose change the library states for this patient."
+                elif same:
                     plan.decision, plan.decision_text = "yes", f"Yes: that is the {x} dose the library states here."
                 else:
                     plan.decision, plan.decision_text = "no", f"No: the library states another {x} dose for this (see the bottom line)."

@@ -86,6 +86,14 @@ _CO_MED_CUE = re.compile(
 "in patients taking strong CYP3A4 inhibitors"."""
 _NOT_CO_MED = re.compile(r"\b(?:treat\w*|manag\w*|replac\w*|switch\w*|substitut\w*|compared|versus|vs\.?)\s+(?:[\w-]+\s+){0,3}with\s*$", re.I)
 """"Treated with X", "replacing A with B": X and B are the treatment, not a drug taken alongside."""
+_CO_MED_EXAMPLES = re.compile(
+    _CO_MED_CUE.pattern[: -len("$")]
+    + r"(?:[\w-]+\s+){0,4}(?:drugs?|agents?|medicines?|medications?|inhibitors?|inducers?|antibiotics?)\s*,?\s*"
+    r"(?:including|such\s+as|e\.g\.,?|like|notably|especially)\s+(?:the\s+)?$",
+    re.I,
+)
+"""A co-medication named as an example of a wider group the statement puts alongside: "combined with
+other nephrotoxic drugs, including NSAIDs", "with drugs that are P-gp inhibitors, such as ..."."""
 _OPTIONAL_CO_MED = re.compile(r"\balone\s+or\s+(?:[\w-]+\s+){0,2}$|\bwith\s+or\s+without\s+(?:[\w-]+\s+){0,2}$|\bor\s+without\s+$", re.I)
 """"Aspirin, alone or combined with clopidogrel": the other drug is optional, not a requirement."""
 _RELATIVE_SCOPE = re.compile(
@@ -220,8 +228,19 @@ _IMPLIES: dict[str, tuple[str, ...]] = {
     "chronic kidney disease": ("ckd",),
     "ckd": ("chronic kidney disease",),
     "dialysis": ("ckd", "chronic kidney disease"),
+    "end-stage kidney disease": ("chronic kidney disease", "ckd", "dialysis"),
+    # an infection being treated is an active infection ("advises against starting X in a patient
+    # with an active infection" bears on one with pneumonia); latent tuberculosis and chronic
+    # hepatitis B are left out: a latent or chronic carrier state is not an active infection
+    "pneumonia": ("active infection",),
+    "urinary tract infection": ("active infection",),
+    "aspergillosis": ("active infection",),
+    "pneumocystis": ("active infection",),
+    "cytomegalovirus": ("active infection",),
 }
-"""Condition and population names that stand for the same patient (CKD the condition, CKD the group)."""
+"""Condition and population names that stand for the same patient (CKD the condition, CKD the group),
+or for a wider group that contains theirs (a condition within a class of conditions, as a drug is
+within its class): a statement about the wider group is about this patient."""
 
 
 def _patient(frame: QuestionFrame, table: AliasTable) -> _Patient:
@@ -241,6 +260,8 @@ def _patient(frame: QuestionFrame, table: AliasTable) -> _Patient:
         has.update(_IMPLIES.get(name, ()))
     if _immunocompromised(frame, classes):
         has.add("immunocompromised")
+    if CARDIOVASCULAR_CONDITIONS & has:
+        has.add("cardiovascular disease")
     value = None
     if frame.qualifier:
         digits = re.search(r"\d+", frame.qualifier)
@@ -271,9 +292,10 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
         if cond == frame.indication or cond in exclude:
             continue  # what is being treated is not a danger partner of its own treatment
         pops = {"transplant"} if "transplant" in cond else ({"ckd", "dialysis"} if "kidney disease" in cond else set())
+        wider = _IMPLIES.get(cond, ())
         out.append(_Partner(
             "condition", cond, list(CONDITION_TERMS.get(cond, (cond,))[:3]),
-            conditions=frozenset({cond}), populations=frozenset(pops),
+            conditions=frozenset({cond, *wider}), populations=frozenset(pops | set(wider)),
         ))
     if frame.indication and frame.indication not in exclude:
         # "aspirin is not recommended for stroke prevention in atrial fibrillation": advice against
@@ -294,25 +316,44 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
     return out
 
 
+def _mention_lists(text: str, table: AliasTable) -> list[tuple[int, set[str]]]:
+    """The drugs and classes a sentence names, as lists: mentions joined only by list words ("strong
+    CYP3A4 and P-gp inhibitors such as ketoconazole, voriconazole and clarithromycin") are one list,
+    named together and said of together. (start of the list, names in it), in text order."""
+    mentions = sorted(
+        [(a, b, g) for a, b, _s, g in table.find(text)] + [(a, b, c) for a, b, _s, c in find_classes(text)]
+    )
+    lists: list[tuple[int, set[str]]] = []
+    last_end: int | None = None
+    for a, b, name in mentions:
+        if last_end is not None and (a < last_end or _LIST_GAP.match(text[last_end:a])):
+            lists[-1][1].add(name)
+            last_end = max(last_end, b)
+            continue
+        lists.append((a, {name}))
+        last_end = b
+    return lists
+
+
 def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[str], table: AliasTable) -> bool:
     """In a sentence naming several drugs, the danger must be said of the subject: the drug or class
-    named nearest before the danger cue is the subject (or the sentence names no other drug), as
-    in "X should not be given with Y"; not "the Z warning says Z is not recommended ... with X"."""
-    mentions = [(a, g) for a, _b, _s, g in table.find(text)]
-    mentions += [(a, c) for a, _b, _s, c in find_classes(text)]
-    others = [(a, n) for a, n in mentions if n not in generics and n not in classes]
-    if not others:
+    (or the list holding it) named nearest before the danger cue is the subject, or the first one
+    named is (the first after the cue when none comes before it; or the sentence names no other
+    drug), as in "X should not be given with Y" and "drugs
+    that induce CYP3A4, such as rifampin or X, should be avoided with Y"; not "the Z warning says Z
+    is not recommended ... with X"."""
+    lists = _mention_lists(text, table)
+    mine = generics | classes
+    if all(names <= mine for _a, names in lists):
         return True
     pattern = RELATION_PATTERNS.get(relation)
     cue = pattern.search(text) if pattern is not None else None
     if cue is None:
         return True
-    before = [(a, n) for a, n in mentions if a < cue.start()]
+    before = [names for a, names in lists if a < cue.start()]
     if not before:
-        return True
-    _pos, nearest = max(before)
-    first = min(mentions)[1]
-    return nearest in generics or nearest in classes or first in generics or first in classes
+        return bool(lists[0][1] & mine)  # "advises adjusting the allopurinol dose ... or switching to X": said of the first named
+    return bool(before[-1] & mine or lists[0][1] & mine)
 
 
 _COMBINATION_CUE = re.compile(r"(?:\bcombin\w*|\bcombination\s+of|\bco-?prescri\w*|\bpairing)\s+(?:(?:an?|the|any|two|both)\s+)?$", re.I)
@@ -341,13 +382,14 @@ def _co_medications(text: str, table: AliasTable) -> list[tuple[list[str], bool]
             groups[-1][0].append(name)  # an overlapping mention ("strong CYP3A4 inhibitor" in "CYP3A4 inhibitor")
             continue
         head = text[max(0, a - 40) : a]
+        wide_head = text[max(0, a - _QUALIFIER_REACH) : a]
         if _CAUSE.search(text[:a]):
             last_end = None  # the reason for the danger, not its scope
             continue
         if _COMBINATION_CUE.search(head):
             groups.append(([name], True))
             last_end = b
-        elif _CO_MED_CUE.search(head) and not _NOT_CO_MED.search(head) and not _OPTIONAL_CO_MED.search(head):
+        elif (_CO_MED_CUE.search(head) or _CO_MED_EXAMPLES.search(wide_head)) and not _NOT_CO_MED.search(head) and not _OPTIONAL_CO_MED.search(head):
             groups.append(([name], False))
             last_end = b
         else:
@@ -358,6 +400,34 @@ def _co_medications(text: str, table: AliasTable) -> list[tuple[list[str], bool]
 def _co_medication_of(text: str, table: AliasTable, names: set[str]) -> bool:
     """Does the sentence name one of ``names`` as a drug taken alongside ("... given with colchicine")?"""
     return any(names & set(group) for group, _whole in _sentence_scope(text, table).co_medications)
+
+
+RENAL_SEVERITY: dict[str, tuple[float, float]] = {
+    "mild": (60.0, 90.0),
+    "moderate": (30.0, 60.0),
+    "severe": (0.0, 30.0),
+    "end-stage": (0.0, 15.0),
+}
+"""Creatinine clearance or eGFR (mL/min) that each named degree of renal impairment stands for, as
+FDA renal-impairment labelling and KDIGO use them (mild 60-89, moderate 30-59, severe below 30, end
+stage below 15; "severe" reaches down to zero, as a label's severe band holds any lower clearance
+not yet on dialysis)."""
+_RENAL_SEVERITY = re.compile(
+    r"\b(?P<a>mild|moderate|severe|end[- ]stage)(?:(?:\s*(?:,|or|and|to)\s*)+(?P<b>mild|moderate|severe|end[- ]stage))?"
+    r"(?:\s+(?:renal|kidney))\s+(?:impairment|insufficiency|disease|failure|dysfunction)",
+    re.I,
+)
+
+
+def renal_severity_ranges(text: str) -> list[tuple[float, float]]:
+    """Kidney-function ranges a sentence names in words ("in mild or moderate renal impairment":
+    30-90 mL/min); empty when it names none."""
+    out: list[tuple[float, float]] = []
+    for m in _RENAL_SEVERITY.finditer(text):
+        for word in (m.group("a"), m.group("b")):
+            if word:
+                out.append(RENAL_SEVERITY[word.lower().replace(" ", "-")])
+    return out
 
 
 APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
@@ -374,6 +444,15 @@ class _Scope:
     dosed: frozenset[str] = frozenset()  # co-medications at a stated dose ("patients already on apixaban 2.5 mg")
 
 
+def _group_mentions(text: str) -> list[tuple[int, int, str]]:
+    """Wider groups the sweep reads beyond the shared condition vocabulary ("gout patients with
+    established cardiovascular disease", "severely immunocompromised people"): a statement scoped
+    to one is about a patient only when the patient is in it."""
+    out = [(m.start(), m.end(), "cardiovascular disease") for m in CARDIOVASCULAR.finditer(text)]
+    out += [(m.start(), m.end(), "immunocompromised") for m in IMMUNOCOMPROMISED.finditer(text)]
+    return out
+
+
 _SCOPES: dict[tuple[str, int], _Scope] = {}
 _SCOPE_CACHE_SIZE = 50_000
 """Sentences whose scope is kept (as many as the claim cache holds)."""
@@ -386,7 +465,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         return hit
     groups: list[tuple[list[str], bool]] = []
     last_end: int | None = None
-    mentions = scope_mentions(text)
+    mentions = sorted([*scope_mentions(text), *_group_mentions(text)])
     for a, b, name in mentions:
         if last_end is not None and (a < last_end or _LIST_GAP.match(text[last_end:a])):
             groups[-1][0].append(name)  # "renal or hepatic impairment": any of them will do
@@ -447,8 +526,13 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
                 return NOT_THIS_PATIENT  # the combination needs another of its drugs
         elif not (taken | subject) & set(group):
             return NOT_THIS_PATIENT
-    if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
-        return NOT_THIS_PATIENT
+    if patient.renal_value is not None:
+        covered = claim.covers_renal(patient.renal_value)
+        if covered is None:
+            ranges = renal_severity_ranges(text)
+            covered = any(lo <= patient.renal_value < hi for lo, hi in ranges) if ranges else None
+        if covered is False:
+            return NOT_THIS_PATIENT
     # a dose the patient's own drug is at is one the frame does not hold; the treatment's dose is what
     # is being asked, so a danger at that dose stays decisive
     verdict = UNSTATED if parts.unconfirmable or (parts.dosed - subject) else APPLIES
@@ -493,6 +577,55 @@ def _names_in(text: str, table: AliasTable) -> frozenset[str]:
     return hit
 
 
+_DOSE_AMOUNT = r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|g|units?|iu)\b(?!\s*/)"
+_DOSE_STATEMENT = re.compile(
+    _DOSE_AMOUNT + r".{0,60}?\b(?:daily|once|twice|three\s+times|every|bid|tid|qd|per\s+day|a\s+day|weekly|hourly|hours?\s+later|dose)\b"
+    r"|\b(?:dose|dosing|dosage)\b.{0,60}?" + _DOSE_AMOUNT,
+    re.I,
+)
+"""A dose, not a laboratory value: an amount of drug (not a ratio such as "200 mg/g" or "20
+mL/min") given with how often, or named as the dose."""
+
+
+_CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:but|whereas|while|although|though|however)\b,?\s+", re.I)
+"""Where a sentence turns to a clause with a scope of its own ("allows normal dosing in moderate
+renal impairment but limits the dose to 40 mg in severe renal impairment")."""
+
+
+def _danger_clause(text: str, relation: str) -> str:
+    """The clause of ``text`` that states the danger (the one holding its cue), whose scope is the
+    danger's; the whole sentence when it has one clause or the cue cannot be placed."""
+    breaks = list(_CLAUSE_BREAK.finditer(text))
+    if not breaks:
+        return text
+    pattern = _DOSE_STATEMENT if relation == "dose_change" and not RELATION_PATTERNS["dose_change"].search(text) else RELATION_PATTERNS.get(relation)
+    cue = pattern.search(text) if pattern is not None else None
+    if cue is None:
+        return text
+    start = 0
+    for m in breaks:
+        if m.start() > cue.start():
+            return text[start : m.start()]
+        start = m.end()
+    return text[start:]
+
+
+def _dose_for_this_patient(text: str, claim: Claim, patient: _Patient, table: AliasTable) -> str | None:
+    """``dose_change`` for a dose the statement gives only for a group or co-medication this patient
+    has ("limits the dose to 40 mg once daily in severe renal impairment", "with a P-gp inhibitor,
+    the flare dose is a single 0.6 mg"): the dose they need is not the usual one. A dose said to need
+    no change ("no dose adjustment in moderate renal impairment") is none."""
+    if "dose" not in claim.relations or "no_change" in claim.relations or not _DOSE_STATEMENT.search(text):
+        return None
+    parts = _sentence_scope(text, table)
+    taken = patient.drugs | patient.classes
+    if any(not excluded and set(names) & patient.has for names, excluded in parts.groups):
+        return "dose_change"
+    if any(not whole and set(group) & taken for group, whole in parts.co_medications):
+        return "dose_change"
+    return None
+
+
 def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[str]:
     """One lexical query per partner: the treatment's names with that partner's, so that a partner
     with many words (kidney disease) does not crowd out the chunks naming the treatment and another."""
@@ -534,7 +667,7 @@ def sweep(
                 named = bool(claim.drugs & (generics | {subject}) or claim.classes & classes)  # a vaccine is tagged by name
                 if not named and not claim.classes & acting:
                     continue
-                relation = danger_relation(claim)
+                relation = danger_relation(claim) or _dose_for_this_patient(sent.text, claim, patient, table)
                 if relation is None:
                     continue
                 if not any(p.link(claim, sent.text) for p in partners):
@@ -549,7 +682,8 @@ def sweep(
                                and _co_medication_of(sent.text, table, generics | {subject} | classes | acting)]
                     if not said_of:
                         continue
-                where = scope(sent.text, claim, patient, generics | classes | acting, table)
+                clause = _danger_clause(sent.text, relation)
+                where = scope(clause, tag(clause, table) if clause != sent.text else claim, patient, generics | classes | acting, table)
                 if where == NOT_THIS_PATIENT:
                     continue
                 if where == UNSTATED:

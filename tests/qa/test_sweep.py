@@ -404,3 +404,102 @@ def test_a_statement_about_a_co_medication_at_a_stated_dose_is_a_precaution(tabl
     # asked about giving apixaban itself to a patient on clarithromycin, the danger at that dose decides
     asked = QuestionFrame(intent="dose", intervention="apixaban", current_medications=["clarithromycin"], yes_no=True)
     assert [(f.partner, f.relation) for f in sweep(asked, ["apixaban"], table, FakeSearch([passage(1, text)]))] == [("clarithromycin", "avoid")]
+
+
+# --- lists, wider groups, doses for this patient, clause scope (issue 19, second pass) ----------
+
+
+def test_danger_said_of_a_list_holding_the_patients_drug_with_the_treatment_alongside(table: AliasTable) -> None:
+    """"Inducers such as rifampin, carbamazepine and phenytoin should be avoided with apixaban": the
+    danger is said of the list (which holds the patient's carbamazepine), with the treatment as its
+    co-medication; the nearest single name before the cue (phenytoin) is not the only subject."""
+    text = "Drugs that strongly induce both CYP3A4 and P-gp, such as rifampin, carbamazepine and phenytoin, should be avoided with apixaban because they lower apixaban exposure."
+    frame = QuestionFrame(intent="interaction", intervention="apixaban", current_medications=["carbamazepine"], asked_attribute="interaction")
+    findings = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("carbamazepine", "avoid")]
+    # a patient on none of the listed drugs has no finding
+    other = QuestionFrame(intent="interaction", intervention="apixaban", current_medications=["metformin"], asked_attribute="interaction")
+    assert sweep(other, ["apixaban"], table, FakeSearch([passage(1, text)])) == []
+
+
+def test_treatment_named_in_the_list_the_danger_is_said_of(table: AliasTable) -> None:
+    text = ("Strong CYP3A4 and P-glycoprotein inhibitors such as ketoconazole, voriconazole, itraconazole and clarithromycin "
+            "can greatly raise sirolimus levels, and the sirolimus label advises avoiding them.")
+    frame = QuestionFrame(intent="safety", intervention="voriconazole", current_medications=["sirolimus"], yes_no=True)
+    findings = sweep(frame, ["voriconazole"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("sirolimus", "avoid")]
+    assert _danger_is_about(text, "avoid", {"voriconazole"}, set(), table)
+
+
+def test_co_medication_named_as_an_example_of_a_wider_group(table: AliasTable) -> None:
+    """"Cyclosporine combined with other nephrotoxic drugs, including NSAIDs, ...": the NSAID is a
+    drug the statement puts alongside cyclosporine, so ibuprofen for a patient on it is linked."""
+    text = ("Cyclosporine combined with other nephrotoxic drugs, including nonsteroidal anti-inflammatory drugs (NSAIDs), "
+            "aminoglycosides, and amphotericin B, increases the risk of kidney injury, so renal function needs close monitoring.")
+    frame = QuestionFrame(intent="interaction", intervention="ibuprofen", current_medications=["cyclosporine"], asked_attribute="interaction")
+    findings = sweep(frame, ["ibuprofen"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("cyclosporine", "caution")]
+
+
+def test_a_condition_within_a_wider_group_the_statement_names(table: AliasTable) -> None:
+    """Pneumonia is an active infection: the advice against starting anakinra in one is found."""
+    text = "The anakinra label advises against starting anakinra in a patient with an active infection."
+    frame = QuestionFrame(intent="safety", intervention="anakinra", conditions=["gout", "pneumonia"], indication="gout", yes_no=True)
+    findings = sweep(frame, ["anakinra"], table, FakeSearch([passage(1, text)]))
+    assert [(f.partner, f.relation) for f in findings] == [("pneumonia", "avoid")]
+    assert findings[0].decisive
+    # a condition that is no infection is not linked
+    asthma = QuestionFrame(intent="safety", intervention="anakinra", conditions=["gout", "asthma"], indication="gout", yes_no=True)
+    assert sweep(asthma, ["anakinra"], table, FakeSearch([passage(1, text)])) == []
+
+
+SEVERE_RENAL_DOSE = "The febuxostat label limits the dose to 40 mg once daily in severe renal impairment."
+
+
+def test_dose_stated_for_the_patients_group_is_a_dose_change(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout"], population=["ckd"], yes_no=True)
+    findings = sweep(frame, ["febuxostat"], table, FakeSearch([passage(1, SEVERE_RENAL_DOSE)]))
+    assert [(f.partner, f.relation) for f in findings] == [("ckd", "dose_change")]
+    assert not findings[0].decisive
+    # a dose said to need no change, and a laboratory value that reads like a dose, are not
+    for text in ("The febuxostat label requires no dose adjustment in mild or moderate renal impairment.",
+                 "KDIGO recommends febuxostat for adults with CKD who have an ACR of 200 mg/g or more."):
+        assert sweep(frame, ["febuxostat"], table, FakeSearch([passage(1, text)])) == [], text
+
+
+def test_named_degree_of_renal_impairment_is_a_kidney_function_range(table: AliasTable) -> None:
+    """At an eGFR of 45 (moderate), a dose for severe renal impairment is not this patient's."""
+    moderate = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout"], population=["ckd"], qualifier="eGFR 45", yes_no=True)
+    severe = moderate.model_copy(update={"qualifier": "eGFR 22"})
+    assert sweep(moderate, ["febuxostat"], table, FakeSearch([passage(1, SEVERE_RENAL_DOSE)])) == []
+    assert [f.relation for f in sweep(severe, ["febuxostat"], table, FakeSearch([passage(1, SEVERE_RENAL_DOSE)]))] == ["dose_change"]
+    assert statement_scope(SEVERE_RENAL_DOSE, moderate, table) == NOT_THIS_PATIENT
+
+
+def test_the_danger_clause_carries_its_own_scope(table: AliasTable) -> None:
+    text = ("Febuxostat is cleared mainly by the liver, and the febuxostat label allows normal dosing in mild to moderate "
+            "renal impairment but limits the dose to 40 mg daily in severe renal impairment.")
+    moderate = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout"], population=["ckd"], qualifier="eGFR 45", yes_no=True)
+    assert sweep(moderate, ["febuxostat"], table, FakeSearch([passage(1, text)])) == []
+    severe = moderate.model_copy(update={"qualifier": "eGFR 20"})
+    assert [f.relation for f in sweep(severe, ["febuxostat"], table, FakeSearch([passage(1, text)]))] == ["dose_change"]
+
+
+def test_warning_for_patients_with_cardiovascular_disease_is_a_precaution_without_it(table: AliasTable) -> None:
+    text = ("The febuxostat boxed warning states that gout patients with established cardiovascular disease who took "
+            "febuxostat had a higher rate of cardiovascular death than those who took allopurinol.")
+    plain = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout"], yes_no=True)
+    findings = sweep(plain, ["febuxostat"], table, FakeSearch([passage(1, text)]))
+    assert [f.relation for f in findings] == ["caution"] and not findings[0].decisive
+    with_hf = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout", "heart failure"], yes_no=True)
+    findings = sweep(with_hf, ["febuxostat"], table, FakeSearch([passage(1, text)]))
+    assert findings and findings[0].relation == "boxed" and findings[0].decisive
+
+
+def test_a_cue_before_every_drug_is_said_of_the_first_one_named(table: AliasTable) -> None:
+    """"EULAR advises adjusting the allopurinol dose ... or switching to febuxostat": the dose change
+    is allopurinol's, not a danger of febuxostat."""
+    text = ("In renal impairment, EULAR advises adjusting the maximum allopurinol dose to creatinine clearance and, if the "
+            "target is then not reached, switching to febuxostat.")
+    assert not _danger_is_about(text, "dose_change", {"febuxostat"}, {"xanthine oxidase inhibitor"}, table)
+    assert _danger_is_about(text, "dose_change", {"allopurinol"}, set(), table)
