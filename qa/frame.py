@@ -341,24 +341,24 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "boxed warning", _rx(r"\bboxed\s+warning|black\s+box")),
     ("population", "pregnancy", _rx(r"\bcontracepti\w*|\bfather\s+a\s+child|\btrying\s+to\s+conceive|\bget(?:ting)?\s+pregnant|\bpregnan\w*|\bbreast-?\s?feed\w*|\blactat\w*")),
     ("target", "target", _rx(r"\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
-    ("other", "timing", _rx(r"\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+\w*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation)|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
-    ("dose", "duration", _rx(r"\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
+    ("other", "timing", _rx(r"\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bhow\s+long\s+(?:\w+\s+){1,4}(?:before|after)\s+(?:the|a|an|his|her|starting|stopping|surgery)\b|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+\w*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation)|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
+    ("dose", "duration", _rx(r"\bhow\s+long\b(?!\s+(?:ago|since|until|before|after|between|does\s+it\s+take|is\s+(?:it|the)\s+(?:half|gap)))|\bstop\s+or\s+continue|\bcontinue\s+or\s+stop|\bcome\s+off\s+(?:\w+\s+)?(?:early|now)|\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
     ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
-    ("monitoring", "screening", _rx(r"\bscreen\w*|\btests?\s+(?:for|before)|\bbefore\s+starting|\bprior\s+to\s+starting|\bbaseline\s+(?:tests?|labs?|work-?up)|\bwhat\s+(?:test|tests|labs?)\s+[^?]{0,30}\b(?:before|prior|pre-)|\bwhat\s+confirms|\bconfirm\w*\s+(?:the\s+)?diagnos\w*|\bhow\s+(?:do\s+i|to)\s+diagnos\w*|\bwhich\s+(?:test|estimate|equation|assay)")),
+    ("monitoring", "screening", _rx(r"\bscreen\w*|\b(?:what|which)\s+(?:\w+\s+){0,2}(?:test|tests|assay)\s+(?:do|does|should|is|are)\b|\btests?\s+(?:for|before)|\bbefore\s+starting|\bprior\s+to\s+starting|\bbaseline\s+(?:tests?|labs?|work-?up)|\bwhat\s+(?:test|tests|labs?)\s+[^?]{0,30}\b(?:before|prior|pre-)|\bwhat\s+confirms|\bconfirm\w*\s+(?:the\s+)?diagnos\w*|\bhow\s+(?:do\s+i|to)\s+diagnos\w*|\bwhich\s+(?:test|estimate|equation|assay)")),
     ("monitoring", "monitoring", _rx(r"\bmonitor\w*|\bhow\s+often\b(?!\s+(?:for|during|per|a\s+day)\b)(?![^?]{0,40}\b(?:cause|causes|happen|occur|get)\b)|\bcheck\w*|\blabs?\b|\bblood\s+tests?|\bwhat\s+tests?|\bsurveillance|\bfollow\s+(?:up|with)|\bwatch\b|\bkeep\s+an\s+eye|\btrough|\bcbc\b|\bblood\s+counts?|\blfts?\b|\brecheck\w*|\bmeasure\w*|\blevels?\s+(?:be\s+)?(?:checked|drawn|measured)")),
     ("safety", "vaccination", _rx(r"\bvaccin\w*|\bimmuni[sz]\w*|\b(?:flu|mmr|zoster|shingles|varicella|yellow\s+fever|pneumonia|pneumococcal|hpv|tetanus|covid|hep(?:atitis)?\s*b)\s+shots?\b|\bbooster|\bmmr\b|\bzoster|\bshingrix|\bshingles|\bflu\s*mist|\bflu\s+shot|\binfluenza\s+vaccine|\bpneumococcal|\bvaricella|\byellow\s+fever|\blive\s+(?:attenuated\s+)?vaccines?|\bbcg\b|\bhpv\b")),
-    ("comparison", "efficacy", _rx(r"\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
+    ("comparison", "efficacy", _rx(r"\bas\s+(?:good|effective)\s+as|\bworse\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
     ("dose_adjustment", "renal dose", _rx(r"(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
-    ("dose_adjustment", "dose", _rx(r"\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver|cirrho\w*|child-?pugh)|\b(?:hepatic|liver|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
-    ("dose", "dose", _rx(r"\b(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
-    ("contraindication", "contraindication", _rx(r"\bcontra-?indicat\w*|\brules?\s+out\s+\w+|\bruled\s+out\b|\bcan\s+(?:he|she|they)\s+(?:go|be\s+put)\s+on\b|\ballerg\w*\s+(?:that|to\s+\w+)\s+(?:rules|prevents)")),
+    ("dose_adjustment", "dose", _rx(r"\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
+    ("dose", "dose", _rx(r"\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
+    ("contraindication", "contraindication", _rx(r"\bcontra-?indicat\w*|\brules?\s+out\s+\w+|\bruled\s+out\b|\ballerg\w*\s+(?:that|to\s+\w+)\s+(?:rules|prevents)")),
     ("safety", "adverse effects", _rx(r"\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
-    ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,4}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
+    ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
     ("choice", "alternatives", _rx(r"\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
-    ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
+    ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:\w+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
     ("indication", "indication", _rx(r"\bindicat\w*|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:\w+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
-    ("safety", "safety", _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
+    ("safety", "safety", _rx(r"\bsafe\w*|\bgive\s+up\b|\bleave\s+(?:it|him|her|them)\b|\bstay\s+on\b|\brechallenge\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
 _SAFETY_ASK = _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\bconcerns?\b|\bproblems?\b|\bcan\s+(?:i|we)\s+(?:use|give|add|start)")
 DEFAULT_ATTRIBUTE = "first-line choice"
@@ -394,6 +394,29 @@ _COMBINATION_ASK = re.compile(
 between X and Y?", "what happens to levels?", "related?"): an interaction question even when it says
 "safe". A patient described as on Y ("can I add X for someone on Y?", "keep X while she takes Y?")
 asks about the safety of X for this patient (the convention of ``evals/sets/README.md``)."""
+
+
+_CLAUSE_BREAK = re.compile(r"[.!?;]\s+|\s+[—–-]+\s+|:\s+")
+
+
+_GENERIC_ASK = re.compile(
+    r"^\W*(?:and\s+|so\s+)?(?:what\s+(?:now|next|then|do\s+(?:i|we)\s+do|should\s+(?:i|we)\s+do)|"
+    r"any\s+(?:concerns?|problems?|issues?|thoughts|advice)|thoughts|ok(?:ay)?|fine|safe|reasonable|advice)\W*$",
+    re.I,
+)
+"""An asking clause that says only that something is asked ("What now?", "Any concern?", "OK?"):
+what is asked is in the story before it, so the story's words decide."""
+
+
+def ask_clause(question: str) -> str:
+    """The clause that asks: the last sentence or dash-separated clause of the question. What comes
+    before it ("Uric acid of 10 on routine labs, never had gout. Treat it?") is the patient's story."""
+    text = question.rstrip()
+    cut = 0
+    for m in _CLAUSE_BREAK.finditer(text):
+        if m.end() < len(text):
+            cut = m.end()
+    return question[cut:]
 
 
 def classify(
@@ -447,17 +470,27 @@ def _classify(
     yes_no: bool = False,
     paired: bool = False,
 ) -> tuple[str, str, bool]:
+    clause = ask_clause(question)
+    story_end = len(question) - len(clause)
+    clause_asks = story_end > 0 and not _GENERIC_ASK.match(clause) and any(
+        p.search(question, story_end) for _i, a, p in _RULES if a != "safety"
+    )
     for intent, attribute, pattern in _RULES:
-        if not pattern.search(question):
+        m = pattern.search(question)
+        if not m:
             continue
+        if clause_asks and m.end() <= story_end and intent != "population":
+            m = pattern.search(question, story_end)
+            if not m:
+                continue  # the words lie in the patient's story ("on routine labs"), and the asking clause asks something of its own
         if attribute == "pregnancy" and re.search(r"\bbreast-?\s?feed\w*|\blactat\w*", question, re.I) and not re.search(r"pregnan|contracep|conceive|father", question, re.I):
             attribute = "lactation"
         if intent == "comparison" and not has_intervention:
             continue
         if intent == "interaction" and substances < 2:
             continue  # "gout flare plus cellulitis": one drug combines with nothing
-        if attribute == "prophylaxis" and has_intervention and _SAFETY_ASK.search(question) and re.search(r"\bfor\s+[\w -]{0,30}\bprevent\w*|\bprevent\w*\s+of\b", question, re.I):
-            continue  # "topiramate for migraine prevention with metformin: OK?" asks whether it is safe
+        if attribute == "prophylaxis" and has_intervention and _SAFETY_ASK.search(clause):
+            continue  # "topiramate for migraine prevention with metformin: OK?", "any problem adding colchicine prophylaxis?" ask whether it is safe
         if attribute == "safety" and has_intervention:
             # "Is it safe in pregnancy?" asks about use in a population; "on X, OK to start Y?" about an interaction
             asked_pop = _asked_population(question, population)
@@ -595,7 +628,7 @@ def build_frame(
         current = [*current, *(d for d in interventions[1:] if d not in current)]
     elif comparator is None and len(interventions) > 1 and intent in ("comparison", "choice"):
         comparator = interventions[1]
-    if comparator is not None and intent not in ("interaction",) and re.search(r"\b(?:vs\.?|versus|compared|better|beats?|superior)\b", question, re.I) and attribute != "alternatives":
+    if comparator is not None and intent not in ("interaction",) and _COMPARATIVE.search(question) and attribute != "alternatives":
         intent = "comparison"
     elif comparator is not None and intent == "comparison":
         intent, attribute = "choice", "first-line choice"  # "DOAC or warfarin?" asks which to choose
@@ -609,6 +642,8 @@ def build_frame(
         intervention = current.pop(0)
     if attribute == "indication" and intent != "comparison" and intervention and not _INDICATION_ASK.search(question) and ("ckd" in population or "dialysis" in population):
         intent, attribute = "safety", "renal dose"  # "Metformin at eGFR 28?"
+    if intent == "comparison" and attribute == "efficacy" and _HARM.search(question):
+        attribute = "adverse effects"  # "How often does X cause diarrhoea compared with Y?" compares harms
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
         attribute = "first-line choice"
     qualifier = renal_qualifier(question) if attribute == "renal dose" else None
@@ -633,6 +668,14 @@ def build_frame(
 
 
 _CHOICE_RULE = next(p for i, a, p in _RULES if a == "first-line choice")
+_COMPARATIVE = re.compile(r"\b(?:vs\.?|versus|compared|better|beats?|superior|inferior|worse|against|as\s+(?:good|effective|safe)\s+as)\b", re.I)
+"""Words that compare two named interventions (a comparison, not "X or Y?", which asks for a choice)."""
+_HARM = re.compile(
+    next(p for i, a, p in _RULES if a == "adverse effects").pattern
+    + r"|\b(?:death|deaths|events?|bleed\w*|infections?|diarrh\w*|worse|safer|safety)\b",
+    re.I,
+)
+"""Words of harm: a comparison that uses them compares adverse effects, not efficacy."""
 _ABOUT_A_DRUG = frozenset({"dose", "renal dose", "duration", "monitoring", "target"})
 _ASK_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:\w+\s+){0,1}(?:dose|doses|dosing|dosage|levels?|trough|regimen)\b", re.I)
 _ASK_BEFORE = re.compile(r"\b(?:dose|dosing|dosage|levels?)\s+(?:of|for)\s+$", re.I)
