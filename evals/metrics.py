@@ -52,7 +52,9 @@ Safety items (issue 19, :func:`safety_outcome`):
 * **false alarm** (safe items) — the decision is ``no``, or the bottom line or a Risks statement
   carries a contraindication cue (:data:`CONTRAINDICATION_CUES`) and names the intervention of the
   item's frame (and, when the frame names any, one of its current medications, conditions or
-  populations). Deliberately simple: a class-level warning that never names the drug is not counted.
+  populations), and warns about the pair itself rather than a different party
+  (:func:`warns_about_another_party`). Deliberately simple: a class-level warning that never names
+  the drug is not counted.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ import numpy as np
 from ir_measures import RR, R, nDCG
 
 from curbside.evals.sets import FrameSpec, SafetySpec
+from curbside.ingest.vaccines import find_vaccines, vaccine_classes
+from curbside.ingest.vocabulary import AliasTable, find_classes
+from curbside.ingest.vocabulary import classes_of as vocab_classes_of
 from curbside.qa.types import Answer, Passage, QuestionFrame, Statement
 
 RETRIEVAL_MEASURES: dict[str, Any] = {
@@ -528,9 +533,11 @@ def fact_in_answer(answer: Answer, facts: Sequence[str]) -> bool | None:
 
 CONTRAINDICATION_CUES = (
     "contraindicated", "contraindication", "do not use", "do not give", "must not", "should not",
-    "avoid", "not recommended",
+    "avoid", "avoided", "avoiding", "not recommended",
 )
-"""Words with which a statement warns against a combination (for false alarms on safe pairs)."""
+"""Words with which a statement warns against a combination (for false alarms on safe pairs). Whole
+words (:func:`contains_fact`), so each inflection is listed ("should be avoided" once escaped the
+list). "Recommends against" is left out: "recommends against stopping aspirin" keeps it going."""
 
 
 def cites_file(answer: Answer, file: str) -> bool:
@@ -554,8 +561,79 @@ def _warning_statements(answer: Answer) -> list[Statement]:
     return out + (list(risks.statements) if risks is not None else [])
 
 
+_CO_MEDICATION_CUE = re.compile(
+    r"(?:\bwith|\btaking|\btakes?|\bon|\breceiving|\bplus|\balongside|\bcombined\s+with|\bco-?administered\s+with)\s+"
+    r"(?:(?:a|an|the|other|another|any|concomitant|strong|moderate|potent)\s+)*$",
+    re.I,
+)
+"""Words that put a drug in the regimen a warning is about ("in recipients who take azathioprine")."""
+
+
+def _drug_mentions(text: str, table: AliasTable) -> list[tuple[int, str]]:
+    """(start, name) of every drug, drug class and vaccine a statement names, in text order."""
+    found = [(a, g) for a, _b, _s, g in table.find(text)]
+    found += [(a, c) for a, _b, _s, c in find_classes(text)]
+    found += [(a, v) for a, _b, _s, v in find_vaccines(text)]
+    return sorted(found)
+
+
+def _pair_names(frame: FrameSpec, table: AliasTable) -> set[str]:
+    """The intervention and current medications of a pair, by generic name and by class."""
+    out: set[str] = set()
+    for name in [frame.intervention or "", *frame.current_medications]:
+        if not name:
+            continue
+        generic = table.lookup(name) or name
+        out |= {name.lower(), generic, *vocab_classes_of(generic), *vaccine_classes(generic)}
+    return out
+
+
+def warns_about_another_party(text: str, frame: FrameSpec, table: AliasTable | None = None) -> bool:
+    """Does a warning statement warn about a party other than the pair's?
+
+    Its subject — the drug (or class, or vaccine) named nearest before the warning cue, else the
+    first named after it — is not the pair's intervention or current medication ("the ACR
+    recommends an IL-1 inhibitor when colchicine, NSAIDs and glucocorticoids are ... contraindicated"
+    warns about colchicine, not anakinra), or it is said of patients taking a drug the pair does not
+    include ("avoid allopurinol in kidney transplant recipients who take azathioprine", for a pair
+    without azathioprine). Such a statement quoted for a safe pair is no alarm about that pair; a
+    warning whose subject cannot be read is counted as one about the pair.
+    """
+    table = table or _alias_table()
+    lowered = text.lower()
+    cues = [i for i in (lowered.find(c) for c in CONTRAINDICATION_CUES) if i >= 0]
+    if not cues:
+        return False
+    cue = min(cues)
+    mentions = _drug_mentions(text, table)
+    if not mentions:
+        return False
+    pair = _pair_names(frame, table)
+    before = [n for a, n in mentions if a < cue]
+    subject = before[-1] if before else next(n for a, n in mentions if a >= cue)
+    if subject not in pair:
+        return True
+    return any(n not in pair and _CO_MEDICATION_CUE.search(text[max(0, a - 40) : a]) for a, n in mentions)
+
+
+_TABLE: list[AliasTable] = []
+
+
+def _alias_table() -> AliasTable:
+    if not _TABLE:
+        _TABLE.append(AliasTable.bundled())
+    return _TABLE[0]
+
+
 def safety_outcome(answer: Answer, spec: SafetySpec, frame: FrameSpec | None) -> dict[str, bool | None]:
-    """``sweep_hit`` and ``verdict_safe`` for a danger item, ``false_alarm`` for a safe one."""
+    """``sweep_hit`` and ``verdict_safe`` for a danger item, ``false_alarm`` for a safe one.
+
+    A safe pair's answer that refuses it (decision ``no``) is an alarm whatever it quotes; a quoted
+    warning is one only when it is about the pair: a statement that names the pair's drug and
+    condition but warns about a different party (another co-medication, another drug's
+    contraindication) is what a careful answer quotes for this patient, and counting it would
+    reward leaving such context out (:func:`warns_about_another_party`).
+    """
     shown = _warning_statements(answer) if not answer.abstained else []
     if spec.kind == "danger":
         named = any(contains_fact(st.text, t) for st in shown for t in spec.danger_any)
@@ -569,7 +647,7 @@ def safety_outcome(answer: Answer, spec: SafetySpec, frame: FrameSpec | None) ->
                 continue
             if contains_fact(st.text, frame.intervention) and (
                 not parties or any(contains_fact(st.text, x) for x in parties)
-            ):
+            ) and not warns_about_another_party(st.text, frame):
                 alarm = True
                 break
     return {"sweep_hit": None, "verdict_safe": None, "false_alarm": alarm}
