@@ -24,6 +24,7 @@ from curbside.ingest.vaccines import find_vaccines
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
+    BROAD_CLASSES,
     MECHANISM_CLASS,
     RELATION_PATTERNS,
     Claim,
@@ -78,7 +79,8 @@ set aside for a patient who is not said to belong."""
 
 _CO_MED_CUE = re.compile(
     r"(?:\bwith|\btaking|\btakes?|\btaken|\bon|\breceiving|\breceives?|\bplus|\balongside|\bconcomitant(?:ly)?|"
-    r"\bcombined\s+with|\bco-?administered\s+with|\bgiven\s+with)\s+(?:a\s+|an\s+|the\s+|other\s+|another\s+|any\s+|"
+    r"\bcombined\s+with|\bco-?administered\s+with|\bgiven\s+with|\btogether\s+with|\bin\s+combination\s+with|"
+    r"\bconcurrent(?:ly)?\s+with|\bco-?administration\s+(?:with|of)|\bconcomitant\s+use\s+(?:with|of))\s+(?:a\s+|an\s+|the\s+|other\s+|another\s+|any\s+|"
     r"concomitant\s+|strong\s+|moderate\s+|potent\s+)*$",
     re.I,
 )
@@ -118,12 +120,14 @@ _LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b|\bsuch\
 _QUALIFIER_CUE = re.compile(
     r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:have|has|are|is)|\bduring|\bhaving)\s+"
     r"(?:(?:a|an|the|patients?|people|adults?|persons?|individuals?|those|women|men|children|recipients?|severe|mild|moderate|"
-    r"advanced|active|known|acute|chronic|established|decompensated|stage\s+\w+|[\w]+-\w+)\s+){0,4}$",
+    r"advanced|active|known|acute|chronic|established|decompensated|stage\s+\w+|[\w]+-\w+|on|undergoing|receiving|requiring)\s+){0,4}$",
     re.I,
 )
 """Words before a condition or group that make it the statement's scope ("in patients with severe
-renal impairment", "in kidney transplant recipients"), as opposed to an outcome ("worsen kidney
-function", "the risk of worsening heart failure")."""
+renal impairment", "in kidney transplant recipients", "for patients on dialysis"), as opposed to an
+outcome ("worsen kidney function", "the risk of worsening heart failure")."""
+_GROUP_NOUN_AFTER = re.compile(r"[\s-]+(?:patients?|recipients?|people|adults?|children|women|men|candidates?|populations?)\b", re.I)
+"""A condition named as the noun's modifier ("dialysis patients", "HFrEF patients") is the scope too."""
 _EXCLUSION_CUE = re.compile(
     r"(?<!\bor\s)(?:\bwithout|\bno|\bfree\s+of|\b(?:do|does|did)\s+not\s+have|\bnot\s+(?:on|taking|having))\s+"
     r"(?:(?:a|an|any|known|history\s+of|evidence\s+of|severe|active)\s+){0,2}$",
@@ -159,10 +163,21 @@ class Finding:
 Search = Callable[[str, int], list[Passage]]
 
 
+def named_classes(table: AliasTable, generic: str) -> set[str]:
+    """The class the alias table itself gives a drug, when the shared class vocabulary knows it by
+    that name ("angiotensin receptor-neprilysin inhibitor" for sacubitril/valsartan, which the
+    class source lists only by its valsartan part): one more name a statement can call it by."""
+    written = table.classes.get(generic)
+    if not written:
+        return set()
+    return {c for *_, c in find_classes(written) if not MECHANISM_CLASS.search(c) and c not in BROAD_CLASSES}
+
+
 def subject_terms(subject: str, table: AliasTable) -> tuple[set[str], set[str]]:
     """(generic names, class names) by which a statement can name ``subject``."""
-    generics = {subject} if table.lookup(subject) or subject in table.generics else set()
-    classes = set(therapeutic_classes(table, subject))
+    generic = table.lookup(subject)
+    generics = {subject} if generic or subject in table.generics else set()
+    classes = set(therapeutic_classes(table, subject)) | named_classes(table, generic or subject)
     if not generics:
         classes.add(subject)  # a class asked about by name ("NSAIDs")
     return generics, classes
@@ -245,7 +260,7 @@ within its class): a statement about the wider group is about this patient."""
 
 def _patient(frame: QuestionFrame, table: AliasTable) -> _Patient:
     meds = frozenset(frame.current_medications)
-    classes = frozenset(c for m in meds for c in classes_of(table, m))
+    classes = frozenset(c for m in meds for c in [*classes_of(table, m), *named_classes(table, m)])
     has: set[str] = {*frame.conditions, *frame.population, *frame.implied_population}
     if frame.indication:
         has.add(frame.indication)
@@ -282,7 +297,7 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
     out: list[_Partner] = []
     for med in frame.current_medications:
         # a shared metabolic pathway is no interaction: substrate classes do not link two drugs
-        med_classes = {c for c in classes_of(table, med) if "substrate" not in c}
+        med_classes = {c for c in classes_of(table, med) if "substrate" not in c} | named_classes(table, med)
         acting = acting_classes(table, med)
         out.append(_Partner(
             "medication", med, [*table.names_of(med)[:3], *sorted(med_classes)[:3]],
@@ -475,7 +490,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         if _EXCLUSION_CUE.search(head):
             groups.append(([name], True))
             last_end = b
-        elif _QUALIFIER_CUE.search(head):
+        elif _QUALIFIER_CUE.search(head) or _GROUP_NOUN_AFTER.match(text, b):
             groups.append(([name], False))
             last_end = b
         else:
@@ -577,14 +592,14 @@ def _names_in(text: str, table: AliasTable) -> frozenset[str]:
     return hit
 
 
-_DOSE_AMOUNT = r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|g|units?|iu)\b(?!\s*/)"
+_DOSE_AMOUNT = r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|g|units?|iu)\b(?!\s*/\s*(?:g|dl|l|ml|min|mmol|mol)\b)"
 _DOSE_STATEMENT = re.compile(
     _DOSE_AMOUNT + r".{0,60}?\b(?:daily|once|twice|three\s+times|every|bid|tid|qd|per\s+day|a\s+day|weekly|hourly|hours?\s+later|dose)\b"
     r"|\b(?:dose|dosing|dosage)\b.{0,60}?" + _DOSE_AMOUNT,
     re.I,
 )
-"""A dose, not a laboratory value: an amount of drug (not a ratio such as "200 mg/g" or "20
-mL/min") given with how often, or named as the dose."""
+"""A dose, not a laboratory value: an amount of drug (per kilogram or square metre, but not a
+concentration or ratio such as "200 mg/g" or "1.5 mg/dL") given with how often, or named as the dose."""
 
 
 _CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:but|whereas|while|although|though|however)\b,?\s+", re.I)

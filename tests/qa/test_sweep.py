@@ -350,11 +350,12 @@ def test_statement_scope_reads_a_sentence_for_the_frames_patient(table: AliasTab
 def test_statement_about_cardiovascular_disease_reaches_a_patient_with_heart_failure(table: AliasTable) -> None:
     text = ("The febuxostat boxed warning states that gout patients with established cardiovascular disease who took "
             "febuxostat had a higher rate of cardiovascular death than those who took allopurinol.")
-    frame = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["heart failure"], yes_no=True)
+    # ("gout patients": the statement is about gout patients, so the patient is one)
+    frame = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout", "heart failure"], yes_no=True)
     findings = sweep(frame, ["febuxostat"], table, FakeSearch([passage(1, text)]))
-    assert [(f.partner, f.relation) for f in findings] == [("cardiovascular disease", "boxed")]
-    asthma = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["asthma"], yes_no=True)
-    assert sweep(asthma, ["febuxostat"], table, FakeSearch([passage(1, text)])) == []
+    assert [f.relation for f in findings] == ["boxed"] and findings[0].decisive
+    asthma = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout", "asthma"], yes_no=True)
+    assert not any(f.decisive for f in sweep(asthma, ["febuxostat"], table, FakeSearch([passage(1, text)])))
 
 
 def test_the_scope_of_an_exception_or_a_reason_does_not_restrict_the_statement(table: AliasTable) -> None:
