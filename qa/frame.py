@@ -274,7 +274,7 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
 
 _POPULATION: list[tuple[str, re.Pattern[str]]] = [
     ("pregnancy", re.compile(r"\b(?:pregnan\w*|expecting|gravid|trimester|weeks\s+pregnant|antenatal|prenatal|conceive|conception)\b", re.I)),
-    ("lactation", re.compile(r"\b(?:breast-?\s?feed\w*|lactat\w*|nursing\s+(?:mother|her|baby|infant)|breast\s?milk|postpartum\s+and\s+nursing)\b", re.I)),
+    ("lactation", re.compile(r"\b(?:breast-?\s?feed\w*|lactat\w*|nursing\s+(?:mother|her|baby|infant|a\s+baby)|while\s+(?:she\s+is\s+|she's\s+)?nursing|breast\s?milk|postpartum\s+and\s+nursing)\b", re.I)),
     ("child", re.compile(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|newborn|adolescent|teen|teenager|boy|girl|juvenile)\b(?![-\s]?pugh)", re.I)),
     ("older adult", re.compile(r"\b(?:elderly|older\s+(?:adult|patient|person|man|woman|people)s?|geriatric|frail|very\s+old|aged\s+(?:6[5-9]|[7-9]\d))\b", re.I)),
     ("dialysis", re.compile(r"\b(?:dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b", re.I)),
@@ -285,7 +285,7 @@ _CKD = re.compile(r"\b(?:ckd|chronic\s+kidney\s+disease|renal\s+(?:impairment|in
 _RENAL_VALUE = re.compile(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\s*(?:of|is|was|at|=|:|<|>|≤|≥|~|around|about|under|below)?\s*(\d{1,3})", re.I)
 _AGE = re.compile(
     r"\b(\d{1,3})\s*[- ]?(?:year|yr)s?[- ]?old\b|\b(?:aged|age)\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\b|"
-    r"\b(\d{1,3})\s*-?\s*(?:m|f|M|F)\b(?![a-z])|\b(\d{1,3})\s*(?:-year|yr)\b",
+    r"\b(\d{1,3})\s*-?\s*(?:m|f|M|F)\b(?![a-z])|\b(\d{1,3})\s*(?:-year|yr)\b(?!-?\s*(?:risk|survival|follow|history|period|course|interval|mortality|event|outcome|rate)s?\b)",
 )
 
 
@@ -339,22 +339,22 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "boxed warning", _rx(r"\bboxed\s+warning|black\s+box")),
-    ("population", "pregnancy", _rx(r"\bcontracepti\w*|\bfather\s+a\s+child|\btrying\s+to\s+conceive|\bget(?:ting)?\s+pregnant|\bpregnan\w*|\bbreast-?\s?feed\w*|\blactat\w*")),
+    ("population", "pregnancy", _rx(r"\bcontracepti\w*|\bfather\s+a\s+child|\btrying\s+to\s+conceive|\bget(?:ting)?\s+pregnant|\bpregnan\w*|\bbreast-?\s?feed\w*|\blactat\w*|\bwhile\s+(?:she\s+is\s+|she's\s+)?nursing|\bnursing\s+(?:mother|a\s+baby)")),
     ("target", "target", _rx(r"\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
-    ("other", "timing", _rx(r"\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bhow\s+long\s+(?:\w+\s+){1,4}(?:before|after)\s+(?:the|a|an|his|her|starting|stopping|surgery)\b|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+\w*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation)|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
+    ("other", "timing", _rx(r"\bhow\s+far\s+(?:ahead|in\s+advance)|\bhow\s+many\s+(?:\w+\s+)?(?:hours|days|weeks|months)\s+(?:after|before)|\bgap\b|\bwashout|\b(?:morning|day|night)\s+(?:of|before)\s+(?:the\s+|his\s+|her\s+)?(?:surgery|procedure|operation|scan)|\bhow\s+(?:do|should)\s+(?:i|we)\s+switch|\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bhow\s+long\s+(?:\w+\s+){1,4}(?:before|after)\s+(?:the|a|an|his|her|starting|stopping|surgery)\b|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+\w*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation)|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
     ("dose", "duration", _rx(r"\bhow\s+long\b(?!\s+(?:ago|since|until|before|after|between|does\s+it\s+take|is\s+(?:it|the)\s+(?:half|gap)))|\bstop\s+or\s+continue|\bcontinue\s+or\s+stop|\bcome\s+off\s+(?:\w+\s+)?(?:early|now)|\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
     ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
     ("monitoring", "screening", _rx(r"\bscreen\w*|\b(?:what|which)\s+(?:\w+\s+){0,2}(?:test|tests|assay)\s+(?:do|does|should|is|are)\b|\btests?\s+(?:for|before)|\bbefore\s+starting|\bprior\s+to\s+starting|\bbaseline\s+(?:tests?|labs?|work-?up)|\bwhat\s+(?:test|tests|labs?)\s+[^?]{0,30}\b(?:before|prior|pre-)|\bwhat\s+confirms|\bconfirm\w*\s+(?:the\s+)?diagnos\w*|\bhow\s+(?:do\s+i|to)\s+diagnos\w*|\bwhich\s+(?:test|estimate|equation|assay)")),
-    ("monitoring", "monitoring", _rx(r"\bmonitor\w*|\bhow\s+often\b(?!\s+(?:for|during|per|a\s+day)\b)(?![^?]{0,40}\b(?:cause|causes|happen|occur|get)\b)|\bcheck\w*|\blabs?\b|\bblood\s+tests?|\bwhat\s+tests?|\bsurveillance|\bfollow\s+(?:up|with)|\bwatch\b|\bkeep\s+an\s+eye|\btrough|\bcbc\b|\bblood\s+counts?|\blfts?\b|\brecheck\w*|\bmeasure\w*|\blevels?\s+(?:be\s+)?(?:checked|drawn|measured)")),
+    ("monitoring", "monitoring", _rx(r"\b(?:need|order|get|send|draw|repeat|recheck|yearly|annual|routine|regular|periodic)\s+(?:a\s+|an\s+|the\s+|any\s+)?(?:\w+\s+){0,2}(?:tests?|testing|cultures?|x-?rays?|scans?|ultrasound|echo\w*|ecgs?|ekgs?|biops\w*|pcrs?|serology|typing|genotyp\w*|titers?|titres?|counts?|panels?|imaging|quantiferon|igra|ppd|tpmt|lfts?|a1c|hba1c|lipids?|cbc)\b|\bmonitor\w*|\bhow\s+often\b(?!\s+(?:for|during|per|a\s+day)\b)(?![^?]{0,40}\b(?:cause|causes|happen|occur|get)\b)|\bcheck\w*|\blabs?\b|\bblood\s+tests?|\bwhat\s+tests?|\bsurveillance|\bfollow\s+(?:up|with)|\bwatch\b|\bkeep\s+an\s+eye|\btrough|\bcbc\b|\bblood\s+counts?|\blfts?\b|\brecheck\w*|\bmeasure\w*|\blevels?\s+(?:be\s+)?(?:checked|drawn|measured)")),
     ("safety", "vaccination", _rx(r"\bvaccin\w*|\bimmuni[sz]\w*|\b(?:flu|mmr|zoster|shingles|varicella|yellow\s+fever|pneumonia|pneumococcal|hpv|tetanus|covid|hep(?:atitis)?\s*b)\s+shots?\b|\bbooster|\bmmr\b|\bzoster|\bshingrix|\bshingles|\bflu\s*mist|\bflu\s+shot|\binfluenza\s+vaccine|\bpneumococcal|\bvaricella|\byellow\s+fever|\blive\s+(?:attenuated\s+)?vaccines?|\bbcg\b|\bhpv\b")),
     ("comparison", "efficacy", _rx(r"\bas\s+(?:good|effective)\s+as|\bworse\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
-    ("dose_adjustment", "renal dose", _rx(r"(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
-    ("dose_adjustment", "dose", _rx(r"\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
-    ("dose", "dose", _rx(r"\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
+    ("dose_adjustment", "renal dose", _rx(r"\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
+    ("dose_adjustment", "dose", _rx(r"\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
+    ("dose", "dose", _rx(r"\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:taken|given|dosed|started)|\bwith\s+(?:or\s+without\s+)?food\b|\bmissed\s+dose|\b(?:heparin|lmwh|parenteral)\s+first\b|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("contraindication", "contraindication", _rx(r"\bcontra-?indicat\w*|\brules?\s+out\s+\w+|\bruled\s+out\b|\ballerg\w*\s+(?:that|to\s+\w+)\s+(?:rules|prevents)")),
     ("safety", "adverse effects", _rx(r"\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
-    ("choice", "alternatives", _rx(r"\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
+    ("choice", "alternatives", _rx(r"\bstill\s+\w+ing\s+(?:on|despite)\b|\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
     ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:\w+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
     ("indication", "indication", _rx(r"\bindicat\w*|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:\w+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
@@ -483,7 +483,7 @@ def _classify(
             m = pattern.search(question, story_end)
             if not m:
                 continue  # the words lie in the patient's story ("on routine labs"), and the asking clause asks something of its own
-        if attribute == "pregnancy" and re.search(r"\bbreast-?\s?feed\w*|\blactat\w*", question, re.I) and not re.search(r"pregnan|contracep|conceive|father", question, re.I):
+        if attribute == "pregnancy" and re.search(r"\bbreast-?\s?feed\w*|\blactat\w*|\bnursing\b", question, re.I) and not re.search(r"pregnan|contracep|conceive|father", question, re.I):
             attribute = "lactation"
         if intent == "comparison" and not has_intervention:
             continue
@@ -505,25 +505,53 @@ def _classify(
     asked_pop = _asked_population(question, population)
     if asked_pop and has_intervention:
         return "population", asked_pop, yes_no
-    if has_intervention and has_current and (paired or _COMBINATION_ASK.search(question)):
-        return "interaction", "interaction", yes_no
+    if has_intervention and has_current and (paired or _COMBINATION_ASK.search(question) or _MANAGE_ASK.search(question)):
+        return "interaction", "interaction", yes_no  # "On warfarin, needs Bactrim. What should I do?"
     if has_intervention and has_current:
         return "safety", "safety", yes_no  # "Y in a patient on X?": Y for this patient
-    if has_intervention and not treats and (background or population):
+    if has_intervention and _BARE_ASK.match(ask_clause(question)) and ask_clause(question) != question:
+        return "indication", "indication", yes_no  # "EF 30% after three months of GDMT. ICD?": whether to give it
+    if has_intervention and (not treats or _RISK_POPULATIONS.intersection(population)) and (background or population):
         return "safety", "safety", yes_no  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
     if has_intervention:
         return "indication", "indication", yes_no  # "Steroids for severe CAP?", "Statin?"
     return "choice", DEFAULT_ATTRIBUTE, yes_no
 
 
+_CONVERSION = re.compile(r"\b(?:switch\w*|conver\w*|chang\w*|same\s+dose|milligram\s+for\s+milligram|mg\s+for\s+mg|equivalent|start\s+of|cover\s+the\s+start)\b", re.I)
+"""A dose question about moving between drugs or covering the start of another ("Myfortic to
+CellCept milligram for milligram?") asks a dose, not an adjustment for a co-medication."""
+_MANAGE_ASK = re.compile(r"\bwhat\s+(?:should|do|would)\s+(?:i|we|you)\s+do\b|\bwhat\s+to\s+do\b|\bhow\s+(?:do|should)\s+(?:i|we)\s+(?:handle|manage)\s+(?:this|that|it|the\s+combination)\b", re.I)
+"""Asking what to do about the situation the story describes: with a co-medication named, what to do
+about the pair (the intent convention: an interaction)."""
+_RISK_POPULATIONS = frozenset({"ckd", "dialysis", "hepatic impairment", "transplant"})
+"""Patient groups in which a drug's safety is the question even when the question names what it
+treats ("Naproxen for a flare with eGFR 22?")."""
+_BARE_ASK = re.compile(r"^\W*(?:and\s+)?(?:an?\s+|the\s+)?(?!(?:add|start|give|use|try|stop|continue|keep|switch|restart|hold)\b)[\w/-]+(?:\s+[\w/-]+)?\s*\?\s*$", re.I)
+"""An asking clause that is only a name after the patient's story ("... NYHA II. ICD?"): it asks
+whether to give it."""
+_CHILD_AGE = re.compile(r"\b(?:for|in|to)\s+(?:a|an|my|this|the)?\s*(\d{1,2})[- ]?(?:year|yr|y)s?[- ]?(?:old|o)\b", re.I)
+ADULT_AGE = 18
+"""Under 18 is a child (the frame convention of evals/sets/README.md)."""
+
+
+def _asks_about_a_child(question: str) -> bool:
+    """A child word, or a child's age as whom the question is for ("OK for a 15-year-old?")."""
+    if re.search(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|adolescent|teen\w*)\b(?![-\s]?pugh)", question, re.I):
+        return True
+    age = find_age(question)
+    return any(int(m.group(1)) < ADULT_AGE for m in _CHILD_AGE.finditer(question)) or (age is not None and age < ADULT_AGE)
+
+
 def _asked_population(question: str, population: Sequence[str]) -> str | None:
     """The population the question asks about ("in pregnancy?", "while breastfeeding?", "in a
-    child?"). An age alone describes the patient; it does not make the question about children."""
+    child?", "for a 15-year-old?"). An adult's age alone describes the patient; it does not make the
+    question about older adults."""
     for pop in population:
         attr = _POPULATION_ASK.get(pop)
         if not attr:
             continue
-        if pop == "child" and not re.search(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|adolescent|teen\w*)\b(?![-\s]?pugh)", question, re.I):
+        if pop == "child" and not _asks_about_a_child(question):
             continue
         if pop == "older adult" and not re.search(r"\b(?:elderly|older\s+(?:adults?|patients?|people|person)|geriatric|the\s+old|frail)\b", question, re.I):
             continue  # an age alone describes the patient
@@ -622,6 +650,11 @@ def build_frame(
         intervention = None  # "which anticoagulant?" asks for a choice; it names no intervention
     elif intent == "choice" and intervention and comparator and re.search(r"\bor\b", question, re.I):
         intervention = comparator = None  # "LMWH or a DOAC?": the choice between them is the question
+    elif intervention and comparator and intent in ("indication", "safety", "other") and not _COMPARATIVE.search(question) and _offered_as_alternatives(question, mentions, intervention, comparator):
+        intent, attribute = "choice", "first-line choice"  # "New AF — DOAC or warfarin?"
+        intervention = comparator = None
+    if linked and intent == "indication" and attribute == "efficacy":
+        intent = "comparison"  # "Does adding X to Y improve control?" compares the pair with Y alone
     if linked and intent in ("safety", "other") and attribute in ("safety", "indication"):
         intent, attribute = "interaction", "interaction"
     if intent == "interaction" and len(interventions) > 1:
@@ -629,6 +662,8 @@ def build_frame(
     elif comparator is None and len(interventions) > 1 and intent in ("comparison", "choice"):
         comparator = interventions[1]
     if comparator is not None and intent not in ("interaction",) and _COMPARATIVE.search(question) and attribute != "alternatives":
+        if intent != "comparison" and attribute not in ("efficacy", "adverse effects"):
+            attribute = "efficacy"  # "Does X bleed less than Y compared head to head?" compares them
         intent = "comparison"
     elif comparator is not None and intent == "comparison":
         intent, attribute = "choice", "first-line choice"  # "DOAC or warfarin?" asks which to choose
@@ -642,6 +677,10 @@ def build_frame(
         intervention = current.pop(0)
     if attribute == "indication" and intent != "comparison" and intervention and not _INDICATION_ASK.search(question) and ("ckd" in population or "dialysis" in population):
         intent, attribute = "safety", "renal dose"  # "Metformin at eGFR 28?"
+    if intent == "dose" and attribute == "dose" and current and not linked and intervention not in current and not _CONVERSION.search(question):
+        # "She's on clarithromycin. How much colchicine can I give?": the dose for a patient whose
+        # co-medication changes it (the intent convention: a dose adjustment)
+        intent = "dose_adjustment"
     if intent == "comparison" and attribute == "efficacy" and _HARM.search(question):
         attribute = "adverse effects"  # "How often does X cause diarrhoea compared with Y?" compares harms
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
@@ -665,6 +704,15 @@ def build_frame(
         indication=treated or _treated_condition(intent, has),
         yes_no=yes_no,
     )
+
+
+def _offered_as_alternatives(question: str, mentions: Sequence[Mention], first: str, second: str) -> bool:
+    """The question offers the two as alternatives ("X or Y?", "X or a Y for ..."): a choice."""
+    spans = {generic: (start, end) for start, end, _s, generic in sorted(mentions, reverse=True)}
+    if first not in spans or second not in spans:
+        return False
+    (_a0, a1), (b0, _b1) = sorted([spans[first], spans[second]])
+    return bool(re.fullmatch(r"\s*,?\s*or\s+(?:a|an|the)?\s*", question[a1:b0], re.I))
 
 
 _CHOICE_RULE = next(p for i, a, p in _RULES if a == "first-line choice")

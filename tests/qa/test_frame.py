@@ -286,10 +286,15 @@ def test_age_72_is_an_older_adult_but_not_a_question_about_older_adults(table: A
     assert find_population("a man", 50, None) == []
 
 
-def test_age_under_18_is_a_child_but_only_child_words_ask_about_children(table: AliasTable) -> None:
+def test_a_childs_age_asks_about_children_but_an_adults_age_only_describes_the_patient(table: AliasTable) -> None:
+    # the clinician set's convention: "OK for a 15-year-old?" asks about use in a child; an age of
+    # 80 alone does not make the question about older adults
     by_age = frame_of("Is colchicine safe in a 12-year-old?", table)
     assert "child" in by_age.population
-    assert by_age.asked_attribute == "safety"
+    assert (by_age.intent, by_age.asked_attribute) == ("population", "children")
+    old = frame_of("Is colchicine safe in an 80-year-old with a flare?", table)
+    assert "older adult" in old.population
+    assert old.asked_attribute == "safety"
     by_word = frame_of("Is colchicine safe in a child?", table)
     assert by_word.intent == "population"
     assert by_word.asked_attribute == "children"
@@ -556,3 +561,44 @@ def test_a_drug_to_start_outranks_a_procedure_and_a_reported_test_result_is_hist
 def test_a_treat_to_target_measure_names_the_therapy_of_a_target_question(table: AliasTable) -> None:
     f = frame_of("What serum urate should I aim for in tophaceous gout?", table)
     assert (f.intent, f.intervention) == ("target", "urate-lowering therapy")
+
+
+# --- the asking clause, wh-words and the ask's syntax ---------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "intent", "attribute"), [
+    # the sentences before the asking clause are the patient's story
+    ("Creatinine checked on routine labs is fine. Start allopurinol now?", "indication", "indication"),
+    # ... unless the asking clause only says that something is asked
+    ("Tacrolimus plus fluconazole — any concerns?", "interaction", "interaction"),
+    ("Stable on warfarin, now needs clarithromycin. What should I do?", "interaction", "interaction"),
+    ("How long should she stay on apixaban after a provoked DVT?", "dose", "duration"),
+    ("How long on isoniazid before starting the TNF inhibitor?", "other", "timing"),
+    ("How many weeks after rituximab before a shingles vaccine?", "other", "timing"),
+    ("He takes low-dose aspirin. Any problem starting apixaban?", "safety", "safety"),
+    ("Is sertraline OK while nursing?", "population", "lactation"),
+    ("Does he need a yearly QuantiFERON on adalimumab?", "monitoring", "monitoring"),
+    ("Is rivaroxaban as good as warfarin for a DVT?", "comparison", "efficacy"),
+    ("Does apixaban bleed less than warfarin compared head to head?", "comparison", "adverse effects"),
+    ("How do I titrate metformin?", "dose", "dose"),
+])
+def test_the_ask_is_read_from_the_syntax_of_the_asking_clause(question: str, intent: str, attribute: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.asked_attribute) == (intent, attribute), f
+
+
+def test_a_bare_name_after_the_story_asks_whether_to_give_it(table: AliasTable) -> None:
+    f = frame_of("Stage 2 hypertension, 10-year risk 15%, diabetic. ACE inhibitor?", table)
+    assert (f.intent, f.asked_attribute, f.intervention) == ("indication", "indication", "ace inhibitor")
+
+
+def test_two_drugs_offered_as_alternatives_ask_for_a_choice(table: AliasTable) -> None:
+    f = frame_of("First unprovoked PE — apixaban or warfarin?", table)
+    assert (f.intent, f.asked_attribute, f.intervention, f.comparator) == ("choice", "first-line choice", None, None)
+
+
+def test_a_dose_for_a_patient_on_an_interacting_drug_is_a_dose_adjustment(table: AliasTable) -> None:
+    f = frame_of("She takes verapamil. What colchicine dose for her flare?", table)
+    assert (f.intent, f.intervention, f.current_medications) == ("dose_adjustment", "colchicine", ["verapamil"])
+    g = frame_of("Switching Myfortic to CellCept — what dose?", table)
+    assert g.intent == "dose"  # moving between drugs is a dose question, not an adjustment
