@@ -34,6 +34,7 @@ from typing import Protocol
 
 import numpy as np
 
+from curbside.ingest.interventions import find_interventions
 from curbside.ingest.vocabulary import DrugClasses, find_classes
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
@@ -259,6 +260,9 @@ _OFFER_CLAUSE = re.compile(r"\b(?:because|since|as\s+(?:an?\s+)?alternative\s+to
 """Where the agents a recommendation offers end: "glucocorticoids are used ... because NSAIDs and
 colchicine carry risks" offers glucocorticoids only."""
 
+_EFFECT_OF_COMBINING = frozenset({"adverse", "caution", "dose_change", "monitoring"})
+"""Relations of a sentence naming both drugs of an interaction question that make it an
+interaction statement although the claim tagger found no interaction verb."""
 _DECIDED_BY_DANGER = frozenset({"safety", "interaction", "contraindication", "population", "indication"})
 """Intents whose answer a contraindication for this patient decides: the danger becomes the bottom
 line. For a dose, timing or choice question the answering statement stays the bottom line and the
@@ -271,6 +275,19 @@ _CONCLUSION_HEAD = re.compile(r"\bconclusion", re.I)
 _DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled))\b", re.I)
 _FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\bannual\w*|\byearly|\bat\s+\d+\s+(?:weeks?|months?)|\bbefore\s+start\w*|\bbaseline|\bfor\s+the\s+first\s+\d+|\bthen\b", re.I)
 _NUMBER = re.compile(r"\d")
+UNVALUED = 0.5
+"""``attribute_match`` cap for a sentence with no number (for a dose: no amount with its unit),
+asked for a dose or a target (the plan's ``needs_number``): it bears on the question ("daily
+TMP-SMX for 3 to 6 months") but cannot be its answer, so it
+neither grounds the answer nor outranks one that states the value (below ``ATTRIBUTE_ANSWERS``)."""
+
+
+def _asks_for_value(frame: QuestionFrame) -> bool:
+    """A wh-question for a dose or a target ("What Bactrim dose for PJP prophylaxis?"), not a
+    yes/no one ("same dose?") nor what to change ("INR 9 on warfarin, what now?"), which a
+    sentence without a number can answer."""
+    plan = ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"])
+    return plan.needs_number and frame.intent in ("dose", "target") and not frame.yes_no
 _HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
 
 
@@ -536,12 +553,16 @@ class ExtractiveComposer:
     def _score(self, item: _Item, frame: QuestionFrame, analysis: QueryAnalysis, subject: str | None, subject_classes: set[str]) -> None:
         c = item.claim
         if subject:
-            if subject in c.drugs:
-                item.about = 1.0
+            if subject in c.drugs or subject in _procedures_in(item):
+                item.about = 1.0  # the drug, or the device, test or procedure asked about
             elif subject_classes & c.classes:
                 # named by its class; a sentence that is about another drug only mentions the class
                 others = c.drugs - set(frame.current_medications) - {frame.comparator or ""}
                 item.about = 0.4 if others else CLASS_ABOUT
+            elif frame.intervention_classes is not None and c.classes & BROAD_CLASSES & set(classes_of(self.table, subject)):
+                # its therapeutic category ("before starting a biologic agent"): what the library
+                # says of the category bears on it, below what it says of the drug or its class
+                item.about = CATEGORY_ABOUT
         else:
             if frame.indication:
                 item.about = 1.0 if frame.indication in c.conditions else (0.3 if set(frame.conditions) & c.conditions else 0.0)
@@ -557,8 +578,12 @@ class ExtractiveComposer:
             med_classes = {k for m in meds for k in classes_of(self.table, m)}
             if not (c.drugs & meds or c.classes & med_classes):
                 item.attr = min(item.attr, 0.5)  # an interaction needs both parties
-        if frame.asked_attribute == "target" and "target" in c.relations and not re.search(r"\d", item.sent.text):
-            item.attr = min(item.attr, 0.5)
+            elif item.about > 0 and c.relations & _EFFECT_OF_COMBINING:
+                # both parties and what one does to the other ("TMP-SMX can add to the
+                # myelosuppression caused by azathioprine"): an interaction, whatever its verb
+                item.attr = max(item.attr, 1.0)
+        if _asks_for_value(frame) and not (_DOSE_VALUE if frame.asked_attribute == "dose" else _NUMBER).search(item.sent.text):
+            item.attr = min(item.attr, UNVALUED)  # a dose or target question is answered by its number
         if frame.intent == "dose_adjustment" and frame.asked_attribute == "dose" and frame.current_medications:
             meds = set(frame.current_medications)
             if not (c.drugs & meds or c.classes & {k for m in meds for k in classes_of(self.table, m)}):
@@ -567,8 +592,12 @@ class ExtractiveComposer:
         if age is not None and c.covers_age(age) is False:
             item.attr = min(item.attr, 0.3)  # "adults aged 40 to 75" does not answer for an 82-year-old
         treated = c.conditions - BACKGROUND_CONDITIONS  # what the sentence treats, not whom it is about
-        if frame.asked_attribute in ("dose", "renal dose", "duration") and frame.indication and treated and frame.indication not in treated:
-            item.attr = min(item.attr, 0.3)  # a cystitis dose does not answer a PJP prophylaxis question
+        if frame.asked_attribute in ("dose", "renal dose", "duration") and frame.indication:
+            # a dose's section says what it treats when the sentence does not ("First-line
+            # treatment of acute cystitis" above "TMP-SMX 160/800 mg twice daily for 3 days")
+            dosed = treated or self._heading_conditions(item) - BACKGROUND_CONDITIONS
+            if dosed and frame.indication not in dosed:
+                item.attr = min(item.attr, 0.3)  # a cystitis dose does not answer a PJP prophylaxis question
         item.patient = self._patient_link(c, frame)
         authority = AUTHORITY.get(item.kind, 0.3)
         if item.kind == "drug-label" and frame.asked_attribute in _LABEL_ATTRIBUTES:
@@ -605,6 +634,16 @@ class ExtractiveComposer:
         item.score = self.weights.score(item.features)
         if off:
             item.attr = min(item.attr, SUPPORTING)  # a statement about vaccines, screening... answers another question
+
+    def _heading_conditions(self, item: _Item) -> frozenset[str]:
+        """Conditions the last heading of the sentence's section names, read once per item."""
+        key = ("heading_conditions", 0)
+        if key not in item.memo:
+            section = item.passage.chunk.section
+            item.memo[key] = tag(section[-1], self.table).conditions if section else frozenset()
+        found = item.memo[key]
+        assert isinstance(found, frozenset)
+        return found
 
     def _heading_share(self, item: _Item, question_stems: frozenset[str], attribute: str) -> float:
         """Share of the question's content words (and the asked attribute's lookup words) in the
@@ -778,7 +817,7 @@ class ExtractiveComposer:
         """A statement that may not decide this patient's verdict: off the patient as above, or put
         outside this patient by the sweep's scope reading ("in patients who take azathioprine" for a
         patient not on it, an eGFR range that excludes theirs)."""
-        if self._off_patient(item, frame) or self._warns_of_another_drug(item, frame):
+        if self._off_patient(item, frame) or self._warns_of_another_drug(item, frame) or _limits_another_use(item, frame):
             return True
         if not (frame.current_medications or frame.conditions or frame.population):
             return False
@@ -1135,6 +1174,10 @@ gets a single 0.6 mg dose" is a gout-flare dose for a patient on dialysis."""
 CLASS_ABOUT = 0.8
 """``_Item.about`` of a sentence naming the intervention's class with no other drug (1.0: the
 intervention itself); lower values mention the class beside other drugs."""
+CATEGORY_ABOUT = 0.4
+"""``_Item.about`` of a sentence naming only the intervention's therapeutic category (a biologic, an
+immunosuppressant: ``BROAD_CLASSES``), as low as a class named beside other drugs: it grounds an
+answer when nothing closer does, and ranks below the drug's own statements."""
 DISQUALIFIED = 0.35
 """``attribute_match`` at or below which a sentence that states the asked relation states it for
 another phase, population or kidney function (``plan.attribute_match``: 0.35 relation without the
@@ -1152,6 +1195,29 @@ def _disqualified(item: _Item, frame: QuestionFrame) -> bool:
     if plan.population and plan.population != "ckd" and plan.population not in c.populations:
         return True
     return bool(c.relations & plan.relations) and item.attr <= DISQUALIFIED
+
+
+def _procedures_in(item: _Item) -> set[str]:
+    """The non-drug interventions (devices, tests, procedures) the sentence names, read once."""
+    key = ("procedures", 0)
+    if key not in item.memo:
+        item.memo[key] = {name for *_, name in find_interventions(item.sent.text)}
+    found = item.memo[key]
+    assert isinstance(found, set)
+    return found
+
+
+def _limits_another_use(item: _Item, frame: QuestionFrame) -> bool:
+    """A limitation of use for a purpose the question does not ask about ("colchicine is not an
+    analgesic and should not be used to treat pain from other causes", asked whether it is fine with
+    a Z-pack): against the drug *for that use*, it says nothing of its safety for this patient."""
+    c = item.claim
+    if c.direction != "against" or "indication" not in c.relations or frame.intent == "indication":
+        return False
+    patient = {*frame.conditions, *([frame.indication] if frame.indication else [])}
+    if c.conditions & patient or c.populations & {*frame.population, *frame.implied_population}:
+        return False
+    return not item.features.get("terms")  # the question names none of its words ("for back pain?" does)
 
 
 def _question_stems(analysis: QueryAnalysis) -> frozenset[str]:

@@ -1,0 +1,74 @@
+"""What an answer must contain to count as one (issue 15's abstention, issue 16's plan), on the
+bundled corpus with the real packaged model: a wh-question for a dose is answered by a number;
+an interaction is any statement naming both drugs and what one does to the other; a limitation of
+use for another purpose decides nothing; a device or test is grounded by its name like a drug."""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.ingest.vocabulary import classes_of
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_dose_question_without_a_stated_number_is_partial(bundled_pipeline) -> None:
+    """The library says to give daily TMP-SMX for PJP prophylaxis after a transplant but never the
+    milligrams: "what dose?" is not answered by the recommendation to give it."""
+    a = bundled_pipeline.ask("What Bactrim dose for PJP prophylaxis after a kidney transplant?")
+    assert a.abstained and a.coverage == "partial", a.bottom_line
+    assert "does not state" in (a.abstention_reason or "")
+    assert "dose" in (a.abstention_reason or "")
+
+
+def test_a_dose_question_with_a_stated_number_keeps_its_number(bundled_pipeline) -> None:
+    a = bundled_pipeline.ask("Colcrys dosing for an acute flare?")
+    assert not a.abstained and a.bottom_line is not None
+    assert any(ch.isdigit() for ch in a.bottom_line.text), a.bottom_line.text
+
+
+def test_both_drugs_and_an_effect_is_an_interaction(bundled_pipeline) -> None:
+    """The azathioprine label names TMP-SMX as adding to its myelosuppression, with no interaction
+    verb: that answers "can I add Bactrim on Imuran?" rather than a refusal."""
+    a = bundled_pipeline.ask("Can I add Bactrim for someone on Imuran?")
+    assert not a.abstained, a.abstention_reason
+    assert a.bottom_line is not None and "myelosuppression" in a.bottom_line.text.lower()
+    assert a.decision in ("no", "conditional")
+
+
+def test_a_limitation_of_another_use_does_not_decide(bundled_pipeline) -> None:
+    """"Colchicine should not be used to treat pain from other causes" is no answer to whether it
+    can continue with azithromycin, where the library states no dose change is needed ..."""
+    a = bundled_pipeline.ask("Is it fine to keep her colchicine going while she takes a Z-pack?")
+    assert a.decision == "yes", a.decision_text
+    cited = " ".join(c.quote for c in a.decision_citations).lower()
+    assert "analgesic" not in cited
+
+
+def test_a_limitation_of_the_asked_use_decides(bundled_pipeline) -> None:
+    """... but it answers the question about that use."""
+    a = bundled_pipeline.ask("Patient wants to take his leftover colchicine for back pain. Reasonable?")
+    assert a.decision == "no", a.decision_text
+
+
+def test_a_biologic_is_a_biologic() -> None:
+    """Screening before "a biologic agent" applies to adalimumab and anakinra (FDA EPC: cytokine
+    blockers), not to a JAK inhibitor or a small-molecule immunosuppressant."""
+    assert "biologic" in classes_of("adalimumab")
+    assert "biologic" in classes_of("anakinra")
+    assert "biologic" not in classes_of("tofacitinib")
+    assert "biologic" not in classes_of("tacrolimus")
+
+
+def test_screening_before_a_tnf_inhibitor_is_answered_from_the_biologics_guideline(bundled_pipeline) -> None:
+    a = bundled_pipeline.ask("Screening before starting Humira for RA?")
+    assert not a.abstained, a.abstention_reason
+    text = " ".join(s.text for s in a.statements()).lower()
+    assert "tuberculosis" in text or "tst" in text or "igra" in text
+
+
+def test_a_device_is_grounded_by_its_name(bundled_pipeline) -> None:
+    """Compression stockings are no drug; the library's statement about them answers."""
+    a = bundled_pipeline.ask("Compression stockings to prevent post-thrombotic syndrome after a DVT?")
+    assert not a.abstained, a.abstention_reason
+    assert a.bottom_line is not None and "compression stockings" in a.bottom_line.text.lower()
