@@ -458,7 +458,7 @@ class ExtractiveComposer:
                         self._score(item, frame, analysis, subject, subject_classes)
             if not answering and not decisive:
                 # a contraindication for this patient is never left out of a partial answer: it leads
-                return self._partial(answer, frame, about)
+                return self._partial(answer, frame, about, [i for i in items if i.finding and not self._warns_of_another_drug(i, frame)])
         else:
             best_sim = float(sims.max())
             # a question naming no drug whose best passage is a study, close to the question: a
@@ -1132,15 +1132,21 @@ class ExtractiveComposer:
             notes.append("No guideline among the cited sources; weigh the evidence accordingly.")
         return notes
 
-    def _partial(self, answer: Answer, frame: QuestionFrame, about: list[_Item]) -> Answer:
-        """The intervention is covered but not what was asked: say so, then the closest statements."""
+    def _partial(self, answer: Answer, frame: QuestionFrame, about: list[_Item], risks: Sequence[_Item] = ()) -> Answer:
+        """The intervention is covered but not what was asked: say so, then what the safety sweep
+        found for this patient (``risks``: a caution or dose change the library states is shown even
+        when it does not answer the question), then the closest statements."""
         reason = not_stated(frame)
-        closest = sorted(about, key=lambda i: -(i.attr + i.sim))[:3]
+        closest = [i for i in sorted(about, key=lambda i: -(i.attr + i.sim)) if i not in risks][:3]
         answer = self._abstain(answer, reason, [frame.asked()], coverage="partial")
         refs: dict[str, Reference] = {}
+        warned = [_cite(item, refs) for item in risks]
         statements = [_cite(item, refs) for item in closest]
+        sections = [Section(name="risks", title=SECTION_TITLES["risks"], statements=warned)] if warned else []
         if statements:
-            answer.sections = [Section(name="closest", title=SECTION_TITLES["closest"], statements=statements)]
+            sections.append(Section(name="closest", title=SECTION_TITLES["closest"], statements=statements))
+        if sections:
+            answer.sections = sections
             answer.references = list(refs.values())
         if frame.yes_no:
             answer.decision = "insufficient"

@@ -118,7 +118,7 @@ _CLAUSE_SUBJECT = re.compile(r"\s+(?:was|is|were|are|has|have|had|should|must|ma
 _LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
 """Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
 _QUALIFIER_CUE = re.compile(
-    r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:have|has|are|is)|\bduring|\bhaving)\s+"
+    r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:have|has|are|is)|\bduring|\bhaving|\bif|\bwhen)\s+"
     r"(?:(?:a|an|the|patients?|people|adults?|persons?|individuals?|those|women|men|children|recipients?|severe|mild|moderate|"
     r"advanced|active|known|acute|chronic|established|decompensated|stage\s+\w+|[\w]+-\w+|on|undergoing|receiving|requiring)\s+){0,4}$",
     re.I,
@@ -593,13 +593,20 @@ def _names_in(text: str, table: AliasTable) -> frozenset[str]:
 
 
 _DOSE_AMOUNT = r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|g|units?|iu)\b(?!\s*/\s*(?:g|dl|l|ml|min|mmol|mol)\b)"
-_DOSE_STATEMENT = re.compile(
-    _DOSE_AMOUNT + r".{0,60}?\b(?:daily|once|twice|three\s+times|every|bid|tid|qd|per\s+day|a\s+day|weekly|hourly|hours?\s+later|dose)\b"
-    r"|\b(?:dose|dosing|dosage)\b.{0,60}?" + _DOSE_AMOUNT,
+_DOSE_STATEMENT = re.compile(_DOSE_AMOUNT, re.I)
+_LAB_BEFORE = re.compile(
+    r"\b(?:acr|albumin\w*|proteinuria|urate|uric|creatinine|potassium|sodium|glucose|hba1c|ldl|cholesterol|"
+    r"triglycerides?|levels?|concentrations?|excretion)\b[^.;]{0,25}$",
     re.I,
 )
-"""A dose, not a laboratory value: an amount of drug (per kilogram or square metre, but not a
-concentration or ratio such as "200 mg/g" or "1.5 mg/dL") given with how often, or named as the dose."""
+"""A measurement named just before an amount ("albuminuria of at least 300 mg per day"): the amount
+is the patient's value, not a dose."""
+
+
+def _states_a_dose(text: str) -> bool:
+    """A dose, not a laboratory value: an amount of drug (per kilogram or square metre, but not a
+    concentration or ratio such as "200 mg/g" or "1.5 mg/dL", nor one a measurement names)."""
+    return any(not _LAB_BEFORE.search(text[max(0, m.start() - 40) : m.start()]) for m in _DOSE_STATEMENT.finditer(text))
 
 
 _CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:but|whereas|while|although|though|however)\b,?\s+", re.I)
@@ -630,10 +637,12 @@ def _dose_for_this_patient(text: str, claim: Claim, patient: _Patient, table: Al
     has ("limits the dose to 40 mg once daily in severe renal impairment", "with a P-gp inhibitor,
     the flare dose is a single 0.6 mg"): the dose they need is not the usual one. A dose said to need
     no change ("no dose adjustment in moderate renal impairment") is none."""
-    if "dose" not in claim.relations or "no_change" in claim.relations or not _DOSE_STATEMENT.search(text):
+    if "dose" not in claim.relations or "no_change" in claim.relations or not _states_a_dose(text):
         return None
     parts = _sentence_scope(text, table)
     taken = patient.drugs | patient.classes
+    if claim.renal_ranges and patient.has & {"ckd", "chronic kidney disease", "dialysis"}:
+        return "dose_change"  # "if CrCl is below 30 mL/min, give 5 mg" (scope() then checks the patient's value)
     if any(not excluded and set(names) & patient.has for names, excluded in parts.groups):
         return "dose_change"
     if any(not whole and set(group) & taken for group, whole in parts.co_medications):

@@ -52,3 +52,14 @@ def test_a_warning_about_the_pair_itself_is_an_alarm(text: str, frame: FrameSpec
 def test_refusing_the_pair_is_an_alarm_whatever_it_quotes() -> None:
     text = "KDIGO recommends avoiding allopurinol in kidney transplant recipients who take azathioprine."
     assert _alarm(text, ALLOPURINOL_TACROLIMUS, decision="no") is True
+
+
+def test_a_partial_answers_risks_show_the_danger_but_an_abstention_shows_none() -> None:
+    danger = SafetySpec(kind="danger", relation="interaction", danger_any=["lactic acidosis"], statement="...",
+                        file="labels/allopurinol-zyloprim-label.md")
+    risk = statement("Topiramate can add to the lactic acidosis risk with metformin.", LABEL)
+    partial = framed_answer("q", None, [LABEL], risks=[risk], decision="insufficient")
+    partial.abstained, partial.coverage = True, "partial"
+    assert M.safety_outcome(partial, danger, ANAKINRA_GOUT)["sweep_hit"] is True
+    refused = partial.model_copy(update={"coverage": "none"})
+    assert M.safety_outcome(refused, danger, ANAKINRA_GOUT)["sweep_hit"] is False

@@ -504,3 +504,40 @@ def test_a_cue_before_every_drug_is_said_of_the_first_one_named(table: AliasTabl
             "target is then not reached, switching to febuxostat.")
     assert not _danger_is_about(text, "dose_change", {"febuxostat"}, {"xanthine oxidase inhibitor"}, table)
     assert _danger_is_about(text, "dose_change", {"allopurinol"}, set(), table)
+
+
+# --- the sweep in the answer (compose) -----------------------------------------------------------
+
+TOPIRAMATE_METFORMIN = ("Carbonic anhydrase inhibitors, such as topiramate, can cause a metabolic acidosis that may add to "
+                        "the lactic acidosis risk with metformin.")
+
+
+def _compose(question: str, texts: list[str], table: AliasTable):  # type: ignore[no-untyped-def]
+    from curbside.qa.compose import ExtractiveComposer
+    from curbside.qa.sentences import SentenceEmbedder
+    from tests.fakes import FakeHashEncoder
+
+    passages = [passage(n, t, "drug-label") for n, t in enumerate(texts, start=1)]
+    composer = ExtractiveComposer(SentenceEmbedder(FakeHashEncoder()), table, search=FakeSearch(passages))
+    return composer.compose(analyse(question, table), passages)
+
+
+def test_a_partial_answer_still_shows_what_the_sweep_found(table: AliasTable) -> None:
+    """Nothing answers the monitoring question, but the library states an interaction with the
+    patient's metformin: the partial answer says what is not stated and shows it under Risks."""
+    answer = _compose("How often should I check levels when starting topiramate in a patient taking metformin?",
+                      ["Topiramate is an antiepileptic used to prevent migraine. " + TOPIRAMATE_METFORMIN], table)
+    assert answer.abstained and answer.coverage == "partial"
+    risks = answer.section("risks")
+    assert risks is not None and [s.text for s in risks.statements] == [TOPIRAMATE_METFORMIN]
+    assert all(c.ref in {r.number for r in answer.references} for s in risks.statements for c in s.citations)
+
+
+def test_a_contraindication_leads_an_answer_to_a_question_nothing_else_answers(table: AliasTable) -> None:
+    """A monitoring question for a patient with heart failure: the avoidance in heart failure is the
+    answer's bottom line, not left out of a partial answer."""
+    avoid = "Thiazolidinediones raise the risk of worsening heart failure and should not be used in patients with heart failure."
+    answer = _compose("What should I watch for with pioglitazone in a patient with heart failure?",
+                      ["Pioglitazone is a thiazolidinedione used in type 2 diabetes. " + avoid], table)
+    assert not answer.abstained
+    assert answer.bottom_line is not None and answer.bottom_line.text == avoid
