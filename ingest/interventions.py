@@ -22,7 +22,7 @@ upper case ("FIT" is the test, "fit" is a word)."""
 
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[dict[str, str], frozenset[str], re.Pattern[str], dict[str, str], re.Pattern[str]]:
+def _table() -> tuple[dict[str, str], frozenset[str], re.Pattern[str]]:
     data: dict[str, Any] = json.loads(resources.files("curbside.ingest").joinpath("data/interventions.json").read_text("utf-8"))
     by_alias: dict[str, str] = {}
     upper: set[str] = set()
@@ -36,17 +36,12 @@ def _table() -> tuple[dict[str, str], frozenset[str], re.Pattern[str], dict[str,
                 upper.add(key)
     names = sorted({a for e in data["interventions"] for a in [e["name"], *e["aliases"]]}, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in names) + r")(?![\w-])", re.I)
-    measures: dict[str, str] = {}
-    for row in data.get("treat_to_target", []):
-        for measure in row["measures"]:
-            measures[measure.lower()] = row["therapy"]
-    measure_pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(m) for m in sorted(measures, key=len, reverse=True)) + r")(?![\w-])", re.I)
-    return by_alias, frozenset(upper), pattern, measures, measure_pattern
+    return by_alias, frozenset(upper), pattern
 
 
 def find_interventions(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, surface, canonical name) of every non-drug intervention named in ``text``."""
-    by_alias, upper, pattern, _measures, _mp = _table()
+    by_alias, upper, pattern = _table()
     out = []
     for m in pattern.finditer(text):
         surface = m.group(1)
@@ -59,12 +54,4 @@ def find_interventions(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def therapy_of_target(text: str) -> str | None:
-    """The treat-to-target therapy whose measure ``text`` names ("urate target" -> urate-lowering
-    therapy, "INR goal" -> warfarin), or None."""
-    _by_alias, _upper, _pattern, measures, measure_pattern = _table()
-    m = measure_pattern.search(text)
-    return measures.get(m.group(1).lower()) if m else None
-
-
-__all__ = ["find_interventions", "therapy_of_target"]
+__all__ = ["find_interventions"]

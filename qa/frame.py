@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from curbside.ingest.interventions import therapy_of_target
 from curbside.qa.types import PatientContext, QuestionFrame
 
 Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
@@ -350,7 +349,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("comparison", "efficacy", _rx(r"\bas\s+(?:good|effective)\s+as|\bworse\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
     ("dose_adjustment", "renal dose", _rx(r"\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
     ("dose_adjustment", "dose", _rx(r"\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve|increase|titrate|go\s+up)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
-    ("dose", "dose", _rx(r"\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:taken|given|dosed|started)|\bwith\s+(?:or\s+without\s+)?food\b|\bmissed\s+dose|\b(?:heparin|lmwh|parenteral)\s+first\b|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
+    ("dose", "dose", _rx(r"\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("contraindication", "contraindication", _rx(r"\bcontra-?indicat\w*|\brules?\s+out\s+\w+|\bruled\s+out\b|\ballerg\w*\s+(?:that|to\s+\w+)\s+(?:rules|prevents)")),
     ("safety", "adverse effects", _rx(r"\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
@@ -509,7 +508,7 @@ def _classify(
         return "interaction", "interaction", yes_no  # "On warfarin, needs Bactrim. What should I do?"
     if has_intervention and has_current:
         return "safety", "safety", yes_no  # "Y in a patient on X?": Y for this patient
-    if has_intervention and _BARE_ASK.match(ask_clause(question)) and ask_clause(question) != question:
+    if has_intervention and _BARE_ASK.match(ask_clause(question)) and ask_clause(question) != question and not _RISK_POPULATIONS.intersection(population):
         return "indication", "indication", yes_no  # "EF 30% after three months of GDMT. ICD?": whether to give it
     if has_intervention and (not treats or _RISK_POPULATIONS.intersection(population)) and (background or population):
         return "safety", "safety", yes_no  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
@@ -667,10 +666,6 @@ def build_frame(
         intent = "comparison"
     elif comparator is not None and intent == "comparison":
         intent, attribute = "choice", "first-line choice"  # "DOAC or warfarin?" asks which to choose
-    if intervention is None and intent == "target" and not current:
-        # "Urate goal after a transplant?", "INR target for a mechanical valve?": the target of a
-        # treat-to-target therapy asks about that therapy
-        intervention = therapy_of_target(question)
     if intervention is None and current and intent != "choice" and attribute not in _NOT_ABOUT_CURRENT:
         # "How often should I check CBC on azathioprine?" names no new drug: it asks about the drug
         # the patient is on

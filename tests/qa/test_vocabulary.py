@@ -357,11 +357,3 @@ def test_every_intervention_alias_names_one_intervention_and_the_table_has_prove
         for alias in [entry["name"], *entry["aliases"]]:
             key = re.sub(r"[\s-]+", " ", alias.lower())
             assert seen.setdefault(key, entry["name"]) == entry["name"], alias
-
-
-def test_a_target_of_a_treat_to_target_measure_names_its_therapy() -> None:
-    from curbside.ingest.interventions import therapy_of_target
-
-    assert therapy_of_target("What serum urate should we aim for?") == "urate-lowering therapy"
-    assert therapy_of_target("INR goal with a mechanical aortic valve?") == "warfarin"
-    assert therapy_of_target("A1c goal in an older adult?") is None
