@@ -729,9 +729,12 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
     digits = _digits(st.text) - _digits(ref.text) - (_digits(context.text) if context is not None else set())
     pool_q = ref.quantities + (context.quantities if context is not None else [])
     digits -= {f"{q.value:g}" for q in st.quantities if any(_same_dimension_value(q, r) for r in pool_q)}
+    # a digit that is part of a name the passage writes without a hyphen or space ("A-769662" / "A769662")
+    named = _named_digits(st.text, ref.text + " " + (context.text if context is not None else "")) if st.quantities or digits else set()
+    digits -= named
     if digits:
         return Mismatch("number", f"{sorted(digits)[0]} is not in the cited passage")
-    mismatch = _compare_quantities(st, ref, context)
+    mismatch = _compare_quantities(st, ref, context, named)
     if mismatch:
         return mismatch
     # frequencies
@@ -869,6 +872,27 @@ def _negation_about(reading: Reading, stems: set[str]) -> bool:
 _DIGITS = re.compile(r"(?<![A-Za-z\d.,])\d+(?:[.,]\d+)?(?![\d])")  # not digits inside a name (Dscam1, IL-2)
 
 
+_NAMED_DIGIT = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*[- ]?)?\d+[A-Za-z]+\d*|[A-Za-z]+[- ]\d+[A-Za-z0-9]*")
+"""A run of digits joined to letters: a name ("A-769662", "3T3", "IL-6"), not a count."""
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _named_digits(statement: str, passage: str) -> set[str]:
+    """Digits of ``statement`` that belong to a name the passage also writes, with or without the
+    hyphen or space ("A-769662" for "A769662", "NIH 3T3" for "NIH3T3"); "IL-4" for "IL-2" stays a
+    different number."""
+    whole = _compact(passage)
+    out: set[str] = set()
+    for m in _NAMED_DIGIT.finditer(statement):
+        name = _compact(m.group(0))
+        if len(name) >= 3 and name in whole:
+            out |= _digits_of(m.group(0))
+    return out
+
+
 _COUNT_WORDS = {w: str(int(v)) for w, v in _NUMBER_WORDS.items() if v >= 2 and float(v).is_integer()}
 _COUNT_WORD = re.compile(r"\b(" + "|".join(_COUNT_WORDS) + r")\b(?!\s+times?\b)", re.I)
 """Number words read as their value ("one in two" / "one in five"); not "one" (a pronoun as often
@@ -919,8 +943,12 @@ def _fmt_freq(f: str) -> str:
     return {"1": "once", "2": "twice"}.get(n, f"{n} times") + f" per {period}"
 
 
-def _compare_quantities(st: Reading, ref: Reading, context: Reading | None) -> Mismatch | None:
+def _compare_quantities(st: Reading, ref: Reading, context: Reading | None, named: set[str] | frozenset[str] = frozenset()) -> Mismatch | None:
+    """The first quantity of ``st`` the passage gives another value, unit, frequency or bound;
+    ``named``: bare numbers that are part of a name the passage also writes (not quantities)."""
     for q in st.quantities:
+        if not q.unit and f"{q.value:g}" in named:
+            continue
         candidates = [r for r in ref.quantities if _same_value(q, r)]
         pool = "the cited sentence"
         rival = next((r for r in ref.quantities if not _same_value(q, r) and ((q.unit and r.unit == q.unit) or (q.label and r.label == q.label))), None)
@@ -1013,13 +1041,18 @@ _DEFAULT_MODEL = _Model(["overlap", "similarity"], [6.0, 4.0], -5.0)
 FEATURES = (
     "overlap", "overlap_best", "similarity", "similarity_top2", "similarity_any", "novel", "novel_frac",
     "passage_overlap", "len_ratio", "direction_conflict", "direction_agree", "direction_same",
-    "direction_opposed", "numbers_missing", "finding",
+    "direction_opposed", "direction_same_wide", "direction_opposed_wide", "numbers_missing", "finding",
 )
 """What the support model is trained on (:meth:`CitationVerifier.features` computes more; a trained
 model names its own). Only how fully and in which direction the passage states the statement: not
 whether either side is negated or hedged by itself (``st_negated``, ``ref_hedged``...), which the
 rules compare and which on SciFact mostly marks how annotators wrote contradicting claims, a prior
 that would fail a faithful "should not be combined" for "advises against combining"."""
+
+DIRECTION_SENTENCES = 3
+"""Best-aligned sentences whose direction words feed the ``*_wide`` features: on SciFact's fit half
+the claim's direction (same or reversed) is read more often from the best three than the best two
+(grouped 5-fold AUROC of SUPPORT vs CONTRADICT 0.708 -> 0.723)."""
 
 FINDING = re.compile(
     r"\b(?:RESULTS?|CONCLUSIONS?|FINDINGS|INTERPRETATION)\b|(?i:\b(?:significant(?:ly)?|p\s*[<=]|odds ratio|hazard ratio|"
@@ -1113,6 +1146,10 @@ class CitationVerifier:
                     else:
                         conflicts += 1
         same_w, opposed_w = _direction_weights(st, ref)
+        # the same, over the next-best sentences too: a research claim's direction is often stated
+        # (or reversed) by a sentence other than the one sharing most words with it
+        wider = [k for k in rank[:DIRECTION_SENTENCES] if not framing[k]] or top
+        wide = [_direction_weights(st, readings[k]) for k in wider]
         nums_missing = sum(1 for q in st.quantities if not any(_same_value(q, r) for r in whole.quantities))
         feats = {
             "overlap": overlap,
@@ -1132,6 +1169,8 @@ class CitationVerifier:
             "numbers_missing": float(nums_missing),
             "direction_same": same_w,
             "direction_opposed": opposed_w,
+            "direction_same_wide": max(w for w, _ in wide),
+            "direction_opposed_wide": max(o for _, o in wide),
             "negation_one_side": float((st.neg_cues > 0) != (ref.neg_cues > 0)),
             "st_null": float(bool(NULL_FINDING.search(statement))),
             "ref_null": float(bool(NULL_FINDING.search(ref.text))),

@@ -271,3 +271,37 @@ def test_scifact_halves_are_fixed_by_claim_id() -> None:
     assert 70 < halves.count("fit") < 130
     # pinned: the first bit of SHA-256 of the id; a change here moves claims between the halves
     assert [scifact_half(x) for x in ("0", "2", "3", "9", "15")] == ["report", "fit", "fit", "report", "fit"]
+
+
+@pytest.mark.parametrize("statement, passage_text", [
+    ("C2 works synergistically with A-769662 to activate AMPK.", "C2 acts synergistically with the drug A769662 to activate AMPK complexes."),
+    ("Cellular clocks are associated with mitosis timing in NIH 3T3 cells.", "The reverse coupling is predominant in NIH3T3 cells."),
+])
+def test_a_digit_inside_a_name_written_another_way_is_not_a_number(statement: str, passage_text: str) -> None:
+    """A compound or cell line written with or without a hyphen or space is the same name, not a new number."""
+    from curbside.qa.verify import compare
+
+    table = AliasTable.bundled()
+    m = compare(read(statement, table), read(passage_text, table), read(passage_text, table))
+    assert m is None or m.kind != "number", m
+
+
+def test_a_different_number_in_a_name_is_still_a_number() -> None:
+    from curbside.qa.verify import compare
+
+    table = AliasTable.bundled()
+    text = "Serum IL-2 levels rose after the first dose."
+    m = compare(read("Serum IL-4 levels rose after the first dose.", table), read(text, table), read(text, table))
+    assert m is not None and m.kind == "number"
+
+
+def test_direction_is_read_beyond_the_two_best_aligned_sentences(verifier: CitationVerifier) -> None:
+    """The support model sees a reversal stated by the third-best sentence (``direction_opposed_wide``),
+    which the two best-aligned sentences, sharing more words with the claim, do not state."""
+    text = ("Exercise and cancer mortality were recorded in a cohort of 70,000 Chinese women followed for ten years.\n"
+            "Physical activity and cancer mortality among Chinese women were measured by questionnaire at baseline.\n"
+            "Women who exercised had lower cancer mortality.")
+    feats, _aligned, _, _ = verifier.features("Exercise increases cancer mortality among Chinese women.", _passage(text))
+    assert feats["direction_opposed"] == 0.0  # the aligned sentences state no direction
+    assert feats["direction_opposed_wide"] >= 2.0
+    assert "direction_opposed_wide" in verifier.model.names  # the shipped model uses it
