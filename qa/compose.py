@@ -63,9 +63,11 @@ from curbside.qa.sweep import (
     UNSTATED,
     Finding,
     Search,
+    phase_mismatch,
     statement_scope,
     sweep,
 )
+from curbside.qa.sweep import asked_doses as sweep_asked_doses
 from curbside.qa.types import (
     SECTION_TITLES,
     Answer,
@@ -960,11 +962,11 @@ class ExtractiveComposer:
             plan.decision_text = f"No: the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})."
             return
         if bottom is not None and frame.asked_attribute in ("dose", "renal dose") and "dose" in bottom.claim.relations:
-            asked_doses = _DOSE_VALUE.findall(plan.question)
+            asked_doses = sweep_asked_doses(plan.question, frame, self.table)  # not a lab value, not a co-medication's dose
             if asked_doses:
                 # "Is 2.5 mg the right dose to start?": the library's dose for this phase says yes or no
-                stated = {d.replace(" ", "") for d in _DOSE_VALUE.findall(bottom.sent.text)}
-                same = all(d.replace(" ", "") in stated for d in asked_doses)
+                stated = {d.replace(" ", "").lower() for d in _DOSE_VALUE.findall(bottom.sent.text)}
+                same = all(d in stated for d in asked_doses) and not phase_mismatch(plan.question, bottom.sent.text, asked_doses)
                 plan.decision_items = [bottom]
                 changed = [i for i in cautions if i.finding and i.finding.relation == "dose_change"]
                 if same and changed:

@@ -729,3 +729,40 @@ def sweep(
     kind_rank = {"drug-label": 0, "guideline": 1, "review": 2, "research": 3}
     findings.sort(key=lambda f: (f.strength, kind_rank.get(f.passage.document.kind, 4), f.passage.chunk.chunk_id, f.sentence.start))
     return findings
+
+
+# --- doses the question proposes (for the composer's dose verdict) ------------------------------
+
+_AMOUNT = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)\b(?!\s*/)", re.I)
+_STARTING = re.compile(
+    r"\b(?:start\w*|initial\w*|begin\w*|from\s+day\s+(?:one|1)|day\s+(?:one|1)\b|first\s+dose|loading|"
+    r"new(?:ly)?\b|brand-new|fresh|just\s+diagnosed|diagnosed\s+today)",
+    re.I,
+)
+"""A question about the first phase of a treatment ("the right dose to start?", "a brand-new DVT")."""
+_LATER_PHASE = re.compile(r"\b(?:then|followed\s+by|thereafter|after\s+(?:that|which|the\s+first))\b", re.I)
+"""A stated regimen with a later phase ("10 mg twice daily for 7 days, then 5 mg twice daily")."""
+
+
+def asked_doses(question: str, frame: QuestionFrame, table: AliasTable) -> list[str]:
+    """Amounts the question proposes for the treatment, spaces removed ("2.5mg"): not a laboratory
+    value ("an ACR of 450 mg/g") nor the dose of a drug the patient already takes ("on Zestril 40
+    mg"), which are no dose asked about."""
+    meds = set(frame.current_medications) - ({frame.intervention} if frame.intervention else set())
+    ends = [b for _a, b, _s, g in table.find(question) if g in meds]
+    out = []
+    for m in _AMOUNT.finditer(question):
+        if any(question[b : m.start()].strip() == "" for b in ends):
+            continue
+        out.append(m.group(0).replace(" ", "").lower())
+    return out
+
+
+def phase_mismatch(question: str, stated: str, asked: Sequence[str]) -> bool:
+    """The question asks about starting, the stated regimen has a later phase, and the amount asked
+    is not the first phase's: "5 mg twice daily from day one" against "10 mg twice daily for 7 days,
+    then 5 mg twice daily" is the extended-phase dose given for a new clot."""
+    if not asked or not _STARTING.search(question) or not _LATER_PHASE.search(stated):
+        return False
+    doses = [m.group(0).replace(" ", "").lower() for m in _AMOUNT.finditer(stated)]
+    return bool(doses) and asked[0] != doses[0]

@@ -23,7 +23,9 @@ from curbside.qa.sweep import (
     UNSTATED,
     Finding,
     _danger_is_about,
+    asked_doses,
     danger_relation,
+    phase_mismatch,
     statement_scope,
     subject_terms,
     sweep,
@@ -541,3 +543,27 @@ def test_a_contraindication_leads_an_answer_to_a_question_nothing_else_answers(t
                       ["Pioglitazone is a thiazolidinedione used in type 2 diabetes. " + avoid], table)
     assert not answer.abstained
     assert answer.bottom_line is not None and answer.bottom_line.text == avoid
+
+
+# --- doses keep their phase (the composer's dose verdict) ----------------------------------------
+
+APIXABAN_VTE = "For treatment of deep vein thrombosis or pulmonary embolism, apixaban is given as 10 mg twice daily for 7 days, then 5 mg twice daily."
+
+
+@pytest.mark.parametrize(
+    ("question", "doses"),
+    [
+        ("Starting Eliquis for a brand-new DVT. Is 5 mg twice daily from day one right?", ["5mg"]),
+        ("Is dapagliflozin OK in a 41-year-old with CKD, an eGFR of 35 and an ACR of 450 mg/g?", []),  # a lab value
+        ("Can I use finerenone in someone with type 2 diabetes and CKD taking Zestril 40 mg?", []),  # the co-medication's dose
+    ],
+)
+def test_doses_the_question_proposes_for_the_treatment(question: str, doses: list[str], table: AliasTable) -> None:
+    assert asked_doses(question, analyse(question, table).frame, table) == doses
+
+
+def test_the_extended_phase_dose_is_no_starting_dose() -> None:
+    start = "Starting Eliquis for a brand-new DVT. Is 5 mg twice daily from day one right?"
+    assert phase_mismatch(start, APIXABAN_VTE, ["5mg"])
+    assert not phase_mismatch("Is 10 mg twice daily the right dose to start apixaban for a new DVT?", APIXABAN_VTE, ["10mg"])
+    assert not phase_mismatch("After the first week, is apixaban 5 mg twice daily right?", APIXABAN_VTE, ["5mg"])
