@@ -274,6 +274,7 @@ danger leads the Risks section (and a yes/no verdict still becomes no)."""
 _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
 _CONCLUSION = re.compile(r"^\s*(?:conclusions?\s*:|in\s+conclusion|we\s+conclude|to\s+conclude|(?:these|our|the)\s+(?:results|findings|data|observations)\s+(?:suggest|indicate|show|demonstrate|support|confirm)|this\s+study\s+(?:shows|suggests|demonstrates|indicates|confirms))", re.I)
 _CONCLUSION_HEAD = re.compile(r"\bconclusion", re.I)
+_BLANK_LINE = re.compile(r"\n\s*\n")
 _DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled))\b", re.I)
 _FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\bannual\w*|\byearly|\bat\s+\d+\s+(?:weeks?|months?)|\bbefore\s+start\w*|\bbaseline|\bfor\s+the\s+first\s+\d+|\bthen\b", re.I)
 _NUMBER = re.compile(r"\d")
@@ -821,6 +822,8 @@ class ExtractiveComposer:
         patient not on it, an eGFR range that excludes theirs)."""
         if self._off_patient(item, frame) or self._warns_of_another_drug(item, frame) or _limits_another_use(item, frame):
             return True
+        if item.features.get("other_indication"):
+            return True  # amoxicillin recommended for pneumonia says nothing of amoxicillin for cystitis
         if not (frame.current_medications or frame.conditions or frame.population):
             return False
         return self._scope(item, frame) == NOT_THIS_PATIENT
@@ -980,10 +983,13 @@ class ExtractiveComposer:
                 return
         stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
         direction, basis = "neutral", None
+        asked = self._asked_words(plan.question, frame)
         for item in stance_of:
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
-            d = _stance(item, frame)
+            d = _study_stance(item, items) if item.kind == "research" and frame.intervention is None else _stance(item, frame)
+            if d in ("for", "neutral") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
+                d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
             if d == "against" and self._scope(item, frame) == UNSTATED:
                 d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution
             if d != "neutral":
@@ -1023,6 +1029,13 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
             plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
+
+    def _asked_words(self, question: str, frame: QuestionFrame) -> frozenset[str]:
+        """Stems of what a yes/no question asks ("need", "calculator", "apply"): its content words
+        less the names of the drugs it mentions."""
+        names = [frame.intervention or "", *frame.current_medications]
+        drug_words = {w for n in names if n for alias in self.table.names_of(n)[:6] for w in stems(alias)}
+        return frozenset(set(stems(question)) - drug_words - _GENERIC_WORDS - _NEGATION_STEMS)
 
     def _disagreement(self, plan: _Plan, frame: QuestionFrame) -> list[_Item]:
         """Cited statements for this patient that take opposite sides (one for, one against),
@@ -1288,6 +1301,32 @@ _AFFIRMS = frozenset({"adverse effects", "efficacy"})
 _DOSE_VALUE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)\b", re.I)
 
 
+_NEGATION_CUES = frozenset({"not", "no", "without", "never", "neither", "nor", "n't", "cannot"})
+_NEGATION_STEMS = frozenset(stems(" ".join(_NEGATION_CUES)))
+DENIAL_WINDOW = 4
+"""Words after a negation cue that it governs ("does not apply to", "without the need to
+calculate"): a short window that stays inside the clause, so that "gout is not an FDA-approved
+indication for anakinra" denies the indication, not the question's gout."""
+_CLAUSE_END = frozenset({",", ";", ":", "but", "although", "though", "whereas", "and", "or", "because"})
+_WORD = re.compile(r"n't|[\w-]+|[,;:]")
+
+
+def _denies(text: str, asked: frozenset[str]) -> bool:
+    """The sentence negates one of the question's asked words within the negation's clause."""
+    if not asked:
+        return False
+    tokens = [t.lower() for t in _WORD.findall(text)]
+    for i, token in enumerate(tokens):
+        if token not in _NEGATION_CUES:
+            continue
+        for follower in tokens[i + 1 : i + 1 + DENIAL_WINDOW]:
+            if follower in _CLAUSE_END:
+                break
+            if set(stems(follower)) & asked:
+                return True
+    return False
+
+
 def _stance(item: _Item, frame: QuestionFrame) -> str:
     """against | conditional | for | insufficient | neutral: what a statement says to the question."""
     if frame.asked_attribute in _AFFIRMS or (item.kind == "research" and frame.intervention is None):
@@ -1323,3 +1362,29 @@ def _research_stance(text: str, vec: np.ndarray | None = None) -> str:
     if _HEDGED_RESULT.search(text):
         return "insufficient"
     return "for"
+
+
+def _study_stance(basis: _Item, items: Sequence[_Item]) -> str:
+    """A research question's verdict from the basis's study, its findings read together
+    (:meth:`~curbside.qa.stance.StanceModel.read_study`): its conclusion (a conclusion section, or
+    the sentence that opens one and the rest of its paragraph), else its result sentences; the basis
+    alone (:func:`_research_stance`) when the study has neither or the model does not apply."""
+    model = load_stance_model()
+    own = sorted((i for i in items if i.passage.document.doc_id == basis.passage.document.doc_id and i.kind == "research"),
+                 key=lambda i: (i.passage.chunk.char_start, i.sent.start))
+    if model is None or not all(model.applies_to(i.vec) for i in own):
+        return _research_stance(basis.sent.text, basis.vec)
+    found = [i for i in own if _CONCLUSION_HEAD.search(" ".join(i.passage.chunk.section))]
+    opener = next((i for i in own if _CONCLUSION.search(i.sent.text)), None)
+    if not found and opener is not None:
+        found = [opener]
+        for item in own[own.index(opener) + 1:]:
+            last = found[-1]
+            if item.passage is not last.passage or _BLANK_LINE.search(item.passage.chunk.text[last.sent.end:item.sent.start]):
+                break  # the conclusion is one paragraph
+            found.append(item)
+    reading = "conclusion" if found else "results"
+    found = found or [i for i in own if "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)]
+    if not found:
+        return _research_stance(basis.sent.text, basis.vec)
+    return model.read_study([(i.sent.text, i.vec) for i in found], reading).stance

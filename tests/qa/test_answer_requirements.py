@@ -72,3 +72,24 @@ def test_a_device_is_grounded_by_its_name(bundled_pipeline) -> None:
     a = bundled_pipeline.ask("Compression stockings to prevent post-thrombotic syndrome after a DVT?")
     assert not a.abstained, a.abstention_reason
     assert a.bottom_line is not None and "compression stockings" in a.bottom_line.text.lower()
+
+
+def test_a_statement_denying_what_is_asked_answers_no(bundled_pipeline) -> None:
+    """A recommendation "without the need to calculate risk" answers "do I need a risk calculator?"
+    with no, though the sentence itself recommends something."""
+    a = bundled_pipeline.ask("LDL 195 in a 35-year-old. Do I need a risk calculator first?")
+    assert a.decision == "no", a.decision_text
+    b = bundled_pipeline.ask("Does the average-risk colon screening schedule apply to my ulcerative colitis patient?")
+    assert b.decision == "no", b.decision_text
+
+
+def test_denial_stays_inside_the_negations_clause() -> None:
+    from curbside.qa.compose import _denies
+    from curbside.qa.retrieval import stems
+
+    asked = frozenset(stems("apply ulcerative colitis schedule"))
+    assert _denies("The recommendation does not apply to people with inflammatory bowel disease.", asked)
+    assert not _denies("The schedule applies to adults who are not at high risk.", asked)
+    gout = frozenset(stems("safe start gout"))
+    assert not _denies("Gout is not an FDA-approved indication for anakinra, so its use for gout is off-label.", gout)
+    assert not _denies("No dose change is needed, and the schedule applies.", frozenset(stems("apply")))
