@@ -354,9 +354,9 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "adverse effects", _rx(r"\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
     ("choice", "alternatives", _rx(r"\bstill\s+\w+ing\s+(?:on|despite)\b|\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
-    ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:\w+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
+    ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:[\w-]+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:option|choice|drug|agent|treatment|therapy|antibiotic|way)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotic|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+the)|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose)|\bwhat\s+to\s+(?:use|give|start|add)|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat'?s\s+the\s+(?:treatment|best|preferred|first|go-to)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
-    ("indication", "indication", _rx(r"\bindicat\w*|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:\w+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
+    ("indication", "indication", _rx(r"\bindicat\w*|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:[\w-]+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
     ("safety", "safety", _rx(r"\bsafe\w*|\bgive\s+up\b|\bleave\s+(?:it|him|her|them)\b|\bstay\s+on\b|\brechallenge\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
 _SAFETY_ASK = _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\bconcerns?\b|\bproblems?\b|\bcan\s+(?:i|we)\s+(?:use|give|add|start)")
@@ -395,6 +395,11 @@ between X and Y?", "what happens to levels?", "related?"): an interaction questi
 asks about the safety of X for this patient (the convention of ``evals/sets/README.md``)."""
 
 
+_DOSE_AS_MANNER = re.compile(r"\b(?:at|with|on)\s+(?:a\s+|the\s+)?(?:low|lower|reduced|small|smaller|half|full|high|higher|usual|standard)(?:er)?\s+dose\b", re.I)
+"""A dose named as the manner of an act ("rechallenge at a low dose", "start on a reduced dose"):
+the question asks whether to act, not for the dose."""
+_WEIGHT = re.compile(r"\b\d{2,3}(?:\.\d)?\s*(?:kg|kilos?|lb|lbs)\b", re.I)
+"""A body weight stated in a drug question is a dosing detail."""
 _CLAUSE_BREAK = re.compile(r"[.!?;]\s+|\s+[—–-]+\s+|:\s+")
 
 
@@ -478,6 +483,8 @@ def _classify(
         m = pattern.search(question)
         if not m:
             continue
+        if attribute == "dose" and not pattern.search(_DOSE_AS_MANNER.sub(" ", question)):
+            continue  # "can I rechallenge at a low dose?" asks whether, not which dose
         if clause_asks and m.end() <= story_end and intent != "population":
             m = pattern.search(question, story_end)
             if not m:
@@ -508,6 +515,11 @@ def _classify(
         return "interaction", "interaction", yes_no  # "On warfarin, needs Bactrim. What should I do?"
     if has_intervention and has_current:
         return "safety", "safety", yes_no  # "Y in a patient on X?": Y for this patient
+    if has_intervention and _WEIGHT.search(question):
+        # "Apixaban for AF in a 70-year-old on hemodialysis, 75 kg?": the weight is stated for the dose
+        if _RISK_POPULATIONS.intersection(population) & {"ckd", "dialysis"}:
+            return "dose_adjustment", "renal dose", yes_no
+        return "dose", "dose", yes_no
     if has_intervention and _BARE_ASK.match(ask_clause(question)) and ask_clause(question) != question and not _RISK_POPULATIONS.intersection(population):
         return "indication", "indication", yes_no  # "EF 30% after three months of GDMT. ICD?": whether to give it
     if has_intervention and (not treats or _RISK_POPULATIONS.intersection(population)) and (background or population):
@@ -660,6 +672,10 @@ def build_frame(
         current = [*current, *(d for d in interventions[1:] if d not in current)]
     elif comparator is None and len(interventions) > 1 and intent in ("comparison", "choice"):
         comparator = interventions[1]
+    if intent == "choice" and intervention and comparator is None and _asked_by_wh_word(question, [*mentions, *procedures], intervention):
+        intervention = None  # "On Imuran, needs urate lowering. What's the play?": the wh-word is what is asked
+    if intent == "choice" and intervention and comparator and _offered_as_alternatives(question, mentions, intervention, comparator):
+        intervention = comparator = None  # "Clot with cancer — LMWH or a DOAC?": the choice between them is the question
     if comparator is not None and intent not in ("interaction",) and _COMPARATIVE.search(question) and attribute != "alternatives":
         if intent != "comparison" and attribute not in ("efficacy", "adverse effects"):
             attribute = "efficacy"  # "Does X bleed less than Y compared head to head?" compares them
@@ -699,6 +715,18 @@ def build_frame(
         indication=treated or _treated_condition(intent, has),
         yes_no=yes_no,
     )
+
+
+def _asked_by_wh_word(question: str, mentions: Sequence[Mention], intervention: str) -> bool:
+    """A choice whose asking clause is a wh-question that does not name the intervention ("...
+    needs urate lowering. What's the play?"): what the wh-word stands for is asked, and the
+    treatment named in the story is the need, not the answer."""
+    clause = ask_clause(question)
+    story_end = len(question) - len(clause)
+    if story_end == 0 or not _WH_OPEN.search(clause):
+        return False
+    spans = [start for start, _end, _s, generic in mentions if generic == intervention]
+    return bool(spans) and all(start < story_end for start in spans)
 
 
 def _offered_as_alternatives(question: str, mentions: Sequence[Mention], first: str, second: str) -> bool:

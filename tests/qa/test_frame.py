@@ -597,3 +597,23 @@ def test_a_dose_for_a_patient_on_an_interacting_drug_is_a_dose_adjustment(table:
     assert (f.intent, f.intervention, f.current_medications) == ("dose_adjustment", "colchicine", ["verapamil"])
     g = frame_of("Switching Myfortic to CellCept — what dose?", table)
     assert g.intent == "dose"  # moving between drugs is a dose question, not an adjustment
+
+
+def test_a_dose_named_as_the_manner_of_giving_asks_no_dose(table: AliasTable) -> None:
+    f = frame_of("Rash on febuxostat last year — could I restart it at a lower dose?", table)
+    assert f.intent == "safety", f
+
+
+def test_a_stated_body_weight_makes_a_bare_drug_question_a_dose_question(table: AliasTable) -> None:
+    f = frame_of("Enoxaparin for a DVT in a 120 kg man with eGFR 25?", table)
+    assert (f.intent, f.asked_attribute) == ("dose_adjustment", "renal dose"), f
+
+
+def test_therapies_named_by_their_verb_or_adjective_are_interventions(table: AliasTable) -> None:
+    assert frame_of("CHA2DS2-VASc of 3 in a 70-year-old woman. Anticoagulate?", table).intervention == "oral anticoagulant"
+    assert frame_of("Two flares this year, urate 9. Time for urate-lowering?", table).intervention == "urate-lowering therapy"
+
+
+def test_a_wh_question_after_the_story_asks_for_the_choice_not_about_the_need(table: AliasTable) -> None:
+    f = frame_of("Liver transplant on tacrolimus needs anticoagulation. What should I use?", table)
+    assert (f.intent, f.intervention) == ("choice", None), f
