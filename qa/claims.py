@@ -45,7 +45,7 @@ _R = {
     "avoid": (
         r"\bavoid\w*|\bdo\s+not\s+(?:\w+ly\s+)?" + _PRESCRIBING_VERBS + r"|\bdoes\s+not\s+recommend|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:be\s+)?"
         r"(?:used|given|started|combined|co-?administered|prescribed|offered)\b|\bnot\s+recommended|"
-        r"\brecommend\w*\s+against|\badvis\w*\s+against|\bwarns?\s+against|\bargues?\s+against|"
+        r"\brecommend\w*\s+against|\bsuggest\w*\s+against|\bnot\s+(?:routinely\s+)?suggested|\badvis\w*\s+against|\bwarns?\s+against|\bargues?\s+against|"
         r"\bharmful|\bnever\b|\bnot\s+suitable|\bnot\s+to\s+be\s+(?:used|given)|\bshould\s+be\s+stopped|"
         r"\bdiscontinue|\bwithh[eo]ld|\bunsafe|\bnot\s+(?:be\s+)?(?:safe|appropriate)|\bnot\s+advis(?:ed|able)|\binadvisable"
     ),

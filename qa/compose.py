@@ -988,7 +988,7 @@ class ExtractiveComposer:
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
             d = _study_stance(item, items) if item.kind == "research" and frame.intervention is None else _stance(item, frame)
-            if d in ("for", "neutral") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
+            if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
                 d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
             if d == "against" and self._scope(item, frame) == UNSTATED:
                 d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution
@@ -1001,8 +1001,8 @@ class ExtractiveComposer:
             # never a plain yes while a cited source for this patient advises against
             basis = plan.disagreement[0]
             direction = "against" if _stance(basis, frame) == "against" else "conditional"
-        if direction == "for" and cautions:
-            direction, basis = "conditional", cautions[0]
+        if direction == "for" and cautions and frame.asked_attribute not in _AFFIRMS:
+            direction, basis = "conditional", cautions[0]  # (whether it causes or helps is no precaution)
         if direction == "neutral" and cautions:
             direction, basis = "conditional", cautions[0]
         if basis is None:
@@ -1322,7 +1322,7 @@ def _denies(text: str, asked: frozenset[str]) -> bool:
         for follower in tokens[i + 1 : i + 1 + DENIAL_WINDOW]:
             if follower in _CLAUSE_END:
                 break
-            if set(stems(follower)) & asked:
+            if set(stems(follower.replace("-", " "))) & asked:  # "not an FDA-approved indication"
                 return True
     return False
 

@@ -93,3 +93,14 @@ def test_denial_stays_inside_the_negations_clause() -> None:
     gout = frozenset(stems("safe start gout"))
     assert not _denies("Gout is not an FDA-approved indication for anakinra, so its use for gout is off-label.", gout)
     assert not _denies("No dose change is needed, and the schedule applies.", frozenset(stems("apply")))
+
+
+def test_whether_it_causes_is_not_made_conditional_by_precautions(bundled_pipeline) -> None:
+    """"Does tacrolimus cause diabetes?" -- the label says it can: yes, whatever else it advises."""
+    a = bundled_pipeline.ask("Does tacrolimus cause diabetes after transplant?")
+    assert a.decision == "yes", a.decision_text
+
+
+def test_a_guideline_not_suggesting_it_answers_no(bundled_pipeline) -> None:
+    a = bundled_pipeline.ask("Compression stockings to prevent post-thrombotic syndrome after a DVT?")
+    assert a.decision == "no", a.decision_text

@@ -342,3 +342,12 @@ def test_a_condition_a_drug_causes_is_its_outcome_not_its_population() -> None:
     table = AliasTable.bundled()
     assert "hyperkalemia" not in tag("Tacrolimus can cause hyperkalemia, so potassium should be monitored.", table).conditions
     assert "hyperkalemia" in tag("In patients with hyperkalemia, spironolactone should be avoided.", table).conditions
+
+
+def test_guideline_suggesting_against_is_against(table) -> None:
+    """GRADE wording: "is not suggested", "we suggest against" are recommendations against."""
+    for text in (
+        "Routine use of compression stockings to prevent post-thrombotic syndrome is not suggested for patients with acute DVT.",
+        "The panel suggests against adding vitamin C for gout.",
+    ):
+        assert tag(text, table).direction == "against", text
