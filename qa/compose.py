@@ -394,7 +394,7 @@ class ExtractiveComposer:
         findings: list[Finding] = []
         if subject and self.search is not None:
             t_sweep = time.perf_counter()
-            findings = sweep(frame, [subject], self.table, self.search)
+            findings = sweep(frame, [subject], self.table, self.search, question=analysis.question)
             answer.timings_ms["sweep_ms"] = round((time.perf_counter() - t_sweep) * 1e3, 2)
         pool = list(passages)
         known = {x.chunk.chunk_id for x in pool}

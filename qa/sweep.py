@@ -190,10 +190,21 @@ def acting_classes(table: AliasTable, generic: str) -> set[str]:
     return {c for c in classes_of(table, generic) if MECHANISM_CLASS.search(c) and "substrate" not in c}
 
 
-def danger_relation(claim: Claim) -> str | None:
+_ALTERNATIVE_ADVISED = re.compile(
+    r"\b(?:consider\w*|choos\w*|us(?:e|ing)|select\w*|switch\w*\s+to)\s+(?:an?\s+)?(?:alternative|another|different)\s+"
+    r"(?:therap\w*|treatments?|agents?|drugs?|medicines?|medications?|options?)\b",
+    re.I,
+)
+"""Advice to use something else ("the label advises considering alternative therapy"): an
+avoidance of the treatment for the patients it is said of."""
+
+
+def danger_relation(claim: Claim, text: str = "") -> str | None:
     for rel in DANGER_RELATIONS:
         if rel in claim.relations:
             return rel
+    if text and _ALTERNATIVE_ADVISED.search(text) and not claim.relations & {"recommend", "first_line"}:
+        return "avoid"
     if "interaction" in claim.relations and "adverse" in claim.relations:
         return "caution"
     if "exposure" in claim.relations:
@@ -650,6 +661,90 @@ def _dose_for_this_patient(text: str, claim: Claim, patient: _Patient, table: Al
     return None
 
 
+_TRAIT_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-*:][A-Za-z0-9]+)*")
+_COMMON_WORDS = frozenset({
+    "about", "above", "acute", "adult", "adults", "after", "again", "against", "already", "also", "although",
+    "among", "another", "anyone", "anything", "around", "attack", "attacks", "because", "been", "before", "being",
+    "below", "best", "between", "both", "cannot", "carries", "carry", "change", "changes", "child", "children",
+    "chronic", "concern", "concerns", "condition", "conditions", "consider", "considered", "continue",
+    "continuing", "could", "current", "currently", "daily", "diagnosed", "diagnosis", "disease", "disorder",
+    "does", "doing", "done", "dose", "doses", "dosing", "drug", "drugs", "during", "each", "either", "episode",
+    "episodes", "ever", "every", "female", "fine", "first", "flare", "flares", "from", "further", "gave", "give",
+    "given", "giving", "have", "having", "here", "high", "higher", "history", "hold", "holding", "infection",
+    "into", "just", "keep", "keeping", "know", "known", "left", "level", "levels", "like", "long", "low", "lower",
+    "male", "medication", "medications", "medicine", "medicines", "mild", "moderate", "month", "months", "more",
+    "most", "much", "must", "need", "needs", "negative", "never", "next", "none", "normal", "note", "noted", "ok",
+    "okay", "old", "once", "only", "option", "options", "other", "others", "over", "patient", "patients",
+    "person", "plan", "planned", "planning", "positive", "prior", "problem", "problems", "really", "reason",
+    "reasons", "recent", "recently", "recurrent", "result", "results", "right", "risk", "risks", "safe", "safely",
+    "said", "same", "says", "second", "severe", "should", "since", "some", "someone", "stable", "start",
+    "started", "starting", "starts", "still", "stop", "stopping", "such", "switch", "switching", "syndrome",
+    "take", "takes", "taking", "test", "tested", "testing", "than", "that", "their", "them", "then", "therapy",
+    "there", "these", "they", "thing", "things", "this", "those", "through", "today", "took", "treat", "treated",
+    "treating", "treatment", "twice", "type", "under", "until", "used", "using", "usual", "very", "want", "watch",
+    "week", "weeks", "were", "what", "when", "where", "whether", "which", "while", "whom", "will", "with",
+    "within", "without", "woman", "women", "worry", "would", "year", "year-old", "years", "your", "yours"
+})
+"""Words of a question that name no trait of the patient (function words and the ordinary words of
+a clinical question): the rest, minus the drugs and conditions the frame already read, are what the
+question says of the patient that the vocabulary may not know ("homozygous TPMT-deficient",
+"HLA-B*58:01", "triple-positive antiphospholipid")."""
+_TRAIT_CUE = re.compile(r"\b(?:in|for|with|among|who|whose|carr\w*|having|if|when)\b", re.I)
+TRAIT_MIN_LENGTH = 4
+"""Shorter words ("dvt", "ckd" aside, which the frame reads) are too often abbreviations of something else."""
+
+
+TRAIT_RARE_CHUNKS = 10
+"""A trait word must be rare in the library: found in at most this many chunks (one lexical lookup
+of the word). "Homozygous", "antiphospholipid" and "HLA-B*58:01" are; "heart", "short" and
+"prophylaxis" are not, and a statement naming them is not singled out by them."""
+_NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|never|denies|free\s+of|non)[\s-]+(?:[\w-]+\s+){0,1}$", re.I)
+
+
+def question_traits(question: str, frame: QuestionFrame, table: AliasTable, search: Search | None = None) -> list[str]:
+    """What the question says of the patient beyond the frame's vocabulary, as lower-case words:
+    the words left once the drugs, vaccines, classes and conditions it names, the common words of a
+    question and the words it denies ("no heart disease") are taken out, and (given ``search``)
+    only those rare in the library (:data:`TRAIT_RARE_CHUNKS`). A danger statement scoped by one of
+    them ("for HLA-B*58:01-positive patients") is about this patient though no condition table
+    names the trait."""
+    spans = [(a, b) for a, b, _s, _g in table.find(question)]
+    spans += [(a, b) for a, b, _s, _v in find_vaccines(question)]
+    spans += [(a, b) for a, b, _s, _c in find_classes(question)]
+    spans += [(a, b) for a, b, _n in scope_mentions(question)]
+    drug_words = {w.lower() for name in [frame.intervention or "", *frame.current_medications] for w in re.findall(r"\w+", name)}
+    out: list[str] = []
+    for m in _TRAIT_TOKEN.finditer(question):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        if _NEGATED_BEFORE.search(question[max(0, m.start() - 30) : m.start()]):
+            continue
+        token = m.group(0).lower()
+        # an allele or gene name ("HLA-B*58:01") is one word; "TPMT-deficient" is two
+        for word in [token] if re.search(r"[\d*]", token) else token.split("-"):
+            if len(word) >= TRAIT_MIN_LENGTH and word not in _COMMON_WORDS and word not in drug_words and not word.isdigit():
+                out.append(word)
+    words = list(dict.fromkeys(out))
+    if search is not None:
+        words = [w for w in words if len(search(w, TRAIT_RARE_CHUNKS + 1)) <= TRAIT_RARE_CHUNKS]
+    return words
+
+
+def _trait_partner(traits: Sequence[str]) -> _Partner | None:
+    if not traits:
+        return None
+    # a plain word stands alone ("short" is not "short-acting"); an allele may go on ("HLA-B*58:01-positive")
+    words = "|".join(re.escape(t) + ("" if re.search(r"[\d*]", t) else r"(?!-)") for t in traits)
+    return _Partner("trait", " ".join(traits), list(traits), group=re.compile(r"(?<![\w*:-])(?:" + words + r")(?![\w*:])", re.I))
+
+
+def _trait_scoped(text: str, partner: _Partner) -> bool:
+    """The trait is named in the statement's scope ("for patients with homozygous TPMT ... deficiency"):
+    a scope cue lies shortly before it."""
+    assert partner.group is not None
+    return any(_TRAIT_CUE.search(text[max(0, m.start() - _QUALIFIER_REACH) : m.start()]) for m in partner.group.finditer(text))
+
+
 def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[str]:
     """One lexical query per partner: the treatment's names with that partner's, so that a partner
     with many words (kidney disease) does not crowd out the chunks naming the treatment and another."""
@@ -659,15 +754,20 @@ def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[s
 
 def sweep(
     frame: QuestionFrame, subjects: Sequence[str], table: AliasTable, search: Search, *,
-    depth: int = SWEEP_DEPTH, exclude: frozenset[str] = frozenset(),
+    depth: int = SWEEP_DEPTH, exclude: frozenset[str] = frozenset(), question: str | None = None,
 ) -> list[Finding]:
     """Every danger statement linking one of ``subjects`` with the patient, strongest first.
 
     ``exclude`` names conditions that are not partners (the condition an alternative treats).
+    ``question``, when given, adds what it says of the patient beyond the frame's vocabulary
+    (:func:`question_traits`) as one more partner, linked only where a statement's scope names it.
     """
     findings: list[Finding] = []
     seen: set[tuple[str, int, str]] = set()
     partners = _partners(frame, table, exclude)
+    trait = _trait_partner(question_traits(question, frame, table, search)) if question else None
+    if trait is not None:
+        partners.append(trait)
     if not partners:
         return []
     patient = _patient(frame, table)
@@ -691,7 +791,7 @@ def sweep(
                 named = bool(claim.drugs & (generics | {subject}) or claim.classes & classes)  # a vaccine is tagged by name
                 if not named and not claim.classes & acting:
                     continue
-                relation = danger_relation(claim) or _dose_for_this_patient(sent.text, claim, patient, table)
+                relation = danger_relation(claim, sent.text) or _dose_for_this_patient(sent.text, claim, patient, table)
                 if relation is None:
                     continue
                 if not any(p.link(claim, sent.text) for p in partners):
@@ -715,9 +815,11 @@ def sweep(
                 for partner in said_of if said_of is not None else partners:
                     if partner.kind == "medication" and partner.name == subject:
                         continue
-                    if partner.kind == "indication" and relation not in ("contraindication", "avoid", "boxed"):
-                        continue
+                    if partner.kind in ("indication", "trait") and relation not in ("contraindication", "avoid", "boxed"):
+                        continue  # a trait may be what the treatment is for ("NOMID"): only advice against it links
                     link = partner.link(claim, sent.text)
+                    if partner.kind == "trait" and (link is None or not _trait_scoped(sent.text, partner)):
+                        continue
                     if link is None or (link == "acting" and not named):
                         continue  # two drugs that only act on others are not linked by a statement about such drugs
                     key = (passage.chunk.chunk_id, sent.start, subject)

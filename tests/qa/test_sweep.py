@@ -26,6 +26,7 @@ from curbside.qa.sweep import (
     asked_doses,
     danger_relation,
     phase_mismatch,
+    question_traits,
     statement_scope,
     subject_terms,
     sweep,
@@ -567,3 +568,47 @@ def test_the_extended_phase_dose_is_no_starting_dose() -> None:
     assert phase_mismatch(start, APIXABAN_VTE, ["5mg"])
     assert not phase_mismatch("Is 10 mg twice daily the right dose to start apixaban for a new DVT?", APIXABAN_VTE, ["10mg"])
     assert not phase_mismatch("After the first week, is apixaban 5 mg twice daily right?", APIXABAN_VTE, ["5mg"])
+
+
+# --- what the question says of the patient beyond the vocabulary -------------------------------
+
+HLA = "The current allopurinol labeling does not recommend allopurinol for HLA-B*58:01-positive patients unless the benefits clearly outweigh the risks."
+TPMT = "For patients with homozygous TPMT or NUDT15 deficiency, the azathioprine label advises considering alternative therapy."
+
+
+def test_a_trait_the_vocabulary_does_not_know_links_a_statement_scoped_by_it(table: AliasTable) -> None:
+    question = "41-year-old who carries HLA-B*58:01: is allopurinol for gout safe?"
+    frame = analyse(question, table).frame
+    assert frame.conditions == ["gout"]  # the frame does not read the allele
+    search = FakeSearch([passage(1, HLA)])
+    assert sweep(frame, ["allopurinol"], table, search) == []
+    findings = sweep(frame, ["allopurinol"], table, search, question=question)
+    assert [(f.partner, f.relation) for f in findings] == [("hla-b*58:01", "avoid")] and findings[0].decisive
+
+
+def test_advice_to_consider_an_alternative_is_an_avoidance(table: AliasTable) -> None:
+    question = "Any reason not to give Imuran to a 52-year-old who is homozygous TPMT-deficient?"
+    findings = sweep(analyse(question, table).frame, ["azathioprine"], table, FakeSearch([passage(1, TPMT)]), question=question)
+    assert [f.relation for f in findings] == ["avoid"]
+    assert danger_relation(tag(TPMT, table), TPMT) == "avoid"
+
+
+def test_traits_leave_out_denied_common_and_frequent_words(table: AliasTable) -> None:
+    question = "Patient with no heart disease who has been taking Uloric: can he have Naprosyn as flare prophylaxis?"
+    frame = analyse(question, table).frame
+    assert "heart" not in question_traits(question, frame, table)  # denied
+    frequent = FakeSearch([passage(n, "Prophylaxis text.") for n in range(20)])
+    assert "prophylaxis" in question_traits(question, frame, table)
+    assert "prophylaxis" not in question_traits(question, frame, table, frequent)  # in too many chunks to single a statement out
+
+
+def test_a_trait_links_only_advice_against_and_only_as_a_whole_word(table: AliasTable) -> None:
+    """A trait may be what the treatment is for (a dose "for NOMID" is no danger), and "short" in the
+    question is not "short-acting" in a statement."""
+    nomid = "The anakinra starting dose for NOMID is 1-2 mg/kg daily, adjustable up to a maximum of 8 mg/kg daily."
+    question = "2-year-old with NOMID: is anakinra safe?"
+    assert sweep(analyse(question, table).frame, ["anakinra"], table, FakeSearch([passage(1, nomid)]), question=question) == []
+    saba = "GINA does not recommend treating adults with a short-acting beta2-agonist alone, without prednisone."
+    question = "Would you use a short prednisone course for a gout flare in someone with CKD?"
+    found = sweep(analyse(question, table).frame, ["prednisone"], table, FakeSearch([passage(1, saba)]), question=question)
+    assert all(f.partner != "short" for f in found)
