@@ -192,13 +192,25 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-zµ%<>=.+*/-]+", " ", text).replace(" .", " ").split())
 
 
+INFLECTED_TAIL = 4
+"""A fact's last word of at least this many letters also matches its inflections ("avoid" in "should be
+avoided", "continue" in "continued"): the term names the word, not one form of it. Shorter words
+("no", "ace") and numbers match only whole."""
+
+
 def contains_fact(text: str, fact: str) -> bool:
-    """``fact`` occurs in ``text`` as whole words after :func:`normalise` (case/punctuation-blind)."""
+    """``fact`` occurs in ``text`` as whole words after :func:`normalise` (case/punctuation-blind),
+    its last word in any inflection (:data:`INFLECTED_TAIL`)."""
     needle = normalise(fact).strip(". ")
     if not needle:
         return False
     hay = f" {normalise(text)} ".replace(". ", " ")
-    return f" {needle} " in hay or f" {needle}." in hay
+    if f" {needle} " in hay or f" {needle}." in hay:
+        return True
+    last = needle.rsplit(" ", 1)[-1]
+    if len(last) < INFLECTED_TAIL or not last.isalpha():
+        return False
+    return re.search(r"(?<![\w-])" + re.escape(needle) + r"[a-z]{1,4}(?![\w-])", hay) is not None
 
 
 def content_words(text: str) -> set[str]:

@@ -142,3 +142,16 @@ def test_latency_and_memory() -> None:
     assert stats["p95_ms"] == pytest.approx(88.0)  # 40 + 0.8 * (100 - 40)
     assert M.latency_stats([])["p50_ms"] is None
     assert 1.0 < M.peak_rss_mb() < 1e6
+
+
+def test_a_facts_last_word_matches_its_inflections() -> None:
+    """A bottom-line term names a word, not one form of it: "avoid" is in "should be avoided";
+    numbers and short words still match whole ("6 mg" is not in "16 mg")."""
+    from curbside.evals.metrics import contains_fact
+
+    assert contains_fact("Grapefruit juice should be avoided during tacrolimus therapy.", "avoid")
+    assert contains_fact("The label advises avoiding it in congenital long QT.", "avoid")
+    assert contains_fact("ULT should be continued during a flare.", "continue")
+    assert not contains_fact("Give 16 mg daily.", "6 mg")
+    assert not contains_fact("An ACEi is preferred.", "ace")
+    assert not contains_fact("Avoidance of alcohol helps.", "avoid alcohol")
