@@ -395,6 +395,8 @@ between X and Y?", "what happens to levels?", "related?"): an interaction questi
 asks about the safety of X for this patient (the convention of ``evals/sets/README.md``)."""
 
 
+_BEFORE_STARTING = re.compile(r"\b(?:before|prior\s+to|ahead\s+of)\s+(?:starting|giving|putting|beginning|initiating|prescribing|treatment|therapy|the\s+first\s+dose)\b|\b(?:first|beforehand)\s*\?\s*$", re.I)
+"""A test asked for before a drug starts ("before giving ACZ885", "HLA typing first?") screens."""
 _DOSE_AS_MANNER = re.compile(r"\b(?:at|with|on)\s+(?:a\s+|the\s+)?(?:low|lower|reduced|small|smaller|half|full|high|higher|usual|standard)(?:er)?\s+dose\b", re.I)
 """A dose named as the manner of an act ("rechallenge at a low dose", "start on a reduced dose"):
 the question asks whether to act, not for the dose."""
@@ -433,6 +435,7 @@ def classify(
     treats: bool = False,
     background: bool = False,
     paired: bool = False,
+    other_background: bool = False,
 ) -> tuple[str, str, bool]:
     """(intent, asked attribute, yes/no-shaped) of a question.
 
@@ -443,12 +446,14 @@ def classify(
     (``background``: a condition or population the patient has, "apixaban in Child-Pugh C
     cirrhosis?") asks whether it is safe for them. ``paired`` says the question joins the
     intervention to a co-medication ("X with Y", "add X to Y"): with a safety ask, an interaction.
+    ``other_background`` says the patient has a condition besides the one treated ("Naproxen for
+    a flare in heart failure?"): with no explicit ask, the question is whether it is safe for them.
     """
     yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
     last = re.split(r"[.;:—–]|,\s*(?=(?:what|which|how|when|who|where|why)\b)", question)[-1]
     if yes_no and _WH_OPEN.search(last) and not _SAFE_TAIL.search(question):
         yes_no = False  # "On tacrolimus, what dose of colchicine?" asks for a dose
-    intent, attribute, yes_no = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no, paired=paired)
+    intent, attribute, yes_no = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no, paired=paired, other_background=other_background)
     if not yes_no and last.rstrip().endswith("?") and not _WH_OPEN.search(last) and not re.search(r"\bor\b", last, re.I):
         # a question that is no wh-question and offers no choice is answered yes or no ("Keep
         # going?", "Anticoagulate?", "Fine to continue both?"), unless what it asks for is a value
@@ -473,6 +478,7 @@ def _classify(
     background: bool,
     yes_no: bool = False,
     paired: bool = False,
+    other_background: bool = False,
 ) -> tuple[str, str, bool]:
     clause = ask_clause(question)
     story_end = len(question) - len(clause)
@@ -483,6 +489,8 @@ def _classify(
         m = pattern.search(question)
         if not m:
             continue
+        if attribute == "monitoring" and _BEFORE_STARTING.search(clause):
+            attribute = "screening"  # "Do I need a QuantiFERON before giving it?": a test before starting screens
         if attribute == "dose" and not pattern.search(_DOSE_AS_MANNER.sub(" ", question)):
             continue  # "can I rechallenge at a low dose?" asks whether, not which dose
         if clause_asks and m.end() <= story_end and intent != "population":
@@ -522,7 +530,7 @@ def _classify(
         return "dose", "dose", yes_no
     if has_intervention and _BARE_ASK.match(ask_clause(question)) and ask_clause(question) != question and not _RISK_POPULATIONS.intersection(population):
         return "indication", "indication", yes_no  # "EF 30% after three months of GDMT. ICD?": whether to give it
-    if has_intervention and (not treats or _RISK_POPULATIONS.intersection(population)) and (background or population):
+    if has_intervention and (not treats or other_background or _RISK_POPULATIONS.intersection(population)) and (background or population):
         return "safety", "safety", yes_no  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
     if has_intervention:
         return "indication", "indication", yes_no  # "Steroids for severe CAP?", "Statin?"
@@ -644,6 +652,7 @@ def build_frame(
     intent, attribute, yes_no = classify(
         question, population, bool(interventions) or procedure is not None, bool(current),
         substances=len({m[3] for m in mentions}), treats=treated is not None, background=bool(has),
+        other_background=any(c != treated for c in has),
         paired=bool(linked),
     )
     intervention = interventions[0] if interventions else procedure

@@ -707,3 +707,13 @@ def test_clinician_phrasings_of_every_intent(question: str, intent: str, table: 
     # the intent convention of evals/sets/README.md, read from the syntax of the question
     f = frame_of(question, table)
     assert f.intent == intent, f
+
+
+def test_a_test_before_a_drug_starts_is_screening(table: AliasTable) -> None:
+    f = frame_of("Do I need hepatitis B serology before giving rituximab?", table)
+    assert (f.intent, f.asked_attribute) == ("monitoring", "screening"), f
+
+
+def test_a_drug_for_its_indication_in_a_patient_with_another_condition_asks_about_safety(table: AliasTable) -> None:
+    assert frame_of("Prednisone for a gout flare in a diabetic?", table).intent == "safety"
+    assert frame_of("Prednisone for a gout flare?", table).intent in ("indication", "choice")
