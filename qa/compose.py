@@ -308,6 +308,7 @@ class _Item:
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
     doc_rank: int = 0  # rank of the sentence's document among the retrieved documents (0: looked up)
+    category: bool = False  # about the intervention only through its therapeutic category (CATEGORY_ABOUT)
     memo: dict[tuple[str, int], object] = field(default_factory=dict)  # per-frame readings, computed once
 
     @property
@@ -565,7 +566,7 @@ class ExtractiveComposer:
             elif frame.intervention_classes is not None and c.classes & BROAD_CLASSES & set(classes_of(self.table, subject)):
                 # its therapeutic category ("before starting a biologic agent"): what the library
                 # says of the category bears on it, below what it says of the drug or its class
-                item.about = CATEGORY_ABOUT
+                item.about, item.category = CATEGORY_ABOUT, True
         else:
             if frame.indication:
                 item.about = 1.0 if frame.indication in c.conditions else (0.3 if set(frame.conditions) & c.conditions else 0.0)
@@ -729,23 +730,27 @@ class ExtractiveComposer:
         reasons = [i for i in finding_items if i is not plan.bottom and self._warns_of_another_drug(i, frame)]
         risk_items = [i for i in finding_items if i is not plan.bottom and i not in reasons]
         adverse = sorted(
-            (i for i in items if (i.about > 0 if subject else i.patient > 0 and bool(i.claim.drugs & set(frame.current_medications)))
+            (i for i in items if (i.about > 0 and not i.category if subject else i.patient > 0 and bool(i.claim.drugs & set(frame.current_medications)))
              and i.claim.relations & {"adverse", "caution", "avoid", "contraindication", "boxed"}
              and i.finding is None and (i.patient > 0 or (frame.asked_attribute in ("adverse effects", "contraindication", "boxed warning", "safety") and i.sim >= 0.5))
              and not self._names_absent_party(i, frame) and not self._warns_of_another_drug(i, frame)),
             key=lambda i: -(i.score + i.patient),
         )
         # Rationale: other sentences that answer the asked attribute or speak to this patient
-        rationale = [i for i in ranked if i is not plan.bottom and i.about > 0 and not self._names_absent_party(i, frame) and i.kind != "research" and not self._off_patient(i, frame)]
+        rationale = [i for i in ranked if i is not plan.bottom and i.about > 0 and not i.category and not self._names_absent_party(i, frame) and i.kind != "research" and not self._off_patient(i, frame)]
+        # what the intervention's own harms are ("an increased incidence of serious infections"):
+        # a statement about this kind of patient that names the same harm ("combining several
+        # immunosuppressive drugs ... raises infection risk") is the one that bears on adding it
+        harms = set().union(*(_effect_stems(i.sent.text) for i in items if i.about >= CLASS_ABOUT and "adverse" in i.claim.relations)) if subject else set()
         rationale[:0] = [
-            i for i in sorted(items, key=lambda i: (-self._meds_covered(i.claim, frame), -i.score))
+            i for i in sorted(items, key=lambda i: (not (_effect_stems(i.sent.text) & harms), -self._meds_covered(i.claim, frame), -i.score))
             if i.about == 0 and subject and i.patient > 0 and i.sim >= CONTEXT_SIMILARITY and i.claim.relations & {"adverse", "avoid", "caution"}
             and i.claim.direction != "for"
             and self._about_class_context(i, frame) and not self._names_absent_party(i, frame)
         ][:1]  # at most one statement about this kind of patient, ahead of the drug's own
         rationale[:0] = [i for i in reasons if i not in rationale]
         monitoring = sorted(
-            (i for i in items if "monitoring" in i.claim.relations and (i.about > 0 or (not subject and i.sim >= 0.4)) and i.kind != "research"
+            (i for i in items if "monitoring" in i.claim.relations and ((i.about > 0 and not i.category) or (not subject and i.sim >= 0.4)) and i.kind != "research"
              and not self._names_absent_party(i, frame) and not self._off_patient(i, frame)),
             key=lambda i: (-i.about, -bool(_FREQUENCY.search(i.sent.text)), -i.score),
         )
@@ -1226,6 +1231,23 @@ def _procedures_in(item: _Item) -> set[str]:
     found = item.memo[key]
     assert isinstance(found, set)
     return found
+
+
+_EFFECT = re.compile(r"\b(?:rais\w*|increas\w*|caus\w*|risk\s+of|lead\w*\s+to|associated\s+with|worsen\w*|induc\w*|higher\s+rate\s+of)\s+((?:[\w-]+\s+){0,5}[\w-]+)", re.I)
+EFFECT_WORDS = 6
+"""Words after an effect cue that name the effect ("raises ... infection risk", "an increased
+incidence of serious infections"): the clause's object, within six words."""
+
+
+def _effect_stems(text: str) -> set[str]:
+    """Stems of what a sentence says something raises, causes or increases."""
+    out: set[str] = set()
+    for m in _EFFECT.finditer(text):
+        out |= set(stems(" ".join(m.group(1).split()[:EFFECT_WORDS])))
+    return out - _GENERIC_WORDS - _EFFECT_FILLER
+
+
+_EFFECT_FILLER = frozenset(stems("risk rate incidence serious severe net state higher increased chance odds level levels concentration"))
 
 
 def _limits_another_use(item: _Item, frame: QuestionFrame) -> bool:

@@ -54,6 +54,13 @@ def test_bottom_line_is_the_guidelines_place_for_anakinra(anakinra_answer: Answe
     assert "when colchicine, nsaids and glucocorticoids are ineffective" in statements, "the guideline's order is in the answer"
 
 
+def test_the_combined_immunosuppression_point_is_made(anakinra_answer: Answer) -> None:
+    """Issue 16: adding a third immunosuppressive agent to tacrolimus and mycophenolate raises the
+    patient's infection risk; the library says so of combining such drugs, and the answer must too."""
+    text = " ".join(s.text.lower() for s in anakinra_answer.statements())
+    assert "combining several immunosuppressive drugs" in text and "infection risk" in text
+
+
 def test_neutrophil_schedule_is_under_monitoring(anakinra_answer: Answer) -> None:
     monitoring = anakinra_answer.section("monitoring")
     assert monitoring is not None
