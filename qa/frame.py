@@ -36,7 +36,7 @@ _CURRENT_CUE = re.compile(
     r"\b(?:already\s+(?:on|taking|receiving|using)|currently\s+(?:on|taking|receiving|using)|"
     r"(?:is|are|was|been|being|remains?|stays?)\s+on|maintained\s+on|maintenance(?:\s+on)?|taking|takes|"
     r"receiving|receives|treated\s+with|on\s+(?:a|an|long-term|chronic|stable|high-dose|low-dose|"
-    r"daily|maintenance)?|using|uses|background(?:\s+of)?|regimen\s+of|home\s+meds?|meds?\s*:?|"
+    r"daily|maintenance|max|maximum|maximal|full-dose)?|using|uses|background(?:\s+of)?|regimen\s+of|home\s+meds?|meds?\s*:?|"
     r"(?:stable|long-term|chronic)\s+on|who\s+(?:takes|is\s+taking|uses))(?![A-Za-z])",
     re.I,
 )

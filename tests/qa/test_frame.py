@@ -717,3 +717,8 @@ def test_a_test_before_a_drug_starts_is_screening(table: AliasTable) -> None:
 def test_a_drug_for_its_indication_in_a_patient_with_another_condition_asks_about_safety(table: AliasTable) -> None:
     assert frame_of("Prednisone for a gout flare in a diabetic?", table).intent == "safety"
     assert frame_of("Prednisone for a gout flare?", table).intent in ("indication", "choice")
+
+
+def test_a_drug_the_patient_is_on_at_maximum_dose_is_current(table: AliasTable) -> None:
+    f = frame_of("LDL still 120 on maximal rosuvastatin. What next?", table)
+    assert (f.intervention, f.current_medications) == (None, ["rosuvastatin"]), f
