@@ -265,6 +265,33 @@ def train(verifier: CitationVerifier, pairs: Sequence[VerifyPair], out: Path = M
     return {"threshold": threshold, "model": data, "curve": curve}
 
 
+def evidence_ceiling(verifier: CitationVerifier, pairs: Sequence[VerifyPair]) -> dict[str, dict[str, float]]:
+    """What the rules make of SciFact's annotated evidence sentences (``fit`` half only).
+
+    For each SUPPORT and CONTRADICT pair with evidence: the share where a rule rejects the claim
+    against every evidence sentence (what the rules would do with perfect alignment), and the share
+    where the verifier's best-aligned sentence is an evidence sentence. A diagnostic, printed with
+    ``--train``; nothing is fitted on it.
+    """
+    from curbside.ingest.chunking import sentence_spans
+    from curbside.qa.verify import compare, read
+
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for n, pair in enumerate(pairs):
+        if pair.set != "scifact" or pair.split != "fit" or not pair.evidence or pair.kind not in ("SUPPORT", "CONTRADICT"):
+            continue
+        spans = sentence_spans(pair.passage)
+        gold = [spans[i] for i in pair.evidence]
+        st, whole = read(pair.statement, verifier.table), read(pair.passage, verifier.table)
+        c = counts[pair.kind]
+        c["n"] += 1
+        c["rule_rejects_every_evidence_sentence"] += all(compare(st, read(pair.passage[a:b], verifier.table), whole) is not None for a, b in gold)
+        _, aligned, _, _ = verifier.features(pair.statement, as_passage(pair, n))
+        a0, b0 = aligned[0][1]
+        c["aligned_is_evidence"] += any(a0 < b and a < b0 for a, b in gold)
+    return {kind: {"n": c["n"], **{k: round(v / c["n"], 3) for k, v in c.items() if k != "n"}} for kind, c in sorted(counts.items())}
+
+
 # --------------------------------------------------------------------------------------------
 # entry point for the CLI
 
@@ -303,6 +330,7 @@ def run_verify(
     report["model"] = json.loads(MODEL_PATH.read_text()).get("provenance") if MODEL_PATH.exists() else "default (untrained)"
     if do_train:
         report["fit_half_curve"] = trained["curve"]
+        report["fit_half_evidence"] = evidence_ceiling(verifier, pairs)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "verify.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
@@ -344,6 +372,8 @@ def print_report(report: dict[str, Any]) -> None:
     console.print("AUROC: " + ", ".join(f"{k} {v:.3f}" for k, v in report["auroc"].items() if v is not None))
     if report.get("llm_agreement"):
         console.print(f"LLM statements (hand labels): {report['llm_agreement']}")
+    if report.get("fit_half_evidence"):
+        console.print(f"SciFact fit half, the rules against the annotated evidence sentences: {report['fit_half_evidence']}")
     if report.get("fit_half_curve"):
         console.print("SciFact fit half, out-of-fold accept rates by threshold: " + "; ".join(f"{t}: {r}" for t, r in report["fit_half_curve"]))
 

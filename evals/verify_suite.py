@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from curbside.ingest.chunking import sentence_spans
 from curbside.ingest.vocabulary import AliasTable
 
 __all__ = ["KINDS", "SCIFACT_HALVES", "VerifyPair", "llm_pairs", "perturbation_suite", "scifact_half", "scifact_pairs"]
@@ -46,6 +47,10 @@ class VerifyPair:
     split: str = "tune"  # tune | held (perturbation rules), fit | report (SciFact claim halves)
     source: str = ""  # claim id / corpus file:line / llm item id
     title: str = ""
+    evidence: tuple[int, ...] = ()
+    """SciFact ``fit`` half only: the annotated evidence sentences, as indices into
+    :func:`curbside.ingest.chunking.sentence_spans` of the passage (SciFact numbers the abstract's own
+    sentences; the two splits agree on all but a few abstracts, and an index past the end is dropped)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,7 +99,12 @@ def scifact_pairs(folder: Path, *, split: str = "train") -> list[VerifyPair]:
                 continue
             label = labels.pop()
             d = docs[doc_id]
-            pairs.append(VerifyPair("scifact", label, q["text"], d["text"], label == "SUPPORT", scifact_half(q["_id"]), q["_id"], d["title"]))
+            half = scifact_half(q["_id"])
+            evidence: tuple[int, ...] = ()
+            if half == "fit":  # the report half's annotations are never read
+                n_sentences = len(sentence_spans(d["text"]))
+                evidence = tuple(sorted({i for e in sets for i in e.get("sentences", []) if isinstance(i, int) and 0 <= i < n_sentences}))
+            pairs.append(VerifyPair("scifact", label, q["text"], d["text"], label == "SUPPORT", half, q["_id"], d["title"], evidence))
     if nei:
         ids = list(docs)
         stemmer = Stemmer.Stemmer("english")

@@ -380,7 +380,8 @@ def _with_drugs(reading: Reading, table: AliasTable) -> Reading:
 
 
 def _read(text: str, table: AliasTable | None) -> Reading:
-    tokens = _TOKEN.findall(re.sub(r"\b(non|Non)-(?=[a-z])", r"\1 ", text))
+    clean_text = re.sub(r"\b(non|Non)-(?=[a-z])", r"\1 ", text)
+    tokens = _TOKEN.findall(clean_text)
     low = [t.lower() for t in tokens]
     stems = [_stem(t) if t[:1].isalpha() else t for t in low]
     pseudo: set[int] = set()
@@ -425,6 +426,7 @@ def _read(text: str, table: AliasTable | None) -> Reading:
                 if DIRECTION.get(low[j], ("", 0))[0] == "recommend":
                     negated.symmetric_difference_update({j})  # "does not recommend against" = recommends
                     cue_tokens.add(i)
+    directions += _ratio_directions(clean_text, low)
     rec_signs = [(-sign if i in negated else sign) for i, axis, sign in directions if axis == "recommend"]
     rec = min(rec_signs) if rec_signs else 0
     quantities = _quantities(tokens, low)
@@ -442,6 +444,31 @@ def _read(text: str, table: AliasTable | None) -> Reading:
         directions=directions, recommendation=rec, quantities=quantities, frequencies=frequencies, drugs=set(),
         populations=populations, neg_cues=neg_cues, modal_hedged=modal_hedged,
     )
+
+
+RATIO = re.compile(
+    r"(?:\b(?i:(?:adjusted |incidence )?(?:odds|hazard|risk|rate) ratios?|relative risks?)|\ba?ORs?|\ba?HRs?|\ba?RRs?|\bIRRs?)\b"
+    r"[^0-9;]{0,120}?(\d+(?:\.\d+)?)(?:[^0-9;]|95\s*%){0,40}?(\d+(?:\.\d+)?)\s*(?:-|–|to|,)\s*(\d+(?:\.\d+)?)"
+)
+"""A ratio statistic with its confidence interval ("odds ratio 2.77 (95% CI 1.04 to 7.97)", "HR, 0.83;
+95% CI, 0.72-0.96"): an interval wholly above 1 says the outcome is more frequent, wholly below 1
+less; one that spans 1 states no direction. The statement "X decreases the risk of Y" is reversed by
+an odds ratio of Y above 1 as it is by "higher risk"."""
+
+
+def _ratio_directions(text: str, low: Sequence[str]) -> list[tuple[int, str, int]]:
+    """(token index of the statistic's name, "amount", sign) for each ratio whose interval excludes 1."""
+    out = []
+    for m in RATIO.finditer(text.replace("·", ".")):  # the Lancet's mid-dot decimal ("1·75")
+        value, lo, hi = (float(m.group(k)) for k in (1, 2, 3))
+        if not lo <= value <= hi:  # not a value with its interval
+            continue
+        sign = 1 if lo > 1 else -1 if hi < 1 else 0
+        if sign:
+            i = len(_TOKEN.findall(text[: m.start()]))
+            if i < len(low):
+                out.append((i, "amount", sign))
+    return out
 
 
 def _quantities(tokens: Sequence[str], low: Sequence[str]) -> list[Quantity]:
@@ -567,6 +594,15 @@ DIRECTION_WINDOW = 6
 of tuberculosis": the thing changed may sit five tokens after the word that changes it)."""
 
 
+VALENCE_AXES = frozenset({"quality", "efficacy", "safety"})
+"""Axes that all say whether something is good for the patient: "ineffective" reverses "improved",
+"harmful" reverses "effective" (each alone is a direction on its own axis)."""
+
+
+def _same_axis(a: str, b: str) -> bool:
+    return a == b or (a in VALENCE_AXES and b in VALENCE_AXES)
+
+
 def _near(reading: Reading, i: int, window: int = DIRECTION_WINDOW) -> set[str]:
     """Content stems within ``window`` tokens of token ``i`` (what a direction word is about)."""
     return {reading.stems[j] for j in reading.content if j != i and abs(j - i) <= window}
@@ -677,7 +713,7 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
         about = _near(st, i)
         same, opposite, opposite_word, by_negation = 0.0, 0.0, "", False
         for j, axis2, sign2 in ref.directions:
-            if axis2 != axis or (ref.tokens[j].lower() in _BOUND_WORDS and _is_bound(ref, j)):
+            if not _same_axis(axis, axis2) or (ref.tokens[j].lower() in _BOUND_WORDS and _is_bound(ref, j)):
                 continue
             eff2 = -sign2 if j in ref.negated else sign2
             weight = 1.0 + len(about & _near(ref, j))
@@ -1074,7 +1110,7 @@ def _direction_weights(st: Reading, ref: Reading) -> tuple[float, float]:
         eff = -sign if i in st.negated else sign
         about = _near(st, i)
         for j, axis2, sign2 in ref.directions:
-            if axis2 != axis:
+            if not _same_axis(axis, axis2):
                 continue
             weight = 1.0 + len(about & _near(ref, j))
             if (-sign2 if j in ref.negated else sign2) == eff:

@@ -64,3 +64,45 @@ def test_train_reads_only_the_fit_half_and_records_provenance(real_encoder, tmp_
     assert "sklearn" in prov["model"] and prov["command"] == "curbside eval verify --train"
     model = load_model(str(out))
     assert model.names == list(FEATURES) and model.threshold == data["threshold"]
+
+
+def _beir(folder: Path) -> None:
+    import json as _json
+
+    (folder / "qrels").mkdir(parents=True)
+    abstract = "OBJECTIVE To test aspirin. RESULTS Aspirin reduced the rate of stroke. Aspirin raised bleeding."
+    (folder / "corpus.jsonl").write_text(_json.dumps({"_id": "d1", "title": "Aspirin", "text": abstract}) + "\n")
+    claims = [  # "2" falls in the fit half, "0" in the report half (pinned in tests/qa/test_verify.py)
+        {"_id": "2", "text": "Aspirin reduces stroke.", "metadata": {"d1": [{"sentences": [1, 9], "label": "SUPPORT"}]}},
+        {"_id": "0", "text": "Aspirin increases stroke.", "metadata": {"d1": [{"sentences": [1], "label": "CONTRADICT"}]}},
+        {"_id": "3", "text": "Statins lower cholesterol.", "metadata": {}},
+    ]
+    (folder / "queries.jsonl").write_text("".join(_json.dumps(c) + "\n" for c in claims))
+    (folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\n2\td1\t1\n0\td1\t1\n3\td1\t1\n")
+
+
+def test_scifact_evidence_sentences_are_read_for_the_fit_half_only(tmp_path: Path) -> None:
+    from curbside.evals.verify_suite import scifact_pairs
+
+    _beir(tmp_path)
+    pairs = {p.source: p for p in scifact_pairs(tmp_path)}
+    assert pairs["2"].split == "fit" and pairs["2"].evidence == (1,)  # index 9 is past the abstract's end: dropped
+    assert pairs["0"].split == "report" and pairs["0"].evidence == ()
+    assert pairs["3"].kind == "NEI" and pairs["3"].evidence == ()
+
+
+@pytest.mark.integration
+def test_evidence_ceiling_reads_the_annotated_sentences(real_encoder) -> None:
+    from curbside.evals.verify import evidence_ceiling
+
+    verifier = CitationVerifier(SentenceEmbedder(real_encoder), AliasTable.bundled())
+    text = "OBJECTIVE To test aspirin. RESULTS Aspirin reduced the rate of stroke. Aspirin raised bleeding."
+    pairs = [
+        VerifyPair("scifact", "SUPPORT", "Aspirin reduces the rate of stroke.", text, True, "fit", "a", evidence=(1,)),
+        VerifyPair("scifact", "CONTRADICT", "Aspirin increases the rate of stroke.", text, False, "fit", "b", evidence=(1,)),
+        VerifyPair("scifact", "CONTRADICT", "Aspirin increases the rate of stroke.", text, False, "report", "c", evidence=(1,)),
+    ]
+    out = evidence_ceiling(verifier, pairs)
+    assert out["SUPPORT"] == {"n": 1, "rule_rejects_every_evidence_sentence": 0.0, "aligned_is_evidence": 1.0}
+    assert out["CONTRADICT"]["n"] == 1  # the report-half pair is not read
+    assert out["CONTRADICT"]["rule_rejects_every_evidence_sentence"] == 1.0

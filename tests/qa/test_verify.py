@@ -305,3 +305,49 @@ def test_direction_is_read_beyond_the_two_best_aligned_sentences(verifier: Citat
     assert feats["direction_opposed"] == 0.0  # the aligned sentences state no direction
     assert feats["direction_opposed_wide"] >= 2.0
     assert "direction_opposed_wide" in verifier.model.names  # the shipped model uses it
+
+
+@pytest.mark.parametrize("statement, passage_text, supported", [
+    ("Cognitive behavioural therapy is ineffective for insomnia.", "Cognitive behavioural therapy improved sleep in insomnia.", False),
+    ("Bisphosphonates are harmful to bone density.", "Bisphosphonates are effective at protecting bone density.", False),
+    ("Cognitive behavioural therapy is effective for insomnia.", "Cognitive behavioural therapy improved sleep in insomnia.", True),
+])
+def test_good_and_bad_for_the_patient_are_one_axis(statement: str, passage_text: str, supported: bool) -> None:
+    """Efficacy, quality and safety words all say whether a treatment is good for the patient, so
+    'ineffective' reverses 'improved' although the two sit on different axes of the lexicon."""
+    from curbside.qa.verify import compare
+
+    table = AliasTable.bundled()
+    m = compare(read(statement, table), read(passage_text, table), read(passage_text, table))
+    if supported:
+        assert m is None, m
+    else:
+        assert m is not None and m.kind == "antonym", m
+
+
+@pytest.mark.parametrize("statement, passage_text, supported", [
+    ("Helicobacter pylori infection decreases the risk of gastric cancer.",
+     "The odds ratio for the risk of gastric cancer with a history of H pylori infection was 2.77 (95% confidence interval 1.04 to 7.97).", False),
+    ("ADHD medications increase the rate of serious cardiovascular events.",
+     "The adjusted rate ratio of serious cardiovascular events for current use of ADHD medications was 0.83 (95% CI, 0.72-0.96).", False),
+    ("Helicobacter pylori infection increases the risk of gastric cancer.",
+     "The odds ratio for the risk of gastric cancer with a history of H pylori infection was 2.77 (95% confidence interval 1.04 to 7.97).", True),
+])
+def test_a_ratio_with_its_interval_states_a_direction(statement: str, passage_text: str, supported: bool) -> None:
+    """An odds, hazard or rate ratio whose interval lies wholly above 1 says 'more', wholly below 1
+    'less', and reverses a statement of the other direction as 'higher' or 'lower' would."""
+    from curbside.qa.verify import compare
+
+    table = AliasTable.bundled()
+    m = compare(read(statement, table), read(passage_text, table), read(passage_text, table))
+    if supported:
+        assert m is None, m
+    else:
+        assert m is not None and m.kind == "antonym", m
+
+
+def test_a_ratio_whose_interval_spans_one_states_no_direction() -> None:
+    r = read("The hazard ratio for cancer mortality was 0.76 (95% CI 0.54-1.06).")
+    assert not [d for d in r.directions if d[1] == "amount"]
+    r = read("Carriers had a 50% rise in risk (odds ratio 1·75, 95% CI 1·20-2·54).")
+    assert [d[2] for d in r.directions if r.tokens[d[0]] == "odds"] == [1]
