@@ -10,6 +10,14 @@ by 5-fold cross-validation on half A, folds grouped by item. The scores written 
 half A cross-validated (the model selection), half A refit (in-sample) and half B (the honest
 figure), each as accuracy and macro-F1 of a whole conclusion's stance against the item's label.
 
+Then the study readings (:meth:`~curbside.qa.stance.StanceModel.read_study`) are calibrated: for
+each half-A item, the mean class probabilities over its conclusion sentences (``conclusion``) and
+over its result sentences (``results``: the CONTEXTS paragraphs labelled RESULTS, else the last
+paragraph, as the reasoning-required setting leaves them), each from the fold model that did not see
+the item; per reading, the class offsets of :data:`OFFSET_GRID` with the best macro-F1 there among
+those that keep the uncalibrated accuracy (ties: the smallest offsets) are written beside the
+weights, with the readings' scores on half A (cross-fitted) and half B (the final model, never tuned on).
+
 Needs scikit-learn (the ``dev`` extra) and the packaged encoder; takes about a minute on 2 cores.
 """
 
@@ -30,11 +38,22 @@ import numpy as np
 from curbside.evals.metrics import label_accuracy, macro_f1
 from curbside.evals.sets import EvalSetError, half_of, shared_data_dir
 from curbside.ingest.chunking import citable_sentences
-from curbside.qa.stance import CUE_NAMES, STANCE_OF_LABEL, STANCES, StanceModel, features
+from curbside.qa.stance import (
+    CUE_NAMES,
+    LABEL_OF_STANCE,
+    READINGS,
+    STANCE_OF_LABEL,
+    STANCES,
+    StanceModel,
+    features,
+)
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 """Inverse L2 strengths tried (see :func:`_fit` for what they shrink), chosen by CV on half A."""
 FOLDS = 5
+OFFSET_GRID = tuple((round(no, 2), round(maybe, 2)) for no in np.arange(-0.6, 0.61, 0.1) for maybe in np.arange(0.0, 1.61, 0.1))
+"""Log-probability offsets (against, insufficient) tried for a study reading, "for" held at 0: wide
+enough to let the rare *maybe* class be called, small beside the spread of the model's logits."""
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "qa" / "data" / "stance_model.json"
 
 
@@ -51,8 +70,11 @@ def read_items(path: Path) -> list[dict[str, Any]]:
         if label not in STANCE_OF_LABEL or not conclusion:
             continue
         sentences = [conclusion[a:b] for a, b in citable_sentences(conclusion)]
+        paragraphs = [(str(c), str(lab)) for c, lab in zip(entry.get("CONTEXTS") or [], entry.get("LABELS") or [], strict=False)]
+        results = [c for c, lab in paragraphs if "RESULT" in lab.upper()] or [c for c, _ in paragraphs[-1:]]
+        result_sentences = [r[a:b] for r in results for a, b in citable_sentences(r)]
         items.append({"id": str(pmid), "half": half_of(str(pmid)), "label": label, "conclusion": conclusion,
-                      "sentences": sentences})
+                      "sentences": sentences, "results": result_sentences or sentences})
     return items
 
 
@@ -83,6 +105,21 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[Any, np.ndarray, np.nd
     return clf, mean, scale
 
 
+_READ_FROM = {"conclusion": "sentences", "results": "results"}
+
+
+def _study_probs(model: StanceModel, item: dict[str, Any], reading: str, vecs: dict[str, np.ndarray]) -> np.ndarray:
+    """Mean class probabilities over the item's conclusion sentences or its result sentences."""
+    texts = item[_READ_FROM[reading]] or [item["conclusion"]]
+    return np.asarray(np.mean([model.probabilities(t, vecs[t]) for t in texts], axis=0))
+
+
+def _labels(probs: Sequence[np.ndarray], offsets: Sequence[float]) -> list[str]:
+    """PubMedQA labels of mean probabilities shifted by (against, insufficient) log offsets."""
+    shift = np.asarray([0.0, *offsets])
+    return [LABEL_OF_STANCE[STANCES[int((np.log(np.maximum(p, 1e-12)) + shift).argmax())]] for p in probs]
+
+
 def _scores(labels: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
     acc, f1 = label_accuracy(list(labels), list(predicted)), macro_f1(list(labels), list(predicted))
     return {"accuracy": None if acc is None else round(acc, 4), "macro_f1": None if f1 is None else round(f1, 4),
@@ -105,16 +142,18 @@ def train(data: Path, out: Path, *, encoder: Any = None) -> dict[str, Any]:
     encoder = encoder or get_encoder(PACKAGED_MODEL)
     texts, ys, groups = _examples(train_items)
     whole = [i["conclusion"] for i in items]
-    unique = list(dict.fromkeys([*texts, *whole]))
+    read = [t for i in items for t in (*i["sentences"], *i["results"])]
+    unique = list(dict.fromkeys([*texts, *whole, *read]))
     vecs = dict(zip(unique, encoder.encode(unique, batch_size=64), strict=True))
     x = np.stack([features(t, vecs[t]) for t in texts])
     y = np.asarray(ys)
     whole_a = np.stack([features(i["conclusion"], vecs[i["conclusion"]]) for i in train_items])
 
     cv: dict[float, float] = {}
+    folds = list(GroupKFold(n_splits=FOLDS).split(x, y, groups))
     for c in C_GRID:
         predicted: dict[int, str] = {}
-        for fit_rows, held_rows in GroupKFold(n_splits=FOLDS).split(x, y, groups):
+        for fit_rows, held_rows in folds:
             clf, mean, scale = _fit(x[fit_rows], y[fit_rows], c)
             held_items = sorted({groups[r] for r in held_rows})
             p = clf.predict((whole_a[held_items] - mean) / scale)
@@ -122,8 +161,40 @@ def train(data: Path, out: Path, *, encoder: Any = None) -> dict[str, Any]:
         cv[c] = float(np.mean([STANCES.index(predicted[n]) == STANCES.index(STANCE_OF_LABEL[i["label"]])
                                for n, i in enumerate(train_items)]))
     best_c = max(C_GRID, key=lambda c: (round(cv[c], 6), -c))  # ties: the stronger shrinkage
+
+    # study readings, cross-fitted on half A with the chosen C: each item read by a fold model that did not see it
+    fold_mean_probs: dict[str, dict[int, np.ndarray]] = {r: {} for r in READINGS}
+    for fit_rows, held_rows in folds:
+        clf, mean, scale = _fit(x[fit_rows], y[fit_rows], best_c)
+        fold_model = StanceModel(np.asarray(clf.coef_), np.asarray(clf.intercept_), mean, scale, dim=int(encoder.dim))
+        for n in sorted({groups[r] for r in held_rows}):
+            for reading in READINGS:
+                fold_mean_probs[reading][n] = _study_probs(fold_model, train_items[n], reading, vecs)
+    labels_a = [i["label"] for i in train_items]
+    calibration: dict[str, Any] = {}
+    for reading in READINGS:
+        probs = [fold_mean_probs[reading][n] for n in range(len(train_items))]
+
+        floor = _scores(labels_a, _labels(probs, (0.0, 0.0)))["accuracy"] or 0.0
+
+        def objective(offsets: tuple[float, float], probs: list[np.ndarray] = probs, floor: float = floor) -> tuple[bool, float, float]:
+            s = _scores(labels_a, _labels(probs, offsets))
+            return ((s["accuracy"] or 0.0) >= floor, round(s["macro_f1"] or 0.0, 6), -abs(offsets[0]) - abs(offsets[1]))
+
+        best = max(OFFSET_GRID, key=objective)
+        calibration[reading] = {
+            "offsets": [0.0, *best],
+            "A_cv_uncalibrated": _scores(labels_a, _labels(probs, (0.0, 0.0))),
+            "A_cv": _scores(labels_a, _labels(probs, best)),
+        }
+
     clf, mean, scale = _fit(x, y, best_c)
-    model = StanceModel(np.asarray(clf.coef_), np.asarray(clf.intercept_), mean, scale, dim=int(encoder.dim))
+    model = StanceModel(np.asarray(clf.coef_), np.asarray(clf.intercept_), mean, scale, dim=int(encoder.dim),
+                        meta={"calibration": calibration})
+    for reading in READINGS:
+        calibration[reading]["B_check"] = _scores(
+            [i["label"] for i in check_items],
+            [model.read_study([(t, vecs[t]) for t in i[_READ_FROM[reading]]], reading).label for i in check_items])
 
     def read(group: Sequence[dict[str, Any]]) -> dict[str, Any]:
         labels = [i["label"] for i in group]
@@ -145,10 +216,16 @@ def train(data: Path, out: Path, *, encoder: Any = None) -> dict[str, Any]:
         "scores": {"A_cv": {"accuracy": round(cv[best_c], 4)}, "A_in_sample": read(train_items),
                    "B_check": read(check_items)},
         "scores_note": "a whole conclusion's stance vs the item's label; B is the honest figure (never fitted or tuned on)",
+        "study_readings": {
+            "what": "read_study: mean class probabilities over a study's conclusion sentences (conclusion) or its "
+                    "RESULTS-paragraph sentences (results), plus per-reading offsets (for, against, insufficient)",
+            "offset_grid": "against -0.6..0.6, insufficient 0..1.6, step 0.1; best macro-F1 keeping the uncalibrated accuracy, half A cross-fitted",
+            **calibration,
+        },
         "sklearn": sklearn.__version__,
         "features": f"{int(encoder.dim)}-d sentence embedding (as is) + {len(CUE_NAMES)} cue features (standardised)",
     }
-    model.meta = {"provenance": provenance}
+    model.meta = {"calibration": {r: {"offsets": calibration[r]["offsets"]} for r in READINGS}, "provenance": provenance}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     return provenance
@@ -166,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(provenance["scores"], indent=1))
+    print(json.dumps({r: {k: v for k, v in provenance["study_readings"][r].items()} for r in READINGS}, indent=1))
     print(f"chosen C {provenance['regularisation']['chosen_C']}; wrote {args.out}")
     return 0
 

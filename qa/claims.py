@@ -55,7 +55,8 @@ _R = {
         r"\badjust\w*|\blower\s+(?:starting\s+|initial\s+|maintenance\s+)?dos\w*|\bdose\s+of\s+\w+(?:\s+\w+)?\s+(?:should|must|may)\s+be\s+(?:reduced|lowered|halved|decreased)|"
         r"\bdose\s+(?:should|must)\s+be\s+(?:reduced|lowered|halved|decreased)|\bhalve\w*|\bnot\s+exceed|"
         r"\bno\s+more\s+than|\bmaximum\s+(?:daily\s+)?dose|\bdose[- ]reduc\w*|\bdecrease\s+the\s+dose|\bdosing\s+interval|"
-        r"\bevery\s+other\s+day|\balternate\s+days|\bonce\s+every\s+(?:two|2|three|3)\s+(?:days|weeks)|\bnot\s+repeated|\bcut\s+by\s+half|\bhalved"
+        r"\bevery\s+other\s+day|\balternate\s+days|\bonce\s+every\s+(?:two|2|three|3)\s+(?:days|weeks)|\bnot\s+repeated|\bcut\s+by\s+half|\bhalved|"
+        r"\b(?:interrupt\w*|withh[eo]ld\w*|hold\w*)\s+or\s+reduc\w*|\breduc\w*\s+or\s+(?:interrupt\w*|withh[eo]ld\w*|hold\w*)"
     ),
     "no_change": r"\bno\s+(?:dose\s+|dosage\s+)?adjustment|\b(?:dose|dosage)\s+(?:adjustment|change|reduction)\s+(?:is|are)\s+not\s+(?:required|needed|necessary)|\bnot\s+(?:be\s+)?reduced|\bnot\s+(?:require|need)\w*\s+(?:a\s+)?(?:dose|dosage)\s+(?:adjust|change|reduc)|\bwithout\s+dose\s+adjust",
     "dose": r"\b\d+(?:[.,]\d+)?\s*(?:-|–|to)?\s*(?:\d+(?:[.,]\d+)?\s*)?(?:mg|mcg|µg|microgram\w*|g|grams?|units?|iu|mg/kg|mg/m2|ml)\b(?!/dl|/l\b)",
@@ -66,7 +67,7 @@ _R = {
     ),
     "recommend": (
         r"\brecommend\w*|\bsuggest\w*|\bprefer\w*|\bfirst[- ]line|\bshould\s+be\s+(?:used|given|offered|started|considered|treated)|"
-        r"\bis\s+an?\s+(?:option|alternative)|\bcan\s+be\s+(?:used|given|continued)|\bmay\s+be\s+(?:used|given|considered)|"
+        r"\bis\s+an?\s+(?:option|alternative)|\bcan\s+be\s+(?:used|given|continued|considered)|\bmay\s+be\s+(?:used|given|considered)|\b(?:is|are)\s+considered\s+for\b|"
         r"\bindicated\b|\bsupports?\b|\bfavou?r\w*|\bendors\w*|\bare\s+options|\boptions?\s+(?:for|include)|\bfirst\s+choice|"
         r"\btreat\w*\s+with\b|\bis\s+safe\b|\bare\s+safe\b|\bapproved\s+for|\b(?:commonly|often|usually|widely|generally)\s+used\b|\bpractical\s+choice"
     ),

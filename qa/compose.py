@@ -574,7 +574,10 @@ class ExtractiveComposer:
                 item.about = 1.0 if set(frame.conditions) & c.conditions else 0.0
             else:
                 item.about = 1.0
-        item.attr = attribute_match(c, frame, analysis.question) if frame.ask_explicit else SUPPORTING
+        # a population the question names is always held to ("Can she breastfeed on it?" after a
+        # story: a follow-up's ask may be implicit, its group is not)
+        held = frame.ask_explicit or ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).population is not None
+        item.attr = attribute_match(c, frame, analysis.question) if held else SUPPORTING
         if frame.asked_attribute == "monitoring" and _HOW_OFTEN.search(analysis.question) and not _FREQUENCY.search(item.sent.text):
             item.attr = min(item.attr, 0.5)  # "how often" is answered by a schedule
         if frame.asked_attribute == "interaction" and frame.current_medications:

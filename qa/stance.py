@@ -12,6 +12,14 @@ conclusion or result sentence):
 "insufficient" is a class of its own, learned from the conclusions annotated *maybe*, not a wording
 rule: the statement is read as leaving the question open when that class is the most probable.
 
+A study answers a yes/no question with its conclusion as a whole, not with one of its sentences
+("X improved Y. Larger trials are needed." is a yes; "... may help some patients, but not most" a
+maybe). :meth:`StanceModel.read_study` averages the class probabilities of a study's statements
+(its conclusion, or, where it states none, its result sentences) and then applies per-reading
+class offsets chosen on half A for accuracy plus macro-F1 (:data:`READINGS`): a linear model fitted
+on one sentence at a time under-calls the rare *maybe*, and result sentences are read on another
+scale than conclusions.
+
 The weights live in ``qa/data/stance_model.json``, written by one command::
 
     python -m curbside.evals.train_stance          # trains on PubMedQA half A only
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -41,6 +50,9 @@ LABEL_OF_STANCE = {"for": "yes", "against": "no", "insufficient": "maybe"}
 STANCE_OF_LABEL = {v: k for k, v in LABEL_OF_STANCE.items()}
 
 MODEL_FILE = "data/stance_model.json"
+
+READINGS = ("conclusion", "results")
+"""What :meth:`StanceModel.read_study` reads: a study's conclusion sentences, or its result sentences."""
 
 # Cue classes: general English and scientific-reporting vocabulary, none keyed to a data set's items.
 _NEGATION = r"\b(?:not|no|never|none|neither|nor|without|cannot|lacks?|lacking|absence)\b|n't\b"
@@ -147,6 +159,25 @@ class StanceModel:
     def classify(self, text: str, vec: np.ndarray) -> Stance:
         p = self.probabilities(text, vec)
         return Stance(STANCES[int(p.argmax())], {s: round(float(v), 4) for s, v in zip(STANCES, p, strict=True)})
+
+    def offsets(self, reading: str) -> np.ndarray:
+        """Log-probability offsets per class for a study reading (zeros when the model has none)."""
+        if reading not in READINGS:
+            raise ValueError(f"unknown study reading {reading!r}; use {' or '.join(READINGS)}")
+        found = (self.meta.get("calibration") or {}).get(reading, {}).get("offsets")
+        return np.zeros(len(STANCES)) if found is None else np.asarray(found, dtype=np.float64)
+
+    def read_study(self, statements: Sequence[tuple[str, np.ndarray]], reading: str = "conclusion") -> Stance:
+        """The stance of one study from several of its statements, read together.
+
+        The mean of the statements' class probabilities, shifted by the reading's calibrated offsets
+        (:meth:`offsets`); the probabilities reported are the mean, before the shift.
+        """
+        if not statements:
+            raise ValueError("read_study needs at least one statement")
+        p = np.mean([self.probabilities(text, vec) for text, vec in statements], axis=0)
+        chosen = int((np.log(np.maximum(p, 1e-12)) + self.offsets(reading)).argmax())
+        return Stance(STANCES[chosen], {s: round(float(v), 4) for s, v in zip(STANCES, p, strict=True)})
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -351,3 +351,10 @@ def test_guideline_suggesting_against_is_against(table) -> None:
         "The panel suggests against adding vitamin C for gout.",
     ):
         assert tag(text, table).direction == "against", text
+
+
+def test_interrupting_or_reducing_is_a_dose_change_and_considered_for_is_a_recommendation(table) -> None:
+    text = "If neutropenia develops on mycophenolate, the label advises interrupting or reducing mycophenolate."
+    assert "dose_change" in tag(text, table).relations
+    assert "recommend" in tag("Roflumilast is considered for patients with FEV1 below 50% predicted.", table).relations
+    assert "recommend" not in tag("Roflumilast is considered a second-line agent by some.", table).relations
