@@ -142,8 +142,8 @@ def train(data: Path, out: Path, *, encoder: Any = None) -> dict[str, Any]:
     encoder = encoder or get_encoder(PACKAGED_MODEL)
     texts, ys, groups = _examples(train_items)
     whole = [i["conclusion"] for i in items]
-    read = [t for i in items for t in (*i["sentences"], *i["results"])]
-    unique = list(dict.fromkeys([*texts, *whole, *read]))
+    to_read = [t for i in items for t in (*i["sentences"], *i["results"])]
+    unique = list(dict.fromkeys([*texts, *whole, *to_read]))
     vecs = dict(zip(unique, encoder.encode(unique, batch_size=64), strict=True))
     x = np.stack([features(t, vecs[t]) for t in texts])
     y = np.asarray(ys)
