@@ -998,8 +998,8 @@ class ExtractiveComposer:
             d = _study_stance(item, items) if item.kind == "research" and frame.intervention is None else _stance(item, frame)
             if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
                 d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
-            if d == "against" and self._scope(item, frame) == UNSTATED:
-                d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution
+            if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None):
+                d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution (a study's finding is its own)
             if d != "neutral":
                 direction, basis = d, item
                 break
