@@ -104,3 +104,10 @@ def test_whether_it_causes_is_not_made_conditional_by_precautions(bundled_pipeli
 def test_a_guideline_not_suggesting_it_answers_no(bundled_pipeline) -> None:
     a = bundled_pipeline.ask("Compression stockings to prevent post-thrombotic syndrome after a DVT?")
     assert a.decision == "no", a.decision_text
+
+
+def test_a_follow_ups_population_is_held_to(bundled_pipeline) -> None:
+    """After "Kidney transplant patient on CellCept just had her baby.", "Can she breastfeed on it?"
+    asks about lactation; a statement about mycophenolate in general does not answer it."""
+    a = bundled_pipeline.ask("Can she breastfeed on it?", history=["Kidney transplant patient on CellCept just had her baby."])
+    assert a.coverage != "full", a.bottom_line
