@@ -1,4 +1,5 @@
-"""A research question naming no intervention: its Evidence comes from the leading study only.
+"""A research question naming no intervention: its Evidence comes from the leading study only, and
+its verdict reads that study's findings together.
 
 Regression: with PubMedQA abstracts indexed as research, the Evidence section of a drugless question
 took result sentences from every retrieved abstract (any sentence is "about" a question that names
@@ -7,11 +8,16 @@ no intervention), so half the statements cited studies of other questions.
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from curbside.ingest.types import Chunk, Document
+from curbside.qa import compose
 from curbside.qa.aliases import AliasTable
 from curbside.qa.compose import ExtractiveComposer
 from curbside.qa.query import analyse
-from curbside.qa.sentences import SentenceEmbedder
+from curbside.qa.sentences import SentenceEmbedder, passage_sentences
+from curbside.qa.stance import CUE_NAMES, StanceModel
 from curbside.qa.types import Passage
 from tests.fakes import FakeHashEncoder
 
@@ -67,3 +73,68 @@ def test_a_research_question_is_answered_by_the_leading_studys_conclusion(real_e
     answer = ExtractiveComposer(SentenceEmbedder(real_encoder), table).compose(analysis, passages)
     assert not answer.abstained, answer.abstention_reason
     assert answer.bottom_line is not None and answer.bottom_line.text.startswith("CONCLUSIONS"), answer.bottom_line.text
+
+
+def _items(text: str, vec_dim: int) -> list[compose._Item]:
+    """One research passage's sentences as the composer holds them, each with a unit vector."""
+    table = AliasTable.bundled()
+    passage = _passage(1, text)
+    vec = np.ones(vec_dim, dtype=np.float32) / np.sqrt(vec_dim)
+    return [compose._Item(s, passage, compose.tag(s.text, table), 0.5, vec) for s in passage_sentences([passage])]
+
+
+def _toy_stance_model(dim: int) -> StanceModel:
+    """for by default; against on a null result; insufficient on open uncertainty."""
+    n = dim + len(CUE_NAMES)
+    weights = np.zeros((3, n))
+    weights[1, dim + CUE_NAMES.index("null_result")] = 5.0
+    weights[2, dim + CUE_NAMES.index("uncertainty")] = 5.0
+    return StanceModel(weights, np.array([1.0, 0.0, 0.0]), np.zeros(n), np.ones(n), dim=dim)
+
+
+def test_a_research_verdict_reads_the_studys_whole_conclusion(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: the verdict read one sentence (the bottom line) of a study; a conclusion that goes
+    on to leave the question open ("... remains unclear; further studies are needed") was a plain yes.
+    The paragraph after the conclusion (a funding note with 'did not') is not part of it."""
+    monkeypatch.setattr(compose, "load_stance_model", lambda: _toy_stance_model(8))
+    text = (
+        "Patients who walked early did not stay longer than the others.\n\n"
+        "CONCLUSIONS: Early walking shortened the hospital stay in this trial. "
+        "Whether it lowers readmissions remains unclear and further studies are needed.\n\n"
+        "The trial did not receive industry funding."
+    )
+    items = _items(text, 8)
+    basis = next(i for i in items if i.sent.text.startswith("CONCLUSIONS"))
+    assert compose._research_stance(basis.sent.text, basis.vec) == "for"  # the one sentence alone
+    assert compose._study_stance(basis, items) == "insufficient"
+    # with no conclusion, the study's result sentences are read together
+    results = _items("Early walking did not change the hospital stay (6.1 versus 6.3 days, p = 0.6).", 8)
+    assert compose._study_stance(results[0], results) == "against"
+
+
+def test_a_study_read_by_another_encoder_falls_back_to_its_basis_sentence() -> None:
+    items = _items("CONCLUSIONS: Early walking shortened the stay. Costs remain unclear and further studies are needed.", 5)
+    assert compose._study_stance(items[0], items) == "for"  # the cue reading of the basis alone
+
+
+@pytest.mark.integration
+def test_a_studys_negative_conclusion_about_its_own_patients_answers_no(real_encoder) -> None:
+    """Regression: a research conclusion that says no for the patients it studied ("untethering may
+    be unnecessary in patients who are undergoing scoliosis correction and have no symptoms") was
+    read as a precaution for a group the asker is not said to be in, and the verdict became
+    'conditional' (scored maybe) instead of no."""
+    table = AliasTable.bundled()
+    question = "Is release of a tethered spinal cord necessary before scoliosis correction in children with spina bifida?"
+    analysis = analyse(question, table)
+    assert analysis.frame.intervention is None and analysis.frame.yes_no
+    lead = (
+        "We reviewed 40 children with spina bifida and a radiographically tethered cord who had scoliosis "
+        "correction without prior untethering. No child developed new neurological deficits after the correction.\n\n"
+        "CONCLUSIONS: Untethering may be unnecessary in patients who are undergoing scoliosis correction and "
+        "have no symptoms of a tethered cord."
+    )
+    other = "Hospital stay after knee surgery was lower with a nurse-led walking plan (5.2 versus 6.0 days)."
+    answer = ExtractiveComposer(SentenceEmbedder(real_encoder), table).compose(analysis, [_passage(1, lead), _passage(2, other)])
+    assert not answer.abstained, answer.abstention_reason
+    assert answer.bottom_line is not None and answer.bottom_line.text.startswith("CONCLUSIONS")
+    assert answer.decision == "no", (answer.decision, answer.decision_text)

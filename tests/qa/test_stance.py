@@ -14,6 +14,7 @@ from curbside.qa import compose
 from curbside.qa.stance import (
     CUE_NAMES,
     MODEL_FILE,
+    READINGS,
     STANCES,
     StanceModel,
     cue_features,
@@ -71,6 +72,43 @@ def test_insufficient_is_a_class_of_the_model_and_reaches_the_verdict(monkeypatc
     monkeypatch.setattr(compose, "load_stance_model", lambda: model)
     assert compose._research_stance("The benefit remains unclear.", vec) == "insufficient"
     assert compose._research_stance("Mortality did not differ.", vec) == "against"
+
+
+def test_a_study_is_read_from_its_statements_together_with_the_readings_offsets() -> None:
+    model = _toy_model()
+    vec = np.ones(4, dtype=np.float32) / 2
+    found = model.read_study([("Treatment shortened the stay.", vec), ("Whether it lowers costs remains unclear.", vec)])
+    # one sentence each way; the mean leans to the open one, which neither sentence alone decides
+    assert found.stance == "insufficient"
+    one = model.probabilities("Treatment shortened the stay.", vec)
+    two = model.probabilities("Whether it lowers costs remains unclear.", vec)
+    assert found.probabilities == pytest.approx(dict(zip(STANCES, (one + two) / 2, strict=True)), abs=1e-3)
+    assert model.read_study([("Treatment shortened the stay.", vec)]).stance == "for"
+    # a calibrated offset for the rare class calls it where the plain argmax does not
+    model.meta = {"calibration": {"conclusion": {"offsets": [0.0, 0.0, 2.0]}}}
+    assert np.allclose(model.offsets("results"), 0.0) and model.offsets("conclusion")[2] == 2.0
+    assert model.read_study([("Treatment shortened the stay.", vec)], "conclusion").stance == "insufficient"
+    assert model.read_study([("Treatment shortened the stay.", vec)], "results").stance == "for"
+    assert model.classify("Treatment shortened the stay.", vec).stance == "for"  # one sentence: no offsets
+    with pytest.raises(ValueError, match="unknown study reading 'abstract'"):
+        model.read_study([("Treatment shortened the stay.", vec)], "abstract")
+    with pytest.raises(ValueError, match="at least one statement"):
+        model.read_study([])
+
+
+def test_packaged_model_carries_calibrated_study_readings() -> None:
+    model = load_stance_model()
+    assert model is not None
+    readings = model.meta["provenance"]["study_readings"]
+    for reading in READINGS:
+        offsets = model.offsets(reading)
+        assert offsets.shape == (3,) and offsets[0] == 0.0
+        assert list(offsets) == readings[reading]["offsets"]
+        for half in ("A_cv_uncalibrated", "A_cv", "B_check"):
+            assert 0.0 <= readings[reading][half]["accuracy"] <= 1.0
+        # calibrated for macro-F1 without giving up half A's accuracy
+        assert readings[reading]["A_cv"]["accuracy"] >= readings[reading]["A_cv_uncalibrated"]["accuracy"]
+        assert readings[reading]["A_cv"]["macro_f1"] >= readings[reading]["A_cv_uncalibrated"]["macro_f1"]
 
 
 def test_a_vector_from_another_encoder_falls_back_to_the_cue_reading() -> None:
@@ -140,6 +178,11 @@ def test_training_reads_half_a_only(tmp_path: Path) -> None:
         models[flip] = (json.loads(out.read_text()), prov)
     (plain, prov_plain), (flipped, prov_flipped) = models[False], models[True]
     assert plain["weights"] == flipped["weights"] and plain["bias"] == flipped["bias"]
+    # the study readings' offsets are chosen on half A too: rotating half B's labels moves none
+    assert plain["calibration"] == flipped["calibration"] and set(plain["calibration"]) == set(READINGS)
+    for reading in READINGS:
+        assert prov_plain["study_readings"][reading]["A_cv"] == prov_flipped["study_readings"][reading]["A_cv"]
+        assert prov_plain["study_readings"][reading]["B_check"]["accuracy"] > prov_flipped["study_readings"][reading]["B_check"]["accuracy"]
     assert prov_plain["scores"]["A_in_sample"] == prov_flipped["scores"]["A_in_sample"]
     assert prov_plain["scores"]["B_check"]["accuracy"] > prov_flipped["scores"]["B_check"]["accuracy"]
     assert StanceModel.from_json(plain).dim == 32 and list(plain["classes"]) == list(STANCES)
