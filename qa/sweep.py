@@ -428,34 +428,6 @@ def _co_medication_of(text: str, table: AliasTable, names: set[str]) -> bool:
     return any(names & set(group) for group, _whole in _sentence_scope(text, table).co_medications)
 
 
-RENAL_SEVERITY: dict[str, tuple[float, float]] = {
-    "mild": (60.0, 90.0),
-    "moderate": (30.0, 60.0),
-    "severe": (0.0, 30.0),
-    "end-stage": (0.0, 15.0),
-}
-"""Creatinine clearance or eGFR (mL/min) that each named degree of renal impairment stands for, as
-FDA renal-impairment labelling and KDIGO use them (mild 60-89, moderate 30-59, severe below 30, end
-stage below 15; "severe" reaches down to zero, as a label's severe band holds any lower clearance
-not yet on dialysis)."""
-_RENAL_SEVERITY = re.compile(
-    r"\b(?P<a>mild|moderate|severe|end[- ]stage)(?:(?:\s*(?:,|or|and|to)\s*)+(?P<b>mild|moderate|severe|end[- ]stage))?"
-    r"(?:\s+(?:renal|kidney))\s+(?:impairment|insufficiency|disease|failure|dysfunction)",
-    re.I,
-)
-
-
-def renal_severity_ranges(text: str) -> list[tuple[float, float]]:
-    """Kidney-function ranges a sentence names in words ("in mild or moderate renal impairment":
-    30-90 mL/min); empty when it names none."""
-    out: list[tuple[float, float]] = []
-    for m in _RENAL_SEVERITY.finditer(text):
-        for word in (m.group("a"), m.group("b")):
-            if word:
-                out.append(RENAL_SEVERITY[word.lower().replace(" ", "-")])
-    return out
-
-
 APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
 """What :func:`scope` makes of a statement for this patient."""
 
@@ -552,13 +524,8 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
                 return NOT_THIS_PATIENT  # the combination needs another of its drugs
         elif not (taken | subject) & set(group):
             return NOT_THIS_PATIENT
-    if patient.renal_value is not None:
-        covered = claim.covers_renal(patient.renal_value)
-        if covered is None:
-            ranges = renal_severity_ranges(text)
-            covered = any(lo <= patient.renal_value < hi for lo, hi in ranges) if ranges else None
-        if covered is False:
-            return NOT_THIS_PATIENT
+    if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
+        return NOT_THIS_PATIENT  # the claim reads named degrees too ("severe renal impairment": below 30)
     # a dose the patient's own drug is at is one the frame does not hold; the treatment's dose is what
     # is being asked, so a danger at that dose stays decisive
     verdict = UNSTATED if parts.unconfirmable or (parts.dosed - subject) else APPLIES
