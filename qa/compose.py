@@ -806,6 +806,8 @@ class ExtractiveComposer:
         with an active infection", "in severe renal impairment") does not decide their answer."""
         if item.patient > 0:
             return False
+        if not (frame.current_medications or frame.conditions or frame.population or frame.implied_population or frame.indication):
+            return False  # no patient described ("what does this report count as controlled?"): no one to be off
         c = item.claim
         have_conditions = set(frame.conditions) | ({frame.indication} if frame.indication else set())
         have_pops = set(frame.population)

@@ -722,3 +722,31 @@ def test_a_drug_for_its_indication_in_a_patient_with_another_condition_asks_abou
 def test_a_drug_the_patient_is_on_at_maximum_dose_is_current(table: AliasTable) -> None:
     f = frame_of("LDL still 120 on maximal rosuvastatin. What next?", table)
     assert (f.intervention, f.current_medications) == (None, ["rosuvastatin"]), f
+
+
+@pytest.mark.parametrize(("history", "question", "intent", "intervention"), [
+    ([], 'Pt on Xarelto w/ new AF ablation planned — hold how long?', 'other', "rivaroxaban"),
+    ([], 'Allopurinol + azathioprine: dose adjust?', 'dose_adjustment', "allopurinol"),
+    ([], 'Is febuxostat first line for gout?', 'choice', "febuxostat"),
+    ([], 'Metformin — hold for contrast?', 'other', "metformin"),
+    ([], 'Anything better than colchicine for prophylaxis?', 'choice', None),
+    ([], 'Does Kineret work for gout flares?', 'indication', "anakinra"),
+    ([], 'Safe to give Shingrix on tacrolimus?', 'safety', "recombinant zoster vaccine"),
+    ([], 'ACE inhibitor in pregnancy?', 'population', "ace inhibitor"),
+    ([], 'Prednisone taper for a gout flare — how fast?', 'dose', "prednisone"),
+    ([], 'Colchicine in a patient on dialysis?', 'safety', "colchicine"),
+    ([], "What's the risk of bleeding with apixaban plus aspirin?", 'interaction', "apixaban"),
+    ([], 'Which antihypertensive in pregnancy?', 'choice', None),
+    ([], 'How soon after starting allopurinol can I expect urate to fall?', 'other', "allopurinol"),
+    (["Colchicine dose for an acute flare?"], 'And in someone on clarithromycin?', 'dose_adjustment', "colchicine"),
+    (["Is allopurinol OK with azathioprine?"], 'What about febuxostat?', 'interaction', "febuxostat"),
+    (["Apixaban dose for AF?"], "What if she's on dialysis?", 'dose_adjustment', "apixaban"),
+    (["Is metformin safe in CKD?"], 'What monitoring does she need?', 'monitoring', "metformin"),
+    (["Can I use warfarin for a DVT?"], 'How long?', 'dose', "warfarin"),
+    (["Urate target in gout?"], 'And with tophi?', 'target', None),
+    (["Tacrolimus trough target after kidney transplant?"], 'How often should it be checked?', 'monitoring', "tacrolimus"),
+    (["Best treatment for a gout flare in CKD 4?"], 'What about prednisone?', 'choice', "prednisone"),
+])
+def test_terse_questions_and_follow_ups_read_by_the_convention(history: list[str], question: str, intent: str, intervention: str | None, table: AliasTable) -> None:
+    f = follow_up(question, history, table)
+    assert (f.intent, f.intervention) == (intent, intervention), f
