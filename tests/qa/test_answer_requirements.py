@@ -111,3 +111,21 @@ def test_a_follow_ups_population_is_held_to(bundled_pipeline) -> None:
     asks about lactation; a statement about mycophenolate in general does not answer it."""
     a = bundled_pipeline.ask("Can she breastfeed on it?", history=["Kidney transplant patient on CellCept just had her baby."])
     assert a.coverage != "full", a.bottom_line
+
+
+def test_with_no_patient_described_no_statement_is_off_patient(bundled_pipeline) -> None:
+    """A statement about hypertension is off a patient said to have only gout, but a question naming
+    no patient ("What blood pressure does this report count as controlled?") has no one to be off:
+    the definitions it asks for concern hypertension and must be able to lead."""
+    import numpy as np
+
+    from curbside.qa.claims import tag
+    from curbside.qa.compose import ExtractiveComposer, _Item
+    from curbside.qa.types import QuestionFrame
+
+    composer = bundled_pipeline.composer
+    assert isinstance(composer, ExtractiveComposer)
+    text = "Among those with hypertension, control is defined as systolic blood pressure below 130 mm Hg."
+    item = _Item(None, None, tag(text, composer.table), 0.6, np.zeros(3))  # type: ignore[arg-type]
+    assert not composer._off_patient(item, QuestionFrame(intent="other", asked_attribute="first-line choice"))
+    assert composer._off_patient(item, QuestionFrame(intent="safety", asked_attribute="safety", conditions=["gout"]))
