@@ -100,11 +100,11 @@ def scifact_pairs(folder: Path, *, split: str = "train") -> list[VerifyPair]:
             label = labels.pop()
             d = docs[doc_id]
             half = scifact_half(q["_id"])
-            evidence: tuple[int, ...] = ()
+            annotated: tuple[int, ...] = ()
             if half == "fit":  # the report half's annotations are never read
                 n_sentences = len(sentence_spans(d["text"]))
-                evidence = tuple(sorted({i for e in sets for i in e.get("sentences", []) if isinstance(i, int) and 0 <= i < n_sentences}))
-            pairs.append(VerifyPair("scifact", label, q["text"], d["text"], label == "SUPPORT", half, q["_id"], d["title"], evidence))
+                annotated = tuple(sorted({i for e in sets for i in e.get("sentences", []) if isinstance(i, int) and 0 <= i < n_sentences}))
+            pairs.append(VerifyPair("scifact", label, q["text"], d["text"], label == "SUPPORT", half, q["_id"], d["title"], annotated))
     if nei:
         ids = list(docs)
         stemmer = Stemmer.Stemmer("english")

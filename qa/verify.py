@@ -1181,11 +1181,12 @@ class CitationVerifier:
                         agrees += 1
                     else:
                         conflicts += 1
-        same_w, opposed_w = _direction_weights(st, ref)
         # the same, over the next-best sentences too: a research claim's direction is often stated
         # (or reversed) by a sentence other than the one sharing most words with it
         wider = [k for k in rank[:DIRECTION_SENTENCES] if not framing[k]] or top
-        wide = [_direction_weights(st, readings[k]) for k in wider]
+        weights = {k: _direction_weights(st, readings[k]) for k in {best, *wider}}
+        same_w, opposed_w = weights[best]
+        wide = [weights[k] for k in wider]
         nums_missing = sum(1 for q in st.quantities if not any(_same_value(q, r) for r in whole.quantities))
         feats = {
             "overlap": overlap,
