@@ -22,6 +22,17 @@ upper case ("FIT" is the test, "fit" is a word)."""
 
 
 @lru_cache(maxsize=1)
+def _kinds() -> dict[str, str]:
+    data: dict[str, Any] = json.loads(resources.files("curbside.ingest").joinpath("data/interventions.json").read_text("utf-8"))
+    return {entry["name"]: entry["kind"] for entry in data["interventions"]}
+
+
+def kind_of(name: str) -> str | None:
+    """"device", "procedure", "test", "therapy" or "supplement" for an intervention name; else None."""
+    return _kinds().get(name)
+
+
+@lru_cache(maxsize=1)
 def _table() -> tuple[dict[str, str], frozenset[str], re.Pattern[str]]:
     data: dict[str, Any] = json.loads(resources.files("curbside.ingest").joinpath("data/interventions.json").read_text("utf-8"))
     by_alias: dict[str, str] = {}
@@ -54,4 +65,4 @@ def find_interventions(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-__all__ = ["find_interventions"]
+__all__ = ["find_interventions", "kind_of"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from curbside.ingest.interventions import kind_of
 from curbside.qa.types import PatientContext, QuestionFrame
 
 Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
@@ -653,6 +654,8 @@ def build_frame(
     """
     interventions, current, comparator, linked = assign_roles(question, mentions)
     procedure = None if interventions else asked_procedure(question, procedures)
+    if procedure is not None and current and kind_of(procedure) in ("test", "procedure"):
+        procedure = None  # "On warfarin, needs a colonoscopy. Bridge?" asks about the drug, around the procedure
     has, asked_conditions = find_conditions(question)
     population = find_population(question, context.age, context.pregnant)
     if "transplant" in population and not any("transplant" in c for c in has):

@@ -750,3 +750,9 @@ def test_a_drug_the_patient_is_on_at_maximum_dose_is_current(table: AliasTable) 
 def test_terse_questions_and_follow_ups_read_by_the_convention(history: list[str], question: str, intent: str, intervention: str | None, table: AliasTable) -> None:
     f = follow_up(question, history, table)
     assert (f.intent, f.intervention) == (intent, intervention), f
+
+
+def test_a_procedure_in_the_story_of_a_patient_on_a_drug_is_the_event_not_the_intervention(table: AliasTable) -> None:
+    f = frame_of("On warfarin for AF, needs a colonoscopy. Bridge?", table)
+    assert f.intervention == "warfarin", f
+    assert frame_of("Unexplained weight loss on metformin — stop it?", table).intervention == "metformin"
