@@ -16,6 +16,8 @@ class ReferenceFigure(NamedTuple):
     source: str
 
 
+_TABLE_5 = "Jin et al. 2019, EMNLP, Table 5 (not in ../shared/data; unverified here)"
+
 REFERENCES: dict[str, list[ReferenceFigure]] = {
     "scifact": [
         ReferenceFigure("BM25 (BEIR paper, test)", "nDCG@10", "0.665",
@@ -38,12 +40,19 @@ REFERENCES: dict[str, list[ReferenceFigure]] = {
         ReferenceFigure("majority class (test)", "accuracy", "55.2 %",
                         "Jin et al. 2019, EMNLP (via ../shared/data/README.md)"),
         ReferenceFigure("BioBERT, reasoning-required (test)", "accuracy", "68.1 %", "Jin et al. 2019, EMNLP (as quoted in issue 16)"),
+        ReferenceFigure("majority class (test)", "macro-F1", "0.237",
+                        "computed: always 'yes' at the PQA-L shares 55.2 / 33.8 / 11.0 %"),
+        ReferenceFigure("human, single annotator (test)", "macro-F1", "72.2 %", _TABLE_5),
+        ReferenceFigure("BioBERT, reasoning-required (test)", "macro-F1", "52.7 %", _TABLE_5),
     ],
     "pubmedqa-reasoning-free": [
         ReferenceFigure("human, single annotator, reasoning-free (test)", "accuracy", "90.4 %",
                         "Jin et al. 2019, EMNLP (as quoted in issue 16)"),
         ReferenceFigure("majority class (test)", "accuracy", "55.2 %",
                         "Jin et al. 2019, EMNLP (via ../shared/data/README.md)"),
+        ReferenceFigure("majority class (test)", "macro-F1", "0.237",
+                        "computed: always 'yes' at the PQA-L shares 55.2 / 33.8 / 11.0 %"),
+        ReferenceFigure("human, single annotator, reasoning-free (test)", "macro-F1", "84.2 %", _TABLE_5),
     ],
 }
 
