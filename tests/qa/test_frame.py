@@ -756,3 +756,36 @@ def test_a_procedure_in_the_story_of_a_patient_on_a_drug_is_the_event_not_the_in
     f = frame_of("On warfarin for AF, needs a colonoscopy. Bridge?", table)
     assert f.intervention == "warfarin", f
     assert frame_of("Unexplained weight loss on metformin — stop it?", table).intervention == "metformin"
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ('Colchicine for a flare in someone on hemodialysis?', 'safety'),
+    ('Allopurinol after a first flare?', 'indication'),
+    ('Apixaban for AF in an 88-year-old, 52 kg?', 'dose'),
+    ('Prednisone for a flare — duration?', 'dose'),
+    ('Warfarin before a dental extraction?', 'other'),
+    ('Live vaccines after stopping rituximab?', 'other'),
+    ('Aspirin with apixaban?', 'interaction'),
+    ('Febuxostat in someone with heart failure?', 'safety'),
+    ('Methotrexate dosing in CKD 3?', 'dose_adjustment'),
+    ('Tacrolimus trough goal in a liver transplant?', 'target'),
+    ('Labs on azathioprine?', 'monitoring'),
+    ('Sirolimus in pregnancy?', 'population'),
+    ('Mycophenolate while breastfeeding?', 'population'),
+    ('Colchicine and cyclosporine?', 'interaction'),
+    ('First-line for pyelonephritis?', 'choice'),
+    ('Ceftriaxone or levofloxacin for CAP?', 'choice'),
+    ('Febuxostat vs allopurinol mortality?', 'comparison'),
+    ('Shingrix before starting tofacitinib?', 'other'),
+    ('Apixaban 2.5 or 5?', 'dose'),
+    ('Metformin contraindications?', 'contraindication'),
+    ('Boxed warning for febuxostat?', 'safety'),
+    ('Anakinra side effects?', 'safety'),
+    ('Duration of PJP prophylaxis after lung transplant?', 'dose'),
+    ('When to restart warfarin after a GI bleed?', 'other'),
+    ('TB screening before adalimumab?', 'monitoring'),
+    ('NSAID in a patient on lithium?', 'safety'),
+    ('Eliquis in mechanical valve?', 'safety'),
+])
+def test_terse_questions_without_a_question_verb(question: str, intent: str, table: AliasTable) -> None:
+    assert frame_of(question, table).intent == intent
