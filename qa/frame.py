@@ -404,6 +404,7 @@ asks about the safety of X for this patient (the convention of ``evals/sets/READ
 _BEFORE_STARTING = re.compile(r"\b(?:before|prior\s+to|ahead\s+of)\s+(?:starting|giving|putting|beginning|initiating|prescribing|treatment|therapy|the\s+first\s+dose)\b|\b(?:first|beforehand)\s*\?\s*$", re.I)
 """A test asked for before a drug starts ("before giving ACZ885", "HLA typing first?") screens."""
 _CHOICE_RULE_EARLY = next(p for i, a, p in _RULES if a == "first-line choice")
+_INTERACTION_ASK = next(p for i, a, p in _RULES if a == "interaction")
 _VACCINE_ASK = next(p for i, a, p in _RULES if a == "vaccination")
 _TEST_WORD = re.compile(r"\b(?:screen\w*|tests?|testing|titers?|titres?|serology|quantiferon|igra|ppd|x-?ray|labs?)\b", re.I)
 _DOSE_AS_MANNER = re.compile(r"\b(?:at|with|on)\s+(?:a\s+|the\s+)?(?:low|lower|reduced|small|smaller|half|full|high|higher|usual|standard)(?:er)?\s+dose\b", re.I)
@@ -811,7 +812,9 @@ _ELLIPTICAL = re.compile(
 _RENAL_POPULATIONS = frozenset({"ckd", "dialysis"})
 _CO_MED_FOLLOW_UP = re.compile(
     r"^\W*(?:and|but|what\s+about|how\s+about|or|what\s+if)?\s*(?:(?:if|when)\s+(?:he|she|they|the\s+patient)\s+"
-    r"(?:is|are|was|were|'s)\s+(?:also\s+)?)?(?:with|on|taking|plus|alongside|together\s+with|combined\s+with)\b",
+    r"(?:is|are|was|were|'s)\s+(?:also\s+)?)?(?:with|on|taking|plus|alongside|together\s+with|combined\s+with)\b"
+    r"|^\W*(?:and|but|what)?\s*(?:if|when)\s+(?:he|she|they|the\s+patient)\s+(?:also\s+)?(?:starts?|is\s+starting|begins?|adds?|gets?|needs?|takes?)\b"
+    r"|^\W*(?:any|an|is\s+there\s+an?(?:y)?)\s+(?:interactions?|problems?|issues?|concerns?)\s+with\b",
     re.I,
 )
 _INSTEAD = re.compile(r"\b(?:instead|rather|alternatively|switch\w*\s+to|(?:what|how)\s+about(?!\s+(?:with|on|taking|plus|if)\b))\b", re.I)
@@ -832,6 +835,7 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
     if not is_follow_up(question, own) and own.intervention is not None:
         return own
     explicit_ask = _has_explicit_ask(question)
+    co_medication = False
     out = base.model_copy(deep=True)
     # the patient: accumulate
     out.current_medications = list(dict.fromkeys([*base.current_medications, *own.current_medications]))
@@ -841,6 +845,7 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
         if base.intervention and base.intervention != own.intervention and not _INSTEAD.search(question) and _CO_MED_FOLLOW_UP.search(question):
             # "And with clarithromycin?" names a co-medication of the earlier intervention
             out.current_medications = list(dict.fromkeys([*out.current_medications, own.intervention]))
+            co_medication = True
         else:
             out.intervention = own.intervention
             out.intervention_classes = own.intervention_classes
@@ -857,6 +862,10 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
         out.yes_no = base.yes_no or own.yes_no
     new_pop = [p for p in own.population if p not in base.population]
     renal = [p for p in new_pop if p in _RENAL_POPULATIONS] or (["ckd"] if renal_value(question) is not None else [])
+    if out.intent == "dose" and out.asked_attribute == "dose" and _RENAL_POPULATIONS.intersection(out.population) and explicit_ask:
+        # "Is allopurinol safe in CKD 4?" then "What dose should I start at?": the dose for that kidney function
+        out.intent, out.asked_attribute = "dose_adjustment", "renal dose"
+        out.qualifier = renal_qualifier(question) or out.qualifier
     if renal and not explicit_ask and base.intent in ("dose", "dose_adjustment"):
         # "Anakinra dose for RA?" then "And if his CrCl is 20?": the dose for that kidney function
         out.intent, out.asked_attribute = "dose_adjustment", "renal dose"
@@ -867,6 +876,8 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
         attr = _asked_population(question, new_pop)
         if attr:
             out.intent, out.asked_attribute = "population", attr
+    if co_medication and _INTERACTION_ASK.search(question):
+        out.intent, out.asked_attribute = "interaction", "interaction"  # "Any interaction with her cimetidine?"
     added = [m for m in out.current_medications if m not in base.current_medications]
     if added and not explicit_ask and out.intent == "dose" and out.asked_attribute == "dose":
         out.intent = "dose_adjustment"  # "Colchicine dose for a flare?" then "And in someone on clarithromycin?"

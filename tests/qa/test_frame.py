@@ -789,3 +789,26 @@ def test_a_procedure_in_the_story_of_a_patient_on_a_drug_is_the_event_not_the_in
 ])
 def test_terse_questions_without_a_question_verb(question: str, intent: str, table: AliasTable) -> None:
     assert frame_of(question, table).intent == intent
+
+
+@pytest.mark.parametrize(("history", "question", "intent", "intervention"), [
+    (["Is allopurinol safe in CKD 4?"], 'What dose should I start at?', 'dose_adjustment', "allopurinol"),
+    (["Is allopurinol safe in CKD 4?"], 'And febuxostat?', 'safety', "febuxostat"),
+    (["Can I give colchicine with atorvastatin?"], 'What about with cyclosporine?', 'interaction', "colchicine"),
+    (["Apixaban dose for a new DVT?"], 'And after the first week?', 'dose', "apixaban"),
+    (["Apixaban dose for a new DVT?"], 'Does it need adjusting for a CrCl of 25?', 'dose_adjustment', "apixaban"),
+    (["Is tacrolimus OK in pregnancy?"], 'And breastfeeding?', 'population', "tacrolimus"),
+    (["Is tacrolimus OK in pregnancy?"], 'What levels should I aim for?', 'target', "tacrolimus"),
+    (["Metformin in a patient with eGFR 35?"], 'Any interaction with her cimetidine?', 'interaction', "metformin"),
+    (["Azathioprine monitoring?"], 'And if she starts allopurinol?', 'monitoring', "azathioprine"),
+    (["Can I start anakinra for a flare?"], 'How long should I give it?', 'dose', "anakinra"),
+    (["Can I start anakinra for a flare?"], 'Is there a boxed warning?', 'safety', "anakinra"),
+])
+def test_follow_ups_keep_the_patient_and_take_their_own_ask(history: list[str], question: str, intent: str, intervention: str | None, table: AliasTable) -> None:
+    f = follow_up(question, history, table)
+    assert (f.intent, f.intervention) == (intent, intervention), f
+
+
+def test_a_follow_up_that_adds_a_drug_the_patient_starts_keeps_the_earlier_intervention(table: AliasTable) -> None:
+    f = follow_up("And if she starts allopurinol?", ["Azathioprine monitoring?"], table)
+    assert (f.intervention, f.current_medications) == ("azathioprine", ["allopurinol"])
