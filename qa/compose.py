@@ -1162,6 +1162,8 @@ class ExtractiveComposer:
         found for this patient (``risks``: a caution or dose change the library states is shown even
         when it does not answer the question), then the closest statements."""
         reason = not_stated(frame)
+        if not risks:  # every route to a partial answer shows the sweep's findings among what it read
+            risks = [i for i in about if i.finding and not self._warns_of_another_drug(i, frame)]
         closest = [i for i in sorted(about, key=lambda i: -(i.attr + i.sim)) if i not in risks][:3]
         answer = self._abstain(answer, reason, [frame.asked()], coverage="partial")
         refs: dict[str, Reference] = {}

@@ -612,3 +612,24 @@ def test_a_trait_links_only_advice_against_and_only_as_a_whole_word(table: Alias
     question = "Would you use a short prednisone course for a gout flare in someone with CKD?"
     found = sweep(analyse(question, table).frame, ["prednisone"], table, FakeSearch([passage(1, saba)]), question=question)
     assert all(f.partner != "short" for f in found)
+
+
+def test_every_route_to_a_partial_answer_shows_the_findings_among_what_it_read(table: AliasTable) -> None:
+    """A partial answer built without the findings handed to it (as when the sources that would
+    answer leave this patient out) still shows the sweep's findings it read."""
+    import numpy as np
+
+    from curbside.qa.compose import ExtractiveComposer, _Item
+    from curbside.qa.sentences import SentenceEmbedder, passage_sentences
+    from curbside.qa.types import Answer
+    from tests.fakes import FakeHashEncoder
+
+    question = "What do I need to know before giving topiramate for migraine to a patient taking metformin?"
+    frame = analyse(question, table).frame
+    p = passage(1, "Topiramate is an antiepileptic used to prevent migraine. " + TOPIRAMATE_METFORMIN)
+    found = {f.sentence.start: f for f in sweep(frame, ["topiramate"], table, FakeSearch([p]))}
+    items = [_Item(s, p, tag(s.text, table), 0.5, np.zeros(4), finding=found.get(s.start)) for s in passage_sentences([p])]
+    composer = ExtractiveComposer(SentenceEmbedder(FakeHashEncoder()), table)
+    answer = composer._partial(Answer(question=question, passages=[p]), frame, items)
+    risks = answer.section("risks")
+    assert risks is not None and [s.text for s in risks.statements] == [TOPIRAMATE_METFORMIN]
