@@ -54,7 +54,8 @@ def test_results_keep_the_old_sections_and_add_the_new_ones() -> None:
     assert "| bottom-line hit (term + gold citation) | 0.800 | 0.820 | 0.780 | -0.040 | ≥ 0.85 |" in text
     assert "| citations not an exact span (count) | 0 | 0 | 0 | +0 | 0 |" in text
     assert "| **curbside** | 0.610 | 0.500 | 0.770 | 0.600 |" in text
-    assert "| single human annotator (published) | 0.780 | – | 0.904 | – |" in text
+    assert "| single human annotator (published) | 0.780 | 0.722 | 0.904 | 0.842 |" in text
+    assert "| majority class (published) | 0.552 | 0.237 | 0.552 | 0.237 |" in text
     assert "(measured: 0.900)" in text
     assert "| quoted answer in the bottom line | 9 of 10 | ≥ 9 |" in text
     # order: the clinician section follows bundled, the PubMedQA settings follow PubMedQA
