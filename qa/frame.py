@@ -405,6 +405,7 @@ _BEFORE_STARTING = re.compile(r"\b(?:before|prior\s+to|ahead\s+of)\s+(?:starting
 """A test asked for before a drug starts ("before giving ACZ885", "HLA typing first?") screens."""
 _CHOICE_RULE_EARLY = next(p for i, a, p in _RULES if a == "first-line choice")
 _INTERACTION_ASK = next(p for i, a, p in _RULES if a == "interaction")
+_PROPHYLAXIS_ASK = next(p for i, a, p in _RULES if a == "prophylaxis")
 _VACCINE_ASK = next(p for i, a, p in _RULES if a == "vaccination")
 _TEST_WORD = re.compile(r"\b(?:screen\w*|tests?|testing|titers?|titres?|serology|quantiferon|igra|ppd|x-?ray|labs?)\b", re.I)
 _DOSE_AS_MANNER = re.compile(r"\b(?:at|with|on)\s+(?:a\s+|the\s+)?(?:low|lower|reduced|small|smaller|half|full|high|higher|usual|standard)(?:er)?\s+dose\b", re.I)
@@ -501,6 +502,8 @@ def _classify(
             continue
         if attribute == "screening" and _VACCINE_ASK.search(question) and not _TEST_WORD.search(question):
             return "other", "timing", yes_no  # "Shingrix before starting tofacitinib?": when to vaccinate
+        if attribute == "first-line choice" and _PROPHYLAXIS_ASK.search(question):
+            return "choice", "prophylaxis", yes_no  # "Which antivirals prevent CMV after a transplant?": the choice of prophylaxis
         if attribute == "monitoring" and _BEFORE_STARTING.search(clause):
             attribute = "screening"  # "Do I need a QuantiFERON before giving it?": a test before starting screens
         if attribute == "dose" and not pattern.search(_DOSE_AS_MANNER.sub(" ", question)):

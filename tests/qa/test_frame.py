@@ -812,3 +812,8 @@ def test_follow_ups_keep_the_patient_and_take_their_own_ask(history: list[str], 
 def test_a_follow_up_that_adds_a_drug_the_patient_starts_keeps_the_earlier_intervention(table: AliasTable) -> None:
     f = follow_up("And if she starts allopurinol?", ["Azathioprine monitoring?"], table)
     assert (f.intervention, f.current_medications) == ("azathioprine", ["allopurinol"])
+
+
+def test_a_choice_of_prevention_asks_for_the_prophylaxis(table: AliasTable) -> None:
+    f = frame_of("Which antifungals prevent invasive aspergillosis after a lung transplant?", table)
+    assert (f.intent, f.asked_attribute) == ("choice", "prophylaxis"), f
