@@ -244,7 +244,8 @@ class Pipeline:
             retrieval_params(s),
         )
         composer = self._custom_composer or make_composer(
-            s, self.embedder, table, term_in_corpus=index.has_term, search=retriever.entity_passages
+            s, self.embedder, table, term_in_corpus=index.has_term, search=retriever.entity_passages,
+            document_text=lambda doc_id: [chunk.text for _, chunk, _ in index.store.chunks_of_documents([doc_id])],
         )
         with self._lock:
             old = getattr(self, "index", None)
@@ -380,7 +381,8 @@ class Pipeline:
 
 
 def make_composer(
-    settings: Settings, embedder: SentenceEmbedder, table: AliasTable, *, term_in_corpus: Any = None, search: Any = None
+    settings: Settings, embedder: SentenceEmbedder, table: AliasTable, *, term_in_corpus: Any = None, search: Any = None,
+    document_text: Any = None,
 ) -> Composer:
     c = settings.composer
     extractive = ExtractiveComposer(
@@ -394,6 +396,7 @@ def make_composer(
         ),
         term_in_corpus=term_in_corpus,
         search=search,
+        document_text=document_text,
     )
     if c.name == "llm":
         from curbside.qa.llm import LLMComposer, LLMParams

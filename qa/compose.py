@@ -342,6 +342,7 @@ class ExtractiveComposer:
         term_in_corpus: Callable[[str], bool] | None = None,
         search: Search | None = None,
         weights: BottomLineWeights | None = None,
+        document_text: Callable[[str], Sequence[str]] | None = None,
     ) -> None:
         self.embedder = embedder
         self.table = table
@@ -349,6 +350,8 @@ class ExtractiveComposer:
         self.term_in_corpus = term_in_corpus
         self.search = search  # entity lookup over the whole library, for the safety sweep
         self.weights = weights or BottomLineWeights.bundled()
+        self.document_text = document_text  # a document's chunk texts, for what it says it leaves out
+        self._scopes: dict[str, tuple[str, ...]] = {}
 
     # -- abstention helpers (kept for callers and tests) ------------------------------------------
 
@@ -434,6 +437,7 @@ class ExtractiveComposer:
 
         # 1. grounding
         research_lead: list[_Item] = []  # for a research question: the leading study's conclusion
+        out_docs: set[str] = set()  # documents that say they leave this patient out
         if subject:
             about = [i for i in items if i.about > 0]
             if not about:
@@ -460,6 +464,13 @@ class ExtractiveComposer:
                 else:
                     for item in items:
                         self._score(item, frame, analysis, subject, subject_classes)
+            if not decisive:
+                answering, leaves_out = self._within_scope(answering, about, frame, analysis)
+                out_docs = set(leaves_out)
+                if leaves_out and all(i.about < CLASS_ABOUT for i in answering):
+                    # the sources on it leave this patient out, and what is left only mentions its
+                    # class beside another drug
+                    return self._out_of_scope(answer, frame, about, leaves_out)
             if not answering and not decisive:
                 # a contraindication for this patient is never left out of a partial answer: it leads
                 return self._partial(answer, frame, about, [i for i in items if i.finding and not self._warns_of_another_drug(i, frame)])
@@ -501,6 +512,12 @@ class ExtractiveComposer:
                 answering = [i for i in items if i.sim >= p.abstain_similarity]
                 if not answering:
                     return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", [], coverage="none")
+            kept, leaves_out = self._within_scope(answering, answering, frame, analysis)
+            out_docs = set(leaves_out)
+            if leaves_out and not any(i.about >= 1.0 for i in kept):
+                # the sources on the condition leave this patient out; nothing else speaks of it
+                return self._out_of_scope(answer, frame, answering, leaves_out)
+            answering = kept
 
         leading = answering
         if research_lead:
@@ -509,9 +526,64 @@ class ExtractiveComposer:
             # the learned weights choose the bottom line among every sentence about the question's
             # subject, not only those the claim tagger says state the asked attribute
             ok = {id(i) for i in answering}
-            leading = [*answering, *(i for i in items if id(i) not in ok and self._may_lead(i, frame, drugless=subject is None))]
+            leading = [*answering, *(i for i in items if id(i) not in ok and i.passage.document.doc_id not in out_docs and self._may_lead(i, frame, drugless=subject is None))]
         plan = self._plan(frame, analysis, items, answering, findings, leading)
         return self._render(answer, plan, frame)
+
+    def _scope_statements(self, doc_id: str) -> tuple[str, ...]:
+        """The sentences in which a document says whom it leaves out ("This summary leaves out
+        children, adults older than 75 years, pregnancy"; "covers adults ... who are not
+        immunocompromised"), read once per document."""
+        if doc_id not in self._scopes:
+            texts = self.document_text(doc_id) if self.document_text is not None else ()
+            found = []
+            for text in texts:
+                for sent in _SENTENCE_END.split(text):
+                    if _SCOPE_EXCLUSION.search(sent):
+                        found.append(" ".join(sent.split()))
+            self._scopes[doc_id] = tuple(found)
+        return self._scopes[doc_id]
+
+    def _excludes(self, statement: str, frame: QuestionFrame, analysis: QueryAnalysis) -> bool:
+        """Does a scope statement leave out this patient (their group, condition or age)?"""
+        c = tag(statement, self.table)
+        groups = {*frame.population, *frame.implied_population}
+        if groups & {"transplant"} or any("transplant" in x for x in frame.conditions):
+            groups.add("immunocompromised")
+        if c.populations & groups & SCOPE_GROUPS:
+            return True  # (a condition a source leaves out is often the answer itself: "SPRINT excluded diabetes")
+        if "immunocompromised" in groups and _IMMUNOCOMPROMISED.search(statement):
+            return True
+        age = analysis.context.age
+        if age is None:
+            return False
+        if c.covers_age(age) is True:
+            return True
+        return any(age > int(m.group(1)) for m in _OLDER_THAN.finditer(statement)) or any(age < int(m.group(1)) for m in _YOUNGER_THAN.finditer(statement))
+
+    def _within_scope(
+        self, answering: list[_Item], candidates: list[_Item], frame: QuestionFrame, analysis: QueryAnalysis
+    ) -> tuple[list[_Item], dict[str, str]]:
+        """The answering statements whose documents do not leave this patient out, and each
+        document among them and ``candidates`` (the sentences the bottom line may come from) that
+        does, with the statement that says so."""
+        if self.document_text is None or not (frame.population or frame.implied_population or frame.conditions or analysis.context.age is not None):
+            return answering, {}
+        leaves: dict[str, str | None] = {}
+        for item in [*answering, *candidates]:
+            doc = item.passage.document.doc_id
+            if doc not in leaves:
+                leaves[doc] = next((st for st in self._scope_statements(doc) if self._excludes(st, frame, analysis)), None)
+        out = {d: st for d, st in leaves.items() if st is not None}
+        return [i for i in answering if i.passage.document.doc_id not in out], out
+
+    def _out_of_scope(self, answer: Answer, frame: QuestionFrame, about: list[_Item], leaves_out: dict[str, str]) -> Answer:
+        """The sources that would answer leave this patient out: say so, in their own words."""
+        answer = self._partial(answer, frame, [i for i in about if i.passage.document.doc_id not in leaves_out] or about)
+        doc_id, statement = next(iter(leaves_out.items()))
+        title = next((p.document.title for p in answer.passages if p.document.doc_id == doc_id), "a source")
+        answer.abstention_reason = (answer.abstention_reason or "") + f' The source that addresses it leaves this patient out ({title}: "{statement}").'
+        return answer
 
     def _may_lead(self, item: _Item, frame: QuestionFrame, *, drugless: bool) -> bool:
         """A sentence the learned weights may put first: about the subject, close enough to the
@@ -1228,6 +1300,21 @@ def _disqualified(item: _Item, frame: QuestionFrame) -> bool:
     if plan.population and plan.population != "ckd" and plan.population not in c.populations:
         return True
     return bool(c.relations & plan.relations) and item.attr <= DISQUALIFIED
+
+
+_SCOPE_EXCLUSION = re.compile(
+    r"\bleaves?\s+out\b|\bdoes\s+not\s+(?:cover|address|apply\s+to|include)\b|\bdid\s+not\s+(?:include|enrol\w*|study)\b|"
+    r"\bnot\s+covered\b|\bexclud(?:es|ed)\b|\bcovers\b[^.]{0,120}\bwho\s+are\s+not\b|\boutside\s+(?:its|the|this)\s+scope",
+    re.I,
+)
+"""How a document says whom it leaves out (its scope), as the bundled digests and guidelines word it."""
+SCOPE_GROUPS = frozenset({"child", "pregnancy", "lactation", "older adult", "transplant", "immunocompromised"})
+"""The groups a source's scope statement can leave out for a patient: special populations, not the
+disease the source is about ("leaves out CKD in children" leaves out children, not CKD)."""
+_IMMUNOCOMPROMISED = re.compile(r"\bimmuno(?:compromised|suppressed|deficien\w*)|\bimmunocompromise", re.I)
+_OLDER_THAN = re.compile(r"\b(?:older\s+than|over|above)\s+(?:the\s+age\s+of\s+)?(\d{2,3})\b", re.I)
+_YOUNGER_THAN = re.compile(r"\b(?:younger\s+than|under|below\s+the\s+age\s+of)\s+(\d{1,2})\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 def _procedures_in(item: _Item) -> set[str]:

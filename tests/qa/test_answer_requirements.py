@@ -129,3 +129,19 @@ def test_with_no_patient_described_no_statement_is_off_patient(bundled_pipeline)
     item = _Item(None, None, tag(text, composer.table), 0.6, np.zeros(3))  # type: ignore[arg-type]
     assert not composer._off_patient(item, QuestionFrame(intent="other", asked_attribute="first-line choice"))
     assert composer._off_patient(item, QuestionFrame(intent="safety", asked_attribute="safety", conditions=["gout"]))
+
+
+def test_a_source_that_leaves_the_patient_out_does_not_answer_for_them(bundled_pipeline) -> None:
+    """The cholesterol guideline digest says it leaves out adults older than 75: statin primary
+    prevention for an 82-year-old is not stated, and the answer quotes the source's own scope."""
+    a = bundled_pipeline.ask("Statin for primary prevention in a healthy 82-year-old?")
+    assert a.coverage == "partial", a.bottom_line
+    assert "older than 75" in (a.abstention_reason or "")
+    b = bundled_pipeline.ask("50-year-old diabetic, LDL 110. Statin intensity?")
+    assert b.coverage == "full", b.abstention_reason
+
+
+def test_scope_statements_are_read_from_the_whole_document(bundled_pipeline) -> None:
+    composer = bundled_pipeline.composer
+    doc = next(d for d in bundled_pipeline.index.store.documents() if d.path.endswith("cholesterol-aha-acc-2018.md"))
+    assert any("leaves out" in st for st in composer._scope_statements(doc.doc_id))
