@@ -225,9 +225,11 @@ def safety_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
         "",
         "Danger items: the corpus states a contraindication, avoidance or required dose change for the "
         "pair; sweep recall counts an answer whose bottom line or Risks section names the danger and "
-        "which cites the file that states it. Safe items: the corpus states the pair is safe; a false "
-        "alarm is a `no` verdict, or a bottom line or Risks statement with a contraindication cue naming "
-        "the intervention and the patient's medication or condition (`evals/sets/safety.jsonl`).",
+        "which cites the file that states it (a partial answer's Risks count). Safe items: the corpus "
+        "states the pair is safe; a false alarm is a `no` verdict, or a bottom line or Risks statement "
+        "with a contraindication cue naming the intervention and the patient's medication or condition "
+        "that warns about the pair itself, not a different party (`evals/sets/safety.jsonl`, "
+        "`curbside.evals.metrics.safety_outcome`).",
         "",
     ]
     return out + halves_table(agg, SAFETY_ROWS) + [""]
