@@ -75,7 +75,7 @@ _R = {
     "second_line": (
         r"\bsecond[- ]line|\bwhen\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*|inadequate)|"
         r"\bif\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*)|\breserv\w*|"
-        r"\bafter\s+(?:\w+\s+){0,4}fail\w*|\bconditionally\s+recommend\w*(?!\s+against)|\bbehind\b"
+        r"\bafter\s+(?:\w+\s+){0,4}fail\w*|\bbehind\b"
     ),
     "interaction": (
         r"\binteract\w*|\bincreas\w*\s+(?:\w+\s+){0,4}(?:concentrations?|exposure|levels?|toxicity)|\bcyp3a4?\b|\bp-?gp\b|"

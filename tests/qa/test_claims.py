@@ -358,3 +358,12 @@ def test_interrupting_or_reducing_is_a_dose_change_and_considered_for_is_a_recom
     assert "dose_change" in tag(text, table).relations
     assert "recommend" in tag("Roflumilast is considered for patients with FEV1 below 50% predicted.", table).relations
     assert "recommend" not in tag("Roflumilast is considered a second-line agent by some.", table).relations
+
+
+def test_a_conditional_recommendation_is_not_a_later_line(table) -> None:
+    """GRADE's 'conditionally recommends' grades the strength of a recommendation; it places the
+    treatment after nothing (the verdict read it as 'Not a first choice')."""
+    c = tag("The ACR conditionally recommends topical ice as an add-on to anti-inflammatory treatment of a gout flare.", table)
+    assert "second_line" not in c.relations and "recommend" in c.relations
+    later = tag("The ACR conditionally recommends an IL-1 inhibitor for a flare when colchicine, NSAIDs and glucocorticoids are ineffective.", table)
+    assert "second_line" in later.relations
