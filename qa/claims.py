@@ -73,8 +73,8 @@ _R = {
     ),
     "first_line": r"\bfirst[- ]line|\bfirst\s+choice|\bpreferred|\binitial\s+(?:therapy|treatment|choice)|\bahead\s+of",
     "second_line": (
-        r"\bsecond[- ]line|\bwhen\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*|inadequate)|"
-        r"\bif\s+(?:\w+\s+){0,6}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*)|\breserv\w*|"
+        r"\bsecond[- ]line|\bwhen\s+(?:[\w-]+,?\s+){0,8}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*|inadequate)|"
+        r"\bif\s+(?:[\w-]+,?\s+){0,8}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*)|\breserv\w*|"
         r"\bafter\s+(?:\w+\s+){0,4}fail\w*|\bbehind\b"
     ),
     "interaction": (
