@@ -63,6 +63,7 @@ from curbside.qa.sweep import (
     UNSTATED,
     Finding,
     Search,
+    named_classes,
     phase_mismatch,
     statement_scope,
     sweep,
@@ -422,7 +423,7 @@ class ExtractiveComposer:
                   finding=finding_at.get((pool[s.passage_index].chunk.chunk_id, s.start)))
             for s, vec, sim in zip(sentences, vecs, sims, strict=True)
         ]
-        subject_classes = set(therapeutic_classes(self.table, subject)) if subject else set()
+        subject_classes = set(therapeutic_classes(self.table, subject)) | named_classes(self.table, subject) if subject else set()
         if subject and subject not in self.table.generics and self.table.lookup(subject) is None:
             subject_classes.add(subject)  # a class or treatment asked about by name
         doc_rank: dict[str, int] = {}
@@ -939,7 +940,7 @@ class ExtractiveComposer:
         if not spans:
             return False
         first = min(spans)[1]
-        own = {frame.intervention, *frame.intervention_classes, *classes_of(self.table, frame.intervention)}
+        own = {frame.intervention, *frame.intervention_classes, *classes_of(self.table, frame.intervention), *named_classes(self.table, frame.intervention)}
         return first not in own
 
     def _names_absent_party(self, item: _Item, frame: QuestionFrame) -> bool:

@@ -633,3 +633,13 @@ def test_every_route_to_a_partial_answer_shows_the_findings_among_what_it_read(t
     answer = composer._partial(Answer(question=question, passages=[p]), frame, items)
     risks = answer.section("risks")
     assert risks is not None and [s.text for s in risks.statements] == [TOPIRAMATE_METFORMIN]
+
+
+def test_the_composer_names_the_treatment_by_the_classes_the_sweep_does(table: AliasTable) -> None:
+    """"An ARNi should not be used ..." is about sacubitril/valsartan (the alias table's class): it
+    leads the answer and decides it, rather than sitting under Rationale as a comparator's warning."""
+    arni = "An ARNi should not be used in patients with severe hepatic impairment."
+    answer = _compose("Is it safe to start Entresto in a patient with severe hepatic impairment?",
+                      ["Sacubitril/valsartan (Entresto) is used in heart failure with reduced ejection fraction. " + arni], table)
+    assert answer.bottom_line is not None and answer.bottom_line.text == arni
+    assert answer.decision == "no"
