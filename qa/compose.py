@@ -1118,7 +1118,10 @@ class ExtractiveComposer:
         less the names of the drugs it mentions."""
         names = [frame.intervention or "", *frame.current_medications]
         drug_words = {w for n in names if n for alias in self.table.names_of(n)[:6] for w in stems(alias)}
-        return frozenset(set(stems(question)) - drug_words - _GENERIC_WORDS - _NEGATION_STEMS)
+        # the patient's conditions are their story, not the ask ("in the middle of a gout attack,
+        # carry on with Zyloprim?" is not denied by "allopurinol does not treat a gout attack")
+        story = {w for c in [*frame.conditions, frame.indication or ""] if c for w in stems(c)}
+        return frozenset(set(stems(question)) - drug_words - story - _GENERIC_WORDS - _NEGATION_STEMS)
 
     def _disagreement(self, plan: _Plan, frame: QuestionFrame) -> list[_Item]:
         """Cited statements for this patient that take opposite sides (one for, one against),
@@ -1424,6 +1427,11 @@ DENIAL_WINDOW = 4
 """Words after a negation cue that it governs ("does not apply to", "without the need to
 calculate"): a short window that stays inside the clause, so that "gout is not an FDA-approved
 indication for anakinra" denies the indication, not the question's gout."""
+_DESCRIBES = frozenset({"who", "that", "which", "whom", "whose"})
+"""A negation in a relative clause describes whom a statement is about ("patients who do not take
+...", "adults for whom NSAIDs are contraindicated or not appropriate"); it denies nothing of the treatment."""
+_COMPARED = frozenset({"over", "versus", "vs", "than", "or"})
+""""no" after a comparison names the comparator ("aspirin is suggested over no aspirin")."""
 _CLAUSE_END = frozenset({",", ";", ":", "but", "although", "though", "whereas", "and", "or", "because"})
 _WORD = re.compile(r"n't|[\w-]+|[,;:]")
 
@@ -1436,6 +1444,9 @@ def _denies(text: str, asked: frozenset[str]) -> bool:
     for i, token in enumerate(tokens):
         if token not in _NEGATION_CUES:
             continue
+        start = max((j for j in range(i) if tokens[j] in _CLAUSE_END - {"and", "or"}), default=-1) + 1
+        if _DESCRIBES.intersection(tokens[start:i]) or (token == "no" and _COMPARED.intersection(tokens[max(0, i - 2) : i])):
+            continue  # "patients who cannot take medicines by mouth", "for whom ... are not appropriate", "aspirin over no aspirin"
         for follower in tokens[i + 1 : i + 1 + DENIAL_WINDOW]:
             if follower in _CLAUSE_END:
                 break

@@ -145,3 +145,16 @@ def test_scope_statements_are_read_from_the_whole_document(bundled_pipeline) -> 
     composer = bundled_pipeline.composer
     doc = next(d for d in bundled_pipeline.index.store.documents() if d.path.endswith("cholesterol-aha-acc-2018.md"))
     assert any("leaves out" in st for st in composer._scope_statements(doc.doc_id))
+
+
+def test_a_negation_describing_patients_or_a_comparator_denies_nothing() -> None:
+    from curbside.qa.compose import _denies
+    from curbside.qa.retrieval import stems
+
+    mouth = frozenset(stems("kenalog shot nil by mouth"))
+    assert not _denies("For a patient who cannot take medicines by mouth, the ACR strongly recommends a glucocorticoid.", mouth)
+    recur = frozenset(stems("reduce recurrence unprovoked"))
+    assert not _denies("After unprovoked PE, aspirin is suggested over no aspirin to reduce recurrent VTE.", recur)
+    assert _denies("Aspirin does not reduce recurrence after unprovoked PE.", recur)
+    appropriate = frozenset(stems("steroid courses appropriate canakinumab"))
+    assert not _denies("It is restricted to adults for whom NSAIDs and colchicine are contraindicated or not appropriate.", appropriate)
