@@ -180,7 +180,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "asthma": ("asthma", "asthmatic"),
     "copd": ("copd", "chronic obstructive", "emphysema"),
     "pneumonia": ("pneumonia", "cap"),
-    "urinary tract infection": ("cystitis", "pyelonephritis", "urinary tract infection", "uti"),
+    "urinary tract infection": ("cystitis", "pyelonephritis", "urinary tract infection", "uti", "bladder infection", "urinary infection", "kidney infection"),
     "tuberculosis": ("tuberculosis", "latent tb", "tb", "ltbi", "positive quantiferon", "positive igra", "positive ppd"),
     "hepatitis b": ("hepatitis b", "hbv", "hbsag", "hep b"),
     "rheumatoid arthritis": ("rheumatoid arthritis", "ra"),
@@ -194,6 +194,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "pneumocystis": ("pneumocystis", "pjp", "pcp"),
     "hyperlipidemia": ("hyperlipidemia", "hyperlipidaemia", "high cholesterol", "dyslipidemia", "hypercholesterolemia", "ldl"),
     "colorectal cancer": ("colorectal cancer", "colon cancer"),
+    "inflammatory bowel disease": ("inflammatory bowel disease", "ibd", "ulcerative colitis", "crohn's disease", "crohn disease", "crohn's", "crohns"),
     "active infection": ("active infection", "infected", "sepsis", "septic", "cellulitis", "abscess", "osteomyelitis", "septic arthritis", "on iv antibiotics", "on antibiotics", "active tb", "active tuberculosis"),
     "active bleeding": ("active bleeding", "actively bleeding", "bleeding", "gi bleed", "gastrointestinal bleeding", "hemorrhage", "haemorrhage", "bleed"),
     "hypersensitivity": ("hypersensitivity", "allergy", "allergic", "anaphylaxis"),
@@ -210,7 +211,7 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     for name, terms in CONDITION_TERMS.items()
 ]
 # Short abbreviations that are also ordinary words or other things: they count only in upper case.
-_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn", "hit"}
+_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn", "hit", "ibd"}
 
 # A condition named as the outcome asked about ("risk of infection", "prevent gout flares") is
 # not a condition of the patient.

@@ -817,3 +817,12 @@ def test_a_follow_up_that_adds_a_drug_the_patient_starts_keeps_the_earlier_inter
 def test_a_choice_of_prevention_asks_for_the_prophylaxis(table: AliasTable) -> None:
     f = frame_of("Which antifungals prevent invasive aspergillosis after a lung transplant?", table)
     assert (f.intent, f.asked_attribute) == ("choice", "prophylaxis"), f
+
+
+def test_lay_and_subtype_names_of_conditions(table: AliasTable) -> None:
+    """A bladder infection is a urinary tract infection; ulcerative colitis and Crohn's are the
+    inflammatory bowel disease a guideline's scope names; 'IBD' counts only in capitals."""
+    assert "urinary tract infection" in frame_of("Plain amoxicillin for a bladder infection?", table).conditions
+    assert "inflammatory bowel disease" in frame_of("Colon screening for my ulcerative colitis patient?", table).conditions
+    assert "inflammatory bowel disease" in frame_of("Crohn's disease on azathioprine: live vaccines?", table).conditions
+    assert "inflammatory bowel disease" not in frame_of("Is the ibd of this drug known?", table).conditions
