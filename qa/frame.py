@@ -629,6 +629,15 @@ def _treated_condition(intent: str, conditions: Sequence[str]) -> str | None:
     return None
 
 
+_AS_THE_ROLE = re.compile(r"\bas\s+(?:the|a|an|his|her|their|my)?\s*(?:first|initial|second|next|only|main|sole|add-on)?[\s-]*$", re.I)
+
+
+def _names_the_role(question: str, mentions: Sequence[Mention], name: str) -> bool:
+    """``name`` is mentioned as the role the intervention would take ("as the first urate-lowering
+    drug", "as an add-on anticoagulant"), not as a treatment of its own."""
+    return any(generic == name and _AS_THE_ROLE.search(question[:start]) for start, _end, _surface, generic in mentions)
+
+
 def asked_procedure(question: str, procedures: Sequence[Mention]) -> str | None:
     """The non-drug intervention (device, procedure, test, therapy) a question asks about, when it
     names no drug to start: the first one named that is not the patient's history ("had a
@@ -709,6 +718,8 @@ def build_frame(
         current = [*current, *(d for d in interventions[1:] if d not in current)]
     elif comparator is None and len(interventions) > 1 and intent in ("comparison", "choice"):
         comparator = interventions[1]
+    if comparator is not None and _names_the_role(question, mentions, comparator):
+        comparator = None  # "Krystexxa as the first urate-lowering drug?": the kind of drug it would be, not another
     if intent == "choice" and intervention and comparator is None and _asked_by_wh_word(question, [*mentions, *procedures], intervention):
         intervention = None  # "On Imuran, needs urate lowering. What's the play?": the wh-word is what is asked
     if intent == "choice" and intervention and comparator and _offered_as_alternatives(question, mentions, intervention, comparator):

@@ -242,12 +242,22 @@ def test_a_dose_of_another_phase_is_never_the_bottom_line(bundled_pipeline) -> N
 
 
 def test_disagreeing_sources_are_said_so_and_ordered_by_standing_and_date(bundled_pipeline) -> None:
-    """Issue 16: the guideline advises against first-line pegloticase; the label's indication reads for it."""
-    a = bundled_pipeline.ask("Can I go straight to Krystexxa as the first urate-lowering drug?")
+    """Issue 16: CARES (2018) found more cardiovascular deaths on febuxostat than on allopurinol,
+    FAST (2020) did not; the answer says the sources disagree, lists them by standing and then
+    newest first, and gives no plain yes."""
+    a = bundled_pipeline.ask("Did febuxostat raise cardiovascular death compared with allopurinol?")
     note = next((n for n in a.evidence_notes if n.startswith("The cited sources disagree")), None)
     assert note is not None, a.evidence_notes
-    assert note.index("guideline") < note.index("drug label"), "the guideline outranks the label here"
-    assert a.decision == "no", a.decision_text  # the verdict follows the first, and is never a plain yes
+    assert note.index("(2020)") < note.index("(2018)"), "of two studies, the newer comes first"
+    assert a.decision != "yes", a.decision_text
+
+
+def test_sources_that_agree_are_not_called_a_disagreement(bundled_pipeline) -> None:
+    """The guidelines all place pegloticase after other urate-lowering drugs: a no, with no note."""
+    a = bundled_pipeline.ask("Can I go straight to Krystexxa as the first urate-lowering drug?")
+    assert a.decision == "no", a.decision_text
+    assert a.analysis is not None and a.analysis.frame.comparator is None  # 'urate-lowering drug' is its role
+    assert not any(n.startswith("The cited sources disagree") for n in a.evidence_notes)
 
 
 def test_a_warning_about_another_patient_group_is_not_the_bottom_line(bundled_pipeline) -> None:
