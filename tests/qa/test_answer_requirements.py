@@ -158,3 +158,9 @@ def test_a_negation_describing_patients_or_a_comparator_denies_nothing() -> None
     assert _denies("Aspirin does not reduce recurrence after unprovoked PE.", recur)
     appropriate = frozenset(stems("steroid courses appropriate canakinumab"))
     assert not _denies("It is restricted to adults for whom NSAIDs and colchicine are contraindicated or not appropriate.", appropriate)
+
+
+def test_albuterol_is_a_saba() -> None:
+    """GINA speaks of SABAs; albuterol is one (FDA EPC beta2-adrenergic agonist, less the long-acting)."""
+    assert "saba" in classes_of("albuterol")
+    assert "saba" not in classes_of("formoterol")
