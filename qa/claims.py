@@ -109,7 +109,7 @@ _R = {
     "screening": r"\bscreen\w*|\btest\w*\s+for|\bbefore\s+start\w*|\bprior\s+to\s+(?:start\w*|initiat\w*|treatment)|\bbaseline\s+(?:test|screen)\w*|\binterferon-gamma|\bigra\b|\btuberculin",
     "vaccination": r"\bvaccin\w*|\bimmuni[sz]\w*|\blive\s+(?:attenuated\s+)?(?:vaccines?|virus)|\btoxoid",
     "prophylaxis": r"\bprophyla\w*|\bprevent\w*|\bpreventive",
-    "indication": r"\bindicated\b|\bfor\s+the\s+treatment\s+of|\bapproved\s+for|\bused\s+(?:to\s+treat|for)\b|\btreatment\s+of\b",
+    "indication": r"\bindicated\b|\bfor\s+the\s+treatment\s+of|\bapproved\s+for|\blabell?ed\s+(?:only\s+)?for\b|\bused\s+(?:to\s+treat|for)\b|\btreatment\s+of\b",
 }
 RELATION_PATTERNS: dict[str, re.Pattern[str]] = {name: re.compile(p, re.I) for name, p in _R.items()}
 

@@ -367,3 +367,8 @@ def test_a_conditional_recommendation_is_not_a_later_line(table) -> None:
     assert "second_line" not in c.relations and "recommend" in c.relations
     later = tag("The ACR conditionally recommends an IL-1 inhibitor for a flare when colchicine, NSAIDs and glucocorticoids are ineffective.", table)
     assert "second_line" in later.relations
+
+
+def test_labelled_for_is_an_indication(table) -> None:
+    c = tag("Immediate-release Glucophage is labelled for adults and for children aged 10 years and older.", table)
+    assert "indication" in c.relations
