@@ -470,7 +470,10 @@ def classify(
         # a question that is no wh-question and offers no choice is answered yes or no ("Keep
         # going?", "Anticoagulate?", "Fine to continue both?"), unless what it asks for is a value
         # ("Colcrys dosing for a flare?" wants the dose; "Change anything?" is a yes or no)
-        yes_no = attribute not in _ASKS_FOR_A_VALUE or intent == "dose_adjustment"
+        # ("Chronic functional somatic symptoms: a single syndrome?" names no ask at all: the
+        # fallback attribute is no request for a value)
+        unasked = attribute == DEFAULT_ATTRIBUTE and not _CHOICE_RULE.search(question)
+        yes_no = attribute not in _ASKS_FOR_A_VALUE or intent == "dose_adjustment" or unasked
     return intent, attribute, yes_no
 
 

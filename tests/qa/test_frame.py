@@ -830,3 +830,11 @@ def test_lay_and_subtype_names_of_conditions(table: AliasTable) -> None:
     assert "inflammatory bowel disease" in named("Does the screening schedule apply to my ulcerative colitis patient?")
     assert "inflammatory bowel disease" in named("Crohn's disease on azathioprine: live vaccines?")
     assert "inflammatory bowel disease" not in named("Is the ibd of this drug known?")
+
+
+def test_a_question_that_names_no_ask_is_yes_no(table: AliasTable) -> None:
+    """A research title asked as a question ("X: a single syndrome?") asks whether it is so; the
+    fallback attribute is no request for a value. A bare choice still is."""
+    assert frame_of("Chronic functional somatic symptoms: a single syndrome?", table).yes_no
+    assert frame_of("Stage I lung carcinoma: really an early stage?", table).yes_no
+    assert not frame_of("Which antibiotic for cystitis?", table).yes_no
