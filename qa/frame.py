@@ -287,7 +287,13 @@ _POPULATION: list[tuple[str, re.Pattern[str]]] = [
     ("hepatic impairment", re.compile(r"\b(?:cirrho\w*|hepatic\s+impairment|liver\s+(?:disease|impairment|failure|cirrhosis)|child[-\s]?pugh)\b", re.I)),
 ]
 _CKD = re.compile(r"\b(?:ckd|chronic\s+kidney\s+disease|renal\s+(?:impairment|insufficiency|disease)|kidney\s+(?:disease|impairment)|impaired\s+(?:renal|kidney)|reduced\s+(?:renal|kidney)\s+function)\b", re.I)
-_RENAL_VALUE = re.compile(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\s*(?:of|is|was|at|=|:|<|>|≤|≥|~|around|about|under|below)?\s*(\d{1,3})", re.I)
+_RENAL_VALUE = re.compile(
+    r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\s*(?:(?:is|was|has\s+been)\s+(?:now\s+|down\s+to\s+|about\s+|around\s+)?|(?:dropped|fell|fallen|down|went\s+down|declined)\s+(?:from\s+\d{1,3}\s+)?to\s+|"
+    r"(?:of|at|=|:|<|>|≤|≥|~|around|about|under|below)\s*)?(\d{1,3})",
+    re.I,
+)
+"""The kidney function stated: "eGFR 40", "CrCl of 25", "eGFR is now 40", "eGFR dropped from 40 to 36"
+(the latest value)."""
 _AGE = re.compile(
     r"\b(\d{1,3})\s*[- ]?(?:year|yr)s?[- ]?old\b|\b(?:aged|age)\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\b|"
     r"\b(\d{1,3})\s*-?\s*(?:m|f|M|F)\b(?![a-z])|\b(\d{1,3})\s*(?:-year|yr)\b(?!-?\s*(?:risk|survival|follow|history|period|course|interval|mortality|event|outcome|rate)s?\b)",
@@ -387,7 +393,7 @@ _YES_NO = re.compile(
     r"|^\s*[^?]{0,60}\b(?:now|first|yet|still|too)\?\s*$",
     re.I,
 )
-_WH_OPEN = re.compile(r"^\s*(?:(?:and|so|but|ok(?:ay)?)[, ]+)?(?:what|which|how|when|who|whom|where|why)\b", re.I)
+_WH_OPEN = re.compile(r"^\s*(?:(?:and|so|but|ok(?:ay)?)[, ]+)?(?:(?:by|to|for|from|at|in|on|with|until)\s+)?(?:what|which|how|when|who|whom|where|why)\b", re.I)
 _SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable)\s*\?*\s*$", re.I)
 _INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
 _COMBINATION_ASK = re.compile(

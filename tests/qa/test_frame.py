@@ -838,3 +838,16 @@ def test_a_question_that_names_no_ask_is_yes_no(table: AliasTable) -> None:
     assert frame_of("Chronic functional somatic symptoms: a single syndrome?", table).yes_no
     assert frame_of("Stage I lung carcinoma: really an early stage?", table).yes_no
     assert not frame_of("Which antibiotic for cystitis?", table).yes_no
+
+
+def test_kidney_function_said_as_a_change_and_a_wh_question_after_a_preposition() -> None:
+    from curbside.qa.frame import renal_value
+
+    assert renal_value("His eGFR is now 40. What dose should he be on?") == 40
+    assert renal_value("eGFR dropped from 40 to 36 after starting dapagliflozin.") == 36
+    assert renal_value("CrCl of 25") == 25
+
+
+def test_by_how_much_is_no_yes_no_question(table: AliasTable) -> None:
+    assert not frame_of("By how much should I cut colchicine in someone on tacrolimus?", table).yes_no
+    assert frame_of("On Ranexa. Can I add clarithromycin?", table).current_medications == ["ranolazine"]
