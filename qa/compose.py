@@ -282,8 +282,8 @@ _NUMBER = re.compile(r"\d")
 UNVALUED = 0.5
 """``attribute_match`` cap for a sentence with no number (for a dose: no amount with its unit),
 asked for a dose or a target (the plan's ``needs_number``): it bears on the question ("daily
-TMP-SMX for 3 to 6 months") but cannot be its answer, so it
-neither grounds the answer nor outranks one that states the value (below ``ATTRIBUTE_ANSWERS``)."""
+TMP-SMX for 3 to 6 months") but cannot be its answer, so it neither grounds the answer nor
+outranks one that states the value (below ``ATTRIBUTE_ANSWERS``)."""
 
 
 def _asks_for_value(frame: QuestionFrame) -> bool:
@@ -546,7 +546,8 @@ class ExtractiveComposer:
         return self._scopes[doc_id]
 
     def _excludes(self, statement: str, frame: QuestionFrame, analysis: QueryAnalysis) -> bool:
-        """Does a scope statement leave out this patient (their group, condition or age)?"""
+        """Does a scope statement leave out this patient: a special group they are in
+        (``SCOPE_GROUPS``; a transplant recipient is immunocompromised) or their stated age?"""
         c = tag(statement, self.table)
         groups = {*frame.population, *frame.implied_population}
         if groups & {"transplant"} or any("transplant" in x for x in frame.conditions):
@@ -636,7 +637,7 @@ class ExtractiveComposer:
                 # named by its class; a sentence that is about another drug only mentions the class
                 others = c.drugs - set(frame.current_medications) - {frame.comparator or ""}
                 item.about = 0.4 if others else CLASS_ABOUT
-            elif frame.intervention_classes is not None and c.classes & BROAD_CLASSES & set(classes_of(self.table, subject)):
+            elif c.classes & BROAD_CLASSES & set(classes_of(self.table, subject)):
                 # its therapeutic category ("before starting a biologic agent"): what the library
                 # says of the category bears on it, below what it says of the drug or its class
                 item.about, item.category = CATEGORY_ABOUT, True
