@@ -548,9 +548,9 @@ CONTRAINDICATION_CUES = (
     "contraindicated", "contraindication", "do not use", "do not give", "must not", "should not",
     "avoid", "avoided", "avoiding", "not recommended",
 )
-"""Words with which a statement warns against a combination (for false alarms on safe pairs). Whole
-words (:func:`contains_fact`), so each inflection is listed ("should be avoided" once escaped the
-list). "Recommends against" is left out: "recommends against stopping aspirin" keeps it going."""
+"""Words with which a statement warns against a combination (for false alarms on safe pairs), matched
+by :func:`contains_fact` (its last word in any inflection; the listed forms are kept for clarity).
+"Recommends against" is left out: "recommends against stopping aspirin" keeps it going."""
 
 
 def cites_file(answer: Answer, file: str) -> bool:
