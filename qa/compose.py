@@ -34,7 +34,9 @@ from typing import Protocol
 
 import numpy as np
 
+from curbside.ingest.chunking import citable_sentences
 from curbside.ingest.interventions import find_interventions
+from curbside.ingest.types import Document
 from curbside.ingest.vocabulary import DrugClasses, find_classes
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
@@ -531,19 +533,20 @@ class ExtractiveComposer:
         plan = self._plan(frame, analysis, items, answering, findings, leading)
         return self._render(answer, plan, frame)
 
-    def _scope_statements(self, doc_id: str) -> tuple[str, ...]:
+    def _scope_statements(self, doc: Document) -> tuple[str, ...]:
         """The sentences in which a document says whom it leaves out ("This summary leaves out
         children, adults older than 75 years, pregnancy"; "covers adults ... who are not
-        immunocompromised"), read once per document."""
-        if doc_id not in self._scopes:
-            texts = self.document_text(doc_id) if self.document_text is not None else ()
-            found = []
-            for text in texts:
-                for sent in _SENTENCE_END.split(text):
-                    if _SCOPE_EXCLUSION.search(sent):
-                        found.append(" ".join(sent.split()))
-            self._scopes[doc_id] = tuple(found)
-        return self._scopes[doc_id]
+        immunocompromised"), read once per document with the splitter citations use."""
+        if doc.doc_id not in self._scopes:
+            texts = self.document_text(doc.doc_id) if self.document_text is not None else ()
+            lines = doc.source_type != "pdf"  # as passage_sentences reads it
+            self._scopes[doc.doc_id] = tuple(
+                " ".join(text[a:b].split())
+                for text in texts
+                for a, b in citable_sentences(text, lines=lines)
+                if _SCOPE_EXCLUSION.search(text[a:b])
+            )
+        return self._scopes[doc.doc_id]
 
     def _excludes(self, statement: str, frame: QuestionFrame, analysis: QueryAnalysis) -> bool:
         """Does a scope statement leave out this patient: a special group they are in
@@ -575,7 +578,7 @@ class ExtractiveComposer:
         for item in [*answering, *candidates]:
             doc = item.passage.document.doc_id
             if doc not in leaves:
-                leaves[doc] = next((st for st in self._scope_statements(doc) if self._excludes(st, frame, analysis)), None)
+                leaves[doc] = next((st for st in self._scope_statements(item.passage.document) if self._excludes(st, frame, analysis)), None)
         out = {d: st for d, st in leaves.items() if st is not None}
         return [i for i in answering if i.passage.document.doc_id not in out], out
 
@@ -818,13 +821,16 @@ class ExtractiveComposer:
         # what the intervention's own harms are ("an increased incidence of serious infections"):
         # a statement about this kind of patient that names the same harm ("combining several
         # immunosuppressive drugs ... raises infection risk") is the one that bears on adding it
-        harms = set().union(*(_effect_stems(i.sent.text) for i in items if i.about >= CLASS_ABOUT and "adverse" in i.claim.relations)) if subject else set()
-        rationale[:0] = [
-            i for i in sorted(items, key=lambda i: (not (_effect_stems(i.sent.text) & harms), -self._meds_covered(i.claim, frame), -i.score))
+        context = [
+            i for i in items
             if i.about == 0 and subject and i.patient > 0 and i.sim >= CONTEXT_SIMILARITY and i.claim.relations & {"adverse", "avoid", "caution"}
             and i.claim.direction != "for"
             and self._about_class_context(i, frame) and not self._names_absent_party(i, frame)
-        ][:1]  # at most one statement about this kind of patient, ahead of the drug's own
+        ]
+        if context:
+            harms = set().union(*(_effect_stems(i.sent.text) for i in items if i.about >= CLASS_ABOUT and "adverse" in i.claim.relations))
+            context.sort(key=lambda i: (not (_effect_stems(i.sent.text) & harms), -self._meds_covered(i.claim, frame), -i.score))
+        rationale[:0] = context[:1]  # at most one statement about this kind of patient, ahead of the drug's own
         rationale[:0] = [i for i in reasons if i not in rationale]
         monitoring = sorted(
             (i for i in items if "monitoring" in i.claim.relations and ((i.about > 0 and not i.category) or (not subject and i.sim >= 0.4)) and i.kind != "research"
@@ -1319,7 +1325,6 @@ disease the source is about ("leaves out CKD in children" leaves out children, n
 _IMMUNOCOMPROMISED = re.compile(r"\bimmuno(?:compromised|suppressed|deficien\w*)|\bimmunocompromise", re.I)
 _OLDER_THAN = re.compile(r"\b(?:older\s+than|over|above)\s+(?:the\s+age\s+of\s+)?(\d{2,3})\b", re.I)
 _YOUNGER_THAN = re.compile(r"\b(?:younger\s+than|under|below\s+the\s+age\s+of)\s+(\d{1,2})\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 def _procedures_in(item: _Item) -> set[str]:

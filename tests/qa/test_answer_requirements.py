@@ -144,7 +144,7 @@ def test_a_source_that_leaves_the_patient_out_does_not_answer_for_them(bundled_p
 def test_scope_statements_are_read_from_the_whole_document(bundled_pipeline) -> None:
     composer = bundled_pipeline.composer
     doc = next(d for d in bundled_pipeline.index.store.documents() if d.path.endswith("cholesterol-aha-acc-2018.md"))
-    assert any("leaves out" in st for st in composer._scope_statements(doc.doc_id))
+    assert any("leaves out" in st for st in composer._scope_statements(doc))
 
 
 def test_a_negation_describing_patients_or_a_comparator_denies_nothing() -> None:
