@@ -790,22 +790,25 @@ _BARE_PAIR = re.compile(r"^\W*(?:and\s+)?(?:[\w/-]+\s+){0,3}?[\w/-]+\s+(?:and|\+
 """An asking clause that only names two substances joined ("Colchicine and cyclosporine?")."""
 
 
-def _joined(question: str, mentions: Sequence[Mention], first: str, second: str) -> bool:
-    """The question joins the two directly ("allopurinol + azathioprine", "X and Y")."""
+def _between(question: str, mentions: Sequence[Mention], first: str, second: str) -> str | None:
+    """The text between the first mentions of two substances, in question order (None: one is absent)."""
     spans = {generic: (start, end) for start, end, _s, generic in sorted(mentions, reverse=True)}
     if first not in spans or second not in spans:
-        return False
+        return None
     (_a0, a1), (b0, _b1) = sorted([spans[first], spans[second]])
-    return bool(re.fullmatch(r"\s*(?:\+|plus|and|&|with)\s*", question[a1:b0], re.I))
+    return question[a1:b0]
+
+
+def _joined(question: str, mentions: Sequence[Mention], first: str, second: str) -> bool:
+    """The question joins the two directly ("allopurinol + azathioprine", "X and Y")."""
+    gap = _between(question, mentions, first, second)
+    return gap is not None and bool(re.fullmatch(r"\s*(?:\+|plus|and|&|with)\s*", gap, re.I))
 
 
 def _offered_as_alternatives(question: str, mentions: Sequence[Mention], first: str, second: str) -> bool:
     """The question offers the two as alternatives ("X or Y?", "X or a Y for ..."): a choice."""
-    spans = {generic: (start, end) for start, end, _s, generic in sorted(mentions, reverse=True)}
-    if first not in spans or second not in spans:
-        return False
-    (_a0, a1), (b0, _b1) = sorted([spans[first], spans[second]])
-    return bool(re.fullmatch(r"\s*,?\s*or\s+(?:a|an|the)?\s*", question[a1:b0], re.I))
+    gap = _between(question, mentions, first, second)
+    return gap is not None and bool(re.fullmatch(r"\s*,?\s*or\s+(?:a|an|the)?\s*", gap, re.I))
 
 
 _CHOICE_RULE = next(p for i, a, p in _RULES if a == "first-line choice")
