@@ -307,14 +307,8 @@ def test_direction_is_read_beyond_the_two_best_aligned_sentences(verifier: Citat
     assert "direction_opposed_wide" in verifier.model.names  # the shipped model uses it
 
 
-@pytest.mark.parametrize("statement, passage_text, supported", [
-    ("Cognitive behavioural therapy is ineffective for insomnia.", "Cognitive behavioural therapy improved sleep in insomnia.", False),
-    ("Bisphosphonates are harmful to bone density.", "Bisphosphonates are effective at protecting bone density.", False),
-    ("Cognitive behavioural therapy is effective for insomnia.", "Cognitive behavioural therapy improved sleep in insomnia.", True),
-])
-def test_good_and_bad_for_the_patient_are_one_axis(statement: str, passage_text: str, supported: bool) -> None:
-    """Efficacy, quality and safety words all say whether a treatment is good for the patient, so
-    'ineffective' reverses 'improved' although the two sit on different axes of the lexicon."""
+def _assert_antonym_or_supported(statement: str, passage_text: str, supported: bool) -> None:
+    """The passage supports the statement, or reverses it as an antonym would."""
     from curbside.qa.verify import compare
 
     table = AliasTable.bundled()
@@ -323,6 +317,17 @@ def test_good_and_bad_for_the_patient_are_one_axis(statement: str, passage_text:
         assert m is None, m
     else:
         assert m is not None and m.kind == "antonym", m
+
+
+@pytest.mark.parametrize("statement, passage_text, supported", [
+    ("Cognitive behavioural therapy is ineffective for insomnia.", "Cognitive behavioural therapy improved sleep in insomnia.", False),
+    ("Bisphosphonates are harmful to bone density.", "Bisphosphonates are effective at protecting bone density.", False),
+    ("Cognitive behavioural therapy is effective for insomnia.", "Cognitive behavioural therapy improved sleep in insomnia.", True),
+])
+def test_good_and_bad_for_the_patient_are_one_axis(statement: str, passage_text: str, supported: bool) -> None:
+    """Efficacy, quality and safety words all say whether a treatment is good for the patient, so
+    'ineffective' reverses 'improved' although the two sit on different axes of the lexicon."""
+    _assert_antonym_or_supported(statement, passage_text, supported)
 
 
 @pytest.mark.parametrize("statement, passage_text, supported", [
@@ -336,14 +341,7 @@ def test_good_and_bad_for_the_patient_are_one_axis(statement: str, passage_text:
 def test_a_ratio_with_its_interval_states_a_direction(statement: str, passage_text: str, supported: bool) -> None:
     """An odds, hazard or rate ratio whose interval lies wholly above 1 says 'more', wholly below 1
     'less', and reverses a statement of the other direction as 'higher' or 'lower' would."""
-    from curbside.qa.verify import compare
-
-    table = AliasTable.bundled()
-    m = compare(read(statement, table), read(passage_text, table), read(passage_text, table))
-    if supported:
-        assert m is None, m
-    else:
-        assert m is not None and m.kind == "antonym", m
+    _assert_antonym_or_supported(statement, passage_text, supported)
 
 
 def test_a_ratio_whose_interval_spans_one_states_no_direction() -> None:
