@@ -198,6 +198,11 @@ avoided", "continue" in "continued"): the term names the word, not one form of i
 ("no", "ace") and numbers match only whole."""
 
 
+PER_TIME = r"/(?:day|d|dose|week|wk)"
+"""An amount fused with its period ("0.3 mg/day", "30-35 mg/day") states the amount the term names
+("0.3 mg"); a per-weight or per-volume unit ("mg/kg", "mg/dL") is another quantity and does not."""
+
+
 def contains_fact(text: str, fact: str) -> bool:
     """``fact`` occurs in ``text`` as whole words after :func:`normalise` (case/punctuation-blind),
     its last word in any inflection (:data:`INFLECTED_TAIL`)."""
@@ -206,6 +211,8 @@ def contains_fact(text: str, fact: str) -> bool:
         return False
     hay = f" {normalise(text)} ".replace(". ", " ")
     if f" {needle} " in hay or f" {needle}." in hay:
+        return True
+    if re.search(r"(?<![\w-])" + re.escape(needle) + PER_TIME + r"(?![\w-])", hay):
         return True
     last = needle.rsplit(" ", 1)[-1]
     if len(last) < INFLECTED_TAIL or not last.isalpha():

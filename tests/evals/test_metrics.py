@@ -114,6 +114,13 @@ def test_contains_fact_is_case_and_punctuation_blind_but_word_bounded() -> None:
     assert not M.contains_fact("anything", "")
 
 
+def test_contains_fact_reads_an_amount_per_day_as_the_amount_but_not_a_per_weight_unit() -> None:
+    assert M.contains_fact("prophylaxis should start at 0.3 mg/day, and", "0.3 mg")
+    assert M.contains_fact("30-35 mg/day of prednisolone", "30-35 mg")
+    assert not M.contains_fact("a loading dose of 0.3 mg/kg", "0.3 mg")
+    assert not M.contains_fact("start at 10.3 mg/day", "0.3 mg")
+
+
 def test_abstention_precision_recall() -> None:
     expected = [True, True, True, False]
     predicted = [True, False, False, True]
