@@ -784,7 +784,7 @@ class ExtractiveComposer:
         if frame.intent == "population" and asked_pop:
             decisive = [i for i in decisive if i.finding and i.finding.partner == asked_pop]
         if decisive and (frame.intent in _DECIDED_BY_DANGER or not ranked):
-            plan.bottom = min(decisive, key=lambda i: (i.finding.strength if i.finding else 9, -i.score))
+            plan.bottom = min(decisive, key=lambda i: (-i.score, i.finding.strength if i.finding else 9))
         elif ranked:
             plan.bottom = min(leading or ranked, key=rank_key)
         chosen: list[_Item] = [plan.bottom] if plan.bottom else []

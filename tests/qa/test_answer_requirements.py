@@ -164,3 +164,12 @@ def test_albuterol_is_a_saba() -> None:
     """GINA speaks of SABAs; albuterol is one (FDA EPC beta2-adrenergic agonist, less the long-acting)."""
     assert "saba" in classes_of("albuterol")
     assert "saba" not in classes_of("formoterol")
+
+
+def test_the_warning_about_the_patients_own_drug_leads_over_a_general_one(bundled_pipeline) -> None:
+    """Several statements forbid a live vaccine here: the cyclosporine label's (the drug the patient
+    takes) answers this patient; the guideline's general "contraindicated in transplant recipients"
+    is a risk beside it. Among decisive warnings the one that best answers the question leads."""
+    a = bundled_pipeline.ask("Patient on Sandimmune wants the yellow fever vaccine before travel. OK?")
+    assert a.bottom_line is not None and "cyclosporine" in a.bottom_line.text.lower(), a.bottom_line
+    assert a.decision == "no"
