@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from curbside.ingest.interventions import kind_of
+from curbside.ingest.vocabulary import find_classes
 from curbside.qa.types import PatientContext, QuestionFrame
 
 Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
@@ -70,6 +71,12 @@ _PAST_OR_EXCLUDED = re.compile(
     r"can'?t\s+(?:take|have|use|tolerate)|cannot\s+(?:take|have|use|tolerate)|unable\s+to\s+(?:take|tolerate)|intolerant\s+(?:of|to)|allergic\s+to|failed)\b[^.?!;:]{0,40}$",
     re.I,
 )
+_NOT_TAKEN = re.compile(r"(?:\(|\b)(?:no|not\s+(?:on|taking|using|receiving)|never\s+(?:on|taken|had)|without|off)\s+(?:any\s+|the\s+)?$", re.I)
+"""A drug named as one the patient does not take ("on tacrolimus (no azathioprine)", "not on
+steroids", "off prednisone"): neither taken nor asked about."""
+_STOPPING = re.compile(r"\b(?:after|before|since|once|when|until)\s+(?:stopping|finishing|completing|coming\s+off|tapering(?:\s+off)?|discontinuing)\s+(?:his|her|their|the)?\s*$", re.I)
+"""A drug the patient will stop ("when can she get MMR after stopping prednisone?"): what the
+patient takes now, around which the question times something else."""
 _STARTED_BEFORE = re.compile(r"\b(?:who|that|and)\s+(?:has\s+)?(?:just|recently|already)?\s*(?:started|began|begun|been\s+started\s+on|been\s+taking|been\s+on)\s*$|\b(?:recently|just)\s+started\s*$|\bnew(?:ly)?\s+(?:started\s+)?on\s*$", re.I)
 _ONTO = re.compile(r"\b(?:add\w*|combin\w*|put\w*)\b[^.?!;]{0,40}\b(?:to|onto|with)\s+(?:his|her|their|the|a|an|current|existing|background)?\s*(?:current\s+|existing\s+)?$", re.I)
 _AS_ADJECTIVE = re.compile(r"^\s*(?:-?\s*(?:treated|maintained|based))?\s*(?:patient|patients|recipient|recipients|user|users|pt)\b", re.I)
@@ -77,7 +84,7 @@ _ALTERNATIVE_OF = re.compile(r"\b(?:despite|failed|failing|can'?t\s+take|cannot\
 _SWITCH_FROM = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*)\s+(?:his|her|their|the|a|an)?\s*$|\breplace\s+(?:his|her|their|the)?\s*$", re.I)
 _WHILE_ON = re.compile(r"\bwhile\s+on\s*$", re.I)
 _BETTER_THAN = re.compile(r"\b(?:better|safer|stronger)\s+than\s*$|\b(?:other\s+than|besides|apart\s+from|except)\s*$", re.I)
-_INSTEAD_OF = re.compile(r"\b(?:instead\s+of|in\s+place\s+of|switch(?:ing)?\s+from|replac\w*|change\s+from)\s*$", re.I)
+_INSTEAD_OF = re.compile(r"\b(?:instead\s+of|in\s+place\s+of|switch(?:ing)?\s+from|replac\w*|change\s+from|alternatives?\s+(?:to|for)|substitutes?\s+for)\s*$", re.I)
 
 
 def _cue_before(text: str, start: int, window: int = 90) -> tuple[str | None, int]:
@@ -123,10 +130,10 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
             cue, _pos = _cue_before(question, start)
             head = question[:start]
             tail = question[end : end + 20]
-            if _PAST_OR_EXCLUDED.search(head[-45:]):
+            if _PAST_OR_EXCLUDED.search(head[-45:]) or _NOT_TAKEN.search(head[-20:]):
                 prev_role, prev_end = "past", end
                 continue  # "switched off azathioprine", "can't take NSAIDs": neither asked about nor taken
-            if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]):
+            if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]) or _STOPPING.search(head[-40:]):
                 role = "current"  # "a Rapamune patient", "despite apixaban", "Pradaxa reversal"
             elif _ONTO.search(head[-60:]):
                 role = "current"  # "add Y to X": X is what the patient has, and the question pairs them
@@ -348,21 +355,32 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
+_LEVELS_CHANGED = (
+    r"\b(?:raise|raises|increase|increases|lower|lowers|reduce|reduces|affect|affects|change|changes|boost|boosts|alter|alters|"
+    r"(?:bump|push|drive|shoot|send)s?\s+up|(?:knock|bring|drive)s?\s+down|doubles?|spikes?|drops?|mess(?:es)?\s+(?:up|with))\s+"
+    r"(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+)?(?:levels?|concentrations?|exposure|troughs?|inr)\b"
+)
+"""What one drug does to another's levels ("does clarithromycin bump up tacrolimus levels?"): an
+interaction, tested before monitoring so that "trough" or "levels" does not make it a monitoring
+question."""
+
+
 _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "boxed warning", _rx(r"\bboxed\s+warning|black\s+box")),
     ("population", "pregnancy", _rx(r"\bcontracepti\w*|\bfather\s+a\s+child|\btrying\s+to\s+conceive|\bget(?:ting)?\s+pregnant|\bpregnan\w*|\bbreast-?\s?feed\w*|\blactat\w*|\bwhile\s+(?:she\s+is\s+|she's\s+)?nursing|\bnursing\s+(?:mother|a\s+baby)")),
-    ("target", "target", _rx(r"\bwhat\s+should\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}(?:levels?|troughs?|inr|a1c|hba1c|bp|pressure|urate|uric\s+acid|ldl|heart\s+rate)\s+be\b|\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
+    ("target", "target", _rx(r"\bwhat\s+should\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}(?:levels?|troughs?|inr|a1c|hba1c|bp|pressure|urate|uric\s+acid|ldl|heart\s+rate)\s+be\b|\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\b(?:inr|trough|levels?|urate|uric\s+acid|a1c|hba1c|ldl|bp|blood\s+pressure|potassium|therapeutic)\s+(?:range|window)\b|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
     ("other", "timing", _rx(r"\b(?:hold|stop|interrupt|pause)\w*\s+(?:it\s+|(?:the\s+|his\s+|her\s+)?\w+\s+)?(?:for\s+)?how\s+long\b|\b(?:stop|hold|interrupt|pause)\w*\s+(?:\w+\s+){0,3}(?:for|before|around)\s+(?:a|an|the|her|his|their)?\s*(?:[\w-]+\s+)?(?:surgery|procedure|extraction|operation|colonoscopy|endoscopy|biopsy|injection|epidural|replacement)\b|\b(?:re)?start\w*\s+(?:\w+\s+){0,3}(?:\d+\s+(?:hours?|days?|weeks?)\s+)?(?:after|post)[\s-]+(?:a\s+|an\s+|the\s+|his\s+|her\s+)?(?:[\w-]+\s+)?(?:surgery|procedure|operation|replacement|extraction|delivery|bleed|biopsy)\b|\bbest\s+time\s+to\b|\bwhen(?:'s|\s+is)\s+(?:the\s+)?(?:best|right)\s+time\b|\bhow\s+far\s+(?:ahead|in\s+advance)|\bhow\s+many\s+(?:\w+\s+)?(?:hours|days|weeks|months)\s+(?:after|before)|\bgap\b|\bwashout|\b(?:morning|day|night)\s+(?:of|before)\s+(?:the\s+|his\s+|her\s+)?(?:surgery|procedure|operation|scan)|\bhow\s+(?:do|should)\s+(?:i|we)\s+switch|\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bhow\s+long\s+(?:\w+\s+){1,4}(?:before|after)\s+(?:the|a|an|his|her|starting|stopping|surgery)\b|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+[\w-]*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation|extraction|endoscopy|biopsy|injection|epidural|delivery|ablation|cardioversion)|\b(?:after|since)\s+(?:stopping|finishing|completing|the\s+last\s+(?:dose|infusion|course))\b|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
+    ("interaction", "interaction", _rx(_LEVELS_CHANGED)),
     ("dose", "duration", _rx(r"\bhow\s+long\b(?!\s+(?:ago|since|until|before|after|between|does\s+it\s+take|is\s+(?:it|the)\s+(?:half|gap)))|\bstop\s+or\s+continue|\bcontinue\s+or\s+stop|\bcome\s+off\s+(?:\w+\s+)?(?:early|now)|\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
     ("monitoring", "screening", _rx(r"\bscreen\w*|\b(?:what|which)\s+(?:\w+\s+){0,2}(?:test|tests|assay)\s+(?:do|does|should|is|are)\b|\btests?\s+(?:for|before)|\bbefore\s+starting|\bprior\s+to\s+starting|\bbaseline\s+(?:tests?|labs?|work-?up)|\bwhat\s+(?:test|tests|labs?)\s+[^?]{0,30}\b(?:before|prior|pre-)|\bwhat\s+confirms|\bconfirm\w*\s+(?:the\s+)?diagnos\w*|\bhow\s+(?:do\s+i|to)\s+diagnos\w*|\bwhich\s+(?:test|estimate|equation|assay)")),
     ("monitoring", "monitoring", _rx(r"\b(?:should|do|must|need\s+to)\s+(?:i|we)\s+(?:test|check|screen|order|draw|measure)\b|\b(?:i|we)\s+(?:should|need\s+to|must)\s+(?:test|check|screen|order|draw|measure)\b|\b(?:need|order|get|send|draw|repeat|recheck|yearly|annual|routine|regular|periodic)\s+(?:a\s+|an\s+|the\s+|any\s+)?(?:\w+\s+){0,2}(?:tests?|testing|cultures?|x-?rays?|scans?|ultrasound|echo\w*|ecgs?|ekgs?|biops\w*|pcrs?|serology|typing|genotyp\w*|titers?|titres?|counts?|panels?|imaging|quantiferon|igra|ppd|tpmt|lfts?|a1c|hba1c|lipids?|cbc)\b|\bmonitor\w*|\bhow\s+often\b(?!\s+(?:for|during|per|a\s+day)\b)(?![^?]{0,40}\b(?:cause|causes|happen|occur|get)\b)|\bcheck\w*|\blabs?\b|\bblood\s+tests?|\bwhat\s+tests?|\bsurveillance|\bfollow\s+(?:up|with)|\bwatch\b|\bkeep\s+an\s+eye|\btrough|\bcbc\b|\bblood\s+counts?|\blfts?\b|\brecheck\w*|\bmeasure\w*|\blevels?\s+(?:be\s+)?(?:checked|drawn|measured)")),
     ("safety", "vaccination", _rx(r"\bvaccin\w*|\bimmuni[sz]\w*|\b(?:flu|mmr|zoster|shingles|varicella|yellow\s+fever|pneumonia|pneumococcal|hpv|tetanus|covid|hep(?:atitis)?\s*b)\s+shots?\b|\bbooster|\bmmr\b|\bzoster|\bshingrix|\bshingles|\bflu\s*mist|\bflu\s+shot|\binfluenza\s+vaccine|\bpneumococcal|\bvaricella|\byellow\s+fever|\blive\s+(?:attenuated\s+)?vaccines?|\bbcg\b|\bhpv\b")),
     ("choice", "alternatives", _rx(r"\b(?:anything|something|what(?:'s|\s+is)?)\s+(?:\w+\s+)?(?:better|safer|else)\s+than\b")),
-    ("comparison", "efficacy", _rx(r"\bcompare[sd]?\s+(?:with|to|against)\b|\bas\s+(?:good|effective)\s+as|\bworse\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
+    ("comparison", "efficacy", _rx(r"\bcompare[sd]?\s+(?:with|to|against)\b|\bas\s+(?:good|effective|safe)\s+as|\bworse\s+than|\b(?:safer|riskier|gentler|stronger|weaker|faster|cheaper)\s+than|\bless\s+(?:risky|safe|toxic|effective)\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
     ("dose_adjustment", "renal dose", _rx(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|ckd)\b[^?]{0,40}\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s*(?:bid|tid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily)\b|\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
-    ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything")),
+    ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b")),
     ("dose", "dose", _rx(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s*\??\s*$|\btaper\w*\b|\bhow\s+(?:fast|quickly)\s+(?:can|should|do|to)\b|\bgo\s+up\b|\bup-?titrat\w*|\bincrease\s+(?:the\s+|his\s+|her\s+)?dose\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day)\s*\?|\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
-    ("interaction", "interaction", _rx(r"\b(?:raise|raises|increase|increases|lower|lowers|reduce|reduces|affect|affects|change|changes|boost|boosts|alter|alters)\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+)?(?:levels?|concentrations?|exposure|troughs?)\b|\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
+    ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
     ("contraindication", "contraindication", _rx(r"\bcontra-?indicat\w*|\brules?\s+out\s+\w+|\bruled\s+out\b|\ballerg\w*\s+(?:that|to\s+\w+)\s+(?:rules|prevents)")),
     ("safety", "adverse effects", _rx(r"\b(?:be|is|was)\s+(?:\w+\s+)?(?:from|due\s+to|caused\s+by|related\s+to)\s+(?:the\s+|his\s+|her\s+)?(?!\w+\s+(?:transplant|surgery))\w|\bcaused\s+by\b|\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
@@ -411,7 +429,7 @@ asks about the safety of X for this patient (the convention of ``evals/sets/READ
 _BEFORE_STARTING = re.compile(r"\b(?:before|prior\s+to|ahead\s+of)\s+(?:starting|giving|putting|beginning|initiating|prescribing|treatment|therapy|the\s+first\s+dose)\b|\b(?:first|beforehand)\s*\?\s*$", re.I)
 """A test asked for before a drug starts ("before giving ACZ885", "HLA typing first?") screens."""
 _CHOICE_RULE_EARLY = next(p for i, a, p in _RULES if a == "first-line choice")
-_INTERACTION_ASK = next(p for i, a, p in _RULES if a == "interaction")
+_INTERACTION_ASK = re.compile("|".join(p.pattern for i, a, p in _RULES if a == "interaction"), re.I)
 _PROPHYLAXIS_ASK = next(p for i, a, p in _RULES if a == "prophylaxis")
 _VACCINE_ASK = next(p for i, a, p in _RULES if a == "vaccination")
 _TEST_WORD = re.compile(r"\b(?:screen\w*|tests?|testing|titers?|titres?|serology|quantiferon|igra|ppd|x-?ray|labs?)\b", re.I)
@@ -696,6 +714,23 @@ def build_frame(
         paired=bool(linked),
     )
     intervention = interventions[0] if interventions else procedure
+    kept = _continued_in_ask(question, mentions)
+    if kept is not None and kept != intervention:
+        # "Adding basal insulin — can he stay on metformin?": the asking clause is about the drug
+        # kept; what the story starts joins the regimen it would be kept in
+        current = [*(d for d in interventions if d != kept), *(m for m in current if m != kept)]
+        interventions = [kept]
+        intervention = kept
+    if intent == "dose_adjustment" and intervention and len(interventions) > 1:
+        # "How should I adjust azathioprine if I start allopurinol?": the dose of one drug changes
+        # because of the others the question names
+        current = [*current, *(d for d in interventions[1:] if d not in current)]
+    dosed = _dosed_current(question, mentions, current, intervention) if intent == "dose_adjustment" else None
+    if dosed is not None and intervention is not None:
+        # "On Eliquis 5 bid, starting itraconazole. Change anything?": the drug whose dose the
+        # question states is the one whose dose may change; the new drug is why
+        current = [intervention, *(m for m in current if m != dosed)]
+        intervention = dosed
     if attribute in _ABOUT_A_DRUG and len(mentions) > 1:
         # "Starting allopurinol — what colchicine prophylaxis dose?": the ask attaches to a drug
         for start, end, _surface, generic in sorted(mentions):
@@ -706,6 +741,13 @@ def build_frame(
                     current = [m for m in current if m != generic]
                     intervention = generic
                 break
+    chosen = _kind_to_choose(question, mentions) if intent in ("choice", "indication", "safety", "other") else None
+    if chosen is not None and chosen == intervention and comparator is None:
+        # "Best anticoagulant for APS?", "First-line antiproliferative after a kidney transplant?":
+        # the class names what to choose among; the member is what is asked
+        if intent != "choice":
+            attribute = "first-line choice"
+        intent, intervention = "choice", None
     if intent == "choice" and intervention and comparator is None and _CHOOSE_AMONG.search(question):
         intervention = None  # "which anticoagulant?" asks for a choice; it names no intervention
     elif intent == "choice" and intervention and comparator and re.search(r"\bor\b", question, re.I):
@@ -745,6 +787,8 @@ def build_frame(
         intervention = current.pop(0)
     if attribute == "indication" and intent != "comparison" and intervention and not _INDICATION_ASK.search(question) and ("ckd" in population or "dialysis" in population):
         intent, attribute = "safety", "renal dose"  # "Metformin at eGFR 28?"
+    if attribute == "indication" and intent == "indication" and intervention and treated is None and _RISK_POPULATIONS.intersection(population) and not _TREAT_WORD.search(question):
+        intent, attribute = "safety", "safety"  # "Would you start Xarelto in someone with a CrCl of 12?": nothing treated, a risk group
     if intent == "dose" and attribute == "dose" and current and not linked and intervention not in current and not _CONVERSION.search(question):
         # "She's on clarithromycin. How much colchicine can I give?": the dose for a patient whose
         # co-medication changes it (the intent convention: a dose adjustment)
@@ -772,6 +816,59 @@ def build_frame(
         indication=treated or _treated_condition(intent, has),
         yes_no=yes_no,
     )
+
+
+_CHOOSER = re.compile(r"\b(?:which|what|best|preferred|first[- ]line|first[- ]choice|go-to|initial|safest)\s+(?:(?:oral|iv|inhaled|topical|empiric(?:al)?|single|one)\s+)?$", re.I)
+
+
+def _kind_to_choose(question: str, mentions: Sequence[Mention]) -> str | None:
+    """A drug class named as the kind to choose from ("which statin", "best anticoagulant for",
+    "first-line antiproliferative"): asking for one of its members, not about the class."""
+    for start, _end, surface, generic in sorted(mentions):
+        if _CHOOSER.search(question[max(0, start - 30) : start]) and any(c[0] == 0 and c[1] == len(surface) for c in find_classes(surface)):
+            return generic
+    return None
+
+
+_TREAT_WORD = re.compile(r"\b(?:for|treat\w*|prevent\w*|prophyla\w*|indicat\w*|benefit\w*|help|work|qualif\w*|candidate)\b", re.I)
+"""Words that name a purpose: a question with none asks whether the drug may be used at all."""
+
+
+_CONTINUE_CUE = re.compile(
+    r"\b(?:stay|remain|continu\w*|carry\s+on|keep\s+(?:him|her|them)\s+on|keep\s+(?:taking|using|giving|going\s+with)|"
+    r"still\s+(?:take|use|give|have)|leave\s+(?:him|her|them)\s+on)\s+(?:on\s+|with\s+)?(?:his|her|their|the)?\s*$",
+    re.I,
+)
+
+
+def _continued_in_ask(question: str, mentions: Sequence[Mention]) -> str | None:
+    """The drug the asking clause asks to keep ("... — can he stay on metformin?", "Should she
+    continue the tamoxifen?") when a story comes before it: that drug is what is asked about."""
+    clause = ask_clause(question)
+    story_end = len(question) - len(clause)
+    if story_end == 0:
+        return None
+    for start, _end, _surface, generic in sorted(mentions):
+        if start >= story_end and _CONTINUE_CUE.search(question[max(story_end, start - 40) : start]):
+            return generic
+    return None
+
+
+_DOSE_STATED = re.compile(
+    r"^\s*(?:(?:SR|XR|ER|CR|XL|LA)\s+)?\(?\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)?(?:\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|"
+    r"twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day|q\d+h|weekly|prophylaxis))?\b",
+    re.I,
+)
+"""A dose written right after a drug's name ("Eliquis 5 bid", "colchicine 0.6 bid", "tacrolimus 3 mg")."""
+
+
+def _dosed_current(question: str, mentions: Sequence[Mention], current: Sequence[str], intervention: str | None) -> str | None:
+    """The one current medication whose dose the question states, when the intervention's is not."""
+    dosed = {generic for _start, end, _surface, generic in mentions if _DOSE_STATED.match(question[end : end + 30])}
+    if intervention in dosed:
+        return None
+    candidates = [m for m in current if m in dosed]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _asked_by_wh_word(question: str, mentions: Sequence[Mention], intervention: str) -> bool:
@@ -812,7 +909,7 @@ def _offered_as_alternatives(question: str, mentions: Sequence[Mention], first: 
 
 
 _CHOICE_RULE = next(p for i, a, p in _RULES if a == "first-line choice")
-_COMPARATIVE = re.compile(r"\b(?:vs\.?|versus|compare[sd]?|better|beats?|superior|inferior|worse|against|as\s+(?:good|effective|safe)\s+as)\b", re.I)
+_COMPARATIVE = re.compile(r"\b(?:vs\.?|versus|compare[sd]?|better|beats?|superior|inferior|worse|against|as\s+(?:good|effective|safe)\s+as|(?:safer|riskier|gentler|stronger|weaker|faster|cheaper)\s+than|less\s+(?:risky|safe|toxic|effective)\s+than)\b", re.I)
 """Words that compare two named interventions (a comparison, not "X or Y?", which asks for a choice)."""
 _HARM = re.compile(
     next(p for i, a, p in _RULES if a == "adverse effects").pattern
