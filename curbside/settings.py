@@ -111,6 +111,13 @@ class RetrievalSettings(_Group):
     per_doc_cap: int = Field(
         2, ge=1, description="At most this many passages from one document in the final top k."
     )
+    soft_cap_floor: float | None = Field(
+        0.0,
+        description=(
+            "For answers, a document past its cap may take the place of passages whose rescoring score "
+            "is below this (0: an average candidate); unset makes the cap hard."
+        ),
+    )
     expand_aliases: bool = Field(
         True, description="Add the generic names of brand names and codes to the lexical query."
     )

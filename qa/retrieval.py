@@ -67,6 +67,13 @@ class Filters(BaseModel):
         return not (self.kinds or self.publishers or self.year_min or self.year_max)
 
 
+SOFT_CAP_FLOOR = 0.0
+"""Rescoring score under which a passage does not compete for the answer: the rescoring sums
+similarities standardised over the candidate pool, so 0 is an average candidate's score. Answer
+retrieval lets a document past its cap (:func:`cap_per_document`) only in place of passages below
+it. ``None`` makes the cap hard (document search keeps it hard: a results list is for breadth)."""
+
+
 @dataclass
 class RetrievalParams:
     """Mirror of the retrieval settings group (the front door fills it)."""
@@ -78,6 +85,7 @@ class RetrievalParams:
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     per_doc_cap: int = 2
+    soft_cap_floor: float | None = SOFT_CAP_FLOOR
     rescore: bool = True
     rescore_depth: int = 100
     rescore_dense_weight: float = 1.0
@@ -145,8 +153,16 @@ def rrf_fuse(
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
 
 
-def cap_per_document(passages: Sequence[Passage], cap: int, k: int) -> list[Passage]:
-    """Keep at most ``cap`` passages per document, in order, up to ``k``."""
+def cap_per_document(passages: Sequence[Passage], cap: int, k: int, *, floor: float | None = None) -> list[Passage]:
+    """Keep at most ``cap`` passages per document, in order, up to ``k``.
+
+    With a ``floor`` (on ``rerank_score``) the cap is soft: it spreads the top ``k`` over documents
+    that compete, not over those that do not. A passage past its document's cap takes the place of
+    one that scores below the floor (in a library of a few documents, the question's one document
+    is all that matches, and the cap would hand the composer the other documents' weakest passages
+    instead of the rest of the answer: a numbered list's items in the third-best chunk). Passages
+    come back in the order of ``passages``.
+    """
     counts: dict[str, int] = {}
     out: list[Passage] = []
     for p in passages:
@@ -157,7 +173,23 @@ def cap_per_document(passages: Sequence[Passage], cap: int, k: int) -> list[Pass
         out.append(p)
         if len(out) >= k:
             break
-    return out
+    if floor is None:
+        return out
+
+    def strong(p: Passage) -> bool:
+        return p.rerank_score is not None and p.rerank_score >= floor
+
+    weak = [p for p in out if not strong(p)]
+    if not weak:
+        return out
+    kept = {id(p) for p in out if strong(p)}
+    room = k - len(kept)
+    extra = [p for p in passages if id(p) not in kept and strong(p)][:room]
+    if not extra:
+        return out
+    kept.update(id(p) for p in extra)
+    chosen = [p for p in passages if id(p) in kept]
+    return chosen + weak[: k - len(chosen)]
 
 
 STEMS_CACHE = 200_000
@@ -280,7 +312,8 @@ class HybridRetriever:
             self._rescore(analysis, passages, query_vector.reshape(-1))
             passages.sort(key=lambda x: (-(x.rerank_score or 0.0), x.chunk.chunk_id))
         t5 = time.perf_counter()
-        out = cap_per_document(passages, p.per_doc_cap, k)
+        floor = p.soft_cap_floor if for_answer and p.rescore else None
+        out = cap_per_document(passages, p.per_doc_cap, k, floor=floor)
         if p.ensure_entities and analysis.drugs:
             out = self._ensure_entities(analysis, passages, out, allowed)
         if for_answer and p.alternatives_k and analysis.candidate_drugs and analysis.conditions and analysis.question_type in (

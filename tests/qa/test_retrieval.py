@@ -57,6 +57,29 @@ def test_per_document_cap_keeps_order_and_limits_each_document() -> None:
     assert [p.chunk.chunk_id for p in out] == ["a#0", "a#1", "b#0", "c#0"]
 
 
+def _scored(doc: str, n: int, score: float) -> Passage:
+    passage = _passage(doc, n)
+    passage.rerank_score = score
+    return passage
+
+
+def test_a_soft_cap_lets_a_document_past_its_cap_only_in_place_of_passages_below_the_floor() -> None:
+    # one document answers (a third list chunk at 9.3); the other documents' passages are below average
+    ranked = [_scored("cdc", 95, 10.9), _scored("cdc", 96, 9.7), _scored("cdc", 30, 9.3), _scored("cdc", 31, 6.3),
+              _scored("nchs", 1, 0.4), _scored("dia", 42, -1.1), _scored("eprs", 75, -2.0), _scored("cdc", 94, -3.0)]
+    hard = cap_per_document(ranked, cap=2, k=5)
+    assert [p.chunk.chunk_id for p in hard] == ["cdc#95", "cdc#96", "nchs#1", "dia#42", "eprs#75"]
+    soft = cap_per_document(ranked, cap=2, k=5, floor=0.0)
+    # the two weak passages give way to the answering document's next chunks, in score order;
+    # a passage of another document above the floor keeps its place
+    assert [p.chunk.chunk_id for p in soft] == ["cdc#95", "cdc#96", "cdc#30", "cdc#31", "nchs#1"]
+    # past-cap passages below the floor never come in, and weak passages fill what is left
+    soft_few = cap_per_document(ranked, cap=2, k=8, floor=7.0)
+    assert [p.chunk.chunk_id for p in soft_few] == ["cdc#95", "cdc#96", "cdc#30", "nchs#1", "dia#42", "eprs#75"]
+    # where every chosen passage competes the soft cap is the hard one
+    assert cap_per_document(ranked[:5], cap=2, k=3, floor=0.0) == cap_per_document(ranked[:5], cap=2, k=3)
+
+
 @pytest.fixture
 def fake_index(tmp_path: Path) -> tuple[Index, FakeHashEncoder]:
     corpus = tmp_path / "corpus"
