@@ -149,3 +149,76 @@ def test_starting_a_drug_in_a_risk_group_with_nothing_treated_is_safety(table: A
     # naming what it treats keeps it an indication question
     g = frame_of("Would you start allopurinol after a first gout flare in CKD 3?", table)
     assert g.intent == "indication", g
+
+
+# --- asks that fell through to "indication" -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, drug",
+    [
+        ("Allopurinol in a new gout patient — start at 100?", "allopurinol"),
+        ("Febuxostat 40 or 80 to start?", "febuxostat"),
+        ("How is Krystexxa given?", "pegloticase"),
+        ("Metformin: take it with meals or on an empty stomach?", "metformin"),
+        ("Dapsone regimen for PJP prophylaxis?", "dapsone"),
+        ("Colchicine for an acute flare — what's the regimen?", "colchicine"),
+    ],
+)
+def test_administration_and_regimen_questions_ask_for_the_dose(question: str, drug: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention) == ("dose", drug), f
+
+
+def test_a_regimen_for_a_condition_with_no_drug_asks_what_to_give(table: AliasTable) -> None:
+    f = frame_of("What's the regimen for CAP in a smoker?", table)
+    assert (f.intent, f.intervention) == ("choice", None), f
+
+
+@pytest.mark.parametrize(
+    "question, drug",
+    [
+        ("Nitrofurantoin for pyelonephritis?", "nitrofurantoin"),
+        ("Outpatient CAP, no comorbidities: amoxicillin?", "amoxicillin"),
+        ("Uncomplicated cystitis in a healthy 30-year-old woman. Antibiotic?", None),
+    ],
+)
+def test_an_antimicrobial_named_for_an_infection_asks_whether_it_is_the_pick(question: str, drug: str | None, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.asked_attribute, f.intervention) == ("choice", "first-line choice", drug), f
+
+
+def test_steroids_for_pneumonia_stay_an_indication_question(table: AliasTable) -> None:
+    """Not an antimicrobial: whether to add it at all."""
+    assert frame_of("Should steroids be added for severe pneumonia?", table).intent == "indication"
+
+
+def test_where_to_start_asks_for_a_choice(table: AliasTable) -> None:
+    f = frame_of("New diagnosis of type 2 diabetes, A1c 7.5 — where do I start?", table)
+    assert (f.intent, f.intervention) == ("choice", None), f
+
+
+@pytest.mark.parametrize(
+    "question, drug, current",
+    [
+        ("When should Shingrix be given relative to starting a JAK inhibitor?", "recombinant zoster vaccine", None),
+        ("How long should I wait after rituximab to give the flu vaccine?", "inactivated influenza vaccine", ["rituximab"]),
+    ],
+)
+def test_timing_around_another_treatment_is_other(question: str, drug: str, current: list[str] | None, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.asked_attribute, f.intervention) == ("other", "timing", drug), f
+    if current is not None:
+        assert f.current_medications == current, f
+
+
+def test_an_hla_test_before_a_drug_is_screening_but_a_positive_result_is_the_patient(table: AliasTable) -> None:
+    f = frame_of("Should I get an HLA-B*5801 before allopurinol?", table)
+    assert (f.intent, f.asked_attribute, f.intervention) == ("monitoring", "screening", "allopurinol"), f
+    g = frame_of("HLA-B*5801 positive. Is allopurinol safe?", table)
+    assert g.intent == "safety", g
+
+
+def test_a_bare_proposal_after_a_story_asks_whether_to_give_it(table: AliasTable) -> None:
+    f = frame_of("Asymptomatic hyperuricemia of 9 — start ULT?", table)
+    assert (f.intent, f.intervention) == ("indication", "urate-lowering therapy"), f
