@@ -222,3 +222,30 @@ def test_an_hla_test_before_a_drug_is_screening_but_a_positive_result_is_the_pat
 def test_a_bare_proposal_after_a_story_asks_whether_to_give_it(table: AliasTable) -> None:
     f = frame_of("Asymptomatic hyperuricemia of 9 — start ULT?", table)
     assert (f.intent, f.intervention) == ("indication", "urate-lowering therapy"), f
+
+
+# --- safety asks ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, drug",
+    [
+        ("What are the risks of febuxostat in someone with heart disease?", "febuxostat"),
+        ("Does tocilizumab mask infection?", "tocilizumab"),
+        ("Kineret for a gout flare in someone with neutropenia — go ahead?", "anakinra"),
+        ("Can a patient with a mechanical valve be on apixaban?", "apixaban"),
+    ],
+)
+def test_safety_asks(question: str, drug: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention) == ("safety", drug), f
+    assert drug not in f.current_medications
+
+
+def test_what_are_the_options_is_still_a_choice(table: AliasTable) -> None:
+    assert frame_of("What are the options for a flare when colchicine is not tolerated?", table).intent == "choice"
+
+
+def test_contraindications_of_a_vaccine_are_asked_as_such(table: AliasTable) -> None:
+    f = frame_of("Any contraindication to giving Shingrix after a kidney transplant?", table)
+    assert (f.intent, f.intervention) == ("contraindication", "recombinant zoster vaccine"), f
