@@ -33,7 +33,7 @@ from curbside.qa.claims import (
     tag,
     therapeutic_classes,
 )
-from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE
+from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, renal_value
 from curbside.qa.sentences import Sentence, passage_sentences
 from curbside.qa.types import Passage, QuestionFrame
 
@@ -80,12 +80,14 @@ set aside for a patient who is not said to belong."""
 _CO_MED_CUE = re.compile(
     r"(?:\bwith|\btaking|\btakes?|\btaken|\bon|\breceiving|\breceives?|\bplus|\balongside|\bconcomitant(?:ly)?|"
     r"\bcombined\s+with|\bco-?administered\s+with|\bgiven\s+with|\btogether\s+with|\bin\s+combination\s+with|"
-    r"\bconcurrent(?:ly)?\s+with|\bco-?administration\s+(?:with|of)|\bconcomitant\s+use\s+(?:with|of))\s+(?:a\s+|an\s+|the\s+|other\s+|another\s+|any\s+|"
+    r"\bconcurrent(?:ly)?\s+with|\bco-?administration\s+(?:with|of)|\bconcomitant\s+use\s+(?:with|of)|"
+    r"\bat\s+the\s+same\s+time\s+as|\bsimultaneously\s+with|\bin\s+addition\s+to|\badded\s+to|\bon\s+top\s+of)\s+(?:a\s+|an\s+|the\s+|other\s+|another\s+|any\s+|"
     r"concomitant\s+|strong\s+|moderate\s+|potent\s+)*$",
     re.I,
 )
 """Words that put a drug in the patient's regimen: "with clarithromycin", "who take azathioprine",
-"in patients taking strong CYP3A4 inhibitors"."""
+"in patients taking strong CYP3A4 inhibitors", "not be given at the same time as cyclosporine",
+"added to metformin"."""
 _NOT_CO_MED = re.compile(r"\b(?:treat\w*|manag\w*|replac\w*|switch\w*|substitut\w*|compared|versus|vs\.?)\s+(?:[\w-]+\s+){0,3}with\s*$", re.I)
 """"Treated with X", "replacing A with B": X and B are the treatment, not a drug taken alongside."""
 _CO_MED_EXAMPLES = re.compile(
@@ -117,6 +119,17 @@ dose, which the frame does not hold."""
 _CLAUSE_SUBJECT = re.compile(r"\s+(?:was|is|were|are|has|have|had|should|must|may|can|could|did|does|will|would)\b", re.I)
 _LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b|\bsuch\s+as\b|\bincluding\b|\be\.g\.|\blike\b|\bstrong\b|\bmoderate\b|\bpotent\b)*$", re.I)
 """Text between two mentions of one list ("P-gp inhibitors or strong CYP3A4 inhibitors such as ...")."""
+_GROUP_LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b)*$", re.I)
+"""Text between two conditions or groups of one scope ("renal or hepatic impairment"). Examples are
+not: in "comorbidities common in CKD, such as heart failure" the examples are of the comorbidities,
+and the scope is CKD alone."""
+_PAST_TREATMENT = re.compile(
+    r"\b(?:previously|formerly|ever|once)\s+(?:been\s+)?(?:treated|exposed|given)\s+(?:with|to)\b|"
+    r"\bprior\s+(?:treatment|therapy|exposure)\s+(?:with|to)\b",
+    re.I,
+)
+"""A scope of past treatment ("psoriasis patients previously treated with PUVA, methotrexate, other
+immunosuppressants"): the question says what the patient takes now, not what they took before."""
 _QUALIFIER_CUE = re.compile(
     r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:have|has|are|is)|\bduring|\bhaving|\bif|\bwhen)\s+"
     r"(?:(?:a|an|the|patients?|people|adults?|persons?|individuals?|those|women|men|children|recipients?|severe|mild|moderate|"
@@ -199,11 +212,24 @@ _ALTERNATIVE_ADVISED = re.compile(
 avoidance of the treatment for the patients it is said of."""
 
 
+_WAIT_BEFORE = re.compile(
+    r"(?<!rather\sthan\s)\bwait(?:s|ing)?\b[^.;]{0,120}?\bbefore\s+(?:giving|starting|administering|receiving|using|live)\b|"
+    r"\b(?:a|the)\s+(?:longer\s+)?wait(?:ing\s+period)?\s+before\b",
+    re.I,
+)
+"""Advice to wait before giving the treatment ("waiting at least 1 month after stopping high-dose
+corticosteroids before giving a live virus vaccine", "a longer wait before live vaccines after
+rituximab"): not now, for the patients it is said of, which is an avoidance. "Rather than waiting"
+is the opposite advice."""
+
+
 def danger_relation(claim: Claim, text: str = "") -> str | None:
     for rel in DANGER_RELATIONS:
         if rel in claim.relations:
             return rel
     if text and _ALTERNATIVE_ADVISED.search(text) and not claim.relations & {"recommend", "first_line"}:
+        return "avoid"
+    if text and _WAIT_BEFORE.search(text):
         return "avoid"
     if "interaction" in claim.relations and "adverse" in claim.relations:
         return "caution"
@@ -269,7 +295,10 @@ or for a wider group that contains theirs (a condition within a class of conditi
 within its class): a statement about the wider group is about this patient."""
 
 
-def _patient(frame: QuestionFrame, table: AliasTable) -> _Patient:
+def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = None) -> _Patient:
+    """``question``, when given, supplies the kidney function it states where the frame holds none
+    (the frame keeps it as a qualifier only when the renal dose is what is asked): "colchicine for
+    a patient with an eGFR of 50" is not a patient "with severe renal impairment"."""
     meds = frozenset(frame.current_medications)
     classes = frozenset(c for m in meds for c in [*classes_of(table, m), *named_classes(table, m)])
     has: set[str] = {*frame.conditions, *frame.population, *frame.implied_population}
@@ -292,6 +321,8 @@ def _patient(frame: QuestionFrame, table: AliasTable) -> _Patient:
     if frame.qualifier:
         digits = re.search(r"\d+", frame.qualifier)
         value = int(digits.group(0)) if digits else None
+    if value is None and question:
+        value = renal_value(question)
     return _Patient(meds, classes, frozenset(has), value)
 
 
@@ -465,7 +496,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
     last_end: int | None = None
     mentions = sorted([*scope_mentions(text), *_group_mentions(text)])
     for a, b, name in mentions:
-        if last_end is not None and (a < last_end or _LIST_GAP.match(text[last_end:a])):
+        if last_end is not None and (a < last_end or _GROUP_LIST_GAP.match(text[last_end:a])):
             groups[-1][0].append(name)  # "renal or hepatic impairment": any of them will do
             last_end = max(last_end, b)
             continue
@@ -478,7 +509,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
             last_end = b
         else:
             last_end = None
-    unconfirmable = False
+    unconfirmable = bool(_PAST_TREATMENT.search(text))
     for m in _RELATIVE_SCOPE.finditer(text):
         if _EXCEPTION.search(text[: m.start()]):
             continue  # "contraindicated in pregnancy except in women ... who are at high risk": the exception's own scope
@@ -538,17 +569,21 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     return verdict
 
 
-def statement_scope(text: str, frame: QuestionFrame, table: AliasTable, subject: str | None = None, claim: Claim | None = None) -> str:
+def statement_scope(
+    text: str, frame: QuestionFrame, table: AliasTable, subject: str | None = None, claim: Claim | None = None,
+    question: str | None = None,
+) -> str:
     """:func:`scope` of one sentence for the patient of ``frame`` and the treatment ``subject``
     (default: the frame's intervention): ``APPLIES``, ``UNSTATED`` or ``NOT_THIS_PATIENT``. For a
     composer deciding whether a statement it would cite is about this patient, as the sweep does;
-    ``claim`` is the sentence's :func:`tag`, when the caller has it already."""
+    ``claim`` is the sentence's :func:`tag`, when the caller has it already; ``question`` the
+    question's text, which may state the patient's kidney function where the frame does not."""
     name = subject or frame.intervention
     terms: set[str] = set()
     if name:
         generics, classes = subject_terms(name, table)
         terms = generics | classes | {name} | set().union(*(acting_classes(table, g) for g in generics))
-    return scope(text, claim if claim is not None else tag(text, table), _patient(frame, table), terms, table)
+    return scope(text, claim if claim is not None else tag(text, table), _patient(frame, table, question), terms, table)
 
 
 _CHUNK_NAMES: dict[tuple[str, int], frozenset[str]] = {}
@@ -658,7 +693,11 @@ question says of the patient that the vocabulary may not know ("homozygous TPMT-
 "HLA-B*58:01", "triple-positive antiphospholipid")."""
 _TRAIT_CUE = re.compile(r"\b(?:in|for|with|among|who|whose|carr\w*|having|if|when)\b", re.I)
 TRAIT_MIN_LENGTH = 4
-"""Shorter words ("dvt", "ckd" aside, which the frame reads) are too often abbreviations of something else."""
+"""Shorter words ("dvt", "ckd" aside, which the frame reads) are too often abbreviations of something
+else, unless written in capitals (:data:`_ABBREVIATION`)."""
+_ABBREVIATION = re.compile(r"[A-Z]{2,3}")
+"""A short word written in capitals is an abbreviation the question uses on purpose ("long QT
+syndrome", "HIV", "APS"); like any trait it must be rare in the library to count."""
 
 
 TRAIT_RARE_CHUNKS = 10
@@ -686,10 +725,12 @@ def question_traits(question: str, frame: QuestionFrame, table: AliasTable, sear
             continue
         if _NEGATED_BEFORE.search(question[max(0, m.start() - 30) : m.start()]):
             continue
-        token = m.group(0).lower()
+        written = m.group(0)
+        token = written.lower()
         # an allele or gene name ("HLA-B*58:01") is one word; "TPMT-deficient" is two
-        for word in [token] if re.search(r"[\d*]", token) else token.split("-"):
-            if len(word) >= TRAIT_MIN_LENGTH and word not in _COMMON_WORDS and word not in drug_words and not word.isdigit():
+        for part, word in zip(written.split("-"), token.split("-"), strict=True) if not re.search(r"[\d*]", token) else [(written, token)]:
+            short_abbreviation = _ABBREVIATION.fullmatch(part) is not None  # "QT", "HIV", "APS"
+            if (len(word) >= TRAIT_MIN_LENGTH or short_abbreviation) and word not in _COMMON_WORDS and word not in drug_words and not word.isdigit():
                 out.append(word)
     words = list(dict.fromkeys(out))
     if search is not None:
@@ -697,11 +738,24 @@ def question_traits(question: str, frame: QuestionFrame, table: AliasTable, sear
     return words
 
 
+def _allele_pattern(token: str) -> str:
+    """An allele as written either way: "HLA-B*5801" and "HLA-B*58:01" are one allele (the colon
+    between its fields is optional in common writing)."""
+    out = ""
+    for i, ch in enumerate(token):
+        if ch == ":":
+            continue
+        out += re.escape(ch)
+        if ch.isdigit() and i + 1 < len(token) and (token[i + 1].isdigit() or token[i + 1] == ":"):
+            out += ":?"
+    return out
+
+
 def _trait_partner(traits: Sequence[str]) -> _Partner | None:
     if not traits:
         return None
     # a plain word stands alone ("short" is not "short-acting"); an allele may go on ("HLA-B*58:01-positive")
-    words = "|".join(re.escape(t) + ("" if re.search(r"[\d*]", t) else r"(?!-)") for t in traits)
+    words = "|".join(_allele_pattern(t) if re.search(r"[\d*]", t) else re.escape(t) + r"(?!-)" for t in traits)
     return _Partner("trait", " ".join(traits), list(traits), group=re.compile(r"(?<![\w*:-])(?:" + words + r")(?![\w*:])", re.I))
 
 
@@ -737,7 +791,7 @@ def sweep(
         partners.append(trait)
     if not partners:
         return []
-    patient = _patient(frame, table)
+    patient = _patient(frame, table, question)
     for subject in subjects:
         generics, classes = subject_terms(subject, table)
         acting = set().union(*(acting_classes(table, g) for g in generics)) if generics else set()

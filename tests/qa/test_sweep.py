@@ -643,3 +643,74 @@ def test_the_composer_names_the_treatment_by_the_classes_the_sweep_does(table: A
                       ["Sacubitril/valsartan (Entresto) is used in heart failure with reduced ejection fraction. " + arni], table)
     assert answer.bottom_line is not None and answer.bottom_line.text == arni
     assert answer.decision == "no"
+
+
+# --- wordings beyond the generated set's (issue 19, third pass) ---------------------------------
+
+
+def test_the_kidney_function_the_question_states_places_the_patient_outside_a_severe_range(table: AliasTable) -> None:
+    """The frame holds the eGFR as a qualifier only when the renal dose is asked; a safety question
+    that states it ("a patient with eGFR 50") still puts "severe renal impairment" outside them."""
+    text = "EULAR advises avoiding colchicine and NSAIDs in patients with severe renal impairment."
+    question = "Colchicine for a flare in a patient with eGFR 50?"
+    frame = analyse(question, table).frame
+    assert frame.qualifier is None and "ckd" in frame.population
+    search = FakeSearch([passage(1, text, "guideline")])
+    assert [f.relation for f in sweep(frame, ["colchicine"], table, search)] == ["avoid"]  # no value: it may apply
+    assert sweep(frame, ["colchicine"], table, search, question=question) == []
+    assert statement_scope(text, frame, table, question=question) == NOT_THIS_PATIENT
+    severe = "Colchicine for a flare in a patient with eGFR 22?"
+    assert [f.relation for f in sweep(analyse(severe, table).frame, ["colchicine"], table, search, question=severe)] == ["avoid"]
+
+
+def test_at_the_same_time_as_puts_the_treatment_alongside_the_patients_drug(table: AliasTable) -> None:
+    text = "Tacrolimus should not be given at the same time as cyclosporine; the label says to stop one at least 24 hours before starting the other."
+    frame = QuestionFrame(intent="interaction", intervention="cyclosporine", current_medications=["tacrolimus"], asked_attribute="interaction")
+    assert [(f.partner, f.relation) for f in sweep(frame, ["cyclosporine"], table, FakeSearch([passage(1, text)]))] == [("tacrolimus", "avoid")]
+
+
+def test_advice_to_wait_before_giving_is_an_avoidance(table: AliasTable) -> None:
+    text = ("ACIP advises waiting at least 1 month after stopping high-dose systemic corticosteroid therapy that lasted "
+            "14 days or more before giving a live virus vaccine.")
+    frame = QuestionFrame(intent="safety", intervention="mmr vaccine", current_medications=["prednisone"], asked_attribute="vaccination", yes_no=True)
+    findings = sweep(frame, ["mmr vaccine"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert [(f.partner, f.relation) for f in findings] == [("prednisone", "avoid")] and findings[0].decisive
+    rather = "The ACR recommends starting allopurinol during the flare rather than waiting before starting it until the flare settles."
+    assert danger_relation(tag(rather, table), rather) is None
+
+
+def test_examples_after_a_condition_are_not_the_statements_scope(table: AliasTable) -> None:
+    """"Comorbidities common in CKD, such as ... cardiovascular disease, add further reasons to avoid
+    NSAIDs in these patients": the patients are those with CKD; the examples are comorbidities."""
+    text = "Comorbidities common in CKD, such as heart failure, hypertension and cardiovascular disease, add further reasons to avoid NSAIDs in these patients."
+    frame = QuestionFrame(intent="safety", intervention="aspirin", conditions=["gout", "coronary disease"], yes_no=True)
+    findings = sweep(frame, ["aspirin"], table, FakeSearch([passage(1, text, "review")]))
+    assert [f.relation for f in findings] == ["caution"]  # said of CKD, which this patient is not said to have
+    ckd = QuestionFrame(intent="safety", intervention="naproxen", conditions=["gout", "chronic kidney disease"], population=["ckd"], yes_no=True)
+    assert [f.relation for f in sweep(ckd, ["naproxen"], table, FakeSearch([passage(1, text, "review")]))] == ["avoid"]
+
+
+def test_a_scope_of_past_treatment_is_one_the_question_cannot_confirm(table: AliasTable) -> None:
+    text = ("The Neoral boxed warning adds that psoriasis patients previously treated with PUVA, methotrexate, other "
+            "immunosuppressants, UVB, coal tar, or radiation have a higher risk of skin cancer on cyclosporine.")
+    frame = QuestionFrame(intent="interaction", intervention="cyclosporine", current_medications=["tacrolimus"], conditions=["kidney transplant"], asked_attribute="interaction")
+    findings = sweep(frame, ["cyclosporine"], table, FakeSearch([passage(1, text)]))
+    assert [f.relation for f in findings] == ["caution"] and not findings[0].decisive
+
+
+def test_a_short_abbreviation_in_capitals_is_a_trait(table: AliasTable) -> None:
+    """"Long QT syndrome": QT is two letters, too short for a plain trait word, but written in capitals
+    it is an abbreviation the question means; the label's avoidance in long QT is about this patient."""
+    text = ("Tacrolimus can prolong the QT interval, and the label advises avoiding it in congenital long QT syndrome "
+            "and considering ECG and electrolyte monitoring in patients at higher risk.")
+    question = "Patient with long QT syndrome — tacrolimus OK?"
+    frame = analyse(question, table).frame
+    assert "qt" in question_traits(question, frame, table) and "ok" not in question_traits(question, frame, table)
+    findings = sweep(frame, ["tacrolimus"], table, FakeSearch([passage(1, text)]), question=question)
+    assert [f.relation for f in findings] == ["avoid"]
+
+
+def test_an_allele_written_without_its_colon_is_the_same_allele(table: AliasTable) -> None:
+    question = "Han Chinese patient who is HLA-B*5801 positive with gout. Allopurinol?"
+    findings = sweep(analyse(question, table).frame, ["allopurinol"], table, FakeSearch([passage(1, HLA)]), question=question)
+    assert [f.relation for f in findings] == ["avoid"]
