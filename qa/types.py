@@ -108,6 +108,11 @@ class QuestionFrame(BaseModel):
         None, description="The drug, class or treatment asked about (generic or class name)."
     )
     comparator: str | None = Field(None, description="The other arm of a comparison or 'instead' question.")
+    options: list[str] = Field(
+        default_factory=list,
+        description="The interventions a choice question offers ('warfarin or heparin?'), in question "
+        "order: what the answer chooses among and checks for this patient (the intervention stays unset).",
+    )
     intervention_classes: list[str] = Field(
         default_factory=list, description="Classes of the intervention (for class-level answers)."
     )
