@@ -19,7 +19,7 @@ marks a sentence in which one drug changes a named drug's levels ("raise sirolim
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,11 +39,15 @@ _PRESCRIBING_VERBS = (
 """Verbs after "do not" that make it advice about a treatment ("do not give X"), unlike a description
 ("who do not have heart failure", "do not depend on kidney clearance")."""
 
+_EVENT_VERBS = r"(?:occur|happen|develop|arise|appear|recur|rise|fall|drop|change)\b"
+"""What "should not" denies when it is said of an event, not of prescribing ("PJP should not occur
+while a patient is taking TMP-SMX", "levels should not change"): no avoidance of anything."""
+
 _R = {
     "contraindication": r"contra-?indicat\w*",
     "boxed": r"boxed\s+warning|black[- ]box",
     "avoid": (
-        r"\bavoid\w*|\bdo\s+not\s+(?:\w+ly\s+)?" + _PRESCRIBING_VERBS + r"|\bdoes\s+not\s+recommend|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:be\s+)?"
+        r"\bavoid\w*|\bdo\s+not\s+(?:\w+ly\s+)?" + _PRESCRIBING_VERBS + r"|\bdoes\s+not\s+recommend|\b(?:should|must)\s+not\b(?!\s+(?:\w+ly\s+)?" + _EVENT_VERBS + r")|\bnot\s+(?:be\s+)?"
         r"(?:used|given|started|combined|co-?administered|prescribed|offered)\b|\bnot\s+recommended|"
         r"\brecommend\w*\s+against|\bsuggest\w*\s+against|\bnot\s+(?:routinely\s+)?suggested|\badvis\w*\s+against|\bwarns?\s+against|\bargues?\s+against|"
         r"\bharmful|\bnever\b|\bnot\s+suitable|\bnot\s+to\s+be\s+(?:used|given)|\bshould\s+be\s+stopped|"
@@ -325,10 +329,21 @@ def _age_ranges(text: str) -> tuple[tuple[float, float], ...]:
 
 
 _HEDGE = re.compile(r"\b(?:may|might|could|possibly|suggests?|unclear|uncertain|remains?\s+to\s+be\s+determined|limited\s+evidence|not\s+known)\b", re.I)
-_CONDITION_RE = {
-    name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms if len(t) > 3 or t.isupper()) + r")(?![\w-])", re.I)
-    for name, terms in CONDITION_TERMS.items()
-}
+SHORT_TERM = 3
+"""Condition terms this short are abbreviations ("cmv", "dvt", "ckd", "pe", "ra"): in a document they
+count only written in capitals ("CMV"), since in lower case several are ordinary words ("pe", "hit",
+"cap")."""
+
+
+def _condition_pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    long_ = [re.escape(t).replace(r"\ ", r"[\s-]+") for t in terms if len(t) > SHORT_TERM]
+    short = [re.escape(t.upper()) for t in terms if len(t) <= SHORT_TERM]
+    alternatives = [f"(?i:{'|'.join(long_)})"] if long_ else []
+    alternatives += short
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
+
+
+_CONDITION_RE = {name: _condition_pattern(terms) for name, terms in CONDITION_TERMS.items()}
 
 
 _EXPOSURE = re.compile(

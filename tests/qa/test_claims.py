@@ -372,3 +372,38 @@ def test_a_conditional_recommendation_is_not_a_later_line(table) -> None:
 def test_labelled_for_is_an_indication(table) -> None:
     c = tag("Immediate-release Glucophage is labelled for adults and for children aged 10 years and older.", table)
     assert "indication" in c.relations
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("Foscarnet and cidofovir are second-line options for ganciclovir-resistant CMV.", "cytomegalovirus"),
+        ("For DVT or PE, apixaban is given twice daily.", "venous thromboembolism"),
+        ("In adults with CKD G3, halve the dose.", "chronic kidney disease"),
+        ("PJP prophylaxis is given for 6 months.", "pneumocystis"),
+    ],
+)
+def test_a_capitalised_abbreviation_names_its_condition(text: str, condition: str, table: AliasTable) -> None:
+    """Documents write "CMV", "DVT", "CKD" in capitals: a sentence using only the abbreviation is
+    about the condition as much as one spelling it out."""
+    assert condition in claim(text, table).conditions
+
+
+def test_a_lower_case_short_word_is_not_an_abbreviation(table: AliasTable) -> None:
+    assert not claim("The pe teacher had a hit with the cap on.", table).conditions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PJP should not occur while a patient is taking TMP-SMX prophylaxis.",
+        "Tacrolimus levels should not change much once the dose is stable.",
+    ],
+)
+def test_should_not_said_of_an_event_avoids_nothing(text: str, table: AliasTable) -> None:
+    assert "avoid" not in claim(text, table).relations
+
+
+def test_should_not_said_of_prescribing_is_avoidance(table: AliasTable) -> None:
+    assert "avoid" in claim("Sirolimus should not be used in liver transplant recipients.", table).relations
+    assert "avoid" in claim("Transplant recipients should not receive live vaccines.", table).relations
