@@ -72,6 +72,10 @@ CARDIOVASCULAR = re.compile(
 """A statement about patients with cardiovascular disease bears on one with heart failure or
 coronary disease (a group that contains theirs)."""
 CARDIOVASCULAR_CONDITIONS = frozenset({"heart failure", "coronary disease"})
+ACTIVE_INFECTION = re.compile(r"\b(?:active|current|ongoing)\s+(?:\w+\s+)?infections?\b", re.I)
+"""An infection the patient has now, in a statement's words ("EULAR names current infection as a
+contraindication to IL-1 blockers"): the frame's "active infection" (implied by pneumonia, a urinary
+tract infection ...) under another adjective."""
 
 UNKNOWN_UNLESS_STATED = frozenset({"older adult"})
 """Groups a question often leaves unsaid (the patient's age): a statement restricted to them is not
@@ -353,6 +357,7 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
         out.append(_Partner(
             "condition", cond, list(CONDITION_TERMS.get(cond, (cond,))[:3]),
             conditions=frozenset({cond, *wider}), populations=frozenset(pops | set(wider)),
+            group=ACTIVE_INFECTION if "active infection" in {cond, *wider} else None,
         ))
     if frame.indication and frame.indication not in exclude:
         # "aspirin is not recommended for stroke prevention in atrial fibrillation": advice against
@@ -479,6 +484,7 @@ def _group_mentions(text: str) -> list[tuple[int, int, str]]:
     to one is about a patient only when the patient is in it."""
     out = [(m.start(), m.end(), "cardiovascular disease") for m in CARDIOVASCULAR.finditer(text)]
     out += [(m.start(), m.end(), "immunocompromised") for m in IMMUNOCOMPROMISED.finditer(text)]
+    out += [(m.start(), m.end(), "active infection") for m in ACTIVE_INFECTION.finditer(text)]
     return out
 
 
@@ -728,7 +734,10 @@ def question_traits(question: str, frame: QuestionFrame, table: AliasTable, sear
         written = m.group(0)
         token = written.lower()
         # an allele or gene name ("HLA-B*58:01") is one word; "TPMT-deficient" is two
-        for part, word in zip(written.split("-"), token.split("-"), strict=True) if not re.search(r"[\d*]", token) else [(written, token)]:
+        pieces = list(zip(written.split("-"), token.split("-"), strict=True)) if not re.search(r"[\d*]", token) else [(written, token)]
+        if len(pieces) > 1 and all(len(w) >= TRAIT_MIN_LENGTH for _p, w in pieces):
+            pieces.append((written, token))  # a hyphenated name is also one word ("Lesch-Nyhan")
+        for part, word in pieces:
             short_abbreviation = _ABBREVIATION.fullmatch(part) is not None  # "QT", "HIV", "APS"
             if (len(word) >= TRAIT_MIN_LENGTH or short_abbreviation) and word not in _COMMON_WORDS and word not in drug_words and not word.isdigit():
                 out.append(word)
@@ -759,11 +768,47 @@ def _trait_partner(traits: Sequence[str]) -> _Partner | None:
     return _Partner("trait", " ".join(traits), list(traits), group=re.compile(r"(?<![\w*:-])(?:" + words + r")(?![\w*:])", re.I))
 
 
-def _trait_scoped(text: str, partner: _Partner) -> bool:
+_TRAIT_GROUP_CUE = re.compile(
+    r"\b(?:patients?|people|persons?|individuals?|adults?|children|women|men|those|carriers?|recipients?)\b[^.;]{0,25}?"
+    r"\b(?:with|who|whose|carr\w*|having)\b|\b(?:in|among)\s+(?:patients?|people|those|adults?|children)\b",
+    re.I,
+)
+"""A trait named as what marks out a group of patients ("for patients with heterozygous TPMT
+deficiency"), not as what the treatment is for ("the starting dose for NOMID")."""
+_TRAIT_LIST_BREAK = re.compile(r"\b(?:such\s+as|including|e\.g\.|or|and)\b|,", re.I)
+
+
+@dataclass(frozen=True)
+class _TraitScope:
+    """How a statement's scope names a trait of the question."""
+
+    group: bool  # as what marks out a group of patients (see _TRAIT_GROUP_CUE)
+    narrower: bool  # with a qualifier the question does not state ("homozygous" for a heterozygous patient)
+
+
+def _trait_scope(text: str, partner: _Partner, asked: frozenset[str]) -> _TraitScope | None:
     """The trait is named in the statement's scope ("for patients with homozygous TPMT ... deficiency"):
-    a scope cue lies shortly before it."""
+    a scope cue lies shortly before it; None when no mention is. The words between the cue and the
+    trait ("with homozygous TPMT", "in congenital long QT") are qualifiers the question must state
+    too (``asked``: its words); one it does not state narrows the statement to patients the question
+    does not place this one among."""
     assert partner.group is not None
-    return any(_TRAIT_CUE.search(text[max(0, m.start() - _QUALIFIER_REACH) : m.start()]) for m in partner.group.finditer(text))
+    best: _TraitScope | None = None
+    for m in partner.group.finditer(text):
+        head = text[max(0, m.start() - _QUALIFIER_REACH) : m.start()]
+        cues = list(_TRAIT_CUE.finditer(head))
+        if not cues:
+            continue
+        between = head[cues[-1].end() :]
+        breaks = list(_TRAIT_LIST_BREAK.finditer(between))
+        if breaks:
+            between = between[breaks[-1].end() :]  # "deficiency, such as Lesch-Nyhan": the example is the trait itself
+        extra = [w for w in re.findall(r"[a-z][a-z0-9]+", between.lower())
+                 if len(w) >= TRAIT_MIN_LENGTH and w not in _COMMON_WORDS and w not in asked]
+        here = _TraitScope(group=bool(_TRAIT_GROUP_CUE.search(head)), narrower=bool(extra))
+        if best is None or (best.narrower, not best.group) > (here.narrower, not here.group):
+            best = here
+    return best
 
 
 def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[str]:
@@ -792,6 +837,7 @@ def sweep(
     if not partners:
         return []
     patient = _patient(frame, table, question)
+    asked = frozenset(re.findall(r"[a-z][a-z0-9]+", question.lower())) if question else frozenset()
     for subject in subjects:
         generics, classes = subject_terms(subject, table)
         acting = set().union(*(acting_classes(table, g) for g in generics)) if generics else set()
@@ -836,11 +882,16 @@ def sweep(
                 for partner in said_of if said_of is not None else partners:
                     if partner.kind == "medication" and partner.name == subject:
                         continue
-                    if partner.kind in ("indication", "trait") and relation not in ("contraindication", "avoid", "boxed"):
-                        continue  # a trait may be what the treatment is for ("NOMID"): only advice against it links
+                    decisive = relation in ("contraindication", "avoid", "boxed")
+                    if partner.kind == "indication" and not decisive:
+                        continue  # every statement about a treatment for its indication names the two
                     link = partner.link(claim, sent.text)
-                    if partner.kind == "trait" and (link is None or not _trait_scoped(sent.text, partner)):
-                        continue
+                    if partner.kind == "trait":
+                        trait = _trait_scope(sent.text, partner, asked) if link is not None else None
+                        if trait is None or not (decisive or trait.group):
+                            continue  # a trait may be what the treatment is for: "the starting dose for NOMID"
+                        if trait.narrower:
+                            relation = "caution"  # "homozygous TPMT deficiency" asked of a heterozygous patient
                     if link is None or (link == "acting" and not named):
                         continue  # two drugs that only act on others are not linked by a statement about such drugs
                     key = (passage.chunk.chunk_id, sent.start, subject)

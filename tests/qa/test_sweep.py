@@ -707,6 +707,9 @@ def test_a_short_abbreviation_in_capitals_is_a_trait(table: AliasTable) -> None:
     frame = analyse(question, table).frame
     assert "qt" in question_traits(question, frame, table) and "ok" not in question_traits(question, frame, table)
     findings = sweep(frame, ["tacrolimus"], table, FakeSearch([passage(1, text)]), question=question)
+    assert [f.relation for f in findings] == ["caution"]  # "congenital" narrows it to patients the question does not say this one is
+    congenital = "Patient with congenital long QT syndrome — tacrolimus OK?"
+    findings = sweep(analyse(congenital, table).frame, ["tacrolimus"], table, FakeSearch([passage(1, text)]), question=congenital)
     assert [f.relation for f in findings] == ["avoid"]
 
 
@@ -714,3 +717,34 @@ def test_an_allele_written_without_its_colon_is_the_same_allele(table: AliasTabl
     question = "Han Chinese patient who is HLA-B*5801 positive with gout. Allopurinol?"
     findings = sweep(analyse(question, table).frame, ["allopurinol"], table, FakeSearch([passage(1, HLA)]), question=question)
     assert [f.relation for f in findings] == ["avoid"]
+
+
+HGPRT = "Mycophenolate should be avoided in patients with hereditary HGPRT deficiency, such as Lesch-Nyhan or Kelley-Seegmiller syndrome."
+TPMT_HETEROZYGOUS = "For patients with heterozygous TPMT or NUDT15 deficiency, the azathioprine label advises reduced doses."
+
+
+def test_a_hyphenated_name_is_one_trait(table: AliasTable) -> None:
+    question = "Any reason not to give CellCept to a patient with Lesch-Nyhan syndrome and a kidney transplant?"
+    frame = analyse(question, table).frame
+    assert "lesch-nyhan" in question_traits(question, frame, table)
+    findings = sweep(frame, ["mycophenolate mofetil"], table, FakeSearch([passage(1, HGPRT)]), question=question)
+    assert [f.relation for f in findings] == ["avoid"]  # the example after "such as" is the trait itself
+
+
+def test_a_trait_qualified_otherwise_in_the_statement_is_a_precaution_and_a_group_dose_is_a_dose_change(table: AliasTable) -> None:
+    """Asked about a heterozygous patient, the homozygous avoidance is no decisive finding, and the
+    reduced doses the label gives patients with the heterozygous trait are a dose change (a trait
+    marking out patients, unlike "the starting dose for NOMID")."""
+    question = "Would you use Imuran in someone with RA and heterozygous TPMT deficiency?"
+    frame = analyse(question, table).frame
+    findings = sweep(frame, ["azathioprine"], table, FakeSearch([passage(1, TPMT + " " + TPMT_HETEROZYGOUS)]), question=question)
+    assert [(f.sentence.text, f.relation) for f in findings] == [(TPMT_HETEROZYGOUS, "dose_change"), (TPMT, "caution")]
+
+
+def test_current_infection_in_a_guidelines_words_is_the_patients_active_infection(table: AliasTable) -> None:
+    text = "EULAR names current infection as a contraindication to IL-1 blockers."
+    frame = QuestionFrame(intent="safety", intervention="anakinra", conditions=["gout", "urinary tract infection"], indication="gout", yes_no=True)
+    findings = sweep(frame, ["anakinra"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert [(f.partner, f.relation) for f in findings] == [("urinary tract infection", "contraindication")]
+    well = QuestionFrame(intent="safety", intervention="anakinra", conditions=["gout"], indication="gout", yes_no=True)
+    assert sweep(well, ["anakinra"], table, FakeSearch([passage(1, text, "guideline")])) == []
