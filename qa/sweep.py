@@ -887,10 +887,10 @@ def sweep(
                         continue  # every statement about a treatment for its indication names the two
                     link = partner.link(claim, sent.text)
                     if partner.kind == "trait":
-                        trait = _trait_scope(sent.text, partner, asked) if link is not None else None
-                        if trait is None or not (decisive or trait.group):
+                        how = _trait_scope(sent.text, partner, asked) if link is not None else None
+                        if how is None or not (decisive or how.group):
                             continue  # a trait may be what the treatment is for: "the starting dose for NOMID"
-                        if trait.narrower:
+                        if how.narrower:
                             relation = "caution"  # "homozygous TPMT deficiency" asked of a heterozygous patient
                     if link is None or (link == "acting" and not named):
                         continue  # two drugs that only act on others are not linked by a statement about such drugs
