@@ -69,7 +69,7 @@ _INTERACTION_LINK = re.compile(
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared?d?\s+(?:with|to|against)|against|as\s+(?:good|effective|safe)\s+as|better\s+than|worse\s+than|or|over|rather\s+than|than)\s*$", re.I)
 _PAST_OR_EXCLUDED = re.compile(
     r"\b(?:switched\s+off|came\s+off|taken\s+off|stopped|discontinued|no\s+longer\s+(?:on|taking)|previously\s+on|used\s+to\s+take|"
-    r"can'?t\s+(?:take|have|use|tolerate)|cannot\s+(?:take|have|use|tolerate)|unable\s+to\s+(?:take|tolerate)|intolerant\s+(?:of|to)|allergic\s+to|failed)\b[^.?!;:]{0,40}$",
+    r"(?:can|couldn|won|wouldn)'?t\s+(?:take|have|use|tolerate)|(?:cannot|could\s+not|can\s+not)\s+(?:take|have|use|tolerate)|unable\s+to\s+(?:take|tolerate)|intolerant\s+(?:of|to)|allergic\s+to|failed)\b[^.?!;:]{0,40}$",
     re.I,
 )
 _NOT_TAKEN = re.compile(r"(?:\(|\b)(?:no|not\s+(?:on|taking|using|receiving)|never\s+(?:on|taken|had)|without|off)\s+(?:any\s+|the\s+)?$", re.I)
@@ -751,11 +751,27 @@ def build_frame(
         intent, intervention = "choice", None
     if intent == "choice" and intervention and comparator is None and _CHOOSE_AMONG.search(question):
         intervention = None  # "which anticoagulant?" asks for a choice; it names no intervention
-    elif intent == "choice" and intervention and comparator and re.search(r"\bor\b", question, re.I):
-        intervention = comparator = None  # "LMWH or a DOAC?": the choice between them is the question
-    elif intervention and comparator and intent in ("indication", "safety", "other", "population") and not _COMPARATIVE.search(question) and _offered_as_alternatives(question, mentions, intervention, comparator):
-        intent, attribute = "choice", "first-line choice"  # "New AF — DOAC or warfarin?"
+    options = _options_offered(question, mentions)
+    if len(options) > 1 and intent in ("choice", "indication", "safety", "other", "population") and not _COMPARATIVE.search(question):
+        # "Pregnant with a new DVT: warfarin or heparin?", "Flare on tacrolimus: colchicine,
+        # prednisone or anakinra?": a choice between the options the asking clause names. Which one
+        # is the question, so no intervention is given; the options are kept so that the answer can
+        # check each for this patient, and none of them is a current medication
+        if intent != "choice":
+            intent, attribute = "choice", "first-line choice"
         intervention = comparator = None
+        current = [m for m in current if m not in options]
+    elif intervention and comparator and (
+        (intent == "choice" and re.search(r"\bor\b", question, re.I))
+        or (intent in ("indication", "safety", "other", "population") and not _COMPARATIVE.search(question) and _offered_as_alternatives(question, mentions, intervention, comparator))
+    ):
+        # "Which is first-line, X or Y?", "New AF — DOAC or warfarin for her, given the CKD?": the
+        # choice between the two named
+        intent, attribute = "choice", attribute if intent == "choice" else "first-line choice"
+        options = [intervention, comparator]
+        intervention = comparator = None
+    else:
+        options = []
     if linked and intent == "indication" and attribute == "efficacy":
         intent = "comparison"  # "Does adding X to Y improve control?" compares the pair with Y alone
     if linked and intent in ("safety", "other") and attribute in ("safety", "indication"):
@@ -768,14 +784,12 @@ def build_frame(
         intent = "dose_adjustment"
     if intent == "interaction" and len(interventions) > 1:
         current = [*current, *(d for d in interventions[1:] if d not in current)]
-    elif comparator is None and len(interventions) > 1 and intent in ("comparison", "choice"):
+    elif comparator is None and not options and len(interventions) > 1 and intent in ("comparison", "choice"):
         comparator = interventions[1]
     if comparator is not None and _names_the_role(question, mentions, comparator):
         comparator = None  # "Krystexxa as the first urate-lowering drug?": the kind of drug it would be, not another
     if intent == "choice" and intervention and comparator is None and _asked_by_wh_word(question, [*mentions, *procedures], intervention):
         intervention = None  # "On Imuran, needs urate lowering. What's the play?": the wh-word is what is asked
-    if intent == "choice" and intervention and comparator and _offered_as_alternatives(question, mentions, intervention, comparator):
-        intervention = comparator = None  # "Clot with cancer — LMWH or a DOAC?": the choice between them is the question
     if comparator is not None and intent not in ("interaction",) and _COMPARATIVE.search(question) and attribute != "alternatives":
         if intent != "comparison" and attribute not in ("efficacy", "adverse effects"):
             attribute = "efficacy"  # "Does X bleed less than Y compared head to head?" compares them
@@ -819,6 +833,7 @@ def build_frame(
         intent=intent,
         intervention=intervention,
         comparator=comparator,
+        options=options,
         intervention_classes=classes,
         current_medications=current,
         conditions=has,
@@ -925,6 +940,27 @@ def _joined(question: str, mentions: Sequence[Mention], first: str, second: str)
     """The question joins the two directly ("allopurinol + azathioprine", "X and Y")."""
     gap = _between(question, mentions, first, second)
     return gap is not None and bool(re.fullmatch(r"\s*(?:\+|plus|and|&|with)\s*", gap, re.I))
+
+
+_OPTION_GAP = re.compile(r"\s*(?:,\s*(?:or\s+)?|or\s+|/\s*)(?:an?\s+|the\s+)?", re.I)
+_OPTIONS_END = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:(?:for|in|to|with)\s+(?:him|her|them|this\s+\w+|the\s+\w+|a\s+\w+)\s*)?(?:first|then|now|here|instead)?\s*\?", re.I)
+
+
+def _options_offered(question: str, mentions: Sequence[Mention]) -> list[str]:
+    """The options an asking clause offers: mentions joined by "or" (with commas or slashes) that
+    end the question ("warfarin or heparin?", "colchicine, prednisone or anakinra for her?")."""
+    ordered = [m for m in sorted(mentions) if not _PAST_OR_EXCLUDED.search(question[max(0, m[0] - 45) : m[0]])]
+    for i in range(len(ordered)):
+        run = [ordered[i]]
+        for nxt in ordered[i + 1 :]:
+            if not _OPTION_GAP.fullmatch(question[run[-1][1] : nxt[0]]):
+                break
+            run.append(nxt)
+        if len(run) < 2 or not _OPTIONS_END.match(question[run[-1][1] :]):
+            continue
+        if re.search(r"\bor\b|/", question[run[-2][1] : run[-1][0]], re.I):
+            return list(dict.fromkeys(m[3] for m in run))
+    return []
 
 
 def _offered_as_alternatives(question: str, mentions: Sequence[Mention], first: str, second: str) -> bool:

@@ -249,3 +249,36 @@ def test_what_are_the_options_is_still_a_choice(table: AliasTable) -> None:
 def test_contraindications_of_a_vaccine_are_asked_as_such(table: AliasTable) -> None:
     f = frame_of("Any contraindication to giving Shingrix after a kidney transplant?", table)
     assert (f.intent, f.intervention) == ("contraindication", "recombinant zoster vaccine"), f
+
+
+# --- a choice between named options ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, options",
+    [
+        ("Pregnant with a new DVT: warfarin or heparin?", ["warfarin", "heparin"]),
+        ("Flare in CKD 4 — prednisone or colchicine?", ["prednisone", "colchicine"]),
+        ("Gout flare on tacrolimus: colchicine, prednisone or anakinra?", ["colchicine", "prednisone", "anakinra"]),
+        ("Atrial fibrillation with eGFR 25 — apixaban or warfarin for her?", ["apixaban", "warfarin"]),
+    ],
+)
+def test_a_choice_between_named_options_keeps_every_option(question: str, options: list[str], table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert f.intent == "choice", f
+    # which option is the question: the intervention stays unset (the frame convention of
+    # evals/sets/README.md), and the options are kept so the answer can check each of them
+    assert f.intervention is None and f.comparator is None, f
+    assert f.options == options, f
+    assert not set(options) & set(f.current_medications), f
+
+
+def test_options_the_patient_cannot_take_are_not_offered(table: AliasTable) -> None:
+    f = frame_of("Flare in a man who can't take NSAIDs or colchicine. Anakinra?", table)
+    assert f.options == [], f
+    assert f.intervention == "anakinra", f
+
+
+def test_a_comparison_of_two_named_drugs_is_not_a_list_of_options(table: AliasTable) -> None:
+    f = frame_of("Is apixaban safer than warfarin in the elderly?", table)
+    assert (f.intent, f.intervention, f.comparator, f.options) == ("comparison", "apixaban", "warfarin", []), f
