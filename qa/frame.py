@@ -369,7 +369,7 @@ question."""
 _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "boxed warning", _rx(r"\bboxed\s+warning|black\s+box")),
     ("population", "pregnancy", _rx(r"\bcontracepti\w*|\bfather\s+a\s+child|\btrying\s+to\s+conceive|\bget(?:ting)?\s+pregnant|\bpregnan\w*|\bbreast-?\s?feed\w*|\blactat\w*|\bwhile\s+(?:she\s+is\s+|she's\s+)?nursing|\bnursing\s+(?:mother|a\s+baby)")),
-    ("target", "target", _rx(r"\bwhat\s+should\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}(?:levels?|troughs?|inr|a1c|hba1c|bp|pressure|urate|uric\s+acid|ldl|heart\s+rate)\s+be\b|\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\b(?:inr|trough|levels?|urate|uric\s+acid|a1c|hba1c|ldl|bp|blood\s+pressure|potassium|therapeutic)\s+(?:range|window)\b|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
+    ("target", "target", _rx(r"\bwhat\s+should\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}(?:levels?|troughs?|inr|a1c|hba1c|bp|pressure|urate|uric\s+acid|ldl|heart\s+rate)\s+be\b|\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\bwhere\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:keep|aim|want)\b|\b(?:inr|trough|levels?|urate|uric\s+acid|a1c|hba1c|ldl|bp|blood\s+pressure|potassium|therapeutic)\s+(?:range|window)\b|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
     ("other", "timing", _rx(r"\brelative\s+to\s+(?:starting|stopping|the\s+(?:start|first|last))|\bhow\s+long\s+(?:should|do|must|would)\s+(?:i|we|you|she|he|they)\s+wait\b|\bwait\s+after\b|\b(?:hold|stop|interrupt|pause)\w*\s+(?:it\s+|(?:the\s+|his\s+|her\s+)?\w+\s+)?(?:for\s+)?how\s+long\b|\b(?:stop|hold|interrupt|pause)\w*\s+(?:\w+\s+){0,3}(?:for|before|around)\s+(?:a|an|the|her|his|their)?\s*(?:[\w-]+\s+)?(?:surgery|procedure|extraction|operation|colonoscopy|endoscopy|biopsy|injection|epidural|replacement)\b|\b(?:re)?start\w*\s+(?:\w+\s+){0,3}(?:\d+\s+(?:hours?|days?|weeks?)\s+)?(?:after|post)[\s-]+(?:a\s+|an\s+|the\s+|his\s+|her\s+)?(?:[\w-]+\s+)?(?:surgery|procedure|operation|replacement|extraction|delivery|bleed|biopsy)\b|\bbest\s+time\s+to\b|\bwhen(?:'s|\s+is)\s+(?:the\s+)?(?:best|right)\s+time\b|\bhow\s+far\s+(?:ahead|in\s+advance)|\bhow\s+many\s+(?:\w+\s+)?(?:hours|days|weeks|months)\s+(?:after|before)|\bgap\b|\bwashout|\b(?:morning|day|night)\s+(?:of|before)\s+(?:the\s+|his\s+|her\s+)?(?:surgery|procedure|operation|scan)|\bhow\s+(?:do|should)\s+(?:i|we)\s+switch|\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bhow\s+long\s+(?:\w+\s+){1,4}(?:before|after)\s+(?:the|a|an|his|her|starting|stopping|surgery)\b|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+[\w-]*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation|extraction|endoscopy|biopsy|injection|epidural|delivery|ablation|cardioversion)|\b(?:after|since)\s+(?:stopping|finishing|completing|the\s+last\s+(?:dose|infusion|course))\b|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
     ("interaction", "interaction", _rx(_LEVELS_CHANGED)),
     ("dose", "duration", _rx(r"\bhow\s+long\b(?!\s+(?:ago|since|until|before|after|between|does\s+it\s+take|is\s+(?:it|the)\s+(?:half|gap)))|\bstop\s+or\s+continue|\bcontinue\s+or\s+stop|\bcome\s+off\s+(?:\w+\s+)?(?:early|now)|\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
@@ -823,6 +823,8 @@ def build_frame(
         attribute = "adverse effects"  # "How often does X cause diarrhoea compared with Y?" compares harms
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
         attribute = "first-line choice"
+    if intent == "target" and intervention is None and not options:
+        intervention = _therapy_of_target(question)  # "Urate goal after a kidney transplant?": the goal of urate-lowering therapy
     qualifier = renal_qualifier(question) if attribute == "renal dose" else None
     classes: list[str] = []
     if intervention and callable(classes_of):
@@ -872,6 +874,23 @@ _BARE_START = re.compile(r"^\W*(?:and\s+|so\s+)?(?:start|begin|add|initiate|offe
 """An asking clause that only proposes a drug ("... — start ULT?"): whether to give it."""
 _TREAT_WORD = re.compile(r"\b(?:for|treat\w*|prevent\w*|prophyla\w*|indicat\w*|benefit\w*|help|work|qualif\w*|candidate)\b", re.I)
 """Words that name a purpose: a question with none asks whether the drug may be used at all."""
+
+
+_TARGET_THERAPY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:serum\s+)?(?:urate|uric\s+acid|sua)\b", re.I), "urate-lowering therapy"),
+    (re.compile(r"\binrs?\b", re.I), "warfarin"),
+)
+"""Measured values whose target is the target of one therapy: a serum urate goal is what
+urate-lowering therapy is titrated to (treat-to-target), and the INR measures vitamin K antagonist
+anticoagulation (warfarin is the one in the alias table). Blood pressure, LDL or A1c targets belong
+to no single therapy, so they name none."""
+
+
+def _therapy_of_target(question: str) -> str | None:
+    for pattern, therapy in _TARGET_THERAPY:
+        if pattern.search(question):
+            return therapy
+    return None
 
 
 _CONTINUE_CUE = re.compile(
@@ -1035,6 +1054,7 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
             out.intervention = own.intervention
             out.intervention_classes = own.intervention_classes
             out.comparator = own.comparator  # "instead" replaces the earlier intervention
+            out.options = own.options
             out.current_medications = [m for m in out.current_medications if m != own.intervention]
     if out.intervention is None and out.current_medications and re.search(r"\b(?:it|this|that|the\s+drug|the\s+medicine)\b", question, re.I):
         out.intervention = out.current_medications.pop(0)  # "Can she breastfeed on it?"

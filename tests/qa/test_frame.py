@@ -743,7 +743,7 @@ def test_a_drug_the_patient_is_on_at_maximum_dose_is_current(table: AliasTable) 
     (["Apixaban dose for AF?"], "What if she's on dialysis?", 'dose_adjustment', "apixaban"),
     (["Is metformin safe in CKD?"], 'What monitoring does she need?', 'monitoring', "metformin"),
     (["Can I use warfarin for a DVT?"], 'How long?', 'dose', "warfarin"),
-    (["Urate target in gout?"], 'And with tophi?', 'target', None),
+    (["Urate target in gout?"], 'And with tophi?', 'target', "urate-lowering therapy"),
     (["Tacrolimus trough target after kidney transplant?"], 'How often should it be checked?', 'monitoring', "tacrolimus"),
     (["Best treatment for a gout flare in CKD 4?"], 'What about prednisone?', 'choice', "prednisone"),
 ])

@@ -282,3 +282,30 @@ def test_options_the_patient_cannot_take_are_not_offered(table: AliasTable) -> N
 def test_a_comparison_of_two_named_drugs_is_not_a_list_of_options(table: AliasTable) -> None:
     f = frame_of("Is apixaban safer than warfarin in the elderly?", table)
     assert (f.intent, f.intervention, f.comparator, f.options) == ("comparison", "apixaban", "warfarin", []), f
+
+
+# --- a target that belongs to one therapy ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, therapy",
+    [
+        ("Serum urate goal for a man with tophi?", "urate-lowering therapy"),
+        ("Where should I keep the uric acid once he has had three flares?", "urate-lowering therapy"),
+        ("What INR should I aim for with a mechanical mitral valve?", "warfarin"),
+    ],
+)
+def test_a_target_of_one_therapy_names_that_therapy(question: str, therapy: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention) == ("target", therapy), f
+
+
+@pytest.mark.parametrize("question", ["How low should the LDL go after a stroke?", "Systolic goal for a 70-year-old diabetic?"])
+def test_a_target_of_no_single_therapy_names_none(question: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention) == ("target", None), f
+
+
+def test_a_target_asked_for_a_named_drug_keeps_it(table: AliasTable) -> None:
+    f = frame_of("What urate should I aim for on febuxostat?", table)
+    assert (f.intent, f.intervention) == ("target", "febuxostat"), f
