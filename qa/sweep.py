@@ -811,6 +811,26 @@ def _trait_scope(text: str, partner: _Partner, asked: frozenset[str]) -> _TraitS
     return best
 
 
+OPTION_INTENTS = frozenset({"choice", "comparison"})
+"""Intents whose question proposes options ("warfarin or heparin?"): each option is swept."""
+
+
+def swept_treatments(frame: QuestionFrame, table: AliasTable, question: str | None = None) -> list[str]:
+    """The treatments an answer must sweep for this patient: the intervention, the comparator (the
+    other arm the question proposes), and, for a choice or comparison, every drug, vaccine or class
+    the question names as an option (what the patient already takes is no option). "Pregnant woman
+    with a new DVT: warfarin or heparin?" sweeps both, whichever the frame keeps as the intervention,
+    so the pregnancy contraindication of warfarin is shown even when neither is."""
+    out = [frame.intervention, frame.comparator]
+    if question and frame.intent in OPTION_INTENTS:
+        named = [(a, g) for a, _b, _s, g in table.find(question)]
+        named += [(a, v) for a, _b, _s, v in find_vaccines(question)]
+        named += [(a, c) for a, _b, _s, c in find_classes(question) if c not in BROAD_CLASSES]
+        out += [name for _a, name in sorted(named)]
+    taken = set(frame.current_medications)
+    return list(dict.fromkeys(x for x in out if x and x not in taken))
+
+
 def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[str]:
     """One lexical query per partner: the treatment's names with that partner's, so that a partner
     with many words (kidney disease) does not crowd out the chunks naming the treatment and another."""

@@ -30,6 +30,7 @@ from curbside.qa.sweep import (
     statement_scope,
     subject_terms,
     sweep,
+    swept_treatments,
 )
 from curbside.qa.types import Passage, QuestionFrame
 
@@ -748,3 +749,34 @@ def test_current_infection_in_a_guidelines_words_is_the_patients_active_infectio
     assert [(f.partner, f.relation) for f in findings] == [("urinary tract infection", "contraindication")]
     well = QuestionFrame(intent="safety", intervention="anakinra", conditions=["gout"], indication="gout", yes_no=True)
     assert sweep(well, ["anakinra"], table, FakeSearch([passage(1, text, "guideline")])) == []
+
+
+# --- the options a choice question proposes ------------------------------------------------------
+
+WARFARIN_PREGNANCY = "Warfarin is contraindicated in pregnancy except in pregnant women with mechanical heart valves who are at high risk of thromboembolism."
+
+
+@pytest.mark.parametrize(
+    "frame_update",
+    [
+        {},  # the frame keeps neither option (a choice between them)
+        {"intervention": "heparin", "comparator": "warfarin"},  # the second option carried as the comparator
+        {"intervention": "warfarin", "comparator": "heparin"},
+    ],
+)
+def test_every_option_of_a_choice_question_is_swept(frame_update: dict[str, str], table: AliasTable) -> None:
+    """"Pregnant woman with a new DVT: warfarin or heparin?": both options are swept, so warfarin's
+    pregnancy contraindication is found whichever option (if any) the frame holds as the intervention."""
+    question = "Pregnant woman with a new DVT: warfarin or heparin?"
+    frame = analyse(question, table).frame.model_copy(update=frame_update)
+    subjects = swept_treatments(frame, table, question)
+    assert set(subjects) == {"warfarin", "heparin"}
+    findings = sweep(frame, subjects, table, FakeSearch([passage(1, WARFARIN_PREGNANCY)]), question=question)
+    assert [(f.subject, f.partner, f.relation) for f in findings] == [("warfarin", "pregnancy", "contraindication")]
+
+
+def test_a_drug_the_patient_takes_is_no_option_and_a_yes_no_question_sweeps_its_intervention(table: AliasTable) -> None:
+    question = "Kidney transplant on tacrolimus with a gout flare: colchicine or ibuprofen?"
+    assert swept_treatments(analyse(question, table).frame, table, question) == ["colchicine", "ibuprofen"]
+    seed = "Is it safe to start anakinra in a patient with gout who is already on tacrolimus (FK506) and Cellcept?"
+    assert swept_treatments(analyse(seed, table).frame, table, seed) == ["anakinra"]
