@@ -69,6 +69,7 @@ from curbside.qa.sweep import (
     phase_mismatch,
     statement_scope,
     sweep,
+    swept_treatments,
 )
 from curbside.qa.sweep import asked_doses as sweep_asked_doses
 from curbside.qa.types import (
@@ -399,9 +400,10 @@ class ExtractiveComposer:
             return self._abstain(answer, "No passage in the index matched the question.", [], coverage="none")
         subject = frame.intervention
         findings: list[Finding] = []
-        if subject and self.search is not None:
+        swept = swept_treatments(frame, self.table, analysis.question)  # with every option a choice proposes
+        if swept and self.search is not None:
             t_sweep = time.perf_counter()
-            findings = sweep(frame, [subject], self.table, self.search, question=analysis.question)
+            findings = sweep(frame, swept, self.table, self.search, question=analysis.question)
             answer.timings_ms["sweep_ms"] = round((time.perf_counter() - t_sweep) * 1e3, 2)
         pool = list(passages)
         known = {x.chunk.chunk_id for x in pool}
