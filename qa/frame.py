@@ -825,6 +825,9 @@ def build_frame(
         attribute = "first-line choice"
     if intent == "target" and intervention is None and not options:
         intervention = _therapy_of_target(question)  # "Urate goal after a kidney transplant?": the goal of urate-lowering therapy
+    for_contact = intervention is not None and _for_a_contact(question, mentions, intervention)
+    if for_contact and intent == "safety" and attribute == "vaccination" and _WHAT_NOW.match(ask_clause(question)):
+        intent = "other"  # "Grandson got the varicella shot and now has a rash; grandma is on CellCept. What now?"
     qualifier = renal_qualifier(question) if attribute == "renal dose" else None
     classes: list[str] = []
     if intervention and callable(classes_of):
@@ -837,6 +840,7 @@ def build_frame(
         comparator=comparator,
         options=options,
         intervention_classes=classes,
+        for_contact=for_contact,
         current_medications=current,
         conditions=has,
         population=population,
@@ -891,6 +895,45 @@ def _therapy_of_target(question: str) -> str | None:
         if pattern.search(question):
             return therapy
     return None
+
+
+_CONTACT = (
+    r"(?:grand)?(?:sons?|daughters?|child(?:ren)?|kids?)|grandkids?|grandchild(?:ren)?|grandbab(?:y|ies)|"
+    r"husband|wife|spouse|partner|boyfriend|girlfriend|siblings?|brothers?|sisters?|baby|newborn|"
+    r"household(?:\s+(?:contacts?|members?))?|family(?:\s+members?)?|close\s+contacts?|caregivers?|carers?|roommates?|"
+    r"(?:grand)?(?:ma|pa|mother|father|mom|mum|dad)"
+)
+_OF_THE_PATIENT = r"(?:\s+of\s+(?:a|an|the|my|his|her|this)(?:\s+[\w-]+){1,5}?)?"
+_CONTACT_RECEIVES = re.compile(
+    r"(?:(?:^|[.;:!?—–]\s*)(?:(?:the|his|her|their|my|a|an)\s+)?|\b(?:the|his|her|their|my|a|an)\s+)(?:" + _CONTACT + r")(?:'s)?" + _OF_THE_PATIENT + r"\s+"
+    r"(?:(?:just|recently|also)\s+)?(?:got|gets|get|getting|had|has\s+had|have|received|receives?|receiving|(?:is|are|was|were)\s+(?:getting|having|due\s+for|given)|"
+    r"due\s+for|needs?|need\s+to\s+get|can\s+get|be\s+given)\s+(?:(?:a|an|the|his|her|their|its)\s+)?(?:[\w-]+\s+){0,2}?$"
+    r"|\b(?:" + _CONTACT + r")'s\s+(?:[\w-]+\s+)?$"
+    r"|\b(?:can|could|should|may)\s+(?:the|his|her|their|my)\s+(?:" + _CONTACT + r")" + _OF_THE_PATIENT + r"\s+(?:get|have|receive|be\s+given)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}?$"
+    r"|\b(?:" + _CONTACT + r")\s+(?:getting|receiving|who\s+(?:got|gets|received|is\s+getting))\s+(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}?$",
+    re.I,
+)
+_WHAT_NOW = re.compile(r"^\W*(?:and\s+|so\s+)?what\s+(?:now|next|then|do\s+(?:i|we)\s+do|should\s+(?:i|we|she|he)\s+do)\W*$", re.I)
+_CONTACT_IS_PATIENT = re.compile(
+    r"\b(?:his|her|their|my)\s+(?:" + _CONTACT + r")\s+(?:is|was|has\s+been|has|had)\s+(?:on\b|taking\b|a\s+(?:[\w-]+\s+)?transplant|"
+    r"immunosuppressed|immunocompromised|(?:just\s+)?(?:had\s+)?(?:a\s+)?(?:kidney|liver|heart|lung|bone\s+marrow|stem\s+cell)\s+transplant|getting\s+chemo)",
+    re.I,
+)
+"""Who receives the intervention when it is not the patient: someone close to the patient named as
+receiving it ("Grandson got the varicella shot", "can the kids of a transplant patient get MMR?",
+"her husband's flu vaccine"), or the person with the illness named as a relative of whoever would
+receive it ("Her son is on CellCept after a liver transplant. Can she get the nasal flu vaccine?")."""
+
+
+def _for_a_contact(question: str, mentions: Sequence[Mention], intervention: str) -> bool:
+    """The intervention is given to someone close to the patient, not to the patient."""
+    starts = [start for start, _end, _surface, generic in mentions if generic == intervention]
+    if any(_CONTACT_RECEIVES.search(question[max(0, start - 90) : start]) for start in starts):
+        return True
+    return bool(_CONTACT_IS_PATIENT.search(question)) and any(
+        re.search(r"\b(?:can|could|should|may)\s+(?:she|he|i|they|we)\s+(?:get|have|receive|be\s+given)\b", question[max(0, start - 40) : start], re.I)
+        for start in starts
+    )
 
 
 _CONTINUE_CUE = re.compile(
@@ -1055,6 +1098,7 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
             out.intervention_classes = own.intervention_classes
             out.comparator = own.comparator  # "instead" replaces the earlier intervention
             out.options = own.options
+            out.for_contact = own.for_contact  # "What about his kids getting MMR?"
             out.current_medications = [m for m in out.current_medications if m != own.intervention]
     if out.intervention is None and out.current_medications and re.search(r"\b(?:it|this|that|the\s+drug|the\s+medicine)\b", question, re.I):
         out.intervention = out.current_medications.pop(0)  # "Can she breastfeed on it?"

@@ -116,6 +116,11 @@ class QuestionFrame(BaseModel):
     intervention_classes: list[str] = Field(
         default_factory=list, description="Classes of the intervention (for class-level answers)."
     )
+    for_contact: bool = Field(
+        False,
+        description="The intervention is given to someone close to the patient (a grandchild's MMR, a "
+        "spouse's flu vaccine), not to the patient: the patient is exposed to it, not treated with it.",
+    )
     current_medications: list[str] = Field(
         default_factory=list, description="What the patient already takes (generic names)."
     )

@@ -309,3 +309,47 @@ def test_a_target_of_no_single_therapy_names_none(question: str, table: AliasTab
 def test_a_target_asked_for_a_named_drug_keeps_it(table: AliasTable) -> None:
     f = frame_of("What urate should I aim for on febuxostat?", table)
     assert (f.intent, f.intervention) == ("target", "febuxostat"), f
+
+
+# --- an intervention given to someone close to the patient ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, vaccine",
+    [
+        ("The grandkids are due for their MMR; grandpa had a kidney transplant and takes Prograf. Any problem?", "mmr vaccine"),
+        ("Her husband's shingles vaccine — any risk to her while she's on tacrolimus?", "recombinant zoster vaccine"),
+        ("Her son is on CellCept after a liver transplant. Can she get the nasal flu vaccine?", "live attenuated influenza vaccine"),
+        ("Can the children of a heart transplant recipient have the varicella vaccine?", "varicella vaccine"),
+    ],
+)
+def test_a_vaccine_for_a_household_contact_is_not_the_patients(question: str, vaccine: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert f.intervention == vaccine, f
+    assert f.for_contact, f
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can a kidney transplant patient get MMR?",
+        "My 8-year-old son needs the MMR; can he get it?",
+        "A 6-year-old on prednisone 2 mg/kg got the varicella vaccine yesterday. What now?",
+    ],
+)
+def test_a_vaccine_for_the_patient_is_the_patients(question: str, table: AliasTable) -> None:
+    assert not frame_of(question, table).for_contact
+
+
+def test_what_to_do_after_a_contacts_vaccine_is_other(table: AliasTable) -> None:
+    f = frame_of("Granddaughter had the varicella shot last week and has a few spots; grandpa is on tacrolimus. What should I do?", table)
+    assert (f.intent, f.intervention, f.for_contact) == ("other", "varicella vaccine", True), f
+    assert f.current_medications == ["tacrolimus"], f
+
+
+def test_a_follow_up_about_a_contacts_vaccine_carries_the_patient(table: AliasTable) -> None:
+    from curbside.pipeline import analyse_turns
+
+    f = analyse_turns("What about his kids getting MMR?", ["Can a kidney transplant recipient on Prograf have a live vaccine?"], table).frame
+    assert (f.intervention, f.for_contact) == ("mmr vaccine", True), f
+    assert f.current_medications == ["tacrolimus"], f
