@@ -14,11 +14,14 @@ from collections.abc import Callable, Iterator, Sequence
 from curbside.ingest.types import Chunk, ParsedDocument, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
-TEXT_VERSION = 4
+TEXT_VERSION = 5
 """Version of the text and sentence spans the loaders and this chunker make of the same file: 2
 cleans PDF layout (running headers, reference lists, list items and check-box cells; see
 :mod:`curbside.ingest.pdftext`), 3 cuts PDF heading lines off the sentence after them, 4 keeps the
-hyphen of compounds broken at a line end and lets a sentence run on across a page break. Part of the index hash, so an index built from other text is
+hyphen of compounds broken at a line end and lets a sentence run on across a page break, 5 joins
+words broken at a line end after a space ("hyperinsu -" / "linism"), cuts a PDF heading off the
+sentence before it too (one capitalised word on a line of its own is a heading), and starts a
+sentence at a figure or table caption that interrupts prose. Part of the index hash, so an index built from other text is
 re-chunked rather than half-matched by the sentences the answer step splits at query time."""
 SPECIAL_TOKENS = 2  # [CLS] ... [SEP]
 # The longest entry in the packaged models' vocabularies is 18 characters, so real text needs fewer
@@ -49,6 +52,15 @@ LABEL_WORDS = 3
 """A line of at most this many words none of which starts in lower case is a label (a table cell,
 a heading, a check-box caption), not running prose that an enumerator could continue."""
 _LIST_LEAD = re.compile(rf"^(?:[-*+\u2013]\s+|[{BULLETS}]\s*|\d+[.)]\s+|>\s*|#+\s+)")
+_PDF_ITEM_LEAD = re.compile(r"^(?:[A-Z]|[a-z]|[ivx]{1,4}|[IVX]{1,5})[.)]\s+(?=[A-Z(\"\u201c][a-z(])")
+"""A lettered or roman enumerator opening a PDF sentence ("G. Multi-dose vials are dated ...",
+"iii. Hands are washed ..."): a list item's marker, which the statement quoted from it leaves out
+as it leaves out "5. " (a single capital then a word is an initial only in prose, where it does not
+open a sentence: "described by" / "J. Smith")."""
+_KEYWORD_LIST = re.compile(r"^(?:key\s?words?|index\s+terms|mesh\s+terms)\b\s*[:.\u2014\u2013-]?\s", re.I)
+"""A paper's keyword list ("Keywords: high blood pressure • NHANES", "Keywords Congenital
+hyperinsulinism · Glibenclamide"): index terms, which match a question on their topic and state
+nothing."""
 _WORD = re.compile(r"\S+")
 _LINE_BREAK = re.compile(r"\n")
 _BLANK_LINE = re.compile(r"\n\s*\n")
@@ -80,15 +92,25 @@ def _blocks(text: str, start: int, end: int, lines: bool) -> Iterator[tuple[int,
 
 def _items(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """``text[start:end]`` (one paragraph of layout lines) cut before each line that opens a list
-    item, and after each heading line (:func:`_is_heading`)."""
+    item or a figure or table caption (:func:`_opens_caption`), and before and after each heading
+    line (:func:`_is_heading`): a heading is a sentence of its own, carried by neither the
+    sentence before it nor the one after it."""
     pos = line_start = start
     closed = True  # the paragraph's first line follows a break
+    prev_start = prev_end = -1  # the line before ``line_start`` (none for the paragraph's first)
     for brk in _LINE_BREAK.finditer(text, start, end):
         nxt = brk.end()
-        if _opens_item(text, line_start, brk.start(), nxt, end) or _is_heading(text, line_start, brk.start(), closed, nxt, end):
+        heading = _is_heading(text, line_start, brk.start(), closed, nxt, end) or _is_word_heading(
+            text, prev_start, prev_end, line_start, brk.start(), nxt, end
+        )
+        if heading and pos < line_start:
+            yield pos, line_start - 1
+            pos = line_start
+        if heading or _opens_item(text, line_start, brk.start(), nxt, end) or _opens_caption(text, line_start, brk.start(), nxt, end):
             yield pos, brk.start()
             pos = nxt
         closed = _CLOSED_LINE.search(text, line_start, brk.start()) is not None or pos == nxt
+        prev_start, prev_end = line_start, brk.start()
         line_start = nxt
     yield pos, end
 
@@ -122,6 +144,38 @@ def _is_heading(text: str, start: int, end: int, after_closed: bool, next_start:
         return False
     nxt = text[next_start : min(limit, next_start + 1)]
     return nxt.isupper()
+
+
+def _is_word_heading(text: str, prev_start: int, prev_end: int, start: int, end: int, next_start: int, limit: int) -> bool:
+    """The PDF line ``text[start:end]`` is one capitalised word standing between two lines, a
+    heading even after an open line ("Pharmacological chaperone" / "Abbreviations" / "HA
+    Haemagglutinin"; "... domains of SUR1" / "Introduction" / "The central role ..."): wrapped prose
+    seldom leaves one word on a line of its own, never one starting with a capital after a line that
+    ends in a function word ("treated with" / "Metformin") or open punctuation, before a capital."""
+    line = text[start:end].strip()
+    if prev_start < 0 or not line or " " in line or not (line[0].isupper() and line[1:].isalpha() and line[1:].islower()):
+        return False
+    prev = text[prev_start:prev_end].rstrip()
+    words = prev.split()
+    if not words or _OPEN_END.search(prev) or words[-1].lower() in _FUNCTION_WORDS:
+        return False
+    return text[next_start : min(limit, next_start + 1)].isupper()
+
+
+_CAPTION = re.compile(r"(?:Figure|Fig\.|Table|Box|Chart|Exhibit)\s?\d{1,3}[A-Za-z]?(?:[.:]|\s+[A-Z])")
+"""A line that opens a figure or table caption: "Figure 5. Prevalence of ...", "Fig. 3 Effects of
+...", "Table 2: Doses"."""
+_REFERS_ON = re.compile(r"(?:\b(?:see|in|and|or)|[(\[,])\s*$", re.I)
+"""How a line ends that goes on to name a figure or table in prose ("as shown in" / "Figure 2. The")."""
+
+
+def _opens_caption(text: str, prev_start: int, prev_end: int, start: int, end: int) -> bool:
+    """The line at ``start`` opens a figure or table caption: laid out wherever the figure sits, it
+    interrupts the sentence around it ("... the target goal to lower blood pressure to" / "Figure 5.
+    Prevalence of ...") and is a statement of its own, not the end of that sentence."""
+    if _CAPTION.match(text, start, end) is None:
+        return False
+    return _REFERS_ON.search(text, prev_start, prev_end) is None
 
 
 def _opens_item(text: str, prev_start: int, prev_end: int, start: int, end: int) -> bool:
@@ -193,20 +247,35 @@ def wordless_share(sentence: str) -> float:
 def citable_sentences(
     text: str, *, lines: bool = True, min_chars: int = 15, max_chars: int = 700
 ) -> list[tuple[int, int]]:
-    """Sentence spans worth citing: list markers stripped (offsets stay exact), no fragments, and in
-    PDF text (``lines=False``) no chart or table residue (:data:`MAX_WORDLESS_SHARE`)."""
+    """Sentence spans worth citing: list markers stripped (offsets stay exact; in PDF text lettered
+    and roman ones too, :data:`_PDF_ITEM_LEAD`), no fragments, and in PDF text (``lines=False``) no
+    chart or table residue (:data:`MAX_WORDLESS_SHARE`), no keyword list (:data:`_KEYWORD_LIST`)
+    and no heading line (:func:`_heading_only`)."""
     out: list[tuple[int, int]] = []
     for start, end in sentence_spans(text, lines=lines):
-        lead = _LIST_LEAD.match(text[start:end])
+        lead = _LIST_LEAD.match(text[start:end]) or (None if lines else _PDF_ITEM_LEAD.match(text[start:end]))
         if lead:
             start += lead.end()
         sent = text[start:end]
         if not (min_chars <= len(sent) <= max_chars and re.search(r"[A-Za-z]{3}", sent)):
             continue
-        if not lines and wordless_share(sent) > MAX_WORDLESS_SHARE:
+        if not lines and (wordless_share(sent) > MAX_WORDLESS_SHARE or _KEYWORD_LIST.match(sent) or (not lead and _heading_only(sent))):
             continue
         out.append((start, end))
     return out
+
+
+def _heading_only(sentence: str) -> bool:
+    """A PDF "sentence" that is one heading line ("Data source and methods", "Suggested citation"):
+    :func:`_items` sets headings apart, and a heading names a topic without stating anything."""
+    if "\n" in sentence:
+        return False
+    words = sentence.split()
+    return (
+        0 < len(words) <= HEADING_WORDS and len(sentence) <= HEADING_CHARS and sentence[0].isupper()
+        and not _CLOSED_LINE.search(sentence) and not _OPEN_END.search(sentence)
+        and words[-1].lower() not in _FUNCTION_WORDS
+    )
 
 
 def embed_prefix(title: str, section: Sequence[str]) -> str:

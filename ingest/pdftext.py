@@ -97,7 +97,9 @@ def strip_running_lines(pages: Sequence[str]) -> list[str]:
     return out
 
 
-_LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])-\n([a-z][A-Za-z]*)")
+_LINE_END_HYPHEN = re.compile(r"([A-Za-z]*[a-z])( ?)-\n([a-z][A-Za-z]*)")
+"""A word broken at a line end. Justified two-column text often comes out of pypdf with a space
+before the hyphen ("congenital hyperinsu -" / "linism"): the space is layout, like the break."""
 _WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 TAIL_WORD_CHARS = 4
 """A line-end hyphen stays when the part after it is itself a word of the document at least this
@@ -116,6 +118,8 @@ def dehyphenate(pages: Sequence[str]) -> list[str]:
     occurs elsewhere in the document: join; the hyphenated pair occurs elsewhere: keep; the part
     after the hyphen is a word of the document (:data:`TAIL_WORD_CHARS`), or the part before it
     is one and the part after it is word-long (:data:`COMPOUND_TAIL_CHARS`): keep; otherwise join.
+    A break with a space before its hyphen ("hyperinsu -" / "linism") is resolved the same way,
+    except that two words of the document either side of it are left apart (it may be a dash).
     """
     words: set[str] = set()
     pairs: set[tuple[str, str]] = set()
@@ -127,14 +131,18 @@ def dehyphenate(pages: Sequence[str]) -> list[str]:
             pairs.update(itertools.pairwise(parts))
 
     def resolve(m: re.Match[str]) -> str:
-        left, right = m.group(1), m.group(2)
+        left, spaced, right = m.group(1), m.group(2), m.group(3)
         lo_left, lo_right = left.lower(), right.lower()
         if lo_left + lo_right in words:
             return left + right
-        if (lo_left, lo_right) in pairs or (len(right) >= TAIL_WORD_CHARS and lo_right in words):
+        if (lo_left, lo_right) in pairs:
             return f"{left}-{right}"
-        if len(left) >= TAIL_WORD_CHARS and lo_left in words and len(right) >= COMPOUND_TAIL_CHARS:
-            return f"{left}-{right}"  # "diabetes-" / "related", "negative-" / "feedback"
+        compound = (len(right) >= TAIL_WORD_CHARS and lo_right in words) or (
+            len(left) >= TAIL_WORD_CHARS and lo_left in words and len(right) >= COMPOUND_TAIL_CHARS
+        )  # "dose-" / "dependent"; "diabetes-" / "related", "negative-" / "feedback"
+        if compound:
+            # two words of the document either side of " -": as likely a dash as a hyphen, left as it is
+            return m.group(0) if spaced else f"{left}-{right}"
         return left + right
 
     return [_LINE_END_HYPHEN.sub(resolve, page) for page in pages]

@@ -195,15 +195,17 @@ def _sentences(text: str) -> list[str]:
 
 def test_checklist_items_are_sentences_apart_from_their_answer_cells() -> None:
     got = _sentences(CHECKLIST)
-    assert "G. Multi-dose vials are dated when they are first opened and discarded within 28 days unless the manufacturer specifies a different date." in got
-    assert "H. Sharps are disposed of in a puncture-resistant container." in got
+    # the items' letters are list markers, left out of the statement as "5. " is
+    assert "Multi-dose vials are dated when they are first opened and discarded within 28 days unless the manufacturer specifies a different date." in got
+    assert "Sharps are disposed of in a puncture-resistant container." in got
+    assert not any(g.startswith(("F. ", "G. ", "H. ")) for g in got)
     assert "Yes No Not applicable (Facility does not use tubing or connectors)" in got
 
 
 def test_bullet_lines_start_sentences() -> None:
     text = "Key findings\nData from the survey\n\u25cf During 2021, the prevalence\nwas 47.7%.\n\u25cf More than one-half\nwere treated."
-    # "Key findings" is a heading of its own, too short to cite
-    assert _sentences(text) == ["Data from the survey", "During 2021, the prevalence was 47.7%.", "More than one-half were treated."]
+    # "Key findings" and "Data from the survey" are headings: sentences of their own, never cited
+    assert _sentences(text) == ["During 2021, the prevalence was 47.7%.", "More than one-half were treated."]
 
 
 def test_an_initial_or_a_number_continuing_prose_does_not_start_a_sentence() -> None:
@@ -229,12 +231,64 @@ def test_a_heading_line_is_not_carried_by_the_sentence_after_it() -> None:
     )
     assert _sentences(text) == [
         "The survey ran for two years.",
-        "Data source and methods",
         "Data for this report are from the survey.",
         "CARES was a multicentre trial.",
         "Samples were sent to the University laboratory for testing.",
         "Samples were then frozen, thawed and Analysed in one batch.",
     ]
+
+
+def test_a_heading_line_is_not_carried_by_the_sentence_before_it() -> None:
+    # a keyword list ends in no stop: the heading after it was glued to it ("... (NHANES) Suggested citation")
+    text = (
+        "Keywords: high blood pressure \u2022 National Health and Nutrition Examination\nSurvey (NHANES)\n"
+        "Suggested citation\nFryar CD, Kit B. Hypertension prevalence among adults.\n\n"
+        "Keywords Congenital hyperinsulinism \u00b7 Glibenclamide \u00b7 KATP channel \u00b7 Pharmacological chaperone\n"
+        "Abbreviations\nHA Haemagglutinin\nTMD0 First set of transmembrane domains of SUR1\nIntroduction\n"
+        "The central role of the KATP channel in insulin secretion is well understood.\n\n"
+        "She was then treated with\nMetformin\nand insulin at night."
+    )
+    got = _sentences(text)
+    # keyword lists and headings are never cited; what follows them is a sentence of its own
+    assert got == [
+        "Fryar CD, Kit B. Hypertension prevalence among adults.",
+        "TMD0 First set of transmembrane domains of SUR1",  # (a glossary line reads as a heading)
+        "The central role of the KATP channel in insulin secretion is well understood.",
+        "She was then treated with Metformin and insulin at night.",
+    ]
+
+
+def test_a_figure_caption_interrupting_prose_starts_a_sentence() -> None:
+    text = (
+        "The prevalence remains above the target goal to lower blood pressure to\n"
+        "Figure 5. Prevalence of hypertension awareness among adults\nNOTES: Hypertension is defined as 130 mm Hg or above.\n"
+        "Doses are listed in\nTable 2. They were reduced.\nFig. 3 Effects of diazoxide on the current\nof mutant channels."
+    )
+    got = _sentences(text)
+    assert got[0] == "The prevalence remains above the target goal to lower blood pressure to"
+    assert "Prevalence of hypertension awareness among adults NOTES: Hypertension is defined as 130 mm Hg or above." in got
+    # a table named in prose ("listed in" / "Table 2.") stays in its sentence
+    assert "Doses are listed in Table 2." in got
+    assert "Fig. 3 Effects of diazoxide on the current of mutant channels." in got
+
+
+def test_lettered_and_roman_list_markers_are_left_out_of_pdf_statements() -> None:
+    text = "Yes No\nE. Single dose vials are used for only one patient.\nYes No\niii. Hands are washed after gloves come off."
+    assert _sentences(text) == ["Single dose vials are used for only one patient.", "Hands are washed after gloves come off."]
+    # a species or an initial is no marker
+    assert _sentences("E. coli grew in two of the cultures.") == ["E. coli grew in two of the cultures."]
+    # Markdown keeps what it wrote
+    line = "A. Plain Markdown line of a list"
+    assert [line[s:e] for s, e in citable_sentences(line, lines=True)] == [line]
+
+
+def test_words_broken_after_a_space_and_a_hyphen_are_joined() -> None:
+    pages = ["The loss of function causes congenital hyperinsu -\nlinism and a clinical pheno -\ntype of diabetes.",
+             "Congenital hyperinsulinism is rare. The drug -\nwhich is a drug which works - is cheap."]
+    out = "\n".join(dehyphenate(pages))
+    assert "congenital hyperinsulinism and a clinical phenotype of diabetes" in out
+    # two words of the document either side of a spaced hyphen may be a dash: left as they are
+    assert "The drug -\nwhich" in out
 
 
 def test_chart_axes_and_data_table_rows_are_not_sentences() -> None:
@@ -277,7 +331,7 @@ def _ws(text: str) -> str:
 def test_real_checklist_item_is_a_sentence_of_its_own(clinical_pdf) -> None:
     parsed = clinical_pdf("cdc_outpatient_infection_prevention_2016.pdf")
     found = [_ws(parsed.text[s:e]) for s, e in citable_sentences(parsed.text, lines=False) if "within 28 days" in parsed.text[s:e]]
-    assert found and all("Yes No" not in f and f.startswith("G. Multi-dose vials") for f in found)
+    assert found and all("Yes No" not in f and f.startswith("Multi-dose vials") for f in found)
     assert "Version 2.3 - September 2016" not in parsed.text[: parsed.pages[30].end]
 
 
