@@ -780,3 +780,19 @@ def test_a_drug_the_patient_takes_is_no_option_and_a_yes_no_question_sweeps_its_
     assert swept_treatments(analyse(question, table).frame, table, question) == ["colchicine", "ibuprofen"]
     seed = "Is it safe to start anakinra in a patient with gout who is already on tacrolimus (FK506) and Cellcept?"
     assert swept_treatments(analyse(seed, table).frame, table, seed) == ["anakinra"]
+
+
+def test_the_answer_to_a_choice_question_shows_the_danger_of_either_option(table: AliasTable, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    """The composer sweeps both options (the real encoder: a choice question with the fake one reads
+    as unanswered before anything is composed)."""
+    from curbside.qa.compose import ExtractiveComposer
+    from curbside.qa.sentences import SentenceEmbedder
+
+    heparin = "Low molecular weight heparin is recommended for treatment of venous thromboembolism in pregnancy."
+    passages = [passage(1, heparin, "guideline"), passage(2, WARFARIN_PREGNANCY)]
+    composer = ExtractiveComposer(SentenceEmbedder(real_encoder), table, search=FakeSearch(passages))
+    question = "Pregnant woman with a new DVT: warfarin or heparin?"
+    answer = composer.compose(analyse(question, table), passages)
+    assert not answer.abstained
+    shown = [answer.bottom_line.text if answer.bottom_line else "", *(s.text for sec in answer.sections for s in sec.statements)]
+    assert WARFARIN_PREGNANCY in shown
