@@ -1079,7 +1079,7 @@ class ExtractiveComposer:
         for item in stance_of:
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
-            d = _study_stance(item, items) if item.kind == "research" and frame.intervention is None else _stance(item, frame)
+            d = _study_stance(item, items, plan.question) if item.kind == "research" and frame.intervention is None else _stance(item, frame)
             if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
                 d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
             if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None):
@@ -1482,7 +1482,7 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
     return direction
 
 
-def _research_stance(text: str, vec: np.ndarray | None = None) -> str:
+def _research_stance(text: str, vec: np.ndarray | None = None, question: str | None = None) -> str:
     """The stance of a finding for a yes/no question: against | insufficient | for.
 
     A research statement comes with its sentence vector and is read by the learned stance model
@@ -1492,7 +1492,7 @@ def _research_stance(text: str, vec: np.ndarray | None = None) -> str:
     """
     model = load_stance_model()
     if vec is not None and model is not None and model.applies_to(vec):
-        return model.classify(text, vec).stance
+        return model.classify(text, vec, question).stance
     if _NEG_RESULT.search(text):
         return "against"
     if _HEDGED_RESULT.search(text):
@@ -1500,7 +1500,7 @@ def _research_stance(text: str, vec: np.ndarray | None = None) -> str:
     return "for"
 
 
-def _study_stance(basis: _Item, items: Sequence[_Item]) -> str:
+def _study_stance(basis: _Item, items: Sequence[_Item], question: str | None = None) -> str:
     """A research question's verdict from the basis's study, its findings read together
     (:meth:`~curbside.qa.stance.StanceModel.read_study`): its conclusion (a conclusion section, or
     the sentence that opens one and the rest of its paragraph), else its result sentences; the basis
@@ -1509,7 +1509,7 @@ def _study_stance(basis: _Item, items: Sequence[_Item]) -> str:
     own = sorted((i for i in items if i.passage.document.doc_id == basis.passage.document.doc_id and i.kind == "research"),
                  key=lambda i: (i.passage.chunk.char_start, i.sent.start))
     if model is None or not all(model.applies_to(i.vec) for i in own):
-        return _research_stance(basis.sent.text, basis.vec)
+        return _research_stance(basis.sent.text, basis.vec, question)
     found = [i for i in own if _CONCLUSION_HEAD.search(" ".join(i.passage.chunk.section))]
     opener = next((i for i in own if _CONCLUSION.search(i.sent.text)), None)
     if not found and opener is not None:
@@ -1522,5 +1522,5 @@ def _study_stance(basis: _Item, items: Sequence[_Item]) -> str:
     reading = "conclusion" if found else "results"
     found = found or [i for i in own if "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)]
     if not found:
-        return _research_stance(basis.sent.text, basis.vec)
-    return model.read_study([(i.sent.text, i.vec) for i in found], reading).stance
+        return _research_stance(basis.sent.text, basis.vec, question)
+    return model.read_study([(i.sent.text, i.vec) for i in found], reading, question).stance

@@ -14,11 +14,14 @@ from curbside.qa import compose
 from curbside.qa.stance import (
     CUE_NAMES,
     MODEL_FILE,
+    QUESTION_CUE_NAMES,
     READINGS,
     STANCES,
     StanceModel,
     cue_features,
+    features,
     load_stance_model,
+    question_features,
 )
 from tests.fakes import FakeHashEncoder
 
@@ -77,12 +80,12 @@ def test_insufficient_is_a_class_of_the_model_and_reaches_the_verdict(monkeypatc
 def test_a_study_is_read_from_its_statements_together_with_the_readings_offsets() -> None:
     model = _toy_model()
     vec = np.ones(4, dtype=np.float32) / 2
-    found = model.read_study([("Treatment shortened the stay.", vec), ("Whether it lowers costs remains unclear.", vec)])
-    # one sentence each way; the mean leans to the open one, which neither sentence alone decides
+    other = np.asarray([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    found = model.read_study([("Treatment shortened the stay.", vec), ("Whether it lowers costs remains unclear.", other)])
+    # the statements are read as one text: the open question in the second leaves the study open
     assert found.stance == "insufficient"
-    one = model.probabilities("Treatment shortened the stay.", vec)
-    two = model.probabilities("Whether it lowers costs remains unclear.", vec)
-    assert found.probabilities == pytest.approx(dict(zip(STANCES, (one + two) / 2, strict=True)), abs=1e-3)
+    whole = model.probabilities("Treatment shortened the stay. Whether it lowers costs remains unclear.", (vec + other) / 2)
+    assert found.probabilities == pytest.approx(dict(zip(STANCES, whole, strict=True)), abs=1e-3)
     assert model.read_study([("Treatment shortened the stay.", vec)]).stance == "for"
     # a calibrated offset for the rare class calls it where the plain argmax does not
     model.meta = {"calibration": {"conclusion": {"offsets": [0.0, 0.0, 2.0]}}}
@@ -94,6 +97,80 @@ def test_a_study_is_read_from_its_statements_together_with_the_readings_offsets(
         model.read_study([("Treatment shortened the stay.", vec)], "abstract")
     with pytest.raises(ValueError, match="at least one statement"):
         model.read_study([])
+
+
+def _q(question: str, text: str) -> dict[str, float]:
+    return dict(zip(QUESTION_CUE_NAMES, question_features(question, text).tolist(), strict=True))
+
+
+def test_question_features_read_whether_the_finding_negates_the_questions_own_words() -> None:
+    # a negative prefix of the asked word, and a negator governing it within its clause
+    assert _q("Are clinical predictors adequate?", "Clinical predictors appear inadequate.")["asked_negated"] == 1.0
+    assert _q("Is intensive monitoring necessary?", "Intensive monitoring is probably unnecessary.")["asked_negated"] == 1.0
+    asked = "Does a family meeting prevent depression?"
+    assert _q(asked, "This study did not demonstrate preventive effects of family meetings.")["asked_negated"] == 1.0
+    far = _q(asked, "Not all of the sites that took part offered family meetings.")
+    assert far["asked_negated"] == 0.0 and far["asked_stated"] > 0.0  # "family" lies past the negator's reach
+    denied = _q("Is X associated with uptake?", "X was not associated with uptake.")
+    assert denied["asked_negated"] == 1.0 and denied["asked_stated"] == 1.0 and denied["asked_stated_unnegated"] < 1.0
+    # the clause ends the negation: "not ..., but associated" affirms the asked word
+    affirmed = _q("Is X associated with uptake?", "Size did not matter; X associated with uptake.")
+    assert affirmed["asked_negated"] == 0.0 and affirmed["asked_stated_unnegated"] == 1.0
+    # short stems never match a prefixed word ("use" is no negation of "in-use")
+    assert _q("Do nurses use it?", "Nurses in the unit used it.")["asked_negated"] == 0.0
+    assert _q("Is it really necessary?", "It is.")["challenge"] == 1.0
+    assert _q("Is it necessary?", "It is.")["challenge"] == 0.0
+
+
+def _question_model(dim: int = 4) -> StanceModel:
+    """for by default; against when the finding negates the question's words."""
+    n = dim + len(CUE_NAMES) + len(QUESTION_CUE_NAMES)
+    weights = np.zeros((3, n))
+    weights[1, dim + len(CUE_NAMES) + QUESTION_CUE_NAMES.index("asked_negated")] = 5.0
+    mean = np.zeros(n)
+    mean[dim + len(CUE_NAMES):] = 0.2  # a training mean the missing question is imputed to
+    return StanceModel(weights, np.array([1.0, 0.0, 0.0]), mean, np.ones(n), dim=dim, question_features=True)
+
+
+def test_a_study_is_read_against_the_question_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: the stance was read from the finding alone, so "Clinical predictors appear
+    inadequate" (no negator, positive words) answered yes to "Are clinical predictors adequate?"."""
+    model = _question_model()
+    vec = np.ones(4, dtype=np.float32) / 2
+    text = "Clinical predictors appear inadequate for the evaluation of the cervical spine."
+    assert model.read_study([(text, vec)], question="Are clinical predictors adequate?").stance == "against"
+    assert model.read_study([(text, vec)], question="Are clinical predictors costly?").stance == "for"
+    # without a question the question features take their training mean: they add nothing
+    x = features(text, vec, None)
+    z = np.concatenate([(x - model.mean[: x.size]) / model.scale[: x.size], np.zeros(len(QUESTION_CUE_NAMES))])
+    logits = model.weights @ z + model.bias
+    expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    assert np.allclose(model.probabilities(text, vec), expected) and model.classify(text, vec).stance == "for"
+    monkeypatch.setattr(compose, "load_stance_model", lambda: model)
+    assert compose._research_stance(text, vec, "Are clinical predictors adequate?") == "against"
+
+
+def test_each_reading_has_its_own_weights_and_survives_a_round_trip(tmp_path: Path) -> None:
+    conclusion, results = _question_model(), _question_model()
+    results.bias = np.array([0.0, 2.0, 0.0])  # the results reader leans to "against"
+    conclusion.readers = {"results": results}
+    vec = np.ones(4, dtype=np.float32) / 2
+    statements = [("Stays were shorter.", vec)]
+    assert conclusion.read_study(statements, "conclusion", "Q?").stance == "for"
+    assert conclusion.read_study(statements, "results", "Q?").stance == "against"
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(conclusion.to_json()))
+    loaded = load_stance_model(str(path))
+    assert loaded is not None and loaded.question_features and set(loaded.readers) == {"results"}
+    assert loaded.read_study(statements, "results", "Q?").stance == "against"
+    with pytest.raises(ValueError, match="unknown reading"):
+        StanceModel(results.weights, results.bias, results.mean, results.scale, 4, question_features=True,
+                    readers={"abstract": results})
+    data = conclusion.to_json()
+    data["question_cues"] = data["question_cues"][:-1]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="question features differ"):
+        load_stance_model.__wrapped__(str(path))
 
 
 def test_packaged_model_carries_calibrated_study_readings() -> None:
