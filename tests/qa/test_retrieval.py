@@ -134,6 +134,26 @@ def test_one_long_document_cannot_fill_the_top_k(fake_index: tuple[Index, FakeHa
     assert [p.document.title for p in uncapped].count("Colchicine label") > 2
 
 
+def test_answer_retrieval_lets_the_answering_document_past_its_cap_in_place_of_weak_passages(
+    fake_index: tuple[Index, FakeHashEncoder],
+) -> None:
+    index, encoder = fake_index
+    q = analyse("colchicine dosing colchicine toxicity", AliasTable.bundled())
+    r = _retriever(index, encoder, top_k=5, per_doc_cap=2)
+    # document search keeps the hard cap: a results list is for breadth
+    assert [p.document.title for p in r.retrieve(q)].count("Colchicine label") == 2
+    answer = r.retrieve(q, for_answer=True)
+    label = [p for p in answer if p.document.title == "Colchicine label"]
+    assert len(label) > 2
+    hard = _retriever(index, encoder, top_k=5, per_doc_cap=2, soft_cap_floor=None).retrieve(q, for_answer=True)
+    assert [p.document.title for p in hard].count("Colchicine label") == 2
+    # only passages scoring below the floor gave way, to passages past the cap that score above it
+    kept = {p.chunk.chunk_id for p in answer}
+    dropped = [p for p in hard if p.chunk.chunk_id not in kept]
+    assert dropped and all((p.rerank_score or 0.0) < 0.0 for p in dropped)
+    assert all((p.rerank_score or 0.0) >= 0.0 for p in label[2:])
+
+
 def test_every_drug_named_in_the_question_gets_a_passage(fake_index: tuple[Index, FakeHashEncoder]) -> None:
     index, encoder = fake_index
     q = analyse("colchicine dosing colchicine toxicity in a patient on Prograf", AliasTable.bundled())
