@@ -381,11 +381,12 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("comparison", "efficacy", _rx(r"\bcompare[sd]?\s+(?:with|to|against)\b|\bas\s+(?:good|effective|safe)\s+as|\bworse\s+than|\b(?:safer|riskier|gentler|stronger|weaker|faster|cheaper)\s+than|\bless\s+(?:risky|safe|toxic|effective)\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
     ("dose_adjustment", "renal dose", _rx(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|ckd)\b[^?]{0,40}\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s*(?:bid|tid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily)\b|\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
     ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b")),
-    ("dose", "dose", _rx(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g)?(?:\s+(?:to\s+(?:start|begin)|first|daily|a\s+day|bid|twice\s+daily|once\s+daily))?\s*\??\s*$|\b(?:start|begin|initiat)\w*\s+(?:(?:it|him|her|them|\w+)\s+)?(?:at|on|with)\s+\d|\bhow\s+(?:is|are|should)\s+(?:it|they|\w+)\s+(?:be\s+)?(?:given|taken|administered|injected|infused|used)\b|\b(?!(?:what|which|the|a|an|best|preferred|initial|first|empiric|antibiotic|treatment|prophylaxis|drug)\b)[a-z][\w-]+\s+regimens?\b|\bwhat(?:'s|\s+is)\s+the\s+regimen\b|\b(?:with|without)\s+(?:food|meals?|milk)\b|\bempty\s+stomach|\bbefore\s+(?:meals|breakfast)\b|\bwhat\s+time\s+of\s+day\b|\btaper\w*\b|\bhow\s+(?:fast|quickly)\s+(?:can|should|do|to)\b|\bgo\s+up\b|\bup-?titrat\w*|\bincrease\s+(?:the\s+|his\s+|her\s+)?dose\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day)\s*\?|\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|intensity|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
+    ("dose", "dose", _rx(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g)?(?:\s+(?:to\s+(?:start|begin)|first|daily|a\s+day|bid|twice\s+daily|once\s+daily))?\s*\??\s*$|\b(?:start|begin|initiat)\w*\s+(?:(?:it|him|her|them|\w+)\s+)?(?:at|on|with)\s+\d|\bhow\s+(?:is|are|should)\s+(?:it|they|\w+)\s+(?:be\s+)?(?:given|taken|administered|injected|infused|used)\b|\b(?!(?:what|which|the|a|an|best|preferred|initial|first|empiric|antibiotic|treatment|prophylaxis|drug)\b)[a-z][\w-]+\s+regimens?\b|\bwhat(?:'s|\s+is)\s+the\s+regimen\b|\b(?:with|without)\s+(?:food|meals?|milk)\b|\bempty\s+stomach|\bbefore\s+(?:meals|breakfast)\b|\bwhat\s+time\s+of\s+day\b|\btaper\w*\b|\bhow\s+(?:fast|quickly)\s+(?:can|should|do|to)\b|\bgo\s+up\b|\bup-?titrat\w*|\bincrease\s+(?:the\s+|his\s+|her\s+)?dose\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day)\s*\?|\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
     ("safety", "adverse effects", _rx(r"\b(?:be|is|was)\s+(?:\w+\s+)?(?:from|due\s+to|caused\s+by|related\s+to)\s+(?:the\s+|his\s+|her\s+)?(?!\w+\s+(?:transplant|surgery))\w|\bcaused\s+by\b|\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce|mask|hide|damage|harm|hurt)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
     ("choice", "alternatives", _rx(r"\bstill\s+\w+ing\s+(?:on|despite)\b|\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
+    ("choice", "dose", _rx(r"\b(?:statin|therapy|treatment)\s+intensity\b|\bwhat\s+intensity\b|\b(?:high|moderate|low)[- ]intensity\s+or\s+(?:high|moderate|low)")),
     ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:[\w-]+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:[\w-]+\s+)?(?:option|choice|drug|agent|treatment|therapy|antibiotic|way|regimen)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotics?|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin|antihypertensives?|antidepressants?|analgesics?|painkillers?|antiemetics?|antiepileptics?|antifungals?|antivirals?|vaccines?|biologics?|immunosuppressants?|diuretics?)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+(?:the\s+)?(?:options|choices|alternatives|first-line|preferred|recommended|treatments?|drugs|agents|antibiotics))|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose|recommend|suggest|try|offer)|\bwhat\s+to\s+(?:use|give|start|add)|\bwhere\s+(?:do|should|would|to)\s+(?:i|we|you)?\s*(?:start|begin)\b|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat(?:'s|\s+is)\s+(?:the\s+)?(?:treatment|best|preferred|first|go-to|safest|safer)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
     ("indication", "indication", _rx(r"\bindicat\w*|\bwhich\s+(?:patients|people|adults|children|women|men)\b[^?]{0,40}\b(?:should|get|need|qualify|benefit)\b|\bshould\s+(?:[\w-]+\s+){1,6}be\s+(?:on|started|given|treated|offered)\b|\b(?:would|do)\s+(?:you|i|we)\s+(?:start|treat|give|add|use|offer|recommend|prescribe)\b|\b(?:a\s+)?role\s+for\b|\bplace\s+(?:for|in\s+therapy)\b|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:[\w-]+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
@@ -427,6 +428,13 @@ between X and Y?", "what happens to levels?", "related?"): an interaction questi
 asks about the safety of X for this patient (the convention of ``evals/sets/README.md``)."""
 
 
+_NAMED_EFFECT_RISK = re.compile(
+    r"\b(?!(?:the|any|what|main|real|big|biggest|other|overall|safety|a|an|his|her|their|added|extra|increased|higher|much)\b)"
+    r"[a-z][\w-]+(?:\s+[a-z][\w-]+)?\s+risks?\s*\??\s*$",
+    re.I,
+)
+"""An asking clause that names the effect feared ("— serotonin syndrome risk?", "bleeding risk?"):
+with a co-medication named, the effect of taking both (the intent convention: an interaction)."""
 _BEFORE_STARTING = re.compile(r"\b(?:before|prior\s+to|ahead\s+of)\s+(?:starting|giving|putting|beginning|initiating|prescribing|treatment|therapy|the\s+first\s+dose)\b|\b(?:first|beforehand)\s*\?\s*$", re.I)
 """A test asked for before a drug starts ("before giving ACZ885", "HLA typing first?") screens."""
 _CHOICE_RULE_EARLY = next(p for i, a, p in _RULES if a == "first-line choice")
@@ -551,12 +559,14 @@ def _classify(
             continue  # "gout flare plus cellulitis": one drug combines with nothing
         if attribute == "prophylaxis" and has_intervention and _SAFETY_ASK.search(clause):
             continue  # "topiramate for migraine prevention with metformin: OK?", "any problem adding colchicine prophylaxis?" ask whether it is safe
+        if attribute == "adverse effects" and has_intervention and has_current and _NAMED_EFFECT_RISK.search(clause):
+            return "interaction", "interaction", yes_no  # "Lithium patient needing ibuprofen — toxicity risk?"
         if attribute == "safety" and has_intervention:
             # "Is it safe in pregnancy?" asks about use in a population; "on X, OK to start Y?" about an interaction
             asked_pop = _asked_population(question, population)
             if asked_pop:
                 return "population", asked_pop, yes_no
-            if has_current and (paired or _COMBINATION_ASK.search(question)):
+            if has_current and (paired or _COMBINATION_ASK.search(question) or _NAMED_EFFECT_RISK.search(clause)):
                 # "Y with X?", "add Y to X", "Y plus X": the question takes the two as a pair; "can I
                 # add Y for someone on X?" asks about Y for this patient (safety), whose answer the
                 # safety sweep still checks against X
@@ -726,12 +736,6 @@ def build_frame(
         # "How should I adjust azathioprine if I start allopurinol?": the dose of one drug changes
         # because of the others the question names
         current = [*current, *(d for d in interventions[1:] if d not in current)]
-    dosed = _dosed_current(question, mentions, current, intervention) if intent == "dose_adjustment" else None
-    if dosed is not None and intervention is not None:
-        # "On Eliquis 5 bid, starting itraconazole. Change anything?": the drug whose dose the
-        # question states is the one whose dose may change; the new drug is why
-        current = [intervention, *(m for m in current if m != dosed)]
-        intervention = dosed
     if attribute in _ABOUT_A_DRUG and len(mentions) > 1:
         # "Starting allopurinol — what colchicine prophylaxis dose?": the ask attaches to a drug
         for start, end, _surface, generic in sorted(mentions):
@@ -782,6 +786,13 @@ def build_frame(
         # "Allopurinol + azathioprine: dose adjust?": the dose of the first, with the second taken too
         current = [*current, *(d for d in interventions[1:] if d not in current)]
         intent = "dose_adjustment"
+    purposed = _given_a_purpose(question, mentions, intervention, interventions[1:]) if intent == "interaction" and intervention else None
+    if purposed is not None and intervention is not None:
+        # "Metformin plus topiramate for migraines — any concern?": the drug named for a purpose is
+        # the one being started; the other is what the patient has
+        current = [intervention, *(m for m in current if m != purposed)]
+        interventions = [purposed, *(d for d in interventions if d != purposed)]
+        intervention = purposed
     if intent == "interaction" and len(interventions) > 1:
         current = [*current, *(d for d in interventions[1:] if d not in current)]
     elif comparator is None and not options and len(interventions) > 1 and intent in ("comparison", "choice"):
@@ -812,6 +823,11 @@ def build_frame(
             intervention = None  # "Cystitis in a healthy woman. Antibiotic?": which one is the question
     if intent == "safety" and attribute == "safety" and intervention and not current and not _RISK_POPULATIONS.intersection(population) and _BARE_START.search(ask_clause(question)):
         intent, attribute = "indication", "indication"  # "Asymptomatic hyperuricemia of 9 — start ULT?": whether to give it at all
+    if intent == "safety" and attribute == "safety" and intervention and not current and not _RISK_POPULATIONS.intersection(population) and _purpose_is_the_story(question, mentions, intervention, has):
+        # "Leftover colchicine for back pain. Reasonable?", "Can I add Jardiance for glucose control
+        # in type 1 diabetes?": nothing about the patient but the purpose, so whether the drug is
+        # for that purpose is the question
+        intent, attribute = "indication", "indication"
     if intent == "dose" and attribute == "dose" and intervention is None and not current and treated is not None and re.search(r"\bregimens?\b", question, re.I):
         intent = "choice"  # "What's the regimen for CAP?" names no drug: what to give is the question
         attribute = "first-line choice"
@@ -823,6 +839,17 @@ def build_frame(
         attribute = "adverse effects"  # "How often does X cause diarrhoea compared with Y?" compares harms
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
         attribute = "first-line choice"
+    dosed = _dosed_current(question, mentions, current, intervention) if intent == "dose_adjustment" and not _names_in_ask(question, mentions, intervention) else None
+    if dosed is not None and intervention is not None:
+        # "On Eliquis 5 bid, starting itraconazole. Change anything?": the drug whose dose the
+        # question states is the one whose dose may change; the new drug is why
+        current = [intervention, *(m for m in current if m != dosed)]
+        intervention = dosed
+    if intent in ("dose", "dose_adjustment") and intervention is None and _DIET.search(question):
+        intent = "other"  # "How much protein should someone with CKD 4 eat?": diet, not a drug's dose
+        attribute = "dose"
+    if intent == "indication" and intervention is None and not options and _TREAT_URATE.search(question):
+        intervention = "urate-lowering therapy"  # "Uric acid of 10 on routine labs. Treat it?"
     if intent == "target" and intervention is None and not options:
         intervention = _therapy_of_target(question)  # "Urate goal after a kidney transplant?": the goal of urate-lowering therapy
     for_contact = intervention is not None and _for_a_contact(question, mentions, intervention)
@@ -934,6 +961,50 @@ def _for_a_contact(question: str, mentions: Sequence[Mention], intervention: str
         re.search(r"\b(?:can|could|should|may)\s+(?:she|he|i|they|we)\s+(?:get|have|receive|be\s+given)\b", question[max(0, start - 40) : start], re.I)
         for start in starts
     )
+
+
+_FOR_PURPOSE = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?for\s+(?:(?:his|her|their|the|a|an|new|acute|chronic)\s+)*"
+    r"(?!(?:him|her|them|someone|somebody|patients?|\d+|years?|months?|weeks?|days?|life|now|a\s+while|long|several|many|a\s+few|ages)\b)[a-z]",
+    re.I,
+)
+"""A purpose written after a drug ("for back pain", "for glucose control"), not a person or a time."""
+_PATIENT_DETAIL = re.compile(r"\b(?:who|with|whose|carr(?:y|ies|ier)|has|had|history)\b|\b(?:in|to)\s+(?:a|an|the|my|this|his|her|someone|somebody)\b", re.I)
+"""Words that describe the patient beyond the purpose ("in a diabetic", "who carries ...")."""
+
+
+def _names_in_ask(question: str, mentions: Sequence[Mention], name: str | None) -> bool:
+    """The asking clause (the whole question when it tells no story first) names ``name``."""
+    clause_start = len(question) - len(ask_clause(question))
+    return any(generic == name and start >= clause_start for start, _end, _surface, generic in mentions)
+
+
+def _purpose_is_the_story(question: str, mentions: Sequence[Mention], intervention: str, conditions: Sequence[str]) -> bool:
+    """The intervention is written with a purpose ("X for back pain") and every condition of the
+    patient is named within that purpose ("for glucose control in type 1 diabetes")."""
+    ends = [end for _start, end, _surface, generic in mentions if generic == intervention]
+    if not ends or not _FOR_PURPOSE.match(question[ends[0] : ends[0] + 40]):
+        return False
+    if find_age(question) is not None or _PATIENT_DETAIL.search(question):
+        return False  # "in a patient with heart failure", "41-year-old who carries HLA-B*58:01": a patient described
+    story = question[: ends[0]]
+    return not any(p.search(story) for name, p in _CONDITION_PATTERNS if name in conditions)
+
+
+def _given_a_purpose(question: str, mentions: Sequence[Mention], intervention: str, current: Sequence[str]) -> str | None:
+    """The one co-medication written with the purpose it is for ("topiramate for migraines") when
+    the intervention is written with none."""
+    after = {generic: question[end : end + 40] for _start, end, _surface, generic in sorted(mentions, reverse=True)}
+    if intervention not in after or _FOR_PURPOSE.match(after[intervention]):
+        return None
+    named = [m for m in current if m in after and _FOR_PURPOSE.match(after[m])]
+    return named[0] if len(named) == 1 else None
+
+
+_DIET = re.compile(r"\bhow\s+much\s+(?:dietary\s+)?(?:protein|salt|sodium|fluids?|water|alcohol|caffeine|fib(?:re|er)|sugar|carbs?|carbohydrates?|exercise)\b", re.I)
+"""A quantity of food, drink or exercise: no drug's dose."""
+_TREAT_URATE = re.compile(r"\b(?:urate|uric\s+acid|hyperuric\w*)\b[^?]*\btreat\b", re.I)
+"""Treating a raised urate is urate-lowering therapy."""
 
 
 _CONTINUE_CUE = re.compile(

@@ -353,3 +353,79 @@ def test_a_follow_up_about_a_contacts_vaccine_carries_the_patient(table: AliasTa
     f = analyse_turns("What about his kids getting MMR?", ["Can a kidney transplant recipient on Prograf have a live vaccine?"], table).frame
     assert (f.intervention, f.for_contact) == ("mmr vaccine", True), f
     assert f.current_medications == ["tacrolimus"], f
+
+
+# --- purposes, named effects and stated doses ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, drug",
+    [
+        ("He wants to use his wife's prednisone for a sore shoulder. Sensible?", "prednisone"),
+        ("Can I add metformin for weight loss in prediabetes?", "metformin"),
+    ],
+)
+def test_a_drug_asked_about_for_a_purpose_with_no_patient_detail_is_an_indication_question(question: str, drug: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention) == ("indication", drug), f
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can I start meloxicam for knee pain in a patient with heart failure?",
+        "58-year-old with a prior GI bleed: is naproxen for gout safe?",
+        "Patient on allopurinol for years has a flare. Can he keep taking it?",
+    ],
+)
+def test_a_purpose_with_a_patient_described_stays_a_safety_question(question: str, table: AliasTable) -> None:
+    assert frame_of(question, table).intent == "safety"
+
+
+@pytest.mark.parametrize(
+    "question, drug, other",
+    [
+        ("Apixaban for a man on aspirin: bleeding risk?", "apixaban", "aspirin"),
+        ("Lithium patient needing ibuprofen — toxicity risk?", "ibuprofen", "lithium"),
+    ],
+)
+def test_a_named_effect_with_a_co_medication_is_an_interaction(question: str, drug: str, other: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention) == ("interaction", drug), f
+    assert f.current_medications == [other], f
+
+
+def test_any_risk_with_a_co_medication_stays_safety(table: AliasTable) -> None:
+    assert frame_of("Apixaban in a patient on aspirin — any risk?", table).intent == "safety"
+
+
+def test_the_drug_given_a_purpose_in_a_pair_is_the_one_started(table: AliasTable) -> None:
+    f = frame_of("Warfarin plus Bactrim for a UTI: what happens to the INR?", table)
+    assert (f.intent, f.intervention, f.current_medications) == ("interaction", "trimethoprim-sulfamethoxazole", ["warfarin"]), f
+    # a pair whose syntax says which drug the patient has keeps it
+    g = frame_of("Can I add losartan to his lisinopril for more BP lowering?", table)
+    assert (g.intervention, g.current_medications) == ("losartan", ["lisinopril"]), g
+
+
+def test_a_stated_dose_of_the_drug_the_patient_takes_is_the_one_adjusted_after_a_story(table: AliasTable) -> None:
+    f = frame_of("On diltiazem. I had her on colchicine 0.6 daily for prophylaxis — what should it be now?", table)
+    assert (f.intent, f.intervention, f.current_medications) == ("dose_adjustment", "colchicine", ["diltiazem"]), f
+    # a question that names the drug it asks about keeps it, whatever else has a dose
+    g = frame_of("Can I use finerenone in someone with an eGFR of 40 taking Zestril 40 mg?", table)
+    assert g.intervention == "finerenone", g
+
+
+@pytest.mark.parametrize("question", ["How much salt should a patient with heart failure eat?", "How much fluid can someone on dialysis drink?"])
+def test_a_quantity_of_diet_is_no_drug_dose(question: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention) == ("other", None), f
+
+
+def test_treating_a_raised_urate_is_urate_lowering_therapy(table: AliasTable) -> None:
+    f = frame_of("Serum uric acid 11 but no flares ever. Should I treat?", table)
+    assert (f.intent, f.intervention) == ("indication", "urate-lowering therapy"), f
+
+
+def test_statin_intensity_is_a_choice_of_regimen(table: AliasTable) -> None:
+    f = frame_of("Diabetic aged 60 with LDL 130: what statin intensity?", table)
+    assert (f.intent, f.asked_attribute) == ("choice", "dose"), f
