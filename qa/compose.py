@@ -642,6 +642,10 @@ class ExtractiveComposer:
                 # named by its class; a sentence that is about another drug only mentions the class
                 others = c.drugs - set(frame.current_medications) - {frame.comparator or ""}
                 item.about = 0.4 if others else CLASS_ABOUT
+            elif not (c.drugs or c.classes) and subject in self._heading_drugs(item):
+                # a label's sentence that names no drug is about the drug its heading names ("The
+                # immediate-release dose can be raised ... up to 2,550 mg" under "Metformin ... Dosing")
+                item.about = HEADING_ABOUT
             elif c.classes & BROAD_CLASSES & set(classes_of(self.table, subject)):
                 # its therapeutic category ("before starting a biologic agent"): what the library
                 # says of the category bears on it, below what it says of the drug or its class
@@ -720,6 +724,16 @@ class ExtractiveComposer:
         item.score = self.weights.score(item.features)
         if off:
             item.attr = min(item.attr, SUPPORTING)  # a statement about vaccines, screening... answers another question
+
+    def _heading_drugs(self, item: _Item) -> frozenset[str]:
+        """Drugs the headings of the sentence's section name, read once per item."""
+        key = ("heading_drugs", 0)
+        if key not in item.memo:
+            section = item.passage.chunk.section
+            item.memo[key] = tag(" / ".join(section), self.table).drugs if section else frozenset()
+        found = item.memo[key]
+        assert isinstance(found, frozenset)
+        return found
 
     def _heading_conditions(self, item: _Item) -> frozenset[str]:
         """Conditions the last heading of the sentence's section names, read once per item."""
@@ -1292,6 +1306,9 @@ gets a single 0.6 mg dose" is a gout-flare dose for a patient on dialysis."""
 CLASS_ABOUT = 0.8
 """``_Item.about`` of a sentence naming the intervention's class with no other drug (1.0: the
 intervention itself); lower values mention the class beside other drugs."""
+HEADING_ABOUT = CLASS_ABOUT
+"""A sentence naming no drug under a heading that names the intervention is about it by context, as
+a reader takes it, like one naming its class; it stays below one naming the drug itself."""
 CATEGORY_ABOUT = 0.4
 """``_Item.about`` of a sentence naming only the intervention's therapeutic category (a biologic, an
 immunosuppressant: ``BROAD_CLASSES``), as low as a class named beside other drugs: it grounds an
@@ -1369,9 +1386,21 @@ def _limits_another_use(item: _Item, frame: QuestionFrame) -> bool:
     return not item.features.get("terms")  # the question names none of its words ("for back pain?" does)
 
 
+SHORTHAND: dict[str, str] = {
+    "max": "maximum", "min": "minimum", "tx": "treatment", "dx": "diagnosis", "hx": "history",
+    "sx": "symptoms", "abx": "antibiotics", "ppx": "prophylaxis", "wk": "week", "wks": "weeks",
+    "mo": "month", "mos": "months", "yr": "year", "yrs": "years", "hr": "hour", "hrs": "hours",
+    "bid": "twice daily", "tid": "three times daily", "qd": "once daily", "prn": "as needed",
+}
+"""Clinicians' shorthand in a question, as the documents spell it ("max dose" is the label's "maximum
+dose"): the question's words are compared with a sentence's after this spelling-out."""
+_SHORTHAND_WORD = re.compile(r"(?<![\w/-])(" + "|".join(SHORTHAND) + r")(?![\w/-])", re.I)
+
+
 def _question_stems(analysis: QueryAnalysis) -> frozenset[str]:
     drug_words = {w for d in analysis.drugs for w in stems(d)}
-    return frozenset(set(stems(analysis.normalised)) - drug_words - _GENERIC_WORDS)
+    text = _SHORTHAND_WORD.sub(lambda m: SHORTHAND[m.group(1).lower()], analysis.normalised)
+    return frozenset(set(stems(text)) - drug_words - _GENERIC_WORDS)
 
 
 def _cite(item: _Item, refs: dict[str, Reference]) -> Statement:

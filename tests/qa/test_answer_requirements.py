@@ -173,3 +173,11 @@ def test_the_warning_about_the_patients_own_drug_leads_over_a_general_one(bundle
     a = bundled_pipeline.ask("Patient on Sandimmune wants the yellow fever vaccine before travel. OK?")
     assert a.bottom_line is not None and "cyclosporine" in a.bottom_line.text.lower(), a.bottom_line
     assert a.decision == "no"
+
+
+def test_a_label_sentence_naming_no_drug_is_about_the_drug_its_heading_names(bundled_pipeline) -> None:
+    """Under the metformin label's Dosing heading, "The immediate-release dose can be raised ... up
+    to a maximum of 2,550 mg per day" names no drug; it is about metformin all the same, and "max"
+    is the label's "maximum"."""
+    a = bundled_pipeline.ask("Max daily dose of immediate-release metformin?")
+    assert a.bottom_line is not None and "2,550 mg" in a.bottom_line.text, a.bottom_line
