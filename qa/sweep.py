@@ -464,6 +464,12 @@ def _co_medication_of(text: str, table: AliasTable, names: set[str]) -> bool:
     return any(names & set(group) for group, _whole in _sentence_scope(text, table).co_medications)
 
 
+ORGAN_TRANSPLANTS = frozenset({"kidney transplant", "liver transplant", "heart transplant", "lung transplant"})
+GENERIC_TRANSPLANT = frozenset({"transplant", "solid organ transplant"})
+"""A statement about one organ's recipients ("not recommended in liver transplant recipients") is
+not about another's, and for a recipient whose organ the question does not name it is a precaution:
+the generic reading of its words ("transplant recipients") does not widen it."""
+
 APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
 """What :func:`scope` makes of a statement for this patient."""
 
@@ -567,6 +573,12 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     # is being asked, so a danger at that dose stays decisive
     verdict = UNSTATED if parts.unconfirmable or (parts.dosed - subject) else APPLIES
     for names, excluded in parts.groups:
+        organs = set(names) & ORGAN_TRANSPLANTS
+        if organs:
+            # "in liver transplant recipients" also reads as "transplant recipients": the organ is the scope
+            names = tuple(n for n in names if n not in GENERIC_TRANSPLANT)
+            if not excluded and not organs & patient.has and patient.has & ORGAN_TRANSPLANTS:
+                return NOT_THIS_PATIENT  # said of another organ's recipients than this patient's
         present = [n for n in names if n in patient.has]
         if excluded and present:
             return NOT_THIS_PATIENT
@@ -775,6 +787,8 @@ _TRAIT_GROUP_CUE = re.compile(
 )
 """A trait named as what marks out a group of patients ("for patients with heterozygous TPMT
 deficiency"), not as what the treatment is for ("the starting dose for NOMID")."""
+_CLAUSE_COMMA = re.compile(r"[,;:](?!\s*(?:such\s+as|including|e\.g\.|or\b|and\b|[\w-]+\s+or\b|[\w-]+,))")
+"""A comma or semicolon that ends a clause, not one inside a list or before its examples."""
 _TRAIT_LIST_BREAK = re.compile(r"\b(?:such\s+as|including|e\.g\.|or|and)\b|,", re.I)
 
 
@@ -796,6 +810,9 @@ def _trait_scope(text: str, partner: _Partner, asked: frozenset[str]) -> _TraitS
     best: _TraitScope | None = None
     for m in partner.group.finditer(text):
         head = text[max(0, m.start() - _QUALIFIER_REACH) : m.start()]
+        breaks = [b for b in _CLAUSE_COMMA.finditer(head)]
+        if breaks:
+            head = head[breaks[-1].end() :]  # "if used, not be started until graft function ...": the cue is in another clause
         cues = list(_TRAIT_CUE.finditer(head))
         if not cues:
             continue

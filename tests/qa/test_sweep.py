@@ -796,3 +796,31 @@ def test_the_answer_to_a_choice_question_shows_the_danger_of_either_option(table
     assert not answer.abstained
     shown = [answer.bottom_line.text if answer.bottom_line else "", *(s.text for sec in answer.sections for s in sec.statements)]
     assert WARFARIN_PREGNANCY in shown
+
+
+SIROLIMUS_LIVER = ("The sirolimus boxed warning states that sirolimus is not recommended in liver transplant recipients, because "
+                   "sirolimus combined with cyclosporine or tacrolimus was linked to excess mortality.")
+
+
+def test_a_statement_about_one_organs_recipients_is_not_about_anothers(table: AliasTable) -> None:
+    """"Not recommended in liver transplant recipients" also reads as "transplant recipients"; the
+    organ is its scope: nothing for a kidney recipient, a precaution when the organ is not named."""
+    search = FakeSearch([passage(1, SIROLIMUS_LIVER)])
+    kidney = QuestionFrame(intent="safety", intervention="sirolimus", conditions=["kidney transplant"], population=["transplant"], yes_no=True)
+    assert sweep(kidney, ["sirolimus"], table, search) == []
+    assert statement_scope(SIROLIMUS_LIVER, kidney, table) == NOT_THIS_PATIENT
+    unnamed = QuestionFrame(intent="safety", intervention="sirolimus", conditions=["solid organ transplant"], population=["transplant"], yes_no=True)
+    assert [f.relation for f in sweep(unnamed, ["sirolimus"], table, search)] == ["caution"]
+    liver = QuestionFrame(intent="safety", intervention="sirolimus", conditions=["liver transplant"], population=["transplant"], yes_no=True)
+    assert [f.relation for f in sweep(liver, ["sirolimus"], table, search)] == ["boxed"]
+
+
+def test_a_trait_after_a_clause_break_is_not_the_statements_scope(table: AliasTable) -> None:
+    """"... if used, not be started until graft function is established": "graft" in the question
+    ("stable graft") is not scoped by the "if" of the clause before."""
+    text = ("KDIGO 2009 recommends that an mTOR inhibitor such as sirolimus or everolimus, if used, not be started "
+            "until graft function is established and surgical wounds have healed.")
+    question = "Kidney transplant recipient 6 months out with stable graft: can I convert her to sirolimus?"
+    frame = analyse(question, table).frame
+    found = sweep(frame, ["sirolimus"], table, FakeSearch([passage(1, text, "guideline")]), question=question)
+    assert all(f.partner != "graft convert" for f in found)
