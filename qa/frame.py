@@ -48,7 +48,7 @@ _START_CUE = re.compile(
     r"(?:can|could|may|should)\s+(?:he|she|they|i|we|you|the\s+patient)\s+(?:have|get|receive|take|be\s+given|go\s+on)|\bbe\s+(?:started\s+|put\s+|kept\s+)?on\s+|needs?|needing|getting|"
     r"start|starting|started|add|adding|initiat\w*|begin|beginning|use|using\s+(?=\w+\s+(?:for|in|to))|"
     r"give|giving|given|prescrib\w*|switch(?:ing)?\s+to|change\s+to|instead|about|consider\w*|"
-    r"try|trying|safe\s+to|dose\s+of|dosing\s+of|dose|dosing|can\s+(?:i|we|you)|should\s+(?:i|we)|"
+    r"try|trying|thoughts\s+on\s*|opinions?\s+on\s*|views?\s+on\s*|safe\s+to|dose\s+of|dosing\s+of|dose|dosing|can\s+(?:i|we|you)|should\s+(?:i|we)|"
     r"is|are|does|do|recommend\w*|prefer\w*|choose|pick|offer|treat\w*\s+with|reach\s+for|"
     r"ok(?:ay)?\s+to|fine\s+to|compare\w*|vs\.?|versus|or|than|restart\w*|resum\w*|continu\w*|"
     r"stop\w*|hold\w*|discontinu\w*|stay\s+on|keep\s+(?:taking\s+|using\s+|(?:him|her|them)\s+on\s+)?|remain\s+on)(?![A-Za-z])",
@@ -75,6 +75,9 @@ _PAST_OR_EXCLUDED = re.compile(
 _NOT_TAKEN = re.compile(r"(?:\(|\b)(?:no|not\s+(?:on|taking|using|receiving)|never\s+(?:on|taken|had)|without|off)\s+(?:any\s+|the\s+)?$", re.I)
 """A drug named as one the patient does not take ("on tacrolimus (no azathioprine)", "not on
 steroids", "off prednisone"): neither taken nor asked about."""
+_REACTED_TO = re.compile(r"\b(?:reaction|rash|sjs|ten|dress|anaphylaxis|angioedema|hives|hypersensitivity|intolerance|allergy)\s+(?:to|with|from|on)\s+(?:the\s+)?$", re.I)
+"""A drug the patient reacted to ("h/o SJS with allopurinol"): not taken now, and asked about only
+when the question names nothing else ("Had DRESS on allopurinol — can I rechallenge?")."""
 _STOPPING = re.compile(r"\b(?:after|before|since|once|when|until)\s+(?:stopping|finishing|completing|coming\s+off|tapering(?:\s+off)?|discontinuing)\s+(?:his|her|their|the)?\s*$|\b(?:wait|long)\s+(?:\w+\s+)?after\s+(?:(?:his|her|their|the|a|last)\s+)?(?:(?:dose|course|infusion)\s+of\s+)?$", re.I)
 """A drug the patient will stop ("when can she get MMR after stopping prednisone?"): what the
 patient takes now, around which the question times something else."""
@@ -82,6 +85,8 @@ _STARTED_BEFORE = re.compile(r"\b(?:who|that|and)\s+(?:has\s+)?(?:just|recently|
 _ONTO = re.compile(r"\b(?:add\w*|combin\w*|put\w*)\b[^.?!;]{0,40}\b(?:to|onto|with)\s+(?:his|her|their|the|a|an|current|existing|background)?\s*(?:current\s+|existing\s+)?$", re.I)
 _AS_ADJECTIVE = re.compile(r"^\s*(?:-?\s*(?:treated|maintained|based))?\s*(?:patient|patients|recipient|recipients|user|users|pt)\b", re.I)
 _ALTERNATIVE_OF = re.compile(r"\b(?:despite|failed|failing|can'?t\s+take|cannot\s+take|intolerant\s+of|allergic\s+to|reversal\s+(?:agent\s+)?(?:for|of)|revers\w*|not\s+(?:falling|working|responding)\s+on)\b[^.?!;]{0,30}$", re.I)
+_FAILING_AFTER = re.compile(r"^\s*(?:is\s*n[o']t|isn'?t|is\s+not|has\s*n'?t|hasn'?t|has\s+not|does\s*n'?t|doesn'?t|does\s+not|did\s*n'?t|didn'?t|failed|fails|stopped)\s+(?:\w+\s+)?(?:enough|working|work|helping|help|controlling|control|tolerated|an\s+option|doing)", re.I)
+"""A drug said to fall short ("if allopurinol isn't enough"): what the patient has, to be replaced."""
 _SWITCH_FROM = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*)\s+(?:his|her|their|the|a|an)?\s*$|\breplace\s+(?:his|her|their|the)?\s*$", re.I)
 _WHILE_ON = re.compile(r"\bwhile\s+on\s*$", re.I)
 _BETTER_THAN = re.compile(r"\b(?:better|safer|stronger)\s+than\s*$|\b(?:other\s+than|besides|apart\s+from|except)\s*$", re.I)
@@ -121,6 +126,7 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
     prev_role: str | None = None
     prev_end = -1
     linked: list[str] = []
+    reacted: list[str] = []
     ordered = sorted(mentions)
     for i, (start, end, _surface, generic) in enumerate(ordered):
         between = question[prev_end:start] if prev_end >= 0 else ""
@@ -131,10 +137,14 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
             cue, _pos = _cue_before(question, start)
             head = question[:start]
             tail = question[end : end + 20]
+            if _REACTED_TO.search(head[-30:]):
+                reacted.append(generic)
+                prev_role, prev_end = "past", end
+                continue
             if _PAST_OR_EXCLUDED.search(head[-45:]) or _NOT_TAKEN.search(head[-20:]):
                 prev_role, prev_end = "past", end
                 continue  # "switched off azathioprine", "can't take NSAIDs": neither asked about nor taken
-            if _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]) or _STOPPING.search(head[-40:]):
+            if _FAILING_AFTER.match(question[end : end + 30]) or _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]) or _STOPPING.search(head[-40:]):
                 role = "current"  # "a Rapamune patient", "despite apixaban", "Pradaxa reversal"
             elif _ONTO.search(head[-60:]):
                 role = "current"  # "add Y to X": X is what the patient has, and the question pairs them
@@ -164,6 +174,8 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
             interventions.append(generic)
             role = "intervention"
         prev_role, prev_end = role, end
+    if not interventions and reacted:
+        interventions.append(reacted[0])  # "Had DRESS on allopurinol years ago — can I rechallenge?"
     return interventions, current, comparator, linked
 
 
@@ -370,7 +382,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "boxed warning", _rx(r"\bboxed\s+warning|black\s+box")),
     ("population", "pregnancy", _rx(r"\bcontracepti\w*|\bfather\s+a\s+child|\btrying\s+to\s+conceive|\bget(?:ting)?\s+pregnant|\bpregnan\w*|\bbreast-?\s?feed\w*|\blactat\w*|\bwhile\s+(?:she\s+is\s+|she's\s+)?nursing|\bnursing\s+(?:mother|a\s+baby)")),
     ("target", "target", _rx(r"\bwhat\s+should\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}(?:levels?|troughs?|inr|a1c|hba1c|bp|pressure|urate|uric\s+acid|ldl|heart\s+rate)\s+be\b|\btarget\w*|\bgoal\w*|\baim\s+(?:for|at)|\bthreshold|\bcut-?off|\bwhere\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:keep|aim|want)\b|\b(?:inr|trough|levels?|urate|uric\s+acid|a1c|hba1c|ldl|bp|blood\s+pressure|potassium|therapeutic)\s+(?:range|window)\b|\bhow\s+low|\bkeep\s+(?:the\s+|his\s+|her\s+|their\s+)?[\w ]{0,20}?\b(?:at|below|under|less\s+than)\s+\d|\btreat\s+to|\bbelow\s+what|\bunder\s+what|\bat\s+what\s+(?:level|value|number|saturation|spo2|oxygen|a1c|ldl|bp|pressure|inr|egfr)|\b(?:systolic|diastolic|bp|a1c|ldl|urate|inr)\s+(?:under|below|of|<)\s*\d")),
-    ("other", "timing", _rx(r"\brelative\s+to\s+(?:starting|stopping|the\s+(?:start|first|last))|\bhow\s+long\s+(?:should|do|must|would)\s+(?:i|we|you|she|he|they)\s+wait\b|\bwait\s+after\b|\b(?:hold|stop|interrupt|pause)\w*\s+(?:it\s+|(?:the\s+|his\s+|her\s+)?\w+\s+)?(?:for\s+)?how\s+long\b|\b(?:stop|hold|interrupt|pause)\w*\s+(?:\w+\s+){0,3}(?:for|before|around)\s+(?:a|an|the|her|his|their)?\s*(?:[\w-]+\s+)?(?:surgery|procedure|extraction|operation|colonoscopy|endoscopy|biopsy|injection|epidural|replacement)\b|\b(?:re)?start\w*\s+(?:\w+\s+){0,3}(?:\d+\s+(?:hours?|days?|weeks?)\s+)?(?:after|post)[\s-]+(?:a\s+|an\s+|the\s+|his\s+|her\s+)?(?:[\w-]+\s+)?(?:surgery|procedure|operation|replacement|extraction|delivery|bleed|biopsy)\b|\bbest\s+time\s+to\b|\bwhen(?:'s|\s+is)\s+(?:the\s+)?(?:best|right)\s+time\b|\bhow\s+far\s+(?:ahead|in\s+advance)|\bhow\s+many\s+(?:\w+\s+)?(?:hours|days|weeks|months)\s+(?:after|before)|\bgap\b|\bwashout|\b(?:morning|day|night)\s+(?:of|before)\s+(?:the\s+|his\s+|her\s+)?(?:surgery|procedure|operation|scan)|\bhow\s+(?:do|should)\s+(?:i|we)\s+switch|\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bhow\s+long\s+(?:\w+\s+){1,4}(?:before|after)\s+(?:the|a|an|his|her|starting|stopping|surgery)\b|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+[\w-]*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation|extraction|endoscopy|biopsy|injection|epidural|delivery|ablation|cardioversion)|\b(?:after|since)\s+(?:stopping|finishing|completing|the\s+last\s+(?:dose|infusion|course))\b|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
+    ("other", "timing", _rx(r"\bwhen\s+(?:can|should|do|to)\s+(?:[\w-]+\s+){1,3}be\s+(?:started|restarted|resumed|given|stopped|held)\b|\brelative\s+to\s+(?:starting|stopping|the\s+(?:start|first|last))|\bhow\s+long\s+(?:should|do|must|would)\s+(?:i|we|you|she|he|they)\s+wait\b|\bwait\s+after\b|\b(?:hold|stop|interrupt|pause)\w*\s+(?:it\s+|(?:the\s+|his\s+|her\s+)?\w+\s+)?(?:for\s+)?how\s+long\b|\b(?:stop|hold|interrupt|pause|continu\w*|keep\w*)\s+(?:\w+\s+){0,3}(?:for|before|around|through|during)\s+(?:a|an|the|her|his|their)?\s*(?:[\w-]+\s+)?(?:surgery|cleaning|procedure|extraction|operation|colonoscopy|endoscopy|biopsy|injection|epidural|replacement)\b|\b(?:re)?start\w*\s+(?:\w+\s+){0,3}(?:\d+\s+(?:hours?|days?|weeks?)\s+)?(?:after|post)[\s-]+(?:a\s+|an\s+|the\s+|his\s+|her\s+)?(?:[\w-]+\s+)?(?:surgery|procedure|operation|replacement|extraction|delivery|bleed|biopsy)\b|\bbest\s+time\s+to\b|\bwhen(?:'s|\s+is)\s+(?:the\s+)?(?:best|right)\s+time\b|\bhow\s+far\s+(?:ahead|in\s+advance)|\bhow\s+many\s+(?:\w+\s+)?(?:hours|days|weeks|months)\s+(?:after|before)|\bgap\b|\bwashout|\b(?:morning|day|night)\s+(?:of|before)\s+(?:the\s+|his\s+|her\s+)?(?:surgery|procedure|operation|scan)|\bhow\s+(?:do|should)\s+(?:i|we)\s+switch|\bhow\s+long\s+(?:before|after|between|do\s+i\s+(?:hold|wait|stop))|\bhow\s+long\s+(?:\w+\s+){1,4}(?:before|after)\s+(?:the|a|an|his|her|starting|stopping|surgery)\b|\bwhen\s+(?:can|should|do|to)\s+(?:i|we|she|he|they)?\s*(?:start|restart|resume|give|get|stop|hold|time|begin)|\bwait\s+(?:for|until|before)|\bhold\s+\w+\s+before|\bbefore\s+(?:a|an|the|his|her)\s+[\w-]*\s*(?:surgery|procedure|replacement|colonoscopy|ct|scan|contrast|operation|extraction|endoscopy|biopsy|injection|epidural|delivery|ablation|cardioversion)|\b(?:after|since)\s+(?:stopping|finishing|completing|the\s+last\s+(?:dose|infusion|course))\b|\btime\s+(?:the\s+|his\s+|her\s+)?\w+\s+(?:with|around)|\bbridg\w*|\bhow\s+soon|\bcontrast\b|\bperi-?operative")),
     ("interaction", "interaction", _rx(_LEVELS_CHANGED)),
     ("dose", "duration", _rx(r"\bhow\s+long\b(?!\s+(?:ago|since|until|before|after|between|does\s+it\s+take|is\s+(?:it|the)\s+(?:half|gap)))|\bstop\s+or\s+continue|\bcontinue\s+or\s+stop|\bcome\s+off\s+(?:\w+\s+)?(?:early|now)|\bhow\s+long\s+(?:on|to\s+(?:give|continue|treat|keep)|should\s+(?:i|we|she|he|they)\s+(?:continue|treat|give|keep|stay)|do\s+(?:i|we)\s+(?:continue|treat|give|keep))|\bduration|\bfor\s+how\s+(?:long|many)|\bcan\s+(?:she|he|they|i)\s+stop|\bstop\s+the\s+\w+\b|\bhow\s+many\s+(?:weeks|months|days|years)|\bindefinite\w*|\blifelong")),
     ("monitoring", "screening", _rx(r"\bscreen\w*|\b(?:get|order|send|check|do|need)\s+(?:an?\s+|the\s+)?hla\b|\bhla[\w*:-]*\s+(?:typing|testing|test|genotyp\w*)\b|\b(?:what|which)\s+(?:\w+\s+){0,2}(?:test|tests|assay)\s+(?:do|does|should|is|are)\b|\btests?\s+(?:for|before)|\bbefore\s+starting|\bprior\s+to\s+starting|\bbaseline\s+(?:tests?|labs?|work-?up)|\bwhat\s+(?:test|tests|labs?)\s+[^?]{0,30}\b(?:before|prior|pre-)|\bwhat\s+confirms|\bconfirm\w*\s+(?:the\s+)?diagnos\w*|\bhow\s+(?:do\s+i|to)\s+diagnos\w*|\bwhich\s+(?:test|estimate|equation|assay)")),
@@ -379,7 +391,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("safety", "vaccination", _rx(r"\bvaccin\w*|\bimmuni[sz]\w*|\b(?:flu|mmr|zoster|shingles|varicella|yellow\s+fever|pneumonia|pneumococcal|hpv|tetanus|covid|hep(?:atitis)?\s*b)\s+shots?\b|\bbooster|\bmmr\b|\bzoster|\bshingrix|\bshingles|\bflu\s*mist|\bflu\s+shot|\binfluenza\s+vaccine|\bpneumococcal|\bvaricella|\byellow\s+fever|\blive\s+(?:attenuated\s+)?vaccines?|\bbcg\b|\bhpv\b")),
     ("choice", "alternatives", _rx(r"\b(?:anything|something|what(?:'s|\s+is)?)\s+(?:\w+\s+)?(?:better|safer|else)\s+than\b")),
     ("comparison", "efficacy", _rx(r"\bcompare[sd]?\s+(?:with|to|against)\b|\bas\s+(?:good|effective|safe)\s+as|\bworse\s+than|\b(?:safer|riskier|gentler|stronger|weaker|faster|cheaper)\s+than|\bless\s+(?:risky|safe|toxic|effective)\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
-    ("dose_adjustment", "renal dose", _rx(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|ckd)\b[^?]{0,40}\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s*(?:bid|tid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily)\b|\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis)\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
+    ("dose_adjustment", "renal dose", _rx(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|ckd)\b[^?]{0,40}\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s*(?:bid|tid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily)\b|\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
     ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b")),
     ("dose", "dose", _rx(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g)?(?:\s+(?:to\s+(?:start|begin)|first|daily|a\s+day|bid|twice\s+daily|once\s+daily))?\s*\??\s*$|\b(?:start|begin|initiat)\w*\s+(?:(?:it|him|her|them|\w+)\s+)?(?:at|on|with)\s+\d|\bhow\s+(?:is|are|should)\s+(?:it|they|\w+)\s+(?:be\s+)?(?:given|taken|administered|injected|infused|used)\b|\b(?!(?:what|which|the|a|an|best|preferred|initial|first|empiric|antibiotic|treatment|prophylaxis|drug)\b)[a-z][\w-]+\s+regimens?\b|\bwhat(?:'s|\s+is)\s+the\s+regimen\b|\b(?:with|without)\s+(?:food|meals?|milk)\b|\bempty\s+stomach|\bbefore\s+(?:meals|breakfast)\b|\bwhat\s+time\s+of\s+day\b|\btaper\w*\b|\bhow\s+(?:fast|quickly)\s+(?:can|should|do|to)\b|\bgo\s+up\b|\bup-?titrat\w*|\bincrease\s+(?:the\s+|his\s+|her\s+)?dose\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day)\s*\?|\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
@@ -389,8 +401,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("choice", "dose", _rx(r"\b(?:statin|therapy|treatment)\s+intensity\b|\bwhat\s+intensity\b|\b(?:high|moderate|low)[- ]intensity\s+or\s+(?:high|moderate|low)")),
     ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:[\w-]+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:[\w-]+\s+)?(?:option|choice|drug|agent|treatment|therapy|antibiotic|way|regimen)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotics?|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin|antihypertensives?|antidepressants?|analgesics?|painkillers?|antiemetics?|antiepileptics?|antifungals?|antivirals?|vaccines?|biologics?|immunosuppressants?|diuretics?)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+(?:the\s+)?(?:options|choices|alternatives|first-line|preferred|recommended|treatments?|drugs|agents|antibiotics))|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose|recommend|suggest|try|offer)|\bwhat\s+to\s+(?:use|give|start|add)|\bwhere\s+(?:do|should|would|to)\s+(?:i|we|you)?\s*(?:start|begin)\b|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat(?:'s|\s+is)\s+(?:the\s+)?(?:treatment|best|preferred|first|go-to|safest|safer)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
-    ("indication", "indication", _rx(r"\bindicat\w*|\bwhich\s+(?:patients|people|adults|children|women|men)\b[^?]{0,40}\b(?:should|get|need|qualify|benefit)\b|\bshould\s+(?:[\w-]+\s+){1,6}be\s+(?:on|started|given|treated|offered)\b|\b(?:would|do)\s+(?:you|i|we)\s+(?:start|treat|give|add|use|offer|recommend|prescribe)\b|\b(?:a\s+)?role\s+for\b|\bplace\s+(?:for|in\s+therapy)\b|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:[\w-]+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
-    ("safety", "safety", _rx(r"\bsafe\w*|\bgive\s+up\b|\bgo\s+ahead\b|\bproceed\b|\bleave\s+(?:it|him|her|them)\b|\bstay\s+on\b|\brechallenge\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
+    ("indication", "indication", _rx(r"\bindicat\w*|\bwhere\s+(?:does|do|would)\s+(?:[\w-]+\s+){1,3}fit\b|\bfit\s+in\s+(?:the\s+)?(?:treatment|therapy|management)\b|\bwhich\s+(?:patients|people|adults|children|women|men)\b[^?]{0,40}\b(?:should|get|need|qualify|benefit)\b|\bshould\s+(?:[\w-]+\s+){1,6}be\s+(?:on|started|given|treated|offered)\b|\b(?:would|do)\s+(?:you|i|we)\s+(?:start|treat|give|add|use|offer|recommend|prescribe)\b|\b(?:a\s+)?role\s+for\b|\bplace\s+(?:for|in\s+therapy)\b|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:[\w-]+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
+    ("safety", "safety", _rx(r"\bsafe\w*|\bbe\s+(?:stopped|held|discontinued|paused|continued)\s+(?:during|while|in|through|for)\b|\bgive\s+up\b|\bgo\s+ahead\b|\bproceed\b|\bleave\s+(?:it|him|her|them)\b|\bstay\s+on\b|\brechallenge\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
 _SAFETY_ASK = _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\bconcerns?\b|\bproblems?\b|\bcan\s+(?:i|we)\s+(?:use|give|add|start)")
 DEFAULT_ATTRIBUTE = "first-line choice"
@@ -442,6 +454,8 @@ _INTERACTION_ASK = re.compile("|".join(p.pattern for i, a, p in _RULES if a == "
 _PROPHYLAXIS_ASK = next(p for i, a, p in _RULES if a == "prophylaxis")
 _VACCINE_ASK = next(p for i, a, p in _RULES if a == "vaccination")
 _TEST_WORD = re.compile(r"\b(?:screen\w*|tests?|testing|titers?|titres?|serology|quantiferon|igra|ppd|x-?ray|labs?)\b", re.I)
+_HOW_LONG_ON = re.compile(r"\bhow\s+long\s+(?:should|do|does|will|must|can)\s+(?:[\w-]+\s+){0,4}?(?:continu\w*|run|last|keep\s+going|go\s+on|be\s+(?:continued|given|kept))\b", re.I)
+"""How long a treatment goes on ("how long should prophylaxis continue after ..."): its duration."""
 _DOSE_AS_MANNER = re.compile(r"\b(?:at|with|on)\s+(?:a\s+|the\s+)?(?:low|lower|reduced|small|smaller|half|full|high|higher|usual|standard)(?:er)?\s+dose\b", re.I)
 """A dose named as the manner of an act ("rechallenge at a low dose", "start on a reduced dose"):
 the question asks whether to act, not for the dose."""
@@ -543,6 +557,8 @@ def _classify(
             return "choice", "prophylaxis", yes_no  # "Which antivirals prevent CMV after a transplant?": the choice of prophylaxis
         if attribute == "monitoring" and _BEFORE_STARTING.search(clause):
             attribute = "screening"  # "Do I need a QuantiFERON before giving it?": a test before starting screens
+        if attribute == "timing" and _HOW_LONG_ON.search(question):
+            continue  # "How long should colchicine prophylaxis continue after starting allopurinol?": a duration
         if attribute == "dose" and not pattern.search(_DOSE_AS_MANNER.sub(" ", question)):
             continue  # "can I rechallenge at a low dose?" asks whether, not which dose
         if intent == "population" and _CHOICE_RULE_EARLY.search(clause) and _WH_OPEN.search(clause):
@@ -551,6 +567,8 @@ def _classify(
             m = pattern.search(question, story_end)
             if not m:
                 continue  # the words lie in the patient's story ("on routine labs"), and the asking clause asks something of its own
+        if intent == "contraindication" and _CHOICE_RULE_EARLY.search(clause) and _WH_OPEN.search(clause):
+            continue  # "What do people use for a flare when everything is contraindicated?" asks for a choice
         if attribute == "pregnancy" and re.search(r"\bbreast-?\s?feed\w*|\blactat\w*|\bnursing\b", question, re.I) and not re.search(r"pregnan|contracep|conceive|father", question, re.I):
             attribute = "lactation"
         if intent == "comparison" and not has_intervention:
@@ -793,6 +811,12 @@ def build_frame(
         current = [intervention, *(m for m in current if m != purposed)]
         interventions = [purposed, *(d for d in interventions if d != purposed)]
         intervention = purposed
+    if intent in ("indication", "safety") and len(interventions) > 1 and _joined(question, mentions, interventions[0], interventions[1]) and (
+        (_EFFECT_ONLY.match(ask_clause(question)) and ask_clause(question) != question) or re.search(r"\bbetween\s+$", question[: min(m[0] for m in mentions)], re.I)
+    ):
+        intent, attribute = "interaction", "interaction"  # "Colchicine + atorvastatin: myopathy?", "issues between X and Y?"
+    if intervention and (attribute == "prophylaxis" or intent == "choice") and comparator is None and _STARTED_AS_CONTEXT.search(question[: min(m[0] for m in mentions if m[3] == intervention)] if any(m[3] == intervention for m in mentions) else ""):
+        intervention = None  # "Best way to prevent flares when starting allopurinol?": the new drug sets the need; the prophylaxis is asked
     if intent == "interaction" and len(interventions) > 1:
         current = [*current, *(d for d in interventions[1:] if d not in current)]
     elif comparator is None and not options and len(interventions) > 1 and intent in ("comparison", "choice"):
@@ -1001,6 +1025,10 @@ def _given_a_purpose(question: str, mentions: Sequence[Mention], intervention: s
     return named[0] if len(named) == 1 else None
 
 
+_EFFECT_ONLY = re.compile(r"^\W*(?:any\s+|what\s+about\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s*\?\s*$", re.I)
+"""An asking clause of a word or two after a pair of drugs ("...: myopathy?"): the effect of the pair."""
+_STARTED_AS_CONTEXT = re.compile(r"\b(?:when|while|as|once|after)\s+(?:i\s+|we\s+|you\s+)?(?:start\w*|begin\w*|initiat\w*)\s+(?:the\s+|his\s+|her\s+)?$", re.I)
+"""A drug named as what is being started ("when starting allopurinol"): the occasion of the question."""
 _DIET = re.compile(r"\bhow\s+much\s+(?:dietary\s+)?(?:protein|salt|sodium|fluids?|water|alcohol|caffeine|fib(?:re|er)|sugar|carbs?|carbohydrates?|exercise)\b", re.I)
 """A quantity of food, drink or exercise: no drug's dose."""
 _TREAT_URATE = re.compile(r"\b(?:urate|uric\s+acid|hyperuric\w*)\b[^?]*\btreat\b", re.I)

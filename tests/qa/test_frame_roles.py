@@ -429,3 +429,62 @@ def test_treating_a_raised_urate_is_urate_lowering_therapy(table: AliasTable) ->
 def test_statin_intensity_is_a_choice_of_regimen(table: AliasTable) -> None:
     f = frame_of("Diabetic aged 60 with LDL 130: what statin intensity?", table)
     assert (f.intent, f.asked_attribute) == ("choice", "dose"), f
+
+
+# --- more phrasings: opinions, reactions, shortfalls, procedures, pairs ---------------------------
+
+
+def test_thoughts_on_a_drug_ask_about_it(table: AliasTable) -> None:
+    f = frame_of("Thoughts on febuxostat for a guy with a stent?", table)
+    assert (f.intent, f.intervention, f.current_medications) == ("safety", "febuxostat", []), f
+
+
+def test_dosing_in_end_stage_kidney_disease_is_a_renal_dose(table: AliasTable) -> None:
+    f = frame_of("Anakinra dosing in ESRD?", table)
+    assert (f.intent, f.asked_attribute) == ("dose_adjustment", "renal dose"), f
+
+
+def test_a_drug_the_patient_reacted_to_is_asked_only_when_nothing_else_is(table: AliasTable) -> None:
+    f = frame_of("h/o SJS with allopurinol — can I use febuxostat?", table)
+    assert (f.intervention, f.current_medications) == ("febuxostat", []), f
+    g = frame_of("Had a bad rash on Zyloprim last year. Can I try it again?", table)
+    assert g.intervention == "allopurinol", g
+
+
+def test_a_drug_that_falls_short_is_what_the_patient_has(table: AliasTable) -> None:
+    f = frame_of("What should I switch him to if allopurinol isn't enough?", table)
+    assert (f.intent, f.intervention, f.current_medications) == ("choice", None, ["allopurinol"]), f
+
+
+@pytest.mark.parametrize(
+    "question, intent, attribute",
+    [
+        ("OK to continue apixaban through a dental cleaning?", "other", "timing"),
+        ("After a flare settles, when can ULT be started?", "other", "timing"),
+        ("How long should colchicine prophylaxis continue after starting allopurinol?", "dose", "duration"),
+        ("Where does canakinumab fit in gout?", "indication", "indication"),
+        ("Should ULT be stopped during an acute flare?", "safety", "safety"),
+        ("What do people use for a flare when everything is contraindicated?", "choice", "first-line choice"),
+    ],
+)
+def test_more_asks(question: str, intent: str, attribute: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.asked_attribute) == (intent, attribute), f
+
+
+@pytest.mark.parametrize(
+    "question, first, second",
+    [
+        ("Colchicine + atorvastatin: myopathy?", "colchicine", "atorvastatin"),
+        ("Any CYP3A4 issues between clarithromycin and colchicine?", "clarithromycin", "colchicine"),
+    ],
+)
+def test_a_pair_with_an_effect_or_between_is_an_interaction(question: str, first: str, second: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention, f.current_medications) == ("interaction", first, [second]), f
+
+
+@pytest.mark.parametrize("question", ["Best way to prevent flares when starting allopurinol?", "Should he be on prophylaxis when I start ULT?"])
+def test_the_drug_being_started_is_the_occasion_of_a_prophylaxis_question(question: str, table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert f.asked_attribute == "prophylaxis" and f.intervention is None, f
