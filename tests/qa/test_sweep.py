@@ -824,3 +824,12 @@ def test_a_trait_after_a_clause_break_is_not_the_statements_scope(table: AliasTa
     frame = analyse(question, table).frame
     found = sweep(frame, ["sirolimus"], table, FakeSearch([passage(1, text, "guideline")]), question=question)
     assert all(f.partner != "graft convert" for f in found)
+
+
+def test_a_harm_named_with_a_vulnerable_group_is_a_precaution_for_a_patient_in_it(table: AliasTable) -> None:
+    text = "Azathioprine can cause fetal harm, and patients should be told of the potential risk if it is used in pregnancy."
+    pregnant = QuestionFrame(intent="population", intervention="azathioprine", population=["pregnancy"], asked_attribute="pregnancy", yes_no=True)
+    assert [(f.partner, f.relation) for f in sweep(pregnant, ["azathioprine"], table, FakeSearch([passage(1, text)]))] == [("pregnancy", "caution")]
+    hyperkalaemia = "Tacrolimus can cause hyperkalemia."  # a harm naming a condition is its outcome, not who it is said of
+    frame = QuestionFrame(intent="safety", intervention="tacrolimus", conditions=["hyperkalemia"], yes_no=True)
+    assert sweep(frame, ["tacrolimus"], table, FakeSearch([passage(1, hyperkalaemia)])) == []
