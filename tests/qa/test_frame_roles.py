@@ -488,3 +488,27 @@ def test_a_pair_with_an_effect_or_between_is_an_interaction(question: str, first
 def test_the_drug_being_started_is_the_occasion_of_a_prophylaxis_question(question: str, table: AliasTable) -> None:
     f = frame_of(question, table)
     assert f.asked_attribute == "prophylaxis" and f.intervention is None, f
+
+
+@pytest.mark.parametrize(
+    "question, intent, intervention, current",
+    [
+        ("Do asymptomatic patients with high urate need treatment?", "indication", "urate-lowering therapy", []),
+        ("If not allopurinol, then what?", "choice", None, ["allopurinol"]),
+        ("Second-line option after metformin in a patient with ASCVD?", "choice", None, ["metformin"]),
+        ("How do I convert from Myfortic to CellCept?", "dose", "mycophenolate mofetil", ["mycophenolic acid"]),
+        ("Azathioprine dose when adding febuxostat?", "dose_adjustment", "azathioprine", ["febuxostat"]),
+        ("Colchicine with clarithromycin — how much can I give?", "dose_adjustment", "colchicine", ["clarithromycin"]),
+        ("What follow-up after starting apixaban?", "monitoring", "apixaban", []),
+        ("Urate check how soon after changing the dose?", "monitoring", None, []),
+        ("Do I need to follow potassium on Bactrim in a patient on lisinopril?", "monitoring", "trimethoprim-sulfamethoxazole", ["lisinopril"]),
+    ],
+)
+def test_further_phrasings(question: str, intent: str, intervention: str | None, current: list[str], table: AliasTable) -> None:
+    f = frame_of(question, table)
+    assert (f.intent, f.intervention, f.current_medications) == (intent, intervention, current), f
+
+
+def test_a_drug_started_as_the_occasion_of_prophylaxis_is_not_taken_yet(table: AliasTable) -> None:
+    f = frame_of("Colcrys as prophylaxis while starting allopurinol in a man with eGFR 25 — safe?", table)
+    assert (f.intervention, f.current_medications) == ("colchicine", []), f
