@@ -91,13 +91,13 @@ _CO_MED_CUE = re.compile(
     r"(?:\bwith|\btaking|\btakes?|\btaken|\bon|\breceiving|\breceives?|\bplus|\balongside|\bconcomitant(?:ly)?|"
     r"\bcombined\s+with|\bco-?administered\s+with|\bgiven\s+with|\btogether\s+with|\bin\s+combination\s+with|"
     r"\bconcurrent(?:ly)?\s+with|\bco-?administration\s+(?:with|of)|\bconcomitant\s+use\s+(?:with|of)|"
-    r"\bat\s+the\s+same\s+time\s+as|\bsimultaneously\s+with|\bin\s+addition\s+to|\badded\s+to|\bon\s+top\s+of)\s+(?:a\s+|an\s+|the\s+|other\s+|another\s+|any\s+|"
+    r"\bat\s+the\s+same\s+time\s+as|\bsimultaneously\s+with|\bin\s+addition\s+to|\badded\s+to|\bon\s+top\s+of|\bduring)\s+(?:a\s+|an\s+|the\s+|other\s+|another\s+|any\s+|"
     r"concomitant\s+|strong\s+|moderate\s+|potent\s+)*$",
     re.I,
 )
 """Words that put a drug in the patient's regimen: "with clarithromycin", "who take azathioprine",
 "in patients taking strong CYP3A4 inhibitors", "not be given at the same time as cyclosporine",
-"added to metformin"."""
+"added to metformin", "avoided during tacrolimus treatment"."""
 _NOT_CO_MED = re.compile(r"\b(?:treat\w*|manag\w*|replac\w*|switch\w*|substitut\w*|compared|versus|vs\.?)\s+(?:[\w-]+\s+){0,3}with\s*$", re.I)
 """"Treated with X", "replacing A with B": X and B are the treatment, not a drug taken alongside."""
 _CO_MED_EXAMPLES = re.compile(
@@ -323,7 +323,7 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
         has |= {"transplant", "solid organ transplant"}
     for name in list(has):
         has.update(_IMPLIES.get(name, ()))
-    if _immunocompromised(frame, classes):
+    if _immunocompromised(frame, classes, question):
         has.add("immunocompromised")
     if CARDIOVASCULAR_CONDITIONS & has:
         has.add("cardiovascular disease")
@@ -336,7 +336,16 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
     return _Patient(meds, classes, frozenset(has), value)
 
 
-def _immunocompromised(frame: QuestionFrame, med_classes: frozenset[str]) -> bool:
+_DENIES_IMMUNOSUPPRESSION = re.compile(
+    r"\b(?:not|non|never|no\s+longer|isn'?t|is\s+not)[\s-]+(?:\w+\s+)?immuno-?(?:suppress|compromis)\w*|\bimmuno-?competent\b", re.I
+)
+"""A question that says the patient is not immunosuppressed ("on the transplant waiting list, not
+immunosuppressed"): no statement about immunocompromised people is about them."""
+
+
+def _immunocompromised(frame: QuestionFrame, med_classes: frozenset[str], question: str | None = None) -> bool:
+    if question and _DENIES_IMMUNOSUPPRESSION.search(question):
+        return False
     return (
         "transplant" in frame.population or "transplant" in frame.implied_population
         or any(_IMMUNOCOMPROMISING_CONDITIONS.search(c) for c in frame.conditions)
@@ -344,7 +353,7 @@ def _immunocompromised(frame: QuestionFrame, med_classes: frozenset[str]) -> boo
     )
 
 
-def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] = frozenset()) -> list[_Partner]:
+def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] = frozenset(), question: str | None = None) -> list[_Partner]:
     """Each thing the patient has that a statement can link the treatment with."""
     out: list[_Partner] = []
     for med in frame.current_medications:
@@ -377,7 +386,7 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
         if any(pop == "transplant" and "transplant" in c for c in frame.conditions):
             continue
         out.append(_Partner("population", pop, list(_POPULATION_TERMS.get(pop, (pop,))), populations=frozenset({pop})))
-    if _immunocompromised(frame, frozenset(c for m in frame.current_medications for c in classes_of(table, m))):
+    if _immunocompromised(frame, frozenset(c for m in frame.current_medications for c in classes_of(table, m)), question):
         out.append(_Partner("population", "immunocompromised", list(_POPULATION_TERMS["immunocompromised"]), group=IMMUNOCOMPROMISED))
     if CARDIOVASCULAR_CONDITIONS & set(frame.conditions) and "cardiovascular disease" not in exclude:
         out.append(_Partner("condition", "cardiovascular disease", list(_POPULATION_TERMS["cardiovascular disease"]), group=CARDIOVASCULAR))
@@ -872,8 +881,8 @@ def sweep(
     (:func:`question_traits`) as one more partner, linked only where a statement's scope names it.
     """
     findings: list[Finding] = []
-    seen: set[tuple[str, int, str]] = set()
-    partners = _partners(frame, table, exclude)
+    seen: set[tuple[str, str, str]] = set()
+    partners = _partners(frame, table, exclude, question)
     trait = _trait_partner(question_traits(question, frame, table, search)) if question else None
     if trait is not None:
         partners.append(trait)
@@ -940,9 +949,9 @@ def sweep(
                             relation = "caution"  # "homozygous TPMT deficiency" asked of a heterozygous patient
                     if link is None or (link == "acting" and not named):
                         continue  # two drugs that only act on others are not linked by a statement about such drugs
-                    key = (passage.chunk.chunk_id, sent.start, subject)
+                    key = (passage.document.doc_id, " ".join(sent.text.split()), subject)
                     if key in seen:
-                        break
+                        break  # the same sentence in an overlapping chunk of the same source
                     seen.add(key)
                     findings.append(Finding(passage, sent, claim, subject, partner.name, relation))
                     break

@@ -833,3 +833,32 @@ def test_a_harm_named_with_a_vulnerable_group_is_a_precaution_for_a_patient_in_i
     hyperkalaemia = "Tacrolimus can cause hyperkalemia."  # a harm naming a condition is its outcome, not who it is said of
     frame = QuestionFrame(intent="safety", intervention="tacrolimus", conditions=["hyperkalemia"], yes_no=True)
     assert sweep(frame, ["tacrolimus"], table, FakeSearch([passage(1, hyperkalaemia)])) == []
+
+
+LIVE_DURING_TACROLIMUS = "Live vaccines should be avoided during tacrolimus treatment because the immunosuppressed patient may be harmed by the vaccine organism."
+
+
+def test_during_a_drugs_treatment_is_said_of_patients_taking_it(table: AliasTable) -> None:
+    search = FakeSearch([passage(1, LIVE_DURING_TACROLIMUS)])
+    on_it = QuestionFrame(intent="safety", intervention="mmr vaccine", current_medications=["tacrolimus"], asked_attribute="vaccination", yes_no=True)
+    assert [(f.partner, f.relation) for f in sweep(on_it, ["mmr vaccine"], table, search)] == [("tacrolimus", "avoid")]
+    # a transplant recipient not on tacrolimus is immunocompromised, but the statement is about tacrolimus treatment
+    other = QuestionFrame(intent="safety", intervention="mmr vaccine", current_medications=["sirolimus"], conditions=["kidney transplant"], population=["transplant"], asked_attribute="vaccination", yes_no=True)
+    assert sweep(other, ["mmr vaccine"], table, search) == []
+
+
+def test_a_patient_said_not_to_be_immunosuppressed_is_not_linked_through_immunocompromised_people(table: AliasTable) -> None:
+    text = "Live vaccines are generally contraindicated in severely immunocompromised people."
+    question = "MMR for a 40-year-old with lupus nephritis in remission, off all treatment and not immunosuppressed?"
+    frame = QuestionFrame(intent="safety", intervention="mmr vaccine", conditions=["lupus"], population=["transplant"], asked_attribute="vaccination", yes_no=True)
+    search = FakeSearch([passage(1, text, "guideline")])
+    assert [f.partner for f in sweep(frame, ["mmr vaccine"], table, search)] == ["immunocompromised"]
+    assert sweep(frame, ["mmr vaccine"], table, search, question=question) == []
+
+
+def test_a_sentence_in_two_overlapping_chunks_of_one_source_is_one_finding(table: AliasTable) -> None:
+    frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"], population=["ckd"], asked_attribute="interaction")
+    doc = passage(1, "Intro. " + CYP3A4_CONTRAINDICATION).document
+    first = Passage(chunk=Chunk(chunk_id="doc1#0", doc_id="doc1", n=0, text="Intro. " + CYP3A4_CONTRAINDICATION, char_start=0, char_end=10, embed_text="x"), document=doc)
+    second = Passage(chunk=Chunk(chunk_id="doc1#1", doc_id="doc1", n=1, text=CYP3A4_CONTRAINDICATION + " More.", char_start=7, char_end=20, embed_text="x"), document=doc)
+    assert len(sweep(frame, ["colchicine"], table, FakeSearch([first, second]))) == 1
