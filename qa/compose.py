@@ -1090,10 +1090,14 @@ class ExtractiveComposer:
         stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
         direction, basis = "neutral", None
         asked = self._asked_words(plan.question, frame)
+        # a study answers as a whole, read against the question, when the question names no drug or
+        # when the passages found are all research ("Does pretreatment with statins improve outcome
+        # after stroke?" over a library of abstracts); a guideline or label beside them keeps the clinical reading
+        by_study = frame.intervention is None or all(i.kind == "research" for i in items)
         for item in stance_of:
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
-            d = _study_stance(item, items, plan.question) if item.kind == "research" and frame.intervention is None else _stance(item, frame)
+            d = _study_stance(item, items, plan.question) if item.kind == "research" and by_study else _stance(item, frame)
             if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
                 d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
             if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None):
