@@ -737,6 +737,8 @@ def compare(st: Reading, ref: Reading, context: Reading | None = None) -> Mismat
         flipped = []  # both negate once (or equally often): the scopes differ in wording, not in polarity
     if (ref.recommendation < 0 and st_neg & _against_topic(ref)) or (st.recommendation < 0 and ref_neg & _against_topic(st)):
         flipped = []  # "should not be combined with X" for "advises against combining with X"
+    if flipped and _same_absence(st, ref):
+        flipped = []  # "lack of FGF21 leads to ..." for "FGF21 deficiency causes ..."
     if flipped:
         word = next((st.tokens[i] for i in st.content if st.stems[i] == flipped[0]), flipped[0])
         side = "statement" if flipped[0] in st_neg else "passage"
@@ -952,9 +954,58 @@ def _strong_booster(words: set[str]) -> bool:
     return bool(words & {"always", "certainly", "definitely", "proven", "proves", "prove", "undoubtedly", "invariably", "guarantees", "guaranteed", "universally"})
 
 
+ABSENCE_CUES = frozenset({"lack", "lacks", "lacked", "lacking", "absence"})
+"""Negation cues that say a thing is missing ("lack of FGF21", "mice that lack interferon-gamma")."""
+ABSENCE_WORDS = frozenset({
+    "lack", "lacks", "lacked", "lacking", "absence", "absent", "deficiency", "deficiencies", "deficient", "knockout",
+    "knockouts", "loss", "depletion", "depleted", "ablation", "ablated", "null", "deletion", "deleted",
+})
+"""Words that state a thing is missing, in the passage's wording: a statement's "lack of X" is the
+passage's "X deficiency", "deficiency of X", "X knockout", "loss of X" (the usual ways research
+writes an experiment without X; lower-case word forms, no inflection added)."""
+
+
+_ABSENCE_AFTER = frozenset({"deficiency", "deficiencies", "deficient", "knockout", "knockouts", "null", "depleted", "ablated", "deleted"})
+"""Absence words written after the missing thing ("FGF21 deficiency", "STAT4 knockout")."""
+
+
+def _absent_things(reading: Reading) -> set[str]:
+    """Content stems a reading says are missing: the content word an absence word names ("FGF21
+    deficiency", "deficiency of FGF21", "loss of X", "mice that lack X")."""
+    low = [t.lower() for t in reading.tokens]
+    content = set(reading.content)
+    out: set[str] = set()
+    for i, t in enumerate(low):
+        if t not in ABSENCE_WORDS:
+            continue
+        of = i + 1 < len(low) and low[i + 1] == "of"
+        sides = [i + 2] if of else [i + 1] if t in ABSENCE_CUES else []
+        if not of and t in _ABSENCE_AFTER:
+            sides.append(i - 1)
+        for j in sides:
+            if 0 <= j < len(low) - 1 and j not in content and low[j] in {"the", "a", "an", "its", "their"} and j > i:
+                j += 1  # "lacking the receptor"
+            if 0 <= j < len(low) and j in content and low[j] not in ABSENCE_WORDS:
+                out.add(reading.stems[j])
+    return out
+
+
+def _same_absence(st: Reading, ref: Reading) -> bool:
+    """The statement's only negation is that something is missing ("lack of X") and the passage says
+    the same thing is missing in other words ("X deficiency"): a shared absence, not a negation on
+    one side. Any other negation cue in the statement ("not", "no") keeps the ordinary comparison."""
+    low = [t.lower() for t in st.tokens]
+    cues = [s for s, _ in _phrase_hits(low, NEG_FORWARD) if low[s] not in {"of"}]
+    if not cues or any(low[s] not in ABSENCE_CUES for s in cues):
+        return False
+    return bool(_absent_things(st) & _absent_things(ref))
+
+
 def _negation_absorbed(st: Reading, ref: Reading) -> bool:
     """A statement's negation said in other words by the passage ("does not increase" / "unchanged",
     "not effective" / "ineffective", "no longer" / "stopped")."""
+    if _same_absence(st, ref):
+        return True
     for i, axis, sign in st.directions:
         if i in st.negated:
             for _, axis2, sign2 in ref.directions:

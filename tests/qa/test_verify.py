@@ -349,3 +349,31 @@ def test_a_ratio_whose_interval_spans_one_states_no_direction() -> None:
     assert not [d for d in r.directions if d[1] == "amount"]
     r = read("Carriers had a 50% rise in risk (odds ratio 1·75, 95% CI 1·20-2·54).")
     assert [d[2] for d in r.directions if r.tokens[d[0]] == "odds"] == [1]
+
+
+@pytest.mark.parametrize("statement, passage_text", [
+    ("Lack of leptin in mice leads to obesity.", "Leptin deficiency causes severe obesity in mice."),
+    ("Mice lacking the TLR4 receptor develop milder colitis.", "TLR4 knockout mice developed milder colitis after dextran sulfate."),
+    ("Absence of vitamin K causes bleeding in newborns.", "Deficiency of vitamin K causes bleeding in newborns."),
+])
+def test_a_missing_thing_said_in_other_words_is_no_negation(statement: str, passage_text: str) -> None:
+    """'Lack of X' is the passage's 'X deficiency' or 'X knockout': the same absence, not a negation on one side."""
+    from curbside.qa.verify import compare
+
+    table = AliasTable.bundled()
+    m = compare(read(statement, table), read(passage_text, table), read(passage_text, table))
+    assert m is None, m
+
+
+@pytest.mark.parametrize("statement, passage_text", [
+    ("Lack of leptin in mice does not lead to obesity.", "Leptin deficiency causes severe obesity in mice."),
+    ("Leptin deficiency should not be treated with leptin injections.", "Leptin deficiency should be treated with leptin injections."),
+    ("Lack of leptin in mice leads to obesity.", "High leptin levels in mice precede obesity."),
+])
+def test_a_shared_absence_does_not_clear_another_negation(statement: str, passage_text: str) -> None:
+    """Only when the statement's one negation is the absence itself, of the thing the passage says is missing."""
+    from curbside.qa.verify import compare
+
+    table = AliasTable.bundled()
+    m = compare(read(statement, table), read(passage_text, table), read(passage_text, table))
+    assert m is not None and m.kind == "negation", m
