@@ -343,9 +343,16 @@ _DENIES_IMMUNOSUPPRESSION = re.compile(
 immunosuppressed"): no statement about immunocompromised people is about them."""
 
 
+_IMMUNOCOMPROMISED_SAID = re.compile(IMMUNOCOMPROMISED.pattern + r"|\bchemotherapy\b|\bHIV\b|\bAIDS\b", re.I)
+"""The question itself says the patient is immunocompromised ("severely immunocompromised after
+chemotherapy", "HIV with a CD4 of 150"), which the frame's conditions may not hold."""
+
+
 def _immunocompromised(frame: QuestionFrame, med_classes: frozenset[str], question: str | None = None) -> bool:
     if question and _DENIES_IMMUNOSUPPRESSION.search(question):
         return False
+    if question and _IMMUNOCOMPROMISED_SAID.search(question):
+        return True
     return (
         "transplant" in frame.population or "transplant" in frame.implied_population
         or any(_IMMUNOCOMPROMISING_CONDITIONS.search(c) for c in frame.conditions)

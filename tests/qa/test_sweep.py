@@ -862,3 +862,12 @@ def test_a_sentence_in_two_overlapping_chunks_of_one_source_is_one_finding(table
     first = Passage(chunk=Chunk(chunk_id="doc1#0", doc_id="doc1", n=0, text="Intro. " + CYP3A4_CONTRAINDICATION, char_start=0, char_end=10, embed_text="x"), document=doc)
     second = Passage(chunk=Chunk(chunk_id="doc1#1", doc_id="doc1", n=1, text=CYP3A4_CONTRAINDICATION + " More.", char_start=7, char_end=20, embed_text="x"), document=doc)
     assert len(sweep(frame, ["colchicine"], table, FakeSearch([first, second]))) == 1
+
+
+def test_a_question_that_says_the_patient_is_immunocompromised_links_statements_about_them(table: AliasTable) -> None:
+    text = "Live vaccines are generally contraindicated in severely immunocompromised people."
+    question = "Severely immunocompromised patient after chemotherapy — can she get MMR?"
+    frame = analyse(question, table).frame
+    assert not (frame.conditions or frame.population)  # the frame's vocabulary holds neither
+    findings = sweep(frame, ["mmr vaccine"], table, FakeSearch([passage(1, text, "guideline")]), question=question)
+    assert [(f.partner, f.relation) for f in findings] == [("immunocompromised", "contraindication")]
