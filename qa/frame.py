@@ -752,6 +752,12 @@ def build_frame(
         paired=bool(linked),
     )
     intervention = interventions[0] if interventions else procedure
+    member = _member_in_ask(question, mentions, intervention)
+    if member is not None:
+        # "Needs abx for a UTI. Cipro OK?": the story names the kind of drug needed, the asking
+        # clause the one proposed
+        interventions = [member, *(d for d in interventions if d not in (member, intervention))]
+        intervention = member
     kept = _continued_in_ask(question, mentions)
     if kept is not None and kept != intervention:
         # "Adding basal insulin — can he stay on metformin?": the asking clause is about the drug
@@ -788,8 +794,8 @@ def build_frame(
         # prednisone or anakinra?": a choice between the options the asking clause names. Which one
         # is the question, so no intervention is given; the options are kept so that the answer can
         # check each for this patient, and none of them is a current medication
-        if intent != "choice":
-            intent, attribute = "choice", "first-line choice"
+        if intent != "choice" and not (intent == "indication" and _INDICATION_ASK.search(question)):
+            intent, attribute = "choice", "first-line choice"  # "should I add X or Y?" stays whether to add one
         intervention = comparator = None
         current = [m for m in current if m not in options]
     elif intervention and comparator and (
@@ -798,7 +804,8 @@ def build_frame(
     ):
         # "Which is first-line, X or Y?", "New AF — DOAC or warfarin for her, given the CKD?": the
         # choice between the two named
-        intent, attribute = "choice", attribute if intent == "choice" else "first-line choice"
+        if intent != "choice" and not (intent == "indication" and _INDICATION_ASK.search(question)):
+            intent, attribute = "choice", "first-line choice"
         options = [intervention, comparator]
         intervention = comparator = None
     else:
@@ -1042,6 +1049,19 @@ _DIET = re.compile(r"\bhow\s+much\s+(?:dietary\s+)?(?:protein|salt|sodium|fluids
 """A quantity of food, drink or exercise: no drug's dose."""
 _TREAT_URATE = re.compile(r"\b(?:urate|uric\s+acid|hyperuric\w*)\b[^?]*\btreat\w*", re.I)
 """Treating a raised urate is urate-lowering therapy."""
+
+
+def _member_in_ask(question: str, mentions: Sequence[Mention], intervention: str | None) -> str | None:
+    """A drug of the asking clause that belongs to the class the story names as the intervention."""
+    if intervention is None:
+        return None
+    clause_start = len(question) - len(ask_clause(question))
+    if clause_start == 0 or any(generic == intervention and start >= clause_start for start, _end, _surface, generic in mentions):
+        return None
+    for start, _end, _surface, generic in sorted(mentions):
+        if start >= clause_start and generic != intervention and intervention in vocab_classes_of(generic):
+            return generic
+    return None
 
 
 _CONTINUE_CUE = re.compile(

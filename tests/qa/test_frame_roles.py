@@ -512,3 +512,18 @@ def test_further_phrasings(question: str, intent: str, intervention: str | None,
 def test_a_drug_started_as_the_occasion_of_prophylaxis_is_not_taken_yet(table: AliasTable) -> None:
     f = frame_of("Colcrys as prophylaxis while starting allopurinol in a man with eGFR 25 — safe?", table)
     assert (f.intervention, f.current_medications) == ("colchicine", []), f
+
+
+def test_a_member_proposed_in_the_ask_replaces_the_class_the_story_needs(table: AliasTable) -> None:
+    f = frame_of("Renal transplant on MMF, needs abx for a UTI. Cipro ok?", table)
+    assert (f.intent, f.intervention) == ("safety", "ciprofloxacin"), f
+    assert f.current_medications == ["mycophenolate mofetil"], f
+
+
+def test_two_classes_named_by_their_shorthand_are_the_options(table: AliasTable) -> None:
+    f = frame_of("Type 2 diabetes with CKD 3 — should I add a GLP-1 or an SGLT2?", table)
+    assert f.intervention is None, f
+    assert f.options == ["glp-1 receptor agonist", "sglt2 inhibitor"], f
+    # whether to add one at all, asked before the options, stays an indication question
+    g = frame_of("Should I add a GLP-1 or SGLT2 even though her sugars are well controlled?", table)
+    assert (g.intent, g.options) == ("indication", ["glp-1 receptor agonist", "sglt2 inhibitor"]), g
