@@ -505,8 +505,10 @@ class ExtractiveComposer:
             if research_led:
                 # the leading study's conclusion answers a research question, or else its results
                 top_doc = passages[0].document.doc_id
-                lead = [i for i in items if i.passage.document.doc_id == top_doc and i.sim >= p.min_sentence_similarity]
-                research_lead = [i for i in lead if _CONCLUSION.search(i.sent.text) or _CONCLUSION_HEAD.search(" ".join(i.passage.chunk.section))]
+                study = [i for i in items if i.passage.document.doc_id == top_doc]
+                lead = [i for i in study if i.sim >= p.min_sentence_similarity]
+                # its conclusion is the study's answer however its words compare with the question's
+                research_lead = [i for i in study if _CONCLUSION.search(i.sent.text) or _CONCLUSION_HEAD.search(" ".join(i.passage.chunk.section))]
                 research_lead = research_lead or [i for i in lead if "result" in i.claim.relations and not _DESIGN_ONLY.search(i.sent.text)]
                 have = {id(i) for i in answering}
                 answering = answering + [i for i in research_lead if id(i) not in have]
@@ -646,6 +648,11 @@ class ExtractiveComposer:
                 # a label's sentence that names no drug is about the drug its heading names ("The
                 # immediate-release dose can be raised ... up to 2,550 mg" under "Metformin ... Dosing")
                 item.about = HEADING_ABOUT
+            elif frame.asked_attribute == "target" and subject not in self.table.generics and self._is_class(subject) and (frame.indication in c.conditions or "target" in c.relations) and not c.drugs - set(frame.current_medications):
+                # a goal belongs to the therapy that pursues it (the frame's "urate-lowering therapy"
+                # for "urate goal?"): a goal the sources set for treating the condition, naming no
+                # other drug, is about that therapy
+                item.about = PURPOSE_ABOUT
             elif c.classes & BROAD_CLASSES & set(classes_of(self.table, subject)):
                 # its therapeutic category ("before starting a biologic agent"): what the library
                 # says of the category bears on it, below what it says of the drug or its class
@@ -724,6 +731,10 @@ class ExtractiveComposer:
         item.score = self.weights.score(item.features)
         if off:
             item.attr = min(item.attr, SUPPORTING)  # a statement about vaccines, screening... answers another question
+
+    def _is_class(self, name: str) -> bool:
+        """A therapy named as a drug class ("urate-lowering therapy"), not a drug, device or procedure."""
+        return any(found == name for *_, found in find_classes(name))
 
     def _heading_drugs(self, item: _Item) -> frozenset[str]:
         """Drugs the headings of the sentence's section name, read once per item."""
@@ -1313,6 +1324,9 @@ intervention itself); lower values mention the class beside other drugs."""
 HEADING_ABOUT = CLASS_ABOUT
 """A sentence naming no drug under a heading that names the intervention is about it by context, as
 a reader takes it, like one naming its class; it stays below one naming the drug itself."""
+PURPOSE_ABOUT = CLASS_ABOUT
+"""A target the sources set for treating a condition, for a target question whose intervention is the
+therapy that pursues it rather than a drug: about that therapy, as a class mention is."""
 CATEGORY_ABOUT = 0.4
 """``_Item.about`` of a sentence naming only the intervention's therapeutic category (a biologic, an
 immunosuppressant: ``BROAD_CLASSES``), as low as a class named beside other drugs: it grounds an

@@ -181,3 +181,10 @@ def test_a_label_sentence_naming_no_drug_is_about_the_drug_its_heading_names(bun
     is the label's "maximum"."""
     a = bundled_pipeline.ask("Max daily dose of immediate-release metformin?")
     assert a.bottom_line is not None and "2,550 mg" in a.bottom_line.text, a.bottom_line
+
+
+def test_a_goal_is_answered_by_the_goal_the_sources_set_for_its_therapy(bundled_pipeline) -> None:
+    """"BSR serum urate goal?" reads as a target of urate-lowering therapy; the BSR digest's "The BSR
+    treat-to-target goal is a serum uric acid of 300 umol/L" names no drug and is the answer."""
+    a = bundled_pipeline.ask("BSR serum urate goal?")
+    assert a.bottom_line is not None and "300" in a.bottom_line.text, a.bottom_line
