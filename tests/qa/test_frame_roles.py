@@ -527,3 +527,8 @@ def test_two_classes_named_by_their_shorthand_are_the_options(table: AliasTable)
     # whether to add one at all, asked before the options, stays an indication question
     g = frame_of("Should I add a GLP-1 or SGLT2 even though her sugars are well controlled?", table)
     assert (g.intent, g.options) == ("indication", ["glp-1 receptor agonist", "sglt2 inhibitor"]), g
+
+
+def test_a_range_that_defines_a_category_is_no_treatment_target(table: AliasTable) -> None:
+    assert frame_of("Which blood pressure range counts as stage 2 hypertension?", table).intent != "target"
+    assert frame_of("What trough range defines tacrolimus toxicity?", table).intent != "target"
