@@ -305,12 +305,51 @@ or for a wider group that contains theirs (a condition within a class of conditi
 within its class): a statement about the wider group is about this patient."""
 
 
+_NOT_TAKEN_BEFORE = re.compile(
+    r"\b(?:no|not|never|off|stop\w*|discontinu\w*|switch\w*\s+(?:off|from)|chang\w*\s+from|instead\s+of|rather\s+than|"
+    r"without|allerg\w*\s+to|intoleran\w*\s+(?:of|to)|failed|history\s+of|or)\s+(?:\w+\s+){0,2}\(?$",
+    re.I,
+)
+"""Words before a drug that say the patient does not take it ("(no azathioprine)", "switched off
+Imuran", "instead of allopurinol", "X or Y" naming an option)."""
+
+
+def unplaced_medications(frame: QuestionFrame, table: AliasTable, question: str) -> list[str]:
+    """Drugs the question names that the frame holds nowhere (neither as the intervention, the
+    comparator, an option, nor a current medication) and that it does not say the patient does not
+    take: "Voriconazole plus tacrolimus in a lung transplant recipient", "his Eliquis if he starts
+    ketoconazole". The sweep links the treatment with them as with a current medication, so that a
+    frame that lost a drug does not lose its interaction."""
+    placed = {*frame.current_medications, *swept_treatments(frame, table, question)}
+    out = []
+    for a, _b, _s, generic in table.find(question):
+        if generic in placed or generic in out:
+            continue
+        if _NOT_TAKEN_BEFORE.search(question[max(0, a - 40) : a]):
+            continue
+        out.append(generic)
+    return out
+
+
+def _medications(frame: QuestionFrame, table: AliasTable, question: str | None) -> list[str]:
+    return [*frame.current_medications, *(unplaced_medications(frame, table, question) if question else [])]
+
+
+def _own_classes(table: AliasTable, med: str) -> set[str]:
+    """The classes a current medication is named by; a class taken ("on an ACE inhibitor") is its own."""
+    out = {c for c in classes_of(table, med) if "substrate" not in c} | named_classes(table, med)
+    if med not in table.generics and table.lookup(med) is None:
+        out.add(med)
+    return out
+
+
 def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = None) -> _Patient:
     """``question``, when given, supplies the kidney function it states where the frame holds none
     (the frame keeps it as a qualifier only when the renal dose is what is asked): "colchicine for
-    a patient with an eGFR of 50" is not a patient "with severe renal impairment"."""
-    meds = frozenset(frame.current_medications)
-    classes = frozenset(c for m in meds for c in [*classes_of(table, m), *named_classes(table, m)])
+    a patient with an eGFR of 50" is not a patient "with severe renal impairment"; and the drugs it
+    names that the frame placed nowhere (:func:`unplaced_medications`)."""
+    meds = frozenset(_medications(frame, table, question))
+    classes = frozenset(c for m in meds for c in [*classes_of(table, m), *_own_classes(table, m)])
     has: set[str] = {*frame.conditions, *frame.population, *frame.implied_population}
     if frame.indication:
         has.add(frame.indication)
@@ -363,9 +402,9 @@ def _immunocompromised(frame: QuestionFrame, med_classes: frozenset[str], questi
 def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] = frozenset(), question: str | None = None) -> list[_Partner]:
     """Each thing the patient has that a statement can link the treatment with."""
     out: list[_Partner] = []
-    for med in frame.current_medications:
+    for med in _medications(frame, table, question):
         # a shared metabolic pathway is no interaction: substrate classes do not link two drugs
-        med_classes = {c for c in classes_of(table, med) if "substrate" not in c} | named_classes(table, med)
+        med_classes = _own_classes(table, med)
         acting = acting_classes(table, med)
         out.append(_Partner(
             "medication", med, [*table.names_of(med)[:3], *sorted(med_classes)[:3]],
@@ -921,6 +960,10 @@ def sweep(
                 relation = danger_relation(claim, sent.text) or _dose_for_this_patient(sent.text, claim, patient, table)
                 if relation is None and "adverse" in claim.relations and claim.populations & vulnerable:
                     relation = "caution"  # "can cause fetal harm ... if it is used in pregnancy", for a pregnant patient
+                if relation is None and "adverse" in claim.relations and any(
+                    set(group) & (patient.drugs | patient.classes) for group, _whole in _sentence_scope(sent.text, table).co_medications
+                ):
+                    relation = "caution"  # a harm said of patients who also take the patient's drug: an interaction
                 if relation is None:
                     continue
                 if not any(p.link(claim, sent.text) for p in partners):

@@ -31,6 +31,7 @@ from curbside.qa.sweep import (
     subject_terms,
     sweep,
     swept_treatments,
+    unplaced_medications,
 )
 from curbside.qa.types import Passage, QuestionFrame
 
@@ -871,3 +872,30 @@ def test_a_question_that_says_the_patient_is_immunocompromised_links_statements_
     assert not (frame.conditions or frame.population)  # the frame's vocabulary holds neither
     findings = sweep(frame, ["mmr vaccine"], table, FakeSearch([passage(1, text, "guideline")]), question=question)
     assert [(f.partner, f.relation) for f in findings] == [("immunocompromised", "contraindication")]
+
+
+def test_a_drug_the_frame_placed_nowhere_is_swept_as_taken_unless_the_question_says_it_is_not(table: AliasTable) -> None:
+    text = "CYP3A inhibitors such as azole antifungals raise tacrolimus concentrations and can cause toxicity."
+    question = "Voriconazole plus tacrolimus in a lung transplant recipient: what do I need to do?"
+    frame = QuestionFrame(intent="safety", intervention="voriconazole", conditions=["lung transplant"], population=["transplant"])
+    assert unplaced_medications(frame, table, question) == ["tacrolimus"]
+    search = FakeSearch([passage(1, text)])
+    assert sweep(frame, ["voriconazole"], table, search) == []
+    assert [f.partner for f in sweep(frame, ["voriconazole"], table, search, question=question)] == ["tacrolimus"]
+    for denied in ("Voriconazole in a lung transplant recipient switched off tacrolimus last year?",
+                   "Lung transplant recipient (no tacrolimus): voriconazole?",
+                   "Kidney transplant patient: tacrolimus or cyclosporine?"):
+        assert "tacrolimus" not in unplaced_medications(analyse(denied, table).frame, table, denied)
+
+
+def test_a_class_the_patient_takes_is_linked_by_its_own_name(table: AliasTable) -> None:
+    text = "Sirolimus combined with ACE inhibitors raises the risk of angioedema."
+    frame = QuestionFrame(intent="interaction", intervention="sirolimus", current_medications=["ace inhibitor"], asked_attribute="interaction")
+    assert [f.partner for f in sweep(frame, ["sirolimus"], table, FakeSearch([passage(1, text)]))] == ["ace inhibitor"]
+
+
+def test_a_harm_said_of_patients_who_also_take_the_patients_drug_is_a_precaution(table: AliasTable) -> None:
+    text = ("Trimethoprim-sulfamethoxazole can raise serum potassium and serum creatinine, which matters in kidney "
+            "transplant recipients who also take calcineurin inhibitors.")
+    frame = QuestionFrame(intent="monitoring", intervention="trimethoprim-sulfamethoxazole", current_medications=["tacrolimus"], conditions=["kidney transplant"], population=["transplant"], asked_attribute="monitoring")
+    assert [(f.partner, f.relation) for f in sweep(frame, ["trimethoprim-sulfamethoxazole"], table, FakeSearch([passage(1, text)]))] == [("tacrolimus", "caution")]
