@@ -54,3 +54,21 @@ def test_a_drug_question_over_research_alone_is_answered_by_the_whole_study(monk
     assert not answer.abstained, answer.abstention_reason
     # the conclusion read as a whole leaves the question open: not the plain yes of its first sentence
     assert answer.decision == "insufficient", (answer.decision, answer.decision_text)
+
+
+def test_the_leading_studys_conclusion_is_the_bottom_line_however_it_is_worded() -> None:
+    """Regression: the conclusion had to reach the sentence-similarity floor to answer a research
+    question, so a conclusion worded apart from the question lost to a sentence of the background
+    that repeats the question's words (PubMedQA reasoning-free: 'The concept of SLT results from ...')."""
+    table = AliasTable.bundled()
+    question = "Is there still a need for living-related liver transplantation in children?"
+    analysis = analyse(question, table)
+    assert analysis.frame.intervention is None
+    study = (
+        "Living-related liver transplantation in children is still needed where there are few deceased donors.\n\n"
+        "CONCLUSIONS: Split grafts from deceased donors now serve most young recipients on our waiting list."
+    )
+    encoder = FakeHashEncoder()
+    answer = ExtractiveComposer(SentenceEmbedder(encoder), table).compose(analysis, [_passage(1, study, "research")])
+    assert not answer.abstained, answer.abstention_reason
+    assert answer.bottom_line is not None and answer.bottom_line.text.startswith("CONCLUSIONS"), answer.bottom_line.text
