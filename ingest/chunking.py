@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterator, Sequence
 from curbside.ingest.types import Chunk, ParsedDocument, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
-TEXT_VERSION = 5
+TEXT_VERSION = 6
 """Version of the text and sentence spans the loaders and this chunker make of the same file: 2
 cleans PDF layout (running headers, reference lists, list items and check-box cells; see
 :mod:`curbside.ingest.pdftext`), 3 cuts PDF heading lines off the sentence after them, 4 keeps the
 hyphen of compounds broken at a line end and lets a sentence run on across a page break, 5 joins
 words broken at a line end after a space ("hyperinsu -" / "linism"), cuts a PDF heading off the
 sentence before it too (one capitalised word on a line of its own is a heading), and starts a
-sentence at a figure or table caption that interrupts prose. Part of the index hash, so an index built from other text is
+sentence at a figure or table caption that interrupts prose, 6 leaves a structured abstract's
+run-in heading ("Methods A 31-year-old ...") out of the citable sentence (the sentences embedded at
+index time). Part of the index hash, so an index built from other text is
 re-chunked rather than half-matched by the sentences the answer step splits at query time."""
 SPECIAL_TOKENS = 2  # [CLS] ... [SEP]
 # The longest entry in the packaged models' vocabularies is 18 characters, so real text needs fewer
@@ -57,6 +59,20 @@ _PDF_ITEM_LEAD = re.compile(r"^(?:[A-Z]|[a-z]|[ivx]{1,4}|[IVX]{1,5})[.)]\s+(?=[A
 "iii. Hands are washed ..."): a list item's marker, which the statement quoted from it leaves out
 as it leaves out "5. " (a single capital then a word is an initial only in prose, where it does not
 open a sentence: "described by" / "J. Smith")."""
+_ABSTRACT_LABELS = (
+    r"background|context|importance|introduction|objectives?|aims?|aims?/hypothesis|hypothesis|purpose|"
+    r"methods?|design|setting|settings|participants|interventions?|exposures?|"
+    r"measurements|main\s+outcomes?(?:\s+and\s+|\s+)measures?|outcomes?|analysis|"
+    r"results|findings|limitations|evidence\s+acquisition|evidence\s+synthesis|"
+    r"data\s+sources|study\s+selection|data\s+extraction|trial\s+registration|funding"
+)
+_RUN_IN_LABEL = re.compile(rf"(?i:{_ABSTRACT_LABELS})(?:\s*[:.\u2014\u2013-])?\s+(?=[A-Z0-9][\w\u2019'-]*\s)")
+"""A structured abstract's run-in heading set on the line of its first sentence ("Methods A
+31-year-old woman was ...", "Results Functional analysis showed ..."): the labels of structured
+abstracts (NLM's list, and the journals' pairs), followed by a capitalised word. The statement
+quoted from such a sentence leaves the label out, as a heading is left out of the sentence after it
+("Results were similar" is prose: a lower-case word follows). Conclusion labels ("Conclusions:",
+"Interpretation") stay: they say what the sentence is, and the composer reads them."""
 _KEYWORD_LIST = re.compile(r"^(?:key\s?words?|index\s+terms|mesh\s+terms)\b\s*[:.\u2014\u2013-]?\s", re.I)
 """A paper's keyword list ("Keywords: high blood pressure • NHANES", "Keywords Congenital
 hyperinsulinism · Glibenclamide"): index terms, which match a question on their topic and state
@@ -248,7 +264,8 @@ def citable_sentences(
     text: str, *, lines: bool = True, min_chars: int = 15, max_chars: int = 700
 ) -> list[tuple[int, int]]:
     """Sentence spans worth citing: list markers stripped (offsets stay exact; in PDF text lettered
-    and roman ones too, :data:`_PDF_ITEM_LEAD`), no fragments, and in PDF text (``lines=False``) no
+    and roman ones too, :data:`_PDF_ITEM_LEAD`, and structured-abstract run-in headings,
+    :data:`_RUN_IN_LABEL`), no fragments, and in PDF text (``lines=False``) no
     chart or table residue (:data:`MAX_WORDLESS_SHARE`), no keyword list (:data:`_KEYWORD_LIST`)
     and no heading line (:func:`_heading_only`)."""
     out: list[tuple[int, int]] = []
@@ -256,6 +273,9 @@ def citable_sentences(
         lead = _LIST_LEAD.match(text[start:end]) or (None if lines else _PDF_ITEM_LEAD.match(text[start:end]))
         if lead:
             start += lead.end()
+        label = None if lines else _RUN_IN_LABEL.match(text, start, end)
+        if label:
+            start = label.end()
         sent = text[start:end]
         if not (min_chars <= len(sent) <= max_chars and re.search(r"[A-Za-z]{3}", sent)):
             continue

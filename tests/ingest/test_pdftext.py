@@ -282,6 +282,27 @@ def test_lettered_and_roman_list_markers_are_left_out_of_pdf_statements() -> Non
     assert [line[s:e] for s, e in citable_sentences(line, lines=True)] == [line]
 
 
+def test_a_structured_abstracts_run_in_headings_are_left_out_of_its_statements() -> None:
+    text = (
+        "Aims/hypothesis The KATP channel couples beta cell activity to insulin secretion.\n"
+        "Methods A 31-year-old woman was diagnosed with mild hyperglycaemia during a screen.\n"
+        "Results were similar in both groups. Results Functional analysis showed no changes.\n"
+        "Main outcome measures Death from any cause at 90 days.\n"
+        "Conclusions: Colchicine reduced flares in this trial."
+    )
+    assert _sentences(text) == [
+        "The KATP channel couples beta cell activity to insulin secretion.",
+        "A 31-year-old woman was diagnosed with mild hyperglycaemia during a screen.",
+        "Results were similar in both groups.",  # prose: a lower-case word follows
+        "Functional analysis showed no changes.",
+        "Death from any cause at 90 days.",
+        "Conclusions: Colchicine reduced flares in this trial.",  # the conclusion keeps its label
+    ]
+    # Markdown is left as written
+    assert sentence_spans("Methods A trial of colchicine.", lines=True) == [(0, 30)]
+    assert citable_sentences("Methods A trial of colchicine.", lines=True) == [(0, 30)]
+
+
 def test_words_broken_after_a_space_and_a_hyphen_are_joined() -> None:
     pages = ["The loss of function causes congenital hyperinsu -\nlinism and a clinical pheno -\ntype of diabetes.",
              "Congenital hyperinsulinism is rare. The drug -\nwhich is a drug which works - is cheap."]
