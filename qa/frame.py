@@ -78,6 +78,15 @@ steroids", "off prednisone"): neither taken nor asked about."""
 _REACTED_TO = re.compile(r"\b(?:reaction|rash|sjs|ten|dress|anaphylaxis|angioedema|hives|hypersensitivity|intolerance|allergy)\s+(?:to|with|from|on)\s+(?:the\s+)?$", re.I)
 """A drug the patient reacted to ("h/o SJS with allopurinol"): not taken now, and asked about only
 when the question names nothing else ("Had DRESS on allopurinol — can I rechallenge?")."""
+_RULED_OUT_AFTER = re.compile(
+    r"^\s*(?:(?:,|and|or)\s+[\w-]+\s+){0,3}(?:(?!(?:is|are|was|were)\b)[a-z][\w-]*\s+){0,2}?(?:(?:are|is|were|was)\s+(?:both\s+|all\s+)?"
+    r"(?:contraindicated|not\s+(?:appropriate|tolerated|an\s+option|possible)|ruled\s+out|out\s+of\s+the\s+question)|"
+    r"(?:aren'?t|isn'?t|weren'?t|wasn'?t)\s+(?:appropriate|tolerated|an\s+option|possible))(?![^.?!;:]{0,20}\?)",
+    re.I,
+)
+"""Drugs said to be ruled out for the patient ("NSAIDs and colchicine are contraindicated")."""
+_RESTART_ASK = re.compile(r"\b(?:restart\w*|re-?start\w*|resum\w*|rechalleng\w*|again|back\s+on)\b", re.I)
+"""An ask to take up again a drug the story says was stopped or reacted to."""
 _STOPPING = re.compile(r"\b(?:after|before|since|once|when|until)\s+(?:stopping|finishing|completing|coming\s+off|tapering(?:\s+off)?|discontinuing)\s+(?:his|her|their|the)?\s*$|\b(?:wait|long)\s+(?:\w+\s+)?after\s+(?:(?:his|her|their|the|a|last)\s+)?(?:(?:dose|course|infusion)\s+of\s+)?$", re.I)
 """A drug the patient will stop ("when can she get MMR after stopping prednisone?"): what the
 patient takes now, around which the question times something else."""
@@ -138,11 +147,16 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
             cue, _pos = _cue_before(question, start)
             head = question[:start]
             tail = question[end : end + 20]
+            if _RULED_OUT_AFTER.match(question[end : end + 60]):
+                prev_role, prev_end = "past", end
+                continue  # "in whom NSAIDs and colchicine are contraindicated": neither taken nor asked
             if _REACTED_TO.search(head[-30:]):
                 reacted.append(generic)
                 prev_role, prev_end = "past", end
                 continue
             if _PAST_OR_EXCLUDED.search(head[-45:]) or _NOT_TAKEN.search(head[-20:]):
+                if _RESTART_ASK.search(question[end:]):
+                    reacted.append(generic)  # "He stopped allopurinol on his own; restart at the old dose?"
                 prev_role, prev_end = "past", end
                 continue  # "switched off azathioprine", "can't take NSAIDs": neither asked about nor taken
             if _FAILING_AFTER.match(question[end : end + 30]) or _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]) or _STOPPING.search(head[-40:]):
@@ -398,17 +412,17 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("choice", "alternatives", _rx(r"\b(?:anything|something|what(?:'s|\s+is)?)\s+(?:\w+\s+)?(?:better|safer|else)\s+than\b")),
     ("comparison", "efficacy", _rx(r"\bcompare[sd]?\s+(?:with|to|against)\b|\bas\s+(?:good|effective|safe)\s+as|\bworse\s+than|\b(?:safer|riskier|gentler|stronger|weaker|faster|cheaper)\s+than|\bless\s+(?:risky|safe|toxic|effective)\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
     ("dose_adjustment", "renal dose", _rx(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|ckd)\b[^?]{0,40}\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s*(?:bid|tid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily)\b|\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
-    ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b")),
+    ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:to|should\s+i|do\s+i|do\s+we|should\s+we)\s+do\s+(?:about|with)\s+(?:the|his|her|their)\s+[\w-]+\s+(?:when|if|now|once|while)\b|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b")),
     ("dose", "dose", _rx(r"\bhow\s+(?:do|should|would)\s+(?:i|we|you)\s+convert\b|\bconver(?:t|sion)\s+(?:\w+\s+)?from\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g)?(?:\s+(?:to\s+(?:start|begin)|first|daily|a\s+day|bid|twice\s+daily|once\s+daily))?\s*\??\s*$|\b(?:start|begin|initiat)\w*\s+(?:(?:it|him|her|them|\w+)\s+)?(?:at|on|with)\s+\d|\bhow\s+(?:is|are|should)\s+(?:it|they|\w+)\s+(?:be\s+)?(?:given|taken|administered|injected|infused|used)\b|\b(?!(?:what|which|the|a|an|best|preferred|initial|first|empiric|antibiotic|treatment|prophylaxis|drug)\b)[a-z][\w-]+\s+regimens?\b|\bwhat(?:'s|\s+is)\s+the\s+regimen\b|\b(?:with|without)\s+(?:food|meals?|milk)\b|\bempty\s+stomach|\bbefore\s+(?:meals|breakfast)\b|\bwhat\s+time\s+of\s+day\b|\btaper\w*\b|\bhow\s+(?:fast|quickly)\s+(?:can|should|do|to)\b|\bgo\s+up\b|\bup-?titrat\w*|\bincrease\s+(?:the\s+|his\s+|her\s+)?dose\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day)\s*\?|\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
     ("safety", "adverse effects", _rx(r"\b(?:be|is|was)\s+(?:\w+\s+)?(?:from|due\s+to|caused\s+by|related\s+to)\s+(?:the\s+|his\s+|her\s+)?(?!\w+\s+(?:transplant|surgery))\w|\bcaused\s+by\b|\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce|mask|hide|damage|harm|hurt)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
     ("choice", "alternatives", _rx(r"\bstill\s+\w+ing\s+(?:on|despite)\b|\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
     ("choice", "dose", _rx(r"\b(?:statin|therapy|treatment)\s+intensity\b|\bwhat\s+intensity\b|\b(?:high|moderate|low)[- ]intensity\s+or\s+(?:high|moderate|low)")),
-    ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\b(?:second|third|next)[- ]line\b|\bthen\s+what\b|\bwhat\s+then\b|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:[\w-]+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:[\w-]+\s+)?(?:option|choice|drug|agent|treatment|therapy|antibiotic|way|regimen)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotics?|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin|antihypertensives?|antidepressants?|analgesics?|painkillers?|antiemetics?|antiepileptics?|antifungals?|antivirals?|vaccines?|biologics?|immunosuppressants?|diuretics?)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+(?:the\s+)?(?:options|choices|alternatives|first-line|preferred|recommended|treatments?|drugs|agents|antibiotics))|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose|recommend|suggest|try|offer)|\bwhat\s+to\s+(?:use|give|start|add)|\bwhere\s+(?:do|should|would|to)\s+(?:i|we|you)?\s*(?:start|begin)\b|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat(?:'s|\s+is)\s+(?:the\s+)?(?:treatment|best|preferred|first|go-to|safest|safer)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
+    ("choice", "first-line choice", _rx(r"\bfirst[- ]line|\bwhat(?:'s|\s+is|\s+are)\s+(?:recommended|preferred|advised|suggested)\s+for\b|\b(?:second|third|next)[- ]line\b|\bthen\s+what\b|\bwhat\s+then\b|\bfirst\s+choice|\bas\s+(?:the|a|my|his|her)\s+first\s+(?:[\w-]+\s+){0,2}(?:drug|agent|therapy|treatment|medication|option)|\bdrug\s+of\s+choice|\bpreferred|\bbest\s+(?:[\w-]+\s+)?(?:option|choice|drug|agent|treatment|therapy|antibiotic|way|regimen)|\bwhich\s+(?:drug|agent|medication|medicine|antibiotics?|one|treatment|therapy|option|class|regimen|anticoagulant|doac|inhaler|glucose|statin|antihypertensives?|antidepressants?|analgesics?|painkillers?|antiemetics?|antiepileptics?|antifungals?|antivirals?|vaccines?|biologics?|immunosuppressants?|diuretics?)|\bwhat\s+(?:drug|agent|medication|medicine|antibiotic|treatment|therapy|regimen|inhaler|classes|are\s+(?:the\s+)?(?:options|choices|alternatives|first-line|preferred|recommended|treatments?|drugs|agents|antibiotics))|\bwhat\s+(?:do|should|would|can)\s+(?:i|you|we|people)\s+(?:use|give|start|prescribe|reach|add|pick|choose|recommend|suggest|try|offer)|\bwhat\s+to\s+(?:use|give|start|add)|\bwhere\s+(?:do|should|would|to)\s+(?:i|we|you)?\s*(?:start|begin)\b|\bhow\s+(?:should|do|would)\s+(?:i|we|you)\s+(?:treat|manage|handle)|\bhow\s+to\s+(?:treat|manage)|\bwhat(?:'s|\s+is)\s+(?:the\s+)?(?:treatment|best|preferred|first|go-to|safest|safer)|\bgo-to|\bempiric\w*|\binitial\s+(?:therapy|treatment|choice|inhaler|regimen|drug)|\bregimen\s*\??\s*$|\bone\s+drug\s+or\s+two|\bor\s+(?:a|an)\s+\w+\s*\??\s*$|\breach\s+for|\bcore\s+drug|\bwhat\s+(?:\w+\s+)?(?:people|most)\s+(?:usually|use)")),
     ("indication", "prophylaxis", _rx(r"\bprophyla\w*|\bprevent\w*|\bpreventive")),
     ("indication", "indication", _rx(r"\bindicat\w*|\bwhere\s+(?:does|do|would)\s+(?:[\w-]+\s+){1,3}fit\b|\bfit\s+in\s+(?:the\s+)?(?:treatment|therapy|management)\b|\bwhich\s+(?:patients|people|adults|children|women|men)\b[^?]{0,40}\b(?:should|get|need|qualify|benefit)\b|\bshould\s+(?:[\w-]+\s+){1,6}be\s+(?:on|started|given|treated|offered)\b|\b(?:would|do)\s+(?:you|i|we)\s+(?:start|treat|give|add|use|offer|recommend|prescribe)\b|\b(?:a\s+)?role\s+for\b|\bplace\s+(?:for|in\s+therapy)\b|\bwho\s+(?:should|needs?|gets?|qualif\w*)|\bshould\s+(?:i|we|she|he|they)\s+(?:start|get|be\s+started|receive|treat|give|offer|add|anticoagulate|use)|\bdo\s+(?:i|we|they)\s+need|\bdoes\s+(?:he|she|this\s+patient|the\s+patient|it)\s+need|\bneed\s+(?:to\s+start|treatment|a|an)\b|\bworth\s+(?:starting|treating)|\bcandidate\s+for|\bapproved\s+for|\bused\s+for|\bfor\s+what\b|\btreat\s+it|\bstart\s+(?:[\w-]+\s+){0,3}now|\banticoagulate|\bqualif\w*|\bapply\s+to")),
-    ("safety", "safety", _rx(r"\bsafe\w*|\bbe\s+(?:stopped|held|discontinued|paused|continued)\s+(?:during|while|in|through|for)\b|\bgive\s+up\b|\bgo\s+ahead\b|\bproceed\b|\bleave\s+(?:it|him|her|them)\b|\bstay\s+on\b|\brechallenge\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
+    ("safety", "safety", _rx(r"\bsafe\w*|\bwhat(?:'s|\s+is)\s+the\s+(?:deal|story|issue|problem|concern)\s+with\b|\brestart\w*|\bresum\w*|\bback\s+on\b|\bbe\s+(?:stopped|held|discontinued|paused|continued)\s+(?:during|while|in|through|for)\b|\bgive\s+up\b|\bgo\s+ahead\b|\bproceed\b|\bleave\s+(?:it|him|her|them)\b|\bstay\s+on\b|\brechallenge\w*|\bok(?:ay)?\b|\bfine\b|\balright|\b(?:the|any|what|main|real|big|biggest|other)\s+risks?\b|\brisks?\s*\?|\bconcerns?\b|\bworr\w*|\bdanger\w*|\bproblems?\b|\bissues?\b|\bcaution\w*|\bcareful|\bavoid\w*|\bcan\s+(?:i|we|you|he|she|they)\s+(?:give|start|use|add|prescribe|take|continue|restart|keep|stay|rechallenge|go)|\bcould\s+(?:i|we)|\bshould\s+(?:i|we)\s+(?:avoid|worry|stop|hold)|\ballowed|\bacceptable|\bappropriate|\breasonable|\btolerat\w*|\bstop\s+it|\bkeep\s+(?:taking|it|going)|\bgood\s+choice")),
 ]
 _SAFETY_ASK = _rx(r"\bsafe\w*|\bok(?:ay)?\b|\bfine\b|\bconcerns?\b|\bproblems?\b|\bcan\s+(?:i|we)\s+(?:use|give|add|start)")
 DEFAULT_ATTRIBUTE = "first-line choice"
@@ -473,7 +487,8 @@ _CLAUSE_BREAK = re.compile(r"[.!?;]\s+|\s+[—–-]+\s+|:\s+")
 
 _GENERIC_ASK = re.compile(
     r"^\W*(?:and\s+|so\s+)?(?:what\s+(?:now|next|then|do\s+(?:i|we)\s+do|should\s+(?:i|we)\s+do)|"
-    r"any\s+(?:concerns?|problems?|issues?|thoughts|advice)|thoughts|ok(?:ay)?|fine|safe|reasonable|advice)\W*$",
+    r"any\s+(?:concerns?|problems?|issues?|thoughts|advice)|thoughts|ok(?:ay)?|fine|safe|reasonable|advice|wise|sensible|alright|"
+    r"acceptable|appropriate|allowed|possible|(?:a\s+)?good\s+idea|go\s+ahead|proceed|yes\s+or\s+no)\W*$",
     re.I,
 )
 """An asking clause that says only that something is asked ("What now?", "Any concern?", "OK?"):
@@ -576,6 +591,8 @@ def _classify(
             m = pattern.search(question, story_end)
             if not m:
                 continue  # the words lie in the patient's story ("on routine labs"), and the asking clause asks something of its own
+        if intent == "contraindication" and story_end > 0 and m.end() <= story_end and not pattern.search(question, story_end):
+            continue  # "71-year-old in whom NSAIDs are contraindicated: is canakinumab safe?": the story, not the ask
         if intent == "contraindication" and _CHOICE_RULE_EARLY.search(clause) and _WH_OPEN.search(clause):
             continue  # "What do people use for a flare when everything is contraindicated?" asks for a choice
         if attribute == "pregnancy" and re.search(r"\bbreast-?\s?feed\w*|\blactat\w*|\bnursing\b", question, re.I) and not re.search(r"pregnan|contracep|conceive|father", question, re.I):
@@ -602,7 +619,8 @@ def _classify(
     asked_pop = _asked_population(question, population)
     if asked_pop and has_intervention:
         return "population", asked_pop, yes_no
-    if has_intervention and has_current and (paired or _COMBINATION_ASK.search(question) or _MANAGE_ASK.search(question)):
+    effect_only = clause != question and _EFFECT_ONLY.match(clause) and not _GENERIC_ASK.match(clause)
+    if has_intervention and has_current and (paired or _COMBINATION_ASK.search(question) or _MANAGE_ASK.search(question) or effect_only):
         return "interaction", "interaction", yes_no  # "On warfarin, needs Bactrim. What should I do?"
     if has_intervention and has_current:
         return "safety", "safety", yes_no  # "Y in a patient on X?": Y for this patient
@@ -758,6 +776,16 @@ def build_frame(
         # clause the one proposed
         interventions = [member, *(d for d in interventions if d not in (member, intervention))]
         intervention = member
+    asked = _other_drug_in_ask(question, mentions, intervention, current) if member is None and _continued_in_ask(question, mentions) is None else None
+    if asked is not None and intervention is not None:
+        # "Starting allopurinol: does he need colchicine cover?": the story's drug is the occasion,
+        # the asking clause's drug is asked about
+        first = min(m[0] for m in mentions if m[3] == intervention)
+        if re.search(r"\b(?:started|began|begun|was\s+put\s+on|has\s+been\s+on|been\s+on)\s+(?:\w+\s+)?$", question[max(0, first - 30) : first], re.I):
+            current = [*current, intervention]  # "Started Xarelto last week. Is ibuprofen OK?": taken now
+        # "Starting allopurinol: does he need colchicine cover?": about to start, not yet taken
+        interventions = [asked, *(d for d in interventions if d not in (asked, intervention))]
+        intervention = asked
     kept = _continued_in_ask(question, mentions)
     if kept is not None and kept != intervention:
         # "Adding basal insulin — can he stay on metformin?": the asking clause is about the drug
@@ -1049,6 +1077,17 @@ _DIET = re.compile(r"\bhow\s+much\s+(?:dietary\s+)?(?:protein|salt|sodium|fluids
 """A quantity of food, drink or exercise: no drug's dose."""
 _TREAT_URATE = re.compile(r"\b(?:urate|uric\s+acid|hyperuric\w*)\b[^?]*\btreat\w*", re.I)
 """Treating a raised urate is urate-lowering therapy."""
+
+
+def _other_drug_in_ask(question: str, mentions: Sequence[Mention], intervention: str | None, current: Sequence[str]) -> str | None:
+    """The one drug the asking clause names when the intervention is named only in the story."""
+    if intervention is None:
+        return None
+    clause_start = len(question) - len(ask_clause(question))
+    if clause_start == 0 or any(generic == intervention and start >= clause_start for start, _end, _surface, generic in mentions):
+        return None
+    named = list(dict.fromkeys(generic for start, _end, _surface, generic in sorted(mentions) if start >= clause_start and generic not in current))
+    return named[0] if len(named) == 1 else None
 
 
 def _member_in_ask(question: str, mentions: Sequence[Mention], intervention: str | None) -> str | None:

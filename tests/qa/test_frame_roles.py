@@ -532,3 +532,45 @@ def test_two_classes_named_by_their_shorthand_are_the_options(table: AliasTable)
 def test_a_range_that_defines_a_category_is_no_treatment_target(table: AliasTable) -> None:
     assert frame_of("Which blood pressure range counts as stage 2 hypertension?", table).intent != "target"
     assert frame_of("What trough range defines tacrolimus toxicity?", table).intent != "target"
+
+
+# --- the story's drug as the occasion; ruled-out drugs; restarts ----------------------------------
+
+
+def test_the_drug_the_ask_names_is_asked_when_the_story_starts_another(table: AliasTable) -> None:
+    f = frame_of("Started Xarelto last week. Is ibuprofen OK?", table)
+    assert (f.intervention, f.current_medications) == ("ibuprofen", ["rivaroxaban"]), f
+    g = frame_of("Starting febuxostat: does she need colchicine cover?", table)
+    assert (g.intervention, g.current_medications) == ("colchicine", []), g
+
+
+def test_drugs_said_to_be_ruled_out_are_neither_taken_nor_asked(table: AliasTable) -> None:
+    f = frame_of("Man of 66 for whom NSAIDs and colchicine are contraindicated and steroids aren't an option: is anakinra safe for his flare?", table)
+    assert (f.intent, f.intervention, f.current_medications) == ("safety", "anakinra", []), f
+    # asking whether it is contraindicated is about that drug
+    assert frame_of("Naproxen is contraindicated for him? He has CKD 4.", table).intervention == "naproxen"
+
+
+@pytest.mark.parametrize(
+    "question, drug",
+    [
+        ("He stopped allopurinol on his own; restart at the old dose?", "allopurinol"),
+        ("Restart colchicine after the diarrhea settles?", "colchicine"),
+    ],
+)
+def test_restarting_a_stopped_drug_asks_about_it(question: str, drug: str, table: AliasTable) -> None:
+    assert frame_of(question, table).intervention == drug
+
+
+@pytest.mark.parametrize(
+    "question, intent",
+    [
+        ("What's the deal with febuxostat and cardiovascular death?", "safety"),
+        ("What's recommended for DVT in pregnancy?", "choice"),
+        ("What to do about the tacrolimus when he starts clarithromycin?", "dose_adjustment"),
+        ("Bactrim in a kidney transplant on an ACE inhibitor — hyperkalemia?", "interaction"),
+        ("Trimethoprim-sulfamethoxazole in a patient on lisinopril — wise?", "safety"),
+    ],
+)
+def test_more_intent_phrasings(question: str, intent: str, table: AliasTable) -> None:
+    assert frame_of(question, table).intent == intent
