@@ -77,11 +77,13 @@ ACTIVE_INFECTION = re.compile(r"\b(?:active|current|ongoing)\s+(?:\w+\s+)?infect
 contraindication to IL-1 blockers"): the frame's "active infection" (implied by pneumonia, a urinary
 tract infection ...) under another adjective."""
 
-HARMED_AS_A_GROUP = frozenset({"pregnancy", "lactation", "child", "older adult"})
-"""Groups in whom a harm the library names with the group ("can cause fetal harm", "mostly in
-children with high trough concentrations") is a precaution for a patient in it, though no caution
-word is said: a harm statement naming a condition is mostly its outcome ("can cause hyperkalemia"),
-one naming these groups is said of them."""
+HARMED_AS_A_GROUP = frozenset({"pregnancy", "lactation"})
+"""Groups in whom a harm the library names with the group ("can cause fetal harm") is a precaution
+for a patient in it, though no caution word is said: a harm statement naming a condition is mostly
+its outcome ("can cause hyperkalemia"), and one naming children or older people mostly names them
+among everyone ("overdoses have occurred in adults and children") or reports a study's result ("in
+older patients ... did not find an excess"); a harm to the fetus or the breastfed child is said of
+pregnancy and breastfeeding alone."""
 
 UNKNOWN_UNLESS_STATED = frozenset({"older adult"})
 """Groups a question often leaves unsaid (the patient's age): a statement restricted to them is not
@@ -937,6 +939,7 @@ def sweep(
     patient = _patient(frame, table, question)
     asked = frozenset(re.findall(r"[a-z][a-z0-9]+", question.lower())) if question else frozenset()
     vulnerable = frozenset(p.name for p in partners if p.kind == "population") & HARMED_AS_A_GROUP
+    taken = patient.drugs | patient.classes
     for subject in subjects:
         generics, classes = subject_terms(subject, table)
         acting = set().union(*(acting_classes(table, g) for g in generics)) if generics else set()
@@ -958,10 +961,10 @@ def sweep(
                 if not named and not claim.classes & acting:
                     continue
                 relation = danger_relation(claim, sent.text) or _dose_for_this_patient(sent.text, claim, patient, table)
-                if relation is None and "adverse" in claim.relations and claim.populations & vulnerable:
+                if relation is None and "adverse" in claim.relations and "result" not in claim.relations and claim.populations & vulnerable:
                     relation = "caution"  # "can cause fetal harm ... if it is used in pregnancy", for a pregnant patient
-                if relation is None and "adverse" in claim.relations and any(
-                    set(group) & (patient.drugs | patient.classes) for group, _whole in _sentence_scope(sent.text, table).co_medications
+                if relation is None and "adverse" in claim.relations and (claim.drugs & taken or claim.classes & taken) and any(
+                    set(group) & taken for group, _whole in _sentence_scope(sent.text, table).co_medications
                 ):
                     relation = "caution"  # a harm said of patients who also take the patient's drug: an interaction
                 if relation is None:
