@@ -781,7 +781,7 @@ def build_frame(
         # "Starting allopurinol: does he need colchicine cover?": the story's drug is the occasion,
         # the asking clause's drug is asked about
         first = min(m[0] for m in mentions if m[3] == intervention)
-        if re.search(r"\b(?:started|began|begun|was\s+put\s+on|has\s+been\s+on|been\s+on)\s+(?:\w+\s+)?$", question[max(0, first - 30) : first], re.I):
+        if re.search(r"\b(?:started|began|begun|was\s+put\s+on|has\s+been\s+on|been\s+on|completed|finished|took)\s+(?:\w+\s+){0,3}$", question[max(0, first - 40) : first], re.I):
             current = [*current, intervention]  # "Started Xarelto last week. Is ibuprofen OK?": taken now
         # "Starting allopurinol: does he need colchicine cover?": about to start, not yet taken
         interventions = [asked, *(d for d in interventions if d not in (asked, intervention))]

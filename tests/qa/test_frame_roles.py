@@ -574,3 +574,8 @@ def test_restarting_a_stopped_drug_asks_about_it(question: str, drug: str, table
 )
 def test_more_intent_phrasings(question: str, intent: str, table: AliasTable) -> None:
     assert frame_of(question, table).intent == intent
+
+
+def test_a_course_just_finished_is_what_the_patient_has_had(table: AliasTable) -> None:
+    f = frame_of("She finished a week of prednisone yesterday — can she have the yellow fever vaccine?", table)
+    assert (f.intervention, f.current_medications) == ("yellow fever vaccine", ["prednisone"]), f
