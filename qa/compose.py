@@ -47,7 +47,7 @@ from curbside.qa.claims import (
     tag,
     therapeutic_classes,
 )
-from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE
+from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, renal_value
 from curbside.qa.plan import (
     ATTRIBUTE_PLANS,
     INTENT_SECTIONS,
@@ -1116,7 +1116,11 @@ class ExtractiveComposer:
             if d != "neutral":
                 direction, basis = d, item
                 break
-        plan.disagreement = self._disagreement(plan, frame)
+        kidney = renal_value(plan.question)
+        outside = direction == "for" and basis is not None and kidney is not None and basis.claim.covers_renal(kidney) is False
+        if outside:
+            direction = "against"  # "recommended ... when the eGFR is above 30" for a patient at 25 recommends nothing for them
+        plan.disagreement = [] if outside else self._disagreement(plan, frame)
         if plan.disagreement:
             # sources disagree: the verdict rests on the strongest, then newest, of them, and is
             # never a plain yes while a cited source for this patient advises against
@@ -1131,7 +1135,9 @@ class ExtractiveComposer:
             plan.decision_items = [bottom] if bottom else []
             return
         plan.decision_items = [basis]
-        if direction == "against":
+        if outside:
+            plan.decision, plan.decision_text = "no", f"No: the library supports {x} only at a kidney function this patient is outside of (eGFR or CrCl {kidney})."
+        elif direction == "against":
             plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
         elif direction == "conditional":
             rel = basis.finding.relation if basis.finding else ""

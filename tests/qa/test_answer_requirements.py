@@ -188,3 +188,11 @@ def test_a_goal_is_answered_by_the_goal_the_sources_set_for_its_therapy(bundled_
     treat-to-target goal is a serum uric acid of 300 umol/L" names no drug and is the answer."""
     a = bundled_pipeline.ask("BSR serum urate goal?")
     assert a.bottom_line is not None and "300" in a.bottom_line.text, a.bottom_line
+
+
+def test_a_recommendation_above_a_kidney_function_is_no_yes_below_it(bundled_pipeline) -> None:
+    """The heart-failure guideline recommends an MRA "when the eGFR is above 30": for a patient
+    at eGFR 22 that recommends nothing, so the verdict is no, and says why."""
+    a = bundled_pipeline.ask("HFrEF with NYHA II symptoms and an eGFR of 22. Start eplerenone?")
+    assert a.decision == "no", (a.decision, a.decision_text, a.bottom_line)
+    assert "kidney function" in (a.decision_text or "")
