@@ -530,8 +530,10 @@ def _co_medication_of(text: str, table: AliasTable, names: set[str]) -> bool:
 ORGAN_TRANSPLANTS = frozenset({"kidney transplant", "liver transplant", "heart transplant", "lung transplant"})
 GENERIC_TRANSPLANT = frozenset({"transplant", "solid organ transplant"})
 """A statement about one organ's recipients ("not recommended in liver transplant recipients") is
-not about another's, and for a recipient whose organ the question does not name it is a precaution:
-the generic reading of its words ("transplant recipients") does not widen it."""
+not about another organ's: the generic reading of its words ("transplant recipients") does not widen
+it. For a recipient whose organ the question does not name (a patient on tacrolimus and
+mycophenolate) it stands: KDIGO's advice against NSAIDs in kidney recipients is the library's word on
+NSAIDs with a calcineurin inhibitor after any transplant, and a sweep errs towards showing it."""
 
 APPLIES, UNSTATED, NOT_THIS_PATIENT = "applies", "unstated", "not this patient"
 """What :func:`scope` makes of a statement for this patient."""
@@ -637,10 +639,10 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     verdict = UNSTATED if parts.unconfirmable or (parts.dosed - subject) else APPLIES
     for names, excluded in parts.groups:
         organs = set(names) & ORGAN_TRANSPLANTS
-        if organs:
+        if organs and patient.has & ORGAN_TRANSPLANTS:
             # "in liver transplant recipients" also reads as "transplant recipients": the organ is the scope
             names = tuple(n for n in names if n not in GENERIC_TRANSPLANT)
-            if not excluded and not organs & patient.has and patient.has & ORGAN_TRANSPLANTS:
+            if not excluded and not organs & patient.has:
                 return NOT_THIS_PATIENT  # said of another organ's recipients than this patient's
         present = [n for n in names if n in patient.has]
         if excluded and present:

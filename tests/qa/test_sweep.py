@@ -805,13 +805,14 @@ SIROLIMUS_LIVER = ("The sirolimus boxed warning states that sirolimus is not rec
 
 def test_a_statement_about_one_organs_recipients_is_not_about_anothers(table: AliasTable) -> None:
     """"Not recommended in liver transplant recipients" also reads as "transplant recipients"; the
-    organ is its scope: nothing for a kidney recipient, a precaution when the organ is not named."""
+    organ is its scope: nothing for a kidney recipient; it stands when the organ is not named (the
+    seed's patient on tacrolimus and mycophenolate is kept from NSAIDs by KDIGO's kidney advice)."""
     search = FakeSearch([passage(1, SIROLIMUS_LIVER)])
     kidney = QuestionFrame(intent="safety", intervention="sirolimus", conditions=["kidney transplant"], population=["transplant"], yes_no=True)
     assert sweep(kidney, ["sirolimus"], table, search) == []
     assert statement_scope(SIROLIMUS_LIVER, kidney, table) == NOT_THIS_PATIENT
     unnamed = QuestionFrame(intent="safety", intervention="sirolimus", conditions=["solid organ transplant"], population=["transplant"], yes_no=True)
-    assert [f.relation for f in sweep(unnamed, ["sirolimus"], table, search)] == ["caution"]
+    assert [f.relation for f in sweep(unnamed, ["sirolimus"], table, search)] == ["boxed"]
     liver = QuestionFrame(intent="safety", intervention="sirolimus", conditions=["liver transplant"], population=["transplant"], yes_no=True)
     assert [f.relation for f in sweep(liver, ["sirolimus"], table, search)] == ["boxed"]
 
