@@ -19,6 +19,16 @@ wording, so they apply to any library:
   levels?" is monitoring, not dose.
 - **Population** is what the question says about the patient (pregnant, breastfeeding, a child,
   an older adult, CKD or an eGFR / CrCl below 60, dialysis, a transplant, hepatic impairment).
+- **Options.** A choice between named options ("warfarin or heparin?") leaves the intervention
+  unset (which one is the question) and keeps the options in ``QuestionFrame.options``, so that
+  the answer can check each of them for this patient.
+- **Whom it is for.** An intervention given to someone close to the patient (a grandchild's MMR,
+  a spouse's flu vaccine) sets ``QuestionFrame.for_contact``: the patient is exposed to it, not
+  treated with it.
+- **The story and the ask.** What comes before the asking clause is the patient's story: a drug
+  the ask names is what is asked about ("Started Xarelto last week. Is ibuprofen OK?"), a drug the
+  ask keeps ("— can he stay on metformin?") too; drugs said not to be taken, ruled out, stopped or
+  reacted to are neither taken nor asked unless the ask takes them up again.
 """
 
 from __future__ import annotations
