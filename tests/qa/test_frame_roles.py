@@ -579,3 +579,27 @@ def test_more_intent_phrasings(question: str, intent: str, table: AliasTable) ->
 def test_a_course_just_finished_is_what_the_patient_has_had(table: AliasTable) -> None:
     f = frame_of("She finished a week of prednisone yesterday — can she have the yellow fever vaccine?", table)
     assert (f.intervention, f.current_medications) == ("yellow fever vaccine", ["prednisone"]), f
+
+
+# --- follow-ups -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "history, question, intent, intervention",
+    [
+        (["Tacrolimus trough goal after kidney transplant?"], "And with fluconazole on board?", "interaction", "tacrolimus"),
+        (["Is colchicine OK with atorvastatin?"], "What dose then?", "dose_adjustment", "colchicine"),
+        (["Colchicine dose for a gout flare?"], "And if he's on clarithromycin?", "dose_adjustment", "colchicine"),
+        (["Warfarin target INR for a mechanical mitral valve?"], "And for an aortic one?", "target", "warfarin"),
+    ],
+)
+def test_follow_ups_that_add_a_co_medication_or_ask_a_dose(history: list[str], question: str, intent: str, intervention: str, table: AliasTable) -> None:
+    from curbside.pipeline import analyse_turns
+
+    f = analyse_turns(question, history, table).frame
+    assert (f.intent, f.intervention) == (intent, intervention), f
+
+
+def test_what_kind_should_i_use_asks_for_a_choice(table: AliasTable) -> None:
+    f = frame_of("Cystitis in a man of 40 — what antibiotic should I use?", table)
+    assert (f.intent, f.intervention) == ("choice", None), f
