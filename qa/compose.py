@@ -279,9 +279,10 @@ _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applic
 _CONCLUSION = re.compile(r"^\s*(?:conclusions?\s*:|in\s+conclusion|we\s+conclude|to\s+conclude|(?:these|our|the)\s+(?:results|findings|data|observations)\s+(?:suggest|indicate|show|demonstrate|support|confirm)|this\s+study\s+(?:shows|suggests|demonstrates|indicates|confirms))", re.I)
 _CONCLUSION_HEAD = re.compile(r"\bconclusion", re.I)
 _BLANK_LINE = re.compile(r"\n\s*\n")
-_DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled))\b", re.I)
+_DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled)|asked\s+whether|(?:was|were)\s+designed\s+to|aimed\s+to|sought\s+to|set\s+out\s+to)\b", re.I)
 _FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\bannual\w*|\byearly|\bat\s+\d+\s+(?:weeks?|months?)|\bbefore\s+start\w*|\bbaseline|\bfor\s+the\s+first\s+\d+|\bthen\b", re.I)
 _NUMBER = re.compile(r"\d")
+_DOSE_VALUE_PATTERN = r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)\b"
 UNVALUED = 0.5
 """``attribute_match`` cap for a sentence with no number (for a dose: no amount with its unit),
 asked for a dose or a target (the plan's ``needs_number``): it bears on the question ("daily

@@ -196,3 +196,10 @@ def test_a_recommendation_above_a_kidney_function_is_no_yes_below_it(bundled_pip
     a = bundled_pipeline.ask("HFrEF with NYHA II symptoms and an eGFR of 22. Start eplerenone?")
     assert a.decision == "no", (a.decision, a.decision_text, a.bottom_line)
     assert "kidney function" in (a.decision_text or "")
+
+
+def test_what_a_trial_set_out_to_do_is_not_its_finding(bundled_pipeline) -> None:
+    """"SPRINT asked whether aiming below 120 ..." says what the trial was for; a question about how
+    SPRINT measured blood pressure is answered by the sentence that says how."""
+    a = bundled_pipeline.ask("In SPRINT, how was blood pressure actually measured?")
+    assert a.bottom_line is not None and "automated" in a.bottom_line.text, a.bottom_line
