@@ -52,6 +52,7 @@ from curbside.qa.plan import (
     ATTRIBUTE_PLANS,
     INTENT_SECTIONS,
     SUPPORTING,
+    asks_for_amount,
     attribute_match,
     not_stated,
 )
@@ -290,12 +291,29 @@ TMP-SMX for 3 to 6 months") but cannot be its answer, so it neither grounds the 
 outranks one that states the value (below ``ATTRIBUTE_ANSWERS``)."""
 
 
-def _asks_for_value(frame: QuestionFrame) -> bool:
-    """A wh-question for a dose or a target ("What Bactrim dose for PJP prophylaxis?"), not a
-    yes/no one ("same dose?") nor what to change ("INR 9 on warfarin, what now?"), which a
-    sentence without a number can answer."""
+def _asks_for_value(frame: QuestionFrame, question: str = "") -> bool:
+    """A wh-question for a dose or a target ("What Bactrim dose for PJP prophylaxis?"), or a dose
+    change asked as an amount ("By how much should I cut colchicine on tacrolimus?", "eGFR now 40:
+    what dose should he be on?"); not a yes/no one ("same dose?") nor what to change ("INR 9 on
+    warfarin, what now?"), which a sentence without a number can answer."""
+    if frame.yes_no:
+        return False
     plan = ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"])
-    return plan.needs_number and frame.intent in ("dose", "target") and not frame.yes_no
+    if plan.needs_number and frame.intent in ("dose", "target"):
+        return True
+    return frame.intent == "dose_adjustment" and frame.asked_attribute in ("dose", "renal dose") and asks_for_amount(question)
+
+
+_AMOUNT = re.compile(rf"{_DOSE_VALUE_PATTERN}|\b\d+(?:\.\d+)?\s*%", re.I)
+"""What answers a dose change asked as an amount: a dose with its unit or a share of the dose
+("reductions of 50% to 75%")."""
+_NO_DOSE = frozenset({"contraindication", "avoid", "no_change"})
+"""Relations that answer a dose change asked as an amount without a number: not giving it at all,
+or keeping the dose."""
+_EXCEPTION_CLAUSE = re.compile(r"\b(?:if|when|whenever|unless)\b", re.I)
+"""Where a sentence's exception begins: "the label gives 5 mg twice daily, lowered to 2.5 mg if the
+patient is 80 years or older" states the dose for everyone younger; an age bound after it is the
+exception's, not whom the sentence is about."""
 _HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
 
 
@@ -680,14 +698,17 @@ class ExtractiveComposer:
                 # both parties and what one does to the other ("TMP-SMX can add to the
                 # myelosuppression caused by azathioprine"): an interaction, whatever its verb
                 item.attr = max(item.attr, 1.0)
-        if _asks_for_value(frame) and not (_DOSE_VALUE if frame.asked_attribute == "dose" else _NUMBER).search(item.sent.text):
+        if frame.intent == "dose_adjustment":
+            if _asks_for_value(frame, analysis.question) and not (_AMOUNT.search(item.sent.text) or c.relations & _NO_DOSE):
+                item.attr = min(item.attr, UNVALUED)  # "by how much?" is not answered by "with dose reduction"
+        elif _asks_for_value(frame) and not (_DOSE_VALUE if frame.asked_attribute == "dose" else _NUMBER).search(item.sent.text):
             item.attr = min(item.attr, UNVALUED)  # a dose or target question is answered by its number
         if frame.intent == "dose_adjustment" and frame.asked_attribute == "dose" and frame.current_medications:
             meds = set(frame.current_medications)
             if not (c.drugs & meds or c.classes & {k for m in meds for k in classes_of(self.table, m)}):
                 item.attr = min(item.attr, 0.5)  # the dose change asked about is the one for this co-medication
         age = analysis.context.age
-        if age is not None and c.covers_age(age) is False:
+        if age is not None and c.covers_age(age) is False and tag(_EXCEPTION_CLAUSE.split(item.sent.text, maxsplit=1)[0], self.table).covers_age(age) is not None:
             item.attr = min(item.attr, 0.3)  # "adults aged 40 to 75" does not answer for an 82-year-old
         treated = c.conditions - BACKGROUND_CONDITIONS  # what the sentence treats, not whom it is about
         if frame.asked_attribute in ("dose", "renal dose", "duration") and frame.indication:
@@ -1480,7 +1501,7 @@ finding ("these results suggest X may improve Y") are a yes, as PubMedQA's annot
 _AFFIRMS = frozenset({"adverse effects", "efficacy"})
 
 
-_DOSE_VALUE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)\b", re.I)
+_DOSE_VALUE = re.compile(_DOSE_VALUE_PATTERN, re.I)
 
 
 _NEGATION_CUES = frozenset({"not", "no", "without", "never", "neither", "nor", "n't", "cannot"})

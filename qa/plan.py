@@ -83,6 +83,20 @@ _PHASE_OF_QUESTION: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_AMOUNT_ASK = re.compile(
+    r"\bhow\s+much\b|\bhow\s+many\s+(?:mg|milligrams?|micrograms?|units?|tablets?|pills?)\b|"
+    r"\b(?:what|which)(?:'s|\s+is|\s+should)?\s+(?:be\s+)?(?:the\s+|his\s+|her\s+|their\s+|a\s+)?(?:new\s+|right\s+|correct\s+|reduced\s+|adjusted\s+)?(?:dose|dosage|dosing|amount)\b",
+    re.I,
+)
+
+
+def asks_for_amount(question: str) -> bool:
+    """Does the question ask how much to give ("What dose should he be on?", "By how much should I
+    cut it?"), rather than what to do ("ANC 1.1 on it. What now?", "Change anything?")? An amount
+    is answered by an amount (or by not giving it at all), never by "reduce the dose"."""
+    return bool(_AMOUNT_ASK.search(question))
+
+
 def question_phase(question: str) -> str | None:
     """The treatment phase a dose question is about, when it says: prophylaxis, extended, initial."""
     for name, pattern in _PHASE_OF_QUESTION:
