@@ -1197,10 +1197,13 @@ class ExtractiveComposer:
             return []  # with no intervention, statements about different things take no sides of one question
         cited = [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", []), *plan.sections.get("risks", [])]
         sides: dict[str, list[_Item]] = {"for": [], "against": []}
+        # with no patient described, every cited finding speaks to the question as asked
+        others = {g for *_, g in self.table.find(plan.question)} - {frame.intervention}
+        described = bool(others or frame.current_medications or frame.conditions or frame.population or frame.implied_population or frame.qualifier)
         for item in dict.fromkeys(cited):
             if self._not_for_verdict(item, frame) or (frame.intervention is not None and item.about < CLASS_ABOUT):
                 continue  # a statement about another drug, or about the class with other drugs named, takes no side
-            if self._scope(item, frame) != APPLIES:
+            if described and self._scope(item, frame) != APPLIES:
                 continue  # "should not be started alone in patients with HIT": a group this patient is not said to be in
             stance = _stance(item, frame)
             if stance in sides:
