@@ -1198,7 +1198,7 @@ class ExtractiveComposer:
         cited = [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", []), *plan.sections.get("risks", [])]
         sides: dict[str, list[_Item]] = {"for": [], "against": []}
         # with no patient described, every cited finding speaks to the question as asked
-        others = {g for *_, g in self.table.find(plan.question)} - {frame.intervention}
+        others = {g for *_, g in self.table.find(plan.question)} - {frame.intervention, frame.comparator, *frame.options}
         described = bool(others or frame.current_medications or frame.conditions or frame.population or frame.implied_population or frame.qualifier)
         for item in dict.fromkeys(cited):
             if self._not_for_verdict(item, frame) or (frame.intervention is not None and item.about < CLASS_ABOUT):
