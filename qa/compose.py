@@ -276,6 +276,8 @@ line. For a dose, timing or choice question the answering statement stays the bo
 danger leads the Risks section (and a yes/no verdict still becomes no)."""
 
 
+_CONTACT = re.compile(r"\b(?:household|close|family)\s+(?:contacts?|members?)\b|\bhousehold\s+contacts?\b|\bcaregivers?\b|\bpeople\s+(?:living|who\s+live)\s+with\b", re.I)
+"""A statement about the people around a patient, for an intervention given to one of them."""
 _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
 _CONCLUSION = re.compile(r"^\s*(?:conclusions?\s*:|in\s+conclusion|we\s+conclude|to\s+conclude|(?:these|our|the)\s+(?:results|findings|data|observations)\s+(?:suggest|indicate|show|demonstrate|support|confirm)|this\s+study\s+(?:shows|suggests|demonstrates|indicates|confirms))", re.I)
 _CONCLUSION_HEAD = re.compile(r"\bconclusion", re.I)
@@ -423,6 +425,10 @@ class ExtractiveComposer:
         if swept and self.search is not None:
             t_sweep = time.perf_counter()
             findings = sweep(frame, swept, self.table, self.search, question=analysis.question)
+            if frame.for_contact:
+                # a grandchild's vaccine is not given to the patient: only what the library says of
+                # the patient's contacts receiving it is a danger to weigh
+                findings = [f for f in findings if _CONTACT.search(f.sentence.text)]
             answer.timings_ms["sweep_ms"] = round((time.perf_counter() - t_sweep) * 1e3, 2)
         pool = list(passages)
         known = {x.chunk.chunk_id for x in pool}
@@ -553,6 +559,10 @@ class ExtractiveComposer:
             # subject, not only those the claim tagger says state the asked attribute
             ok = {id(i) for i in answering}
             leading = [*answering, *(i for i in items if id(i) not in ok and i.passage.document.doc_id not in out_docs and self._may_lead(i, frame, drugless=subject is None))]
+        if frame.for_contact:
+            # given to someone close to the patient: what the sources say of such contacts answers
+            contacts = [i for i in leading if _CONTACT.search(i.sent.text)] or [i for i in items if i.about > 0 and _CONTACT.search(i.sent.text)]
+            leading = contacts or leading
         plan = self._plan(frame, analysis, items, answering, findings, leading)
         return self._render(answer, plan, frame)
 

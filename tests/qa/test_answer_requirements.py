@@ -203,3 +203,11 @@ def test_what_a_trial_set_out_to_do_is_not_its_finding(bundled_pipeline) -> None
     SPRINT measured blood pressure is answered by the sentence that says how."""
     a = bundled_pipeline.ask("In SPRINT, how was blood pressure actually measured?")
     assert a.bottom_line is not None and "automated" in a.bottom_line.text, a.bottom_line
+
+
+def test_a_vaccine_for_someone_close_to_the_patient_is_answered_for_the_contact(bundled_pipeline) -> None:
+    """A granddaughter's MMR is not given to the transplant recipient: the recipient's live-vaccine
+    contraindication does not decide it; what the sources say of household contacts does."""
+    a = bundled_pipeline.ask("Can the grandchildren of my kidney transplant patient have the MMR vaccine?")
+    assert a.bottom_line is not None and "household" in a.bottom_line.text.lower(), a.bottom_line
+    assert a.decision != "no", a.decision_text
