@@ -285,6 +285,13 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 _DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled)|asked\s+whether|(?:was|were)\s+designed\s+to|aimed\s+to|sought\s+to|set\s+out\s+to)\b", re.I)
 _FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\bannual\w*|\byearly|\bat\s+\d+\s+(?:weeks?|months?)|\bbefore\s+start\w*|\bbaseline|\bfor\s+the\s+first\s+\d+|\bthen\b", re.I)
 _NUMBER = re.compile(r"\d")
+_ASKS_QUANTITY = re.compile(r"\bhow\s+(?:big|large|much|many|common|frequent(?:ly)?|likely|high|low)\b|\bwhat\s+(?:proportion|percentage|share|fraction|rate)\b|\bhow\s+often\s+does\b", re.I)
+"""A question for a magnitude ("how big was the signal?", "how common is it?", "what proportion?"),
+which a statement without a figure cannot answer. ("How often should I check ...?" asks for a
+schedule, read by the monitoring plan.)"""
+_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|half|third|quarter|dozen|most|majority|minority|rare|rarely|common|uncommon)\b", re.I)
+"""A figure as prose states it: digits, number words, or a proportion in words ("eight synthetases",
+"half of patients", "rare")."""
 _DOSE_VALUE_PATTERN = r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?)\b"
 UNVALUED = 0.5
 """``attribute_match`` cap for a sentence with no number (for a dose: no amount with its unit),
@@ -559,6 +566,10 @@ class ExtractiveComposer:
             # subject, not only those the claim tagger says state the asked attribute
             ok = {id(i) for i in answering}
             leading = [*answering, *(i for i in items if id(i) not in ok and i.passage.document.doc_id not in out_docs and self._may_lead(i, frame, drugless=subject is None))]
+        if _ASKS_QUANTITY.search(analysis.question):
+            # "how big was the signal?", "how common is it?" are answered by a figure
+            counted = [i for i in leading if _FIGURE.search(i.sent.text)]
+            leading = counted or leading
         if frame.for_contact:
             # given to someone close to the patient: what the sources say of such contacts answers
             contacts = [i for i in leading if _CONTACT.search(i.sent.text)] or [i for i in items if i.about > 0 and _CONTACT.search(i.sent.text)]

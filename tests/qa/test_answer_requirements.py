@@ -211,3 +211,10 @@ def test_a_vaccine_for_someone_close_to_the_patient_is_answered_for_the_contact(
     a = bundled_pipeline.ask("Can the grandchildren of my kidney transplant patient have the MMR vaccine?")
     assert a.bottom_line is not None and "household" in a.bottom_line.text.lower(), a.bottom_line
     assert a.decision != "no", a.decision_text
+
+
+def test_a_question_for_a_magnitude_is_answered_by_a_figure(bundled_pipeline) -> None:
+    """"How large was ..." asks for a figure: CARES's 4.3% against 3.2% answers it, a sentence that
+    only says the trials differed does not."""
+    a = bundled_pipeline.ask("How large was the excess of cardiovascular deaths on febuxostat compared with allopurinol in CARES?")
+    assert a.bottom_line is not None and any(ch.isdigit() for ch in a.bottom_line.text), a.bottom_line
