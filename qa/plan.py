@@ -78,7 +78,7 @@ INTENT_SECTIONS: dict[str, tuple[str, ...]] = {
 
 _PHASE_OF_QUESTION: list[tuple[str, re.Pattern[str]]] = [
     ("prophylaxis", re.compile(r"\bprophyla\w*|\bprevent\w*|\bpreventive", re.I)),
-    ("extended", re.compile(r"\bextended|\blong-term|\bbeyond\s+\d|\bafter\s+\d+\s+months|\brecurren\w*|\bsecondary\s+prevention|\bmaintenance", re.I)),
+    ("extended", re.compile(r"\bextended|\blong-term|\bbeyond\s+\d|\bafter\s+\d+\s+months|\b(?:done|completed|finished|had)\s+(?:\w+\s+){0,2}\d+\s+months|\bcontinuing\b|\bfrom\s+here\b|\brecurren\w*|\bsecondary\s+prevention|\bmaintenance", re.I)),
     ("initial", re.compile(r"\bnew\b|\bacute\b|\bjust\s+diagnosed|\binitial|\bstart\w*\s+dose|\bloading|\bfirst\s+(?:week|days)|\bfresh|\bnewly", re.I)),
 ]
 

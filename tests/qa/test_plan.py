@@ -193,3 +193,18 @@ def test_not_stated_wording(frame: QuestionFrame, expected: str) -> None:
 def test_not_stated_without_an_intervention_does_not_invent_one() -> None:
     sentence = not_stated(QuestionFrame(intent="choice", asked_attribute="first-line choice", indication="gout"))
     assert sentence == "The library does not state a first-line choice for gout."
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Finished 6 months of Eliquis for a DVT and staying on it. What dose now?",
+        "She has completed 12 months of rivaroxaban; we're continuing. Dose?",
+    ],
+)
+def test_a_question_after_months_of_treatment_is_about_the_extended_phase(question: str) -> None:
+    assert question_phase(question) == "extended"
+
+
+def test_a_new_clot_is_not_the_extended_phase() -> None:
+    assert question_phase("New DVT yesterday. Apixaban dose?") == "initial"
