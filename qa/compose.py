@@ -276,7 +276,7 @@ line. For a dose, timing or choice question the answering statement stays the bo
 danger leads the Risks section (and a yes/no verdict still becomes no)."""
 
 
-_CONTACT = re.compile(r"\b(?:household|close|family)\s+(?:contacts?|members?)\b|\bhousehold\s+contacts?\b|\bcaregivers?\b|\bpeople\s+(?:living|who\s+live)\s+with\b", re.I)
+_CONTACT = re.compile(r"\b(?:household|close|family)\s+(?:contacts?|members?)\b|\bcaregivers?\b|\bpeople\s+(?:living|who\s+live)\s+with\b", re.I)
 """A statement about the people around a patient, for an intervention given to one of them."""
 _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
 _CONCLUSION = re.compile(r"^\s*(?:conclusions?\s*:|in\s+conclusion|we\s+conclude|to\s+conclude|(?:these|our|the)\s+(?:results|findings|data|observations)\s+(?:suggest|indicate|show|demonstrate|support|confirm)|this\s+study\s+(?:shows|suggests|demonstrates|indicates|confirms))", re.I)
@@ -1459,11 +1459,12 @@ def _limits_another_use(item: _Item, frame: QuestionFrame) -> bool:
 SHORTHAND: dict[str, str] = {
     "max": "maximum", "min": "minimum", "tx": "treatment", "dx": "diagnosis", "hx": "history",
     "sx": "symptoms", "abx": "antibiotics", "ppx": "prophylaxis", "wk": "week", "wks": "weeks",
-    "mo": "month", "mos": "months", "yr": "year", "yrs": "years", "hr": "hour", "hrs": "hours",
+    "yr": "year", "yrs": "years",
     "bid": "twice daily", "tid": "three times daily", "qd": "once daily", "prn": "as needed",
 }
 """Clinicians' shorthand in a question, as the documents spell it ("max dose" is the label's "maximum
-dose"): the question's words are compared with a sentence's after this spelling-out."""
+dose"): the question's words are compared with a sentence's after this spelling-out. Ambiguous
+ones stay as written ("HR" is also a hazard ratio or heart rate, "mo" rarely a month)."""
 _SHORTHAND_WORD = re.compile(r"(?<![\w/-])(" + "|".join(SHORTHAND) + r")(?![\w/-])", re.I)
 
 
