@@ -88,6 +88,12 @@ steroids", "off prednisone"): neither taken nor asked about."""
 _REACTED_TO = re.compile(r"\b(?:reaction|rash|sjs|ten|dress|anaphylaxis|angioedema|hives|hypersensitivity|intolerance|allergy)\s+(?:to|with|from|on)\s+(?:the\s+)?$", re.I)
 """A drug the patient reacted to ("h/o SJS with allopurinol"): not taken now, and asked about only
 when the question names nothing else ("Had DRESS on allopurinol — can I rechallenge?")."""
+
+
+def reacted_to(question: str, start: int) -> bool:
+    """Does the question say the patient reacted to the drug named at ``start`` ("had SJS on
+    allopurinol")? Such a drug is their history, not a medication they take."""
+    return _REACTED_TO.search(question[max(0, start - 40) : start]) is not None
 _RULED_OUT_AFTER = re.compile(
     r"^\s*(?:(?:,|and|or)\s+[\w-]+\s+){0,3}(?:(?!(?:is|are|was|were)\b)[a-z][\w-]*\s+){0,2}?(?:(?:are|is|were|was)\s+(?:both\s+|all\s+)?"
     r"(?:contraindicated|not\s+(?:appropriate|tolerated|an\s+option|possible)|ruled\s+out|out\s+of\s+the\s+question)|"

@@ -33,7 +33,7 @@ from curbside.qa.claims import (
     tag,
     therapeutic_classes,
 )
-from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, renal_value
+from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, reacted_to, renal_value
 from curbside.qa.sentences import Sentence, passage_sentences
 from curbside.qa.types import Passage, QuestionFrame
 
@@ -327,8 +327,8 @@ def unplaced_medications(frame: QuestionFrame, table: AliasTable, question: str)
     for a, _b, _s, generic in table.find(question):
         if generic in placed or generic in out:
             continue
-        if _NOT_TAKEN_BEFORE.search(question[max(0, a - 40) : a]):
-            continue
+        if _NOT_TAKEN_BEFORE.search(question[max(0, a - 40) : a]) or reacted_to(question, a):
+            continue  # not taken, or a drug the patient reacted to ("had SJS on allopurinol")
         out.append(generic)
     return out
 

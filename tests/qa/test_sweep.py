@@ -889,6 +889,14 @@ def test_a_drug_the_frame_placed_nowhere_is_swept_as_taken_unless_the_question_s
         assert "tacrolimus" not in unplaced_medications(analyse(denied, table).frame, table, denied)
 
 
+def test_a_drug_the_patient_reacted_to_is_not_swept_as_taken(table: AliasTable) -> None:
+    """"Had DRESS on allopurinol": allopurinol is the patient's history, so a febuxostat statement
+    naming it (or its class) is no interaction for them."""
+    for question in ("He had DRESS on allopurinol last year. Can I start febuxostat?",
+                     "History of a rash with allopurinol; is Uloric OK?"):
+        assert "allopurinol" not in unplaced_medications(analyse(question, table).frame, table, question)
+
+
 def test_a_class_the_patient_takes_is_linked_by_its_own_name(table: AliasTable) -> None:
     text = "Sirolimus combined with ACE inhibitors raises the risk of angioedema."
     frame = QuestionFrame(intent="interaction", intervention="sirolimus", current_medications=["ace inhibitor"], asked_attribute="interaction")
