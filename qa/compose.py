@@ -47,7 +47,7 @@ from curbside.qa.claims import (
     tag,
     therapeutic_classes,
 )
-from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, renal_value
+from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, reacted_to, renal_value
 from curbside.qa.plan import (
     ATTRIBUTE_PLANS,
     INTENT_SECTIONS,
@@ -276,6 +276,8 @@ line. For a dose, timing or choice question the answering statement stays the bo
 danger leads the Risks section (and a yes/no verdict still becomes no)."""
 
 
+_AFTER_A_REACTION = re.compile(r"\b(?:who\s+(?:has|have)\s+had|with\s+a\s+(?:history|prior)\s+of|who\s+(?:previously\s+)?(?:had|developed)|previously\s+had)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:reaction|hypersensitivity|rash|allergy)\b", re.I)
+"""A statement scoped to patients who reacted to a drug before."""
 _CONTACT = re.compile(r"\b(?:household|close|family)\s+(?:contacts?|members?)\b|\bcaregivers?\b|\bpeople\s+(?:living|who\s+live)\s+with\b", re.I)
 """A statement about the people around a patient, for an intervention given to one of them."""
 _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
@@ -441,7 +443,7 @@ class ExtractiveComposer:
         known = {x.chunk.chunk_id for x in pool}
         extra = [f.passage for f in findings]
         if subject and self.search is not None:
-            extra += self._lookup(frame, subject)
+            extra += self._lookup(frame, subject, analysis.question)
         for passage in extra:
             if passage.chunk.chunk_id not in known:
                 known.add(passage.chunk.chunk_id)
@@ -644,7 +646,7 @@ class ExtractiveComposer:
             return item.about > 0 and item.sim >= p.min_sentence_similarity and 0 < item.passage.rank <= DRUGLESS_TOP_PASSAGES
         return item.about > 0 and item.sim >= p.min_sentence_similarity - 0.1 and not self._names_absent_party(item, frame)
 
-    def _lookup(self, frame: QuestionFrame, subject: str) -> list[Passage]:
+    def _lookup(self, frame: QuestionFrame, subject: str, question: str = "") -> list[Passage]:
         """Library passages on the intervention and the asked attribute (and, for a safety question,
         its monitoring), found by entity so that what the plan needs is there whatever the ranking."""
         names = " ".join(self.table.names_of(subject)[:3] + frame.intervention_classes[:2])
@@ -669,6 +671,9 @@ class ExtractiveComposer:
             queries.append(f"{names} {frame.indication} recommends first-line")
         out: list[Passage] = []
         assert self.search is not None
+        if any(reacted_to(question, a) for a, _b, _s, g in self.table.find(question) if g == subject):
+            # the patient reacted to it before: what the library says of restarting after a reaction
+            queries.append(f"{names} previous severe reaction hypersensitivity restart")
         for query in queries:
             out.extend(self.search(query, LOOKUP_DEPTH))
         return out
@@ -853,7 +858,11 @@ class ExtractiveComposer:
         asked_pop = POPULATION_OF_ATTRIBUTE.get(frame.asked_attribute)
         if frame.intent == "population" and asked_pop:
             decisive = [i for i in decisive if i.finding and i.finding.partner == asked_pop]
-        if decisive and (frame.intent in _DECIDED_BY_DANGER or not ranked):
+        reaction = [i for i in items if i.about >= CLASS_ABOUT and i.claim.direction == "against" and self._reacted_as_stated(i, frame, analysis.question)]
+        if reaction:
+            # the patient reacted to it before, and the library says what that means: it leads
+            plan.bottom = min(reaction, key=lambda i: -i.score)
+        elif decisive and (frame.intent in _DECIDED_BY_DANGER or not ranked):
             plan.bottom = min(decisive, key=lambda i: (-i.score, i.finding.strength if i.finding else 9))
         elif ranked:
             plan.bottom = min(leading or ranked, key=rank_key)
@@ -1124,6 +1133,11 @@ class ExtractiveComposer:
             plan.decision, plan.decision_items = "no", decisive[:2]
             plan.decision_text = f"No: the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})."
             return
+        if bottom is not None and bottom.claim.direction == "against" and self._reacted_as_stated(bottom, frame, plan.question):
+            # a patient who reacted to it before, and the library's word on restarting after a reaction
+            plan.decision, plan.decision_items = "no", [bottom]
+            plan.decision_text = f"No: the library advises against {x} after the reaction this patient had."
+            return
         if bottom is not None and frame.asked_attribute in ("dose", "renal dose") and "dose" in bottom.claim.relations:
             asked_doses = sweep_asked_doses(plan.question, frame, self.table)  # not a lab value, not a co-medication's dose
             if asked_doses:
@@ -1154,7 +1168,7 @@ class ExtractiveComposer:
             d = _study_stance(item, items, plan.question) if item.kind == "research" and by_study else _stance(item, frame)
             if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
                 d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
-            if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None):
+            if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None) and not self._reacted_as_stated(item, frame, plan.question):
                 d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution (a study's finding is its own)
             if d != "neutral":
                 direction, basis = d, item
@@ -1199,6 +1213,15 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
             plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
+
+    def _reacted_as_stated(self, item: _Item, frame: QuestionFrame, question: str) -> bool:
+        """The statement is about patients who reacted to the intervention ("a patient who has had
+        a severe reaction to allopurinol should not be restarted") and the question says this
+        patient did ("had DRESS on allopurinol"): its scope is this patient's, not a precondition."""
+        if frame.intervention is None or not _AFTER_A_REACTION.search(item.sent.text):
+            return False
+        names = self.table.names_of(frame.intervention)
+        return any(reacted_to(question, a) for a, _b, _s, g in self.table.find(question) if g == frame.intervention or _s in names)
 
     def _asked_words(self, question: str, frame: QuestionFrame) -> frozenset[str]:
         """Stems of what a yes/no question asks ("need", "calculator", "apply"): its content words

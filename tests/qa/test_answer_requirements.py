@@ -218,3 +218,12 @@ def test_a_question_for_a_magnitude_is_answered_by_a_figure(bundled_pipeline) ->
     only says the trials differed does not."""
     a = bundled_pipeline.ask("How large was the excess of cardiovascular deaths on febuxostat compared with allopurinol in CARES?")
     assert a.bottom_line is not None and any(ch.isdigit() for ch in a.bottom_line.text), a.bottom_line
+
+
+def test_a_warning_for_patients_who_reacted_is_a_no_for_a_patient_who_did(bundled_pipeline) -> None:
+    """"A patient who has had a severe reaction to allopurinol should not be restarted" is scoped to
+    patients who reacted; this patient did, so it leads and is a no, not a precondition (it was
+    neither retrieved nor read so: the answer said "Yes: the library supports allopurinol")."""
+    a = bundled_pipeline.ask("History of DRESS with allopurinol. Can I try it again at a low dose?")
+    assert a.decision == "no", (a.decision, a.decision_text, a.bottom_line)
+    assert a.bottom_line is not None and "reaction" in a.bottom_line.text, a.bottom_line
