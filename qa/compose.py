@@ -671,7 +671,7 @@ class ExtractiveComposer:
             queries.append(f"{names} {frame.indication} recommends first-line")
         out: list[Passage] = []
         assert self.search is not None
-        if any(reacted_to(question, a) for a, _b, _s, g in self.table.find(question) if g == subject):
+        if self._reacted_to(question, subject):
             # the patient reacted to it before: what the library says of restarting after a reaction
             queries.append(f"{names} previous severe reaction hypersensitivity restart")
         for query in queries:
@@ -786,22 +786,22 @@ class ExtractiveComposer:
 
     def _heading_drugs(self, item: _Item) -> frozenset[str]:
         """Drugs the headings of the sentence's section name, read once per item."""
-        key = ("heading_drugs", 0)
-        if key not in item.memo:
-            section = item.passage.chunk.section
-            item.memo[key] = tag(" / ".join(section), self.table).drugs if section else frozenset()
-        found = item.memo[key]
-        assert isinstance(found, frozenset)
-        return found
+        section = item.passage.chunk.section
+        return self._heading_claim(item, "headings", " / ".join(section)).drugs if section else frozenset()
 
     def _heading_conditions(self, item: _Item) -> frozenset[str]:
         """Conditions the last heading of the sentence's section names, read once per item."""
-        key = ("heading_conditions", 0)
+        section = item.passage.chunk.section
+        return self._heading_claim(item, "last heading", section[-1]).conditions if section else frozenset()
+
+    def _heading_claim(self, item: _Item, name: str, heading: str) -> Claim:
+        """The claim of ``heading`` (the item's ``name``: its section's headings, or the last one),
+        tagged once per item."""
+        key = (name, 0)
         if key not in item.memo:
-            section = item.passage.chunk.section
-            item.memo[key] = tag(section[-1], self.table).conditions if section else frozenset()
+            item.memo[key] = tag(heading, self.table)
         found = item.memo[key]
-        assert isinstance(found, frozenset)
+        assert isinstance(found, Claim)
         return found
 
     def _heading_share(self, item: _Item, question_stems: frozenset[str], attribute: str) -> float:
@@ -1220,8 +1220,11 @@ class ExtractiveComposer:
         patient did ("had DRESS on allopurinol"): its scope is this patient's, not a precondition."""
         if frame.intervention is None or not _AFTER_A_REACTION.search(item.sent.text):
             return False
-        names = self.table.names_of(frame.intervention)
-        return any(reacted_to(question, a) for a, _b, _s, g in self.table.find(question) if g == frame.intervention or _s in names)
+        return self._reacted_to(question, frame.intervention)
+
+    def _reacted_to(self, question: str, drug: str) -> bool:
+        """Does the question say the patient reacted to ``drug``, under any of its names?"""
+        return any(reacted_to(question, a) for a, _b, _s, generic in self.table.find(question) if generic == drug)
 
     def _asked_words(self, question: str, frame: QuestionFrame) -> frozenset[str]:
         """Stems of what a yes/no question asks ("need", "calculator", "apply"): its content words
