@@ -1156,6 +1156,9 @@ class ExtractiveComposer:
                     plan.decision, plan.decision_text = "no", f"No: the library states another {x} dose for this (see the bottom line)."
                 return
         stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
+        if frame.for_contact:
+            # a vaccine for someone close to the patient: only what is said of such contacts decides
+            stance_of = [i for i in stance_of if _CONTACT.search(i.sent.text)]
         direction, basis = "neutral", None
         asked = self._asked_words(plan.question, frame)
         # a study answers as a whole, read against the question, when the question names no drug or

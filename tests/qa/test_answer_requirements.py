@@ -227,3 +227,12 @@ def test_a_warning_for_patients_who_reacted_is_a_no_for_a_patient_who_did(bundle
     a = bundled_pipeline.ask("History of DRESS with allopurinol. Can I try it again at a low dose?")
     assert a.decision == "no", (a.decision, a.decision_text, a.bottom_line)
     assert a.bottom_line is not None and "reaction" in a.bottom_line.text, a.bottom_line
+
+
+def test_a_contacts_vaccine_is_not_refused_by_the_patients_own_warnings(bundled_pipeline) -> None:
+    """The bottom line says household members may have live vaccines; the verdict must not then say
+    no from the recipient's own "avoid live vaccines on sirolimus" (it did: answer and verdict
+    contradicted each other)."""
+    a = bundled_pipeline.ask("Her granddaughter is getting the chickenpox vaccine; she's on sirolimus after a liver transplant. Any issue?")
+    assert a.bottom_line is not None and "household" in a.bottom_line.text.lower(), a.bottom_line
+    assert a.decision != "no", a.decision_text
