@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -38,15 +39,21 @@ PAIRS_PATH = PACKAGE_DIR / "sets" / "safety_pairs.yaml"
 OUT_PATH = PACKAGE_DIR / "sets" / "safety.jsonl"
 CORPUS_DIR = PACKAGE_DIR.parent / "corpus"
 QUESTIONS_PER_PAIR = 2
+"""Questions per pair from the first phrasings (:data:`_MED_TEMPLATES`, :data:`_CONTEXT_TEMPLATES`)."""
+STORY_QUESTIONS = 1
+"""Further questions per pair from the story phrasings (:data:`_STORY_MED_TEMPLATES` ...): clinicians'
+shorthand ("67F", "Pt", "med list"), brand names and abbreviations preferred. Drawn with their own seed,
+so adding them left the first questions of every pair exactly as they were."""
 SEED = "curbside-safety-v1"
 """Seed prefix of the per-pair random choices; change it (and regenerate) only to reword the set."""
+STORY_SEED = "curbside-safety-story-v1"
 
 OLDER_ADULT_AGE = 65
 """Ages at or above this put "older adult" in the frame's population, as in the clinician set."""
 CHILD_AGE = 18
 DEFAULT_AGES = (34, 41, 47, 52, 58, 63, 67, 71)
 
-Relation = Literal["contraindication", "boxed warning", "avoid", "interaction", "dose change", "none"]
+Relation = Literal["contraindication", "boxed warning", "avoid", "interaction", "dose change", "caution", "none"]
 
 
 class SafetySetError(ValueError):
@@ -88,6 +95,7 @@ class Pair(BaseModel):
     danger_any: list[str] = Field(default_factory=list)
     decision: Literal["yes", "no", "conditional"]
     questions: list[ExplicitQuestion] = Field(default_factory=list)
+    added: str | None = Field(None, description="When the pair was added (e.g. 'stop 17'); tags its items.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Pair:
@@ -115,6 +123,8 @@ class Pair(BaseModel):
             raise ValueError("the intervention cannot also be a current medication")
         if not self.questions and not self.meds and not self.patient:
             raise ValueError("a pair without meds or patient phrases needs explicit questions")
+        if self.added is not None and not re.fullmatch(r"[a-z0-9][a-z0-9 -]*", self.added):
+            raise ValueError(f"added: {self.added!r} is not a lower-case label such as 'stop 17'")
         return self
 
 
@@ -212,6 +222,24 @@ _CONTEXT_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("Any reason not to give {drug}{purpose} to {a_age}-year-old {patient}?", "open"),
     ("Anything I should watch for with {drug}{purpose} in a patient {patient}?", "open"),
 )
+_STORY_MED_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("{Age}{sex_letter} {patient_sp}on {med}. Thinking about {drug}{purpose}: OK?", "yn"),
+    ("Pt {patient_sp}takes {med} daily; plan is to add {drug}{purpose}. Safe?", "yn"),
+    ("Quick one: {drug}{purpose} for someone {patient_sp}who takes {med}, fine?", "yn"),
+    ("Seeing {a_age}-year-old {patient_sp}whose med list includes {med}. Can {drug}{purpose} be added?", "yn"),
+    ("{Pron} has been on {med} for years{patient_comma}. Is {drug}{purpose} reasonable now?", "yn"),
+    ("My patient is {a_age}-year-old {sex_noun} {patient_sp}on {med}. Can I {start} {drug}{purpose}?", "yn"),
+    ("Any concerns adding {drug}{purpose} to {med} in {a_age}-year-old {patient_sp}?", "open-interaction"),
+    ("Med list: {med}{patient_comma}. I want to prescribe {drug}{purpose}. Any red flags?", "open"),
+)
+_STORY_CONTEXT_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("{Age}{sex_letter} {patient}. Thinking about {drug}{purpose}: OK?", "yn"),
+    ("Pt {patient}, and I'm considering {drug}{purpose}. Reasonable?", "yn"),
+    ("Quick check: {drug}{purpose} in someone {patient}, go ahead?", "yn"),
+    ("My patient is {a_age}-year-old {sex_noun} {patient}. Can I {start} {drug}{purpose}?", "yn"),
+    ("I have {a_age}-year-old {patient} and I'm considering {drug}{purpose}. Any issues?", "open"),
+    ("Is there any problem prescribing {drug}{purpose} for a patient {patient}?", "open"),
+)
 _ON = ("already on", "on", "taking", "maintained on")
 _STARTED = ("just started", "recently started", "has been taking", "is on")
 
@@ -224,18 +252,25 @@ class Question:
     attribute: str
     population: tuple[str, ...]
     brand: bool
+    story: bool = False
 
 
 def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
-def _words(pair: Pair, rng: random.Random) -> dict[str, Any]:
+def _pick(names: Sequence[str], rng: random.Random, prefer_alias: bool) -> str:
+    """One way to name a drug; with ``prefer_alias`` a brand, code or abbreviation when there is one."""
+    aliases = list(names[1:]) if prefer_alias and len(names) > 1 else list(names)
+    return rng.choice(aliases)
+
+
+def _words(pair: Pair, rng: random.Random, prefer_alias: bool = False) -> dict[str, Any]:
     ages = pair.ages or list(DEFAULT_AGES)
     sex = pair.sex or rng.choice(("female", "male"))
     patient = rng.choice(pair.patient) if pair.patient else ""
-    meds = [rng.choice(names) for names in pair.meds.values()]
-    drug = rng.choice(pair.names)
+    meds = [_pick(names, rng, prefer_alias) for names in pair.meds.values()]
+    drug = _pick(pair.names, rng, prefer_alias)
     words = {
         "drug": drug,
         "Drug": _cap(drug),
@@ -254,22 +289,47 @@ def _words(pair: Pair, rng: random.Random) -> dict[str, Any]:
         "started": rng.choice(_STARTED),
         "_brand": drug != pair.names[0] or any(m not in pair.meds for m in meds),
     }
+    child = int(words["age"]) < CHILD_AGE
+    words["sex_letter"] = "F" if sex == "female" else "M"
+    words["sex_noun"] = ("girl" if child else "woman") if sex == "female" else ("boy" if child else "man")
     words["Age"] = str(words["age"])
     words["a_age"] = ("an " if str(words["age"]).startswith("8") or words["age"] in (11, 18) else "a ") + str(words["age"])
     return words
 
 
+def _usable(pair: Pair, templates: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    pool = list(templates)
+    if not pair.patient:
+        pool = [t for t in pool if "{patient}" not in t[0]]
+    if pair.ages:  # the age matters (a child, a dose threshold): every question states it
+        pool = [t for t in pool if "age}" in t[0] or "{Age}" in t[0]]
+    return pool
+
+
+def _question(pair: Pair, template: str, shape: str, rng: random.Random, *, story: bool = False) -> Question:
+    words = _words(pair, rng, prefer_alias=story)
+    text = " ".join(template.format(**words).split())
+    text = text.replace(" ,", ",").replace(" .", ".").replace(" ?", "?")
+    return Question(
+        text=_cap(text),
+        yes_no=shape.startswith("yn"),
+        intent=_intent(pair, shape),
+        attribute=_attribute(pair, shape),
+        population=_population(pair, words["age"] if "age}" in template or "{Age}" in template else None),
+        brand=bool(words["_brand"]),
+        story=story,
+    )
+
+
 def questions_for(pair: Pair) -> list[Question]:
-    """Two differently worded questions for a pair (deterministic for the pair id)."""
+    """Differently worded questions for a pair (deterministic for the pair id): two from the first
+    phrasings, then :data:`STORY_QUESTIONS` from the story phrasings (for a pair with explicit
+    questions, its further explicit ones, if it has more)."""
     rng = random.Random(f"{SEED}:{pair.id}")
     if pair.questions:
         pool = [(q.text, "yn" if q.yes_no else "open") for q in pair.questions]
     else:
-        pool = list(_MED_TEMPLATES if pair.meds else _CONTEXT_TEMPLATES)
-        if not pair.patient:
-            pool = [t for t in pool if "{patient}" not in t[0]]
-        if pair.ages:  # the age matters (a child, a dose threshold): every question states it
-            pool = [t for t in pool if "age}" in t[0] or "{Age}" in t[0]]
+        pool = _usable(pair, _MED_TEMPLATES if pair.meds else _CONTEXT_TEMPLATES)
     if len(pool) < QUESTIONS_PER_PAIR:
         raise SafetySetError(f"pair {pair.id}: fewer than {QUESTIONS_PER_PAIR} usable question templates")
     # at least one yes/no question per pair, so that every pair tests the verdict
@@ -278,21 +338,17 @@ def questions_for(pair: Pair) -> list[Question]:
         raise SafetySetError(f"pair {pair.id}: no yes/no-shaped question template")
     first = rng.choice(yes_no)
     chosen = [first, *rng.sample([t for t in pool if t != first], QUESTIONS_PER_PAIR - 1)]
-    out: list[Question] = []
-    for template, shape in chosen:
-        words = _words(pair, rng)
-        text = " ".join(template.format(**words).split())
-        text = text.replace(" ,", ",").replace(" .", ".").replace(" ?", "?")
-        out.append(Question(
-            text=_cap(text),
-            yes_no=shape.startswith("yn"),
-            intent=_intent(pair, shape),
-            attribute=_attribute(pair, shape),
-            population=_population(pair, words["age"] if "age}" in template or "{Age}" in template else None),
-            brand=bool(words["_brand"]),
-        ))
-    if out[0].text == out[1].text:
-        raise SafetySetError(f"pair {pair.id}: both questions came out the same; add phrasings")
+    out = [_question(pair, template, shape, rng) for template, shape in chosen]
+    story_rng = random.Random(f"{STORY_SEED}:{pair.id}")
+    if pair.questions:
+        story_pool = [t for t in pool if t not in chosen]
+    else:
+        story_pool = _usable(pair, _STORY_MED_TEMPLATES if pair.meds else _STORY_CONTEXT_TEMPLATES)
+    for template, shape in story_rng.sample(story_pool, min(STORY_QUESTIONS, len(story_pool))):
+        out.append(_question(pair, template, shape, story_rng, story=not pair.questions))
+    texts = [q.text for q in out]
+    if len(set(texts)) < len(texts):
+        raise SafetySetError(f"pair {pair.id}: two questions came out the same; add phrasings")
     return out
 
 
@@ -333,6 +389,10 @@ def items_for(pair: Pair) -> list[dict[str, Any]]:
             tags.append("class-reach")
         if q.brand:
             tags.append("brand")
+        if q.story:
+            tags.append("story")
+        if pair.added:
+            tags.append("added-" + pair.added.replace(" ", "-"))
         item: dict[str, Any] = {
             "id": f"sf-{pair.id}-{n}",
             "question": q.text,
@@ -369,7 +429,8 @@ def render(pairs: Sequence[Pair]) -> str:
     lines = [
         f"// Curbside safety eval set (issue 19): generated by evals/make_safety_set.py from "
         f"evals/sets/safety_pairs.yaml ({counts['danger']} danger pairs, {counts['safe']} safe pairs, "
-        f"{QUESTIONS_PER_PAIR} questions each). Do not edit by hand; edit the table and regenerate."
+        f"{QUESTIONS_PER_PAIR} questions each and up to {STORY_QUESTIONS} story-worded). "
+        "Do not edit by hand; edit the table and regenerate."
     ]
     lines += [json.dumps(item, ensure_ascii=False) for p in pairs for item in items_for(p)]
     return "\n".join(lines) + "\n"
@@ -389,7 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     counts = Counter(p.kind for p in pairs)
-    summary = f"{len(pairs)} pairs ({counts['danger']} danger, {counts['safe']} safe) -> {QUESTIONS_PER_PAIR * len(pairs)} items"
+    items = sum(len(questions_for(p)) for p in pairs)
+    summary = f"{len(pairs)} pairs ({counts['danger']} danger, {counts['safe']} safe) -> {items} items"
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
         if current != text:
