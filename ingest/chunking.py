@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from curbside.ingest.types import Chunk, ParsedDocument, Span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
-TEXT_VERSION = 6
+TEXT_VERSION = 7
 """Version of the text and sentence spans the loaders and this chunker make of the same file: 2
 cleans PDF layout (running headers, reference lists, list items and check-box cells; see
 :mod:`curbside.ingest.pdftext`), 3 cuts PDF heading lines off the sentence after them, 4 keeps the
@@ -23,7 +23,9 @@ words broken at a line end after a space ("hyperinsu -" / "linism"), cuts a PDF 
 sentence before it too (one capitalised word on a line of its own is a heading), and starts a
 sentence at a figure or table caption that interrupts prose, 6 leaves a structured abstract's
 run-in heading ("Methods A 31-year-old ...") out of the citable sentence (the sentences embedded at
-index time). Part of the index hash, so an index built from other text is
+index time), 7 gives PDF text section paths from its headings (the outline's bookmarks, or lines
+set larger or bold: :func:`curbside.ingest.pdftext.find_headings`) and leaves the heading lines
+out of the sections, as Markdown headings are. Part of the index hash, so an index built from other text is
 re-chunked rather than half-matched by the sentences the answer step splits at query time."""
 SPECIAL_TOKENS = 2  # [CLS] ... [SEP]
 # The longest entry in the packaged models' vocabularies is 18 characters, so real text needs fewer

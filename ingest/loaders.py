@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import multiprocessing as mp
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,13 @@ from curbside.ingest.metadata import (
     split_front_matter,
 )
 from curbside.ingest.pdftext import (
+    BIBLIOGRAPHY_HEADING,
+    SIZE_STEP,
+    OutlineEntry,
+    StyledLine,
     bibliography_spans,
     dehyphenate,
+    find_headings,
     page_separator,
     strip_running_lines,
 )
@@ -276,13 +282,16 @@ def _pdf_extract(path: str) -> dict[str, Any]:
             if not ok:
                 return {"error": "encrypted PDF: a password is required to read it"}
         pages: list[str] = []
+        styled: list[list[StyledLine]] = []
         for page in reader.pages:
+            lines = _StyledLines()
             try:
-                pages.append(page.extract_text() or "")
+                pages.append(page.extract_text(visitor_text=lines.visit) or "")
             except FileNotDecryptedError:
                 return {"error": "encrypted PDF: a password is required to read it"}
             except Exception:  # one broken page does not sink the document
                 pages.append("")
+            styled.append(lines.done())
         meta: dict[str, Any] = {}
         try:
             info = reader.metadata
@@ -294,13 +303,102 @@ def _pdf_extract(path: str) -> dict[str, Any]:
                 }
         except Exception:
             meta = {}
-        return {"pages": pages, "meta": meta}
+        return {"pages": pages, "meta": meta, "styled": styled, "outline": _pdf_outline(reader)}
     except FileNotDecryptedError:
         return {"error": "encrypted PDF: a password is required to read it"}
     except PdfReadError as exc:
         return {"error": f"corrupt or truncated PDF ({exc})"}
     except Exception as exc:
         return {"error": f"unreadable PDF ({type(exc).__name__}: {exc})"}
+
+
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+"""Font names of bold faces ("Helvetica-Bold", "ABCDEF+Arial,Bold", "MinionPro-Semibold")."""
+BOLD_WEIGHT = 600
+"""A font descriptor's /FontWeight from which a face is bold (CSS weights: 600 semibold, 700 bold)."""
+
+
+def _is_bold(font: Any) -> bool:
+    """A font dictionary of a bold face: by its name, or its descriptor's weight or ForceBold flag."""
+    if not font:
+        return False
+    try:
+        if _BOLD_FONT.search(str(font.get("/BaseFont", ""))):
+            return True
+        desc = font.get("/FontDescriptor")
+        desc = desc.get_object() if desc is not None else None
+        if desc is None:
+            return False
+        weight = desc.get("/FontWeight")
+        flags = int(desc.get("/Flags", 0) or 0)
+        return (weight is not None and float(weight) >= BOLD_WEIGHT) or bool(flags & (1 << 18))
+    except Exception:  # an odd font dictionary: read as regular
+        return False
+
+
+class _StyledLines:
+    """Collects a page's lines with their font size and weight from pypdf's text visitor.
+
+    A line's style is the style that draws most of its characters; a line drawn in two styles
+    (a bold run-in label and its regular text) is marked with size 0, which no heading has.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[StyledLine] = []
+        self.parts: list[tuple[str, float, bool]] = []
+
+    def visit(self, text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if not text:
+            return
+        try:
+            a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
+            points = round(float(size) * math.hypot(a, b) / SIZE_STEP) * SIZE_STEP
+        except Exception:
+            points = 0.0
+        bold = _is_bold(font)
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            if i:
+                self.flush()
+            if piece.strip():
+                self.parts.append((piece, points, bold))
+
+    def flush(self) -> None:
+        if not self.parts:
+            return
+        text = " ".join("".join(t for t, _, _ in self.parts).split())
+        styles = {(s, b) for t, s, b in self.parts if t.strip()}
+        size, bold = next(iter(styles)) if len(styles) == 1 else (0.0, False)
+        self.lines.append((text, size, bold))
+        self.parts = []
+
+    def done(self) -> list[StyledLine]:
+        self.flush()
+        return self.lines
+
+
+def _pdf_outline(reader: Any) -> list[OutlineEntry]:
+    """The PDF's bookmarks as ``(depth, title, page index)``, in order; empty when it has none or
+    they cannot be read."""
+    out: list[OutlineEntry] = []
+
+    def walk(items: Any, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+            except Exception:
+                page = None
+            title = str(getattr(item, "title", "") or "")
+            out.append((depth, title, page if isinstance(page, int) and page >= 0 else None))
+
+    try:
+        walk(reader.outline, 0)
+    except Exception:  # a broken outline is no reason to lose the text
+        return out
+    return out
 
 
 def _pdf_child(path: str, conn: Any) -> None:
@@ -405,23 +503,66 @@ def load_pdf(
     doc = _document(
         path, text, meta, "pdf", fallback_title=first_line, n_pages=len(page_texts)
     )
-    return ParsedDocument(document=doc, text=text, sections=pdf_sections(text), pages=pages)
+    styled = [[(normalise_text(t), size, bold) for t, size, bold in lines] for lines in result.get("styled") or []]
+    found = find_headings(page_texts, styled or None, result.get("outline"))
+    headings = [
+        (pages[h.page].start + h.start, pages[h.page].start + h.end, h.level, h.title)
+        for h in found
+        if h.page < len(pages)
+    ]
+    return ParsedDocument(document=doc, text=text, sections=pdf_sections(text, headings), pages=pages)
 
 
-def pdf_sections(text: str) -> list[Span]:
-    """Section spans covering a PDF's text: its reference lists (section named by their heading
-    line, which :func:`curbside.ingest.pdftext.is_bibliography` recognises) and the body around them
-    (no section path: PDF headings are not read)."""
+def heading_spans(text: str, headings: Sequence[tuple[int, int, int, str]]) -> list[Span]:
+    """Section spans of ``text`` from its headings ``(start, end, level, title)`` (absolute
+    offsets, in order): each heading's section runs from the end of its heading line to the next
+    heading, and its path is the titles of the headings above it (lower levels) and its own, as
+    Markdown sections are. The text before the first heading has no path; heading lines are in
+    no section (their words are in the path)."""
     sections: list[Span] = []
-    pos = 0
-    for start, end, heading in bibliography_spans(text):
-        if text[pos:start].strip():
-            sections.append(Span(start=pos, end=start))
-        sections.append(Span(start=start, end=end, section=(heading,)))
-        pos = end
-    if text[pos:].strip() or not sections:
-        sections.append(Span(start=pos, end=len(text)))
+    path: list[tuple[int, str]] = []
+    first = headings[0][0] if headings else len(text)
+    if text[:first].strip():
+        sections.append(Span(start=0, end=first))
+    for i, (_, end, level, title) in enumerate(headings):
+        # a reference list's heading heads nothing after the list (an appendix set smaller)
+        path = [(lvl, t) for lvl, t in path if lvl < level and not BIBLIOGRAPHY_HEADING.match(t)]
+        path.append((level, title))
+        stop = headings[i + 1][0] if i + 1 < len(headings) else len(text)
+        if text.startswith("\n", end) and end < stop:
+            end += 1  # the section starts on the line after its heading
+        if text[end:stop].strip():
+            sections.append(Span(start=end, end=stop, section=tuple(t for _, t in path)))
     return sections
+
+
+def pdf_sections(text: str, headings: Sequence[tuple[int, int, int, str]] = ()) -> list[Span]:
+    """Section spans of a PDF's text: the sections of its headings (:func:`heading_spans`; found by
+    :func:`curbside.ingest.pdftext.find_headings`) with its reference lists cut out as sections of
+    their own (named by their heading line, which
+    :func:`curbside.ingest.pdftext.is_bibliography` recognises). Text after a reference list that
+    is still under the list's own heading (the acknowledgements, the declarations) keeps the path
+    above it, not the list's."""
+    lists = bibliography_spans(text)
+    # a reference list's own heading line is the start of its span, not a heading of the body
+    headings = [h for h in headings if not any(s <= h[0] < e for s, e, _ in lists)]
+    body = heading_spans(text, headings) if headings else [Span(start=0, end=len(text))]
+    sections: list[Span] = []
+    for span in body:
+        pos, path = span.start, span.section
+        if path and BIBLIOGRAPHY_HEADING.match(path[-1]):
+            path = path[:-1]
+        for start, end, heading in lists:
+            if end <= pos or start >= span.end:
+                continue
+            start, end = max(start, pos), min(end, span.end)
+            if text[pos:start].strip():
+                sections.append(Span(start=pos, end=start, section=path))
+            sections.append(Span(start=start, end=end, section=(*path, heading)))
+            pos = end
+        if text[pos : span.end].strip():
+            sections.append(Span(start=pos, end=span.end, section=path))
+    return sections or [Span(start=0, end=len(text))]
 
 
 def load_jsonl(path: Path, data: bytes, folder_meta: Mapping[str, Any]) -> LoadResult:

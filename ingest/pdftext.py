@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 EDGE_LINES = 3
 """Lines at each end of a page searched for a running header or footer: a header is a line or
@@ -247,3 +249,205 @@ def _counts_on(last: int | None, number: int) -> bool:
 def is_bibliography(section: Sequence[str]) -> bool:
     """A chunk of a reference list (its section path ends in a reference-list heading)."""
     return bool(section) and BIBLIOGRAPHY_HEADING.match(section[-1]) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# headings: the document's outline (bookmarks) or its typography
+
+
+StyledLine = tuple[str, float, bool]
+"""A line of a page as the PDF draws it: ``(text, font size in points, bold)``; the extractor
+(:func:`curbside.ingest.loaders._pdf_extract`) reads them from pypdf's text visitor."""
+OutlineEntry = tuple[int, str, int | None]
+"""A bookmark of the PDF's outline: ``(depth, title, page index or None)``."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading found in the text of page ``page`` (0-based) at ``start:end`` (offsets in that
+    page's text), at ``level`` (0 the outermost), reading ``title``."""
+
+    page: int
+    start: int
+    end: int
+    level: int
+    title: str
+
+
+_KEY_DROP = re.compile(r"[\W_]+")
+
+
+def heading_key(text: str) -> str:
+    """A heading's identity for matching a bookmark title or a drawn line to the extracted text:
+    NFKC, case folded, letters and digits only ("Aims/hypothesis" is the bookmark "Aimshypothesis",
+    "EPRS1\\x92structure" the line "EPRS1 structure")."""
+    return _KEY_DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+MIN_KEY_CHARS = 3
+"""A heading has at least this many letters or digits: a bookmark or a bold line of one or two
+characters ("A", "1.") matches too much of a page to place."""
+MAX_HEADING_CHARS = 250
+"""A heading is at most this long (the longest of the clinical PDFs' bookmarks, a report's question
+heading, is about 180 characters): a longer bold or large run is a pull quote or a sidebar."""
+MAX_HEADING_LINES = 4
+"""Lines a heading may wrap over in the extracted text."""
+MIN_OUTLINE_HEADINGS = 2
+"""An outline placing fewer headings than this in the text is no table of contents ("_GoBack", a
+word processor's stray bookmark); the typography is read instead."""
+_JUNK_BOOKMARK = re.compile(r"^_")  # word processors' hidden bookmarks ("_GoBack", "_Toc123")
+_CAPTION_LINE = re.compile(r"^\s*(?:Figure|Fig\.|Table|Box|Chart|Exhibit)\s?\d{1,3}[A-Za-z]?\b", re.I)
+"""A figure or table caption, often set in bold: it names a figure, it heads no section."""
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
+
+
+def _match_key(text: str, start: int, key: str, max_lines: int = MAX_HEADING_LINES) -> int | None:
+    """End offset in ``text`` where the lines from ``start`` spell ``key`` (:func:`heading_key`),
+    within ``max_lines`` lines; None when they do not. The heading ends at a line end, or mid-line
+    where a run-in heading gives way to its text ("Methods A 31-year-old woman ...": the rest of
+    the line starts with a capital or a digit)."""
+    i, k, lines = start, 0, 1
+    end_limit = min(len(text), start + MAX_HEADING_CHARS + 2 * max_lines)
+    while k < len(key) and i < end_limit:
+        ch = text[i]
+        if ch == "\n":
+            lines += 1
+            if lines > max_lines:
+                return None
+        folded = heading_key(ch)
+        if folded:
+            if not key.startswith(folded, k):
+                return None
+            k += len(folded)
+        i += 1
+    if k < len(key):
+        return None
+    line_end = text.find("\n", i)
+    line_end = len(text) if line_end < 0 else line_end
+    rest = text[i:line_end].strip()
+    if not rest:
+        return line_end
+    if not heading_key(rest):
+        return line_end  # trailing punctuation or a dot leader
+    first = rest.lstrip(" .:\u2014\u2013-")[:1]
+    return i if first.isupper() or first.isdigit() else None
+
+
+def outline_headings(pages: Sequence[str], outline: Sequence[OutlineEntry]) -> list[Heading]:
+    """The bookmarks of ``outline`` placed in the pages' texts, in reading order.
+
+    Each title is looked for at a line start on the page its bookmark points to, then the next
+    page (destinations often point at the top of the page before a heading), after the heading
+    placed before it; a title found nowhere is left out, and so is a bookmark of a hidden
+    word-processor mark. Depths become levels as they are.
+    """
+    found: list[Heading] = []
+    after_page, after_pos = 0, 0
+    starts = [_line_starts(p) for p in pages]
+    for depth, title, page in outline:
+        key = heading_key(title)
+        if len(key) < MIN_KEY_CHARS or len(title) > MAX_HEADING_CHARS or _JUNK_BOOKMARK.match(title.strip()):
+            continue
+        first = after_page if page is None else max(page, after_page)
+        for p in range(first, min(len(pages), first + 2)):
+            lo = after_pos if p == after_page else 0
+            hit = next(
+                ((s, e) for s in starts[p] if s >= lo and (e := _match_key(pages[p], s, key)) is not None),
+                None,
+            )
+            if hit is not None:
+                begin = next(i for i in range(hit[0], hit[1]) if heading_key(pages[p][i]))  # "■ 1.5 Kompaktheit"
+                found.append(Heading(p, begin, hit[1], depth, " ".join(pages[p][begin : hit[1]].split())))
+                after_page, after_pos = p, hit[1]
+                break
+    return found
+
+
+HEADING_SIZE_RATIO = 1.15
+"""A line drawn in a font this much larger than the body text is a heading whatever its weight
+(a 12.5 pt heading over 10.5 pt text; 18 pt over 12 pt)."""
+BOLD_HEADING_RATIO = 1.04
+"""A bold line this much larger than the body text is a heading (12 pt bold over 11 pt)."""
+BOLD_BODY_RATIO = 0.95
+"""A bold line of about the body size is a heading when it stands alone as a heading would: a
+short line of its own, not a bold run inside a sentence, between closed prose."""
+BOLD_HEADING_WORDS = 12
+SIZE_STEP = 0.5
+"""Font sizes are compared rounded to this many points."""
+
+
+def body_size(styled: Sequence[Sequence[StyledLine]]) -> float | None:
+    """The body text's font size: the size (regular weight) that draws the most characters."""
+    counts: Counter[float] = Counter()
+    for lines in styled:
+        for text, size, bold in lines:
+            if not bold:
+                counts[size] += len(text.strip())
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _heading_style(line: StyledLine, body: float) -> bool:
+    text, size, bold = line
+    words = text.split()
+    if not words or len(text) > MAX_HEADING_CHARS or _CAPTION_LINE.match(text):
+        return False
+    if not heading_key(text):
+        return False
+    if size >= body * HEADING_SIZE_RATIO or (bold and size >= body * BOLD_HEADING_RATIO):
+        return True
+    return bold and size >= body * BOLD_BODY_RATIO and len(words) <= BOLD_HEADING_WORDS and not text.rstrip().endswith(",")
+
+
+def typography_headings(pages: Sequence[str], styled: Sequence[Sequence[StyledLine]]) -> list[Heading]:
+    """Headings read from how the lines are drawn: a line larger than the body text, or bold (see
+    :func:`_heading_style`), whose text is a whole line of the extracted page. Consecutive heading
+    lines of one style are one heading (a title wrapped over two lines). Levels follow the styles:
+    the largest size is level 0, and at one size a bold heading is above a regular one."""
+    body = body_size(styled)
+    if body is None:
+        return []
+    found: list[tuple[int, int, int, tuple[float, bool]]] = []
+    for p, (page, lines) in enumerate(zip(pages, styled, strict=False)):
+        wanted: dict[str, list[tuple[float, bool]]] = {}
+        for line in lines:
+            if _heading_style(line, body):
+                wanted.setdefault(heading_key(line[0]), []).append((line[1], line[2]))
+        if not wanted:
+            continue
+        pos = 0
+        for raw in page.split("\n"):
+            start, end = pos, pos + len(raw)
+            pos = end + 1
+            styles = wanted.get(heading_key(raw))
+            if not styles:
+                continue
+            style = styles.pop(0)
+            prev = found[-1] if found else None
+            if prev and prev[0] == p and prev[3] == style and page[prev[2] : start].strip() == "":
+                found[-1] = (p, prev[1], end, style)  # the heading's next line ("2024)")
+            elif len(heading_key(raw)) >= MIN_KEY_CHARS and any(ch.isalpha() for ch in raw):
+                found.append((p, start, end, style))
+    order = sorted({s for *_, s in found}, key=lambda s: (-s[0], not s[1]))
+    level = {s: i for i, s in enumerate(order)}
+    return [
+        Heading(p, s, e, level[style], " ".join(pages[p][s:e].split()))
+        for p, s, e, style in found
+        if (e - s) <= MAX_HEADING_CHARS + MAX_HEADING_LINES
+    ]
+
+
+def find_headings(
+    pages: Sequence[str], styled: Sequence[Sequence[StyledLine]] | None, outline: Sequence[OutlineEntry] | None
+) -> list[Heading]:
+    """A PDF's headings: its outline's bookmarks when it has a usable outline
+    (:data:`MIN_OUTLINE_HEADINGS` placed in the text), else what its typography shows."""
+    if outline:
+        placed = outline_headings(pages, outline)
+        if len(placed) >= MIN_OUTLINE_HEADINGS:
+            return placed
+    return typography_headings(pages, styled) if styled else []
