@@ -271,11 +271,13 @@ def _words(pair: Pair, rng: random.Random, prefer_alias: bool = False) -> dict[s
     patient = rng.choice(pair.patient) if pair.patient else ""
     meds = [_pick(names, rng, prefer_alias) for names in pair.meds.values()]
     drug = _pick(pair.names, rng, prefer_alias)
-    words = {
+    age = rng.choice(ages)
+    child = age < CHILD_AGE
+    words: dict[str, Any] = {
         "drug": drug,
         "Drug": _cap(drug),
         "med": " and ".join(meds),
-        "age": rng.choice(ages),
+        "age": age,
         "pron": "she" if sex == "female" else "he",
         "Pron": "She" if sex == "female" else "He",
         "pron_pos": "her" if sex == "female" else "his",
@@ -289,7 +291,6 @@ def _words(pair: Pair, rng: random.Random, prefer_alias: bool = False) -> dict[s
         "started": rng.choice(_STARTED),
         "_brand": drug != pair.names[0] or any(m not in pair.meds for m in meds),
     }
-    child = int(words["age"]) < CHILD_AGE
     words["sex_letter"] = "F" if sex == "female" else "M"
     words["sex_noun"] = ("girl" if child else "woman") if sex == "female" else ("boy" if child else "man")
     words["Age"] = str(words["age"])

@@ -235,10 +235,22 @@ rituximab"): not now, for the patients it is said of, which is an avoidance. "Ra
 is the opposite advice."""
 
 
+_RISK_FACTORS = re.compile(r"\brisk\s+factors?\b|\bfactors\s+that\s+(?:raise|increase)\b", re.I)
+"""A boxed warning's list of risk factors ("Risk factors named in the boxed warning are kidney
+impairment, ... age 65 years or older"): each raises the risk the warning is about, which is a
+precaution for a patient who has one, not a bar to the drug (unless the sentence also says avoid)."""
+
+
 def danger_relation(claim: Claim, text: str = "") -> str | None:
+    risk_factors = False
     for rel in DANGER_RELATIONS:
         if rel in claim.relations:
+            if rel == "boxed" and text and _RISK_FACTORS.search(text):
+                risk_factors = True
+                continue
             return rel
+    if risk_factors:
+        return "caution"
     if text and _ALTERNATIVE_ADVISED.search(text) and not claim.relations & {"recommend", "first_line"}:
         return "avoid"
     if text and _WAIT_BEFORE.search(text):
@@ -286,6 +298,7 @@ class _Patient:
     classes: frozenset[str]
     has: frozenset[str]  # conditions and populations, with what they imply
     renal_value: int | None
+    words: frozenset[str] = frozenset()  # the question's own words (lower case), which may confirm a restriction
 
 
 _IMPLIES: dict[str, tuple[str, ...]] = {
@@ -374,7 +387,8 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
         value = int(digits.group(0)) if digits else None
     if value is None and question:
         value = renal_value(question)
-    return _Patient(meds, classes, frozenset(has), value)
+    words = frozenset(re.findall(r"[a-z]+", question.lower())) if question else frozenset()
+    return _Patient(meds, classes, frozenset(has), value, words)
 
 
 _DENIES_IMMUNOSUPPRESSION = re.compile(
@@ -547,6 +561,7 @@ class _Scope:
     groups: tuple[tuple[tuple[str, ...], bool], ...]  # (names, excluded?)
     unconfirmable: bool  # a restriction ("who are haemodynamically unstable") no frame can hold
     dosed: frozenset[str] = frozenset()  # co-medications at a stated dose ("patients already on apixaban 2.5 mg")
+    restrictions: tuple[frozenset[str], ...] = ()  # the words of each restriction only the question can confirm
 
 
 def _group_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -557,6 +572,34 @@ def _group_mentions(text: str) -> list[tuple[int, int, str]]:
     out += [(m.start(), m.end(), "immunocompromised") for m in IMMUNOCOMPROMISED.finditer(text)]
     out += [(m.start(), m.end(), "active infection") for m in ACTIVE_INFECTION.finditer(text)]
     return out
+
+
+_LEADING_CONDITION = re.compile(r"^\s*(?:if|when|once|whenever)\s+(?P<rest>[^,;]{3,120}),", re.I)
+"""A danger said on a condition ("If lactic acidosis is suspected, metformin should be stopped at once"):
+it holds only when the patient meets it."""
+_RESTRICTION_FILLER = frozenset({
+    "receive", "receives", "received", "receiving", "undergo", "undergoes", "undergoing", "require", "requires",
+    "requiring", "suspected", "develop", "develops", "developed", "occur", "occurs", "present", "likely", "become",
+    "becomes",
+})
+"""Verbs of a restriction ("who may receive thrombolysis", "if X is suspected"): what the question would
+echo is the thing received or suspected, not the verb."""
+RESTRICTION_MIN_LENGTH = 5
+"""Words a question must share with a restriction to confirm it are content words of this length or
+more ("thrombolysis", "unstable", "lactic"), as the question's traits are."""
+
+
+def _restriction_words(rest: str, before: str) -> frozenset[str]:
+    """The content words of a restriction that the question could state ("haemodynamically",
+    "unstable", "thrombolysis", "embolectomy" of "who are haemodynamically unstable or who may receive
+    thrombolysis or pulmonary embolectomy"), leaving out common words and those of the group the
+    sentence already named before it ("pulmonary" of "patients with pulmonary embolism")."""
+    named = set(re.findall(r"[a-z]+", before.lower()))
+    words = re.findall(r"[a-z]+", rest.lower())
+    return frozenset(
+        w for w in words
+        if len(w) >= RESTRICTION_MIN_LENGTH and w not in _COMMON_WORDS and w not in _RESTRICTION_FILLER and w not in named
+    )
 
 
 _SCOPES: dict[tuple[str, int], _Scope] = {}
@@ -587,6 +630,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         else:
             last_end = None
     unconfirmable = bool(_PAST_TREATMENT.search(text))
+    restrictions: list[frozenset[str]] = []
     for m in _RELATIVE_SCOPE.finditer(text):
         if _EXCEPTION.search(text[: m.start()]):
             continue  # "contraindicated in pregnancy except in women ... who are at high risk": the exception's own scope
@@ -594,7 +638,21 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
             continue  # "who are taking strong CYP3A4 inhibitors": a co-medication, read as one
         named = [x for x in mentions if x[0] >= m.start("rest") and x[1] <= m.end()]
         if not named:
-            unconfirmable = True  # "who are haemodynamically unstable", "who has had a severe reaction to X"
+            words = _restriction_words(m.group("rest"), text[: m.start("rest")])
+            if words:
+                restrictions.append(words)  # "who are haemodynamically unstable or who may receive thrombolysis"
+            else:
+                unconfirmable = True  # "who has had a severe reaction to X": nothing the question could echo
+    lead = _LEADING_CONDITION.match(text)
+    if lead:
+        rest = lead.group("rest")
+        for a, b, _name in reversed([x for x in mentions if x[1] <= lead.end()]):
+            # what the condition names from the vocabulary is scoped as any mention is; the rest is the restriction
+            a, b = a - lead.start("rest"), b - lead.start("rest")
+            rest = rest[: max(a, 0)] + " " + rest[max(b, 0) :]
+        words = _restriction_words(rest, "")
+        if words:
+            restrictions.append(words)  # "If lactic acidosis is suspected, metformin should be stopped"
     co_meds = _co_medications(text, table)
     dosed = frozenset(
         g for _a, b, _s, g in table.find(text) if _DOSE_AFTER.match(text, b) and any(g in group for group, _w in co_meds)
@@ -604,6 +662,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         tuple((tuple(names), excluded) for names, excluded in groups),
         unconfirmable,
         dosed,
+        tuple(restrictions),
     )
     if len(_SCOPES) > _SCOPE_CACHE_SIZE:
         _SCOPES.clear()
@@ -636,7 +695,8 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
         return NOT_THIS_PATIENT  # the claim reads named degrees too ("severe renal impairment": below 30)
     # a dose the patient's own drug is at is one the frame does not hold; the treatment's dose is what
     # is being asked, so a danger at that dose stays decisive
-    verdict = UNSTATED if parts.unconfirmable or (parts.dosed - subject) else APPLIES
+    unconfirmed = any(not words & patient.words for words in parts.restrictions)
+    verdict = UNSTATED if parts.unconfirmable or unconfirmed or (parts.dosed - subject) else APPLIES
     for names, excluded in parts.groups:
         organs = set(names) & ORGAN_TRANSPLANTS
         if organs and patient.has & ORGAN_TRANSPLANTS:
@@ -774,7 +834,7 @@ _COMMON_WORDS = frozenset({
 a clinical question): the rest, minus the drugs and conditions the frame already read, are what the
 question says of the patient that the vocabulary may not know ("homozygous TPMT-deficient",
 "HLA-B*58:01", "triple-positive antiphospholipid")."""
-_TRAIT_CUE = re.compile(r"\b(?:in|for|with|among|who|whose|carr\w*|having|if|when)\b", re.I)
+_TRAIT_CUE = re.compile(r"\b(?:in|for|with|among|who|whose|carr\w*|having|if|when|history\s+of)\b", re.I)
 TRAIT_MIN_LENGTH = 4
 """Shorter words ("dvt", "ckd" aside, which the frame reads) are too often abbreviations of something
 else, unless written in capitals (:data:`_ABBREVIATION`)."""
@@ -847,7 +907,8 @@ def _trait_partner(traits: Sequence[str]) -> _Partner | None:
 
 _TRAIT_GROUP_CUE = re.compile(
     r"\b(?:patients?|people|persons?|individuals?|adults?|children|women|men|those|carriers?|recipients?)\b[^.;]{0,25}?"
-    r"\b(?:with|who|whose|carr\w*|having)\b|\b(?:in|among)\s+(?:patients?|people|those|adults?|children)\b",
+    r"\b(?:with|who|whose|carr\w*|having)\b|\b(?:in|among)\s+(?:patients?|people|those|adults?|children)\b|"
+    r"\bhistory\s+of\b",  # "a history of recurring infections" marks out the patients who have one
     re.I,
 )
 """A trait named as what marks out a group of patients ("for patients with heterozygous TPMT
@@ -920,6 +981,39 @@ def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[s
     return list(dict.fromkeys(queries))
 
 
+_LABEL_DRUG: dict[tuple[str, int], str | None] = {}
+"""The drug of each label title seen (a library has a few hundred labels at most)."""
+
+
+def label_drug(passage: Passage, table: AliasTable) -> str | None:
+    """The one drug a drug label is about, read from its title ("GLUCOPHAGE (metformin) tablets"),
+    or None (not a label, or a title naming no drug or several)."""
+    doc = passage.document
+    if doc.kind != "drug-label":
+        return None
+    key = (doc.title, id(table))
+    if key not in _LABEL_DRUG:
+        found = {g for *_, g in table.find(doc.title)}
+        _LABEL_DRUG[key] = found.pop() if len(found) == 1 else None
+    return _LABEL_DRUG[key]
+
+
+def _said_of_the_label_drug(text: str, relation: str, table: AliasTable) -> bool:
+    """A label's sentence that names no drug before its (first) danger cue ("Risk factors named in the boxed
+    warning are kidney impairment, certain drugs such as carbonic anhydrase inhibitors ...") states a
+    danger of the label's own drug, which the label leaves unnamed as its subject; the drugs named
+    after the cue are the partners."""
+    cues = [m.start() for rel in (relation, *DANGER_RELATIONS) if (m := _cue(rel, text)) is not None]
+    if not cues:
+        return False
+    return all(a >= min(cues) for a, _names in _mention_lists(text, table))
+
+
+def _cue(relation: str, text: str) -> re.Match[str] | None:
+    pattern = RELATION_PATTERNS.get(relation)
+    return pattern.search(text) if pattern is not None else None
+
+
 def sweep(
     frame: QuestionFrame, subjects: Sequence[str], table: AliasTable, search: Search, *,
     depth: int = SWEEP_DEPTH, exclude: frozenset[str] = frozenset(), question: str | None = None,
@@ -955,14 +1049,20 @@ def sweep(
                     candidates.append(passage)
         wanted = generics | {subject} | classes | acting
         for passage in candidates:
-            if not wanted & _names_in(passage.chunk.text, table):
+            own_label = label_drug(passage, table) in generics
+            if not own_label and not wanted & _names_in(passage.chunk.text, table):
                 continue  # no sentence of this chunk can name the treatment
             for sent in passage_sentences([passage]):
                 claim = tag(sent.text, table)
                 named = bool(claim.drugs & (generics | {subject}) or claim.classes & classes)  # a vaccine is tagged by name
-                if not named and not claim.classes & acting:
+                unnamed = own_label and not named  # the label's own drug may be the unnamed subject
+                if not named and not claim.classes & acting and not unnamed:
                     continue
                 relation = danger_relation(claim, sent.text) or _dose_for_this_patient(sent.text, claim, patient, table)
+                if unnamed:
+                    if relation is None or not _said_of_the_label_drug(sent.text, relation, table):
+                        continue
+                    named = True
                 if relation is None and "adverse" in claim.relations and "result" not in claim.relations and claim.populations & vulnerable:
                     relation = "caution"  # "can cause fetal harm ... if it is used in pregnancy", for a pregnant patient
                 if relation is None and "adverse" in claim.relations and (claim.drugs & taken or claim.classes & taken) and any(
@@ -974,7 +1074,7 @@ def sweep(
                 if not any(p.link(claim, sent.text) for p in partners):
                     continue  # cheap test first: the statement names nothing the patient has
                 said_of: list[_Partner] | None = None  # None: the danger is said of the treatment
-                if not _danger_is_about(sent.text, relation, generics, classes | (acting if not named else set()), table):
+                if not unnamed and not _danger_is_about(sent.text, relation, generics, classes | (acting if not named else set()), table):
                     # "Clarithromycin should not be given with colchicine", asked about colchicine for a
                     # patient on clarithromycin: said of the patient's drug, with the treatment as its
                     # co-medication, it is the same danger

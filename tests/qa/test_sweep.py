@@ -47,8 +47,8 @@ def table() -> AliasTable:
     return AliasTable.bundled()
 
 
-def passage(n: int, text: str, kind: str = "drug-label") -> Passage:
-    doc = Document(doc_id=f"doc{n}", title=f"Source {n}", publisher="Publisher", year=2024, kind=kind, path=f"/library/source{n}.md")
+def passage(n: int, text: str, kind: str = "drug-label", title: str | None = None) -> Passage:
+    doc = Document(doc_id=f"doc{n}", title=title or f"Source {n}", publisher="Publisher", year=2024, kind=kind, path=f"/library/source{n}.md")
     chunk = Chunk(chunk_id=f"doc{n}#0", doc_id=f"doc{n}", n=0, text=text, char_start=0, char_end=len(text), embed_text=text)
     return Passage(chunk=chunk, document=doc)
 
@@ -908,3 +908,91 @@ def test_a_harm_said_of_patients_who_also_take_the_patients_drug_is_a_precaution
             "transplant recipients who also take calcineurin inhibitors.")
     frame = QuestionFrame(intent="monitoring", intervention="trimethoprim-sulfamethoxazole", current_medications=["tacrolimus"], conditions=["kidney transplant"], population=["transplant"], asked_attribute="monitoring")
     assert [(f.partner, f.relation) for f in sweep(frame, ["trimethoprim-sulfamethoxazole"], table, FakeSearch([passage(1, text)]))] == [("tacrolimus", "caution")]
+
+
+# --- generalising (stop 17): the label's unnamed subject, risk factors, restrictions the question states
+
+
+METFORMIN_LABEL = "GLUCOPHAGE (metformin hydrochloride) tablets: Full Prescribing Information"
+RISK_FACTORS = (
+    "Risk factors named in the boxed warning are kidney impairment, certain drugs such as carbonic anhydrase "
+    "inhibitors including topiramate, age 65 years or older, and hepatic impairment."
+)
+
+
+def test_a_label_sentence_naming_no_drug_before_its_danger_is_about_the_labels_drug(table: AliasTable) -> None:
+    """The metformin label's boxed-warning risk factors never name metformin; for a patient on Diamox
+    (acetazolamide, a carbonic anhydrase inhibitor) they are found, as a precaution (a risk factor
+    raises the risk, it does not bar the drug). The same sentence in another drug's label, or in a
+    guideline, has no unnamed subject."""
+    question = "Is it safe to start metformin in a 60-year-old with type 2 diabetes who is already on Diamox?"
+    frame = analyse(question, table).frame
+    assert "acetazolamide" in frame.current_medications
+    found = sweep(frame, ["metformin"], table, FakeSearch([passage(1, RISK_FACTORS, title=METFORMIN_LABEL)]), question=question)
+    assert [(f.partner, f.relation) for f in found] == [("acetazolamide", "caution")]
+    other = "JARDIANCE (empagliflozin) tablets: US prescribing information"
+    assert sweep(frame, ["metformin"], table, FakeSearch([passage(1, RISK_FACTORS, title=other)]), question=question) == []
+    assert sweep(frame, ["metformin"], table, FakeSearch([passage(1, RISK_FACTORS, "guideline", METFORMIN_LABEL)]), question=question) == []
+    said_of_another = "Topiramate carries a boxed warning for metabolic acidosis with carbonic anhydrase inhibitors."
+    assert sweep(frame, ["metformin"], table, FakeSearch([passage(1, said_of_another, title=METFORMIN_LABEL)]), question=question) == []
+
+
+def test_boxed_warning_risk_factors_are_a_precaution_a_boxed_harm_is_not(table: AliasTable) -> None:
+    assert danger_relation(tag(RISK_FACTORS, table), RISK_FACTORS) == "caution"
+    harm = "The warfarin label carries a boxed warning that warfarin can cause major or fatal bleeding."
+    assert danger_relation(tag(harm, table), harm) == "boxed"
+
+
+UNSTABLE_PE = (
+    "Apixaban is not recommended as a replacement for unfractionated heparin in patients with pulmonary embolism "
+    "who are haemodynamically unstable or who may receive thrombolysis or pulmonary embolectomy."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "relation"),
+    [
+        ("Quick check: Eliquis in someone with a PE, hypotensive and a candidate for thrombolysis, go ahead?", "avoid"),
+        ("Can I start Eliquis for a massive PE in a patient who is haemodynamically unstable?", "avoid"),
+        ("Can I start Eliquis for a PE in a stable outpatient?", None),
+        ("She has finished 6 months of Eliquis for an unprovoked PE. Is 2.5 mg twice daily right from here?", None),
+    ],
+)
+def test_a_restriction_the_question_states_makes_the_danger_this_patients(question: str, relation: str | None, table: AliasTable) -> None:
+    """"who are haemodynamically unstable or who may receive thrombolysis" is a restriction no frame
+    holds; a question that says so ("a candidate for thrombolysis") confirms it, and only then is the
+    avoidance decisive; otherwise it stays a precaution (the group's own words, "pulmonary", confirm
+    nothing)."""
+    frame = analyse(question, table).frame
+    found = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, UNSTABLE_PE)]), question=question)
+    if relation is None:
+        assert not any(f.decisive for f in found)
+    else:
+        assert [f.relation for f in found] == [relation]
+
+
+def test_a_danger_said_on_a_condition_holds_only_when_the_question_states_it(table: AliasTable) -> None:
+    text = "If lactic acidosis is suspected in a patient with type 2 diabetes, metformin should be stopped at once."
+    asked = "Can I start metformin in a patient with type 2 diabetes?"
+    found = sweep(analyse(asked, table).frame, ["metformin"], table, FakeSearch([passage(1, text)]), question=asked)
+    assert [f.relation for f in found] == ["caution"]
+    suspected = "Patient with type 2 diabetes and suspected lactic acidosis: can I keep metformin going?"
+    found = sweep(analyse(suspected, table).frame, ["metformin"], table, FakeSearch([passage(1, text)]), question=suspected)
+    assert [f.relation for f in found] == ["avoid"]
+
+
+def test_a_history_of_a_trait_scopes_a_statement_to_patients_who_have_it(table: AliasTable) -> None:
+    text = (
+        "The canakinumab label advises caution when giving canakinumab to patients with infections, a history of "
+        "recurring infections, or conditions that predispose to infection."
+    )
+    question = "Would you use Ilaris for a gout flare in someone with a history of recurring infections?"
+    frame = analyse(question, table).frame
+    statement = passage(1, text)
+    common = [passage(n, "Serious infections were reported.") for n in range(2, 14)]
+
+    def search(query: str, k: int) -> list[Passage]:  # "infections" is a frequent word, "recurring" a rare one
+        return common[:k] if query == "infections" else [statement]
+
+    found = sweep(frame, ["canakinumab"], table, search, question=question)
+    assert [(f.partner.split()[0], f.relation) for f in found] == [("recurring", "caution")]
