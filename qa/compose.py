@@ -283,6 +283,10 @@ _CONTACT = re.compile(r"\b(?:household|close|family)\s+(?:contacts?|members?)\b|
 _TABLE_RESIDUE = re.compile(r"\b(?:yes\s+no(?:\s+not\s+applicable)?|not\s+applicable\s+yes|☐|□|\[\s\])", re.I)
 _CONCLUSION = re.compile(r"^\s*(?:conclusions?\s*:|in\s+conclusion|we\s+conclude|to\s+conclude|(?:these|our|the)\s+(?:results|findings|data|observations)\s+(?:suggest|indicate|show|demonstrate|support|confirm)|this\s+study\s+(?:shows|suggests|demonstrates|indicates|confirms))", re.I)
 _CONCLUSION_HEAD = re.compile(r"\bconclusion", re.I)
+_SUMMARY_HEAD = re.compile(r"^\s*(?:key\s+(?:findings|points|messages)|highlights|summary|bottom\s+line|in\s+brief|at\s+a\s+glance)\s*:?\s*$", re.I)
+"""A section in which a report or guideline sums up its own findings ("Key findings" of a data
+brief, "Key points", "Summary"): what it states there is its conclusion, and counts as a study's
+conclusion does. A study's "Key findings" are its results, which the study's rules already read."""
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _DESIGN_ONLY = re.compile(r"\b(?:randomi[sz]ed|enrolled|were\s+assigned|double-blind|open-label|were\s+recruited|participants\s+were|the\s+trial\s+(?:compared|tested|enrolled)|asked\s+whether|(?:was|were)\s+designed\s+to|aimed\s+to|sought\s+to|set\s+out\s+to)\b", re.I)
 _FREQUENCY = re.compile(r"\bevery\s+\d|\bmonthly|\bquarterly|\bweekly|\bdaily|\bannual\w*|\byearly|\bat\s+\d+\s+(?:weeks?|months?)|\bbefore\s+start\w*|\bbaseline|\bfor\s+the\s+first\s+\d+|\bthen\b", re.I)
@@ -765,7 +769,8 @@ class ExtractiveComposer:
             # features decide (the reason for this weight, a gold document first for most
             # questions, is a document-level figure)
             "retrieval_drugless": 0.0 if subject else (1.0 / item.doc_rank if item.doc_rank else 0.0),
-            "conclusion": float(research and bool(_CONCLUSION.search(item.sent.text) or _CONCLUSION_HEAD.search(" ".join(item.passage.chunk.section)))),
+            "conclusion": float(research and bool(_CONCLUSION.search(item.sent.text) or _CONCLUSION_HEAD.search(" ".join(item.passage.chunk.section)))
+                                or (not research and bool(item.passage.chunk.section and _SUMMARY_HEAD.match(item.passage.chunk.section[-1])))),
             "design_only": float(research and bool(_DESIGN_ONLY.search(item.sent.text)) and "result" not in c.relations),
             "off_topic": float(off),
             "number": float(plan.needs_number and bool(_NUMBER.search(item.sent.text))),
