@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from curbside.ingest.vaccines import find_vaccines
 from curbside.ingest.vocabulary import find_classes
@@ -125,7 +125,7 @@ _TAKING = re.compile(r"^\s*(?:being\s+)?(?:taking|receiving|on|given|treated\s+w
 _CAUSE = re.compile(r"\b(?:because|since|owing\s+to|due\s+to|as\s+a\s+result)\b", re.I)
 """A clause that gives the reason ("not recommended in liver recipients, because sirolimus combined
 with tacrolimus was linked to ...") explains the danger; the drugs it names do not restrict it."""
-_DOSE_AFTER = re.compile(r"\s+\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|units?|iu)\b", re.I)
+_DOSE_AFTER = re.compile(r"\s+(?P<amount>\d+(?:\.\d+)?)\s*(?:mg|mcg|µg|g|units?|iu)\b", re.I)
 """A dose right after a co-medication ("on apixaban 2.5 mg twice daily"): the statement is about that
 dose, which the frame does not hold."""
 _CLAUSE_SUBJECT = re.compile(r"\s+(?:was|is|were|are|has|have|had|should|must|may|can|could|did|does|will|would)\b", re.I)
@@ -299,6 +299,7 @@ class _Patient:
     has: frozenset[str]  # conditions and populations, with what they imply
     renal_value: int | None
     words: frozenset[str] = frozenset()  # the question's own words (lower case), which may confirm a restriction
+    doses: dict[str, float] = field(default_factory=dict)  # the dose the question gives a drug taken ("on Eliquis 5 bid")
 
 
 _IMPLIES: dict[str, tuple[str, ...]] = {
@@ -388,7 +389,24 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
     if value is None and question:
         value = renal_value(question)
     words = frozenset(re.findall(r"[a-z]+", question.lower())) if question else frozenset()
-    return _Patient(meds, classes, frozenset(has), value, words)
+    return _Patient(meds, classes, frozenset(has), value, words, stated_doses(question, meds, table) if question else {})
+
+
+_STATED_DOSE = re.compile(
+    r"\s*(?:at\s+)?(?P<amount>\d+(?:\.\d+)?)\s*(?:(?:mg|mcg|µg)\b|(?=(?:bid|b\.i\.d\.?|tid|qd|od|daily|once|twice)\b))", re.I
+)
+"""A dose written right after a drug's name, with its unit or with only its frequency ("apixaban 2.5 mg",
+"Eliquis 5 bid"), as clinicians write the dose a patient is on."""
+
+
+def stated_doses(question: str, drugs: frozenset[str], table: AliasTable) -> dict[str, float]:
+    """The dose the question gives each drug the patient takes (amount in the drug's usual unit)."""
+    out: dict[str, float] = {}
+    for _a, b, _s, generic in table.find(question):
+        m = _STATED_DOSE.match(question, b)
+        if m and generic in drugs and generic not in out:
+            out[generic] = float(m.group("amount"))
+    return out
 
 
 _DENIES_IMMUNOSUPPRESSION = re.compile(
@@ -560,7 +578,7 @@ class _Scope:
     co_medications: tuple[tuple[tuple[str, ...], bool], ...]  # (alternatives, a combination listed whole?)
     groups: tuple[tuple[tuple[str, ...], bool], ...]  # (names, excluded?)
     unconfirmable: bool  # a restriction ("who are haemodynamically unstable") no frame can hold
-    dosed: frozenset[str] = frozenset()  # co-medications at a stated dose ("patients already on apixaban 2.5 mg")
+    dosed: frozenset[tuple[str, float]] = frozenset()  # co-medications at a stated dose ("patients already on apixaban 2.5 mg")
     restrictions: tuple[frozenset[str], ...] = ()  # the words of each restriction only the question can confirm
 
 
@@ -577,6 +595,21 @@ def _group_mentions(text: str) -> list[tuple[int, int, str]]:
 _LEADING_CONDITION = re.compile(r"^\s*(?:if|when|once|whenever)\s+(?P<rest>[^,;]{3,120}),", re.I)
 """A danger said on a condition ("If lactic acidosis is suspected, metformin should be stopped at once"):
 it holds only when the patient meets it."""
+_WITH_SCOPE = re.compile(
+    r"\b(?:in|for|among)\s+(?:adults?\s+|adult\s+)?(?:patients?|people|adults?|children|women|men|recipients?|persons?|individuals?)\s+"
+    r"with\s+(?P<rest>[^,;.()]{3,100})",
+    re.I,
+)
+"""A statement scoped to patients with something ("not recommended for patients with triple-positive
+antiphospholipid syndrome"): when the vocabulary knows no condition in it, only the question's words
+can place the patient there."""
+_SCOPE_END = re.compile(
+    r"\b(?:because|since|owing|due|as|who|whose|which|that|when|where|if|unless|until|compared|than|to|in|at|for|"
+    r"from|on|by|during|after|before|and\s+(?:should|must|may|can|is|are))\b",
+    re.I,
+)
+"""Where the "with" phrase ends and the sentence goes on ("... syndrome because of ...")."""
+_EXAMPLES_AFTER = re.compile(r"\s*,?\s*\(?(?:such\s+as|including|e\.g\.,?|like)\s+(?P<examples>[^.;()]{1,80})", re.I)
 _RESTRICTION_FILLER = frozenset({
     "receive", "receives", "received", "receiving", "undergo", "undergoes", "undergoing", "require", "requires",
     "requiring", "suspected", "develop", "develops", "developed", "occur", "occurs", "present", "likely", "become",
@@ -643,6 +676,19 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
                 restrictions.append(words)  # "who are haemodynamically unstable or who may receive thrombolysis"
             else:
                 unconfirmable = True  # "who has had a severe reaction to X": nothing the question could echo
+    for m in _WITH_SCOPE.finditer(text):
+        rest = _SCOPE_END.split(m.group("rest"), maxsplit=1)[0]
+        end = m.start("rest") + len(rest)
+        if _EXCEPTION.search(text[: m.start()]) or [x for x in mentions if x[0] < end and x[1] > m.start("rest")]:
+            continue  # an exception's own scope, or a condition or group the vocabulary reads (scoped above)
+        if any(b > m.start("rest") and a < end for a, b, _s, _g in table.find(text)):
+            continue  # "patients with a severe hypersensitivity reaction to apixaban": said of the drug
+        examples = _EXAMPLES_AFTER.match(text, end) if rest == m.group("rest") else None
+        if examples:
+            rest += " " + examples.group("examples")  # "HGPRT deficiency, such as Lesch-Nyhan ...": the examples are in it
+        words = _restriction_words(rest, text[: m.start("rest")])
+        if words:
+            restrictions.append(words)  # "for patients with triple-positive antiphospholipid syndrome"
     lead = _LEADING_CONDITION.match(text)
     if lead:
         rest = lead.group("rest")
@@ -655,7 +701,9 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
             restrictions.append(words)  # "If lactic acidosis is suspected, metformin should be stopped"
     co_meds = _co_medications(text, table)
     dosed = frozenset(
-        g for _a, b, _s, g in table.find(text) if _DOSE_AFTER.match(text, b) and any(g in group for group, _w in co_meds)
+        (g, float(dose.group("amount")))
+        for _a, b, _s, g in table.find(text)
+        if (dose := _DOSE_AFTER.match(text, b)) and any(g in group for group, _w in co_meds)
     )
     out = _Scope(
         tuple((tuple(g), whole) for g, whole in co_meds),
@@ -693,10 +741,20 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
             return NOT_THIS_PATIENT
     if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
         return NOT_THIS_PATIENT  # the claim reads named degrees too ("severe renal impairment": below 30)
-    # a dose the patient's own drug is at is one the frame does not hold; the treatment's dose is what
-    # is being asked, so a danger at that dose stays decisive
+    # a dose the patient's own drug is at is one the frame does not hold, unless the question states
+    # it ("on Eliquis 5 bid"): the same dose is this patient's, another is not; the treatment's dose is
+    # what is being asked, so a danger at that dose stays decisive
+    unstated_dose = False
+    for drug, amount in parts.dosed:
+        if drug in subject:
+            continue
+        stated = patient.doses.get(drug)
+        if stated is None:
+            unstated_dose = True
+        elif stated != amount:
+            return NOT_THIS_PATIENT  # "for patients already on apixaban 2.5 mg" for one on 5 mg
     unconfirmed = any(not words & patient.words for words in parts.restrictions)
-    verdict = UNSTATED if parts.unconfirmable or unconfirmed or (parts.dosed - subject) else APPLIES
+    verdict = UNSTATED if parts.unconfirmable or unconfirmed or unstated_dose else APPLIES
     for names, excluded in parts.groups:
         organs = set(names) & ORGAN_TRANSPLANTS
         if organs and patient.has & ORGAN_TRANSPLANTS:
@@ -981,6 +1039,35 @@ def _lookups(names: list[str], partners: list[_Partner], subject: str) -> list[s
     return list(dict.fromkeys(queries))
 
 
+_IS_A = re.compile(r"\s+(?:is|are|was|as)\s+(?:also\s+|itself\s+|likewise\s+|another\s+|both\s+)?(?:an?\s+|the\s+)?$", re.I)
+_PREDICATED: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def _predicated_classes(text: str, table: AliasTable) -> frozenset[str]:
+    """Classes the sentence names only as what a drug it names is ("Febuxostat is also a xanthine
+    oxidase inhibitor, and the febuxostat label lists azathioprine ... as contraindicated"): such a
+    mention stands for that drug, not for the class, so it links no other member of the class
+    (allopurinol) with what the sentence says."""
+    key = (text, id(table))
+    hit = _PREDICATED.get(key)
+    if hit is not None:
+        return hit
+    ends = [b for _a, b, _s, _g in table.find(text)]
+    predicated: set[str] = set()
+    free: set[str] = set()
+    for a, _b, _s, name in find_classes(text):
+        m = _IS_A.search(text, max(0, a - 40), a)
+        if m and any(text[e : m.start()].strip() == "" for e in ends if e <= m.start()):
+            predicated.add(name)
+        else:
+            free.add(name)
+    out = frozenset(predicated - free)
+    if len(_PREDICATED) > _SCOPE_CACHE_SIZE:
+        _PREDICATED.clear()
+    _PREDICATED[key] = out
+    return out
+
+
 _LABEL_DRUG: dict[tuple[str, int], str | None] = {}
 """The drug of each label title seen (a library has a few hundred labels at most)."""
 
@@ -1054,6 +1141,9 @@ def sweep(
                 continue  # no sentence of this chunk can name the treatment
             for sent in passage_sentences([passage]):
                 claim = tag(sent.text, table)
+                borrowed = _predicated_classes(sent.text, table) if claim.classes else frozenset()
+                if borrowed:
+                    claim = replace(claim, classes=claim.classes - borrowed)
                 named = bool(claim.drugs & (generics | {subject}) or claim.classes & classes)  # a vaccine is tagged by name
                 unnamed = own_label and not named  # the label's own drug may be the unnamed subject
                 if not named and not claim.classes & acting and not unnamed:

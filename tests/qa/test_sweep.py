@@ -996,3 +996,70 @@ def test_a_history_of_a_trait_scopes_a_statement_to_patients_who_have_it(table: 
 
     found = sweep(frame, ["canakinumab"], table, search, question=question)
     assert [(f.partner.split()[0], f.relation) for f in found] == [("recurring", "caution")]
+
+
+ON_LOW_DOSE = "For patients already on apixaban 2.5 mg twice daily, strong dual CYP3A4 and P-gp inhibitors should be avoided."
+
+
+@pytest.mark.parametrize(
+    ("question", "relations"),
+    [
+        ("On Eliquis 5 bid for AF, needs clarithromycin for pneumonia. OK?", []),
+        ("Already on apixaban 5 mg twice daily; can I give clarithromycin?", []),
+        ("She takes apixaban 2.5 mg twice daily. Can I give clarithromycin?", ["avoid"]),
+        ("She takes apixaban. Can I give clarithromycin?", ["caution"]),
+    ],
+)
+def test_a_statement_about_a_dose_of_the_patients_drug_is_theirs_only_at_that_dose(
+    question: str, relations: list[str], table: AliasTable
+) -> None:
+    """"Already on apixaban 2.5 mg" is about patients at that dose: decisive for one the question puts
+    at 2.5 mg, not about one on 5 mg ("5 bid", written without a unit), a precaution when the question
+    gives no dose."""
+    frame = analyse(question, table).frame
+    assert "apixaban" in frame.current_medications
+    found = sweep(frame, ["clarithromycin"], table, FakeSearch([passage(1, ON_LOW_DOSE)]), question=question)
+    assert [f.relation for f in found] == relations
+
+
+def test_a_class_named_as_what_another_drug_is_does_not_link_the_class(table: AliasTable) -> None:
+    """"Febuxostat is also a xanthine oxidase inhibitor, and its label lists azathioprine as a
+    contraindicated combination": the class stands for febuxostat, so for a patient on allopurinol
+    (another xanthine oxidase inhibitor) it is not the azathioprine contraindication; a statement
+    about the class itself still is."""
+    frame = QuestionFrame(intent="interaction", intervention="azathioprine", current_medications=["allopurinol"], asked_attribute="interaction")
+    said_of_febuxostat = (
+        "Febuxostat is also a xanthine oxidase inhibitor, and the febuxostat label (Uloric) lists azathioprine "
+        "and mercaptopurine as contraindicated combinations."
+    )
+    assert sweep(frame, ["azathioprine"], table, FakeSearch([passage(1, said_of_febuxostat)])) == []
+    of_the_class = "Xanthine oxidase inhibitors are contraindicated with azathioprine."
+    found = sweep(frame, ["azathioprine"], table, FakeSearch([passage(1, of_the_class)]))
+    assert [(f.partner, f.relation) for f in found] == [("allopurinol", "contraindication")]
+
+
+APS = (
+    "Direct oral anticoagulants including apixaban are not recommended for patients with triple-positive "
+    "antiphospholipid syndrome because of a higher rate of recurrent thrombosis seen with DOACs compared with "
+    "warfarin in that group."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "decisive"),
+    [
+        ("Patient with triple-positive APS and a new DVT: can I use Eliquis?", True),
+        ("Can I start Eliquis for a DVT in a patient with triple-positive antiphospholipid syndrome?", True),
+        ("Can I start Eliquis for a new DVT in a 50-year-old?", False),
+        ("She is on warfarin for a DVT and wants Eliquis instead. OK to start it?", False),
+    ],
+)
+def test_a_scope_the_vocabulary_does_not_know_is_this_patients_when_the_question_names_it(
+    question: str, decisive: bool, table: AliasTable
+) -> None:
+    """"For patients with triple-positive antiphospholipid syndrome" names a condition no vocabulary
+    table holds: it decides only for a patient the question says has it; for anyone else it is at
+    most a precaution."""
+    frame = analyse(question, table).frame
+    found = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, APS)]), question=question)
+    assert any(f.decisive for f in found) == decisive
