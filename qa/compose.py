@@ -255,8 +255,10 @@ retrieval puts a gold document first for 72% of the clinician-style tune half an
 (R@1), and in the top 5 for 93% (R@5); sentences from lower or looked-up passages match categories
 without matching the question."""
 
-_EITHER_DRUG = frozenset({"dose_adjustment", "dose"})
-"""Intents where a question naming two drugs may ask about either one's dose or effect."""
+_EITHER_DRUG = frozenset({"dose_adjustment", "dose", "interaction", "monitoring"})
+"""Intents where a question naming two drugs may ask about either one's dose, effect or monitoring:
+an interaction is a pair, and the library may state it under either drug ("on Eliquis, needs
+ketoconazole" is answered by the apixaban label's strong-CYP3A4-inhibitor dose)."""
 
 CONTEXT_SIMILARITY = 0.3
 """A statement naming no drug of the answer but this patient's situation ("combining several
@@ -390,6 +392,7 @@ class ExtractiveComposer:
         self.weights = weights or BottomLineWeights.bundled()
         self.document_text = document_text  # a document's chunk texts, for what it says it leaves out
         self._scopes: dict[str, tuple[str, ...]] = {}
+        self._omissions: dict[str, tuple[str, ...]] = {}  # per document: the sentences saying what it leaves out
 
     # -- abstention helpers (kept for callers and tests) ------------------------------------------
 
@@ -487,8 +490,10 @@ class ExtractiveComposer:
                 what = subject
                 answer.missing = [what]
                 return self._abstain(answer, f"The library does not cover {what}, so it cannot answer this question.", [what], coverage="none")
-            answering = [i for i in about if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1 and not self._names_absent_party(i, frame)]
-            decisive = [f for f in findings if f.decisive]
+            answering = [i for i in about if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1 and not self._names_absent_party(i, frame) and not _tells_what_is_left_out(i)]
+            # the sweep's decisive findings among the sentences read, as the plan takes them (a
+            # warning about the comparator decides nothing), so that grounding and plan agree
+            decisive = [i for i in items if i.finding is not None and i.finding.decisive and not self._warns_of_another_drug(i, frame)]
             if not answering and frame.current_medications and frame.intent in _EITHER_DRUG:
                 # "On Eliquis, starting itraconazole: change anything?" may be about either drug
                 for med in frame.current_medications:
@@ -496,17 +501,18 @@ class ExtractiveComposer:
                         "intervention": med, "intervention_classes": therapeutic_classes(self.table, med),
                         "current_medications": [subject, *(m for m in frame.current_medications if m != med)],
                     })
-                    classes = set(swapped.intervention_classes)
-                    for item in items:
-                        self._score(item, swapped, analysis, med, classes)
-                    answering = [i for i in items if i.about > 0 and i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1]
+                    self._rescore(items, swapped, analysis, med, set(swapped.intervention_classes))
+                    answering = [i for i in items if i.about > 0 and i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity - 0.1 and not _tells_what_is_left_out(i)]
                     if answering:
                         frame, subject = swapped, med  # the answer's own analysis keeps the question's frame
                         about = [i for i in items if i.about > 0]
                         break
                 else:
-                    for item in items:
-                        self._score(item, frame, analysis, subject, subject_classes)
+                    self._rescore(items, frame, analysis, subject, subject_classes)
+            if self._left_out(analysis.question, frame, about) is not None:
+                # its own source says it leaves out what was asked: a statement about its category
+                # ("antibiotic treatment should continue for 5 days") does not make up for that
+                answering = [i for i in answering if i.about >= CLASS_ABOUT]
             if not decisive:
                 answering, leaves_out = self._within_scope(answering, about, frame, analysis)
                 out_docs = set(leaves_out)
@@ -530,14 +536,14 @@ class ExtractiveComposer:
                 return self._abstain(answer, f"The indexed sources never mention {names}, so they cannot answer this question.", rare, coverage="none")
             # with no intervention to look up, the answer comes from what retrieval ranked highest
             answering = [
-                i for i in items if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity and i.about > 0
+                i for i in items if i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity and i.about > 0 and not _tells_what_is_left_out(i)
                 and 0 < i.passage.rank <= DRUGLESS_TOP_PASSAGES
             ]
             if not answering and (frame.conditions or frame.indication):
                 # the patient's condition is recognised and the best passages speak of it: answer from
                 # them even if no sentence carries the asked relation (no refusal on wording)
                 answering = [
-                    i for i in items if i.about >= 1.0 and i.sim >= p.min_sentence_similarity
+                    i for i in items if i.about >= 1.0 and i.sim >= p.min_sentence_similarity and not _tells_what_is_left_out(i)
                     and 0 < i.passage.rank <= DRUGLESS_TOP_PASSAGES
                 ]
             if research_led:
@@ -554,7 +560,7 @@ class ExtractiveComposer:
                 what = ", ".join(analysis.key_terms[:5]) or "the question's subject"
                 return self._abstain(answer, f"The indexed sources do not address this question (not covered: {what}).", analysis.key_terms[:5], coverage="none")
             if not answering:
-                answering = [i for i in items if i.sim >= p.abstain_similarity]
+                answering = [i for i in items if i.sim >= p.abstain_similarity and not _tells_what_is_left_out(i)]
                 if not answering:
                     return self._abstain(answer, "No sentence of the retrieved passages is close enough to the question.", [], coverage="none")
             kept, leaves_out = self._within_scope(answering, answering, frame, analysis)
@@ -597,6 +603,45 @@ class ExtractiveComposer:
                 if _SCOPE_EXCLUSION.search(text[a:b])
             )
         return self._scopes[doc.doc_id]
+
+    def _left_out(self, question: str, frame: QuestionFrame, about: Sequence[_Item]) -> tuple[Document, str] | None:
+        """A source on the intervention (one naming it or its class) that says it leaves out what
+        was asked, with the statement that says so; None if none does."""
+        if frame.intervention is None:
+            return None
+        classes = {*frame.intervention_classes, *therapeutic_classes(self.table, frame.intervention)}
+        seen: set[str] = set()
+        for item in sorted(about, key=lambda i: -i.about):
+            doc = item.passage.document
+            if item.about < CLASS_ABOUT or doc.doc_id in seen:
+                continue
+            seen.add(doc.doc_id)
+            statement = self._omission(doc, frame, question, classes)
+            if statement is not None:
+                return doc, statement
+        return None
+
+    def _omission(self, doc: Document, frame: QuestionFrame, question: str, subject_classes: set[str]) -> str | None:
+        """The statement in which a document says it leaves out what was asked about the
+        intervention ("This digest leaves out ... numeric trough target ranges" for a tacrolimus
+        target), or None."""
+        kinds = _omitted_kinds(frame, question)
+        if not kinds or frame.intervention is None:
+            return None
+        own = {frame.intervention} | subject_classes
+        if doc.doc_id not in self._omissions:
+            texts = self.document_text(doc.doc_id) if self.document_text is not None else ()
+            lines = doc.source_type != "pdf"
+            self._omissions[doc.doc_id] = tuple(
+                " ".join(text[a:b].split())
+                for text in texts
+                for a, b in citable_sentences(text, lines=lines)
+                if _OMISSION.search(text[a:b])
+            )
+        for statement in self._omissions[doc.doc_id]:
+            if any(kind in kinds and (not named or named & own) for kind, named in omitted_items(statement, self.table)):
+                return statement
+        return None
 
     def _excludes(self, statement: str, frame: QuestionFrame, analysis: QueryAnalysis) -> bool:
         """Does a scope statement leave out this patient: a special group they are in
@@ -644,7 +689,7 @@ class ExtractiveComposer:
         """A sentence the learned weights may put first: about the subject, close enough to the
         question, naming no party the question does not (the bars of ``answering`` but the attribute's)."""
         p = self.params
-        if _disqualified(item, frame):
+        if _disqualified(item, frame) or _tells_what_is_left_out(item):
             return False
         if drugless:
             return item.about > 0 and item.sim >= p.min_sentence_similarity and 0 < item.passage.rank <= DRUGLESS_TOP_PASSAGES
@@ -784,6 +829,15 @@ class ExtractiveComposer:
         item.score = self.weights.score(item.features)
         if off:
             item.attr = min(item.attr, SUPPORTING)  # a statement about vaccines, screening... answers another question
+
+    def _rescore(self, items: list[_Item], frame: QuestionFrame, analysis: QueryAnalysis, subject: str, subject_classes: set[str]) -> None:
+        """Score every sentence again for another reading of the question (the co-medication as the
+        drug asked about). ``_score`` sets how a sentence is about the subject only when it is, so
+        that reading starts from "about nothing": a colchicine dose must not count as about
+        tacrolimus because it was about colchicine under the first reading."""
+        for item in items:
+            item.about, item.category = 0.0, False
+            self._score(item, frame, analysis, subject, subject_classes)
 
     def _is_class(self, name: str) -> bool:
         """A therapy named as a drug class ("urate-lowering therapy"), not a drug, device or procedure."""
@@ -1364,7 +1418,13 @@ class ExtractiveComposer:
         reason = not_stated(frame)
         if not risks:  # every route to a partial answer shows the sweep's findings among what it read
             risks = [i for i in about if i.finding and not self._warns_of_another_drug(i, frame)]
-        closest = [i for i in sorted(about, key=lambda i: -(i.attr + i.sim)) if i not in risks][:3]
+        left_out = self._left_out(answer.question, frame, about)
+        said = ""
+        if left_out is not None:
+            # the source on it says it leaves this out: say so, in its own words, and show that first
+            doc, said = left_out
+            reason += f' {doc.title} says it leaves this out: "{said}"'
+        closest = [i for i in sorted(about, key=lambda i: (" ".join(i.sent.text.split()) != said, -(i.attr + i.sim))) if i not in risks][:3]
         answer = self._abstain(answer, reason, [frame.asked()], coverage="partial")
         refs: dict[str, Reference] = {}
         warned = [_cite(item, refs) for item in risks]
@@ -1445,6 +1505,74 @@ _SCOPE_EXCLUSION = re.compile(
 SCOPE_GROUPS = frozenset({"child", "pregnancy", "lactation", "older adult", "transplant", "immunocompromised"})
 """The groups a source's scope statement can leave out for a patient: special populations, not the
 disease the source is about ("leaves out CKD in children" leaves out children, not CKD)."""
+_OMISSION = re.compile(
+    r"\b(?:leaves?\s+out|omits|does\s+not\s+(?:give|cover|include|restate))\s+(?P<after>[^.;]+)"
+    r"|(?P<before>[^.;]+?)\s+(?:is|are)\s+not\s+(?:(?:given|included|stated)\s+here|restated)\b",
+    re.I,
+)
+"""How a document says what of its source it leaves out ("This digest leaves out the label's numeric
+doses", "does not give drug doses or the organ-by-organ durations", "The dose and duration of
+pivmecillinam are not restated here"). A passive form counts only with "here" (or "restated"): "when
+prophylaxis is not given" describes patients, not the document."""
+def _tells_what_is_left_out(item: _Item) -> bool:
+    """A sentence in which a document says what it leaves out ("This digest leaves out the label's
+    numeric trough target ranges") is about the document, never an answer, whatever its words are
+    tagged with ("target", "dose"); it is shown among the closest statements of a partial answer."""
+    return bool(_OMISSION.search(item.sent.text))
+
+
+def _omitted_kinds(frame: QuestionFrame, question: str) -> frozenset[str]:
+    """The kinds of omission (``OMITTED_KINDS``) that leave out what the frame asks: a dose only
+    when the question asks for the amount (an omitted dose table does not leave out "reduce the
+    dose"), a renal dose for a dose at a kidney function."""
+    asked = frame.asked_attribute
+    value = _asks_for_value(frame, question)
+    if asked == "dose":
+        return frozenset({"dose"}) if value else frozenset()
+    if asked == "renal dose":
+        return frozenset({"renal dose", "dose"}) if value else frozenset({"renal dose"})
+    return frozenset({asked}) & {kind for kind, _ in OMITTED_KINDS}
+
+
+_OMITTED_ITEM = re.compile(r",|;|\band\b|\bor\b|\bnor\b|\(|\)", re.I)
+OMITTED_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("renal dose", re.compile(r"\b(?:renal|kidney|creatinine)\b.*\b(?:dos|adjust|reduc)|\b(?:dos|adjust)\w*\b.*\b(?:renal|kidney|creatinine)\b", re.I)),
+    ("dose", re.compile(r"\bdos(?:e|es|ing|age)\b|\btitrat\w*", re.I)),
+    ("target", re.compile(r"\btargets?\b|\bgoals?\b|\bthresholds?\b|\branges?\b", re.I)),
+    ("duration", re.compile(r"\bdurations?\b", re.I)),
+    ("monitoring", re.compile(r"\bmonitoring\b", re.I)),
+    ("timing", re.compile(r"\bwaiting\s+period", re.I)),
+    ("vaccination", re.compile(r"\bvaccin\w*", re.I)),
+)
+"""What an item of a document's list of omissions is, checked in this order: a dose tied to kidney
+function is a renal dose ("the renal dose adjustments", "the exact creatinine thresholds for dose
+reduction"); any other dose, dosing table or titration is a dose ("target doses of each drug" is a
+dose, not a target); then a target, goal, threshold or range; a duration; monitoring; a waiting
+period (when to give); vaccination. Each is the asked attribute of the same name."""
+
+
+def omitted_items(statement: str, table: AliasTable) -> list[tuple[str, frozenset[str]]]:
+    """What a document's omission statement says it leaves out: (kind, drugs and classes named)
+    per list item. An item naming no drug is about the drugs the whole list names ("The dose and
+    duration of pivmecillinam", "specific colchicine, allopurinol, or azathioprine doses"), and a
+    list naming none is about every drug of the document ("the label's numeric doses")."""
+    out: list[tuple[str, frozenset[str]]] = []
+    for m in _OMISSION.finditer(statement):
+        clause = m.group("after") or m.group("before") or ""
+        whole = tag(clause, table)
+        pending: frozenset[str] = frozenset()  # drugs listed before the item that names the kind
+        for piece in _OMITTED_ITEM.split(clause):
+            c = tag(piece, table)
+            kind = next((k for k, pattern in OMITTED_KINDS if pattern.search(piece)), None)
+            if kind is None:
+                pending |= c.drugs | c.classes
+                continue
+            named = c.drugs | c.classes
+            out.append((kind, named | pending if named else whole.drugs | whole.classes))
+            pending = frozenset()
+    return out
+
+
 _IMMUNOCOMPROMISED = re.compile(r"\bimmuno(?:compromised|suppressed|deficien\w*)|\bimmunocompromise", re.I)
 _OLDER_THAN = re.compile(r"\b(?:older\s+than|over|above)\s+(?:the\s+age\s+of\s+)?(\d{2,3})\b", re.I)
 _YOUNGER_THAN = re.compile(r"\b(?:younger\s+than|under|below\s+the\s+age\s+of)\s+(\d{1,2})\b", re.I)
