@@ -400,14 +400,24 @@ def _heading_style(line: StyledLine, body: float) -> bool:
         return False
     if size >= body * HEADING_SIZE_RATIO or (bold and size >= body * BOLD_HEADING_RATIO):
         return True
-    return bold and size >= body * BOLD_BODY_RATIO and len(words) <= BOLD_HEADING_WORDS and not text.rstrip().endswith(",")
+    # a bold lead-in ends open ("PPE is used correctly:", "In adults,"): the text it leads in is its own
+    return bold and size >= body * BOLD_BODY_RATIO and len(words) <= BOLD_HEADING_WORDS and not text.rstrip().endswith((",", ":"))
+
+
+REPEATED_HEADING_PAGES = 3
+"""A heading line drawn the same on this many pages or more is a table's header row repeated on
+every page of the table ("Elements to be assessed  Assessment  Notes"), or a recurring label, not
+the head of a section: a document names each of its sections once (an abstract's "Methods" and the
+body's make two)."""
 
 
 def typography_headings(pages: Sequence[str], styled: Sequence[Sequence[StyledLine]]) -> list[Heading]:
     """Headings read from how the lines are drawn: a line larger than the body text, or bold (see
     :func:`_heading_style`), whose text is a whole line of the extracted page. Consecutive heading
-    lines of one style are one heading (a title wrapped over two lines). Levels follow the styles:
-    the largest size is level 0, and at one size a bold heading is above a regular one."""
+    lines of one style are one heading (a title wrapped over two lines), and so are a line ending
+    in a colon and the heading line after it (a title and its subtitle); a line repeated on many
+    pages is none (:data:`REPEATED_HEADING_PAGES`). Levels follow the styles: the largest size is
+    level 0, and at one size a bold heading is above a regular one."""
     body = body_size(styled)
     if body is None:
         return []
@@ -428,17 +438,23 @@ def typography_headings(pages: Sequence[str], styled: Sequence[Sequence[StyledLi
                 continue
             style = styles.pop(0)
             prev = found[-1] if found else None
-            if prev and prev[0] == p and prev[3] == style and page[prev[2] : start].strip() == "":
-                found[-1] = (p, prev[1], end, style)  # the heading's next line ("2024)")
+            adjacent = prev is not None and prev[0] == p and page[prev[2] : start].strip() == ""
+            if prev and adjacent and (prev[3] == style or page[prev[1] : prev[2]].rstrip().endswith(":")):
+                # the heading's next line ("2024)"), or the subtitle after a title's colon
+                found[-1] = (p, prev[1], end, prev[3])
             elif len(heading_key(raw)) >= MIN_KEY_CHARS and any(ch.isalpha() for ch in raw):
                 found.append((p, start, end, style))
+    pages_of: dict[str, set[int]] = {}
+    for p, s, e, _ in found:
+        pages_of.setdefault(heading_key(pages[p][s:e]), set()).add(p)
+    found = [
+        h for h in found
+        if len(pages_of[heading_key(pages[h[0]][h[1] : h[2]])]) < REPEATED_HEADING_PAGES
+        and (h[2] - h[1]) <= MAX_HEADING_CHARS + MAX_HEADING_LINES
+    ]
     order = sorted({s for *_, s in found}, key=lambda s: (-s[0], not s[1]))
     level = {s: i for i, s in enumerate(order)}
-    return [
-        Heading(p, s, e, level[style], " ".join(pages[p][s:e].split()))
-        for p, s, e, style in found
-        if (e - s) <= MAX_HEADING_CHARS + MAX_HEADING_LINES
-    ]
+    return [Heading(p, s, e, level[style], " ".join(pages[p][s:e].split())) for p, s, e, style in found]
 
 
 def find_headings(

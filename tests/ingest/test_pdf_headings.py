@@ -190,3 +190,26 @@ def test_real_typography_sections(clinical_pdf) -> None:
     later = _section_of(cdc, "discarded within 28 days")
     assert later and not any(is_bibliography(later[: i + 1]) for i in range(len(later)))
 
+
+
+def test_a_table_header_repeated_on_every_page_and_a_bold_lead_in_are_no_headings() -> None:
+    header = ("Elements to be assessed Assessment Notes", 12.0, True)
+    pages, styled = [], []
+    for n in range(4):
+        pages.append(f"Section {n + 1}: Checks\n{header[0]}\nA. Hands are washed.\nPPE is used correctly:\nB. Gloves are changed.")
+        styled.append([
+            (f"Section {n + 1}: Checks", 14.0, False), header, ("A. Hands are washed.", 12.0, False),
+            ("PPE is used correctly:", 12.0, True), ("B. Gloves are changed.", 12.0, False),
+        ])
+    got = typography_headings(pages, styled)
+    assert [h.title for h in got] == [f"Section {n + 1}: Checks" for n in range(4)]
+
+
+def test_a_title_and_its_subtitle_after_a_colon_are_one_heading() -> None:
+    page = "GUIDE TO INFECTION PREVENTION:\nMINIMUM EXPECTATIONS\nIntroduction\nBody text here."
+    styled = [[
+        ("GUIDE TO INFECTION PREVENTION:", 22.0, True), ("MINIMUM EXPECTATIONS", 18.0, True),
+        ("Introduction", 16.0, True), ("Body text here.", 12.0, False),
+    ]]
+    got = typography_headings([page], styled)
+    assert [(h.title, h.level) for h in got] == [("GUIDE TO INFECTION PREVENTION: MINIMUM EXPECTATIONS", 0), ("Introduction", 1)]
