@@ -208,6 +208,9 @@ _INTOLERANCE = re.compile(
 )
 """Words listed with "contraindicated" when a sentence describes who may get a treatment ("patients
 contraindicated for, intolerant of, or unresponsive to NSAIDs"), not a contraindication of it."""
+_HAVING_ONE = re.compile(r"\b(?:who\s+(?:have|has)|with|having|has|have)\s+(?:an?\s+|any\s+)?(?:absolute\s+|relative\s+)?$", re.I)
+"""Before "contraindication": the patients it describes have one ("patients with a contraindication to
+long-term anticoagulation"), so the sentence is about them, not a contraindication it states."""
 _PRECONDITION_SPAN = 60
 """Characters either side of a contraindication cue within which an intolerance word makes the cue
 part of a precondition list (a short coordinated phrase, not the next clause)."""
@@ -227,6 +230,8 @@ def _relations(text: str) -> set[str]:
                 continue  # "unless contraindicated" names an exception, not a contraindication
             if name == "contraindication" and _INTOLERANCE.search(text[max(0, m.start() - _PRECONDITION_SPAN) : m.end() + _PRECONDITION_SPAN]):
                 continue  # "contraindicated for, intolerant of, or unresponsive to X" describes who may get it
+            if name == "contraindication" and _HAVING_ONE.search(text[max(0, m.start() - 30) : m.start()]):
+                continue  # "an option for patients who have a contraindication to anticoagulation": who gets the option
             if name == "avoid" and m.group(0).lower().startswith("avoid") and _AVOIDED_EVENT.match(text[m.start() :]):
                 continue  # "avoids the interaction", "to avoid the risk of": an event is avoided
             if name == "avoid" and _STOP_CUE.search(m.group(0)) and _STOP_TRIGGER.search(text[m.end() :]) and not _KEEP_GOING.search(text):

@@ -49,12 +49,14 @@ from curbside.qa.claims import (
 )
 from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, reacted_to, renal_value
 from curbside.qa.plan import (
+    AGAINST_DOING,
     ATTRIBUTE_PLANS,
     INTENT_SECTIONS,
     SUPPORTING,
     asks_for_amount,
     attribute_match,
     not_stated,
+    yes_no_polarity,
 )
 from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions, stems, stems_many
@@ -235,6 +237,9 @@ _TOPICS = {"vaccination", "screening", "prophylaxis", "target", "duration"}
 that topic is asked about."""
 _ASKED_TOPICS = {"vaccination": {"vaccination"}, "screening": {"screening"}, "prophylaxis": {"prophylaxis"},
                  "target": {"target"}, "duration": {"duration"}, "timing": {"screening", "duration"}}
+
+_ALONE_OR_COMBINED = re.compile(r"\balone\s+or\s+(?:(?:when\s+)?combined|together|in\s+combination|with)\b", re.I)
+"""A statement about a drug "alone or combined with" another is about the drug alone as well."""
 
 SUBJECT_PIECES = 2
 """With neither a drug nor a condition recognised, a content word the library never uses and the
@@ -801,7 +806,9 @@ class ExtractiveComposer:
         plan = ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"])
         research = item.kind == "research"
         off_topic = (c.relations & _TOPICS) - _ASKED_TOPICS.get(frame.asked_attribute, set())
-        off = bool(off_topic and not c.relations & plan.relations - _TOPICS)
+        # "no" about the drug itself settles any yes/no question about it
+        settling = plan.relations | (AGAINST_DOING if frame.yes_no and item.about >= 1.0 else frozenset())
+        off = bool(off_topic and not c.relations & settling - _TOPICS)
         item.features = {
             "attribute": item.attr,
             "about": item.about,
@@ -1092,6 +1099,9 @@ class ExtractiveComposer:
         """An interaction statement about a drug (or class) the patient is not on does not belong."""
         if "interaction" not in item.claim.relations:
             return False
+        alone = _ALONE_OR_COMBINED.search(item.sent.text)
+        if alone and frame.intervention and mentions(item.sent.text[: alone.start()], self.table.names_of(frame.intervention)):
+            return False  # "aspirin, alone or combined with clopidogrel, is not recommended" holds for aspirin alone
         others = item.claim.drugs - {frame.intervention or "", *(frame.current_medications), frame.comparator or ""}
         own_classes = set(frame.intervention_classes) | {k for m in frame.current_medications for k in classes_of(self.table, m)}
         other_classes = item.claim.classes - own_classes - BROAD_CLASSES
@@ -1185,12 +1195,20 @@ class ExtractiveComposer:
         decisive = self._decisive(finding_items, frame)
         cautions = [i for i in finding_items if i.finding and not i.finding.decisive]
         bottom = plan.bottom
+        polarity = yes_no_polarity(plan.question)
         if decisive:
             top = decisive[0]
             rel = top.finding.relation if top.finding else "avoid"
             word = {"contraindication": "contraindicates", "boxed": "carries a boxed warning on"}.get(rel, "advises against")
-            plan.decision, plan.decision_items = "no", decisive[:2]
-            plan.decision_text = f"No: the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})."
+            why = f"the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})"
+            plan.decision_items = decisive[:2]
+            if polarity in ("stop", "exists"):
+                # "should I stop it?" / "is that a contraindication?": the stated danger says yes
+                plan.decision, plan.decision_text = "yes", f"Yes: {why}."
+            else:
+                plan.decision, plan.decision_text = "no", f"No: {why}."
+            return
+        if polarity != "do" and self._polar_verdict(polarity, plan, frame, items):
             return
         if bottom is not None and bottom.claim.direction == "against" and self._reacted_as_stated(bottom, frame, plan.question):
             # a patient who reacted to it before, and the library's word on restarting after a reaction
@@ -1275,6 +1293,48 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
             plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
+
+    def _polar_verdict(self, polarity: str, plan: _Plan, frame: QuestionFrame, items: list[_Item]) -> bool:
+        """The verdict of a question whose "yes" is not "give it" (:func:`~curbside.qa.plan.yes_no_polarity`),
+        from the bottom line and the rationale, read in that order; False when none of them settles it.
+
+        ``stop``: a statement for the drug or for keeping it going is a no, one against it for this
+        patient a yes, a dose change or caution a conditional. ``exists``: a statement of the effect,
+        interaction or contraindication asked about is a yes, one denying it a no. ``adjust``: "no
+        dose adjustment" is a no (a stated dose change is left to the general reading).
+        """
+        x = frame.intervention or "this"
+        candidates = [i for i in ([plan.bottom] if plan.bottom else []) + plan.sections.get("rationale", [])]
+        for item in candidates:
+            if item.about == 0 and frame.intervention is not None:
+                continue
+            if self._not_for_verdict(item, frame) and polarity != "exists":
+                continue
+            c = item.claim
+            decision, text = None, ""
+            if polarity == "stop":
+                direction = c.direction
+                if "continue" in c.relations or direction == "for":
+                    decision, text = "no", f"No: the library advises keeping {x} going here."
+                elif direction == "against" and self._scope(item, frame) != UNSTATED:
+                    decision, text = "yes", f"Yes: the library advises against {x} here."
+                elif direction in ("against", "conditional"):
+                    decision, text = "conditional", f"Conditional: the library states when {x} is stopped or changed."
+            elif polarity == "exists":
+                if item.kind == "research":
+                    stance = _research_stance(item.sent.text, item.vec)
+                    decision = {"for": "yes", "against": "no"}.get(stance)
+                    text = "Yes: the cited study found it." if decision == "yes" else "No: the cited study did not find it."
+                elif "no_change" in c.relations:
+                    decision, text = "no", f"No: the library states no such effect of {x}."
+                elif c.relations & _EFFECT_STATED:
+                    decision, text = "yes", f"Yes: the library states it for {x}."
+            elif polarity == "adjust" and "no_change" in c.relations and "dose_change" not in c.relations:
+                decision, text = "no", f"No: the library states no {x} dose change here."
+            if decision:
+                plan.decision, plan.decision_text, plan.decision_items = decision, text, [item]
+                return True
+        return False
 
     def _reacted_as_stated(self, item: _Item, frame: QuestionFrame, question: str) -> bool:
         """The statement is about patients who reacted to the intervention ("a patient who has had
@@ -1686,6 +1746,9 @@ finding ("these results suggest X may improve Y") are a yes, as PubMedQA's annot
 
 
 _AFFIRMS = frozenset({"adverse effects", "efficacy"})
+_EFFECT_STATED = frozenset({"adverse", "interaction", "dose_change", "caution", "contraindication", "avoid", "boxed", "result"})
+"""Relations that state an effect, interaction or contraindication: a yes to "does X raise Y?",
+"interaction?", "is that a contraindication?"."""
 
 
 _DOSE_VALUE = re.compile(_DOSE_VALUE_PATTERN, re.I)

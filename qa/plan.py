@@ -34,6 +34,8 @@ SUPPORTING = 0.6
 """attribute_match of a sentence whose relation bears on the attribute without settling it (an
 adverse effect for a safety question): enough to ground an answer, ranked below one that settles."""
 
+AGAINST_DOING = frozenset({"contraindication", "avoid", "boxed"})
+"""Relations that say not to do it: whatever a yes/no question asks about doing it, they answer no."""
 _DANGER = ("contraindication", "boxed", "avoid", "caution", "dose_change", "no_change")
 ATTRIBUTE_PLANS: dict[str, AttributePlan] = {
     "safety": _p(*_DANGER, "second_line", "first_line", verdict=True, supporting=("adverse", "recommend", "monitoring", "interaction")),
@@ -97,6 +99,55 @@ def asks_for_amount(question: str) -> bool:
     return bool(_AMOUNT_ASK.search(question))
 
 
+_STOP_ASK = re.compile(
+    r"(?:^\W*|\b(?:should|can|could|do|shall|must|may|to|will|would|I|we|you|she|he|they)\s+(?:\w+\s+)?)"
+    r"(?:stop|hold|discontinue|d/c|come\s+off|taper\s+off|withdraw|quit|pause|interrupt)\b(?!\s+off\b)(?!\s+(?:before|after)\b)",
+    re.I,
+)
+"""Stopping the drug as the ask ("should I stop it?", "hold her Jardiance?"), not in the story ("who
+is stopping anticoagulation"); "hold off on MMR?" asks whether to give it, not whether to stop it."""
+_STOP_NOT_ASKED = re.compile(r"\b(?:after|since|when|before|without)\s+(?:\w+\s+){0,2}?(?:stopping|holding|discontinuing)\b|\bhow\s+long\b|\bwhen\b", re.I)
+_EFFECT_VERBS = (
+    r"raise|raises|increase|increases|lower|lowers|reduce|reduces|change|changes|affect|affects|alter|alters|cause|causes|"
+    r"matter|matters|interact|interacts|beat|beats|work|works|help|helps|make\s+(?:\w+\s+){0,3}?(?:more|less)\s+likely"
+)
+_EXISTS_ASK = re.compile(
+    r"\b(?:interact\w*|related|relevant)\s*\??\s*$|\boff[\s-]+limits\b|"
+    r"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:is|are)\s+(?!I\b|we\b|you\b)(?:[\w.-]+\W+){0,9}?(?:an?\s+)?contraindicat\w*|"
+    rf"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:does|do|did|can|could|will|would)\s+(?!I\b|we\b|you\b)(?:[\w.-]+\W+){{0,8}}?(?:{_EFFECT_VERBS})\b",
+    re.I,
+)
+_ADJUST_ASK = re.compile(
+    r"^\W*(?:(?:should|do|must|can|could)\s+(?:I|we|you)\s+(?:need\s+to\s+)?)?(?:reduce|lower|cut|adjust|decrease|halve|modify)\b|"
+    r"^\W*(?:dose\s+)?(?:adjust\w*|change\s+anything|reduce\s+it)\s*\??\s*$",
+    re.I,
+)
+
+
+def yes_no_polarity(question: str) -> str:
+    """What a yes/no question's "yes" affirms, read from the clause that asks it.
+
+    - ``stop``: whether to stop or hold the drug ("flare a month into Uloric, should I stop
+      it?"): the library's "need not be stopped" is a no, its contraindication for this patient a yes.
+    - ``exists``: whether an effect, interaction or contraindication exists ("does CsA raise
+      colchicine levels?", "on zonisamide, metformin interaction?", "is an E. coli protein allergy a
+      contraindication to Kineret?"): a statement of the effect is a yes, whatever it advises.
+    - ``adjust``: whether to change the dose ("already on colchicine, needs a Z-pack. Reduce
+      colchicine?"): "no dose adjustment" is a no.
+    - ``do``: the rest, whether to give, start or continue it: the library's support is a yes.
+    """
+    ask = re.split(r"(?<=[.!;?:])(?<!\b[A-Z]\.)\s+|\s+[-\u2013\u2014]+\s+", question.strip())  # not at "E. coli"
+    ask = [a for a in ask if a.strip()] or [question]
+    last = ask[-1]
+    if _STOP_ASK.search(last) and not _STOP_NOT_ASKED.search(last):
+        return "stop"
+    if _EXISTS_ASK.search(last):
+        return "exists"
+    if _ADJUST_ASK.search(last):
+        return "adjust"
+    return "do"
+
+
 def question_phase(question: str) -> str | None:
     """The treatment phase a dose question is about, when it says: prophylaxis, extended, initial."""
     for name, pattern in _PHASE_OF_QUESTION:
@@ -128,6 +179,8 @@ def attribute_match(claim: Claim, frame: QuestionFrame, question: str) -> float:
         score = 0.35
     elif pop_ok and plan.population:
         score = 0.5
+    if frame.yes_no and score < 1.0 and pop_ok and claim.relations & AGAINST_DOING:
+        score = 1.0  # "is X a reasonable substitute?" is answered by "X is not recommended as an alternative"
     if plan.needs_number and score == 1.0 and "dose" not in claim.relations and frame.asked_attribute == "dose":
         score *= 0.3
     if frame.asked_attribute in ("dose", "renal dose", "monitoring", "duration"):

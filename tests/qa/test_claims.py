@@ -407,3 +407,12 @@ def test_should_not_said_of_an_event_avoids_nothing(text: str, table: AliasTable
 def test_should_not_said_of_prescribing_is_avoidance(table: AliasTable) -> None:
     assert "avoid" in claim("Sirolimus should not be used in liver transplant recipients.", table).relations
     assert "avoid" in claim("Transplant recipients should not receive live vaccines.", table).relations
+
+
+def test_patients_who_have_a_contraindication_is_not_a_contraindication(table: AliasTable) -> None:
+    """"An option for patients who have a contraindication to anticoagulation" describes who gets the
+    option; read as a contraindication it turned "Anticoagulate?" for an AF patient into a no."""
+    claim = tag("Percutaneous left atrial appendage occlusion is an option for patients at moderate-to-high stroke risk "
+                "who have a contraindication to long-term oral anticoagulation because of a non-reversible cause.", table)
+    assert "contraindication" not in claim.relations
+    assert "contraindication" in tag("Apixaban is contraindicated in patients with active pathological bleeding.", table).relations

@@ -1,0 +1,73 @@
+"""What "yes" means in a yes/no question (issue 16's verdict): start it, stop it, or "is it so?".
+
+Regression: every yes/no question was read as "should I give it?". "Flare a month into Uloric,
+should I stop it?" got "Yes: the library supports febuxostat here" from the label's "need not be
+stopped" (the literal answer is no); "is an allergy to E. coli-derived proteins a contraindication to
+Kineret?" got "No: the library contraindicates anakinra" (the literal answer is yes). On the second
+author's clinician-style set (clinician2) half A, decision accuracy was 0.413 before this reading.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.qa.plan import yes_no_polarity
+
+
+@pytest.mark.parametrize(
+    ("question", "polarity"),
+    [
+        ("flare 1 month into Uloric. should I stop it?", "stop"),
+        ("admitted with sepsis - hold her Jardiance?", "stop"),
+        ("Asthma well controlled for 3 months on ICS. Can she stop the inhaler?", "stop"),
+        # stopping in the story or in a wh-question is not the ask
+        ("Is aspirin OK to reduce recurrence in a 63-year-old who had an unprovoked PE and is stopping anticoagulation?", "do"),
+        ("How long do I hold Eliquis before a hip replacement?", "do"),
+        ("Does a 5-day prednisone burst mean I should hold off on MMR?", "do"),
+        ("kidney tx on cyclosporine, flaring - does CsA really raise colchicine levels?", "exists"),
+        ("onc pt on cyclophosphamide, needs allopurinol - interaction?", "exists"),
+        ("is an allergy to E. coli-derived proteins a contraindication to Kineret?", "exists"),
+        ("Can Neoral cause gout?", "exists"),
+        # a contraindication named in the story is not what is asked
+        ("71-year-old in whom NSAIDs and colchicine are contraindicated: is canakinumab for a gout flare safe?", "do"),
+        ("needs a z-pack for bronchitis, already on colchicine for gout. reduce colchicine?", "adjust"),
+        ("Can I lower the allopurinol dose?", "adjust"),
+        ("Is it safe to start anakinra in a patient with gout who is already on tacrolimus (FK506) and Cellcept?", "do"),
+        ("Can I give Bactrim?", "do"),
+    ],
+)
+def test_yes_no_polarity(question: str, polarity: str) -> None:
+    assert yes_no_polarity(question) == polarity
+
+
+def test_need_not_be_stopped_answers_should_i_stop_it_no(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Gout flare one month into Uloric. Should I stop it?")
+    assert answer.decision == "no", answer.decision_text
+    cited = " ".join(bundled_pipeline_text(bundled_pipeline, answer))
+    assert "need not be stopped" in cited
+
+
+def test_a_stated_contraindication_answers_is_it_a_contraindication_yes(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Is an allergy to E. coli-derived proteins a contraindication to Kineret?")
+    assert answer.decision == "yes", answer.decision_text
+    assert answer.bottom_line is not None and "contraindicated" in answer.bottom_line.text
+
+
+def test_a_stated_interaction_answers_interaction_question_yes(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Kidney transplant on cyclosporine, flaring. Does CsA really raise colchicine levels?")
+    assert answer.decision == "yes", answer.decision_text
+
+
+def test_alone_or_combined_avoidance_answers_for_the_drug_alone(bundled_pipeline) -> None:
+    """"Aspirin, alone or combined with clopidogrel, is not recommended ..." is about aspirin alone
+    too; it had been set aside as an interaction with a drug the patient is not on, and a febuxostat
+    sentence led the answer to an atrial-fibrillation question."""
+    answer = bundled_pipeline.ask("80 yo with AF refuses a DOAC. Is aspirin a reasonable substitute?")
+    assert answer.bottom_line is not None
+    assert "aspirin" in answer.bottom_line.text.lower() and "atrial fibrillation" in answer.bottom_line.text.lower()
+    assert answer.decision == "no", answer.decision_text
+
+
+def bundled_pipeline_text(pipeline, answer) -> list[str]:
+    """The texts of the verdict's cited statements."""
+    return [st.text for st in [answer.bottom_line, *(s for sec in answer.sections for s in sec.statements)] if st is not None]
