@@ -821,7 +821,7 @@ class ExtractiveComposer:
             # features decide (the reason for this weight, a gold document first for most
             # questions, is a document-level figure)
             "retrieval_drugless": 0.0 if subject else (1.0 / item.doc_rank if item.doc_rank else 0.0),
-            "conclusion": float(research and bool(_CONCLUSION.search(item.sent.text) or _CONCLUSION_HEAD.search(" ".join(item.passage.chunk.section)))
+            "conclusion": float((research and bool(_CONCLUSION.search(item.sent.text) or _CONCLUSION_HEAD.search(" ".join(item.passage.chunk.section))))
                                 or (not research and bool(item.passage.chunk.section and _SUMMARY_HEAD.match(item.passage.chunk.section[-1])))),
             "design_only": float(research and bool(_DESIGN_ONLY.search(item.sent.text)) and "result" not in c.relations),
             "off_topic": float(off),
