@@ -153,6 +153,27 @@ def rrf_fuse(
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
 
 
+_CONCLUSION_SECTION = re.compile(r"\bconclusions?\b", re.I)
+"""A section heading that holds a study's conclusion ("Conclusions", "Discussion and conclusion")."""
+_CONCLUSION_LABEL = re.compile(r"(?:^|\n)\s*conclusions?\s*:", re.I)
+"""A structured abstract's inline label opening its conclusion paragraph ("CONCLUSIONS: ...")."""
+
+
+def _leading_conclusion(pool: Sequence[Passage], out: Sequence[Passage]) -> list[Passage]:
+    """The leading study's conclusion, when the per-document cap left it out of ``out``.
+
+    A study answers a question with its conclusion, and a short abstract's best-matching chunks are
+    often its background and results: with two chunks a document, a three-chunk abstract loses the
+    paragraph that states its answer. When the top passage is research, its document's first chunk
+    in ``pool`` whose section or inline label is a conclusion comes along (one passage, after the rest).
+    """
+    if not out or out[0].document.kind != "research":
+        return []
+    lead, held = out[0].document.doc_id, {x.chunk.chunk_id for x in out}
+    return [x for x in pool if x.document.doc_id == lead and x.chunk.chunk_id not in held
+            and (_CONCLUSION_SECTION.search(" ".join(x.chunk.section)) or _CONCLUSION_LABEL.search(x.chunk.text))][:1]
+
+
 def cap_per_document(passages: Sequence[Passage], cap: int, k: int, *, floor: float | None = None) -> list[Passage]:
     """Keep at most ``cap`` passages per document, in order, up to ``k``.
 
@@ -314,6 +335,8 @@ class HybridRetriever:
         t5 = time.perf_counter()
         floor = p.soft_cap_floor if for_answer and p.rescore else None
         out = cap_per_document(passages, p.per_doc_cap, k, floor=floor)
+        if for_answer:
+            out += _leading_conclusion(passages, out)
         if p.ensure_entities and analysis.drugs:
             out = self._ensure_entities(analysis, passages, out, allowed)
         if for_answer and p.alternatives_k and analysis.candidate_drugs and analysis.conditions and analysis.question_type in (
