@@ -24,6 +24,9 @@ from curbside.ingest.vaccines import find_vaccines
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
+    _EXPOSURE as EXPOSURE_PATTERN,  # the claim tagger's exposure cue, read as it reads it
+)
+from curbside.qa.claims import (
     BROAD_CLASSES,
     MECHANISM_CLASS,
     RELATION_PATTERNS,
@@ -39,6 +42,9 @@ from curbside.qa.types import Passage, QuestionFrame
 
 DANGER_RELATIONS = ("contraindication", "boxed", "avoid", "dose_change", "caution")
 """Relations that make a statement a danger for the patient, strongest first."""
+_DANGER_CUE_RELATIONS = (*DANGER_RELATIONS, "dose", "recommend", "interaction", "adverse")
+"""The relations a danger is read from (a dose for this patient's group, "not recommended", an
+interaction's harm), whose patterns make up the sweep's cheap first test of a sentence."""
 
 SWEEP_DEPTH = 30
 """Chunks looked at per treatment and partner (one BM25 query of the treatment's names and that
@@ -241,6 +247,32 @@ impairment, ... age 65 years or older"): each raises the risk the warning is abo
 precaution for a patient who has one, not a bar to the drug (unless the sentence also says avoid)."""
 
 
+_DANGER_CUE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            *(RELATION_PATTERNS[n].pattern for n in _DANGER_CUE_RELATIONS),
+            EXPOSURE_PATTERN.pattern, _ALTERNATIVE_ADVISED.pattern, _WAIT_BEFORE.pattern,
+        )
+    ),
+    re.I,
+)
+_MAY_DANGER: dict[str, bool] = {}
+
+
+def _may_state_a_danger(text: str) -> bool:
+    """Whether a sentence can hold a danger at all: some cue of a relation the sweep reads a danger
+    from (:func:`danger_relation`, :func:`_dose_for_this_patient`, a harm) is in it. Most sentences
+    of the chunks a lookup returns have none, and are not tagged (cached per sentence)."""
+    hit = _MAY_DANGER.get(text)
+    if hit is None:
+        hit = bool(_DANGER_CUE.search(text))
+        if len(_MAY_DANGER) > _SCOPE_CACHE_SIZE:
+            _MAY_DANGER.clear()
+        _MAY_DANGER[text] = hit
+    return hit
+
+
 def danger_relation(claim: Claim, text: str = "") -> str | None:
     risk_factors = False
     for rel in DANGER_RELATIONS:
@@ -300,6 +332,7 @@ class _Patient:
     renal_value: int | None
     words: frozenset[str] = frozenset()  # the question's own words (lower case), which may confirm a restriction
     doses: dict[str, float] = field(default_factory=dict)  # the dose the question gives a drug taken ("on Eliquis 5 bid")
+    brief_course: bool = False  # the question says a drug was a short course ("a 5-day prednisone burst")
 
 
 _IMPLIES: dict[str, tuple[str, ...]] = {
@@ -328,6 +361,32 @@ _NOT_TAKEN_BEFORE = re.compile(
 )
 """Words before a drug that say the patient does not take it ("(no azathioprine)", "switched off
 Imuran", "instead of allopurinol", "X or Y" naming an option)."""
+
+
+_AWAITING_TRANSPLANT = re.compile(
+    r"\bwait(?:ing)?[\s-]?list\w*|\bawait\w*\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}transplant|"
+    r"\bpre-?transplant\b|\btransplant\s+candidates?\b|\bcandidates?\s+for\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}transplant",
+    re.I,
+)
+"""A patient who is to have a transplant ("on the kidney transplant waiting list", "awaiting a liver
+transplant", "a transplant candidate")."""
+_TRANSPLANTED = re.compile(
+    r"\b(?:after|post-?|since)\s*(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}transplant|\brecipients?\b|\btransplanted\b", re.I
+)
+
+
+def awaiting_transplant_read(frame: QuestionFrame, question: str | None) -> QuestionFrame:
+    """The frame as the sweep reads it for a patient still awaiting a transplant: the question names
+    the transplant ("on the kidney transplant waiting list"), so the frame may hold it as a condition,
+    but what the library says of transplant recipients is not yet about them (what it says of
+    candidates is: "give live vaccines at least 4 weeks before transplant")."""
+    if not question or not _AWAITING_TRANSPLANT.search(question) or _TRANSPLANTED.search(question):
+        return frame
+    return frame.model_copy(update={
+        "conditions": [c for c in frame.conditions if "transplant" not in c],
+        "population": [p for p in frame.population if p != "transplant"],
+        "implied_population": [p for p in frame.implied_population if p != "transplant"],
+    })
 
 
 def unplaced_medications(frame: QuestionFrame, table: AliasTable, question: str) -> list[str]:
@@ -389,7 +448,25 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
     if value is None and question:
         value = renal_value(question)
     words = frozenset(re.findall(r"[a-z]+", question.lower())) if question else frozenset()
-    return _Patient(meds, classes, frozenset(has), value, words, stated_doses(question, meds, table) if question else {})
+    doses = stated_doses(question, meds, table) if question else {}
+    return _Patient(meds, classes, frozenset(has), value, words, doses, bool(question and _BRIEF_COURSE.search(question)))
+
+
+_INTENSIVE = re.compile(
+    r"\bhigh[\s-]doses?\b|\b\d+\s+days?\s+or\s+(?:more|longer)\b|\b(?:at\s+least|more\s+than|over)\s+\d+\s+(?:days|weeks)\b|"
+    r"\blong[\s-]term\b|\bprolonged\b",
+    re.I,
+)
+"""A statement about a drug taken at a high dose or for long ("high-dose systemic corticosteroid
+therapy that lasted 14 days or more")."""
+_BRIEF_COURSE = re.compile(
+    r"\bshort\s+(?:[\w-]+\s+)?(?:course|burst|taper)s?\b|\bbursts?\b|\bbrief\s+(?:[\w-]+\s+)?course\b|"
+    r"\b(?:[1-9]|1[0-3])[\s-]days?\s+(?:[\w-]+\s+)?(?:course|burst|taper)\b",
+    re.I,
+)
+"""A question that says the drug was a short course ("a short prednisone course", "a 5-day prednisone
+burst"): a statement about high-dose or long use of it is not about this patient. ("Low-dose" is left
+out: "on low-dose aspirin" names a drug, not a course.)"""
 
 
 _STATED_DOSE = re.compile(
@@ -732,6 +809,8 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     """
     parts = _sentence_scope(text, table)
     taken = patient.drugs | patient.classes
+    if patient.brief_course and _INTENSIVE.search(text) and (claim.drugs | claim.classes) & (taken - subject):
+        return NOT_THIS_PATIENT  # "after high-dose corticosteroid therapy that lasted 14 days or more", for a 5-day burst
     for group, whole in parts.co_medications:
         if whole:
             others = set(group) - subject
@@ -784,6 +863,7 @@ def statement_scope(
     if name:
         generics, classes = subject_terms(name, table)
         terms = generics | classes | {name} | set().union(*(acting_classes(table, g) for g in generics))
+    frame = awaiting_transplant_read(frame, question)
     return scope(text, claim if claim is not None else tag(text, table), _patient(frame, table, question), terms, table)
 
 
@@ -826,6 +906,28 @@ def _states_a_dose(text: str) -> bool:
 _CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:but|whereas|while|although|though|however)\b,?\s+", re.I)
 """Where a sentence turns to a clause with a scope of its own ("allows normal dosing in moderate
 renal impairment but limits the dose to 40 mg in severe renal impairment")."""
+
+
+_PERMITS = re.compile(
+    r"\b(?:may|can|could|might)\s+(?:still\s+)?(?:be\s+)?(?:considered|used|given|continued|started|an\s+option)\b|"
+    r"\bis\s+(?:an\s+option|acceptable|reasonable)\b|\bremains?\s+an\s+option\b",
+    re.I,
+)
+"""Words of a clause that allow the treatment after all ("but may be considered when ...")."""
+
+
+def _allowed_for_this_patient(text: str, clause: str, patient: _Patient, table: AliasTable) -> bool:
+    """Another clause of the sentence allows the treatment for something this patient has: "losartan
+    should not be used as primary ULT, but may be considered when treatment for hypertension is
+    needed", asked for a patient with gout and hypertension. Then the avoidance is not this patient's
+    bar, only a precaution."""
+    if clause == text:
+        return False
+    rest = text.replace(clause, " ", 1)
+    if not _PERMITS.search(rest):
+        return False
+    named = {name for *_, name in scope_mentions(rest)} | {g for *_, g in table.find(rest)}
+    return bool(named & (patient.has | patient.drugs))
 
 
 def _danger_clause(text: str, relation: str) -> str:
@@ -886,10 +988,19 @@ _COMMON_WORDS = frozenset({
     "there", "these", "they", "thing", "things", "this", "those", "through", "today", "took", "treat", "treated",
     "treating", "treatment", "twice", "type", "under", "until", "used", "using", "usual", "very", "want", "watch",
     "week", "weeks", "were", "what", "when", "where", "whether", "which", "while", "whom", "will", "with",
-    "within", "without", "woman", "women", "worry", "would", "year", "year-old", "years", "your", "yours"
+    "within", "without", "woman", "women", "worry", "would", "year", "year-old", "years", "your", "yours",
+    "added", "adding", "advice", "advise", "ahead", "allowed", "along", "alright", "asked", "asking", "asks",
+    "avoid", "avoided", "back", "better", "came", "cause", "causes", "check", "checking", "choice", "choose",
+    "clinic", "combination", "combine", "combined", "combining", "come", "considering", "drink", "drinking",
+    "effect", "effects", "else", "evening", "flags", "good", "idea", "includes", "including", "interact",
+    "interaction", "interactions", "interacts", "issue", "issues", "kind", "last", "list", "loves", "maybe",
+    "mean", "means", "might", "morning", "night", "pick", "plus", "prefer", "preferred", "prescribe",
+    "prescribed", "prescribing", "question", "questions", "quick", "reasonable", "recommend", "recommended",
+    "seeing", "side", "sort", "tell", "telling", "think", "thinking", "together", "told", "tomorrow", "visit",
+    "wanted", "wants", "went", "worse", "yesterday"
 })
 """Words of a question that name no trait of the patient (function words and the ordinary words of
-a clinical question): the rest, minus the drugs and conditions the frame already read, are what the
+a clinical question, its shorthand included: "quick one", "thinking about", "med list", "any red flags"): the rest, minus the drugs and conditions the frame already read, are what the
 question says of the patient that the vocabulary may not know ("homozygous TPMT-deficient",
 "HLA-B*58:01", "triple-positive antiphospholipid")."""
 _TRAIT_CUE = re.compile(r"\b(?:in|for|with|among|who|whose|carr\w*|having|if|when|history\s+of)\b", re.I)
@@ -1113,6 +1224,7 @@ def sweep(
     """
     findings: list[Finding] = []
     seen: set[tuple[str, str, str]] = set()
+    frame = awaiting_transplant_read(frame, question)
     partners = _partners(frame, table, exclude, question)
     trait = _trait_partner(question_traits(question, frame, table, search)) if question else None
     if trait is not None:
@@ -1140,6 +1252,8 @@ def sweep(
             if not own_label and not wanted & _names_in(passage.chunk.text, table):
                 continue  # no sentence of this chunk can name the treatment
             for sent in passage_sentences([passage]):
+                if not _may_state_a_danger(sent.text):
+                    continue  # no relation a danger is read from can be tagged in it
                 claim = tag(sent.text, table)
                 borrowed = _predicated_classes(sent.text, table) if claim.classes else frozenset()
                 if borrowed:
@@ -1179,6 +1293,8 @@ def sweep(
                     continue
                 if where == UNSTATED:
                     relation = "caution"  # said of a group this patient is not said to be in
+                if relation in ("contraindication", "avoid") and _allowed_for_this_patient(sent.text, clause, patient, table):
+                    relation = "caution"  # "should not be used as primary ULT, but may be considered when treatment for hypertension is needed"
                 for partner in said_of if said_of is not None else partners:
                     if partner.kind == "medication" and partner.name == subject:
                         continue

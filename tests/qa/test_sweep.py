@@ -1063,3 +1063,53 @@ def test_a_scope_the_vocabulary_does_not_know_is_this_patients_when_the_question
     frame = analyse(question, table).frame
     found = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, APS)]), question=question)
     assert any(f.decisive for f in found) == decisive
+
+
+def test_an_avoidance_another_clause_allows_for_this_patients_condition_is_a_precaution(table: AliasTable) -> None:
+    text = (
+        "The BSR guideline states that losartan and fenofibrate should not be used as primary ULT, but may be "
+        "considered when treatment for hypertension or dyslipidaemia is needed because both have a weak uricosuric effect."
+    )
+    with_htn = QuestionFrame(intent="safety", intervention="losartan", conditions=["gout", "hypertension"], yes_no=True)
+    found = sweep(with_htn, ["losartan"], table, FakeSearch([passage(1, text, "guideline")]))
+    assert found and not any(f.decisive for f in found)
+    barred = "The guideline states that losartan should not be used in patients with hypertension and gout."
+    assert [f.relation for f in sweep(with_htn, ["losartan"], table, FakeSearch([passage(1, barred, "guideline")]))] == ["avoid"]
+
+
+LIVE_VACCINES_TRANSPLANT = "KDIGO 2009 suggests avoiding live vaccines in kidney transplant recipients."
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("Is the MMR vaccine OK in a 63-year-old on the kidney transplant waiting list, not immunosuppressed?", False),
+        ("She is awaiting a kidney transplant. Can she have the MMR vaccine now?", False),
+        ("Can my kidney transplant recipient have the MMR vaccine?", True),
+        ("Two years after a kidney transplant, on the list for a second one: MMR vaccine OK?", True),
+    ],
+)
+def test_a_patient_awaiting_a_transplant_is_not_yet_a_recipient(question: str, found: bool, table: AliasTable) -> None:
+    frame = analyse(question, table).frame
+    findings = sweep(frame, ["mmr vaccine"], table, FakeSearch([passage(1, LIVE_VACCINES_TRANSPLANT, "guideline")]), question=question)
+    assert bool(findings) == found
+
+
+HIGH_DOSE_STEROIDS = (
+    "ACIP advises waiting at least 1 month after stopping high-dose systemic corticosteroid therapy that lasted "
+    "14 days or more before giving a live virus vaccine."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("Patient just completed a short prednisone course — is the MMR vaccine OK now?", False),
+        ("Does a 5-day prednisone burst mean I should hold off on MMR?", False),
+        ("He has been on prednisone 40 mg daily for 3 months. Is the MMR vaccine OK?", True),
+    ],
+)
+def test_a_statement_about_long_or_high_dose_use_is_not_about_a_short_course(question: str, found: bool, table: AliasTable) -> None:
+    frame = analyse(question, table).frame
+    findings = sweep(frame, ["mmr vaccine"], table, FakeSearch([passage(1, HIGH_DOSE_STEROIDS, "guideline")]), question=question)
+    assert bool(findings) == found
