@@ -78,6 +78,10 @@ CARDIOVASCULAR = re.compile(
 """A statement about patients with cardiovascular disease bears on one with heart failure or
 coronary disease (a group that contains theirs)."""
 CARDIOVASCULAR_CONDITIONS = frozenset({"heart failure", "coronary disease"})
+PROSTHETIC_VALVE = re.compile(r"\bprosthetic\s+(?:heart\s+|cardiac\s+)?valves?\b|\b(?:heart\s+)?valve\s+prosthes[ie]s\b", re.I)
+"""A statement about patients with prosthetic heart valves ("not recommended for patients with
+prosthetic heart valves") bears on one with a mechanical valve, a prosthetic valve by definition (a
+group that contains theirs)."""
 ACTIVE_INFECTION = re.compile(r"\b(?:active|current|ongoing)\s+(?:\w+\s+)?infections?\b", re.I)
 """An infection the patient has now, in a statement's words ("EULAR names current infection as a
 contraindication to IL-1 blockers"): the frame's "active infection" (implied by pneumonia, a urinary
@@ -348,6 +352,7 @@ _IMPLIES: dict[str, tuple[str, ...]] = {
     "aspergillosis": ("active infection",),
     "pneumocystis": ("active infection",),
     "cytomegalovirus": ("active infection",),
+    "mechanical heart valve": ("prosthetic heart valve",),
 }
 """Condition and population names that stand for the same patient (CKD the condition, CKD the group),
 or for a wider group that contains theirs (a condition within a class of conditions, as a drug is
@@ -529,7 +534,7 @@ def _partners(frame: QuestionFrame, table: AliasTable, exclude: frozenset[str] =
         out.append(_Partner(
             "condition", cond, list(CONDITION_TERMS.get(cond, (cond,))[:3]),
             conditions=frozenset({cond, *wider}), populations=frozenset(pops | set(wider)),
-            group=ACTIVE_INFECTION if "active infection" in {cond, *wider} else None,
+            group=ACTIVE_INFECTION if "active infection" in {cond, *wider} else (PROSTHETIC_VALVE if "prosthetic heart valve" in wider else None),
         ))
     if frame.indication and frame.indication not in exclude:
         # "aspirin is not recommended for stroke prevention in atrial fibrillation": advice against
@@ -666,6 +671,7 @@ def _group_mentions(text: str) -> list[tuple[int, int, str]]:
     out = [(m.start(), m.end(), "cardiovascular disease") for m in CARDIOVASCULAR.finditer(text)]
     out += [(m.start(), m.end(), "immunocompromised") for m in IMMUNOCOMPROMISED.finditer(text)]
     out += [(m.start(), m.end(), "active infection") for m in ACTIVE_INFECTION.finditer(text)]
+    out += [(m.start(), m.end(), "prosthetic heart valve") for m in PROSTHETIC_VALVE.finditer(text)]
     return out
 
 

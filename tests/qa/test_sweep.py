@@ -1113,3 +1113,15 @@ def test_a_statement_about_long_or_high_dose_use_is_not_about_a_short_course(que
     frame = analyse(question, table).frame
     findings = sweep(frame, ["mmr vaccine"], table, FakeSearch([passage(1, HIGH_DOSE_STEROIDS, "guideline")]), question=question)
     assert bool(findings) == found
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["AF with a mechanical mitral valve: Eliquis instead of warfarin?", "Can I start Eliquis in a patient with a mechanical aortic valve?"],
+)
+def test_a_statement_about_prosthetic_valves_is_about_a_mechanical_valve(question: str, table: AliasTable) -> None:
+    text = "Apixaban is not recommended for patients with prosthetic heart valves because its safety and efficacy have not been studied in them."
+    frame = analyse(question, table).frame
+    found = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, text)]), question=question)
+    assert [(f.partner, f.relation) for f in found] == [("mechanical heart valve", "avoid")]
+
