@@ -53,6 +53,7 @@ from curbside.qa.plan import (
     ATTRIBUTE_PLANS,
     INTENT_SECTIONS,
     SUPPORTING,
+    asks_dose_at_kidney_function,
     asks_for_amount,
     attribute_match,
     not_stated,
@@ -318,6 +319,8 @@ def _asks_for_value(frame: QuestionFrame, question: str = "") -> bool:
     change asked as an amount ("By how much should I cut colchicine on tacrolimus?", "eGFR now 40:
     what dose should he be on?"); not a yes/no one ("same dose?") nor what to change ("INR 9 on
     warfarin, what now?"), which a sentence without a number can answer."""
+    if frame.intent == "dose_adjustment" and frame.asked_attribute == "renal dose" and asks_dose_at_kidney_function(question):
+        return True  # "dose at a CrCl of 40?" asks the amount, however the frame reads its shape
     if frame.yes_no:
         return False
     plan = ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"])

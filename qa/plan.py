@@ -92,6 +92,21 @@ _AMOUNT_ASK = re.compile(
 )
 
 
+_DOSE_AT_KIDNEY = re.compile(
+    r"\b(?:dose|dosage|dosing)\s+(?:at|for|with|in|on)\s+(?:an?\s+|his\s+|her\s+)?"
+    r"(?:crcl|clcr|e?gfr|creatinine\s+clearance|ckd|stage|dialysis|h(?:a)?emodialysis)\b",
+    re.I,
+)
+
+
+def asks_dose_at_kidney_function(question: str) -> bool:
+    """Does the question ask for the dose at a kidney function it names ("dose at a CrCl of 40?",
+    "dosing on dialysis?")? That names the value the dose is for, however short the question: it
+    is answered by a dose, a share of the dose, or not giving it, never by "doses must be adjusted
+    for kidney function"."""
+    return bool(_DOSE_AT_KIDNEY.search(question))
+
+
 def asks_for_amount(question: str) -> bool:
     """Does the question ask how much to give ("What dose should he be on?", "By how much should I
     cut it?"), rather than what to do ("ANC 1.1 on it. What now?", "Change anything?")? An amount

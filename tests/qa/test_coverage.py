@@ -97,3 +97,37 @@ def test_a_full_answer_has_a_bottom_line(bundled_pipeline) -> None:
     answers is partial, never "full" with nothing to say."""
     a = bundled_pipeline.ask("Rapamune trough goal once cyclosporine has been stopped?")
     assert a.coverage != "full" or a.bottom_line is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("dose at a CrCl of 40?", True),
+        ("Allopurinol dosing on hemodialysis?", True),
+        ("What about the dose in CKD stage 4?", True),
+        ("Is the dose the same on dialysis?", False),
+        ("Does it need adjusting for kidney function?", False),
+    ],
+)
+def test_a_dose_asked_at_a_kidney_function(question: str, asked: bool) -> None:
+    from curbside.qa.plan import asks_dose_at_kidney_function
+
+    assert asks_dose_at_kidney_function(question) is asked
+
+
+def test_a_dose_at_a_kidney_function_wants_the_amount_whatever_the_shape() -> None:
+    """"Dose at a CrCl of 40?" is short enough to be read as yes/no; it still asks how much."""
+    from curbside.qa.types import QuestionFrame
+
+    frame = QuestionFrame(intent="dose_adjustment", intervention="valganciclovir", asked_attribute="renal dose", qualifier="CrCl 40", yes_no=True)
+    assert compose._asks_for_value(frame, "dose at a CrCl of 40?")
+    assert not compose._asks_for_value(frame, "Is the dose the same at a CrCl of 40?")
+
+
+@pytest.mark.integration
+def test_doses_must_be_adjusted_does_not_answer_the_dose_at_a_kidney_function(bundled_pipeline) -> None:
+    """The CMV guideline says valganciclovir "doses must be adjusted for kidney function" and
+    gives no dose: the dose at a CrCl of 40 is not stated."""
+    a = bundled_pipeline.ask("dose at a CrCl of 40?", history=["How long is Valcyte prophylaxis after a kidney transplant?"])
+    assert a.abstained and a.coverage == "partial", a.bottom_line
+    assert "valganciclovir" in (a.abstention_reason or "")
