@@ -242,6 +242,17 @@ _ASKED_TOPICS = {"vaccination": {"vaccination"}, "screening": {"screening"}, "pr
 _ALONE_OR_COMBINED = re.compile(r"\balone\s+or\s+(?:(?:when\s+)?combined|together|in\s+combination|with)\b", re.I)
 """A statement about a drug "alone or combined with" another is about the drug alone as well."""
 
+_STOPPING = re.compile(r"\b(?:stop\w*|discontinu\w*|withh[eo]ld\w*|withdraw\w*|interrupt\w*|paus\w*|held|step\w*\s+down)\b", re.I)
+"""Words that say what to do about stopping a drug: a stop question's answer has one."""
+
+_DANGLING = re.compile(
+    r"^(?:These|Those|Such|Both\s+of\s+them|The\s+above|The\s+following)\b|"
+    r"\b(?:schedule|table|list|steps?|criteria|options?|regimens?|doses?)\s+(?:above|below)\b|\bas\s+(?:above|below|follows)\b",
+    re.I,
+)
+"""A sentence whose content is in another ("These four drug classes are recommended ...", "monitoring
+on the schedule above"): quoted alone it answers nothing."""
+
 SUBJECT_PIECES = 2
 """With neither a drug nor a condition recognised, a content word the library never uses and the
 embedding model's tokenizer does not know whole (two or more pieces: "rabies", "Gitelman") is the
@@ -590,6 +601,10 @@ class ExtractiveComposer:
             # "how big was the signal?", "how common is it?" are answered by a figure
             counted = [i for i in leading if _FIGURE.search(i.sent.text)]
             leading = counted or leading
+        if frame.yes_no and yes_no_polarity(analysis.question) == "stop":
+            # "should I stop it?" is answered by what the library says of stopping or keeping it
+            stopping = [i for i in leading if i.about > 0 and _says_of_stopping(i)]
+            leading = stopping or leading
         if frame.for_contact:
             # given to someone close to the patient: what the sources say of such contacts answers
             contacts = [i for i in leading if _CONTACT.search(i.sent.text)] or [i for i in items if i.about > 0 and _CONTACT.search(i.sent.text)]
@@ -728,6 +743,9 @@ class ExtractiveComposer:
             queries.append(f"{names} {frame.indication} recommends first-line")
         out: list[Passage] = []
         assert self.search is not None
+        if frame.yes_no and yes_no_polarity(question) == "stop":
+            # "hold her Jardiance?": what the library says of stopping, holding or continuing it
+            queries.append(f"{names} withholding stopping temporarily continue")
         if self._reacted_to(question, subject):
             # the patient reacted to it before: what the library says of restarting after a reaction
             queries.append(f"{names} previous severe reaction hypersensitivity restart")
@@ -770,6 +788,8 @@ class ExtractiveComposer:
         # story: a follow-up's ask may be implicit, its group is not)
         held = frame.ask_explicit or ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).population is not None
         item.attr = attribute_match(c, frame, analysis.question) if held else SUPPORTING
+        if frame.yes_no and item.about > 0 and yes_no_polarity(analysis.question) == "stop" and _says_of_stopping(item):
+            item.attr = max(item.attr, 1.0)  # "should I stop it?" is answered by what the library says of stopping it
         if frame.asked_attribute == "monitoring" and _HOW_OFTEN.search(analysis.question) and not _FREQUENCY.search(item.sent.text):
             item.attr = min(item.attr, 0.5)  # "how often" is answered by a schedule
         if frame.asked_attribute == "interaction" and frame.current_medications:
@@ -915,16 +935,19 @@ class ExtractiveComposer:
         by_key = {(i.passage.chunk.chunk_id, i.sent.start): i for i in items}
         finding_items = [by_key[(f.passage.chunk.chunk_id, f.sentence.start)] for f in findings if (f.passage.chunk.chunk_id, f.sentence.start) in by_key]
         decisive = self._decisive(finding_items, frame)
-        def rank_key(i: _Item) -> tuple[bool, float, str, int]:
+        def rank_key(i: _Item) -> tuple[bool, bool, float, str, int]:
             # a statement about another patient leads only when nothing else answers; a warning
             # about another patient ("avoid X in recipients who take azathioprine") never reads as
             # this patient's bottom line while another statement answers
             elsewhere = self._off_patient(i, frame) or (i.claim.direction == "against" and (self._not_for_verdict(i, frame) or self._warns_of_another_drug(i, frame)))
-            return (elsewhere, -i.score, i.passage.chunk.chunk_id, i.sent.start)
+            # a sentence that points elsewhere for its content ("on the schedule above", "These four
+            # drug classes ...") says nothing by itself: another that answers leads before it
+            return (elsewhere, bool(_DANGLING.search(i.sent.text)), -i.score, i.passage.chunk.chunk_id, i.sent.start)
 
         ranked = sorted(answering, key=rank_key)
         # a contraindication or avoidance for this patient decides the answer
         asked_pop = POPULATION_OF_ATTRIBUTE.get(frame.asked_attribute)
+        stated_dangers = decisive
         if frame.intent == "population" and asked_pop:
             decisive = [i for i in decisive if i.finding and i.finding.partner == asked_pop]
         reaction = [i for i in items if i.about >= CLASS_ABOUT and i.claim.direction == "against" and self._reacted_as_stated(i, frame, analysis.question)]
@@ -935,6 +958,10 @@ class ExtractiveComposer:
             plan.bottom = min(decisive, key=lambda i: (-i.score, i.finding.strength if i.finding else 9))
         elif ranked:
             plan.bottom = min(leading or ranked, key=rank_key)
+        elif stated_dangers:
+            # nothing answers the group asked about, but a danger stands for this patient: it leads
+            # (a verdict is never shown without the statement it rests on as the bottom line)
+            plan.bottom = min(stated_dangers, key=lambda i: (-i.score, i.finding.strength if i.finding else 9))
         chosen: list[_Item] = [plan.bottom] if plan.bottom else []
         p = self.params
 
@@ -1639,6 +1666,11 @@ def omitted_items(statement: str, table: AliasTable) -> list[tuple[str, frozense
 _IMMUNOCOMPROMISED = re.compile(r"\bimmuno(?:compromised|suppressed|deficien\w*)|\bimmunocompromise", re.I)
 _OLDER_THAN = re.compile(r"\b(?:older\s+than|over|above)\s+(?:the\s+age\s+of\s+)?(\d{2,3})\b", re.I)
 _YOUNGER_THAN = re.compile(r"\b(?:younger\s+than|under|below\s+the\s+age\s+of)\s+(\d{1,2})\b", re.I)
+
+
+def _says_of_stopping(item: _Item) -> bool:
+    """Does the sentence say whether to stop, hold or keep the drug going?"""
+    return "continue" in item.claim.relations or bool(_STOPPING.search(item.sent.text))
 
 
 def _procedures_in(item: _Item) -> set[str]:

@@ -10,6 +10,7 @@ line. Which sections an intent shows lives in ``INTENT_SECTIONS``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -139,6 +140,7 @@ _ADJUST_ASK = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=256)
 def yes_no_polarity(question: str) -> str:
     """What a yes/no question's "yes" affirms, read from the clause that asks it.
 

@@ -71,3 +71,28 @@ def test_alone_or_combined_avoidance_answers_for_the_drug_alone(bundled_pipeline
 def bundled_pipeline_text(pipeline, answer) -> list[str]:
     """The texts of the verdict's cited statements."""
     return [st.text for st in [answer.bottom_line, *(s for sec in answer.sections for s in sec.statements)] if st is not None]
+
+
+def test_a_stop_question_is_answered_by_what_the_library_says_of_stopping(bundled_pipeline) -> None:
+    """"Admitted with sepsis - hold her Jardiance?" led with "Genital infections were more common
+    with empagliflozin" (the closest sentence); the guideline's word on withholding answers it."""
+    answer = bundled_pipeline.ask("Admitted with sepsis - hold her Jardiance?")
+    assert answer.bottom_line is not None and "withholding" in answer.bottom_line.text.lower()
+    assert answer.decision == "yes", answer.decision_text
+
+
+def test_a_verdict_always_comes_with_its_bottom_line(bundled_pipeline) -> None:
+    """The group asked about (older adults) had no answering statement, so the plan chose no bottom
+    line while the sweep's avoidance for atrial fibrillation made the verdict: a verdict with nothing
+    above it. The avoidance leads."""
+    answer = bundled_pipeline.ask("Elderly afib pt, family prefers aspirin over a blood thinner - reasonable?")
+    assert answer.decision == "no"
+    assert answer.bottom_line is not None and "not recommended" in answer.bottom_line.text
+
+
+def test_a_sentence_pointing_elsewhere_does_not_lead(bundled_pipeline) -> None:
+    """"These four drug classes are recommended ..." names none of them; the sentence that does leads."""
+    answer = bundled_pipeline.ask("New HFrEF - what are the core drug classes?")
+    assert answer.bottom_line is not None
+    assert not answer.bottom_line.text.startswith("These")
+    assert "SGLT2" in answer.bottom_line.text or "beta-blocker" in answer.bottom_line.text.lower()
