@@ -44,7 +44,7 @@ ATTRIBUTE_PLANS: dict[str, AttributePlan] = {
     "dose": _p("dose", needs_number=True, supporting=("dose_change", "no_change")),
     "renal dose": _p("dose", "dose_change", "no_change", "contraindication", "avoid", population="ckd"),
     "target": _p("target", needs_number=True),
-    "monitoring": _p("monitoring"),
+    "monitoring": _p("monitoring", "screening"),
     "pregnancy": _p(*_DANGER, "recommend", "adverse", population="pregnancy", verdict=True),
     "lactation": _p(*_DANGER, "recommend", "adverse", population="lactation", verdict=True),
     "children": _p(*_DANGER, "recommend", "dose", "adverse", "indication", population="child", verdict=True),

@@ -131,3 +131,24 @@ def test_doses_must_be_adjusted_does_not_answer_the_dose_at_a_kidney_function(bu
     a = bundled_pipeline.ask("dose at a CrCl of 40?", history=["How long is Valcyte prophylaxis after a kidney transplant?"])
     assert a.abstained and a.coverage == "partial", a.bottom_line
     assert "valganciclovir" in (a.abstention_reason or "")
+
+
+def test_a_screening_statement_answers_a_monitoring_question() -> None:
+    """Monitoring includes the tests before and while on a drug (the clinician set's intent
+    convention): "rescreen for latent tuberculosis every year while on a biologic" answers "repeat
+    the TB test every year?" read as monitoring."""
+    from curbside.qa.claims import Claim
+    from curbside.qa.plan import attribute_match
+    from curbside.qa.types import QuestionFrame
+
+    screening = Claim(drugs=frozenset(), classes=frozenset({"biologic"}), relations=frozenset({"screening"}), populations=frozenset(),
+                      conditions=frozenset(), phases=frozenset(), renal_ranges=(), hedged=False)
+    frame = QuestionFrame(intent="monitoring", intervention="etanercept", asked_attribute="monitoring")
+    assert attribute_match(screening, frame, "On Enbrel - repeat the TB test every year?") == 1.0
+
+
+@pytest.mark.integration
+def test_a_monitoring_question_about_tb_tests_is_covered(bundled_pipeline) -> None:
+    a = bundled_pipeline.ask("On Humira for RA - recheck TB yearly?")
+    assert not a.abstained and a.coverage == "full", a.abstention_reason
+    assert a.bottom_line is not None and "tuberculosis" in a.bottom_line.text.lower()
