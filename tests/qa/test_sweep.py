@@ -1125,3 +1125,32 @@ def test_a_statement_about_prosthetic_valves_is_about_a_mechanical_valve(questio
     found = sweep(frame, ["apixaban"], table, FakeSearch([passage(1, text)]), question=question)
     assert [(f.partner, f.relation) for f in found] == [("mechanical heart valve", "avoid")]
 
+
+
+def test_clinicians_shorthand_is_no_patient_trait(table: AliasTable) -> None:
+    question = "Quick one: 67F on Biaxin, thinking about Colcrys. Med list otherwise clear. Any red flags, reasonable to prescribe?"
+    traits = question_traits(question, analyse(question, table).frame, table)
+    assert not {"quick", "thinking", "list", "flags", "reasonable", "prescribe"} & set(traits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CYP3A4_CONTRAINDICATION,
+        NSAID_HFREF,
+        CLARITHROMYCIN_CAUTION,
+        "Apixaban is not recommended for patients with prosthetic heart valves.",
+        "With a strong CYP3A4 inhibitor, colchicine prophylaxis of 0.6 mg twice daily becomes 0.3 mg once daily.",
+        "Clarithromycin raises colchicine levels.",
+        "Azathioprine can cause fetal harm if it is used in pregnancy.",
+    ],
+)
+def test_the_cheap_first_test_keeps_every_kind_of_danger_sentence(text: str, table: AliasTable) -> None:
+    """A sentence is tagged only when some cue of a danger relation is in it; that test must never
+    drop a sentence the tagger would read a danger from."""
+    from curbside.qa.sweep import _may_state_a_danger
+
+    assert _may_state_a_danger(text)
+    claim = tag(text, table)
+    assert danger_relation(claim, text) is not None or claim.relations & {"adverse", "dose"}
+    assert not _may_state_a_danger("Colchicine tablets are used for gout flares in adults.")
