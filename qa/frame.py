@@ -34,11 +34,13 @@ wording, so they apply to any library:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 from curbside.ingest.interventions import kind_of
 from curbside.ingest.vocabulary import classes_of as vocab_classes_of
 from curbside.ingest.vocabulary import find_classes
+from curbside.qa.intent_model import RuleReading, intent_features, load_intent_model
 from curbside.qa.types import PatientContext, QuestionFrame
 
 Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
@@ -534,7 +536,26 @@ def classify(
     paired: bool = False,
     other_background: bool = False,
 ) -> tuple[str, str, bool]:
-    """(intent, asked attribute, yes/no-shaped) of a question.
+    """(intent, asked attribute, yes/no-shaped) of a question, by the rules (:func:`read_ask`)."""
+    return read_ask(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, paired=paired, other_background=other_background)[:3]
+
+
+def read_ask(
+    question: str,
+    population: Sequence[str],
+    has_intervention: bool,
+    has_current: bool = False,
+    *,
+    substances: int = 0,
+    treats: bool = False,
+    background: bool = False,
+    paired: bool = False,
+    other_background: bool = False,
+) -> tuple[str, str, bool, str]:
+    """(intent, asked attribute, yes/no-shaped, how) of a question: ``how`` is ``ask`` when an ask
+    cue decided, else the name of the default the rules fell through to (``treats``: a drug named
+    for a condition; ``background``: a drug named with the patient's background; ``patient``: a
+    drug for a patient on another; ``none``: nothing asked and no drug named; ...).
 
     ``substances`` is how many drugs (or interacting foods and herbs) the question names: asking
     about combining them needs two. ``treats`` says the question names the condition the
@@ -550,7 +571,7 @@ def classify(
     last = re.split(r"[.;:—–]|,\s*(?=(?:what|which|how|when|who|where|why)\b)", question)[-1]
     if yes_no and _WH_OPEN.search(last) and not _SAFE_TAIL.search(question):
         yes_no = False  # "On tacrolimus, what dose of colchicine?" asks for a dose
-    intent, attribute, yes_no = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no, paired=paired, other_background=other_background)
+    intent, attribute, yes_no, how = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no, paired=paired, other_background=other_background)
     if not yes_no and last.rstrip().endswith("?") and not _WH_OPEN.search(last) and not re.search(r"\bor\b", last, re.I):
         # a question that is no wh-question and offers no choice is answered yes or no ("Keep
         # going?", "Anticoagulate?", "Fine to continue both?"), unless what it asks for is a value
@@ -559,7 +580,7 @@ def classify(
         # fallback attribute is no request for a value)
         unasked = attribute == DEFAULT_ATTRIBUTE and not _CHOICE_RULE.search(question)
         yes_no = attribute not in _ASKS_FOR_A_VALUE or intent == "dose_adjustment" or unasked
-    return intent, attribute, yes_no
+    return intent, attribute, yes_no, how
 
 
 _ASKS_FOR_A_VALUE = frozenset({"dose", "renal dose", "duration", "target", "monitoring", "timing", "screening", "first-line choice", "alternatives"})
@@ -579,7 +600,7 @@ def _classify(
     yes_no: bool = False,
     paired: bool = False,
     other_background: bool = False,
-) -> tuple[str, str, bool]:
+) -> tuple[str, str, bool, str]:
     clause = ask_clause(question)
     story_end = len(question) - len(clause)
     clause_asks = story_end > 0 and not _GENERIC_ASK.match(clause) and any(
@@ -590,9 +611,9 @@ def _classify(
         if not m:
             continue
         if attribute == "screening" and _VACCINE_ASK.search(question) and not _TEST_WORD.search(question):
-            return "other", "timing", yes_no  # "Shingrix before starting tofacitinib?": when to vaccinate
+            return "other", "timing", yes_no, "ask"  # "Shingrix before starting tofacitinib?": when to vaccinate
         if attribute == "first-line choice" and _PROPHYLAXIS_ASK.search(question):
-            return "choice", "prophylaxis", yes_no  # "Which antivirals prevent CMV after a transplant?": the choice of prophylaxis
+            return "choice", "prophylaxis", yes_no, "ask"  # "Which antivirals prevent CMV after a transplant?": the choice of prophylaxis
         if attribute == "monitoring" and _BEFORE_STARTING.search(clause):
             attribute = "screening"  # "Do I need a QuantiFERON before giving it?": a test before starting screens
         if attribute == "timing" and _TEST_VERB.search(clause) and not re.search(r"\b(?:hold|stop|restart|resume|start|give|vaccinat\w*)\b", clause, re.I):
@@ -620,38 +641,38 @@ def _classify(
         if attribute == "prophylaxis" and has_intervention and _SAFETY_ASK.search(clause):
             continue  # "topiramate for migraine prevention with metformin: OK?", "any problem adding colchicine prophylaxis?" ask whether it is safe
         if attribute == "adverse effects" and has_intervention and has_current and _NAMED_EFFECT_RISK.search(clause):
-            return "interaction", "interaction", yes_no  # "Lithium patient needing ibuprofen — toxicity risk?"
+            return "interaction", "interaction", yes_no, "ask"  # "Lithium patient needing ibuprofen — toxicity risk?"
         if attribute == "safety" and has_intervention:
             # "Is it safe in pregnancy?" asks about use in a population; "on X, OK to start Y?" about an interaction
             asked_pop = _asked_population(question, population)
             if asked_pop:
-                return "population", asked_pop, yes_no
+                return "population", asked_pop, yes_no, "ask"
             if has_current and (paired or _COMBINATION_ASK.search(question) or _NAMED_EFFECT_RISK.search(clause)):
                 # "Y with X?", "add Y to X", "Y plus X": the question takes the two as a pair; "can I
                 # add Y for someone on X?" asks about Y for this patient (safety), whose answer the
                 # safety sweep still checks against X
-                return "interaction", "interaction", yes_no
-        return intent, attribute, yes_no
+                return "interaction", "interaction", yes_no, "ask"
+        return intent, attribute, yes_no, "ask"
     asked_pop = _asked_population(question, population)
     if asked_pop and has_intervention:
-        return "population", asked_pop, yes_no
+        return "population", asked_pop, yes_no, "population"
     effect_only = clause != question and _EFFECT_ONLY.match(clause) and not _GENERIC_ASK.match(clause)
     if has_intervention and has_current and (paired or _COMBINATION_ASK.search(question) or _MANAGE_ASK.search(question) or effect_only):
-        return "interaction", "interaction", yes_no  # "On warfarin, needs Bactrim. What should I do?"
+        return "interaction", "interaction", yes_no, "pair"  # "On warfarin, needs Bactrim. What should I do?"
     if has_intervention and has_current:
-        return "safety", "safety", yes_no  # "Y in a patient on X?": Y for this patient
+        return "safety", "safety", yes_no, "patient"  # "Y in a patient on X?": Y for this patient
     if has_intervention and _WEIGHT.search(question):
         # "Apixaban for AF in a 70-year-old on hemodialysis, 75 kg?": the weight is stated for the dose
         if _RISK_POPULATIONS.intersection(population) & {"ckd", "dialysis"}:
-            return "dose_adjustment", "renal dose", yes_no
-        return "dose", "dose", yes_no
+            return "dose_adjustment", "renal dose", yes_no, "weight"
+        return "dose", "dose", yes_no, "weight"
     if has_intervention and _BARE_ASK.match(ask_clause(question)) and ask_clause(question) != question and not _RISK_POPULATIONS.intersection(population):
-        return "indication", "indication", yes_no  # "EF 30% after three months of GDMT. ICD?": whether to give it
+        return "indication", "indication", yes_no, "bare"  # "EF 30% after three months of GDMT. ICD?": whether to give it
     if has_intervention and (not treats or other_background or _RISK_POPULATIONS.intersection(population)) and (background or population):
-        return "safety", "safety", yes_no  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
+        return "safety", "safety", yes_no, "background"  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
     if has_intervention:
-        return "indication", "indication", yes_no  # "Steroids for severe CAP?", "Statin?"
-    return "choice", DEFAULT_ATTRIBUTE, yes_no
+        return "indication", "indication", yes_no, "treats"  # "Steroids for severe CAP?", "Statin?"
+    return "choice", DEFAULT_ATTRIBUTE, yes_no, "none"
 
 
 _CONVERSION = re.compile(r"\b(?:switch\w*|conver\w*|chang\w*|same\s+dose|milligram\s+for\s+milligram|mg\s+for\s+mg|equivalent|start\s+of|cover\s+the\s+start)\b", re.I)
@@ -779,12 +800,13 @@ def build_frame(
     if "transplant" in population and not any("transplant" in c for c in has):
         has.append("solid organ transplant")
     treated = _indication(question, has, asked_conditions)
-    intent, attribute, yes_no = classify(
+    intent, attribute, yes_no, how = read_ask(
         question, population, bool(interventions) or procedure is not None, bool(current),
         substances=len({m[3] for m in mentions}), treats=treated is not None, background=bool(has),
         other_background=any(c != treated for c in has),
         paired=bool(linked),
     )
+    classified = intent
     intervention = interventions[0] if interventions else procedure
     member = _member_in_ask(question, mentions, intervention)
     if member is not None:
@@ -939,6 +961,13 @@ def build_frame(
     for_contact = intervention is not None and _for_a_contact(question, mentions, intervention)
     if for_contact and intent == "safety" and attribute == "vaccination" and _WHAT_NOW.match(ask_clause(question)):
         intent = "other"  # "Grandson got the varicella shot and now has a rash; grandma is on CellCept. What now?"
+    revised = _revise_intent(question, mentions, procedures, RuleReading(
+        intent=intent, attribute=attribute, classified=classified, how=how, current=bool(current),
+        intervention=intervention is not None or bool(options), substances=len({m[3] for m in mentions}),
+        population=tuple(population), yes_no=yes_no,
+    ))
+    if revised is not None:
+        intent, attribute = revised  # the learned reading, where it is confident (curbside.qa.intent_model)
     qualifier = renal_qualifier(question) if attribute == "renal dose" else None
     classes: list[str] = []
     if intervention and callable(classes_of):
@@ -960,6 +989,36 @@ def build_frame(
         indication=treated or _treated_condition(intent, has),
         yes_no=yes_no,
     )
+
+
+IntentReviser = Callable[[Mapping[str, float], RuleReading], "tuple[str, str] | None"]
+"""Given a question's features and the rules' reading, an (intent, attribute) to use instead, or None."""
+_REVISER: list[IntentReviser | None] = []
+"""A reviser set by :func:`intent_reviser_in_use` (training reads the features through it)."""
+
+
+@contextmanager
+def intent_reviser_in_use(reviser: IntentReviser | None) -> Iterator[None]:
+    """Build frames with ``reviser`` instead of the bundled intent model (None: the rules alone)."""
+    _REVISER.append(reviser)
+    try:
+        yield
+    finally:
+        _REVISER.pop()
+
+
+def _revise_intent(question: str, mentions: Sequence[Mention], procedures: Sequence[Mention], rules: RuleReading) -> tuple[str, str] | None:
+    """The learned intent where it is confident enough to replace the rules' (see
+    :mod:`curbside.qa.intent_model`): drugs and procedures are masked, so the wording decides."""
+    if _REVISER:
+        reviser = _REVISER[-1]
+    else:
+        model = load_intent_model()
+        reviser = model.revise if model is not None else None
+    if reviser is None:
+        return None
+    spans = [(m[0], m[1], "DRUG") for m in mentions] + [(p[0], p[1], "PROC") for p in procedures]
+    return reviser(intent_features(question, spans, rules), rules)
 
 
 _CHOOSER = re.compile(r"\b(?:which|what|best|preferred|first[- ]line|first[- ]choice|go-to|initial|safest)\s+(?:(?:oral|iv|inhaled|topical|empiric(?:al)?|single|one)\s+)?$", re.I)
