@@ -34,6 +34,8 @@ from curbside.qa.plan import yes_no_polarity
         ("Can I lower the allopurinol dose?", "adjust"),
         ("Is it safe to start anakinra in a patient with gout who is already on tacrolimus (FK506) and Cellcept?", "do"),
         ("Can I give Bactrim?", "do"),
+        ("do the SPRINT results apply to my diabetic pt?", "applies"),
+        ("Muscle aches on simvastatin - give up on LDL lowering?", "stop"),
     ],
 )
 def test_yes_no_polarity(question: str, polarity: str) -> None:
@@ -96,3 +98,21 @@ def test_a_sentence_pointing_elsewhere_does_not_lead(bundled_pipeline) -> None:
     assert answer.bottom_line is not None
     assert not answer.bottom_line.text.startswith("These")
     assert "SGLT2" in answer.bottom_line.text or "beta-blocker" in answer.bottom_line.text.lower()
+
+
+def test_does_it_apply_to_my_patient_is_answered_by_whom_the_source_left_out(bundled_pipeline) -> None:
+    """"Does the FAST reassurance apply to my patient with severe heart failure?" was "Conditional:
+    febuxostat only with the precautions the library states"; FAST excluded severe heart failure."""
+    answer = bundled_pipeline.ask("Does the FAST reassurance about febuxostat apply to my patient with severe heart failure?")
+    assert answer.decision == "no", answer.decision_text
+    assert answer.bottom_line is not None and "excluded" in answer.bottom_line.text
+    sprint = bundled_pipeline.ask("Do the SPRINT results apply to my diabetic patient?")
+    assert sprint.bottom_line is not None and "diabetes" in sprint.bottom_line.text
+    assert sprint.decision == "no", sprint.decision_text
+
+
+def test_a_studys_finding_asked_as_did_it_raise_keeps_the_disagreement_reading(bundled_pipeline) -> None:
+    """"Did febuxostat raise cardiovascular death?" asks whether an effect exists, but what studies
+    found is read study by study: CARES and FAST disagree, and the answer says so."""
+    answer = bundled_pipeline.ask("Did febuxostat raise cardiovascular death compared with allopurinol?")
+    assert any(n.startswith("The cited sources disagree") for n in answer.evidence_notes), answer.evidence_notes
