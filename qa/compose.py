@@ -242,8 +242,16 @@ _ASKED_TOPICS = {"vaccination": {"vaccination"}, "screening": {"screening"}, "pr
 _ALONE_OR_COMBINED = re.compile(r"\balone\s+or\s+(?:(?:when\s+)?combined|together|in\s+combination|with)\b", re.I)
 """A statement about a drug "alone or combined with" another is about the drug alone as well."""
 
-_STOPPING = re.compile(r"\b(?:stop\w*|discontinu\w*|withh[eo]ld\w*|withdraw\w*|interrupt\w*|paus\w*|held|step\w*\s+down)\b", re.I)
+_STOPPING = re.compile(r"\b(?:stop\w*|abandon\w*|giv\w*\s+up|discontinu\w*|withh[eo]ld\w*|withdraw\w*|interrupt\w*|paus\w*|held|step\w*\s+down)\b", re.I)
 """Words that say what to do about stopping a drug: a stop question's answer has one."""
+
+_LEFT_OUT = re.compile(
+    r"\bexclud\w*|\b(?:did|does|do)\s+not\s+(?:include|enrol\w*|apply|cover|study)\b|\bnot\s+(?:included|enrolled|studied|eligible)\b|"
+    r"\bleaves?\s+out\b|\bleft\s+out\b|\bmay\s+not\s+apply\b|\bwithout\s+(?:diabetes|a\s+history)",
+    re.I,
+)
+_COHORT = re.compile(_LEFT_OUT.pattern + r"|\b(?:included|enrolled|participants|patients\s+(?:with|who)|applies\s+to|eligible)\b", re.I)
+"""Whom a study or guideline took in or left out: what answers "does it apply to my patient?"."""
 
 _DANGLING = re.compile(
     r"^(?:These|Those|Such|Both\s+of\s+them|The\s+above|The\s+following)\b|"
@@ -601,10 +609,15 @@ class ExtractiveComposer:
             # "how big was the signal?", "how common is it?" are answered by a figure
             counted = [i for i in leading if _FIGURE.search(i.sent.text)]
             leading = counted or leading
-        if frame.yes_no and yes_no_polarity(analysis.question) == "stop":
+        polarity = yes_no_polarity(analysis.question) if frame.yes_no else "do"
+        if polarity == "stop":
             # "should I stop it?" is answered by what the library says of stopping or keeping it
             stopping = [i for i in leading if i.about > 0 and _says_of_stopping(i)]
             leading = stopping or leading
+        elif polarity == "applies":
+            # "does it apply to my diabetic patient?" is answered by whom the source left out or took in
+            scoped = [i for i in (*leading, *items) if _COHORT.search(i.sent.text) and self._names_patient(i, frame)]
+            leading = list(dict.fromkeys(scoped)) or leading
         if frame.for_contact:
             # given to someone close to the patient: what the sources say of such contacts answers
             contacts = [i for i in leading if _CONTACT.search(i.sent.text)] or [i for i in items if i.about > 0 and _CONTACT.search(i.sent.text)]
@@ -1335,6 +1348,8 @@ class ExtractiveComposer:
         """
         x = frame.intervention or "this"
         candidates = [i for i in ([plan.bottom] if plan.bottom else []) + plan.sections.get("rationale", [])]
+        if polarity == "exists" and plan.bottom is not None and plan.bottom.kind == "research":
+            return False  # what studies found is read study by study, disagreements noticed (the general reading)
         for item in candidates:
             if item.about == 0 and frame.intervention is not None:
                 continue
@@ -1350,21 +1365,29 @@ class ExtractiveComposer:
                     decision, text = "yes", f"Yes: the library advises against {x} here."
                 elif direction in ("against", "conditional"):
                     decision, text = "conditional", f"Conditional: the library states when {x} is stopped or changed."
-            elif polarity == "exists":
-                if item.kind == "research":
-                    stance = _research_stance(item.sent.text, item.vec)
-                    decision = {"for": "yes", "against": "no"}.get(stance)
-                    text = "Yes: the cited study found it." if decision == "yes" else "No: the cited study did not find it."
-                elif "no_change" in c.relations:
+            elif polarity == "exists" and item.kind != "research":
+                if "no_change" in c.relations:
                     decision, text = "no", f"No: the library states no such effect of {x}."
                 elif c.relations & _EFFECT_STATED:
                     decision, text = "yes", f"Yes: the library states it for {x}."
+            elif polarity == "applies" and _COHORT.search(item.sent.text) and self._names_patient(item, frame):
+                if _LEFT_OUT.search(item.sent.text):
+                    decision, text = "no", "No: the cited source left out patients like this one."
+                else:
+                    decision, text = "yes", "Yes: the cited source included patients like this one."
             elif polarity == "adjust" and "no_change" in c.relations and "dose_change" not in c.relations:
                 decision, text = "no", f"No: the library states no {x} dose change here."
             if decision:
                 plan.decision, plan.decision_text, plan.decision_items = decision, text, [item]
                 return True
         return False
+
+    def _names_patient(self, item: _Item, frame: QuestionFrame) -> bool:
+        """Does the sentence name one of the patient's conditions or groups (or, with none given, any)?"""
+        traits = [*frame.conditions, *frame.population]
+        if not traits:
+            return True
+        return bool(set(frame.conditions) & item.claim.conditions or set(frame.population) & item.claim.populations)
 
     def _reacted_as_stated(self, item: _Item, frame: QuestionFrame, question: str) -> bool:
         """The statement is about patients who reacted to the intervention ("a patient who has had
