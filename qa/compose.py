@@ -57,8 +57,8 @@ from curbside.qa.plan import (
     asks_for_amount,
     attribute_match,
     not_stated,
-    yes_no_polarity,
 )
+from curbside.qa.polarity import yes_no_polarity
 from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions, stems, stems_many
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences

@@ -41,6 +41,7 @@ from curbside.ingest.interventions import kind_of
 from curbside.ingest.vocabulary import classes_of as vocab_classes_of
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.intent_model import RuleReading, intent_features, load_intent_model
+from curbside.qa.polarity import yes_no_polarity
 from curbside.qa.types import PatientContext, QuestionFrame
 
 Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
@@ -913,6 +914,9 @@ def build_frame(
         intent = "comparison"
     elif comparator is not None and intent == "comparison":
         intent, attribute = "choice", "first-line choice"  # "DOAC or warfarin?" asks which to choose
+    if intervention is None and current and yes_no_polarity(question) == "stop":
+        # "Already on allopurinol and now flaring. Hold it?": the drug to stop is the one asked about
+        intervention = current.pop(0)
     if intervention is None and current and intent != "choice" and attribute not in _NOT_ABOUT_CURRENT:
         # "How often should I check CBC on azathioprine?" names no new drug: it asks about the drug
         # the patient is on

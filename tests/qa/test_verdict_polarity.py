@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from curbside.qa.plan import yes_no_polarity
+from curbside.qa.polarity import yes_no_polarity
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,12 @@ def test_a_studys_finding_asked_as_did_it_raise_keeps_the_disagreement_reading(b
     found is read study by study: CARES and FAST disagree, and the answer says so."""
     answer = bundled_pipeline.ask("Did febuxostat raise cardiovascular death compared with allopurinol?")
     assert any(n.startswith("The cited sources disagree") for n in answer.evidence_notes), answer.evidence_notes
+
+
+def test_the_drug_a_stop_question_names_by_pronoun_is_the_intervention(bundled_pipeline) -> None:
+    """"Already on allopurinol and now flaring. Hold it til the flare settles?" had no intervention
+    (allopurinol was only a current medication), so nothing about allopurinol was looked up."""
+    answer = bundled_pipeline.ask("Already on allopurinol and now flaring. Hold it til the flare settles?")
+    assert answer.analysis is not None
+    assert answer.analysis.frame.intervention == "allopurinol"
+    assert answer.analysis.frame.current_medications == []

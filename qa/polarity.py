@@ -1,0 +1,64 @@
+"""What a yes/no question's "yes" affirms, read from the clause that asks it.
+
+Kept free of the rest of :mod:`curbside.qa` so that the frame, the plan and the composer can all
+read it (the frame takes the drug a stop question names by pronoun as the intervention).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_STOP_ASK = re.compile(
+    r"(?:^\W*|\b(?:should|can|could|do|shall|must|may|to|will|would|I|we|you|she|he|they)\s+(?:\w+\s+)?)"
+    r"(?:stop|hold|discontinue|d/c|come\s+off|taper\s+off|withdraw|quit|pause|interrupt|give\s+up(?:\s+on)?)\b(?!\s+off\b)(?!\s+(?:before|after)\b)",
+    re.I,
+)
+"""Stopping the drug as the ask ("should I stop it?", "hold her Jardiance?"), not in the story ("who
+is stopping anticoagulation"); "hold off on MMR?" asks whether to give it, not whether to stop it."""
+_STOP_NOT_ASKED = re.compile(r"\b(?:after|since|when|before|without)\s+(?:\w+\s+){0,2}?(?:stopping|holding|discontinuing)\b|\bhow\s+long\b|\bwhen\b", re.I)
+_EFFECT_VERBS = (
+    r"raise|raises|increase|increases|lower|lowers|reduce|reduces|change|changes|affect|affects|alter|alters|cause|causes|"
+    r"matter|matters|interact|interacts|beat|beats|work|works|help|helps|make\s+(?:\w+\s+){0,3}?(?:more|less)\s+likely"
+)
+_EXISTS_ASK = re.compile(
+    r"\b(?:interact\w*|related|relevant)\s*\??\s*$|\boff[\s-]+limits\b|"
+    r"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:is|are)\s+(?!I\b|we\b|you\b)(?:[\w.-]+\W+){0,9}?(?:an?\s+)?contraindicat\w*|"
+    rf"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:does|do|did|can|could|will|would)\s+(?!I\b|we\b|you\b)(?:[\w.-]+\W+){{0,8}}?(?:{_EFFECT_VERBS})\b",
+    re.I,
+)
+_APPLIES_ASK = re.compile(r"\bappl(?:y|ies)\s+to\b|\bgenerali[sz]e\s+to\b|\bextrapolat\w*\s+to\b|\bvalid\s+for\b|\bhold\s+for\b", re.I)
+_ADJUST_ASK = re.compile(
+    r"^\W*(?:(?:should|do|must|can|could)\s+(?:I|we|you)\s+(?:need\s+to\s+)?)?(?:reduce|lower|cut|adjust|decrease|halve|modify)\b|"
+    r"^\W*(?:dose\s+)?(?:adjust\w*|change\s+anything|reduce\s+it)\s*\??\s*$",
+    re.I,
+)
+
+
+@functools.lru_cache(maxsize=256)
+def yes_no_polarity(question: str) -> str:
+    """What a yes/no question's "yes" affirms, read from the clause that asks it.
+
+    - ``stop``: whether to stop or hold the drug ("flare a month into Uloric, should I stop
+      it?"): the library's "need not be stopped" is a no, its contraindication for this patient a yes.
+    - ``exists``: whether an effect, interaction or contraindication exists ("does CsA raise
+      colchicine levels?", "on zonisamide, metformin interaction?", "is an E. coli protein allergy a
+      contraindication to Kineret?"): a statement of the effect is a yes, whatever it advises.
+    - ``applies``: whether a study's or guideline's finding holds for this patient ("do the SPRINT
+      results apply to my diabetic patient?"): what the source says of whom it left out answers it.
+    - ``adjust``: whether to change the dose ("already on colchicine, needs a Z-pack. Reduce
+      colchicine?"): "no dose adjustment" is a no.
+    - ``do``: the rest, whether to give, start or continue it: the library's support is a yes.
+    """
+    ask = re.split(r"(?<=[.!;?:])(?<!\b[A-Z]\.)\s+|\s+[-\u2013\u2014]+\s+", question.strip())  # not at "E. coli"
+    ask = [a for a in ask if a.strip()] or [question]
+    last = ask[-1]
+    if _APPLIES_ASK.search(last):
+        return "applies"
+    if _STOP_ASK.search(last) and not _STOP_NOT_ASKED.search(last):
+        return "stop"
+    if _EXISTS_ASK.search(last):
+        return "exists"
+    if _ADJUST_ASK.search(last):
+        return "adjust"
+    return "do"
