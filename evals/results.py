@@ -32,6 +32,7 @@ class RunSpec(NamedTuple):
 ALL_RUNS: tuple[RunSpec, ...] = (
     RunSpec("bundled", "bundled"),
     RunSpec("clinician", "clinician", needs=str(SETS_DIR / "clinician.jsonl")),
+    RunSpec("clinician2", "clinician2", needs=str(SETS_DIR / "clinician2.jsonl")),
     RunSpec("safety", "safety", baselines=False, needs=str(SETS_DIR / "safety.jsonl")),
     RunSpec("medquad", "medquad", answers=False),
     RunSpec("scifact", "scifact", split="train", answers=False),
@@ -196,14 +197,16 @@ def halves_table(agg: Mapping[str, Any], rows: tuple[tuple[str, str, str], ...])
     return lines
 
 
-def clinician_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    agg = runs["clinician"]
+def clinician_section(runs: Mapping[str, Mapping[str, Any]], name: str = "clinician") -> list[str]:
+    agg = runs[name]
+    author = (" A second author's set, written from the corpus blind to Curbside's code and answers, "
+              "to measure how the methods carry over to wordings they were not fitted to." if name == "clinician2" else "")
     out = [
-        f"## clinician: {agg.get('n_items')} clinician-style questions over the bundled corpus",
+        f"## {name}: {agg.get('n_items')} clinician-style questions over the bundled corpus",
         "",
         "Questions phrased as clinicians ask them (brand names, codes, patient details, follow-ups, "
         "questions the library cannot answer), each with its expected question frame, bottom-line "
-        "terms, verdict and coverage (`evals/sets/clinician.jsonl`). The set is split by a fixed hash "
+        f"terms, verdict and coverage (`evals/sets/{name}.jsonl`).{author} The set is split by a fixed hash "
         "of the item id (`curbside.evals.sets.half_of`): tune on half A, check on half B. An item counts "
         "as abstained when the answer abstains or its coverage is not `full`. Citation precision is the "
         "share of the distinct cited passages that come from a gold document or contain a key fact; the "
@@ -291,6 +294,7 @@ def clinical_pdfs_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 SPECIAL: dict[str, Any] = {
     "clinician": clinician_section,
+    "clinician2": lambda runs: clinician_section(runs, "clinician2"),
     "safety": safety_section,
     "clinical-pdfs": clinical_pdfs_section,
     "pubmedqa-reasoning-free": pubmedqa_settings_section,

@@ -61,3 +61,15 @@ def test_results_keep_the_old_sections_and_add_the_new_ones() -> None:
     # order: the clinician section follows bundled, the PubMedQA settings follow PubMedQA
     assert text.index("## bundled") < text.index("## clinician") < text.index("## pubmedqa (dev)") \
         < text.index("## PubMedQA in two settings") < text.index("## clinical PDFs")
+
+
+def test_the_second_authors_clinician_set_has_its_own_section() -> None:
+    base = _agg({"bm25": 0.9, "curbside": 0.95})
+    run = {**base, "set": "clinician2", "split": None, "n_items": 30,
+           "metrics": {"bottom_line_hit": 0.6, "span_violations": 0.0},
+           "halves": {"A": {"n_items": 16.0, "bottom_line_hit": 0.62, "span_violations": 0.0},
+                      "B": {"n_items": 14.0, "bottom_line_hit": 0.58, "span_violations": 0.0}}}
+    text = render({"clinician2": run}, None, "h")
+    assert "## clinician2: 30 clinician-style questions over the bundled corpus" in text
+    assert "`evals/sets/clinician2.jsonl`" in text and "second author" in text
+    assert "| bottom-line hit (term + gold citation) | 0.600 | 0.620 | 0.580 | -0.040 | ≥ 0.85 |" in text
