@@ -616,7 +616,7 @@ class ExtractiveComposer:
             leading = stopping or leading
         elif polarity == "applies":
             # "does it apply to my diabetic patient?" is answered by whom the source left out or took in
-            scoped = [i for i in (*leading, *items) if _COHORT.search(i.sent.text) and self._names_patient(i, frame)]
+            scoped = [i for i in (*leading, *items) if i.about > 0 and _COHORT.search(i.sent.text) and self._names_patient(i, frame)]
             leading = list(dict.fromkeys(scoped)) or leading
         if frame.for_contact:
             # given to someone close to the patient: what the sources say of such contacts answers
@@ -1317,6 +1317,10 @@ class ExtractiveComposer:
         plan.decision_items = [basis]
         if outside:
             plan.decision, plan.decision_text = "no", f"No: the library supports {x} only at a kidney function this patient is outside of (eGFR or CrCl {kidney})."
+        elif direction == "against" and basis.claim.direction != "against" and (frame.asked_attribute in _AFFIRMS or yes_no_polarity(plan.question) == "exists"):
+            # "Does azithromycin raise colchicine levels?" -- "Azithromycin did not raise colchicine
+            # exposure ...": a finding denies the effect; nothing is advised against
+            plan.decision, plan.decision_text = "no", f"No: the cited source does not find this for {x}."
         elif direction == "against":
             plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
         elif direction == "conditional":
@@ -1332,6 +1336,8 @@ class ExtractiveComposer:
             else:
                 text = f"Conditional: {x} only with the precautions the library states."
             plan.decision, plan.decision_text = "conditional", text
+        elif direction == "for" and basis.claim.direction != "for" and (frame.asked_attribute in _AFFIRMS or yes_no_polarity(plan.question) == "exists"):
+            plan.decision, plan.decision_text = "yes", f"Yes: the cited source states this for {x}."  # a finding, not a recommendation
         elif direction == "for":
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
@@ -1366,7 +1372,9 @@ class ExtractiveComposer:
                 elif direction in ("against", "conditional"):
                     decision, text = "conditional", f"Conditional: the library states when {x} is stopped or changed."
             elif polarity == "exists" and item.kind != "research":
-                if "no_change" in c.relations:
+                denied = c.relations & {"result", "adverse"} and not c.relations & _EFFECT_STATED - {"result", "adverse"} and _NEG_RESULT.search(item.sent.text)
+                if "no_change" in c.relations or denied:
+                    # "no dose adjustment", "was not associated with": the effect asked about is denied
                     decision, text = "no", f"No: the library states no such effect of {x}."
                 elif c.relations & _EFFECT_STATED:
                     decision, text = "yes", f"Yes: the library states it for {x}."

@@ -19,7 +19,7 @@ is stopping anticoagulation"); "hold off on MMR?" asks whether to give it, not w
 _STOP_NOT_ASKED = re.compile(r"\b(?:after|since|when|before|without)\s+(?:\w+\s+){0,2}?(?:stopping|holding|discontinuing)\b|\bhow\s+long\b|\bwhen\b", re.I)
 _EFFECT_VERBS = (
     r"raise|raises|increase|increases|lower|lowers|reduce|reduces|change|changes|affect|affects|alter|alters|cause|causes|"
-    r"matter|matters|interact|interacts|beat|beats|work|works|help|helps|make\s+(?:\w+\s+){0,3}?(?:more|less)\s+likely"
+    r"matter|matters|interact|interacts|make\s+(?:\w+\s+){0,3}?(?:more|less)\s+likely"
 )
 _EXISTS_ASK = re.compile(
     r"\b(?:interact\w*|related|relevant)\s*\??\s*$|\boff[\s-]+limits\b|"

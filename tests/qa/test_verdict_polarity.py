@@ -125,3 +125,19 @@ def test_the_drug_a_stop_question_names_by_pronoun_is_the_intervention(bundled_p
     assert answer.analysis is not None
     assert answer.analysis.frame.intervention == "allopurinol"
     assert answer.analysis.frame.current_medications == []
+
+
+def test_a_denied_effect_is_not_advice_against_the_drug(bundled_pipeline) -> None:
+    """"Does azithromycin raise colchicine levels?" -- "Azithromycin did not raise colchicine exposure
+    ...": the verdict is no, and it had read "No: the library advises against azithromycin here"."""
+    answer = bundled_pipeline.ask("Does azithromycin raise colchicine levels?")
+    assert answer.decision == "no", answer.decision_text
+    assert answer.decision_text is not None and "advises against" not in answer.decision_text
+
+
+def test_whether_a_drug_helps_is_answered_no_by_a_recommendation_against_it(bundled_pipeline) -> None:
+    """A benefit question is not an "exists" question: the ACR's recommendation against vitamin C
+    for gout answers "Does vitamin C help gout?" no (read as a stated effect it was a yes)."""
+    assert yes_no_polarity("Does vitamin C help gout?") == "do"
+    answer = bundled_pipeline.ask("Does vitamin C help gout?")
+    assert answer.decision == "no", answer.decision_text
