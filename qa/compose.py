@@ -247,7 +247,7 @@ _STOPPING = re.compile(r"\b(?:stop\w*|abandon\w*|giv\w*\s+up|discontinu\w*|withh
 
 _LEFT_OUT = re.compile(
     r"\bexclud\w*|\b(?:did|does|do)\s+not\s+(?:include|enrol\w*|apply|cover|study)\b|\bnot\s+(?:included|enrolled|studied|eligible)\b|"
-    r"\bleaves?\s+out\b|\bleft\s+out\b|\bmay\s+not\s+apply\b|\bwithout\s+(?:diabetes|a\s+history)",
+    r"\bleaves?\s+out\b|\bleft\s+out\b|\bmay\s+not\s+apply\b|\b(?:people|patients|adults|participants)\s+without\b",
     re.I,
 )
 _COHORT = re.compile(_LEFT_OUT.pattern + r"|\b(?:included|enrolled|participants|patients\s+(?:with|who)|applies\s+to|eligible)\b", re.I)
@@ -617,6 +617,10 @@ class ExtractiveComposer:
         elif polarity == "applies":
             # "does it apply to my diabetic patient?" is answered by whom the source left out or took in
             scoped = [i for i in (*leading, *items) if i.about > 0 and _COHORT.search(i.sent.text) and self._names_patient(i, frame)]
+            if scoped:
+                # the source the question is about is the one retrieval ranked first among them
+                first = min((i.doc_rank for i in scoped if i.doc_rank), default=0)
+                scoped = [i for i in scoped if i.doc_rank == first] or scoped
             leading = list(dict.fromkeys(scoped)) or leading
         if frame.for_contact:
             # given to someone close to the patient: what the sources say of such contacts answers

@@ -109,6 +109,10 @@ def test_does_it_apply_to_my_patient_is_answered_by_whom_the_source_left_out(bun
     sprint = bundled_pipeline.ask("Do the SPRINT results apply to my diabetic patient?")
     assert sprint.bottom_line is not None and "diabetes" in sprint.bottom_line.text
     assert sprint.decision == "no", sprint.decision_text
+    # the source asked about answers, not another guideline's "the same target applies to adults with diabetes"
+    target = bundled_pipeline.ask("Does the SPRINT systolic under 120 apply to my diabetic patient?")
+    assert target.bottom_line is not None and "SPRINT" in target.bottom_line.text
+    assert target.decision == "no", target.decision_text
 
 
 def test_a_studys_finding_asked_as_did_it_raise_keeps_the_disagreement_reading(bundled_pipeline) -> None:
