@@ -972,13 +972,13 @@ class ExtractiveComposer:
             # the patient reacted to it before, and the library says what that means: it leads
             plan.bottom = min(reaction, key=lambda i: -i.score)
         elif decisive and (frame.intent in _DECIDED_BY_DANGER or not ranked):
-            plan.bottom = min(decisive, key=lambda i: (-i.score, i.finding.strength if i.finding else 9))
+            plan.bottom = min(decisive, key=_strongest_first)
         elif ranked:
             plan.bottom = min(leading or ranked, key=rank_key)
         elif stated_dangers:
             # nothing answers the group asked about, but a danger stands for this patient: it leads
             # (a verdict is never shown without the statement it rests on as the bottom line)
-            plan.bottom = min(stated_dangers, key=lambda i: (-i.score, i.finding.strength if i.finding else 9))
+            plan.bottom = min(stated_dangers, key=_strongest_first)
         chosen: list[_Item] = [plan.bottom] if plan.bottom else []
         p = self.params
 
@@ -1279,7 +1279,7 @@ class ExtractiveComposer:
                 else:
                     plan.decision, plan.decision_text = "no", f"No: the library states another {x} dose for this (see the bottom line)."
                 return
-        stance_of = [i for i in ([bottom] if bottom else []) + plan.sections.get("rationale", [])]
+        stance_of = _verdict_basis(plan)
         if frame.for_contact:
             # a vaccine for someone close to the patient: only what is said of such contacts decides
             stance_of = [i for i in stance_of if _CONTACT.search(i.sent.text)]
@@ -1357,7 +1357,7 @@ class ExtractiveComposer:
         dose adjustment" is a no (a stated dose change is left to the general reading).
         """
         x = frame.intervention or "this"
-        candidates = [i for i in ([plan.bottom] if plan.bottom else []) + plan.sections.get("rationale", [])]
+        candidates = _verdict_basis(plan)
         if polarity == "exists" and plan.bottom is not None and plan.bottom.kind == "research":
             return False  # what studies found is read study by study, disagreements noticed (the general reading)
         for item in candidates:
@@ -1701,6 +1701,16 @@ def omitted_items(statement: str, table: AliasTable) -> list[tuple[str, frozense
 _IMMUNOCOMPROMISED = re.compile(r"\bimmuno(?:compromised|suppressed|deficien\w*)|\bimmunocompromise", re.I)
 _OLDER_THAN = re.compile(r"\b(?:older\s+than|over|above)\s+(?:the\s+age\s+of\s+)?(\d{2,3})\b", re.I)
 _YOUNGER_THAN = re.compile(r"\b(?:younger\s+than|under|below\s+the\s+age\s+of)\s+(\d{1,2})\b", re.I)
+
+
+def _strongest_first(item: _Item) -> tuple[float, int]:
+    """Order of warnings for the bottom line: the best-scoring, then the strongest finding."""
+    return (-item.score, item.finding.strength if item.finding else 9)
+
+
+def _verdict_basis(plan: _Plan) -> list[_Item]:
+    """The statements a verdict is read from, in order: the bottom line, then the rationale."""
+    return [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", [])]
 
 
 def _says_of_stopping(item: _Item) -> bool:
