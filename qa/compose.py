@@ -1297,6 +1297,12 @@ class ExtractiveComposer:
                 d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
             if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None) and not self._reacted_as_stated(item, frame, plan.question):
                 d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution (a study's finding is its own)
+            if d == "neutral" and item is bottom and polarity == "do":
+                # the bottom line advises nothing but may still answer in its own modality:
+                # "apixaban tablets may be crushed ... or given through a nasogastric tube" permits
+                # what "can Eliquis be crushed?" asks; "bridging with heparin is not generally
+                # needed" answers "does she need bridging?" (:func:`_modality`)
+                d = _modality(item) or "neutral"
             if d != "neutral":
                 direction, basis = d, item
                 break
@@ -1305,9 +1311,17 @@ class ExtractiveComposer:
         if outside:
             direction = "against"  # "recommended ... when the eGFR is above 30" for a patient at 25 recommends nothing for them
         plan.disagreement = [] if outside else self._disagreement(plan, frame)
-        if plan.disagreement:
+        answered = basis is not None and basis is bottom and (
+            direction == "against" or frame.asked_attribute in _AFFIRMS or frame.asked_attribute in _TESTS or basis.kind == "research")
+        if plan.disagreement and not answered:
             # sources disagree: the verdict rests on the strongest, then newest, of them, and is
-            # never a plain yes while a cited source for this patient advises against
+            # never a plain yes while a cited source for this patient advises against. Unless the
+            # bottom line itself settles it: the statement chosen as the answer to what was asked
+            # advises against ("should not be used as primary ULT"), or states the finding asked
+            # about ("did not show anakinra to be superior"), or the test asked about ("recommends
+            # testing for HLA-B*5801 before starting allopurinol": whether to give the drug is
+            # not the question): then the verdict is the bottom line's,
+            # and the disagreement is still shown in the note
             basis = plan.disagreement[0]
             direction = "against" if _stance(basis, frame) == "against" else "conditional"
         if direction == "for" and cautions and frame.asked_attribute not in _AFFIRMS:
@@ -1325,6 +1339,8 @@ class ExtractiveComposer:
             # "Does azithromycin raise colchicine levels?" -- "Azithromycin did not raise colchicine
             # exposure ...": a finding denies the effect; nothing is advised against
             plan.decision, plan.decision_text = "no", f"No: the cited source does not find this for {x}."
+        elif direction == "against" and basis is bottom and _modality(basis) == "against" and basis.claim.direction != "against":
+            plan.decision, plan.decision_text = "no", "No: the library states it is not needed here."
         elif direction == "against":
             plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
         elif direction == "conditional":
@@ -1342,6 +1358,8 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "conditional", text
         elif direction == "for" and basis.claim.direction != "for" and (frame.asked_attribute in _AFFIRMS or yes_no_polarity(plan.question) == "exists"):
             plan.decision, plan.decision_text = "yes", f"Yes: the cited source states this for {x}."  # a finding, not a recommendation
+        elif direction == "for" and basis is bottom and _modality(basis) == "for" and basis.claim.direction != "for":
+            plan.decision, plan.decision_text = "yes", "Yes: the library states that it may be done."
         elif direction == "for":
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
@@ -1826,6 +1844,9 @@ finding ("these results suggest X may improve Y") are a yes, as PubMedQA's annot
 
 
 _AFFIRMS = frozenset({"adverse effects", "efficacy"})
+_TESTS = frozenset({"monitoring", "screening"})
+"""Asked attributes whose act is a test, not the drug: sources for and against the drug take no
+sides on whether to test."""
 _EFFECT_STATED = frozenset({"adverse", "interaction", "dose_change", "caution", "contraindication", "avoid", "boxed", "result"})
 """Relations that state an effect, interaction or contraindication: a yes to "does X raise Y?",
 "interaction?", "is that a contraindication?"."""
@@ -1885,6 +1906,37 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
         # the library names for this patient's situation is a precaution, not a neutral fact
         return "conditional"
     return direction
+
+
+_PERMITS = re.compile(
+    r"\b(?:may|can)\s+(?:safely\s+|still\s+|also\s+|usually\s+)?"
+    r"(?:be\s+(?!associated\b|reported\b|seen\b|found\b|observed\b|linked\b|caused\b|increased\b|raised\b|reduced\b|lowered\b)\w+(?:ed|en)\b|"
+    r"receive|take|get|have|continue|resume|use|breast-?feed|travel|proceed|remain)\b",
+    re.I,
+)
+"""A statement that permits an act ("tablets may be crushed", "household contacts can receive MMR"):
+the answer to "can X be done?" when nothing advises for or against it. Effects ("can be associated
+with", "may be increased") are findings, not permissions; "cannot" and "may not" do not match."""
+_UNNEEDED = re.compile(
+    r"\bnot\s+(?:\w+ly\s+)?(?:needed|necessary|required|useful|helpful|beneficial|warranted)\b|\bno\s+need\s+(?:for|to)\b|\bunnecessary\b|\bneed\s+not\b",
+    re.I,
+)
+"""A statement that something is not needed ("bridging with heparin is not generally needed",
+"routine measurement of creatine kinase ... is not useful"): the answer no to "does she need it?"."""
+
+
+def _modality(item: _Item) -> str | None:
+    """for / against / None: what a statement that advises nothing says in its own modality, a
+    permission (:data:`_PERMITS`) or a non-necessity (:data:`_UNNEEDED`). A stated dose change
+    ("no dose adjustment is required") is read by the dose rules, not here."""
+    if "no_change" in item.claim.relations:
+        return None
+    text = item.sent.text
+    if _UNNEEDED.search(text):
+        return "against"
+    if _PERMITS.search(text):
+        return "for"
+    return None
 
 
 def _research_stance(text: str, vec: np.ndarray | None = None, question: str | None = None) -> str:
