@@ -51,7 +51,7 @@ _R = {
         r"(?:used|given|started|combined|co-?administered|prescribed|offered)\b|\bnot\s+recommended|"
         r"\brecommend\w*\s+against|\bsuggest\w*\s+against|\bnot\s+(?:routinely\s+)?suggested|\badvis\w*\s+against|\bwarns?\s+against|\bargues?\s+against|"
         r"\bharmful|\bnever\b|\bnot\s+suitable|\bnot\s+to\s+be\s+(?:used|given)|\bshould\s+be\s+stopped|"
-        r"\bdiscontinue|\bwithh[eo]ld|\bunsafe|\bnot\s+(?:be\s+)?(?:safe|appropriate)|\bnot\s+advis(?:ed|able)|\binadvisable"
+        r"\bdiscontinue|\bwithh[eo]ld|\bunsafe|\bnot\s+for\s+(?:use\s+in\s+)?(?:patients|people|persons|adults|children|women|men|those|anyone|use)\b|\bnot\s+(?:be\s+)?(?:safe|appropriate)|\bnot\s+advis(?:ed|able)|\binadvisable"
     ),
     "caution": r"\bcaution\w*|\bcareful\w*|\bwith\s+care\b|\bclose(?:ly)?\s+monitor\w*|\bvigilan\w*|\bused\s+cautiously",
     "dose_change": (

@@ -1226,7 +1226,8 @@ class ExtractiveComposer:
 
     # -- verdict ---------------------------------------------------------------------------------
 
-    def _verdict(self, plan: _Plan, frame: QuestionFrame, findings: list[Finding], finding_items: list[_Item], items: list[_Item]) -> None:
+    def _verdict(self, plan: _Plan, frame: QuestionFrame, findings: list[Finding], finding_items: list[_Item], items: list[_Item],
+                 polarity: str | None = None) -> None:
         """yes / no / conditional / insufficient for a yes/no-shaped question, with what it rests on.
 
         In order: a contraindication or avoidance for this patient (the sweep) makes it ``no``; else
@@ -1242,18 +1243,37 @@ class ExtractiveComposer:
         decisive = self._decisive(finding_items, frame)
         cautions = [i for i in finding_items if i.finding and not i.finding.decisive]
         bottom = plan.bottom
-        polarity = yes_no_polarity(plan.question)
+        polarity = polarity or yes_no_polarity(plan.question)
         if decisive:
             top = decisive[0]
             rel = top.finding.relation if top.finding else "avoid"
             word = {"contraindication": "contraindicates", "boxed": "carries a boxed warning on"}.get(rel, "advises against")
             why = f"the library {word} {x} for this patient ({top.finding.partner if top.finding else 'see below'})"
             plan.decision_items = decisive[:2]
-            if polarity in ("stop", "exists"):
-                # "should I stop it?" / "is that a contraindication?": the stated danger says yes
+            if polarity in ("stop", "exists", "problem"):
+                # "should I stop it?" / "is that a contraindication?" / "a problem?": the stated danger says yes
                 plan.decision, plan.decision_text = "yes", f"Yes: {why}."
+            elif polarity == "adjust" and top.finding is not None and top.finding.partner in frame.current_medications:
+                # "on Eliquis, needs ketoconazole - adjust?": a stated danger of the combination says
+                # something must change (a danger of the patient's kidneys or age is left to the
+                # dose rules: "the flare dose is not reduced" answers "cut the dose at CrCl 25?" no)
+                plan.decision, plan.decision_text = "yes", f"Yes, a change is needed: {why}."
             else:
                 plan.decision, plan.decision_text = "no", f"No: {why}."
+            return
+        if polarity == "problem":
+            # "is it a problem?" is "is it fine to give it?" turned round: a precaution for this
+            # patient is the problem asked about, the library's support says there is none
+            self._verdict(plan, frame, findings, finding_items, items, polarity="do")
+            turned = {"yes": ("no", f"No: the library states no problem; it supports {x} here."),
+                      "no": ("yes", f"Yes: the library advises against {x} here.")}
+            harm = plan.decision == "conditional" and any(i.claim.relations & _HARMS for i in plan.decision_items)
+            if harm:
+                # "CsA + simvastatin - concern?" -- "raises the risk of myotoxicity": the harm is
+                # the problem asked about (a dose to titrate or a caution stays conditional)
+                plan.decision, plan.decision_text = "yes", f"Yes: the library states a harm of {x} for this patient."
+            elif plan.decision in turned:
+                plan.decision, plan.decision_text = turned[plan.decision]
             return
         if polarity != "do" and self._polar_verdict(polarity, plan, frame, items):
             return
@@ -1341,6 +1361,10 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "no", f"No: the cited source does not find this for {x}."
         elif direction == "against" and basis is bottom and _modality(basis) == "against" and basis.claim.direction != "against":
             plan.decision, plan.decision_text = "no", "No: the library states it is not needed here."
+        elif direction == "against" and polarity == "adjust":
+            # "on Eliquis, needs ketoconazole - adjust?" -- "strong dual CYP3A4 and P-gp inhibitors
+            # should be avoided": a change is needed, so the literal answer is yes
+            plan.decision, plan.decision_text = "yes", f"Yes, a change is needed: the library advises against {x} here."
         elif direction == "against":
             plan.decision, plan.decision_text = "no", f"No: the library advises against {x} here."
         elif direction == "conditional":
@@ -1844,6 +1868,9 @@ finding ("these results suggest X may improve Y") are a yes, as PubMedQA's annot
 
 
 _AFFIRMS = frozenset({"adverse effects", "efficacy"})
+_HARMS = frozenset({"adverse", "interaction", "exposure"})
+"""Relations that state a harm (an adverse effect, an interaction, a change in a drug's levels): the
+problem a "is it a problem?" question asks about, where a dose change or caution is a precaution."""
 _TESTS = frozenset({"monitoring", "screening"})
 """Asked attributes whose act is a test, not the drug: sources for and against the drug take no
 sides on whether to test."""

@@ -21,12 +21,18 @@ _EFFECT_VERBS = (
     r"raise|raises|increase|increases|lower|lowers|reduce|reduces|change|changes|affect|affects|alter|alters|cause|causes|"
     r"matter|matters|interact|interacts|make\s+(?:\w+\s+){0,3}?(?:more|less)\s+likely"
 )
+_PERSON = r"(?:I|we|you|she|he|they|the\s+(?:patient|pt|mother|mom|baby|child|kids?))\b"
+"""A person as the subject of "can she change ...": what she may do is asked, not whether a drug
+changes something."""
 _EXISTS_ASK = re.compile(
     r"\b(?:interact\w*|related|relevant)\s*\??\s*$|\boff[\s-]+limits\b|"
     r"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:is|are)\s+(?!I\b|we\b|you\b)(?:[\w.-]+\W+){0,9}?(?:an?\s+)?contraindicat\w*|"
-    rf"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:does|do|did|can|could|will|would)\s+(?!I\b|we\b|you\b)(?:[\w.-]+\W+){{0,8}}?(?:{_EFFECT_VERBS})\b",
+    rf"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:does|do|did|can|could|will|would)\s+(?!{_PERSON})(?:[\w.-]+\W+){{0,8}}?(?:{_EFFECT_VERBS})\b",
     re.I,
 )
+_PROBLEM_ASK = re.compile(r"(?:^\W*|\b(?:a|any)\s+(?:real\s+|big\s+|major\s+)?)(?:problems?|concerns?|issues?|worry|worries)\s*\??\s*$", re.I)
+"""Whether there is a problem ("omeprazole with CellCept a problem?", "considering Xeljanz. Any
+issues?"): "is it fine to give it?" turned round."""
 _APPLIES_ASK = re.compile(r"\bappl(?:y|ies)\s+to\b|\bgenerali[sz]e\s+to\b|\bextrapolat\w*\s+to\b|\bvalid\s+for\b|\bhold\s+for\b", re.I)
 _ADJUST_ASK = re.compile(
     r"^\W*(?:(?:should|do|must|can|could)\s+(?:I|we|you)\s+(?:need\s+to\s+)?)?(?:reduce|lower|cut|adjust|decrease|halve|modify)\b|"
@@ -43,7 +49,11 @@ def yes_no_polarity(question: str) -> str:
       it?"): the library's "need not be stopped" is a no, its contraindication for this patient a yes.
     - ``exists``: whether an effect, interaction or contraindication exists ("does CsA raise
       colchicine levels?", "on zonisamide, metformin interaction?", "is an E. coli protein allergy a
-      contraindication to Kineret?"): a statement of the effect is a yes, whatever it advises.
+      contraindication to Kineret?"): a statement of the effect is a yes, whatever it advises. A person as the subject ("can she change diapers?")
+      asks what the person may do, not whether an effect exists.
+    - ``problem``: whether giving it poses a problem ("omeprazole with CellCept a problem?",
+      "considering Xeljanz. Any issues?"): the reading of "is it fine to give it?" turned round, so
+      a danger or a precaution the library states for this patient is a yes, its support a no.
     - ``applies``: whether a study's or guideline's finding holds for this patient ("do the SPRINT
       results apply to my diabetic patient?"): what the source says of whom it left out answers it.
     - ``adjust``: whether to change the dose ("already on colchicine, needs a Z-pack. Reduce
@@ -57,6 +67,8 @@ def yes_no_polarity(question: str) -> str:
         return "applies"
     if _STOP_ASK.search(last) and not _STOP_NOT_ASKED.search(last):
         return "stop"
+    if _PROBLEM_ASK.search(last):
+        return "problem"
     if _EXISTS_ASK.search(last):
         return "exists"
     if _ADJUST_ASK.search(last):

@@ -151,6 +151,36 @@ def test_safety_outcomes() -> None:
     assert M.safety_outcome(framed_answer("q", None, [LABEL], risks=[other]), safe, frame)["false_alarm"] is False
 
 
+def test_safety_verdicts_are_read_with_the_question_polarity() -> None:
+    """ "Should I stop it?" answered yes on a danger pair is the safe answer; "is that a problem?"
+    answered no is the unsafe one, and answered yes on a safe pair is the alarm."""
+    danger = SafetySpec(kind="danger", relation="contraindication", danger_any=["active infection"],
+                        statement="...", file="labels/anakinra-kineret-label.md")
+    risk = statement("Do not start anakinra in active infection.", LABEL)
+    stop = framed_answer("Febrile on Kineret. Should I stop it?", None, [LABEL], risks=[risk], decision="yes")
+    assert M.safety_outcome(stop, danger, SPEC)["verdict_safe"] is True
+    problem = framed_answer("Kineret with an open wound infection - a problem?", None, [LABEL], risks=[risk], decision="no")
+    assert M.safety_outcome(problem, danger, SPEC)["verdict_safe"] is False
+    safe = SafetySpec(kind="safe", relation="no interaction", statement="...", file="labels/anakinra-kineret-label.md")
+    frame = FrameSpec(intent="interaction", intervention="anakinra", current_medications=["tacrolimus"], asked_attribute="interaction")
+    calm = statement("Anakinra can be given.", LABEL)
+    assert M.safety_outcome(framed_answer("Kineret with tacrolimus a problem?", calm, [LABEL], decision="yes"), safe, frame)["false_alarm"] is True
+    assert M.safety_outcome(framed_answer("Kineret with tacrolimus a problem?", calm, [LABEL], decision="no"), safe, frame)["false_alarm"] is False
+
+
+def test_verdict_entailed_swaps_yes_and_no_where_yes_affirms_a_harm() -> None:
+    bl = statement("Do not start anakinra in active infection.", LABEL)
+    seen: list[str] = []
+
+    def judge(cited, decision: str) -> bool:
+        seen.append(decision)
+        return decision == "no"
+
+    ans = framed_answer("Infected wound on Kineret - should I stop it?", bl, [LABEL], decision="yes")
+    ans.decision_citations = list(bl.citations)
+    assert M.verdict_entailed(ans, judge) is True and seen == ["no"]
+
+
 def test_yes_no_maybe_from_the_verdict_and_macro_f1() -> None:
     bl = statement("The trial found no benefit.", LABEL)
     assert M.derive_decision(framed_answer("q", bl, [LABEL], decision="conditional")) == "maybe"

@@ -36,6 +36,13 @@ from curbside.qa.polarity import yes_no_polarity
         ("Can I give Bactrim?", "do"),
         ("do the SPRINT results apply to my diabetic pt?", "applies"),
         ("Muscle aches on simvastatin - give up on LDL lowering?", "stop"),
+        # "is that a problem?" asks whether a harm exists; a person as subject asks what they may do
+        ("Lansoprazole together with mycophenolate: a problem?", "problem"),
+        ("Clarithromycin in a patient on simvastatin - any concern?", "problem"),
+        ("I'm considering Otezla for her psoriasis. Any issues?", "problem"),
+        ("Can it raise her INR?", "exists"),
+        ("Mom on tacrolimus; the baby had oral polio vaccine. Can she change his nappies?", "do"),
+        ("Is there a problem with giving the second dose early?", "do"),
     ],
 )
 def test_yes_no_polarity(question: str, polarity: str) -> None:
@@ -145,3 +152,12 @@ def test_whether_a_drug_helps_is_answered_no_by_a_recommendation_against_it(bund
     assert yes_no_polarity("Does vitamin C help gout?") == "do"
     answer = bundled_pipeline.ask("Does vitamin C help gout?")
     assert answer.decision == "no", answer.decision_text
+
+
+def test_a_stated_harm_answers_is_it_a_problem_yes(bundled_pipeline) -> None:
+    """ "Is it a problem?" is "is it fine?" turned round: the harm the library states is a yes."""
+    answer = bundled_pipeline.ask("Patient on cyclosporine needs a statin, say simvastatin. Any concern?")
+    assert answer.decision == "yes", answer.decision_text
+    assert answer.decision_citations
+    cited = " ".join(bundled_pipeline_text(bundled_pipeline, answer))
+    assert "myotoxicity" in cited or "rhabdomyolysis" in cited
