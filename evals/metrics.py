@@ -423,6 +423,13 @@ def frame_scores(expected: FrameSpec, frame: QuestionFrame | None) -> dict[str, 
     return out
 
 
+def frame_yes_no(frame: QuestionFrame | None, expected_decision: str | None) -> bool:
+    """Does the frame read the question's shape as the item does? An item carries a ``decision``
+    exactly when its question is yes/no-shaped (the convention of ``evals/sets/README.md``), so
+    ``frame.yes_no`` should equal ``bool(decision)``; a missing frame reads no shape."""
+    return (frame is not None and frame.yes_no) == (expected_decision is not None)
+
+
 # ---------------------------------------------------------------------------------------------
 # statements: gold citations, exact spans, table residue
 
