@@ -40,6 +40,9 @@ Clinician-style items (issues 15, 16) add, per item:
   after :func:`normalise`; current medications, conditions and population equal *as sets* after
   :func:`normalise` (an extra or a missing element is a miss); an answer without an analysis misses
   every field.
+* **frame yes/no** (:func:`frame_yes_no`) — over answerable items with an expected frame,
+  ``frame.yes_no`` equals whether the item carries a ``decision`` (an item carries one exactly when
+  its question is yes/no-shaped); it decides which answers are given a verdict.
 * **bottom-line hit** — a ``bottom_line_any`` term is in the bottom line's text (:func:`contains_fact`)
   *and* the bottom line cites a gold document; an abstention (or coverage short of full) misses.
 * **decision accuracy** — ``answer.decision == item.decision`` over items with a decision.

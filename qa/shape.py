@@ -78,8 +78,9 @@ _VERDICT = re.compile(
     re.I,
 )
 """A verdict asked of what the question proposes: at its end ("Kineret on top of Enbrel — OK?",
-"benzbromarone ok at eGFR 25?" is caught by the name it proposes) or leading an act ("ok to start
-tofacitinib?", "worth switching his statin?", "safe to continue?")."""
+"omeprazole with CellCept a problem?") or leading an act ("ok to start tofacitinib?", "worth
+switching his statin?", "safe to continue?"). A verdict word inside the clause ("benzbromarone ok
+at eGFR 25?") needs no rule: the clause names a thing to accept."""
 _ACT_VERBS = (
     r"(?:start|stop|use|switch|repeat|add|hold|give|continue|restart|resume|keep|stay|treat|reduce|"
     r"increase|decrease|adjust|change|cut|drop|lower|raise|try|check|recheck|test|screen|measure|"
