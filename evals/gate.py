@@ -41,7 +41,7 @@ GATED_METRICS = (
     "abstention_precision", "abstention_recall", "yesno_accuracy",
     # clinician-style, safety and PubMedQA-setting metrics (written only where a run defines them)
     "frame_intent", "frame_intervention", "frame_current_medications", "frame_conditions",
-    "frame_population", "frame_asked_attribute", "false_abstention", "coverage_accuracy",
+    "frame_population", "frame_asked_attribute", "frame_yes_no", "false_abstention", "coverage_accuracy",
     "bottom_line_hit", "decision_accuracy", "verified_support", "verdict_entailed", "statements_median",
     "span_violations", "table_residue", "key_fact_bottom_line", "key_fact_answer",
     "sweep_recall", "verdict_safety", "false_alarms", "yesno_macro_f1", "conclusion_bottom_line",

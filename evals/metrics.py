@@ -40,6 +40,9 @@ Clinician-style items (issues 15, 16) add, per item:
   after :func:`normalise`; current medications, conditions and population equal *as sets* after
   :func:`normalise` (an extra or a missing element is a miss); an answer without an analysis misses
   every field.
+* **frame yes/no** (:func:`frame_yes_no`) — over answerable items with an expected frame,
+  ``frame.yes_no`` equals whether the item carries a ``decision`` (an item carries one exactly when
+  its question is yes/no-shaped); it decides which answers are given a verdict.
 * **bottom-line hit** — a ``bottom_line_any`` term is in the bottom line's text (:func:`contains_fact`)
   *and* the bottom line cites a gold document; an abstention (or coverage short of full) misses.
 * **decision accuracy** — ``answer.decision == item.decision`` over items with a decision.
@@ -422,6 +425,13 @@ def frame_scores(expected: FrameSpec, frame: QuestionFrame | None) -> dict[str, 
         else:
             out[name] = _term(want) == _term(got)
     return out
+
+
+def frame_yes_no(frame: QuestionFrame | None, expected_decision: str | None) -> bool:
+    """Does the frame read the question's shape as the item does? An item carries a ``decision``
+    exactly when its question is yes/no-shaped (the convention of ``evals/sets/README.md``), so
+    ``frame.yes_no`` should equal ``bool(decision)``; a missing frame reads no shape."""
+    return (frame is not None and frame.yes_no) == (expected_decision is not None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ CLINICIAN_ROWS: tuple[tuple[str, str, str], ...] = (
     ("frame_conditions", "frame: conditions (exact set)", ""),
     ("frame_population", "frame: population (exact set)", ""),
     ("frame_asked_attribute", "frame: asked attribute", ""),
+    ("frame_yes_no", "frame: yes/no shape (= item has a decision)", ""),
     ("false_abstention", "false abstention (answerable items abstained)", "≤ 0.05"),
     ("abstention_precision", "abstention precision", "≥ 0.90"),
     ("abstention_recall", "abstention recall", "≥ 0.90"),

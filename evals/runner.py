@@ -206,6 +206,10 @@ def item_outcome(
         "coverage_ok": None if item.coverage is None else M.effective_coverage(answer) == item.coverage,
         "frame": M.frame_scores(item.frame, answer.analysis.frame if answer.analysis else None)
         if item.frame is not None else None,
+        # the question's shape, over answerable items with an expected frame (abstain items carry
+        # no decision whatever their shape)
+        "frame_yes_no": M.frame_yes_no(answer.analysis.frame if answer.analysis else None, item.decision)
+        if item.frame is not None and item.expected != "abstain" else None,
         "label": item.label,
         "yesno": M.derive_decision(answer),
         "decision": answer.decision,
@@ -228,7 +232,7 @@ def item_outcome(
 
 OUTCOME_METRICS = (
     "frame_intent", "frame_intervention", "frame_current_medications", "frame_conditions",
-    "frame_population", "frame_asked_attribute", "false_abstention", "coverage_accuracy",
+    "frame_population", "frame_asked_attribute", "frame_yes_no", "false_abstention", "coverage_accuracy",
     "bottom_line_hit", "decision_accuracy", "verified_support", "verdict_entailed", "statements_median",
     "span_violations", "table_residue", "uncarried_citations", "key_fact_bottom_line", "key_fact_bottom_line_count",
     "key_fact_answer", "key_fact_answer_count", "sweep_recall", "verdict_safety", "false_alarms",
@@ -262,6 +266,7 @@ def outcome_metrics(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | None
     framed = [o["frame"] for o in oc if o["frame"] is not None]
     for name in M.FRAME_FIELDS:
         extra[f"frame_{name}"] = M.share(f[name] for f in framed)
+    extra["frame_yes_no"] = M.share(o.get("frame_yes_no") for o in oc)
     extra["false_abstention"] = scores_ab["false_abstention"]
     extra["coverage_accuracy"] = M.share(o["coverage_ok"] for o in oc)
     extra["bottom_line_hit"] = M.share(o["bottom_line_hit"] for o in oc)

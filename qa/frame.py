@@ -42,6 +42,7 @@ from curbside.ingest.vocabulary import classes_of as vocab_classes_of
 from curbside.ingest.vocabulary import find_classes
 from curbside.qa.intent_model import RuleReading, intent_features, load_intent_model
 from curbside.qa.polarity import yes_no_polarity
+from curbside.qa.shape import follow_up_shape, is_yes_no
 from curbside.qa.types import PatientContext, QuestionFrame
 
 Mention = tuple[int, int, str, str]  # (start, end, surface, generic)
@@ -458,14 +459,7 @@ _POPULATION_ASK = {
 }
 POPULATION_OF_ATTRIBUTE = {attribute: population for population, attribute in _POPULATION_ASK.items()}
 """The population an asked attribute is about ("children" -> "child")."""
-_YES_NO = re.compile(
-    r"(?:^|[.!;:—–-]\s*)(?:and\s+|so\s+|but\s+|ok(?:ay)?,?\s+|also,?\s+|still\s+)?(?:is|are|can|could|should|shall|does|do|did|may|might|must|would|will|has|have|am)\s+(?!you\s+tell)\w+[^?]*\?\s*$"
-    r"|\b(?:ok(?:ay)?|fine|safe|reasonable|worth\s+it|allowed|an\s+option|contraindicated)\s*[?]\s*$"
-    r"|^\s*[^?]{0,60}\b(?:now|first|yet|still|too)\?\s*$",
-    re.I,
-)
 _WH_OPEN = re.compile(r"^\s*(?:(?:and|so|but|ok(?:ay)?)[, ]+)?(?:(?:by|to|for|from|at|in|on|with|until)\s+)?(?:what|which|how|when|who|whom|where|why)\b", re.I)
-_SAFE_TAIL = re.compile(r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable)\s*\?*\s*$", re.I)
 _INDICATION = re.compile(r"\bfor\s+(?:a|an|the|his|her|their|my)?\s*(?:acute\s+|new\s+|recurrent\s+|first\s+|mild\s+|severe\s+)?([a-z][a-z -]{2,40}?)(?:\s+(?:in|on|with|who|when|if|after|before)\b|[?.,;]|$)", re.I)
 _COMBINATION_ASK = re.compile(
     r"\b(?:interact\w*|together|combin\w*|co-?administ\w*|co-?prescrib\w*|concomitant\w*|alongside|"
@@ -568,25 +562,12 @@ def read_ask(
     ``other_background`` says the patient has a condition besides the one treated ("Naproxen for
     a flare in heart failure?"): with no explicit ask, the question is whether it is safe for them.
     """
-    yes_no = bool(_YES_NO.search(question) or _SAFE_TAIL.search(question))
-    last = re.split(r"[.;:—–]|,\s*(?=(?:what|which|how|when|who|where|why)\b)", question)[-1]
-    if yes_no and _WH_OPEN.search(last) and not _SAFE_TAIL.search(question):
-        yes_no = False  # "On tacrolimus, what dose of colchicine?" asks for a dose
-    intent, attribute, yes_no, how = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, yes_no=yes_no, paired=paired, other_background=other_background)
-    if not yes_no and last.rstrip().endswith("?") and not _WH_OPEN.search(last) and not re.search(r"\bor\b", last, re.I):
-        # a question that is no wh-question and offers no choice is answered yes or no ("Keep
-        # going?", "Anticoagulate?", "Fine to continue both?"), unless what it asks for is a value
-        # ("Colcrys dosing for a flare?" wants the dose; "Change anything?" is a yes or no)
-        # ("Chronic functional somatic symptoms: a single syndrome?" names no ask at all: the
-        # fallback attribute is no request for a value)
-        unasked = attribute == DEFAULT_ATTRIBUTE and not _CHOICE_RULE.search(question)
-        yes_no = attribute not in _ASKS_FOR_A_VALUE or intent == "dose_adjustment" or unasked
+    intent, attribute, _, how = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, paired=paired, other_background=other_background)
+    # the shape is read from the asking clause's words (curbside.qa.shape); the one thing the
+    # reading of the ask adds is a body weight stated for a dose ("Apixaban for AF on
+    # hemodialysis, 75 kg?" asks for the dose though it names none)
+    yes_no = is_yes_no(question, value_asked=how == "weight")
     return intent, attribute, yes_no, how
-
-
-_ASKS_FOR_A_VALUE = frozenset({"dose", "renal dose", "duration", "target", "monitoring", "timing", "screening", "first-line choice", "alternatives"})
-"""Attributes whose answer is a value (a dose, a schedule, a drug), not yes or no: a short question
-without a question verb ("Colcrys dosing for a flare?") that asks for one is not yes/no-shaped."""
 
 
 def _classify(
@@ -1352,9 +1333,8 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
         out.indication = own.indication
     if explicit_ask:
         out.intent, out.asked_attribute, out.qualifier = own.intent, own.asked_attribute, own.qualifier
-        out.yes_no = own.yes_no
-    else:
-        out.yes_no = base.yes_no or own.yes_no
+    # its own shape when it says how it asks; an elliptical turn asks the earlier question again
+    out.yes_no = follow_up_shape(question, base.yes_no)
     new_pop = [p for p in own.population if p not in base.population]
     renal = [p for p in new_pop if p in _RENAL_POPULATIONS] or (["ckd"] if renal_value(question) is not None else [])
     if out.intent == "dose" and out.asked_attribute == "dose" and _RENAL_POPULATIONS.intersection(out.population) and explicit_ask:

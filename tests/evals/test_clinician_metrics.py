@@ -49,6 +49,36 @@ def test_frame_scores_fields_sets_and_missing_analysis() -> None:
     assert M.frame_scores(SPEC, None) == dict.fromkeys(M.FRAME_FIELDS, False)
 
 
+def test_frame_yes_no_is_the_shape_an_item_with_a_decision_has() -> None:
+    assert M.frame_yes_no(_frame(yes_no=True), "conditional") is True
+    assert M.frame_yes_no(_frame(yes_no=False), None) is True
+    assert M.frame_yes_no(_frame(yes_no=True), None) is False  # a verdict where none was asked for
+    assert M.frame_yes_no(_frame(yes_no=False), "no") is False
+    assert M.frame_yes_no(None, "yes") is False and M.frame_yes_no(None, None) is True
+
+
+def test_frame_yes_no_over_answerable_items_with_a_frame() -> None:
+    bl = statement(LABEL.chunk.text, LABEL)
+    items = [
+        EvalItem(id="y1", question="q", gold_ids=GOLD, decision="yes", frame=SPEC),
+        EvalItem(id="y2", question="q", gold_ids=GOLD, frame=SPEC),
+        EvalItem(id="y3", question="q", gold_ids=GOLD, frame=SPEC, decision="no"),
+        EvalItem(id="y4", question="q", expected="abstain", frame=SPEC, coverage="none"),  # not scored
+        EvalItem(id="y5", question="q", gold_ids=GOLD, decision="no"),  # no expected frame: not scored
+    ]
+    answers = [
+        framed_answer("q", bl, [LABEL], frame=_frame(yes_no=True)),
+        framed_answer("q", bl, [LABEL], frame=_frame(yes_no=True)),  # wrong: no decision expected
+        framed_answer("q", bl, [LABEL], frame=_frame(yes_no=True)),
+        framed_answer("q", bl, [LABEL], frame=_frame(yes_no=True)),
+        framed_answer("q", bl, [LABEL], frame=_frame(yes_no=False)),
+    ]
+    rows = [{"outcome": item_outcome(i, a, MATCHER), "metrics": M.answer_metrics(a, i.gold_ids, i.key_facts, MATCHER)}
+            for i, a in zip(items, answers, strict=True)]
+    assert [r["outcome"]["frame_yes_no"] for r in rows] == [True, False, True, None, None]
+    assert outcome_metrics(rows)["frame_yes_no"] == pytest.approx(2 / 3)
+
+
 def test_bottom_line_hit_needs_the_term_and_a_gold_citation() -> None:
     bl = statement("Check neutrophil counts before, monthly for 3 months, then quarterly.", LABEL)
     assert M.bottom_line_hit(framed_answer("q", bl, [LABEL]), ["Neutrophil counts"], GOLD, MATCHER) is True
