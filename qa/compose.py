@@ -1235,7 +1235,12 @@ class ExtractiveComposer:
         (against → no, a precondition, dose change, caution or a later line of therapy →
         conditional, for → yes), and a dose change or caution for this patient turns a ``yes`` into
         ``conditional``. For questions whether a drug causes or helps something, the bottom line
-        answers yes when it affirms it and no when it denies it. Nothing decisive: insufficient.
+        answers yes when it affirms it and no when it denies it. A bottom line that advises nothing
+        answers in its own modality (:func:`_modality`: "may be crushed" yes, "is not needed" no).
+        Nothing decisive: insufficient.
+
+        ``polarity`` (default: read from the question, :func:`~curbside.qa.polarity.yes_no_polarity`)
+        says what "yes" affirms; a ``problem`` question is read as "is it fine?" and turned round.
         """
         if not frame.yes_no:
             return
@@ -1945,11 +1950,12 @@ _PERMITS = re.compile(
 the answer to "can X be done?" when nothing advises for or against it. Effects ("can be associated
 with", "may be increased") are findings, not permissions; "cannot" and "may not" do not match."""
 _UNNEEDED = re.compile(
-    r"\bnot\s+(?:\w+ly\s+)?(?:needed|necessary|required|useful|helpful|beneficial|warranted)\b|\bno\s+need\s+(?:for|to)\b|\bunnecessary\b|\bneed\s+not\b",
+    r"\bnot\s+(?:\w+ly\s+)?(?:needed|necessary|required|useful|helpful|beneficial|warranted)\b|\bno\s+need\s+(?:for|to)\b|\bunnecessary\b|\bneed\s+not\b(?!\s+be\s+(?:stopp|discontinu|withh|held|interrupt))",
     re.I,
 )
 """A statement that something is not needed ("bridging with heparin is not generally needed",
-"routine measurement of creatine kinase ... is not useful"): the answer no to "does she need it?"."""
+"routine measurement of creatine kinase ... is not useful"): the answer no to "does she need it?".
+"Need not be stopped" says to keep the drug going, which the claims read as continuing it."""
 
 
 def _modality(item: _Item) -> str | None:

@@ -46,6 +46,8 @@ class _Item:
         ("Live vaccines may not be given to transplant recipients.", None),
         # a stated dose (or its absence) is read by the dose rules
         ("No dose adjustment is needed in mild renal impairment.", None),
+        # keeping a drug going is no non-necessity of it
+        ("Allopurinol need not be stopped during a flare.", None),
     ],
 )
 def test_modality_of_a_statement(text: str, modality: str | None) -> None:

@@ -156,7 +156,7 @@ def test_whether_a_drug_helps_is_answered_no_by_a_recommendation_against_it(bund
 
 def test_a_stated_harm_answers_is_it_a_problem_yes(bundled_pipeline) -> None:
     """ "Is it a problem?" is "is it fine?" turned round: the harm the library states is a yes."""
-    answer = bundled_pipeline.ask("Patient on cyclosporine needs a statin, say simvastatin. Any concern?")
+    answer = bundled_pipeline.ask("Patient on cyclosporine needs a statin. Simvastatin with it a concern?")
     assert answer.decision == "yes", answer.decision_text
     assert answer.decision_citations
     cited = " ".join(bundled_pipeline_text(bundled_pipeline, answer))
