@@ -562,7 +562,7 @@ def read_ask(
     ``other_background`` says the patient has a condition besides the one treated ("Naproxen for
     a flare in heart failure?"): with no explicit ask, the question is whether it is safe for them.
     """
-    intent, attribute, _, how = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, paired=paired, other_background=other_background)
+    intent, attribute, how = _classify(question, population, has_intervention, has_current, substances=substances, treats=treats, background=background, paired=paired, other_background=other_background)
     # the shape is read from the asking clause's words (curbside.qa.shape); the one thing the
     # reading of the ask adds is a body weight stated for a dose ("Apixaban for AF on
     # hemodialysis, 75 kg?" asks for the dose though it names none)
@@ -579,10 +579,9 @@ def _classify(
     substances: int,
     treats: bool,
     background: bool,
-    yes_no: bool = False,
     paired: bool = False,
     other_background: bool = False,
-) -> tuple[str, str, bool, str]:
+) -> tuple[str, str, str]:
     clause = ask_clause(question)
     story_end = len(question) - len(clause)
     clause_asks = story_end > 0 and not _GENERIC_ASK.match(clause) and any(
@@ -593,9 +592,9 @@ def _classify(
         if not m:
             continue
         if attribute == "screening" and _VACCINE_ASK.search(question) and not _TEST_WORD.search(question):
-            return "other", "timing", yes_no, "ask"  # "Shingrix before starting tofacitinib?": when to vaccinate
+            return "other", "timing", "ask"  # "Shingrix before starting tofacitinib?": when to vaccinate
         if attribute == "first-line choice" and _PROPHYLAXIS_ASK.search(question):
-            return "choice", "prophylaxis", yes_no, "ask"  # "Which antivirals prevent CMV after a transplant?": the choice of prophylaxis
+            return "choice", "prophylaxis", "ask"  # "Which antivirals prevent CMV after a transplant?": the choice of prophylaxis
         if attribute == "monitoring" and _BEFORE_STARTING.search(clause):
             attribute = "screening"  # "Do I need a QuantiFERON before giving it?": a test before starting screens
         if attribute == "timing" and _TEST_VERB.search(clause) and not re.search(r"\b(?:hold|stop|restart|resume|start|give|vaccinat\w*)\b", clause, re.I):
@@ -623,38 +622,38 @@ def _classify(
         if attribute == "prophylaxis" and has_intervention and _SAFETY_ASK.search(clause):
             continue  # "topiramate for migraine prevention with metformin: OK?", "any problem adding colchicine prophylaxis?" ask whether it is safe
         if attribute == "adverse effects" and has_intervention and has_current and _NAMED_EFFECT_RISK.search(clause):
-            return "interaction", "interaction", yes_no, "ask"  # "Lithium patient needing ibuprofen — toxicity risk?"
+            return "interaction", "interaction", "ask"  # "Lithium patient needing ibuprofen — toxicity risk?"
         if attribute == "safety" and has_intervention:
             # "Is it safe in pregnancy?" asks about use in a population; "on X, OK to start Y?" about an interaction
             asked_pop = _asked_population(question, population)
             if asked_pop:
-                return "population", asked_pop, yes_no, "ask"
+                return "population", asked_pop, "ask"
             if has_current and (paired or _COMBINATION_ASK.search(question) or _NAMED_EFFECT_RISK.search(clause)):
                 # "Y with X?", "add Y to X", "Y plus X": the question takes the two as a pair; "can I
                 # add Y for someone on X?" asks about Y for this patient (safety), whose answer the
                 # safety sweep still checks against X
-                return "interaction", "interaction", yes_no, "ask"
-        return intent, attribute, yes_no, "ask"
+                return "interaction", "interaction", "ask"
+        return intent, attribute, "ask"
     asked_pop = _asked_population(question, population)
     if asked_pop and has_intervention:
-        return "population", asked_pop, yes_no, "population"
+        return "population", asked_pop, "population"
     effect_only = clause != question and _EFFECT_ONLY.match(clause) and not _GENERIC_ASK.match(clause)
     if has_intervention and has_current and (paired or _COMBINATION_ASK.search(question) or _MANAGE_ASK.search(question) or effect_only):
-        return "interaction", "interaction", yes_no, "pair"  # "On warfarin, needs Bactrim. What should I do?"
+        return "interaction", "interaction", "pair"  # "On warfarin, needs Bactrim. What should I do?"
     if has_intervention and has_current:
-        return "safety", "safety", yes_no, "patient"  # "Y in a patient on X?": Y for this patient
+        return "safety", "safety", "patient"  # "Y in a patient on X?": Y for this patient
     if has_intervention and _WEIGHT.search(question):
         # "Apixaban for AF in a 70-year-old on hemodialysis, 75 kg?": the weight is stated for the dose
         if _RISK_POPULATIONS.intersection(population) & {"ckd", "dialysis"}:
-            return "dose_adjustment", "renal dose", yes_no, "weight"
-        return "dose", "dose", yes_no, "weight"
+            return "dose_adjustment", "renal dose", "weight"
+        return "dose", "dose", "weight"
     if has_intervention and _BARE_ASK.match(ask_clause(question)) and ask_clause(question) != question and not _RISK_POPULATIONS.intersection(population):
-        return "indication", "indication", yes_no, "bare"  # "EF 30% after three months of GDMT. ICD?": whether to give it
+        return "indication", "indication", "bare"  # "EF 30% after three months of GDMT. ICD?": whether to give it
     if has_intervention and (not treats or other_background or _RISK_POPULATIONS.intersection(population)) and (background or population):
-        return "safety", "safety", yes_no, "background"  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
+        return "safety", "safety", "background"  # "Apixaban in Child-Pugh C cirrhosis?", "Sirolimus right after a lung transplant?"
     if has_intervention:
-        return "indication", "indication", yes_no, "treats"  # "Steroids for severe CAP?", "Statin?"
-    return "choice", DEFAULT_ATTRIBUTE, yes_no, "none"
+        return "indication", "indication", "treats"  # "Steroids for severe CAP?", "Statin?"
+    return "choice", DEFAULT_ATTRIBUTE, "none"
 
 
 _CONVERSION = re.compile(r"\b(?:switch\w*|conver\w*|chang\w*|same\s+dose|milligram\s+for\s+milligram|mg\s+for\s+mg|equivalent|start\s+of|cover\s+the\s+start)\b", re.I)
