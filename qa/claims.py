@@ -63,7 +63,9 @@ _R = {
         r"\b(?:interrupt\w*|withh[eo]ld\w*|hold\w*)\s+or\s+reduc\w*|\breduc\w*\s+or\s+(?:interrupt\w*|withh[eo]ld\w*|hold\w*)"
     ),
     "no_change": r"\bno\s+(?:dose\s+|dosage\s+)?adjustment|\b(?:dose|dosage)\s+(?:adjustment|change|reduction)\s+(?:is|are)\s+not\s+(?:required|needed|necessary)|\bnot\s+(?:be\s+)?reduced|\bnot\s+(?:require|need)\w*\s+(?:a\s+)?(?:dose|dosage)\s+(?:adjust|change|reduc)|\bwithout\s+dose\s+adjust",
-    "dose": r"\b\d+(?:[.,]\d+)?\s*(?:-|–|to)?\s*(?:\d+(?:[.,]\d+)?\s*)?(?:mg|mcg|µg|microgram\w*|g|grams?|units?|iu|mg/kg|mg/m2|ml)\b(?!/dl|/l\b)",
+    "dose": r"\b\d+(?:[.,]\d+)?\s*(?:-|–|to)?\s*(?:\d+(?:[.,]\d+)?\s*)?(?:mg|mcg|µg|microgram\w*|g|grams?|units?|iu|mg/kg|mg/m2|ml)\b(?!/dl|/l\b)"
+    # a statin's intensity is its dose band (ACC/AHA 2018: high, moderate, low intensity by dose)
+    r"|\b(?:high|moderate|low)[- ]intensity\s+statin",
     "monitoring": (
         r"\bmonitor\w*|\bcheck\w*|\bmeasur\w*|\bevery\s+\d+|\bat\s+baseline|\bbaseline\b|\bblood\s+counts?|"
         r"\bneutrophil\s+counts?|\blevels?\s+(?:should|are|is)\b|\bfollow-?up\b|\btrough|\bcbc\b|\bliver\s+(?:tests?|enzymes)|"
@@ -110,7 +112,7 @@ _R = {
     "target": r"\btarget\w*|\bgoal\w*|\bbelow\s+\d|\bless\s+than\s+\d|<\s*\d|\bat\s+or\s+below|\bthreshold|\bunder\s+\d|\bor\s+below\b|\bor\s+lower\b",
     "duration": r"\bfor\s+(?:at\s+least\s+|up\s+to\s+|a\s+minimum\s+of\s+)?\d+\s*(?:to\s+\d+\s*)?(?:days?|weeks?|months?|years?)|\bduration|\buntil\b|\bindefinite\w*|\blong-term|\bcontinued?\s+for|\bstopp\w*\s+after|\bat\s+least\s+\d+\s*(?:days?|weeks?|months?)",
     "timing": r"\bbefore\b|\bafter\b|\bwithin\s+\d|\bwhen\s+to\b|\bstart\w*\s+(?:at|within|once|after|when)|\bduring\b|\btiming|\bas\s+soon\s+as|\bearly\b",
-    "screening": r"\bscreen\w*|\btest\w*\s+for|\bbefore\s+start\w*|\bprior\s+to\s+(?:start\w*|initiat\w*|treatment)|\bbaseline\s+(?:test|screen)\w*|\binterferon-gamma|\bigra\b|\btuberculin",
+    "screening": r"\b(?:re-?)?screen\w*|\b(?:re-?)?test\w*\s+for|\bbefore\s+start\w*|\bprior\s+to\s+(?:start\w*|initiat\w*|treatment)|\bbaseline\s+(?:test|screen)\w*|\binterferon-gamma|\bigra\b|\btuberculin",
     "vaccination": r"\bvaccin\w*|\bimmuni[sz]\w*|\blive\s+(?:attenuated\s+)?(?:vaccines?|virus)|\btoxoid",
     "prophylaxis": r"\bprophyla\w*|\bprevent\w*|\bpreventive",
     "indication": r"\bindicated\b|\bfor\s+the\s+treatment\s+of|\bapproved\s+for|\blabell?ed\s+(?:only\s+)?for\b|\bused\s+(?:to\s+treat|for)\b|\btreatment\s+of\b",
@@ -137,7 +139,7 @@ _PHASES: dict[str, re.Pattern[str]] = {
     "treatment": re.compile(r"\btreatment\s+of\s+(?:a\s+|an\s+)?(?:acute\s+|new\s+)?(?:flare|dvt|pe|vte|deep|pulmonary|infection|attack)|\bto\s+treat\b|\bfor\s+(?:an?\s+)?(?:acute\s+)?(?:flare|attack)", re.I),
 }
 _RENAL_BOUND = re.compile(
-    r"(?:crcl|creatinine\s+clearance|e?gfr|clcr)[^.;]{0,40}?(?P<op>below|under|less\s+than|<|≤|of\s+less\s+than|above|over|greater\s+than|>|≥|at\s+least|between)\s*(?P<a>\d{1,3})(?:\s*(?:and|to|-|–)\s*(?P<b>\d{1,3}))?"
+    r"(?:crcl|creatinine\s+clearance|e?gfr|clcr|(?:estimated\s+)?glomerular\s+filtration\s+rate)[^.;]{0,40}?(?P<op>below|under|less\s+than|<|≤|of\s+less\s+than|above|over|greater\s+than|>|≥|at\s+least|between)\s*(?P<a>\d{1,3})(?:\s*(?:and|to|-|–)\s*(?P<b>\d{1,3}))?"
     r"|(?P<a2>\d{1,3})\s*(?:to|-|–)\s*(?P<b2>\d{1,3})\s*ml/min",
     re.I,
 )
@@ -188,7 +190,9 @@ class Claim:
 
 
 _CONDITION_CLAUSE = re.compile(r"\b(?:when|if|unless|where|in\s+whom|for\s+whom|who\s+(?:have|has))\b[^.;]*$", re.I)
-_EXCEPT_CLAUSE = re.compile(r"\b(?:unless|except|if\s+not|other\s+than)\b[^.;,]*$", re.I)
+_EXCEPT_CLAUSE = re.compile(r"\b(?:unless|except(?!\s+that\b)|if\s+not|other\s+than)\b[^.;,]*$", re.I)
+""""Unless contraindicated", "except in ...": what follows names an exception, not a contraindication.
+"Except that X is not for patients with ..." states a restriction of its own and is read as one."""
 _KEEP_GOING = re.compile(
     r"\b(?:not|against|need\s+not|no\s+need\s+to)\s+(?:be\s+)?(?:stop\w*|discontinu\w*|withh[eo]ld\w*|interrupt\w*|held)\b|"
     r"\bagainst\s+(?:stopping|discontinuing|withholding|interrupting)\b|\bshould\s+continue|\bcan\s+(?:be\s+)?continu\w*|\bcontinue\w*\s+(?:taking|the|it|their|his|her)\b",
@@ -289,7 +293,7 @@ def _severity_range(word: str) -> tuple[float, float]:
     return RENAL_SEVERITY["end-stage" if word.lower().startswith("end") else word.lower()]
 
 
-def _renal_ranges(text: str) -> tuple[tuple[float, float], ...]:
+def renal_ranges(text: str) -> tuple[tuple[float, float], ...]:
     out = []
     for m in _RENAL_SEVERITY.finditer(text):
         if m.group("esrd"):
@@ -422,7 +426,7 @@ def _tag_cached(text: str, table_id: int) -> Claim:
         populations=frozenset(n for n, p in _POPULATION_PATTERNS.items() if p.search(text)),
         conditions=frozenset(_conditions(text)),
         phases=frozenset(n for n, p in _PHASES.items() if p.search(text)),
-        renal_ranges=_renal_ranges(text),
+        renal_ranges=renal_ranges(text),
         hedged=bool(_HEDGE.search(text)),
         age_ranges=_age_ranges(text),
     )

@@ -28,6 +28,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Protocol
@@ -69,6 +70,8 @@ from curbside.qa.sweep import (
     UNSTATED,
     Finding,
     Search,
+    danger_clause,
+    danger_scope,
     named_classes,
     phase_mismatch,
     statement_scope,
@@ -361,6 +364,13 @@ exception's, not whom the sentence is about."""
 _HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
 
 
+_QUESTION: ContextVar[str | None] = ContextVar("curbside_question", default=None)
+"""The question being composed for, so that a statement's scope is read against what the question
+states and the frame does not hold (its kidney function, the words of a restriction), as the sweep
+reads it (:func:`~curbside.qa.sweep.statement_scope`). Per call, so concurrent ``ask`` calls keep
+their own."""
+
+
 @dataclass(eq=False)
 class _Item:
     sent: Sentence
@@ -457,6 +467,13 @@ class ExtractiveComposer:
     # -- composition -----------------------------------------------------------------------------
 
     def compose(self, analysis: QueryAnalysis, passages: list[Passage]) -> Answer:
+        token = _QUESTION.set(analysis.question)
+        try:
+            return self._compose(analysis, passages)
+        finally:
+            _QUESTION.reset(token)
+
+    def _compose(self, analysis: QueryAnalysis, passages: list[Passage]) -> Answer:
         p = self.params
         frame = analysis.frame
         answer = Answer(question=analysis.question, passages=passages, patient_context=analysis.context, analysis=analysis, composer=self.name)
@@ -1114,7 +1131,12 @@ class ExtractiveComposer:
         """The sweep's scope reading of the sentence for this frame's patient, read once per frame."""
         key = ("scope", id(frame))
         if key not in item.memo:
-            item.memo[key] = statement_scope(item.sent.text, frame, self.table, claim=item.claim)
+            relation = next((r for r in ("contraindication", "avoid", "boxed") if r in item.claim.relations), None)
+            if item.claim.direction == "against" and relation is not None:
+                # an avoidance is scoped by the clause that states it (the sweep's reading)
+                item.memo[key] = danger_scope(item.sent.text, relation, frame, self.table, question=_QUESTION.get())
+            else:
+                item.memo[key] = statement_scope(item.sent.text, frame, self.table, claim=item.claim, question=_QUESTION.get())
         return str(item.memo[key])
 
     def _warns_of_another_drug(self, item: _Item, frame: QuestionFrame) -> bool:
@@ -1135,11 +1157,15 @@ class ExtractiveComposer:
         if c.drugs & meds or c.classes & {k for m in meds for k in classes_of(self.table, m)}:
             return False  # it names the patient's drug: an interaction of the treatment with it
         text = item.sent.text
-        spans = [(a, g) for a, _b, _s, g in self.table.find(text)] + [(a, k) for a, _b, _s, k in find_classes(text)]
+        own = {frame.intervention, *frame.intervention_classes, *classes_of(self.table, frame.intervention), *named_classes(self.table, frame.intervention)}
+        relation = next((r for r in ("contraindication", "avoid", "boxed") if r in c.relations), "avoid")
+        clause = danger_clause(text, relation)  # "..., except that benzbromarone is not for patients with ...": its own subject
+        spans = [(a, g) for a, _b, _s, g in self.table.find(clause)] + [(a, k) for a, _b, _s, k in find_classes(clause)]
+        if not spans and clause != text:
+            spans = [(a, g) for a, _b, _s, g in self.table.find(text)] + [(a, k) for a, _b, _s, k in find_classes(text)]
         if not spans:
             return False
         first = min(spans)[1]
-        own = {frame.intervention, *frame.intervention_classes, *classes_of(self.table, frame.intervention), *named_classes(self.table, frame.intervention)}
         return first not in own
 
     def _names_absent_party(self, item: _Item, frame: QuestionFrame) -> bool:
@@ -1314,14 +1340,21 @@ class ExtractiveComposer:
         # when the passages found are all research ("Does pretreatment with statins improve outcome
         # after stroke?" over a library of abstracts); a guideline or label beside them keeps the clinical reading
         by_study = frame.intervention is None or all(i.kind == "research" for i in items)
+        kidney = renal_value(plan.question)
         for item in stance_of:
-            if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None):
+            # support stated only for another kidney function ("recommended ... when the eGFR is
+            # above 30", for a patient at 25) is left out of this patient's scope, and still decides:
+            # it supports nothing for them (read below as "outside")
+            elsewhere = kidney is not None and item.claim.direction == "for" and item.claim.covers_renal(kidney) is False
+            if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None) and not elsewhere:
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
             d = _study_stance(item, items, plan.question) if item.kind == "research" and by_study else _stance(item, frame)
             if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
                 d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
             if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None) and not self._reacted_as_stated(item, frame, plan.question):
                 d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution (a study's finding is its own)
+            if d == "for" and frame.asked_attribute in _TESTS and item.claim.direction == "neutral" and self._scope(item, frame) == UNSTATED:
+                d = "conditional"  # "patients with ongoing risk of tuberculosis exposure should be rescreened every year"
             if d == "neutral" and item is bottom and polarity == "do":
                 # the bottom line advises nothing but may still answer in its own modality:
                 # "apixaban tablets may be crushed ... or given through a nasogastric tube" permits
@@ -1331,7 +1364,6 @@ class ExtractiveComposer:
             if d != "neutral":
                 direction, basis = d, item
                 break
-        kidney = renal_value(plan.question)
         outside = direction == "for" and basis is not None and kidney is not None and basis.claim.covers_renal(kidney) is False
         if outside:
             direction = "against"  # "recommended ... when the eGFR is above 30" for a patient at 25 recommends nothing for them
@@ -1380,6 +1412,8 @@ class ExtractiveComposer:
                 text = f"Not a first choice: the library places {x} after other options."
             elif frame.intervention and (rel == "dose_change" or "dose_change" in basis.claim.relations):
                 text = f"Conditional: {x} with a dose change the library states."
+            elif frame.asked_attribute in _TESTS and basis.claim.direction == "neutral":
+                text = f"Conditional: the library advises this {frame.asked_attribute} for some patients on {x} (see who)."
             elif not frame.intervention:
                 text = "Conditional: yes, with the conditions the library states."
             else:
@@ -1389,6 +1423,8 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "yes", f"Yes: the cited source states this for {x}."  # a finding, not a recommendation
         elif direction == "for" and basis is bottom and _modality(basis) == "for" and basis.claim.direction != "for":
             plan.decision, plan.decision_text = "yes", "Yes: the library states that it may be done."
+        elif direction == "for" and frame.asked_attribute in _TESTS and basis.claim.direction == "neutral":
+            plan.decision, plan.decision_text = "yes", f"Yes: the library advises this {frame.asked_attribute} with {x}."
         elif direction == "for":
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
@@ -1877,6 +1913,13 @@ _HARMS = frozenset({"adverse", "interaction", "exposure"})
 """Relations that state a harm (an adverse effect, an interaction, a change in a drug's levels): the
 problem a "is it a problem?" question asks about, where a dose change or caution is a precaution."""
 _TESTS = frozenset({"monitoring", "screening"})
+_ADVISES_TEST = re.compile(
+    r"\b(?:advis\w*|recommend\w*|suggest\w*|calls?\s+for|instructs?)\b(?!\s+against)|"
+    r"\b(?:should|must)\s+(?:be\s+|have\s+)?(?:\w+ly\s+)?(?:re)?(?:checked|monitored|tested|screened|measured|repeated|followed|done|performed|assessed|evaluated)\b",
+    re.I,
+)
+"""Advice to do a test ("advises liver function evaluation", "should be rescreened every year"): for a
+question whether to do it, a yes (conditional when said of patients the question does not place)."""
 """Asked attributes whose act is a test, not the drug: sources for and against the drug take no
 sides on whether to test."""
 _EFFECT_STATED = frozenset({"adverse", "interaction", "dose_change", "caution", "contraindication", "avoid", "boxed", "result"})
@@ -1933,6 +1976,10 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
     if item.about == 0 and frame.intervention is not None:
         return "neutral"
     direction = item.claim.direction
+    if direction == "neutral" and frame.asked_attribute in _TESTS and item.claim.relations & _TESTS and _ADVISES_TEST.search(item.sent.text):
+        # "do I follow LFTs?" -- "the label advises ... periodic liver tests early in therapy": the
+        # test asked about is advised (the claims read advice to test as no recommendation of the drug)
+        return "for"
     if direction == "neutral" and "adverse" in item.claim.relations and item.patient > 0:
         # "TMP-SMX can raise potassium, which matters in transplant recipients on a CNI": a harm
         # the library names for this patient's situation is a precaution, not a neutral fact

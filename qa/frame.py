@@ -223,11 +223,11 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
 
 CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "gout": ("gout", "gouty", "gout flare", "podagra", "tophaceous", "tophi", "hyperuricemia", "hyperuricaemia"),
-    "kidney transplant": ("kidney transplant", "renal transplant", "kidney-transplant", "renal allograft", "kidney allograft", "kidney recipient", "renal transplant recipient", "ktr"),
-    "liver transplant": ("liver transplant", "liver recipient", "hepatic transplant"),
-    "heart transplant": ("heart transplant", "cardiac transplant"),
-    "lung transplant": ("lung transplant",),
-    "solid organ transplant": ("solid organ transplant", "solid-organ transplant", "transplant recipient", "organ transplant", "transplanted", "sot", "post-transplant", "transplant patient"),
+    "kidney transplant": ("kidney transplant", "renal transplant", "kidney-transplant", "renal allograft", "kidney allograft", "kidney recipient", "renal transplant recipient", "ktr", "kidney tx", "renal tx"),
+    "liver transplant": ("liver transplant", "liver recipient", "hepatic transplant", "liver tx"),
+    "heart transplant": ("heart transplant", "cardiac transplant", "heart tx"),
+    "lung transplant": ("lung transplant", "lung tx"),
+    "solid organ transplant": ("solid organ transplant", "solid-organ transplant", "transplant recipient", "organ transplant", "transplanted", "sot", "post-transplant", "transplant patient", "tx recipient", "post-tx"),
     "chronic kidney disease": ("chronic kidney disease", "ckd", "renal insufficiency", "renal impairment", "kidney disease", "impaired renal function", "reduced kidney function", "kidney impairment", "renal disease", "kidney function is reduced"),
     "end-stage kidney disease": ("dialysis", "esrd", "eskd", "end-stage renal", "end-stage kidney", "haemodialysis", "hemodialysis", "peritoneal dialysis"),
     "liver disease": ("cirrhosis", "cirrhotic", "hepatic impairment", "liver disease", "child-pugh", "liver impairment"),
@@ -258,7 +258,9 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "active infection": ("active infection", "infected", "sepsis", "septic", "cellulitis", "abscess", "osteomyelitis", "septic arthritis", "on iv antibiotics", "on antibiotics", "active tb", "active tuberculosis"),
     "active bleeding": ("active bleeding", "actively bleeding", "bleeding", "gi bleed", "gastrointestinal bleeding", "hemorrhage", "haemorrhage", "bleed"),
     "hypersensitivity": ("hypersensitivity", "allergy", "allergic", "anaphylaxis"),
-    "mechanical heart valve": ("mechanical heart valve", "mechanical valve", "mechanical mitral valve", "mechanical aortic valve", "mechanical prosthetic valve", "metallic valve"),
+    "asymptomatic hyperuricemia": ("asymptomatic hyperuricemia", "asymptomatic hyperuricaemia"),
+    "antiphospholipid syndrome": ("antiphospholipid syndrome", "antiphospholipid antibody syndrome", "aps"),
+    "mechanical heart valve": ("mechanical heart valve", "mechanical heart valves", "mechanical valve", "mechanical valves", "mechanical mitral valve", "mechanical aortic valve", "mechanical prosthetic valve", "metallic valve"),
 }
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -271,7 +273,7 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     for name, terms in CONDITION_TERMS.items()
 ]
 # Short abbreviations that are also ordinary words or other things: they count only in upper case.
-_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn", "hit", "ibd"}
+_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn", "hit", "ibd", "aps"}
 
 # A condition named as the outcome asked about ("risk of infection", "prevent gout flares") is
 # not a condition of the patient.
@@ -290,6 +292,19 @@ _HAS_CUE = re.compile(
 )
 
 
+_URATE_VALUE = re.compile(r"\b(?:serum\s+)?(?:urate|uric\s+acid|sua)\s*(?:level\s+)?(?:of|is|was|=|:|at)?\s*(\d{1,2}(?:\.\d)?)\b(?!\s*(?:%|mmol|µmol|umol))", re.I)
+URATE_SATURATION = 6.8
+"""Serum urate above 6.8 mg/dL is hyperuricaemia: the concentration at which monosodium urate
+saturates at body temperature (the threshold the ACR and EULAR gout guidelines use)."""
+_NO_GOUT = re.compile(
+    r"\b(?:never\s+had|no\s+(?:history\s+of\s+|prior\s+|previous\s+)?|without|denies)\s*(?:a\s+)?(?:gout|flares?|attacks?|tophi)\b|"
+    r"\bnever\s+(?:had\s+)?(?:a\s+)?(?:gout\s+)?(?:flare|attack)d?\b|\basymptomatic\b",
+    re.I,
+)
+"""The question says the patient has no gout ("never had gout", "no flares", "asymptomatic")."""
+_GOUT_ITSELF = re.compile(r"\bgout(?:y)?\b|\bpodagra\b|\btoph\w+", re.I)
+
+
 _EJECTION_FRACTION = re.compile(r"\b(?:l?v?ef|ejection\s+fraction)\s*(?:of|is|was|=|:|at)?\s*(\d{1,2})\s*%", re.I)
 _POTASSIUM = re.compile(r"\b(?:k\+?|potassium)\s*(?:of|is|was|=|:|at)?\s*(\d(?:\.\d)?)(?!\s*(?:mg|g|mcg|%))\b", re.I)
 HYPERKALEMIA_K = 5.0
@@ -304,6 +319,11 @@ _NEGATED_CONDITION = re.compile(r"\b(?:no|not|without|never\s+(?:had|been\s+diag
 word of its own and is not matched)."""
 
 
+_TEST_OF = re.compile(r"[\s-]+(?:tests?|testing|tested|screen|screens|screening|skin\s+tests?|blood\s+tests?|serolog\w*|titers?|titres?|assays?)\b", re.I)
+"""A condition named as what a test looks for ("repeat TB test every year?", "HIV screening before
+starting"): the test is asked about; the patient is not said to have the condition."""
+
+
 def find_conditions(question: str) -> tuple[list[str], list[str]]:
     """(conditions the patient has, conditions named as the outcome or indication asked about)."""
     has: list[str] = []
@@ -316,7 +336,8 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
             head = question[max(0, m.start() - 40) : m.start()]
             if _NEGATED_CONDITION.search(head):
                 continue  # "no diabetes", "never had gout", "without heart failure": not the patient's
-            target = asked if _OUTCOME_CUE.search(head) and not _HAS_CUE.search(head[-12:]) else has
+            tested = _TEST_OF.match(question, m.end())
+            target = asked if tested or (_OUTCOME_CUE.search(head) and not _HAS_CUE.search(head[-12:])) else has
             if name not in target:
                 target.append(name)
     k = _POTASSIUM.search(question)
@@ -325,6 +346,12 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
     ef = _EJECTION_FRACTION.search(question)
     if ef and int(ef.group(1)) <= HFREF_EF and "heart failure" not in has and "heart failure" not in asked:
         has.append("heart failure")  # "EF 30%": a reduced ejection fraction is HFrEF
+    urate = _URATE_VALUE.search(question)
+    gout_denied = _NO_GOUT.search(question)
+    if urate and float(urate.group(1)) > URATE_SATURATION and gout_denied and "asymptomatic hyperuricemia" not in has:
+        has.append("asymptomatic hyperuricemia")  # "uric acid 10.2 on routine labs, never had gout"
+    if "asymptomatic hyperuricemia" in has and "gout" in has and not _GOUT_ITSELF.search(question):
+        has.remove("gout")  # "asymptomatic hyperuricemia" is raised urate without gout
     for name in list(has):
         if name in asked:
             asked.remove(name)

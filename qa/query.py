@@ -151,6 +151,11 @@ def analyse(question: str, table: AliasTable, *, expand: bool = True) -> QueryAn
         extra = [n for n in expand_query(drugs, table) if n.lower() not in normalised.lower()]
         if extra:
             search_text = normalised + " " + " ".join(extra)
+    # a condition read from a value rather than named ("uric acid 10.2 ... never had gout" is
+    # asymptomatic hyperuricaemia, "EF 30%" heart failure) is searched for by its name as well
+    derived = [c for c in frame.conditions if not any(t in normalised.lower() for t in (c, *CONDITIONS.get(c, ())))]
+    if expand and derived:
+        search_text += " " + " ".join(derived)
     return QueryAnalysis(
         question=question,
         normalised=normalised,

@@ -32,6 +32,7 @@ from curbside.qa.claims import (
     RELATION_PATTERNS,
     Claim,
     classes_of,
+    renal_ranges,
     scope_mentions,
     tag,
     therapeutic_classes,
@@ -131,6 +132,18 @@ _RELATIVE_SCOPE = re.compile(
 who are haemodynamically unstable"). When it names no drug and no condition or group the sweep
 knows, the question cannot say whether the patient meets it."""
 _EXCEPTION = re.compile(r"\b(?:except|unless|other\s+than|apart\s+from)\b", re.I)
+_EXCEPT_THAT = re.compile(r"\s+that\b", re.I)
+""""Except that X is not for ...": a restriction of its own, not an exception naming who is left out."""
+_NEGATIVE_AFTER = re.compile(r"[\s-]*(?:sero)?negative\b", re.I)
+_EXCEPTION_END = re.compile(r"[.;]|\bbut\b|\bwhereas\b", re.I)
+
+
+def _clause_end(text: str, start: int) -> int:
+    """Where the clause that begins at ``start`` ends (a full stop, semicolon or contrast)."""
+    m = _EXCEPTION_END.search(text, start)
+    return m.start() if m else len(text)
+
+
 _TAKING = re.compile(r"^\s*(?:being\s+)?(?:taking|receiving|on|given|treated\s+with|using)\b", re.I)
 _CAUSE = re.compile(r"\b(?:because|since|owing\s+to|due\s+to|as\s+a\s+result)\b", re.I)
 """A clause that gives the reason ("not recommended in liver recipients, because sirolimus combined
@@ -394,6 +407,13 @@ def awaiting_transplant_read(frame: QuestionFrame, question: str | None) -> Ques
     })
 
 
+_STOPPED_AFTER = re.compile(
+    r"\s+(?:is\s+|was\s+|has\s+been\s+|had\s+been\s+|being\s+|got\s+)?(?:withdrawn|stopped|discontinued|tapered\s+off|weaned(?:\s+off)?)\b",
+    re.I,
+)
+"""A drug named as no longer taken ("after cyclosporine is withdrawn", "tacrolimus was stopped")."""
+
+
 def unplaced_medications(frame: QuestionFrame, table: AliasTable, question: str) -> list[str]:
     """Drugs the question names that the frame holds nowhere (neither as the intervention, the
     comparator, an option, nor a current medication) and that it does not say the patient does not
@@ -402,9 +422,11 @@ def unplaced_medications(frame: QuestionFrame, table: AliasTable, question: str)
     frame that lost a drug does not lose its interaction."""
     placed = {*frame.current_medications, *swept_treatments(frame, table, question)}
     out = []
-    for a, _b, _s, generic in table.find(question):
+    for a, b, _s, generic in table.find(question):
         if generic in placed or generic in out:
             continue
+        if _STOPPED_AFTER.match(question, b):
+            continue  # "after cyclosporine is withdrawn": no longer taken
         if _NOT_TAKEN_BEFORE.search(question[max(0, a - 40) : a]) or reacted_to(question, a):
             continue  # not taken, or a drug the patient reacted to ("had SJS on allopurinol")
         out.append(generic)
@@ -585,14 +607,22 @@ def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[
     mine = generics | classes
     if all(names <= mine for _a, names in lists):
         return True
+    nearest = _nearest_before_cue(text, relation, lists)
+    if nearest is None:
+        return True
+    return bool(nearest & mine or lists[0][1] & mine)
+
+
+def _nearest_before_cue(text: str, relation: str, lists: list[tuple[int, set[str]]]) -> set[str] | None:
+    """The list of drugs named nearest before the cue of ``relation`` (the first list when none comes
+    before it: "advises adjusting the allopurinol dose ... or switching to X" is said of the first
+    named); None when the sentence has no such cue or names no drug."""
     pattern = RELATION_PATTERNS.get(relation)
     cue = pattern.search(text) if pattern is not None else None
-    if cue is None:
-        return True
+    if cue is None or not lists:
+        return None
     before = [names for a, names in lists if a < cue.start()]
-    if not before:
-        return bool(lists[0][1] & mine)  # "advises adjusting the allopurinol dose ... or switching to X": said of the first named
-    return bool(before[-1] & mine or lists[0][1] & mine)
+    return before[-1] if before else lists[0][1]
 
 
 _COMBINATION_CUE = re.compile(r"(?:\bcombin\w*|\bcombination\s+of|\bco-?prescri\w*|\bpairing)\s+(?:(?:an?|the|any|two|both)\s+)?$", re.I)
@@ -731,13 +761,27 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
     groups: list[tuple[list[str], bool]] = []
     last_end: int | None = None
     mentions = sorted([*scope_mentions(text), *_group_mentions(text)])
+    excepted = [(m.end(), _clause_end(text, m.end())) for m in _EXCEPTION.finditer(text) if not _EXCEPT_THAT.match(text, m.end())]
     for a, b, name in mentions:
         if last_end is not None and (a < last_end or _GROUP_LIST_GAP.match(text[last_end:a])):
             groups[-1][0].append(name)  # "renal or hepatic impairment": any of them will do
             last_end = max(last_end, b)
             continue
         head = text[max(0, a - _QUALIFIER_REACH) : a]
-        if _EXCLUSION_CUE.search(head):
+        if any(lo <= a < hi for lo, hi in excepted):
+            named_as_group = _QUALIFIER_CUE.search(head) or _GROUP_NOUN_AFTER.match(text, b)
+            if not named_as_group or any(name in names and not excluded for names, excluded in groups) or _NEGATIVE_AFTER.match(text, b) or _EXCLUSION_CUE.search(head):
+                # "contraindicated in pregnancy except in pregnant women with mechanical heart
+                # valves": the group named again narrows the exception, it is not left out; nor is
+                # one named as absent or in passing ("except when both donor and recipient are
+                # CMV-seronegative")
+                last_end = None
+                continue
+            # "reasonable to withhold statin therapy ..., except in cigarette smokers, people with
+            # diabetes ...": the statement leaves out the groups its exception names
+            groups.append(([name], True))
+            last_end = b
+        elif _EXCLUSION_CUE.search(head):
             groups.append(([name], True))
             last_end = b
         elif _QUALIFIER_CUE.search(head) or _GROUP_NOUN_AFTER.match(text, b):
@@ -754,7 +798,12 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
             continue  # "who are taking strong CYP3A4 inhibitors": a co-medication, read as one
         named = [x for x in mentions if x[0] >= m.start("rest") and x[1] <= m.end()]
         if not named:
-            words = _restriction_words(m.group("rest"), text[: m.start("rest")])
+            rest = m.group("rest")
+            for a, b, _s, _g in sorted(table.find(text), reverse=True):
+                if a >= m.start("rest") and b <= m.end():
+                    a, b = a - m.start("rest"), b - m.start("rest")
+                    rest = rest[:a] + " " + rest[b:]  # "who has had a severe reaction to allopurinol": the drug is not the patient's trait
+            words = _restriction_words(rest, text[: m.start("rest")])
             if words:
                 restrictions.append(words)  # "who are haemodynamically unstable or who may receive thrombolysis"
             else:
@@ -769,6 +818,8 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         examples = _EXAMPLES_AFTER.match(text, end) if rest == m.group("rest") else None
         if examples:
             rest += " " + examples.group("examples")  # "HGPRT deficiency, such as Lesch-Nyhan ...": the examples are in it
+        if renal_ranges(rest):
+            continue  # "for patients with an estimated glomerular filtration rate below 30": the kidney range, read by the claim
         words = _restriction_words(rest, text[: m.start("rest")])
         if words:
             restrictions.append(words)  # "for patients with triple-positive antiphospholipid syndrome"
@@ -869,8 +920,27 @@ def statement_scope(
     if name:
         generics, classes = subject_terms(name, table)
         terms = generics | classes | {name} | set().union(*(acting_classes(table, g) for g in generics))
+        # every class the treatment is in, broad ones too: "while on a biologic agent" holds of etanercept
+        terms |= set().union(*(classes_of(table, g) for g in generics))
     frame = awaiting_transplant_read(frame, question)
     return scope(text, claim if claim is not None else tag(text, table), _patient(frame, table, question), terms, table)
+
+
+def danger_scope(
+    text: str, relation: str, frame: QuestionFrame, table: AliasTable, subject: str | None = None, question: str | None = None,
+) -> str:
+    """:func:`statement_scope` of the clause that states a danger of ``relation``, as the sweep reads
+    it: "losartan should not be used as primary ULT, but may be considered when treatment for
+    hypertension is needed" is scoped by its first clause (``APPLIES`` to a patient with gout alone),
+    and the permission of the second makes it only a precaution (``UNSTATED``) for a patient with
+    hypertension (:func:`_allowed_for_this_patient`)."""
+    clause = danger_clause(text, relation)
+    where = statement_scope(clause, frame, table, subject=subject, question=question)
+    if where != NOT_THIS_PATIENT and relation in ("contraindication", "avoid") and clause != text:
+        patient = _patient(awaiting_transplant_read(frame, question), table, question)
+        if _allowed_for_this_patient(text, clause, patient, table):
+            return UNSTATED
+    return where
 
 
 _CHUNK_NAMES: dict[tuple[str, int], frozenset[str]] = {}
@@ -909,7 +979,7 @@ def _states_a_dose(text: str) -> bool:
     return any(not _LAB_BEFORE.search(text[max(0, m.start() - 40) : m.start()]) for m in _DOSE_STATEMENT.finditer(text))
 
 
-_CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:but|whereas|while|although|though|however)\b,?\s+", re.I)
+_CLAUSE_BREAK = re.compile(r";\s+|,?\s+\b(?:but|whereas|while|although|though|however|except\s+that)\b,?\s+", re.I)
 """Where a sentence turns to a clause with a scope of its own ("allows normal dosing in moderate
 renal impairment but limits the dose to 40 mg in severe renal impairment")."""
 
@@ -936,7 +1006,7 @@ def _allowed_for_this_patient(text: str, clause: str, patient: _Patient, table: 
     return bool(named & (patient.has | patient.drugs))
 
 
-def _danger_clause(text: str, relation: str) -> str:
+def danger_clause(text: str, relation: str) -> str:
     """The clause of ``text`` that states the danger (the one holding its cue), whose scope is the
     danger's; the whole sentence when it has one clause or the cue cannot be placed."""
     breaks = list(_CLAUSE_BREAK.finditer(text))
@@ -1293,7 +1363,7 @@ def sweep(
                                and _co_medication_of(sent.text, table, generics | {subject} | classes | acting)]
                     if not said_of:
                         continue
-                clause = _danger_clause(sent.text, relation)
+                clause = danger_clause(sent.text, relation)
                 where = scope(clause, tag(clause, table) if clause != sent.text else claim, patient, generics | classes | acting, table)
                 if where == NOT_THIS_PATIENT:
                     continue
