@@ -1131,7 +1131,7 @@ class ExtractiveComposer:
         """The sweep's scope reading of the sentence for this frame's patient, read once per frame."""
         key = ("scope", id(frame))
         if key not in item.memo:
-            relation = next((r for r in ("contraindication", "avoid", "boxed") if r in item.claim.relations), None)
+            relation = _avoidance(item.claim)
             if item.claim.direction == "against" and relation is not None:
                 # an avoidance is scoped by the clause that states it (the sweep's reading)
                 item.memo[key] = danger_scope(item.sent.text, relation, frame, self.table, question=_QUESTION.get())
@@ -1158,8 +1158,7 @@ class ExtractiveComposer:
             return False  # it names the patient's drug: an interaction of the treatment with it
         text = item.sent.text
         own = {frame.intervention, *frame.intervention_classes, *classes_of(self.table, frame.intervention), *named_classes(self.table, frame.intervention)}
-        relation = next((r for r in ("contraindication", "avoid", "boxed") if r in c.relations), "avoid")
-        clause = danger_clause(text, relation)  # "..., except that benzbromarone is not for patients with ...": its own subject
+        clause = danger_clause(text, _avoidance(c) or "avoid")  # "..., except that benzbromarone is not for patients with ...": its own subject
         spans = [(a, g) for a, _b, _s, g in self.table.find(clause)] + [(a, k) for a, _b, _s, k in find_classes(clause)]
         if not spans and clause != text:
             spans = [(a, g) for a, _b, _s, g in self.table.find(text)] + [(a, k) for a, _b, _s, k in find_classes(text)]
@@ -1786,6 +1785,11 @@ _OLDER_THAN = re.compile(r"\b(?:older\s+than|over|above)\s+(?:the\s+age\s+of\s+)
 _YOUNGER_THAN = re.compile(r"\b(?:younger\s+than|under|below\s+the\s+age\s+of)\s+(\d{1,2})\b", re.I)
 
 
+def _avoidance(claim: Claim) -> str | None:
+    """The strongest advice-against relation a claim holds (contraindication, avoid, boxed), if any."""
+    return next((r for r in ("contraindication", "avoid", "boxed") if r in claim.relations), None)
+
+
 def _strongest_first(item: _Item) -> tuple[float, int]:
     """Order of warnings for the bottom line: the best-scoring, then the strongest finding."""
     return (-item.score, item.finding.strength if item.finding else 9)
@@ -1913,6 +1917,8 @@ _HARMS = frozenset({"adverse", "interaction", "exposure"})
 """Relations that state a harm (an adverse effect, an interaction, a change in a drug's levels): the
 problem a "is it a problem?" question asks about, where a dose change or caution is a precaution."""
 _TESTS = frozenset({"monitoring", "screening"})
+"""Asked attributes whose act is a test, not the drug: sources for and against the drug take no
+sides on whether to test."""
 _ADVISES_TEST = re.compile(
     r"\b(?:advis\w*|recommend\w*|suggest\w*|calls?\s+for|instructs?)\b(?!\s+against)|"
     r"\b(?:should|must)\s+(?:be\s+|have\s+)?(?:\w+ly\s+)?(?:re)?(?:checked|monitored|tested|screened|measured|repeated|followed|done|performed|assessed|evaluated)\b",
@@ -1920,8 +1926,6 @@ _ADVISES_TEST = re.compile(
 )
 """Advice to do a test ("advises liver function evaluation", "should be rescreened every year"): for a
 question whether to do it, a yes (conditional when said of patients the question does not place)."""
-"""Asked attributes whose act is a test, not the drug: sources for and against the drug take no
-sides on whether to test."""
 _EFFECT_STATED = frozenset({"adverse", "interaction", "dose_change", "caution", "contraindication", "avoid", "boxed", "result"})
 """Relations that state an effect, interaction or contraindication: a yes to "does X raise Y?",
 "interaction?", "is that a contraindication?"."""

@@ -607,22 +607,14 @@ def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[
     mine = generics | classes
     if all(names <= mine for _a, names in lists):
         return True
-    nearest = _nearest_before_cue(text, relation, lists)
-    if nearest is None:
-        return True
-    return bool(nearest & mine or lists[0][1] & mine)
-
-
-def _nearest_before_cue(text: str, relation: str, lists: list[tuple[int, set[str]]]) -> set[str] | None:
-    """The list of drugs named nearest before the cue of ``relation`` (the first list when none comes
-    before it: "advises adjusting the allopurinol dose ... or switching to X" is said of the first
-    named); None when the sentence has no such cue or names no drug."""
     pattern = RELATION_PATTERNS.get(relation)
     cue = pattern.search(text) if pattern is not None else None
-    if cue is None or not lists:
-        return None
+    if cue is None:
+        return True
     before = [names for a, names in lists if a < cue.start()]
-    return before[-1] if before else lists[0][1]
+    if not before:
+        return bool(lists[0][1] & mine)  # "advises adjusting the allopurinol dose ... or switching to X": said of the first named
+    return bool(before[-1] & mine or lists[0][1] & mine)
 
 
 _COMBINATION_CUE = re.compile(r"(?:\bcombin\w*|\bcombination\s+of|\bco-?prescri\w*|\bpairing)\s+(?:(?:an?|the|any|two|both)\s+)?$", re.I)
@@ -915,15 +907,8 @@ def statement_scope(
     composer deciding whether a statement it would cite is about this patient, as the sweep does;
     ``claim`` is the sentence's :func:`tag`, when the caller has it already; ``question`` the
     question's text, which may state the patient's kidney function where the frame does not."""
-    name = subject or frame.intervention
-    terms: set[str] = set()
-    if name:
-        generics, classes = subject_terms(name, table)
-        terms = generics | classes | {name} | set().union(*(acting_classes(table, g) for g in generics))
-        # every class the treatment is in, broad ones too: "while on a biologic agent" holds of etanercept
-        terms |= set().union(*(classes_of(table, g) for g in generics))
-    frame = awaiting_transplant_read(frame, question)
-    return scope(text, claim if claim is not None else tag(text, table), _patient(frame, table, question), terms, table)
+    terms, patient = _scope_parties(frame, table, subject, question)
+    return scope(text, claim if claim is not None else tag(text, table), patient, terms, table)
 
 
 def danger_scope(
@@ -934,13 +919,25 @@ def danger_scope(
     hypertension is needed" is scoped by its first clause (``APPLIES`` to a patient with gout alone),
     and the permission of the second makes it only a precaution (``UNSTATED``) for a patient with
     hypertension (:func:`_allowed_for_this_patient`)."""
+    terms, patient = _scope_parties(frame, table, subject, question)
     clause = danger_clause(text, relation)
-    where = statement_scope(clause, frame, table, subject=subject, question=question)
-    if where != NOT_THIS_PATIENT and relation in ("contraindication", "avoid") and clause != text:
-        patient = _patient(awaiting_transplant_read(frame, question), table, question)
-        if _allowed_for_this_patient(text, clause, patient, table):
-            return UNSTATED
+    where = scope(clause, tag(clause, table), patient, terms, table)
+    if where != NOT_THIS_PATIENT and relation in ("contraindication", "avoid") and clause != text and _allowed_for_this_patient(text, clause, patient, table):
+        return UNSTATED
     return where
+
+
+def _scope_parties(frame: QuestionFrame, table: AliasTable, subject: str | None, question: str | None) -> tuple[set[str], _Patient]:
+    """The names a statement's subject goes by (the treatment, its classes and the classes acting on
+    it) and the patient, for :func:`scope`."""
+    name = subject or frame.intervention
+    terms: set[str] = set()
+    if name:
+        generics, classes = subject_terms(name, table)
+        terms = generics | classes | {name} | set().union(*(acting_classes(table, g) for g in generics))
+        # every class the treatment is in, broad ones too: "while on a biologic agent" holds of etanercept
+        terms |= set().union(*(classes_of(table, g) for g in generics))
+    return terms, _patient(awaiting_transplant_read(frame, question), table, question)
 
 
 _CHUNK_NAMES: dict[tuple[str, int], frozenset[str]] = {}
