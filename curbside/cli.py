@@ -401,7 +401,7 @@ def eval_(
         str,
         typer.Argument(
             metavar="SET",
-            help="bundled | clinician | clinician2 | safety | clinical-pdfs | medquad | scifact | pubmedqa | verify (the citation "
+            help="bundled | clinician | clinician2 | clinician3 | safety | clinical-pdfs | medquad | scifact | pubmedqa | verify (the citation "
             "verifier's benchmark), or a path to a BEIR folder, a PubMedQA .json or an eval-item .jsonl",
         ),
     ],

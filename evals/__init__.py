@@ -8,7 +8,7 @@ Entry point for the CLI::
     from curbside.evals import run_named_set
 
     exit_code = run_named_set(
-        name_or_path,                # "bundled" | "clinician" | "clinician2" | "safety" | "clinical-pdfs" | "medquad" |
+        name_or_path,                # "bundled" | "clinician" | "clinician2" | "clinician3" | "safety" | "clinical-pdfs" | "medquad" |
                                      # "scifact" | "pubmedqa" | path to a BEIR folder, a PubMedQA-shaped
                                      # .json or an eval-item .jsonl
         *,

@@ -33,6 +33,7 @@ ALL_RUNS: tuple[RunSpec, ...] = (
     RunSpec("bundled", "bundled"),
     RunSpec("clinician", "clinician", needs=str(SETS_DIR / "clinician.jsonl")),
     RunSpec("clinician2", "clinician2", needs=str(SETS_DIR / "clinician2.jsonl")),
+    RunSpec("clinician3", "clinician3", needs=str(SETS_DIR / "clinician3.jsonl")),
     RunSpec("safety", "safety", baselines=False, needs=str(SETS_DIR / "safety.jsonl")),
     RunSpec("medquad", "medquad", answers=False),
     RunSpec("scifact", "scifact", split="train", answers=False),
@@ -200,8 +201,13 @@ def halves_table(agg: Mapping[str, Any], rows: tuple[tuple[str, str, str], ...])
 
 def clinician_section(runs: Mapping[str, Mapping[str, Any]], name: str = "clinician") -> list[str]:
     agg = runs[name]
-    author = (" A second author's set, written from the corpus blind to Curbside's code and answers, "
-              "to measure how the methods carry over to wordings they were not fitted to." if name == "clinician2" else "")
+    author = {
+        "clinician2": " A second author's set, written from the corpus blind to Curbside's code and answers, "
+                      "to measure how the methods carry over to wordings they were not fitted to.",
+        "clinician3": " A third author's set, written blind to Curbside's answers after the frame, plan and sweep "
+                      "had been tuned on the first two sets' A halves: how far those methods carry to new "
+                      "questions (stories, follow-ups, alternatives).",
+    }.get(name, "")
     out = [
         f"## {name}: {agg.get('n_items')} clinician-style questions over the bundled corpus",
         "",
@@ -296,6 +302,7 @@ def clinical_pdfs_section(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
 SPECIAL: dict[str, Any] = {
     "clinician": clinician_section,
     "clinician2": lambda runs: clinician_section(runs, "clinician2"),
+    "clinician3": lambda runs: clinician_section(runs, "clinician3"),
     "safety": safety_section,
     "clinical-pdfs": clinical_pdfs_section,
     "pubmedqa-reasoning-free": pubmedqa_settings_section,

@@ -33,7 +33,7 @@ its document path ends with it. A list means grade 1 for each; a mapping gives g
 (0 = judged not relevant). ``key_facts`` are short phrases a correct answer must contain or cite
 (matched case-insensitively with punctuation folded, see :func:`curbside.evals.metrics.normalise`).
 
-Named sets: ``bundled``, ``clinician``, ``clinician2`` and ``safety`` (``evals/sets/<name>.jsonl`` over the
+Named sets: ``bundled``, ``clinician``, ``clinician2``, ``clinician3`` and ``safety`` (``evals/sets/<name>.jsonl`` over the
 repository's ``corpus/``), ``clinical-pdfs`` (the questions of ``pdfs/clinical/SOURCE.md`` over its
 PDFs),
 ``medquad`` and ``scifact`` (BEIR folders) and ``pubmedqa`` (``pqal_dev.json``), the last three read
@@ -59,8 +59,8 @@ from curbside.qa.types import ATTRIBUTES, INTENTS, POPULATIONS, PatientContext
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 SETS_DIR = PACKAGE_DIR / "sets"
-NAMED_SETS = ("bundled", "clinician", "clinician2", "safety", "medquad", "scifact", "pubmedqa")
-CORPUS_SETS = ("bundled", "clinician", "clinician2", "safety")
+NAMED_SETS = ("bundled", "clinician", "clinician2", "clinician3", "safety", "medquad", "scifact", "pubmedqa")
+CORPUS_SETS = ("bundled", "clinician", "clinician2", "clinician3", "safety")
 """Named JSONL sets in ``evals/sets/`` evaluated over the bundled ``corpus/``."""
 HALVES = ("A", "B")
 
