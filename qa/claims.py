@@ -110,7 +110,9 @@ _R = {
     ),
     "design": r"\brandomi[sz]\w*|\benrolled|\bwere\s+assigned|\bdouble-blind|\bplacebo-controlled|\bopen-label|\bparticipants\s+were|\bdesign\b|\bcohort\s+of\b|\bmulticent\w*",
     "target": r"\btarget\w*|\bgoal\w*|\bbelow\s+\d|\bless\s+than\s+\d|<\s*\d|\bat\s+or\s+below|\bthreshold|\bunder\s+\d|\bor\s+below\b|\bor\s+lower\b",
-    "duration": r"\bfor\s+(?:at\s+least\s+|up\s+to\s+|a\s+minimum\s+of\s+)?\d+\s*(?:to\s+\d+\s*)?(?:days?|weeks?|months?|years?)|\bduration|\buntil\b|\bindefinite\w*|\blong-term|\bcontinued?\s+for|\bstopp\w*\s+after|\bat\s+least\s+\d+\s*(?:days?|weeks?|months?)",
+    "duration": r"\bfor\s+(?:at\s+least\s+|up\s+to\s+|a\s+minimum\s+of\s+)?\d+\s*(?:to\s+\d+\s*)?(?:days?|weeks?|months?|years?)|\bduration|\buntil\b|\bindefinite\w*|\blong-term|\bcontinued?\s+for|\bstopp\w*\s+after|\bat\s+least\s+\d+\s*(?:days?|weeks?|months?)"
+        r"|\b(?:lasting|beyond|over)\s+\d+\s*(?:days?|weeks?|months?|years?)|\b\d+-(?:day|week|month|year)\s+(?:course|treatment|phase|period)|\bextended[\s-]phase"
+        r"|\b(?:stop|end)\w*\s+(?:\w+\s+){0,2}after\s+(?:the\s+)?\d+|\blifelong|\bno\s+planned\s+stop",
     "timing": r"\bbefore\b|\bafter\b|\bwithin\s+\d|\bwhen\s+to\b|\bstart\w*\s+(?:at|within|once|after|when)|\bduring\b|\btiming|\bas\s+soon\s+as|\bearly\b",
     "screening": r"\b(?:re-?)?screen\w*|\b(?:re-?)?test\w*\s+for|\bbefore\s+start\w*|\bprior\s+to\s+(?:start\w*|initiat\w*|treatment)|\bbaseline\s+(?:test|screen)\w*|\binterferon-gamma|\bigra\b|\btuberculin",
     "vaccination": r"\bvaccin\w*|\bimmuni[sz]\w*|\blive\s+(?:attenuated\s+)?(?:vaccines?|virus)|\btoxoid",
@@ -394,12 +396,17 @@ def _conditions(text: str) -> set[str]:
                 out.add(f"asymptomatic {m.group(0).lower()}")
             elif name in _EFFECT_CONDITIONS and _EFFECT_CUE.search(text[max(0, m.start() - 40) : m.start()]):
                 continue  # "can cause hyperkalemia": the drug's effect, not the patients it is about
+            elif name == "cancer" and not _HAS_CANCER.search(text[max(0, m.start() - 30) : m.end() + 12]):
+                continue  # "malignancies and skin cancer" as a drug's risk: not whom the sentence is about
             else:
                 out.add(name)
     return out
 
 
 _EFFECT_CONDITIONS = frozenset({"hyperkalemia"})
+_HAS_CANCER = re.compile(r"\b(?:with|active|have|has|having|had)\s+(?:\w+\s+){0,2}(?:cancer|malignanc\w*)|\bcancer[\s-]+(?:associated|patients?|related)\b", re.I)
+"""Cancer as what the patients have ("patients with active cancer", "cancer-associated thrombosis"),
+not as a drug's risk ("lymphoma and other malignancies", "skin cancer")."""
 """Conditions a drug causes as often as patients have them: named after an effect cue they are the
 statement's outcome ("tacrolimus can cause hyperkalemia"), not its population ("in patients with
 hyperkalemia")."""

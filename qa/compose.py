@@ -622,6 +622,14 @@ class ExtractiveComposer:
             # subject, not only those the claim tagger says state the asked attribute
             ok = {id(i) for i in answering}
             leading = [*answering, *(i for i in items if id(i) not in ok and i.passage.document.doc_id not in out_docs and self._may_lead(i, frame, drugless=subject is None))]
+        if frame.ruled_out and frame.intervention is None and (frame.intent == "choice" or frame.asked_attribute in _CHOOSES_A_TREATMENT):
+            # "can't take colchicine, NSAIDs or steroids. What's left?": the answer names something
+            # else; a sentence offering only what is ruled out answers another question
+            another = [i for i in leading if self._offers_another(i, frame)]
+            if not another:
+                another = [i for i in items if self._offers_another(i, frame) and i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity
+                           and i.passage.document.doc_id not in out_docs and not _tells_what_is_left_out(i)]
+            leading = another or leading
         if _ASKS_QUANTITY.search(analysis.question):
             # "how big was the signal?", "how common is it?" are answered by a figure
             counted = [i for i in leading if _FIGURE.search(i.sent.text)]
@@ -741,6 +749,33 @@ class ExtractiveComposer:
         title = next((p.document.title for p in answer.passages if p.document.doc_id == doc_id), "a source")
         answer.abstention_reason = (answer.abstention_reason or "") + f' The source that addresses it leaves this patient out ({title}: "{statement}").'
         return answer
+
+    def _offers_another(self, item: _Item, frame: QuestionFrame) -> bool:
+        """Does the sentence name a treatment other than those the question rules out (their
+        classes included: "high-intensity statin" is what "on max atorvastatin" rules out), without
+        advising against it?"""
+        if item.claim.direction == "against":
+            return False
+        ruled = set(frame.ruled_out)
+        ruled_classes = {k for r in ruled for k in classes_of(self.table, r)} | ruled
+
+        def other(name: str) -> bool:
+            return name not in ruled_classes and not ruled.intersection(classes_of(self.table, name))
+
+        text = item.sent.text
+        preamble = _PREAMBLE.match(text)
+        main = text[preamble.end() :] if preamble else text  # "If colchicine is not tolerated, EULAR suggests ..."
+        first = self._first_treatment(main)
+        if first is not None:
+            return other(first)  # "FAST supports febuxostat as an alternative to allopurinol" offers febuxostat
+        named = set(item.claim.drugs) | set(item.claim.classes) | _procedures_in(item)
+        return any(other(n) for n in named)
+
+    def _first_treatment(self, text: str) -> str | None:
+        """The first drug or drug class a text names."""
+        finder = getattr(self.table, "find_classes", None) or find_classes
+        found = sorted([*((m[0], m[3]) for m in self.table.find(text)), *((m[0], m[3]) for m in finder(text))])
+        return found[0][1] if found else None
 
     def _may_lead(self, item: _Item, frame: QuestionFrame, *, drugless: bool) -> bool:
         """A sentence the learned weights may put first: about the subject, close enough to the
@@ -1688,6 +1723,15 @@ DISQUALIFIED = 0.35
 """``attribute_match`` at or below which a sentence that states the asked relation states it for
 another phase, population or kidney function (``plan.attribute_match``: 0.35 relation without the
 population, 0 a dose of another phase, x0.2 outside the stated renal range)."""
+
+
+_CHOOSES_A_TREATMENT = frozenset({"alternatives", "first-line choice", "prophylaxis"})
+"""Asked attributes answered by naming a treatment: with no intervention asked about, one the
+question rules out (failed, not tolerated, allergic to) is not the answer."""
+_PREAMBLE = re.compile(r"^\s*(?:if|when|whenever|in|for|among|after|despite|unless|although|while|once|where)\b[^,;]{0,160},\s*", re.I)
+"""A sentence's opening clause that sets whom or when it applies to ("If colchicine is not
+tolerated, ...", "In very-high-risk patients whose LDL-C stays at 70 mg/dL on the maximally tolerated
+statin, ..."): what the sentence offers comes after it."""
 
 
 def _disqualified(item: _Item, frame: QuestionFrame) -> bool:

@@ -123,6 +123,39 @@ _BETTER_THAN = re.compile(r"\b(?:better|safer|stronger)\s+than\s*$|\b(?:other\s+
 _INSTEAD_OF = re.compile(r"\b(?:conver\w*\s+(?:(?:him|her|them|a\s+patient)\s+)?from|instead\s+of|in\s+place\s+of|switch(?:ing)?\s+from|replac\w*|change\s+from|alternatives?\s+(?:to|for)|substitutes?\s+for)\s*$", re.I)
 
 
+_ALLERGY_AFTER = re.compile(r"^[\s-]*['\u2019]?[\s-]*(?:allerg\w*|intoleran\w*|hypersensitivity)\b", re.I)
+"""A drug named with the patient's allergy to it ("sulfa allergy", "a penicillin-allergic man"):
+not taken, not asked about, and ruled out."""
+_FALLS_SHORT_BEFORE = re.compile(
+    r"\b(?:despite|failed|failing|(?:can|couldn|won)'?t\s+(?:take|have|use|tolerate)|(?:cannot|could\s+not|can\s+not)\s+(?:take|have|use|tolerate)|"
+    r"unable\s+to\s+(?:take|tolerate)|intolerant\s+(?:of|to)|allergic\s+to|allergy\s+to|not\s+(?:falling|working|responding|controlled)\s+on|"
+    r"on\s+(?:the\s+|a\s+)?(?:max(?:imum|imal|imally\s+tolerated)?|highest|top|full)(?:\s+(?:tolerated\s+)?(?:dose|dosage))?(?:\s+of)?|maxed\s+(?:out\s+)?on|"
+    r"instead\s+of|in\s+place\s+of|alternatives?\s+(?:to|for)|other\s+than|besides|apart\s+from)\b[^.?!;]{0,40}$",
+    re.I,
+)
+_FALLS_SHORT_AFTER = re.compile(
+    r"^(?:\s*(?:,|and|or|/|&|\+)\s*[\w-]+){0,4}\s*(?:(?:have|has|had|were|was|are|is|all|both|each)\s+){0,3}"
+    r"(?:failed|not\s+tolerated|didn'?t\s+work|out\b|contraindicated|not\s+an?\s+option|ruled\s+out|not\s+(?:working|enough|helping|possible|appropriate))",
+    re.I,
+)
+
+
+def ruled_out_treatments(question: str, mentions: Sequence[Mention]) -> list[str]:
+    """The treatments the question says this patient cannot have or has failed: can't take,
+    allergic to, intolerant of, contraindicated, "X is out", "despite X", "on max X", "instead of X".
+    A question asking for alternatives wants something other than these."""
+    out: list[str] = []
+    for start, end, _surface, generic in sorted(mentions):
+        before = question[max(0, start - 60) : start]
+        after = question[end : end + 80]
+        if generic in out:
+            continue
+        if (_FALLS_SHORT_BEFORE.search(before) or _FALLS_SHORT_AFTER.match(after) or _FAILING_AFTER.match(after[:30])
+                or _ALLERGY_AFTER.match(after) or _RULED_OUT_AFTER.match(after[:60]) or _REACTED_TO.search(before[-30:])):
+            out.append(generic)
+    return out
+
+
 def _cue_before(text: str, start: int, window: int = 90) -> tuple[str | None, int]:
     """The role cue nearest before ``start`` within its clause: ("current" | "start" | None, pos)."""
     lo = max(0, start - window)
@@ -170,6 +203,9 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
             if _RULED_OUT_AFTER.match(question[end : end + 60]):
                 prev_role, prev_end = "past", end
                 continue  # "in whom NSAIDs and colchicine are contraindicated": neither taken nor asked
+            if _ALLERGY_AFTER.match(tail) and not _RESTART_ASK.search(question[end:]):
+                prev_role, prev_end = "past", end
+                continue  # "sulfa allergy - what for PJP ppx?": neither taken nor asked about
             if _REACTED_TO.search(head[-30:]):
                 reacted.append(generic)
                 prev_role, prev_end = "past", end
@@ -254,6 +290,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "pneumocystis": ("pneumocystis", "pjp", "pcp"),
     "hyperlipidemia": ("hyperlipidemia", "hyperlipidaemia", "high cholesterol", "dyslipidemia", "hypercholesterolemia", "ldl"),
     "colorectal cancer": ("colorectal cancer", "colon cancer"),
+    "cancer": ("cancer", "active cancer", "malignancy", "metastatic cancer", "cancer patient", "cancer-associated thrombosis", "on chemotherapy", "on chemo"),
     "inflammatory bowel disease": ("inflammatory bowel disease", "ibd", "ulcerative colitis", "crohn's disease", "crohn disease", "crohn's", "crohns"),
     "active infection": ("active infection", "infected", "sepsis", "septic", "cellulitis", "abscess", "osteomyelitis", "septic arthritis", "on iv antibiotics", "on antibiotics", "active tb", "active tuberculosis"),
     "active bleeding": ("active bleeding", "actively bleeding", "bleeding", "gi bleed", "gastrointestinal bleeding", "hemorrhage", "haemorrhage", "bleed"),
@@ -357,6 +394,9 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
             asked.remove(name)
     if "solid organ transplant" in has and any(c.endswith("transplant") and c != "solid organ transplant" for c in has):
         has.remove("solid organ transplant")
+    for found in (has, asked):
+        if "cancer" in found and any(c.endswith("cancer") and c != "cancer" for c in (*has, *asked)):
+            found.remove("cancer")  # "colon cancer" is the cancer named
     if "type 1 diabetes" in has and "type 2 diabetes" in has:
         has.remove("type 2 diabetes")
     return has, asked
@@ -979,6 +1019,19 @@ def build_frame(
     ))
     if revised is not None:
         intent, attribute = revised  # the learned reading, where it is confident (curbside.qa.intent_model)
+    ruled_out = ruled_out_treatments(question, mentions)
+    if intervention is not None and intervention in ruled_out and intent != "choice" and _WHAT_NOW.match(ask_clause(question)):
+        # "colchicine and naproxen both failed. What now?": the next treatment is asked, not the failed one's dose
+        intent, attribute = "choice", "alternatives"
+    if intent == "choice" or attribute in ("alternatives", "first-line choice"):
+        # "can't take colchicine, NSAIDs or steroids. What's left?": what to choose is something else
+        if attribute == "alternatives" and _ASKS_FOR_ANOTHER.search(question):
+            # "Febuxostat after an MI - what should I use instead?": the drug named is the one replaced
+            ruled_out += [m[3] for m in sorted(mentions) if m[3] not in ruled_out and m[3] != intervention and m[3] not in current and m[3] not in options and m[3] != comparator]
+        if intervention in ruled_out:
+            intervention = None  # "colchicine, naproxen and pred all failed. Next?" asks for another
+        if comparator in ruled_out:
+            comparator = None
     qualifier = renal_qualifier(question) if attribute == "renal dose" else None
     classes: list[str] = []
     if intervention and callable(classes_of):
@@ -999,6 +1052,7 @@ def build_frame(
         qualifier=qualifier,
         indication=treated or _treated_condition(intent, has),
         yes_no=yes_no,
+        ruled_out=ruled_out,
     )
 
 
@@ -1317,6 +1371,13 @@ _CO_MED_FOLLOW_UP = re.compile(
     r"|^\W*(?:any|an|is\s+there\s+an?(?:y)?)\s+(?:interactions?|problems?|issues?|concerns?)\s+with\b",
     re.I,
 )
+_ASKS_FOR_ANOTHER = re.compile(
+    r"\b(?:what\s+else|anything\s+else|something\s+else|alternatives?|other\s+options?|substitute|what'?s\s+left|"
+    r"(?:use|give|try|pick|choose|prescribe|start|switch\s+to)\s+instead)\b",
+    re.I,
+)
+"""An ask for another treatment than the one named ("what should I use instead?", "what else?");
+a bare "instead" may replace something else ("weekly instead?")."""
 _INSTEAD = re.compile(r"\b(?:instead|rather|alternatively|switch\w*\s+to|(?:what|how)\s+about(?!\s+(?:with|on|taking|plus|if)\b))\b", re.I)
 
 
@@ -1341,6 +1402,18 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
     out.current_medications = list(dict.fromkeys([*base.current_medications, *own.current_medications]))
     out.conditions = list(dict.fromkeys([*base.conditions, *own.conditions]))
     out.population = list(dict.fromkeys([*base.population, *own.population]))
+    out.ruled_out = list(dict.fromkeys([*base.ruled_out, *own.ruled_out]))
+    if own.intervention is not None and base.intervention and own.intervention != base.intervention and own.intervention in base.current_medications:
+        # "Patient on Imuran needs allopurinol - ok?" then "What dose of azathioprine then?": the
+        # drug proposed before is now taken beside the one asked about
+        out.current_medications = [*out.current_medications, base.intervention]
+        if own.intent == "dose":
+            own = own.model_copy(update={"intent": "dose_adjustment"})  # its dose beside the new drug
+    if own.intervention is None and base.intervention and own.asked_attribute == "alternatives" and _ASKS_FOR_ANOTHER.search(question):
+        # "Is febuxostat OK after an MI?" then "What should I use instead?": another treatment is asked
+        out.ruled_out = list(dict.fromkeys([*out.ruled_out, base.intervention]))
+        out.intervention, out.intervention_classes, out.comparator = None, [], None
+        out.intent, out.asked_attribute = "choice", "alternatives"
     if own.intervention is not None:
         if base.intervention and base.intervention != own.intervention and not _INSTEAD.search(question) and _CO_MED_FOLLOW_UP.search(question):
             # "And with clarithromycin?" names a co-medication of the earlier intervention
@@ -1406,6 +1479,7 @@ def _merge(base: QuestionFrame, frame: QuestionFrame, *, replace_intervention: b
     if out.intervention in out.current_medications:
         out.current_medications.remove(out.intervention)
     out.indication = frame.indication or base.indication
+    out.ruled_out = list(dict.fromkeys([*base.ruled_out, *frame.ruled_out]))
     return out
 
 

@@ -133,6 +133,12 @@ class QuestionFrame(BaseModel):
         None, description="Detail of the asked attribute, e.g. 'CrCl 25' for 'renal dose'."
     )
     indication: str | None = Field(None, description="The condition being treated, when named.")
+    ruled_out: list[str] = Field(
+        default_factory=list,
+        description="Treatments the question rules out for the patient (failed, not tolerated, allergic "
+        "to, contraindicated, 'X is out', or the earlier intervention of an 'instead' / 'what else' "
+        "follow-up): a choice or alternatives answer names another.",
+    )
     implied_population: list[str] = Field(
         default_factory=list,
         description="Populations the patient's medicines imply but the question does not say "
