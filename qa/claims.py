@@ -269,6 +269,19 @@ def _relations(text: str) -> set[str]:
     return found
 
 
+def stopping_rule_conditions(text: str) -> frozenset[str]:
+    """The conditions that trigger a sentence's stopping rule ("warfarin should be stopped if
+    calciphylaxis is diagnosed" -> calciphylaxis): for a patient who has one, the rule is an
+    avoidance, not a precaution for later."""
+    for m in RELATION_PATTERNS["avoid"].finditer(text):
+        if not _STOP_CUE.search(m.group(0)):
+            continue
+        trigger = _STOP_TRIGGER.search(text, m.end())
+        if trigger is not None:
+            return frozenset(_conditions(re.split(r"[;.]|\bbut\b", text[trigger.end() :])[0]))
+    return frozenset()
+
+
 def _negated(text: str, start: int) -> bool:
     head = text[max(0, start - 30) : start]
     head = re.split(r"[,;:]|\bbut\b|\bhowever\b|\band\b", head)[-1]  # a negation does not cross into the next clause

@@ -45,6 +45,7 @@ from curbside.qa.claims import (
     MECHANISM_CLASS,
     Claim,
     classes_of,
+    stopping_rule_conditions,
     tag,
     therapeutic_classes,
 )
@@ -1485,7 +1486,7 @@ class ExtractiveComposer:
             c = item.claim
             decision, text = None, ""
             if polarity == "stop":
-                direction = c.direction
+                direction = _stance(item, frame) if c.direction == "conditional" else c.direction  # a stopping rule this patient meets
                 if "continue" in c.relations or direction == "for":
                     decision, text = "no", f"No: the library advises keeping {x} going here."
                 elif direction == "against" and self._scope(item, frame) != UNSTATED:
@@ -2024,6 +2025,10 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
     if item.about == 0 and frame.intervention is not None:
         return "neutral"
     direction = item.claim.direction
+    if direction == "conditional" and frame.conditions and stopping_rule_conditions(item.sent.text) & set(frame.conditions):
+        # "warfarin should be stopped if calciphylaxis is diagnosed", for a patient with calciphylaxis:
+        # the stopping rule is met, so it advises against the drug for this patient
+        return "against"
     if direction == "neutral" and frame.asked_attribute in _TESTS and item.claim.relations & _TESTS and _ADVISES_TEST.search(item.sent.text):
         # "do I follow LFTs?" -- "the label advises ... periodic liver tests early in therapy": the
         # test asked about is advised (the claims read advice to test as no recommendation of the drug)

@@ -297,6 +297,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "hypersensitivity": ("hypersensitivity", "allergy", "allergic", "anaphylaxis"),
     "asymptomatic hyperuricemia": ("asymptomatic hyperuricemia", "asymptomatic hyperuricaemia"),
     "antiphospholipid syndrome": ("antiphospholipid syndrome", "antiphospholipid antibody syndrome", "aps"),
+    "calciphylaxis": ("calciphylaxis", "calcific uremic arteriolopathy", "calcific uraemic arteriolopathy"),
     "mechanical heart valve": ("mechanical heart valve", "mechanical heart valves", "mechanical valve", "mechanical valves", "mechanical mitral valve", "mechanical aortic valve", "mechanical prosthetic valve", "metallic valve"),
 }
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -547,6 +548,16 @@ _NAMED_EFFECT_RISK = re.compile(
 )
 """An asking clause that names the effect feared ("— serotonin syndrome risk?", "bleeding risk?"):
 with a co-medication named, the effect of taking both (the intent convention: an interaction)."""
+_ACT_ON_DRUG_ASK = re.compile(
+    r"^\W*(?:(?:and|so|but|ok(?:ay)?)\W+)?(?:can|could|should|may|shall)\s+(?:i|we|he|she|they|you)\s+(?:still\s+|safely\s+)?"
+    r"(?:restart|resume|rechallenge|re-?challenge|re-?start|start|give|continue|keep|put\s+(?:him|her|them)\s+back\s+on)\b",
+    re.I,
+)
+_LEANS_ON_EARLIER = re.compile(r"^\W*(?:and|or|but|also|what\s+about|how\s+about|what\s+if)\b", re.I)
+"""A question that opens by leaning on an earlier one ("And in someone on clarithromycin?")."""
+_LATER_CLAUSE = re.compile(r"\b(?:once|when|until|after|as\s+soon\s+as|if)\b.*$", re.I)
+"""A clause that times the act ("Can I restart it once the LFTs normalise?"): the act is asked, the
+test in its timing clause is not."""
 _BEFORE_STARTING = re.compile(r"\b(?:before|prior\s+to|ahead\s+of)\s+(?:starting|giving|putting|beginning|initiating|prescribing|treatment|therapy|the\s+first\s+dose)\b|\b(?:first|beforehand)\s*\?\s*$", re.I)
 """A test asked for before a drug starts ("before giving ACZ885", "HLA typing first?") screens."""
 _CHOICE_RULE_EARLY = next(p for i, a, p in _RULES if a == "first-line choice")
@@ -662,6 +673,8 @@ def _classify(
             return "other", "timing", "ask"  # "Shingrix before starting tofacitinib?": when to vaccinate
         if attribute == "first-line choice" and _PROPHYLAXIS_ASK.search(question):
             return "choice", "prophylaxis", "ask"  # "Which antivirals prevent CMV after a transplant?": the choice of prophylaxis
+        if attribute in ("monitoring", "screening") and _ACT_ON_DRUG_ASK.match(clause) and not pattern.search(question[:story_end] + " " + _LATER_CLAUSE.sub(" ", clause)):
+            continue  # "Can I restart it once the LFTs normalise?": whether to restart, not what to test
         if attribute == "monitoring" and _BEFORE_STARTING.search(clause):
             attribute = "screening"  # "Do I need a QuantiFERON before giving it?": a test before starting screens
         if attribute == "timing" and _TEST_VERB.search(clause) and not re.search(r"\b(?:hold|stop|restart|resume|start|give|vaccinat\w*)\b", clause, re.I):
@@ -1019,6 +1032,11 @@ def build_frame(
     ))
     if revised is not None:
         intent, attribute = revised  # the learned reading, where it is confident (curbside.qa.intent_model)
+        if intervention is None and current and not options and intent == "safety" and yes_no and not _LEANS_ON_EARLIER.match(question):
+            # "Keep the warfarin going?" read as a choice by the rules, a safety question by the
+            # model: it asks about the drug the patient is on ("And in someone on clarithromycin?"
+            # leans on an earlier question, whose drug the follow-up's carries)
+            intervention = current.pop(0)
     ruled_out = ruled_out_treatments(question, mentions)
     if intervention is not None and intervention in ruled_out and intent != "choice" and _WHAT_NOW.match(ask_clause(question)):
         # "colchicine and naproxen both failed. What now?": the next treatment is asked, not the failed one's dose

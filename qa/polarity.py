@@ -25,7 +25,7 @@ _PERSON = r"(?:I|we|you|she|he|they|the\s+(?:patient|pt|mother|mom|baby|child|ki
 """A person as the subject of "can she change ...": what she may do is asked, not whether a drug
 changes something."""
 _EXISTS_ASK = re.compile(
-    r"\b(?:interact\w*|related|relevant)\s*\??\s*$|\boff[\s-]+limits\b|"
+    r"\b(?:interact\w*|related|relevant)\s*\??\s*$|\boff[\s-]+limits\b|^\W*(?:(?:and|but|so|also|ok|okay)\W+)?any\s+(?:\w+\s+)?interactions?\b|"
     r"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:is|are)\s+(?!I\b|we\b|you\b)(?:[\w.-]+\W+){0,9}?(?:an?\s+)?contraindicat\w*|"
     rf"^\W*(?:(?:and|but|so|also|ok|okay)\W+)?(?:does|do|did|can|could|will|would)\s+(?!{_PERSON})(?:[\w.-]+\W+){{0,8}}?(?:{_EFFECT_VERBS})\b",
     re.I,

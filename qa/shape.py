@@ -18,8 +18,9 @@ and it either **opens with an auxiliary or a modal** ("do I…", "is…", "can�
 "repeat TB test every year?", "use Ilaris instead?"), a verdict asked of it ("ok?", "safe?",
 "worth switching…?", "ok to start tofacitinib?"), or only a name ("Statin?", "amoxicillin for
 empiric cystitis?", "colonoscopy?", "interaction?"). "Any X?" asks for the X ("Any advice?", "any
-colchicine adjustment?") unless it goes on to propose an act ("any problem adding colchicine?") or
-a verdict ("any vaccines off limits?").
+colchicine adjustment?") unless it goes on to propose an act ("any problem adding colchicine?"), a
+verdict ("any vaccines off limits?"), or its X is whether something holds ("any interaction with
+metformin?", "any role for dapagliflozin?").
 
 A follow-up (:func:`follow_up_shape`) takes its own shape when it says how it asks (an auxiliary,
 a bare verb, a verdict, a wh-word, a choice, a value); an elliptical one ("And if he's on
@@ -69,6 +70,14 @@ _ANY_PROPOSES = re.compile(
 """What turns "Any X…?" into a yes/no question: an act it proposes ("any problem adding
 colchicine?", "any issue starting ramipril?") or a verdict it asks ("any vaccines off limits?",
 "any test needed first?")."""
+_ANY_WHETHER = re.compile(
+    rf"^\W*{_LEAD}any\s+(?:real\s+|known\s+|significant\s+)?(?:interactions?|role|contraindications?|benefit|point|place|evidence|need|reason\s+(?:not\s+)?to)\b",
+    re.I,
+)
+"""An "Any X?" whose X is whether something holds of the treatment: "any interaction with
+metformin?", "any role for dapagliflozin?", "any contraindication?" are answered yes or no. "Any
+advice?", "any dose change?" ask for the advice, the change, and "any concerns?", "any issues?"
+for the concerns (the eval sets' convention: those carry no decision)."""
 _VERDICT = re.compile(
     r"\b(?:safe|ok(?:ay)?|fine|allowed|contraindicated|an\s+option|acceptable|appropriate|reasonable|"
     r"worth\s+it|alright|a\s+good\s+idea|go\s+ahead|proceed|wise|sensible|advisable|necessary|needed|required|indicated|"
@@ -169,7 +178,7 @@ def clause_shape(clause: str, *, value_asked: bool = False, follow_up: bool = Fa
     if _CHOICE.search(clause):
         return False
     if _ANY_OPEN.match(clause):
-        return bool(_ANY_PROPOSES.search(clause))
+        return bool(_ANY_PROPOSES.search(clause) or _ANY_WHETHER.match(clause))
     if _ACT_OPEN.match(clause):
         return True
     if (_VALUE_NOUN.search(clause) or value_asked) and not _PROPOSED_VALUE.search(clause):

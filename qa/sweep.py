@@ -474,9 +474,26 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
         value = int(digits.group(0)) if digits else None
     if value is None and question:
         value = renal_value(question)
-    words = frozenset(re.findall(r"[a-z]+", question.lower())) if question else frozenset()
+    words = frozenset(re.findall(r"[a-z]+", _untested(question).lower())) if question else frozenset()
     doses = stated_doses(question, meds, table) if question else {}
     return _Patient(meds, classes, frozenset(has), value, words, doses, bool(question and _BRIEF_COURSE.search(question)))
+
+
+_TEST_OBJECT = re.compile(
+    r"\b(?:send(?:ing)?|test(?:ing)?\s+(?:him\s+|her\s+|them\s+)?for|check(?:ing)?\s+(?:for\s+)?|screen(?:ing)?\s+(?:him\s+|her\s+)?for|"
+    r"order(?:ing)?|genotyp\w*|type|typing)\s+(?:an?\s+|the\s+|his\s+|her\s+)?(?P<object>[\w*:/-]+(?:\s+(?:status|level|genotype|typing|test))?)",
+    re.I,
+)
+_RESULT_GIVEN = re.compile(r"\b(?:positive|negative|came\s+back|result\w*|showed|shows|confirmed|detected)\b", re.I)
+
+
+def _untested(question: str) -> str:
+    """The question without what it asks to test for ("should I send HLA-B*5801 before starting
+    allopurinol?"): a trait named as a test's object is not the patient's, so it confirms no
+    statement restricted to patients who have it, unless the question gives the result."""
+    if _RESULT_GIVEN.search(question):
+        return question
+    return _TEST_OBJECT.sub(lambda m: m.group(0)[: m.start("object") - m.start()], question)
 
 
 _INTENSIVE = re.compile(
@@ -700,6 +717,29 @@ def _group_mentions(text: str) -> list[tuple[int, int, str]]:
 _LEADING_CONDITION = re.compile(r"^\s*(?:if|when|once|whenever)\s+(?P<rest>[^,;]{3,120}),", re.I)
 """A danger said on a condition ("If lactic acidosis is suspected, metformin should be stopped at once"):
 it holds only when the patient meets it."""
+_OCCASION = re.compile(
+    r"\b(?:at\s+the\s+time\s+of|before|around|during|prior\s+to|ahead\s+of|after)\s*,?\s+(?:or\s+(?:before|after)\s*,?\s+)?"
+    r"(?:an?\s+|the\s+|any\s+)?(?P<rest>(?:[\w-]+\s+){0,5}?(?:procedures?|surgery|surgeries|operations?|imaging|scans?|injections?|"
+    r"infusions?|catheteri[sz]ation|colonoscopy|endoscopy|biops(?:y|ies)|extractions?|an(?:a)?esthesia))\b",
+    re.I,
+)
+"""A danger tied to an occasion ("stopped at the time of, or before, an iodinated contrast imaging
+procedure", "held before surgery"): it holds only when the question names that occasion."""
+OCCASION_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"imaging", "contrast", "iodinated", "radiographic", "radiological", "angiogram", "angiography",
+               "angiographic", "scans", "tomography", "urography", "pyelogram", "catheterization", "catheterisation"}),
+    frozenset({"surgery", "surgical", "operation", "operative", "perioperative", "preoperative", "postoperative",
+               "arthroplasty", "replacement", "resection", "laparotomy", "laparoscopy", "anesthesia", "anaesthesia"}),
+)
+"""Words that name one kind of occasion (imaging with contrast; an operation): a restriction to the
+occasion is confirmed by a question naming another word of its kind ("an iodinated contrast
+imaging procedure" by "booked for a CT angiogram")."""
+
+
+def _same_occasion(restriction: frozenset[str], words: frozenset[str]) -> bool:
+    return any(restriction & family and words & family for family in OCCASION_FAMILIES)
+
+
 _WITH_SCOPE = re.compile(
     r"\b(?:in|for|among)\s+(?:adults?\s+|adult\s+)?(?:patients?|people|adults?|children|women|men|recipients?|persons?|individuals?)\s+"
     r"with\s+(?P<rest>[^,;.()]{3,100})",
@@ -825,6 +865,10 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         words = _restriction_words(rest, "")
         if words:
             restrictions.append(words)  # "If lactic acidosis is suspected, metformin should be stopped"
+    for m in _OCCASION.finditer(text):
+        words = _restriction_words(m.group("rest"), "")
+        if words:
+            restrictions.append(words)  # "at the time of, or before, an iodinated contrast imaging procedure"
     co_meds = _co_medications(text, table)
     dosed = frozenset(
         (g, float(dose.group("amount")))
@@ -881,7 +925,7 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
             unstated_dose = True
         elif stated != amount:
             return NOT_THIS_PATIENT  # "for patients already on apixaban 2.5 mg" for one on 5 mg
-    unconfirmed = any(not words & patient.words for words in parts.restrictions)
+    unconfirmed = any(not (words & patient.words or _same_occasion(words, patient.words)) for words in parts.restrictions)
     verdict = UNSTATED if parts.unconfirmable or unconfirmed or unstated_dose else APPLIES
     for names, excluded in parts.groups:
         organs = set(names) & ORGAN_TRANSPLANTS
@@ -1098,7 +1142,9 @@ def question_traits(question: str, frame: QuestionFrame, table: AliasTable, sear
     question and the words it denies ("no heart disease") are taken out, and (given ``search``)
     only those rare in the library (:data:`TRAIT_RARE_CHUNKS`). A danger statement scoped by one of
     them ("for HLA-B*58:01-positive patients") is about this patient though no condition table
-    names the trait."""
+    names the trait. A trait named as what to test for ("send HLA-B*5801?") is not one the
+    patient is said to have (:func:`_untested`)."""
+    question = _untested(question)
     spans = [(a, b) for a, b, _s, _g in table.find(question)]
     spans += [(a, b) for a, b, _s, _v in find_vaccines(question)]
     spans += [(a, b) for a, b, _s, _c in find_classes(question)]
