@@ -27,6 +27,7 @@ from curbside.qa.aliases import AliasTable, expand_query, learn_aliases
 from curbside.qa.compose import Composer, ComposerParams, ExtractiveComposer
 from curbside.qa.frame import carry_frame
 from curbside.qa.query import analyse, key_terms
+from curbside.qa.plan import question_phase
 from curbside.qa.render import to_markdown
 from curbside.qa.retrieval import Filters, HybridRetriever, RetrievalParams
 from curbside.qa.sentences import SentenceEmbedder
@@ -160,8 +161,16 @@ def analyse_turns(question: str, history: Sequence[str], table: AliasTable, *, e
         carried = [frame]
         contexts = turn_analysis.context.merged_with(contexts)
     frame = carry_frame(question, own.frame, carried)
+    phase = next((p for p in map(question_phase, reversed(history)) if p), None)
+    with_phase = bool(phase) and question_phase(question) is None and frame.intervention is not None and frame.intervention in (
+        carried[-1].intervention, *carried[-1].current_medications)
     if frame is own.frame:
-        return own
+        # a question of its own; in a conversation about prophylaxis its dose is still the prophylaxis dose
+        return own.model_copy(update={"frame": frame.model_copy(update={"phase": phase})}) if with_phase else own
+    if with_phase:
+        # "ok, so what colchicine dose once he's on the diltiazem?" after "... colchicine 0.6 bid ppx ...":
+        # the dose asked is the prophylaxis dose the conversation is about
+        frame = frame.model_copy(update={"phase": phase})
     return _with_frame(own, frame, own.context.merged_with(contexts), table, expand=expand)
 
 

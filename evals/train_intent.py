@@ -6,7 +6,7 @@ Training questions, each labelled with the intent and asked attribute of the con
 ``evals/sets/README.md``:
 
 - ``evals/sets/intent_train.jsonl``: questions written for this model (all of them);
-- half A (:func:`~curbside.evals.sets.half_of`) of ``clinician.jsonl`` and ``clinician2.jsonl``,
+- half A (:func:`~curbside.evals.sets.half_of`) of ``clinician.jsonl``, ``clinician2.jsonl`` and ``clinician3.jsonl``,
   each question on its own (follow-ups, whose intent comes from the earlier turns, are left out).
 
 Half B of either set is never read. Each question is read by the frame's rules with the model
@@ -46,7 +46,7 @@ from curbside.qa.intent_model import FORMAT, MODEL_FILE, READINGS, RuleReading
 from curbside.qa.query import analyse
 
 WRITTEN = SETS_DIR / "intent_train.jsonl"
-EVAL_SETS = ("clinician", "clinician2")
+EVAL_SETS = ("clinician", "clinician2", "clinician3")
 C_GRID = (3.0, 10.0, 30.0)
 """Inverse L2 strengths tried: the features are many and sparse, the questions few."""
 THRESHOLD_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
@@ -224,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "command": "python -m curbside.evals.train_intent",
             "trained": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
             "files": hashes,
-            "halves": "written questions (all); clinician and clinician2 half A only, follow-ups left out; half B never read",
+            "halves": "written questions (all); clinician, clinician2 and clinician3 half A only, follow-ups left out; half B never read",
             "examples": counts,
             "min_count": MIN_COUNT,
             "cross_validation": {"folds": FOLDS, "C_grid": list(C_GRID), "threshold_grid": list(THRESHOLD_GRID), **chosen},

@@ -138,7 +138,7 @@ _PHASES: dict[str, re.Pattern[str]] = {
     "prophylaxis": re.compile(r"\bprophyla\w*|\bprevent\w*\s+(?:of\s+)?(?:\w+\s+){0,3}(?:flares?|recurrence|attacks?|infection|thrombo\w*|dvt|clots?|embolism|stroke)|\bpreventive|\bafter\s+(?:hip|knee)\s+(?:or\s+knee\s+)?(?:replacement|surgery)", re.I),
     "extended": re.compile(r"\bextended[- ]\w*|\bafter\s+(?:at\s+least\s+)?(?:6|six|3|three)\s+months|\blong-term\s+(?:prevention|therapy|treatment)|\breduce\s+the\s+risk\s+of\s+recurren\w*|\brecurren\w*|\bsecondary\s+prevention|\bbeyond\s+(?:the\s+)?(?:first|initial)", re.I),
     "initial": re.compile(r"\binitial\b|\bfirst\s+\d+\s+days|\bfor\s+(?:the\s+first\s+)?(?:7|seven|21)\s+days|\bloading|\bfollowed\s+by|\bthen\b|\bacute\b|\bstarting\s+dose|\bat\s+the\s+first\s+sign", re.I),
-    "treatment": re.compile(r"\btreatment\s+of\s+(?:a\s+|an\s+)?(?:acute\s+|new\s+)?(?:flare|dvt|pe|vte|deep|pulmonary|infection|attack)|\bto\s+treat\b|\bfor\s+(?:an?\s+)?(?:acute\s+)?(?:flare|attack)", re.I),
+    "treatment": re.compile(r"\btreatment\s+of\s+(?:a\s+|an\s+)?(?:acute\s+|new\s+)?(?:flare|dvt|pe|vte|deep|pulmonary|infection|attack)|\bto\s+treat\b|\bfor\s+(?:an?\s+)?(?:acute\s+)?(?:flare|attack)|\bflare\s+(?:dose|doses|dosing|regimen|treatment|course)", re.I),
 }
 _RENAL_BOUND = re.compile(
     r"(?:crcl|creatinine\s+clearance|e?gfr|clcr|(?:estimated\s+)?glomerular\s+filtration\s+rate)[^.;]{0,40}?(?P<op>below|under|less\s+than|<|≤|of\s+less\s+than|above|over|greater\s+than|>|≥|at\s+least|between)\s*(?P<a>\d{1,3})(?:\s*(?:and|to|-|–)\s*(?P<b>\d{1,3}))?"

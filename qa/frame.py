@@ -110,7 +110,7 @@ _RESTART_ASK = re.compile(r"\b(?:restart\w*|re-?start\w*|resum\w*|rechalleng\w*|
 _STOPPING = re.compile(r"\b(?:after|before|since|once|when|until)\s+(?:stopping|finishing|completing|coming\s+off|tapering(?:\s+off)?|discontinuing)\s+(?:his|her|their|the)?\s*$|\b(?:wait|long)\s+(?:\w+\s+)?after\s+(?:(?:his|her|their|the|a|last)\s+)?(?:(?:dose|course|infusion)\s+of\s+)?$", re.I)
 """A drug the patient will stop ("when can she get MMR after stopping prednisone?"): what the
 patient takes now, around which the question times something else."""
-_STARTED_BEFORE = re.compile(r"\b(?:who|that|and)\s+(?:has\s+)?(?:just|recently|already)?\s*(?:started|began|begun|been\s+started\s+on|been\s+taking|been\s+on)\s*$|\b(?:recently|just)\s+started\s*$|\bnew(?:ly)?\s+(?:started\s+)?on\s*$", re.I)
+_STARTED_BEFORE = re.compile(r"\b(?:who|that|and)\s+(?:has\s+)?(?:just|recently|already)?\s*(?:started|began|begun|been\s+started\s+on|been\s+taking|been\s+on)\s*$|\b(?:since|after|when)\s+(?:we|i|you|they|he|she)\s+(?:just\s+)?(?:started|began)\s*(?:him|her|them)?\s*(?:on\s+)?$|\b(?:recently|just)\s+started\s*$|\bnew(?:ly)?\s+(?:started\s+)?on\s*$", re.I)
 _ONTO = re.compile(r"\b(?:add\w*|combin\w*|put\w*)\b[^.?!;]{0,40}\b(?:to|onto|with)\s+(?:his|her|their|the|a|an|current|existing|background)?\s*(?:current\s+|existing\s+)?$", re.I)
 _AS_ADJECTIVE = re.compile(r"^\s*(?:-?\s*(?:treated|maintained|based))?\s*(?:patient|patients|recipient|recipients|user|users|pt)\b", re.I)
 _ALTERNATIVE_OF = re.compile(r"\b(?:if\s+not|(?:options?|choices?|agents?|drugs?|therapy|step|line)\s+after|despite|failed|failing|can'?t\s+take|cannot\s+take|intolerant\s+of|allergic\s+to|reversal\s+(?:agent\s+)?(?:for|of)|revers\w*|not\s+(?:falling|working|responding)\s+on)\b[^.?!;]{0,30}$", re.I)
@@ -500,7 +500,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("choice", "alternatives", _rx(r"\b(?:anything|something|what(?:'s|\s+is)?)\s+(?:\w+\s+)?(?:better|safer|else)\s+than\b")),
     ("comparison", "efficacy", _rx(r"\bcompare[sd]?\s+(?:with|to|against)\b|\bas\s+(?:good|effective|safe)\s+as|\bworse\s+than|\b(?:safer|riskier|gentler|stronger|weaker|faster|cheaper)\s+than|\bless\s+(?:risky|safe|toxic|effective)\s+than|\bhow\s+(?:did|does)\s+(?:it|\w+)\s+do\s+against|\bbetter\s+than|\bbeat|\bversus|\bvs\.?\b|\bcompared\s+(?:with|to)|\bagainst\s+(?:a|an|the)\b|\bsuperior|\bnon-?inferior|\bhow\s+did\s+it\s+do|\bmore\s+effective|\bworks?\s+better")),
     ("dose_adjustment", "renal dose", _rx(r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|ckd)\b[^?]{0,40}\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s*(?:bid|tid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily)\b|\b(?:as\s+usual|usual|full|standard|same)\b[^?]{0,40}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\b|(?:\b(?:dose|doses|dosing|dosage|adjust\w*|reduc\w*|cut|lower|change|modify|usual|full|how\s+much|what\s+(?:dose|strength))\b[^?]{0,70}\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))|\b(?:e?gfr|crcl|creatinine\s+clearance|clcr|renal(?!\s+(?:transplant|allograft))|kidney(?!\s+(?:transplant|allograft|recipient))|ckd|dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b[^?]{0,70}\b(?:dose|doses|dosing|dosage|adjust\w*|how\s+much|what\s+(?:should\s+it|dose)))|\brenally\s+dos\w*")),
-    ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:to|should\s+i|do\s+i|do\s+we|should\s+we)\s+do\s+(?:about|with)\s+(?:the|his|her|their)\s+[\w-]+\s+(?:when|if|now|once|while)\b|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b")),
+    ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:to|should\s+i|do\s+i|do\s+we|should\s+we)\s+do\s+(?:about|with)\s+(?:the|his|her|their)\s+[\w-]+\s+(?:when|if|now|once|while)\b|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b|\bneeds?\s+to\s+(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut))\b")),
     ("dose", "dose", _rx(r"\bhow\s+(?:do|should|would)\s+(?:i|we|you)\s+convert\b|\bconver(?:t|sion)\s+(?:\w+\s+)?from\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g)?(?:\s+(?:to\s+(?:start|begin)|first|daily|a\s+day|bid|twice\s+daily|once\s+daily))?\s*\??\s*$|\b(?:start|begin|initiat)\w*\s+(?:(?:it|him|her|them|\w+)\s+)?(?:at|on|with)\s+\d|\bhow\s+(?:is|are|should)\s+(?:it|they|\w+)\s+(?:be\s+)?(?:given|taken|administered|injected|infused|used)\b|\b(?!(?:what|which|the|a|an|best|preferred|initial|first|empiric|antibiotic|treatment|prophylaxis|drug)\b)[a-z][\w-]+\s+regimens?\b|\bwhat(?:'s|\s+is)\s+the\s+regimen\b|\b(?:with|without)\s+(?:food|meals?|milk)\b|\bempty\s+stomach|\bbefore\s+(?:meals|breakfast)\b|\bwhat\s+time\s+of\s+day\b|\btaper\w*\b|\bhow\s+(?:fast|quickly)\s+(?:can|should|do|to)\b|\bgo\s+up\b|\bup-?titrat\w*|\bincrease\s+(?:the\s+|his\s+|her\s+)?dose\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day)\s*\?|\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
     ("safety", "adverse effects", _rx(r"\b(?:be|is|was)\s+(?:\w+\s+)?(?:from|due\s+to|caused\s+by|related\s+to)\s+(?:the\s+|his\s+|her\s+)?(?!\w+\s+(?:transplant|surgery))\w|\bcaused\s+by\b|\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce|mask|hide|damage|harm|hurt)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
@@ -977,10 +977,11 @@ def build_frame(
     if intervention is None and current and yes_no_polarity(question) == "stop":
         # "Already on allopurinol and now flaring. Hold it?": the drug to stop is the one asked about
         intervention = current.pop(0)
+    taken_from_current: str | None = None
     if intervention is None and current and intent != "choice" and attribute not in _NOT_ABOUT_CURRENT:
         # "How often should I check CBC on azathioprine?" names no new drug: it asks about the drug
         # the patient is on
-        intervention = current.pop(0)
+        intervention = taken_from_current = current.pop(0)
     if attribute == "indication" and intent != "comparison" and intervention and not _INDICATION_ASK.search(question) and ("ckd" in population or "dialysis" in population):
         intent, attribute = "safety", "renal dose"  # "Metformin at eGFR 28?"
     if attribute == "indication" and intent == "indication" and intervention and treated is None and _RISK_POPULATIONS.intersection(population) and not _TREAT_WORD.search(question):
@@ -1009,6 +1010,13 @@ def build_frame(
         attribute = "adverse effects"  # "How often does X cause diarrhoea compared with Y?" compares harms
     if intent == "comparison" and attribute not in ("efficacy", "adverse effects"):
         attribute = "first-line choice"
+    clause_start = len(question) - len(ask_clause(question))
+    in_ask = list(dict.fromkeys(g for a, _b, _s, g in sorted(mentions) if a >= clause_start))
+    if intent == "dose_adjustment" and clause_start > 0 and len(in_ask) == 1 and in_ask[0] != intervention and in_ask[0] in current and intervention is not None and intervention == taken_from_current:
+        # "On erythromycin ... been on colchicine 0.6 bid. Does the colchicine need to change?":
+        # the one drug the asking clause names is the one whose dose may change; the story's other is why
+        current = [intervention, *(m for m in current if m != in_ask[0])]
+        intervention = in_ask[0]
     dosed = _dosed_current(question, mentions, current, intervention) if intent == "dose_adjustment" and not _names_in_ask(question, mentions, intervention) else None
     if dosed is not None and intervention is not None:
         # "On Eliquis 5 bid, starting itraconazole. Change anything?": the drug whose dose the
@@ -1386,7 +1394,8 @@ _CO_MED_FOLLOW_UP = re.compile(
     r"^\W*(?:and|but|what\s+about|how\s+about|or|what\s+if)?\s*(?:(?:if|when)\s+(?:he|she|they|the\s+patient)\s+"
     r"(?:is|are|was|were|'s)\s+(?:also\s+)?)?(?:with|on|taking|plus|alongside|together\s+with|combined\s+with)\b"
     r"|^\W*(?:and|but|what)?\s*(?:if|when)\s+(?:he|she|they|the\s+patient)\s+(?:also\s+)?(?:starts?|is\s+starting|begins?|adds?|gets?|needs?|takes?)\b"
-    r"|^\W*(?:any|an|is\s+there\s+an?(?:y)?)\s+(?:interactions?|problems?|issues?|concerns?)\s+with\b",
+    r"|^\W*(?:any|an|is\s+there\s+an?(?:y)?)\s+(?:interactions?|problems?|issues?|concerns?)\s+with\b"
+    r"|^\W*(?:and|but|also)?\s*(?:he|she|they|the\s+patient|pt)\s*(?:'s|is|are)\s+(?:(?:also|now|already|currently)\s+){1,2}(?:on|taking)\b",
     re.I,
 )
 _ASKS_FOR_ANOTHER = re.compile(
@@ -1474,6 +1483,8 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
         # "Tacrolimus trough goal after a kidney transplant?" then "And with fluconazole on board?":
         # a follow-up that only adds a co-medication asks about the pair (the intent convention)
         out.intent, out.asked_attribute = "interaction", "interaction"
+    if co_medication and out.intent == "dose" and out.asked_attribute == "dose":
+        out.intent = "dose_adjustment"  # "Colchicine ppx dose?" then "He's also on Ranexa. What dose then?"
     if explicit_ask and out.intent == "dose" and out.asked_attribute == "dose" and base.intent == "interaction" and out.current_medications:
         out.intent = "dose_adjustment"  # "Is colchicine OK with atorvastatin?" then "What dose then?"
     added = [m for m in out.current_medications if m not in base.current_medications]

@@ -79,7 +79,7 @@ INTENT_SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 _PHASE_OF_QUESTION: list[tuple[str, re.Pattern[str]]] = [
-    ("prophylaxis", re.compile(r"\bprophyla\w*|\bprevent\w*|\bpreventive", re.I)),
+    ("prophylaxis", re.compile(r"\bprophyla\w*|\bppx\b|\bprevent\w*|\bpreventive", re.I)),
     ("extended", re.compile(r"\bextended|\blong-term|\bbeyond\s+\d|\bafter\s+\d+\s+months|\b(?:done|completed|finished|had)\s+(?:\w+\s+){0,2}\d+\s+months|\bcontinuing\b|\bfrom\s+here\b|\brecurren\w*|\bsecondary\s+prevention|\bmaintenance", re.I)),
     ("initial", re.compile(r"\bnew\b|\bacute\b|\bjust\s+diagnosed|\binitial|\bstart\w*\s+dose|\bloading|\bfirst\s+(?:week|days)|\bfresh|\bnewly", re.I)),
 ]
@@ -155,10 +155,12 @@ def attribute_match(claim: Claim, frame: QuestionFrame, question: str) -> float:
             if pop in frame.population and pop not in claim.populations:
                 score = min(score, 0.35)
     if "dose" in claim.relations and frame.asked_attribute in ("dose", "renal dose"):
-        phase = question_phase(question)
+        phase = question_phase(question) or frame.phase
         phases = claim.phases - {"treatment"}
         if phase and phases and phase not in phases and not (phase == "initial" and "initial" in claim.phases):
             return 0.0  # an extended-phase or prophylaxis dose does not answer a question about a new clot
+        if phase == "prophylaxis" and "treatment" in claim.phases and "prophylaxis" not in claim.phases:
+            return 0.0  # a flare's treatment dose does not answer a question about the prophylaxis dose
         if phase is None and phases & {"prophylaxis", "extended"} and "initial" not in phases:
             score *= 0.4
         if "child" in claim.populations and "child" not in frame.population:

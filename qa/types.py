@@ -133,6 +133,12 @@ class QuestionFrame(BaseModel):
         None, description="Detail of the asked attribute, e.g. 'CrCl 25' for 'renal dose'."
     )
     indication: str | None = Field(None, description="The condition being treated, when named.")
+    phase: str | None = Field(
+        None,
+        description="The treatment phase (prophylaxis, extended, initial) an earlier turn of the "
+        "conversation set, for a follow-up that does not say it ('on colchicine 0.6 bid ppx ...' then "
+        "'what colchicine dose once he's on diltiazem?').",
+    )
     ruled_out: list[str] = Field(
         default_factory=list,
         description="Treatments the question rules out for the patient (failed, not tolerated, allergic "

@@ -109,6 +109,6 @@ def test_bundled_model_is_small_and_never_saw_half_b() -> None:
     prov = data["provenance"]
     assert prov["command"] == "python -m curbside.evals.train_intent"
     assert "half B never read" in prov["halves"]
-    assert set(prov["examples"]) <= {"written", "clinician-A", "clinician2-A"}
+    assert set(prov["examples"]) <= {"written", "clinician-A", "clinician2-A", "clinician3-A"}
     model = load_intent_model()
     assert model is not None and 0 < model.threshold_default <= model.threshold_ask <= 1.01
