@@ -26,8 +26,8 @@ from curbside.inputs import check_history, check_instance, check_k, check_text
 from curbside.qa.aliases import AliasTable, expand_query, learn_aliases
 from curbside.qa.compose import Composer, ComposerParams, ExtractiveComposer
 from curbside.qa.frame import carry_frame
-from curbside.qa.query import analyse, key_terms
 from curbside.qa.plan import question_phase
+from curbside.qa.query import analyse, key_terms
 from curbside.qa.render import to_markdown
 from curbside.qa.retrieval import Filters, HybridRetriever, RetrievalParams
 from curbside.qa.sentences import SentenceEmbedder
