@@ -352,9 +352,12 @@ def _asks_for_value(frame: QuestionFrame, question: str = "") -> bool:
     return frame.intent == "dose_adjustment" and frame.asked_attribute in ("dose", "renal dose") and asks_for_amount(question)
 
 
-_AMOUNT = re.compile(rf"{_DOSE_VALUE_PATTERN}|\b\d+(?:\.\d+)?\s*%", re.I)
+_AMOUNT = re.compile(
+    rf"{_DOSE_VALUE_PATTERN}|\b\d+(?:\.\d+)?\s*%|\b(?:one|two)[- ](?:half|third|quarter|fourth)s?\b|\bhalf\s+(?:the|of\s+the)\s+(?:usual\s+)?dose\b|\bhalved\b",
+    re.I,
+)
 """What answers a dose change asked as an amount: a dose with its unit or a share of the dose
-("reductions of 50% to 75%")."""
+("reductions of 50% to 75%", "one-third to one-quarter of the usual dose", "halved")."""
 _NO_DOSE = frozenset({"contraindication", "avoid", "no_change"})
 """Relations that answer a dose change asked as an amount without a number: not giving it at all,
 or keeping the dose."""

@@ -86,7 +86,8 @@ _PHASE_OF_QUESTION: list[tuple[str, re.Pattern[str]]] = [
 
 
 _AMOUNT_ASK = re.compile(
-    r"\bhow\s+much\b|\bhow\s+many\s+(?:mg|milligrams?|micrograms?|units?|tablets?|pills?)\b|"
+    r"\bhow\s+much\b|\bhow\s+many\s+(?:mg|milligrams?|micrograms?|units?|tablets?|pills?|percent)\b|"
+    r"\b(?:by\s+)?what\s+(?:percentage|percent|fraction|proportion|factor)\b|"
     r"\b(?:what|which)(?:'s|\s+is|\s+should)?\s+(?:be\s+)?(?:the\s+|his\s+|her\s+|their\s+|a\s+)?(?:new\s+|right\s+|correct\s+|reduced\s+|adjusted\s+)?(?:dose|dosage|dosing|amount)\b",
     re.I,
 )

@@ -56,3 +56,18 @@ def test_the_drug_the_asking_clause_names_is_the_one_whose_dose_changes() -> Non
     assert frame.intervention == "colchicine"
     assert "clarithromycin" in frame.current_medications
     assert frame.intent == "dose_adjustment"
+
+
+def test_a_share_of_the_dose_is_an_amount_and_asking_for_one_is_asking_how_much() -> None:
+    from curbside.qa.compose import _AMOUNT
+    from curbside.qa.plan import asks_for_amount
+
+    assert asks_for_amount("Starting posaconazole - by what percentage should the sirolimus come down?")
+    assert asks_for_amount("What fraction of the usual azathioprine dose once allopurinol is on board?")
+    assert _AMOUNT.search("reduce the azathioprine dose to one-third to one-quarter of the usual dose")
+    assert not _AMOUNT.search("adjust the dose and check trough concentrations more often")
+
+
+def test_competing_for_secretion_is_an_interaction() -> None:
+    claim = tag("Valacyclovir competes with mycophenolate metabolites for tubular secretion, and levels of both may rise.", TABLE)
+    assert "interaction" in claim.relations
