@@ -205,7 +205,7 @@ _KEEP_GOING = re.compile(
 
 _STOP_CUE = re.compile(r"stop|discontinu|withh[eo]ld", re.I)
 _STOP_TRIGGER = re.compile(
-    r"\b(?:if|when|whenever|until|in\s+case\s+of|(?:who|that)\s+develops?|at\s+the\s+first\s+sign)\b", re.I
+    r"\b(?:if|when|whenever|until|in\s+case\s+of|(?:who|that)\s+develops?|at\s+the\s+first\s+(?:sign|appearance|onset))\b", re.I
 )
 """After "should be stopped" / "discontinue": the event that triggers it. "Stop X if potassium rises"
 is a stopping rule, a precaution for a patient on X, not advice against starting X."""
@@ -270,17 +270,24 @@ def _relations(text: str) -> set[str]:
     return found
 
 
-def stopping_rule_conditions(text: str) -> frozenset[str]:
-    """The conditions that trigger a sentence's stopping rule ("warfarin should be stopped if
-    calciphylaxis is diagnosed" -> calciphylaxis): for a patient who has one, the rule is an
-    avoidance, not a precaution for later."""
-    for m in RELATION_PATTERNS["avoid"].finditer(text):
-        if not _STOP_CUE.search(m.group(0)):
-            continue
+_STOP_VERB = re.compile(r"\b(?:stop(?:ped|ping|s)?|discontinu\w*|withh[eo]ld\w*)\b", re.I)
+
+
+def stopping_rule_trigger(text: str) -> str | None:
+    """The clause that triggers a sentence's stopping rule ("warfarin should be stopped if
+    calciphylaxis is diagnosed" -> "calciphylaxis is diagnosed"), or None when it states none."""
+    for m in _STOP_VERB.finditer(text):
         trigger = _STOP_TRIGGER.search(text, m.end())
         if trigger is not None:
-            return frozenset(_conditions(re.split(r"[;.]|\bbut\b", text[trigger.end() :])[0]))
-    return frozenset()
+            return re.split(r"[;.]|\bbut\b", text[trigger.end() :])[0]
+    return None
+
+
+def stopping_rule_conditions(text: str) -> frozenset[str]:
+    """The conditions that trigger a sentence's stopping rule ("... calciphylaxis is diagnosed" ->
+    calciphylaxis): for a patient who has one, the rule is an avoidance, not a precaution for later."""
+    trigger = stopping_rule_trigger(text)
+    return frozenset(_conditions(trigger)) if trigger else frozenset()
 
 
 def _negated(text: str, start: int) -> bool:

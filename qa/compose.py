@@ -46,6 +46,7 @@ from curbside.qa.claims import (
     Claim,
     classes_of,
     stopping_rule_conditions,
+    stopping_rule_trigger,
     tag,
     therapeutic_classes,
 )
@@ -642,7 +643,10 @@ class ExtractiveComposer:
         if polarity == "stop":
             # "should I stop it?" is answered by what the library says of stopping or keeping it
             stopping = [i for i in leading if i.about > 0 and _says_of_stopping(i)]
-            leading = stopping or leading
+            # a stopping rule whose trigger the patient is not said to have ("stop at the first
+            # appearance of skin rash") answers for other patients, not whether to stop it here
+            met = [i for i in stopping if _stop_rule_met(i.sent.text, frame, analysis.question) is not False]
+            leading = met or [i for i in leading if i not in stopping] or leading
         elif polarity == "applies":
             # "does it apply to my diabetic patient?" is answered by whom the source left out or took in
             scoped = [i for i in (*leading, *items) if i.about > 0 and _COHORT.search(i.sent.text) and self._names_patient(i, frame)]
@@ -862,7 +866,12 @@ class ExtractiveComposer:
         held = frame.ask_explicit or ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).population is not None
         item.attr = attribute_match(c, frame, analysis.question) if held else SUPPORTING
         if frame.yes_no and item.about > 0 and yes_no_polarity(analysis.question) == "stop" and _says_of_stopping(item):
-            item.attr = max(item.attr, 1.0)  # "should I stop it?" is answered by what the library says of stopping it
+            if _stop_rule_met(item.sent.text, frame, analysis.question) is False:
+                # "stop at the first appearance of skin rash or hypersensitivity": a rule for patients
+                # with what this one is not said to have answers another patient's question
+                item.attr = min(item.attr, SUPPORTING)
+            else:
+                item.attr = max(item.attr, 1.0)  # "should I stop it?" is answered by what the library says of stopping it
         if frame.asked_attribute == "monitoring" and _HOW_OFTEN.search(analysis.question) and not _FREQUENCY.search(item.sent.text):
             item.attr = min(item.attr, 0.5)  # "how often" is answered by a schedule
         if frame.asked_attribute == "interaction" and frame.current_medications:
@@ -1489,7 +1498,7 @@ class ExtractiveComposer:
             c = item.claim
             decision, text = None, ""
             if polarity == "stop":
-                direction = _stance(item, frame) if c.direction == "conditional" else c.direction  # a stopping rule this patient meets
+                direction = "against" if _stop_rule_met(item.sent.text, frame, _QUESTION.get()) else c.direction  # a stopping rule this patient meets
                 if "continue" in c.relations or direction == "for":
                     decision, text = "no", f"No: the library advises keeping {x} going here."
                 elif direction == "against" and self._scope(item, frame) != UNSTATED:
@@ -1729,6 +1738,33 @@ another phase, population or kidney function (``plan.attribute_match``: 0.35 rel
 population, 0 a dose of another phase, x0.2 outside the stated renal range)."""
 
 
+def _stop_rule_met(text: str, frame: QuestionFrame, question: str | None) -> bool | None:
+    """Does the patient meet the sentence's stopping rule ("stop at the first appearance of skin
+    rash", "should be stopped if calciphylaxis is diagnosed")? None when it states no rule or its
+    trigger is a value ("if the eGFR falls below 30"); True when the patient has a condition its
+    trigger names or the question names what the trigger is ("now a widespread rash"); False
+    otherwise."""
+    trigger = stopping_rule_trigger(text)
+    if trigger is None:
+        return None
+    if stopping_rule_conditions(text) & set(frame.conditions):
+        return True
+    if re.search(r"\d|\b(?:rises?|falls?|above|below|exceeds?|drops?)\b", trigger, re.I):
+        return None  # "if potassium rises above 5.5": a value, read by the claims' ranges, not by the question's words
+    said = {w for w in re.findall(r"[a-z]+", (question or "").lower()) if len(w) >= TRIGGER_WORD_MIN}
+    named = {w for w in re.findall(r"[a-z]+", trigger.lower()) if len(w) >= TRIGGER_WORD_MIN} - _TRIGGER_FILLER
+    return bool(said & named)
+
+
+TRIGGER_WORD_MIN = 4
+"""Words a question must share with a stopping rule's trigger to meet it have this many letters or
+more ("rash", "fever", "jaundice"), as restriction words are read by the sweep."""
+_TRIGGER_FILLER = frozenset({
+    "first", "appearance", "sign", "signs", "onset", "other", "any", "diagnosed", "develops", "develop",
+    "occurs", "occur", "suspected", "confirmed", "patient", "patients", "reaction", "reactions", "there", "with",
+    "that", "this", "than", "more", "less", "level", "levels",
+})
+"""Words of a trigger that name no event ("at the first appearance of", "is diagnosed")."""
 _CHOOSES_A_TREATMENT = frozenset({"alternatives", "first-line choice", "prophylaxis"})
 """Asked attributes answered by naming a treatment: with no intervention asked about, one the
 question rules out (failed, not tolerated, allergic to) is not the answer."""
@@ -2028,7 +2064,7 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
     if item.about == 0 and frame.intervention is not None:
         return "neutral"
     direction = item.claim.direction
-    if direction == "conditional" and frame.conditions and stopping_rule_conditions(item.sent.text) & set(frame.conditions):
+    if "continue" not in item.claim.relations and _stop_rule_met(item.sent.text, frame, _QUESTION.get()):
         # "warfarin should be stopped if calciphylaxis is diagnosed", for a patient with calciphylaxis:
         # the stopping rule is met, so it advises against the drug for this patient
         return "against"

@@ -104,3 +104,23 @@ def test_a_stopping_rule_the_patient_meets_is_a_no_to_keeping_it(bundled_pipelin
     assert keep.decision == "no", keep.decision_text
     assert stop.decision == "yes", stop.decision_text
     assert any("calciphylaxis" in c.quote for c in keep.decision_citations)
+
+
+def test_a_stopping_rule_is_met_by_the_event_the_question_names_and_not_by_a_value() -> None:
+    from curbside.qa.compose import _stop_rule_met
+
+    rash = "The label says to stop the drug at the first appearance of skin rash or other signs of hypersensitivity."
+    frame = QuestionFrame(intent="safety", intervention="allopurinol", yes_no=True)
+    assert _stop_rule_met(rash, frame, "Two weeks on allopurinol and now a blistering rash. Stop it?") is True
+    assert _stop_rule_met(rash, frame, "Urate at goal for two years on allopurinol. Can we stop it?") is False
+    kidney = "Metformin should be stopped if the eGFR falls below 30 mL/min/1.73 m2."
+    assert _stop_rule_met(kidney, frame, "eGFR 28 now, potassium fine. Stop metformin?") is None
+    assert _stop_rule_met("Metformin lowers glucose.", frame, "Stop metformin?") is None
+
+
+def test_a_rule_for_another_patients_trigger_does_not_answer_whether_to_stop(bundled_pipeline) -> None:
+    rash = bundled_pipeline.ask("Three weeks into allopurinol he has a spreading rash and fever. Should we stop it?")
+    assert rash.decision == "yes", rash.decision_text
+    assert rash.bottom_line is not None and "rash" in rash.bottom_line.text
+    goal = bundled_pipeline.ask("Urate has been under 6 for two years on allopurinol. Can we stop it now?")
+    assert goal.bottom_line is not None and "rash" not in goal.bottom_line.text, goal.bottom_line.text
