@@ -161,8 +161,8 @@ def analyse_turns(question: str, history: Sequence[str], table: AliasTable, *, e
         carried = [frame]
         contexts = turn_analysis.context.merged_with(contexts)
     frame = carry_frame(question, own.frame, carried)
-    phase = next((p for p in map(question_phase, reversed(history)) if p), None)
-    with_phase = bool(phase) and question_phase(question) is None and frame.intervention is not None and frame.intervention in (
+    phase = next((p for p in (question_phase(turn, frame.intervention) for turn in reversed(history)) if p), None)
+    with_phase = bool(phase) and question_phase(question, frame.intervention) is None and frame.intervention is not None and frame.intervention in (
         carried[-1].intervention, *carried[-1].current_medications)
     if frame is own.frame:
         # a question of its own; in a conversation about prophylaxis its dose is still the prophylaxis dose

@@ -43,12 +43,21 @@ _NOT_ALIASES = {
 _NAME_SHAPE = re.compile(r"^(?:[A-Z][A-Za-z]{2,}(?:[ -][A-Z]{1,3})?|[A-Z]{2,5}[- ]?\d{2,7}[A-Z]?|[A-Z][a-z]*[A-Z][A-Za-z]*)$")
 
 
+_COMPOUND_SUFFIX = r"(?:based|containing|treated|exposed|dependent)"
+"""Suffixes after which a hyphenated drug name still names a drug the patient takes or is given ("a
+Tivicay-based regimen", "insulin-treated", "steroid-dependent"). Any other hyphen continues a
+different word ("anti-TNF", "FK-506" against "FK"), names a condition the drug causes rather than
+a drug taken ("heparin-induced thrombocytopenia": the patient must not get heparin; "-associated",
+"-related" alike), or turns the name against the patient ("steroid-free", "methotrexate-naive"),
+so the name does not match there."""
+
+
 @lru_cache(maxsize=8)
 def _name_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
     """The compiled matcher for a set of names (cached: building the trie costs ~0.1 s)."""
     if not names:
         return None
-    return re.compile(r"(?<![\w-])(" + trie_regex(names) + r")(?![\w-])", re.I)
+    return re.compile(r"(?<![\w-])(" + trie_regex(names) + r")(?!\w)(?!-(?!" + _COMPOUND_SUFFIX + r"\b))", re.I)
 
 
 @lru_cache(maxsize=8)

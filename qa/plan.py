@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import Claim
 from curbside.qa.types import QuestionFrame
 
@@ -115,10 +116,36 @@ def asks_for_amount(question: str) -> bool:
     return bool(_AMOUNT_ASK.search(question))
 
 
-def question_phase(question: str) -> str | None:
-    """The treatment phase a dose question is about, when it says: prophylaxis, extended, initial."""
+_ON_A_REGIMEN = re.compile(r"\b(?:been|is|'s|stays?|remains?|currently|already|still)\s+(?:taking\s+|on\s+)(?:(?:his|her|their|the)\s+)?$", re.I)
+_REGULAR_DOSE = re.compile(r"\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|tid|qid|qd|od|daily|once\s+(?:a\s+)?daily|twice\s+(?:a\s+)?daily|once\s+a\s+day|twice\s+a\s+day|every\s+\w+|q\d+h)\b", re.I)
+"""A patient said to be taking the asked drug at a regular dose ("he's been on colchicine 0.6 bid
+since we started Zyloprim"): the dose asked about is the one of the course under way
+(prophylaxis, extended), not a first or acute dose (:data:`ONGOING`)."""
+ONGOING = "ongoing"
+ONGOING_PHASES = frozenset({"prophylaxis", "extended"})
+"""The claim phases a course under way continues."""
+
+_OTHER_DRUG_GAP = re.compile(r"^[\s-]*(?:(?:oral|iv|low-dose|high-dose|daily)\s+)?$", re.I)
+"""What may stand between a phase word and the drug it describes ("long-term erythromycin",
+"prophylactic oral TMP-SMX")."""
+
+
+def question_phase(question: str, intervention: str | None = None) -> str | None:
+    """The treatment phase a dose question is about, when it says: prophylaxis, extended, initial.
+
+    A phase word that describes another drug than ``intervention`` ("on long-term erythromycin
+    ... does the colchicine need to change?") is that drug's course, not the asked one's.
+    """
+    others: list[int] = []
+    if intervention is not None:
+        found = AliasTable.bundled().find(question)
+        others = [start for start, _end, _surface, generic in found if generic != intervention]
+        if any(generic == intervention and _ON_A_REGIMEN.search(question[:start]) and _REGULAR_DOSE.match(question[end:]) for start, end, _s, generic in found):
+            return ONGOING
     for name, pattern in _PHASE_OF_QUESTION:
-        if pattern.search(question):
+        for m in pattern.finditer(question):
+            if any(start >= m.end() and _OTHER_DRUG_GAP.match(question[m.end() : start]) for start in others):
+                continue
             return name
     return None
 
@@ -156,8 +183,11 @@ def attribute_match(claim: Claim, frame: QuestionFrame, question: str) -> float:
             if pop in frame.population and pop not in claim.populations:
                 score = min(score, 0.35)
     if "dose" in claim.relations and frame.asked_attribute in ("dose", "renal dose"):
-        phase = question_phase(question) or frame.phase
+        phase = question_phase(question, frame.intervention) or frame.phase
         phases = claim.phases - {"treatment"}
+        if phase == ONGOING:
+            # a course under way: its maintenance or prophylaxis dose, not the acute or first dose
+            return score if phases & ONGOING_PHASES else (0.0 if claim.phases else score * 0.4)
         if phase and phases and phase not in phases and not (phase == "initial" and "initial" in claim.phases):
             return 0.0  # an extended-phase or prophylaxis dose does not answer a question about a new clot
         if phase == "prophylaxis" and "treatment" in claim.phases and "prophylaxis" not in claim.phases:
