@@ -1488,6 +1488,8 @@ class ExtractiveComposer:
         """
         x = frame.intervention or "this"
         candidates = _verdict_basis(plan)
+        if polarity in ("differs", "same"):
+            return self._comparison_verdict(polarity, plan, frame, [*candidates, *plan.sections.get("evidence", [])])
         if polarity == "exists" and plan.bottom is not None and plan.bottom.kind == "research":
             return False  # what studies found is read study by study, disagreements noticed (the general reading)
         for item in candidates:
@@ -1522,6 +1524,46 @@ class ExtractiveComposer:
             if decision:
                 plan.decision, plan.decision_text, plan.decision_items = decision, text, [item]
                 return True
+        return False
+
+    def _comparison_verdict(self, polarity: str, plan: _Plan, frame: QuestionFrame, candidates: list[_Item]) -> bool:
+        """The verdict of "is X better than Y?" (``differs``) or "is X as good as Y?" (``same``) from
+        the first cited finding that compares them: no difference found ("did not show anakinra to
+        be superior", "have not been shown to be more effective") answers ``differs`` no and
+        ``same`` yes; a difference found ("more often with canakinumab than with triamcinolone")
+        answers ``differs`` yes (``same`` is left to the general reading: "better" still is "as
+        good"). A trial's design ("designed to show superiority") and a comparison with placebo
+        the question does not make are not findings about the comparison asked."""
+        question = plan.question.lower()
+        x = frame.intervention or "this"
+
+        def off_point(item: _Item) -> bool:
+            text = item.sent.text
+            return bool(_TRIAL_DESIGN.search(text)) or ("placebo" in text.lower() and "placebo" not in question)
+
+        def settle(item: _Item, decision: str, text: str) -> bool:
+            plan.decision, plan.decision_text, plan.decision_items = decision, text, [item]
+            if plan.bottom is not None and item is not plan.bottom and off_point(plan.bottom):
+                # the finding answers the question; how the trial was built, or how a drug did
+                # against placebo, does not: the finding leads
+                for section in plan.sections.values():
+                    if item in section:
+                        section.remove(item)
+                plan.bottom = item
+            return True
+
+        for item in candidates:
+            if item.about == 0 and frame.intervention is not None:
+                continue
+            if off_point(item):
+                continue
+            text = item.sent.text
+            if _NO_DIFFERENCE.search(text):
+                if polarity == "differs":
+                    return settle(item, "no", f"No: the cited evidence found {x} no better than its comparator.")
+                return settle(item, "yes", f"Yes: the cited evidence found no difference between {x} and its comparator.")
+            if polarity == "differs" and _A_DIFFERENCE.search(text):
+                return settle(item, "yes", f"Yes: the cited evidence found a difference between {x} and its comparator.")
         return False
 
     def _names_patient(self, item: _Item, frame: QuestionFrame) -> bool:
@@ -1985,6 +2027,22 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
+_NO_DIFFERENCE = re.compile(
+    r"\bnot\s+(?:been\s+)?(?:shown\s+)?(?:to\s+be\s+)?(?:superior|more\s+effective|better)\b|"
+    r"\b(?:did|does|do)\s+not\s+(?:show|find|demonstrate|prove)\s+(?:[\w-]+\s+){0,4}?(?:to\s+be\s+)?(?:superior|superiority|more\s+effective|better|a\s+(?:significant\s+)?difference)\b|"
+    r"\bno\s+(?:statistically\s+)?(?:significant\s+)?(?:difference|advantage)\b|\b(?:did|do|does)\s+not\s+differ\b|\bnot\s+(?:significantly\s+)?different\b|"
+    r"\b(?:was|were|is|are|proved|proven)\s+non-?inferior\b|\bnon-?inferior\s+to\b|\bas\s+effective\s+as\b|\bcomparable\s+(?:efficacy|effectiveness|pain|results?|to)\b",
+    re.I,
+)
+"""A comparison that found no difference (see :meth:`ExtractiveComposer._comparison_verdict`)."""
+_A_DIFFERENCE = re.compile(
+    r"\b(?:more|less)\s+(?:often|frequently|commonly|effective)\b|\b(?:higher|lower|greater)\s+(?:[\w-]+\s+){0,3}?than\b|"
+    r"\bsuperior\s+to\b|\bbetter\s+than\b|\bsignificantly\s+(?:more|less|fewer|higher|lower|greater|better|reduced|increased)\b",
+    re.I,
+)
+"""A comparison that found a difference (read after :data:`_NO_DIFFERENCE`, which "not superior to" also matches)."""
+_TRIAL_DESIGN = re.compile(r"\b(?:non-?inferiority|superiority)\s+(?:trial|study|design)\b|\brandomi[sz]ed\s+\d+|\bdesigned\s+to\b|\baimed\s+to\b|\bto\s+(?:show|test|assess|determine)\s+(?:whether|superiority|non-?inferiority)\b|\bhypothes\w*|\bmargin\b", re.I)
+"""How a trial was built, not what it found."""
 _NEG_RESULT = re.compile(r"\b(?:did\s+not|does\s+not|do\s+not|no\s+(?:significant\s+)?(?:difference|association|effect|benefit|improvement|increase|reduction)|not\s+(?:associated|significant|superior|effective|improve)|failed\s+to|neither|nor|was\s+not|were\s+not|is\s+not|are\s+not|cannot|unlikely)\b", re.I)
 _HEDGED_RESULT = re.compile(
     r"\b(?:unclear|uncertain\w*|inconclusive|remains?\s+to\s+be\s+(?:determined|established|clarified|seen)|not\s+(?:yet\s+)?clear|"

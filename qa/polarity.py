@@ -34,6 +34,15 @@ _PROBLEM_ASK = re.compile(r"(?:^\W*|\b(?:a|any)\s+(?:real\s+|big\s+|major\s+)?)(
 """Whether there is a problem ("omeprazole with CellCept a problem?", "considering Xeljanz. Any
 issues?"): "is it fine to give it?" turned round."""
 _APPLIES_ASK = re.compile(r"\bappl(?:y|ies)\s+to\b|\bgenerali[sz]e\s+to\b|\bextrapolat\w*\s+to\b|\bvalid\s+for\b|\bhold\s+for\b", re.I)
+_SAME_ASK = re.compile(r"\bas\s+(?:good|effective|well|safe|efficacious)\b|\bnon-?inferior\b|\bequivalent\s+to\b|\bjust\s+as\b", re.I)
+"""Whether two treatments do equally well ("is the 1.8 mg regimen as effective as the hourly one?")."""
+_DIFFERS_ASK = re.compile(
+    r"\b(?:any\s+)?(?:better|worse|superior|inferior)\s+(?:than|to)\b|\bbeat\b|\bbeats\b|\boutperform\w*|"
+    r"\b(?:more|less)\s+effective\s+than\b|\b(?:more|fewer|less)\s+(?:[\w-]+\s+){1,3}?(?:with|on|in)\s+(?:[\w-]+\s+){0,4}?than\b",
+    re.I,
+)
+"""Whether one treatment does better (or causes more of something) than another ("does anakinra
+beat a Kenalog shot?", "more infections with canakinumab than with the steroid shot?")."""
 _ADJUST_ASK = re.compile(
     r"^\W*(?:(?:should|do|must|can|could)\s+(?:I|we|you)\s+(?:need\s+to\s+)?)?(?:reduce|lower|cut|adjust|decrease|halve|modify)\b|"
     r"^\W*(?:dose\s+)?(?:adjust\w*|change\s+anything|reduce\s+it)\s*\??\s*$",
@@ -58,6 +67,10 @@ def yes_no_polarity(question: str) -> str:
       results apply to my diabetic patient?"): what the source says of whom it left out answers it.
     - ``adjust``: whether to change the dose ("already on colchicine, needs a Z-pack. Reduce
       colchicine?"): "no dose adjustment" is a no.
+    - ``differs``: whether one treatment does better, or causes more of something, than another
+      ("does anakinra beat a Kenalog shot?"): a finding of no difference is a no, of the difference a yes.
+    - ``same``: whether two do equally well ("as effective as the hourly regimen?"): a finding of no
+      difference is a yes.
     - ``do``: the rest, whether to give, start or continue it: the library's support is a yes.
     """
     ask = re.split(r"(?<=[.!;?:])(?<!\b[A-Z]\.)\s+|\s+[-\u2013\u2014]+\s+", question.strip())  # not at "E. coli"
@@ -69,6 +82,10 @@ def yes_no_polarity(question: str) -> str:
         return "stop"
     if _PROBLEM_ASK.search(last):
         return "problem"
+    if _SAME_ASK.search(last):
+        return "same"
+    if _DIFFERS_ASK.search(last):
+        return "differs"
     if _EXISTS_ASK.search(last):
         return "exists"
     if _ADJUST_ASK.search(last):
