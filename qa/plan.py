@@ -10,6 +10,7 @@ line. Which sections an intent shows lives in ``INTENT_SECTIONS``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -130,11 +131,13 @@ _OTHER_DRUG_GAP = re.compile(r"^[\s-]*(?:(?:oral|iv|low-dose|high-dose|daily)\s+
 "prophylactic oral TMP-SMX")."""
 
 
+@functools.lru_cache(maxsize=256)
 def question_phase(question: str, intervention: str | None = None) -> str | None:
     """The treatment phase a dose question is about, when it says: prophylaxis, extended, initial.
 
     A phase word that describes another drug than ``intervention`` ("on long-term erythromycin
     ... does the colchicine need to change?") is that drug's course, not the asked one's.
+    Cached: :func:`attribute_match` asks it once per dose sentence of the same question.
     """
     others: list[int] = []
     if intervention is not None:
