@@ -119,6 +119,7 @@ class AliasTable:
     aliases: dict[str, str] = field(default_factory=dict)  # display alias -> generic
     generics: set[str] = field(default_factory=set)
     classes: dict[str, str] = field(default_factory=dict)
+    active_forms: dict[str, str] = field(default_factory=dict)  # prodrug -> the drug it becomes
     _pattern: re.Pattern[str] | None = None
     _by_key: dict[str, str] = field(default_factory=dict)
 
@@ -141,13 +142,18 @@ class AliasTable:
             table.generics.add(generic)
             if entry.get("class"):
                 table.classes[generic] = str(entry["class"])
+            if entry.get("active_form"):
+                table.active_forms[generic] = str(entry["active_form"]).lower()
             for alias in entry.get("aliases", []):
                 table.aliases[str(alias)] = generic
+        unknown = sorted(f for f in table.active_forms.values() if f not in table.generics)
+        if unknown:
+            raise ValueError(f"drug alias data: active_form {unknown[0]!r} is not a generic of the table")
         table._compile()
         return table
 
     def copy(self) -> AliasTable:
-        new = AliasTable(dict(self.aliases), set(self.generics), dict(self.classes))
+        new = AliasTable(dict(self.aliases), set(self.generics), dict(self.classes), dict(self.active_forms))
         new._pattern, new._by_key = self._pattern, dict(self._by_key)  # same names, same matcher
         return new
 
@@ -200,6 +206,15 @@ class AliasTable:
                 found.append(generic)
         pieces.append(text[pos:])
         return "".join(pieces), replaced, found
+
+    def kin(self, generic: str) -> frozenset[str]:
+        """The drugs that become the same active drug in the body as ``generic``, itself included:
+        a prodrug and its active form (mycophenolate mofetil and mycophenolic acid, prednisone and
+        prednisolone, valganciclovir and ganciclovir). What a source says of one of them (an
+        interaction, a contraindication, pregnancy) is said of the drug the patient gets from the
+        other; their doses differ, which :mod:`curbside.qa.plan` holds to."""
+        root = self.active_forms.get(generic, generic)
+        return frozenset({generic, root, *(g for g, f in self.active_forms.items() if f == root)})
 
     def names_of(self, generic: str) -> list[str]:
         """The generic and every alias of it (for matching passages that use a brand name)."""

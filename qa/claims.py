@@ -161,6 +161,7 @@ class Claim:
     renal_ranges: tuple[tuple[float, float], ...]
     hedged: bool
     age_ranges: tuple[tuple[float, float], ...] = ()
+    kin_only: frozenset[str] = frozenset()  # in ``drugs`` as the prodrug or active form of a drug named
 
     @property
     def direction(self) -> str:
@@ -198,7 +199,8 @@ _EXCEPT_CLAUSE = re.compile(r"\b(?:unless|except(?!\s+that\b)|if\s+not|other\s+t
 "Except that X is not for patients with ..." states a restriction of its own and is read as one."""
 _KEEP_GOING = re.compile(
     r"\b(?:not|against|need\s+not|no\s+need\s+to)\s+(?:be\s+)?(?:stop\w*|discontinu\w*|withh[eo]ld\w*|interrupt\w*|held)\b|"
-    r"\bagainst\s+(?:stopping|discontinuing|withholding|interrupting)\b|\bshould\s+continue|\bcan\s+(?:be\s+)?continu\w*|\bcontinue\w*\s+(?:taking|the|it|their|his|her)\b",
+    r"\bagainst\s+(?:stopping|discontinuing|withholding|interrupting)\b|\bshould\s+continue|\bcan\s+(?:be\s+)?continu\w*|\bcontinue\w*\s+(?:taking|the|it|their|his|her)\b|"
+    r"\b(?:should|can|may|must|is|are)\s+(?:usually\s+|generally\s+|still\s+|normally\s+)?(?:be\s+)?continued\b",
     re.I,
 )
 
@@ -441,7 +443,9 @@ _EFFECT_CUE = re.compile(
 def _tag_cached(text: str, table_id: int) -> Claim:
     table = _TABLES[table_id]
     found = table.find(text)
-    drugs = frozenset([*(g for *_, g in found), *(v for *_, v in find_vaccines(text))])
+    named = frozenset([*(g for *_, g in found), *(v for *_, v in find_vaccines(text))])
+    kin_of = getattr(table, "kin", None)
+    drugs = frozenset(k for g in named for k in kin_of(g)) | named if kin_of else named
     find_classes = getattr(table, "find_classes", None) or vocab_find_classes
     classes = frozenset(c for *_, c in find_classes(text))
     relations = _relations(text)
@@ -457,6 +461,7 @@ def _tag_cached(text: str, table_id: int) -> Claim:
         renal_ranges=renal_ranges(text),
         hedged=bool(_HEDGE.search(text)),
         age_ranges=_age_ranges(text),
+        kin_only=drugs - named,
     )
 
 

@@ -206,9 +206,18 @@ def attribute_match(claim: Claim, frame: QuestionFrame, question: str) -> float:
                 score *= 0.2
             elif covered:
                 score = min(1.0, score + 0.25)
+    if frame.intervention in claim.kin_only and frame.asked_attribute in ("dose", "renal dose"):
+        score *= KIN_DOSE
     if claim.direction != "against" and "ckd" not in claim.populations and frame.asked_attribute == "renal dose" and "dose_change" in claim.relations:
         score *= 0.6
     return score
+
+
+KIN_DOSE = 0.4
+"""attribute_match kept by a dose sentence that names the asked drug's prodrug or active form, not
+the drug (a mycophenolic acid dose for a mycophenolate mofetil question): the same drug in the body,
+but not the same milligrams (1 g of mycophenolate mofetil delivers about what 720 mg of mycophenolic
+acid does), so it ranks below a dose of the drug itself and answers only when nothing else does."""
 
 
 _ATTR_WORDS: dict[str, str] = {
