@@ -640,12 +640,18 @@ class ExtractiveComposer:
             counted = [i for i in leading if _FIGURE.search(i.sent.text)]
             leading = counted or leading
         polarity = yes_no_polarity(analysis.question) if frame.yes_no else "do"
-        if polarity == "stop":
+        if polarity in _OF_STOPPING:
             # "should I stop it?" is answered by what the library says of stopping or keeping it
             stopping = [i for i in leading if i.about > 0 and _says_of_stopping(i)]
             # a stopping rule whose trigger the patient is not said to have ("stop at the first
             # appearance of skin rash") answers for other patients, not whether to stop it here
             met = [i for i in stopping if _stop_rule_met(i.sent.text, frame, analysis.question) is not False]
+            # what the library says of keeping it going answers before a stopping rule whose
+            # trigger the question does not name ("paused for surgery" for "can he stay on it?")
+            if polarity == "keep":
+                triggered = [i for i in met if _stop_rule_met(i.sent.text, frame, analysis.question)]
+                keeping = [i for i in met if "continue" in i.claim.relations and i not in triggered]
+                met = triggered or keeping or met
             leading = met or [i for i in leading if i not in stopping] or leading
         elif polarity == "applies":
             # "does it apply to my diabetic patient?" is answered by whom the source left out or took in
@@ -820,9 +826,11 @@ class ExtractiveComposer:
             queries.append(f"{names} {frame.indication} recommends first-line")
         out: list[Passage] = []
         assert self.search is not None
-        if frame.yes_no and yes_no_polarity(question) == "stop":
+        if frame.yes_no and yes_no_polarity(question) in _OF_STOPPING:
             # "hold her Jardiance?": what the library says of stopping, holding or continuing it
-            queries.append(f"{names} withholding stopping temporarily continue")
+            # and of its category ("a patient already taking ULT should continue it during an attack")
+            category = [c for c in classes_of(self.table, subject) if c in BROAD_CLASSES][:1]
+            queries.append(f"{names} {' '.join(category)} withholding stopping temporarily continue")
         if self._reacted_to(question, subject):
             # the patient reacted to it before: what the library says of restarting after a reaction
             queries.append(f"{names} previous severe reaction hypersensitivity restart")
@@ -865,7 +873,7 @@ class ExtractiveComposer:
         # story: a follow-up's ask may be implicit, its group is not)
         held = frame.ask_explicit or ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).population is not None
         item.attr = attribute_match(c, frame, analysis.question) if held else SUPPORTING
-        if frame.yes_no and item.about > 0 and yes_no_polarity(analysis.question) == "stop" and _says_of_stopping(item):
+        if frame.yes_no and item.about > 0 and yes_no_polarity(analysis.question) in _OF_STOPPING and _says_of_stopping(item):
             if _stop_rule_met(item.sent.text, frame, analysis.question) is False:
                 # "stop at the first appearance of skin rash or hypersensitivity": a rule for patients
                 # with what this one is not said to have answers another patient's question
@@ -1412,6 +1420,10 @@ class ExtractiveComposer:
                 direction, basis = d, item
                 break
         outside = direction == "for" and basis is not None and kidney is not None and basis.claim.covers_renal(kidney) is False
+        if outside and basis is not None and kidney is not None and "continue" in basis.claim.relations and all(hi <= kidney for _lo, hi in basis.claim.renal_ranges):
+            # "can usually be continued if the eGFR later falls below 20": kept going down to that
+            # floor, so a patient above it is kept going too
+            outside = False
         if outside:
             direction = "against"  # "recommended ... when the eGFR is above 30" for a patient at 25 recommends nothing for them
         plan.disagreement = [] if outside else self._disagreement(plan, frame)
@@ -1506,6 +1518,20 @@ class ExtractiveComposer:
                 elif direction == "against" and self._scope(item, frame) != UNSTATED:
                     decision, text = "yes", f"Yes: the library advises against {x} here."
                 elif direction in ("against", "conditional"):
+                    decision, text = "conditional", f"Conditional: the library states when {x} is stopped or changed."
+            elif polarity == "keep" and _says_of_stopping(item):
+                # "can he keep taking it?": "stop" turned round, read from what is said of stopping
+                # or keeping it going: a stopping rule this patient meets is a no ("should be
+                # stopped if calciphylaxis is diagnosed"); any other danger is left to the general
+                # reading and its sweep (taking every avoidance in scope as a no raised false alarms
+                # on pairs the library calls safe)
+                if "continue" in c.relations:  # "need not be stopped if a gout flare occurs"
+                    decision, text = "yes", f"Yes: the library advises keeping {x} going here."
+                elif _stop_rule_met(item.sent.text, frame, _QUESTION.get()):
+                    decision, text = "no", f"No: the library advises stopping {x} here."
+                elif c.direction == "for":
+                    decision, text = "yes", f"Yes: the library advises keeping {x} going here."
+                elif c.direction == "conditional":
                     decision, text = "conditional", f"Conditional: the library states when {x} is stopped or changed."
             elif polarity == "exists" and item.kind != "research":
                 denied = c.relations & {"result", "adverse"} and not c.relations & _EFFECT_STATED - {"result", "adverse"} and _NEG_RESULT.search(item.sent.text)
@@ -1888,7 +1914,8 @@ def omitted_items(statement: str, table: AliasTable) -> list[tuple[str, frozense
     """What a document's omission statement says it leaves out: (kind, drugs and classes named)
     per list item. An item naming no drug is about the drugs the whole list names ("The dose and
     duration of pivmecillinam", "specific colchicine, allopurinol, or azathioprine doses"), and a
-    list naming none is about every drug of the document ("the label's numeric doses")."""
+    list naming none is about every drug of the document ("the label's numeric doses"). Only drugs
+    named count: leaving out azathioprine doses is not leaving out those of its active form."""
     out: list[tuple[str, frozenset[str]]] = []
     for m in _OMISSION.finditer(statement):
         clause = m.group("after") or m.group("before") or ""
@@ -1898,10 +1925,10 @@ def omitted_items(statement: str, table: AliasTable) -> list[tuple[str, frozense
             c = tag(piece, table)
             kind = next((k for k, pattern in OMITTED_KINDS if pattern.search(piece)), None)
             if kind is None:
-                pending |= c.drugs | c.classes
+                pending |= c.drugs - c.kin_only | c.classes
                 continue
-            named = c.drugs | c.classes
-            out.append((kind, named | pending if named else whole.drugs | whole.classes))
+            named = c.drugs - c.kin_only | c.classes
+            out.append((kind, named | pending if named else whole.drugs - whole.kin_only | whole.classes))
             pending = frozenset()
     return out
 
@@ -1924,6 +1951,10 @@ def _strongest_first(item: _Item) -> tuple[float, int]:
 def _verdict_basis(plan: _Plan) -> list[_Item]:
     """The statements a verdict is read from, in order: the bottom line, then the rationale."""
     return [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", [])]
+
+
+_OF_STOPPING = ("stop", "keep")
+"""Polarities answered by what the library says of stopping, holding or keeping a drug going."""
 
 
 def _says_of_stopping(item: _Item) -> bool:

@@ -16,6 +16,15 @@ _STOP_ASK = re.compile(
 )
 """Stopping the drug as the ask ("should I stop it?", "hold her Jardiance?"), not in the story ("who
 is stopping anticoagulation"); "hold off on MMR?" asks whether to give it, not whether to stop it."""
+_KEEP_ASK = re.compile(
+    r"\b(?:should|can|could|do|shall|may|will|would|ok(?:ay)?|fine|safe|alright|reasonable)\s+(?:(?:I|we|you|she|he|they|it|to)\s+){0,2}(?:(?:just|still)\s+)?"
+    r"(?:keep\s+(?:taking|using|on|going|\w+\s+on)|keep\s+(?:it|him|her|them|the\s+\w+)\b|stay\s+on|remain\s+on|continue|carry\s+on)\b(?!(?:\s+\w+){0,3}\s+dos(?:e|ing)\b)|"
+    r"^\W*(?:(?:and|but|so)\W+)?(?:keep|continue|stay\s+on)\b(?!(?:\s+\w+){0,3}\s+dos(?:e|ing)\b)",
+    re.I,
+)
+"""Keeping the drug the patient already takes as the ask ("can he keep taking it?", "can he stay on
+metformin?", "OK to continue allopurinol through the flare?"): "should I stop it?" turned round.
+Staying on a dose ("stay on the full dose?") asks for the dose, not whether to keep the drug."""
 _STOP_NOT_ASKED = re.compile(r"\b(?:after|since|when|before|without)\s+(?:\w+\s+){0,2}?(?:stopping|holding|discontinuing)\b|\bhow\s+long\b|\bwhen\b", re.I)
 _EFFECT_VERBS = (
     r"raise|raises|increase|increases|lower|lowers|reduce|reduces|change|changes|affect|affects|alter|alters|cause|causes|"
@@ -56,6 +65,8 @@ def yes_no_polarity(question: str) -> str:
 
     - ``stop``: whether to stop or hold the drug ("flare a month into Uloric, should I stop
       it?"): the library's "need not be stopped" is a no, its contraindication for this patient a yes.
+    - ``keep``: whether the patient may stay on it ("can he keep taking it through the flare?"):
+      ``stop`` turned round, so "should continue it" is a yes and a stopping rule this patient meets a no.
     - ``exists``: whether an effect, interaction or contraindication exists ("does CsA raise
       colchicine levels?", "on zonisamide, metformin interaction?", "is an E. coli protein allergy a
       contraindication to Kineret?"): a statement of the effect is a yes, whatever it advises. A person as the subject ("can she change diapers?")
@@ -80,6 +91,8 @@ def yes_no_polarity(question: str) -> str:
         return "applies"
     if _STOP_ASK.search(last) and not _STOP_NOT_ASKED.search(last):
         return "stop"
+    if _KEEP_ASK.search(last):
+        return "keep"
     if _PROBLEM_ASK.search(last):
         return "problem"
     if _SAME_ASK.search(last):

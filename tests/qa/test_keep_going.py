@@ -1,0 +1,51 @@
+"""'Can he stay on it?' asks whether to keep a drug the patient takes: 'should I stop it?' turned round."""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.qa.aliases import AliasTable
+from curbside.qa.claims import tag
+from curbside.qa.polarity import yes_no_polarity
+
+
+@pytest.mark.parametrize(
+    ("question", "polarity"),
+    [
+        ("Adding basal insulin for his type 2 diabetes — can he stay on metformin?", "keep"),
+        ("Patient on allopurinol for years has a flare. Can he keep taking it?", "keep"),
+        ("Is it OK to continue Zestril in a CKD patient whose creatinine rose 15%?", "keep"),
+        ("Should I continue the prophylaxis?", "keep"),
+        # staying on a dose asks for the dose; stopping is its own polarity
+        ("unprovoked PE, continuing Eliquis past 3 months - stay on full dose?", "do"),
+        ("Flare a month into Uloric, should I stop it?", "stop"),
+        ("Can I start metformin?", "do"),
+    ],
+)
+def test_keep_polarity(question: str, polarity: str) -> None:
+    assert yes_no_polarity(question) == polarity
+
+
+def test_should_usually_be_continued_says_keep_it_going() -> None:
+    claim = tag("Metformin should usually be continued when other glucose-lowering drugs, including insulin, are added.", AliasTable.bundled())
+    assert "continue" in claim.relations
+
+
+@pytest.mark.parametrize(
+    ("question", "decision", "bottom_line_has"),
+    [
+        ("Adding basal insulin for his type 2 diabetes — can he stay on metformin?", "yes", "should usually be continued"),
+        # "need not be stopped if a gout flare occurs": its trigger is the patient's, but it keeps the drug going
+        ("Flared three weeks into Uloric — can he stay on it through the flare?", "yes", "need not be stopped"),
+    ],
+)
+def test_keep_questions_answered_by_what_the_library_says_of_keeping_it(bundled_pipeline, question: str, decision: str, bottom_line_has: str) -> None:
+    answer = bundled_pipeline.ask(question)
+    assert answer.decision == decision
+    assert answer.bottom_line is not None and bottom_line_has in answer.bottom_line.text
+
+
+def test_a_continuation_floor_does_not_exclude_a_patient_above_it(bundled_pipeline) -> None:
+    """'can usually be continued if the eGFR later falls below 20' keeps it going at 36 as well."""
+    answer = bundled_pipeline.ask("eGFR dropped from 40 to 36 after starting dapagliflozin. Can he stay on it?")
+    assert answer.decision == "yes"
