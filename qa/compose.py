@@ -367,6 +367,18 @@ _EXCEPTION_CLAUSE = re.compile(r"\b(?:if|when|whenever|unless)\b", re.I)
 patient is 80 years or older" states the dose for everyone younger; an age bound after it is the
 exception's, not whom the sentence is about."""
 _HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
+_LATER_STAGE = re.compile(
+    r"\bafter\s+the\s+(?:first|second|third|\w+th|\d+(?:st|nd|rd|th)?)\s+(?:week|month|year)s?\b|\bduring\s+the\s+(?:second|third)\b|"
+    r"\bthereafter\b|\bonce\s+(?:stable|established)\b|\bafter\s+(?:\d+|one|two|three|six)\s+(?:weeks?|months?)\s+of\s+(?:therapy|treatment)",
+    re.I,
+)
+"""A later stage of a staged schedule ("after the third month ... monthly", "twice monthly during the
+second and third months"): it answers "how do I monitor it?" only after the first stage does."""
+_LATER_ASKED = re.compile(r"\bstable\b|\blong[\s-]term\b|\bafter\s+(?:\d+|the\s+first)|\b\d+\s+(?:months?|years?)\s+(?:in|on|out|later|into)\b|\byears?\b|\bnow\s+that\b", re.I)
+"""A question about a later point of treatment, which a later stage of the schedule answers."""
+LATER_STAGE_ATTR = 0.5
+"""attribute_match kept by a later-stage monitoring sentence for a question that names no later
+point: below the first stage (1.0), above a sentence that states no schedule at all."""
 
 
 _QUESTION: ContextVar[str | None] = ContextVar("curbside_question", default=None)
@@ -882,6 +894,8 @@ class ExtractiveComposer:
                 item.attr = max(item.attr, 1.0)  # "should I stop it?" is answered by what the library says of stopping it
         if frame.asked_attribute == "monitoring" and _HOW_OFTEN.search(analysis.question) and not _FREQUENCY.search(item.sent.text):
             item.attr = min(item.attr, 0.5)  # "how often" is answered by a schedule
+        if frame.asked_attribute == "monitoring" and _LATER_STAGE.search(item.sent.text) and not _LATER_ASKED.search(analysis.question):
+            item.attr = min(item.attr, LATER_STAGE_ATTR)  # the schedule's first stage answers first
         if frame.asked_attribute == "interaction" and frame.current_medications:
             meds = set(frame.current_medications)
             med_classes = {k for m in meds for k in classes_of(self.table, m)}

@@ -1,4 +1,5 @@
-"""'Can he stay on it?' asks whether to keep a drug the patient takes: 'should I stop it?' turned round."""
+"""'Can he stay on it?' asks whether to keep a drug the patient takes ('should I stop it?' turned round);
+and a staged monitoring schedule is answered by the stage the question is at."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ def test_a_continuation_floor_does_not_exclude_a_patient_above_it(bundled_pipeli
     """'can usually be continued if the eGFR later falls below 20' keeps it going at 36 as well."""
     answer = bundled_pipeline.ask("eGFR dropped from 40 to 36 after starting dapagliflozin. Can he stay on it?")
     assert answer.decision == "yes"
+
+
+@pytest.mark.parametrize("question", ["CBC schedule on azathioprine?", "CBC frequency when starting Imuran?"])
+def test_a_staged_schedule_is_answered_by_its_first_stage(bundled_pipeline, question: str) -> None:
+    answer = bundled_pipeline.ask(question)
+    assert answer.bottom_line is not None and "weekly during the first month" in answer.bottom_line.text
+
+
+def test_a_later_point_asked_is_answered_by_the_later_stage(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Stable on azathioprine for 2 years. How often should I check a CBC now?")
+    assert answer.bottom_line is not None and "first month" not in answer.bottom_line.text
