@@ -366,6 +366,10 @@ _EXCEPTION_CLAUSE = re.compile(r"\b(?:if|when|whenever|unless)\b", re.I)
 """Where a sentence's exception begins: "the label gives 5 mg twice daily, lowered to 2.5 mg if the
 patient is 80 years or older" states the dose for everyone younger; an age bound after it is the
 exception's, not whom the sentence is about."""
+RULED_OUT_NAMED = 2
+"""Ruled-out treatments a sentence must name to be the one written for "X and Y failed, what next?"
+(read only when at least this many are ruled out): one name alone is often only the drug itself
+("valganciclovir and ganciclovir are the drugs of choice") or a comparison ("as effective as colchicine")."""
 _HOW_OFTEN = re.compile(r"\bhow\s+often|\binterval|\bfrequency|\bhow\s+frequently|\bschedule", re.I)
 _LATER_STAGE = re.compile(
     r"\bafter\s+the\s+(?:first|second|third|\w+th|\d+(?:st|nd|rd|th)?)\s+(?:week|month|year)s?\b|\bduring\s+the\s+(?:second|third)\b|"
@@ -512,6 +516,12 @@ class ExtractiveComposer:
         extra = [f.passage for f in findings]
         if subject and self.search is not None:
             extra += self._lookup(frame, subject, analysis.question)
+        elif frame.ruled_out and self.search is not None and (frame.intent == "choice" or frame.asked_attribute in _CHOOSES_A_TREATMENT):
+            # "can't take colchicine, NSAIDs or steroids. What's left?": what the library offers when
+            # those fail or cannot be used, found by the treatments ruled out, not by the words asked
+            ruled = " ".join(n for r in frame.ruled_out for n in self.table.names_of(r)[:1])
+            topic = " ".join([*frame.conditions[:1], frame.indication or ""]).strip()
+            extra += self.search(f"{topic} {ruled} ineffective poorly tolerated contraindicated recommends alternative", LOOKUP_DEPTH)
         for passage in extra:
             if passage.chunk.chunk_id not in known:
                 known.add(passage.chunk.chunk_id)
@@ -646,7 +656,11 @@ class ExtractiveComposer:
             if not another:
                 another = [i for i in items if self._offers_another(i, frame) and i.attr >= ATTRIBUTE_ANSWERS and i.sim >= p.min_sentence_similarity
                            and i.passage.document.doc_id not in out_docs and not _tells_what_is_left_out(i)]
-            leading = another or leading
+            # of those, a sentence for exactly this situation, naming what is ruled out as its
+            # condition ("an IL-1 inhibitor ... when colchicine, NSAIDs and glucocorticoids are
+            # ineffective, poorly tolerated or contraindicated"), answers before one that does not
+            conditioned = [i for i in another if len(frame.ruled_out) >= RULED_OUT_NAMED and self._names_ruled_out(i, frame) >= RULED_OUT_NAMED]
+            leading = conditioned or another or leading
         if _ASKS_QUANTITY.search(analysis.question):
             # "how big was the signal?", "how common is it?" are answered by a figure
             counted = [i for i in leading if _FIGURE.search(i.sent.text)]
@@ -782,7 +796,7 @@ class ExtractiveComposer:
         advising against it?"""
         if item.claim.direction == "against":
             return False
-        ruled = set(frame.ruled_out)
+        ruled = {k for r in frame.ruled_out for k in self.table.kin(r)} if frame.ruled_out else set()  # valganciclovir is ganciclovir
         ruled_classes = {k for r in ruled for k in classes_of(self.table, r)} | ruled
 
         def other(name: str) -> bool:
@@ -796,6 +810,11 @@ class ExtractiveComposer:
             return other(first)  # "FAST supports febuxostat as an alternative to allopurinol" offers febuxostat
         named = set(item.claim.drugs) | set(item.claim.classes) | _procedures_in(item)
         return any(other(n) for n in named)
+
+    def _names_ruled_out(self, item: _Item, frame: QuestionFrame) -> int:
+        """How many of the question's ruled-out treatments the sentence names, by name or class."""
+        named = set(item.claim.drugs) | set(item.claim.classes)
+        return sum(1 for r in frame.ruled_out if r in named or named.intersection(classes_of(self.table, r)))
 
     def _first_treatment(self, text: str) -> str | None:
         """The first drug or drug class a text names."""

@@ -122,3 +122,16 @@ def test_a_flare_answer_does_not_offer_what_failed(bundled_pipeline) -> None:
     assert answer.bottom_line is not None
     text = answer.bottom_line.text.lower()
     assert "anakinra" in text or "interleukin-1" in text or "canakinumab" in text or "il-1" in text, answer.bottom_line.text
+
+
+def test_several_ruled_out_are_answered_by_what_the_library_offers_when_they_cannot_be_used(bundled_pipeline) -> None:
+    """The sentence written for this situation names what is ruled out as its condition; it is found
+    by those treatments even when the question names no condition the index links to it."""
+    answer = bundled_pipeline.ask("Gout attack in a man who cannot take colchicine, NSAIDs or prednisone. What else?")
+    assert answer.bottom_line is not None
+    assert "IL-1 inhibitor" in answer.bottom_line.text and "ineffective, poorly tolerated or contraindicated" in answer.bottom_line.text
+
+
+def test_a_prodrug_of_what_is_ruled_out_is_not_another_option() -> None:
+    table = AliasTable.bundled()
+    assert "valganciclovir" in table.kin("ganciclovir")
