@@ -954,7 +954,10 @@ class ExtractiveComposer:
         off_topic = (c.relations & _TOPICS) - _ASKED_TOPICS.get(frame.asked_attribute, set())
         # "no" about the drug itself settles any yes/no question about it
         settling = plan.relations | (AGAINST_DOING if frame.yes_no and item.about >= 1.0 else frozenset())
-        off = bool(off_topic and not c.relations & settling - _TOPICS)
+        # (a dose change the plan found to answer in full, as one for what this patient has
+        # answers "ANC 1.1 on it. What now?", is not off the question for naming monitoring too)
+        what_to_change = frame.intent == "dose_adjustment" and "dose_change" in c.relations and item.attr >= 1.0
+        off = bool(off_topic and not c.relations & settling - _TOPICS) and not what_to_change
         item.features = {
             "attribute": item.attr,
             "about": item.about,

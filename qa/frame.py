@@ -347,6 +347,10 @@ _EJECTION_FRACTION = re.compile(r"\b(?:l?v?ef|ejection\s+fraction)\s*(?:of|is|wa
 _POTASSIUM = re.compile(r"\b(?:k\+?|potassium)\s*(?:of|is|was|=|:|at)?\s*(\d(?:\.\d)?)(?!\s*(?:mg|g|mcg|%))\b", re.I)
 HYPERKALEMIA_K = 5.0
 """A serum potassium above 5.0 mmol/L is hyperkalaemia (the usual laboratory definition)."""
+_NEUTROPHILS = re.compile(r"\b(?:anc|absolute\s+neutrophil\s+count|neutrophils?(?:\s+count)?)\s*(?:of|is|was|=|:|at|now|down\s+to)?\s*(\d(?:\.\d{1,2})?)(?!\s*(?:%|mg|g\b|mcg))\b", re.I)
+NEUTROPENIA_ANC = 1.5
+"""An absolute neutrophil count below 1.5 x 10^3/uL is neutropenia (the usual laboratory
+definition; counts are written in thousands: "ANC 1.1")."""
 HFREF_EF = 40
 """An ejection fraction at or below 40% is heart failure with reduced ejection fraction (the
 universal definition of heart failure, HFrEF: LVEF <= 40%)."""
@@ -381,6 +385,9 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
     k = _POTASSIUM.search(question)
     if k and float(k.group(1)) > HYPERKALEMIA_K and "hyperkalemia" not in has and "hyperkalemia" not in asked:
         has.append("hyperkalemia")  # "potassium of 5.3", "K 5.6"
+    anc = _NEUTROPHILS.search(question)
+    if anc and float(anc.group(1)) < NEUTROPENIA_ANC and "neutropenia" not in has and "neutropenia" not in asked:
+        has.append("neutropenia")  # "ANC 1.1 on mycophenolate": a low count is neutropenia
     ef = _EJECTION_FRACTION.search(question)
     if ef and int(ef.group(1)) <= HFREF_EF and "heart failure" not in has and "heart failure" not in asked:
         has.append("heart failure")  # "EF 30%": a reduced ejection fraction is HFrEF

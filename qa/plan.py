@@ -180,6 +180,11 @@ def attribute_match(claim: Claim, frame: QuestionFrame, question: str) -> float:
         score = 1.0  # "is X a reasonable substitute?" is answered by "X is not recommended as an alternative"
     if plan.needs_number and score == 1.0 and "dose" not in claim.relations and frame.asked_attribute == "dose":
         score *= 0.3
+    if (frame.intent == "dose_adjustment" and frame.asked_attribute == "dose" and "dose_change" in claim.relations
+            and not asks_for_amount(question) and claim.conditions & set(frame.conditions)):
+        # "ANC 1.1 on mycophenolate. What now?": the change the library states for what this patient
+        # has ("if neutropenia develops ... interrupting or reducing") is what to do, no number needed
+        score = 1.0
     if frame.asked_attribute in ("dose", "renal dose", "monitoring", "duration"):
         # a dose for children answers only a question about children (and so on for each group)
         for pop in ("child", "pregnancy", "lactation"):

@@ -1,5 +1,5 @@
 """'Can he stay on it?' asks whether to keep a drug the patient takes ('should I stop it?' turned round);
-and a staged monitoring schedule is answered by the stage the question is at."""
+and a staged monitoring schedule is answered by the stage the question is at; a low count is the condition it names."""
 
 from __future__ import annotations
 
@@ -61,3 +61,17 @@ def test_a_staged_schedule_is_answered_by_its_first_stage(bundled_pipeline, ques
 def test_a_later_point_asked_is_answered_by_the_later_stage(bundled_pipeline) -> None:
     answer = bundled_pipeline.ask("Stable on azathioprine for 2 years. How often should I check a CBC now?")
     assert answer.bottom_line is not None and "first month" not in answer.bottom_line.text
+
+
+def test_a_low_neutrophil_count_is_read_as_neutropenia() -> None:
+    from curbside.qa.frame import find_conditions
+
+    assert "neutropenia" in find_conditions("Her ANC is 0.9 on CellCept, what should I change?")[0]
+    assert "neutropenia" not in find_conditions("ANC 3.2 on CellCept, anything to change?")[0]
+
+
+def test_what_now_after_a_low_count_is_answered_by_the_change_the_label_states(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Neutrophil count 1.0 in a patient on CellCept. What do I do?")
+    assert not answer.abstained
+    stated = [answer.bottom_line.text if answer.bottom_line else "", *(st.text for s in answer.sections for st in s.statements)]
+    assert any("interrupting or reducing" in t for t in stated)
