@@ -671,12 +671,13 @@ class ExtractiveComposer:
             stopping = [i for i in leading if i.about > 0 and _says_of_stopping(i)]
             # a stopping rule whose trigger the patient is not said to have ("stop at the first
             # appearance of skin rash") answers for other patients, not whether to stop it here
-            met = [i for i in stopping if _stop_rule_met(i.sent.text, frame, analysis.question) is not False]
+            rule_met = {id(i): _stop_rule_met(i.sent.text, frame, analysis.question) for i in stopping}
+            met = [i for i in stopping if rule_met[id(i)] is not False]
             # what the library says of keeping it going answers before a stopping rule whose
             # trigger the question does not name ("paused for surgery" for "can he stay on it?")
             if polarity == "keep":
-                triggered = [i for i in met if _stop_rule_met(i.sent.text, frame, analysis.question)]
-                keeping = [i for i in met if "continue" in i.claim.relations and i not in triggered]
+                triggered = [i for i in met if rule_met[id(i)]]
+                keeping = [i for i in met if "continue" in i.claim.relations and not rule_met[id(i)]]
                 met = triggered or keeping or met
             leading = met or [i for i in leading if i not in stopping] or leading
         elif polarity == "applies":
@@ -796,7 +797,7 @@ class ExtractiveComposer:
         advising against it?"""
         if item.claim.direction == "against":
             return False
-        ruled = {k for r in frame.ruled_out for k in self.table.kin(r)} if frame.ruled_out else set()  # valganciclovir is ganciclovir
+        ruled = {k for r in frame.ruled_out for k in self.table.kin(r)}  # valganciclovir is ganciclovir
         ruled_classes = {k for r in ruled for k in classes_of(self.table, r)} | ruled
 
         def other(name: str) -> bool:

@@ -7,24 +7,6 @@ import pytest
 
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import tag
-from curbside.qa.polarity import yes_no_polarity
-
-
-@pytest.mark.parametrize(
-    ("question", "polarity"),
-    [
-        ("Adding basal insulin for his type 2 diabetes — can he stay on metformin?", "keep"),
-        ("Patient on allopurinol for years has a flare. Can he keep taking it?", "keep"),
-        ("Is it OK to continue Zestril in a CKD patient whose creatinine rose 15%?", "keep"),
-        ("Should I continue the prophylaxis?", "keep"),
-        # staying on a dose asks for the dose; stopping is its own polarity
-        ("unprovoked PE, continuing Eliquis past 3 months - stay on full dose?", "do"),
-        ("Flare a month into Uloric, should I stop it?", "stop"),
-        ("Can I start metformin?", "do"),
-    ],
-)
-def test_keep_polarity(question: str, polarity: str) -> None:
-    assert yes_no_polarity(question) == polarity
 
 
 def test_should_usually_be_continued_says_keep_it_going() -> None:

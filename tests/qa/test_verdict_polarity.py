@@ -43,6 +43,14 @@ from curbside.qa.polarity import yes_no_polarity
         ("Can it raise her INR?", "exists"),
         ("Mom on tacrolimus; the baby had oral polio vaccine. Can she change his nappies?", "do"),
         ("Is there a problem with giving the second dose early?", "do"),
+        # keeping a drug the patient takes is "should I stop it?" turned round; staying on a dose asks the dose
+        ("Adding basal insulin for his type 2 diabetes — can he stay on metformin?", "keep"),
+        ("Patient on allopurinol for years has a flare. Can he keep taking it?", "keep"),
+        ("Is it OK to continue Zestril in a CKD patient whose creatinine rose 15%?", "keep"),
+        ("Should I continue the prophylaxis?", "keep"),
+        ("unprovoked PE, continuing Eliquis past 3 months - stay on full dose?", "do"),
+        ("Flare a month into Uloric, should I stop it?", "stop"),
+        ("Can I start metformin?", "do"),
     ],
 )
 def test_yes_no_polarity(question: str, polarity: str) -> None:
