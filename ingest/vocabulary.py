@@ -634,6 +634,15 @@ class DrugClasses:
         key = self.resolve(class_name) or class_name.lower()
         return self._display.get(key, key)
 
+    def surfaces(self, class_name: str) -> list[str]:
+        """Every way the documents may write a class, its name first ("urate-lowering therapy",
+        "urate-lowering drug", ..., "ULT"); only the name for a class the table does not list."""
+        key = self.resolve(class_name) or class_name.lower()
+        for entry in self.canonical:
+            if str(entry["name"]).lower() == key:
+                return list(dict.fromkeys([str(entry["name"]), *(str(x) for x in entry.get("surfaces", []))]))
+        return [class_name]
+
     @property
     def class_names(self) -> list[str]:
         return [str(e["name"]).lower() for e in self.canonical]

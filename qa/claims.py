@@ -200,9 +200,12 @@ _EXCEPT_CLAUSE = re.compile(r"\b(?:unless|except(?!\s+that\b)|if\s+not|other\s+t
 _KEEP_GOING = re.compile(
     r"\b(?:not|against|need\s+not|no\s+need\s+to)\s+(?:be\s+)?(?:stop\w*|discontinu\w*|withh[eo]ld\w*|interrupt\w*|held)\b|"
     r"\bagainst\s+(?:stopping|discontinuing|withholding|interrupting)\b|\bshould\s+continue|\bcan\s+(?:be\s+)?continu\w*|\bcontinue\w*\s+(?:taking|the|it|their|his|her)\b|"
-    r"\b(?:should|can|may|must|is|are)\s+(?:usually\s+|generally\s+|still\s+|normally\s+)?(?:be\s+)?continued\b",
+    r"\b(?:should|can|may|must|is|are)\s+(?:usually\s+|generally\s+|still\s+|normally\s+)?(?:be\s+)?continued\b|"
+    r"\b(?:recommend|advis|suggest|favou?r)\w*\s+(?:(?!against\b)\w+ly\s+)?continuing\b",
     re.I,
 )
+"""Advice to keep a drug going: "need not be stopped", "recommends against stopping", "should be
+continued", "recommends continuing ULT indefinitely"."""
 
 
 _STOP_CUE = re.compile(r"stop|discontinu|withh[eo]ld", re.I)

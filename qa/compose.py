@@ -75,6 +75,7 @@ from curbside.qa.sweep import (
     danger_clause,
     danger_scope,
     named_classes,
+    patient_renal_value,
     phase_mismatch,
     statement_scope,
     sweep,
@@ -249,6 +250,10 @@ _ALONE_OR_COMBINED = re.compile(r"\balone\s+or\s+(?:(?:when\s+)?combined|togethe
 
 _STOPPING = re.compile(r"\b(?:stop\w*|abandon\w*|giv\w*\s+up|discontinu\w*|withh[eo]ld\w*|withdraw\w*|interrupt\w*|paus\w*|held|step\w*\s+down)\b", re.I)
 """Words that say what to do about stopping a drug: a stop question's answer has one."""
+_CONTINUING = re.compile(r"\b(?:continuing|continuation|continued)\b|\bcontinues?\s+(?:it|them|the|taking|treatment|therapy)\b", re.I)
+"""Words that speak of keeping a drug going ("the benefits and risks of continuing should be
+reassessed"), whether or not the sentence advises it (advice to continue is the claims' ``continue``);
+not what else continues ("extended if flares continue")."""
 
 _LEFT_OUT = re.compile(
     r"\bexclud\w*|\b(?:did|does|do)\s+not\s+(?:include|enrol\w*|apply|cover|study)\b|\bnot\s+(?:included|enrolled|studied|eligible)\b|"
@@ -671,14 +676,16 @@ class ExtractiveComposer:
             stopping = [i for i in leading if i.about > 0 and _says_of_stopping(i)]
             # a stopping rule whose trigger the patient is not said to have ("stop at the first
             # appearance of skin rash") answers for other patients, not whether to stop it here
-            rule_met = {id(i): _stop_rule_met(i.sent.text, frame, analysis.question) for i in stopping}
+            rule_met = {id(i): _rule_met(i, frame, analysis.question) for i in stopping}
             met = [i for i in stopping if rule_met[id(i)] is not False]
             # what the library says of keeping it going answers before a stopping rule whose
             # trigger the question does not name ("paused for surgery" for "can he stay on it?")
+            triggered = [i for i in met if rule_met[id(i)]]
             if polarity == "keep":
-                triggered = [i for i in met if rule_met[id(i)]]
                 keeping = [i for i in met if "continue" in i.claim.relations and not rule_met[id(i)]]
                 met = triggered or keeping or met
+            else:
+                met = triggered or met  # a rule this patient meets answers before one whose trigger is not named
             leading = met or [i for i in leading if i not in stopping] or leading
         elif polarity == "applies":
             # "does it apply to my diabetic patient?" is answered by whom the source left out or took in
@@ -862,7 +869,13 @@ class ExtractiveComposer:
             # "hold her Jardiance?": what the library says of stopping, holding or continuing it
             # and of its category ("a patient already taking ULT should continue it during an attack")
             category = [c for c in classes_of(self.table, subject) if c in BROAD_CLASSES][:1]
-            queries.append(f"{names} {' '.join(category)} withholding stopping temporarily continue")
+            # with the category's shortest written form too: the sources write "ULT" more than the name
+            written = [min(DrugClasses.bundled().surfaces(c), key=len) for c in category]
+            queries.append(f"{names} {' '.join(dict.fromkeys([*category, *written]))} withholding stopping temporarily continue")
+            if written:
+                # and by the category alone, which drug names would outscore ("already taking ULT
+                # should continue it during an acute attack" names no drug)
+                queries.append(f"{' '.join(written)} stopping stopped continue continued")
         if self._reacted_to(question, subject):
             # the patient reacted to it before: what the library says of restarting after a reaction
             queries.append(f"{names} previous severe reaction hypersensitivity restart")
@@ -906,7 +919,7 @@ class ExtractiveComposer:
         held = frame.ask_explicit or ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).population is not None
         item.attr = attribute_match(c, frame, analysis.question) if held else SUPPORTING
         if frame.yes_no and item.about > 0 and yes_no_polarity(analysis.question) in _OF_STOPPING and _says_of_stopping(item):
-            if _stop_rule_met(item.sent.text, frame, analysis.question) is False:
+            if _rule_met(item, frame, analysis.question) is False:
                 # "stop at the first appearance of skin rash or hypersensitivity": a rule for patients
                 # with what this one is not said to have answers another patient's question
                 item.attr = min(item.attr, SUPPORTING)
@@ -1205,8 +1218,11 @@ class ExtractiveComposer:
         return bool(absent_conditions or absent_pops)
 
     def _decisive(self, finding_items: list[_Item], frame: QuestionFrame) -> list[_Item]:
-        """The sweep's decisive findings that warn of the treatment itself (not of the comparator)."""
-        return [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)]
+        """The sweep's decisive findings that warn of the treatment itself (not of the comparator);
+        for a patient asking whether to stop or keep a drug going, not a restriction on starting it alone."""
+        keep = frame.yes_no and yes_no_polarity(_QUESTION.get() or "") in _OF_STOPPING
+        return [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)
+                and not (keep and _restricts_starting(i.sent.text))]
 
     def _not_for_verdict(self, item: _Item, frame: QuestionFrame) -> bool:
         """A statement that may not decide this patient's verdict: off the patient as above, or put
@@ -1214,6 +1230,8 @@ class ExtractiveComposer:
         patient not on it, an eGFR range that excludes theirs)."""
         if self._off_patient(item, frame) or self._warns_of_another_drug(item, frame) or _limits_another_use(item, frame):
             return True
+        if frame.yes_no and _restricts_starting(item.sent.text) and yes_no_polarity(_QUESTION.get() or "") in _OF_STOPPING:
+            return True  # "starting metformin is not recommended at an eGFR of 30 to 45" for one already on it
         if item.features.get("other_indication"):
             return True  # amoxicillin recommended for pneumonia says nothing of amoxicillin for cystitis
         if not (frame.current_medications or frame.conditions or frame.population):
@@ -1549,8 +1567,13 @@ class ExtractiveComposer:
             c = item.claim
             decision, text = None, ""
             if polarity == "stop":
-                direction = "against" if _stop_rule_met(item.sent.text, frame, _QUESTION.get()) else c.direction  # a stopping rule this patient meets
-                if "continue" in c.relations or direction == "for":
+                met = _rule_met(item, frame, _QUESTION.get())
+                direction = "against" if met and _STOPPING.search(item.sent.text) else c.direction  # a stopping rule this patient meets
+                if met and direction != "against" and "continue" not in c.relations:
+                    # "for a patient whose eGFR falls below 45, the benefits and risks of continuing
+                    # should be reassessed": a condition on keeping it going that this patient meets
+                    decision, text = "conditional", f"Conditional: the library sets a condition on keeping {x} going that applies here."
+                elif "continue" in c.relations or direction == "for":
                     decision, text = "no", f"No: the library advises keeping {x} going here."
                 elif direction == "against" and self._scope(item, frame) != UNSTATED:
                     decision, text = "yes", f"Yes: the library advises against {x} here."
@@ -1562,10 +1585,15 @@ class ExtractiveComposer:
                 # stopped if calciphylaxis is diagnosed"); any other danger is left to the general
                 # reading and its sweep (taking every avoidance in scope as a no raised false alarms
                 # on pairs the library calls safe)
+                met = _rule_met(item, frame, _QUESTION.get())
                 if "continue" in c.relations:  # "need not be stopped if a gout flare occurs"
                     decision, text = "yes", f"Yes: the library advises keeping {x} going here."
-                elif _stop_rule_met(item.sent.text, frame, _QUESTION.get()):
+                elif met and _STOPPING.search(item.sent.text):
                     decision, text = "no", f"No: the library advises stopping {x} here."
+                elif met:
+                    # "for a patient whose eGFR falls below 45, the benefits and risks of continuing
+                    # should be reassessed": a condition on keeping it going that this patient meets
+                    decision, text = "conditional", f"Conditional: the library sets a condition on keeping {x} going that applies here."
                 elif c.direction == "for":
                     decision, text = "yes", f"Yes: the library advises keeping {x} going here."
                 elif c.direction == "conditional":
@@ -1861,6 +1889,37 @@ def _stop_rule_met(text: str, frame: QuestionFrame, question: str | None) -> boo
     return bool(said & named)
 
 
+_INITIATION = re.compile(r"\b(?:start(?:s|ing|ed)?|initiat\w*|begin(?:s|ning)?|commenc\w*)\b", re.I)
+
+
+def _restricts_starting(text: str) -> bool:
+    """A restriction on starting a drug alone ("Starting metformin is not recommended when the eGFR
+    is between 30 and 45"; "should not be initiated in ..."): it does not bear on whether a patient
+    already taking it keeps it going, which a sentence naming stopping or continuing would."""
+    return bool(_INITIATION.search(text)) and not (_STOPPING.search(text) or _CONTINUING.search(text))
+
+
+def _rule_met(item: _Item, frame: QuestionFrame, question: str | None) -> bool | None:
+    """:func:`_stop_rule_met`, with a rule on stopping or keeping a drug going whose trigger is a
+    kidney-function value ("should be stopped if the eGFR falls below 30"; "for a patient ... whose
+    eGFR falls below 45, the benefits and risks of continuing should be reassessed") read from the
+    claim's range against the patient's stated value: met when the value is in it, not met when
+    outside, None when the question states none."""
+    text = item.sent.text
+    met = _stop_rule_met(text, frame, question)
+    if met is not None or not item.claim.renal_ranges:
+        return met
+    trigger = stopping_rule_trigger(text)
+    # the value must be the rule's trigger ("stopped if the eGFR falls below 30") or the condition
+    # of keeping it going; a range that only says whom a rule with another trigger is for ("stopped
+    # before an iodinated contrast procedure in patients with an eGFR between 30 and 60") is not
+    by_value = (trigger is not None and bool(re.search(r"\d", trigger))) or (
+        trigger is None and not _STOPPING.search(text) and bool(_CONTINUING.search(text))
+    )
+    value = patient_renal_value(frame, question) if by_value else None
+    return None if value is None else item.claim.covers_renal(value)
+
+
 TRIGGER_WORD_MIN = 4
 """Words a question must share with a stopping rule's trigger to meet it have this many letters or
 more ("rash", "fever", "jaundice"), as restriction words are read by the sweep."""
@@ -1996,7 +2055,7 @@ _OF_STOPPING = ("stop", "keep")
 
 def _says_of_stopping(item: _Item) -> bool:
     """Does the sentence say whether to stop, hold or keep the drug going?"""
-    return "continue" in item.claim.relations or bool(_STOPPING.search(item.sent.text))
+    return "continue" in item.claim.relations or bool(_STOPPING.search(item.sent.text) or _CONTINUING.search(item.sent.text))
 
 
 def _procedures_in(item: _Item) -> set[str]:
@@ -2190,7 +2249,7 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
     if item.about == 0 and frame.intervention is not None:
         return "neutral"
     direction = item.claim.direction
-    if "continue" not in item.claim.relations and _stop_rule_met(item.sent.text, frame, _QUESTION.get()):
+    if "continue" not in item.claim.relations and _STOPPING.search(item.sent.text) and _rule_met(item, frame, _QUESTION.get()):
         # "warfarin should be stopped if calciphylaxis is diagnosed", for a patient with calciphylaxis:
         # the stopping rule is met, so it advises against the drug for this patient
         return "against"

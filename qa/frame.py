@@ -423,11 +423,11 @@ _POPULATION: list[tuple[str, re.Pattern[str]]] = [
 ]
 _CKD = re.compile(r"\b(?:ckd|chronic\s+kidney\s+disease|renal\s+(?:impairment|insufficiency|disease)|kidney\s+(?:disease|impairment)|impaired\s+(?:renal|kidney)|reduced\s+(?:renal|kidney)\s+function)\b", re.I)
 _RENAL_VALUE = re.compile(
-    r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\s*(?:(?:is|was|has\s+been)\s+(?:now\s+|down\s+to\s+|about\s+|around\s+)?|(?:dropped|fell|fallen|down|went\s+down|declined)\s+(?:from\s+\d{1,3}\s+)?to\s+|"
+    r"\b(?:e?gfr|crcl|creatinine\s+clearance|clcr)\s*(?:(?:is|was|has\s+been)\s+(?:now\s+|down\s+to\s+|about\s+|around\s+)?|(?:now|currently|today)\s+(?:at\s+|of\s+)?|(?:dropped|fell|fallen|down|went\s+down|declined)\s+(?:from\s+\d{1,3}\s+)?to\s+|"
     r"(?:of|at|=|:|<|>|≤|≥|~|around|about|under|below)\s*)?(\d{1,3})",
     re.I,
 )
-"""The kidney function stated: "eGFR 40", "CrCl of 25", "eGFR is now 40", "eGFR dropped from 40 to 36"
+"""The kidney function stated: "eGFR 40", "CrCl of 25", "eGFR is now 40", "eGFR now 40", "eGFR dropped from 40 to 36"
 (the latest value)."""
 _AGE = re.compile(
     r"\b(\d{1,3})\s*[- ]?(?:year|yr)s?[- ]?old\b|\b(?:aged|age)\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\b|"

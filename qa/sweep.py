@@ -339,6 +339,16 @@ class _Partner:
         return None
 
 
+def patient_renal_value(frame: QuestionFrame, question: str | None) -> int | None:
+    """The patient's kidney function (eGFR or CrCl) as the frame's qualifier ("CrCl 25") or the
+    question states it; None when neither does."""
+    if frame.qualifier:
+        digits = re.search(r"\d+", frame.qualifier)
+        if digits:
+            return int(digits.group(0))
+    return renal_value(question) if question else None
+
+
 @dataclass(frozen=True)
 class _Patient:
     """What the patient takes and has, as the statements' scope is checked against it."""
@@ -468,12 +478,7 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
         has.add("immunocompromised")
     if CARDIOVASCULAR_CONDITIONS & has:
         has.add("cardiovascular disease")
-    value = None
-    if frame.qualifier:
-        digits = re.search(r"\d+", frame.qualifier)
-        value = int(digits.group(0)) if digits else None
-    if value is None and question:
-        value = renal_value(question)
+    value = patient_renal_value(frame, question)
     words = frozenset(re.findall(r"[a-z]+", _untested(question).lower())) if question else frozenset()
     doses = stated_doses(question, meds, table) if question else {}
     return _Patient(meds, classes, frozenset(has), value, words, doses, bool(question and _BRIEF_COURSE.search(question)))

@@ -75,6 +75,13 @@ def test_members_of_by_canonical_name_surface_or_source_name() -> None:
     assert "naproxen" not in members_of("urate-lowering therapy")
 
 
+def test_surfaces_give_every_written_form_of_a_class_name_first() -> None:
+    classes = DrugClasses.bundled()
+    ult = classes.surfaces("ULT")
+    assert ult[0] == "urate-lowering therapy" and "ULT" in ult
+    assert classes.surfaces("no such class") == ["no such class"]
+
+
 def test_cyp3a_strength_comes_from_the_fda_table_only() -> None:
     table = DrugClasses.bundled()
     strong = set(members_of("strong CYP3A4 inhibitors"))
