@@ -918,12 +918,13 @@ class ExtractiveComposer:
         # story: a follow-up's ask may be implicit, its group is not)
         held = frame.ask_explicit or ATTRIBUTE_PLANS.get(frame.asked_attribute, ATTRIBUTE_PLANS["safety"]).population is not None
         item.attr = attribute_match(c, frame, analysis.question) if held else SUPPORTING
-        if frame.yes_no and item.about > 0 and yes_no_polarity(analysis.question) in _OF_STOPPING and _says_of_stopping(item):
+        if frame.yes_no and item.about > 0 and _says_of_stopping(item):
             if _rule_met(item, frame, analysis.question) is False:
-                # "stop at the first appearance of skin rash or hypersensitivity": a rule for patients
-                # with what this one is not said to have answers another patient's question
+                # "stop at the first appearance of skin rash or hypersensitivity", "stopped if the
+                # eGFR falls below 30" at an eGFR of 52: a rule for patients with what this one is
+                # not said to have answers another patient's question, whatever is asked
                 item.attr = min(item.attr, SUPPORTING)
-            else:
+            elif yes_no_polarity(analysis.question) in _OF_STOPPING:
                 item.attr = max(item.attr, 1.0)  # "should I stop it?" is answered by what the library says of stopping it
         if frame.asked_attribute == "monitoring" and _HOW_OFTEN.search(analysis.question) and not _FREQUENCY.search(item.sent.text):
             item.attr = min(item.attr, 0.5)  # "how often" is answered by a schedule

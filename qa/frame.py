@@ -1086,6 +1086,7 @@ def build_frame(
         indication=treated or _treated_condition(intent, has),
         yes_no=yes_no,
         ruled_out=ruled_out,
+        kidney_value=renal_value(question),
     )
 
 
@@ -1437,6 +1438,8 @@ def carry_frame(question: str, own: QuestionFrame, earlier: Iterable[QuestionFra
     out.conditions = list(dict.fromkeys([*base.conditions, *own.conditions]))
     out.population = list(dict.fromkeys([*base.population, *own.population]))
     out.ruled_out = list(dict.fromkeys([*base.ruled_out, *own.ruled_out]))
+    if own.kidney_value is not None:
+        out.kidney_value = own.kidney_value  # "Two years on, his eGFR is now 38": the latest value
     if own.intervention is not None and base.intervention and own.intervention != base.intervention and own.intervention in base.current_medications:
         # "Patient on Imuran needs allopurinol - ok?" then "What dose of azathioprine then?": the
         # drug proposed before is now taken beside the one asked about
@@ -1516,6 +1519,7 @@ def _merge(base: QuestionFrame, frame: QuestionFrame, *, replace_intervention: b
         out.current_medications.remove(out.intervention)
     out.indication = frame.indication or base.indication
     out.ruled_out = list(dict.fromkeys([*base.ruled_out, *frame.ruled_out]))
+    out.kidney_value = frame.kidney_value if frame.kidney_value is not None else base.kidney_value
     return out
 
 

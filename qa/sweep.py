@@ -340,13 +340,15 @@ class _Partner:
 
 
 def patient_renal_value(frame: QuestionFrame, question: str | None) -> int | None:
-    """The patient's kidney function (eGFR or CrCl) as the frame's qualifier ("CrCl 25") or the
-    question states it; None when neither does."""
+    """The patient's kidney function (eGFR or CrCl) as the frame's qualifier ("CrCl 25"), the
+    question or, for a follow-up that does not repeat it, the conversation states it; None when
+    none does."""
     if frame.qualifier:
         digits = re.search(r"\d+", frame.qualifier)
         if digits:
             return int(digits.group(0))
-    return renal_value(question) if question else None
+    value = renal_value(question) if question else None
+    return value if value is not None else frame.kidney_value
 
 
 @dataclass(frozen=True)

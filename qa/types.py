@@ -151,6 +151,11 @@ class QuestionFrame(BaseModel):
         "(tacrolimus with mycophenolate: a transplant recipient); used to look for what the library "
         "says of that group, never as the question's own population.",
     )
+    kidney_value: int | None = Field(
+        None,
+        description="The patient's eGFR or CrCl (mL/min) as the conversation last stated it ('eGFR of 35'), "
+        "kept for follow-ups that do not repeat it.",
+    )
     yes_no: bool = Field(False, description="The question is answered by yes / no / conditional.")
     ask_explicit: bool = Field(
         True, description="The question says what it asks; False when the asked attribute is only a default."

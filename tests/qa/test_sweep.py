@@ -658,7 +658,10 @@ def test_the_kidney_function_the_question_states_places_the_patient_outside_a_se
     frame = analyse(question, table).frame
     assert frame.qualifier is None and "ckd" in frame.population
     search = FakeSearch([passage(1, text, "guideline")])
-    assert [f.relation for f in sweep(frame, ["colchicine"], table, search)] == ["avoid"]  # no value: it may apply
+    assert frame.kidney_value == 50
+    assert sweep(frame, ["colchicine"], table, search) == []  # the frame carries the value a follow-up keeps
+    unknown = frame.model_copy(update={"kidney_value": None})
+    assert [f.relation for f in sweep(unknown, ["colchicine"], table, search)] == ["avoid"]  # no value: it may apply
     assert sweep(frame, ["colchicine"], table, search, question=question) == []
     assert statement_scope(text, frame, table, question=question) == NOT_THIS_PATIENT
     severe = "Colchicine for a flare in a patient with eGFR 22?"

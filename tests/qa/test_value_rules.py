@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from curbside.qa.frame import renal_value
+from curbside.qa.aliases import AliasTable
+from curbside.qa.frame import carry_frame, renal_value
+from curbside.qa.query import analyse
 
 
 @pytest.mark.parametrize(("question", "value"), [("eGFR now 38. Can he stay on it?", 38), ("CrCl currently 24", 24), ("eGFR today of 41", 41)])
@@ -45,6 +47,24 @@ def test_the_follow_up_uses_the_kidney_function_it_states(bundled_pipeline) -> N
     answer = bundled_pipeline.ask("Two years on, his eGFR is now 38. Can he stay on it?", history=history)
     assert answer.decision == "conditional"
     assert answer.bottom_line is not None and "reassessed" in answer.bottom_line.text
+
+
+def test_what_if_already_on_it_asks_about_keeping_the_drug_at_the_stated_kidney_function(bundled_pipeline) -> None:
+    """After "can I start it?" at an eGFR of 35, "what if she's already on it?" asks whether to keep it:
+    the conversation's eGFR meets the continuation rule, not the restriction on starting."""
+    answer = bundled_pipeline.ask("What if she's already on it?", history=["Metformin with an eGFR of 35 - can I start it?"])
+    assert answer.analysis.frame.kidney_value == 35
+    assert answer.decision == "conditional"
+    assert answer.bottom_line is not None and "reassessed" in answer.bottom_line.text
+
+
+def test_a_later_kidney_function_replaces_the_earlier_one_in_the_frame() -> None:
+    table = AliasTable.bundled()
+    first = analyse("67M, new T2DM, eGFR 52. OK to start Glucophage?", table).frame
+    later = "Two years on, his eGFR is now 38. Can he stay on it?"
+    assert carry_frame(later, analyse(later, table).frame, [first]).kidney_value == 38
+    again = "And is it safe with his lisinopril?"
+    assert carry_frame(again, analyse(again, table).frame, [first]).kidney_value == 52
 
 
 def test_a_continuation_floor_the_patient_meets_keeps_the_drug_going(bundled_pipeline) -> None:
