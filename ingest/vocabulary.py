@@ -600,8 +600,18 @@ class DrugClasses:
             if cls_name is None:
                 continue
             out.extend(self._coordinated(text, match.start(1), surface))
-            out.append((match.start(1), match.end(1), surface, cls_name))
+            out.append((match.start(1), match.end(1), surface, self._distributed(text, match.start(1), surface) or cls_name))
         return out
+
+    def _distributed(self, text: str, start: int, surface: str) -> str | None:
+        """The class a qualifier ahead of a coordination gives the mention after it too: "strong
+        P-glycoprotein and/or CYP3A4 inhibitors" are strong CYP3A4 inhibitors, which a moderate
+        one (diltiazem) is not; None when the qualified name is no class of the table."""
+        left = _COORDINATED.search(text[max(0, start - 60) : start])
+        if left is None or len(left.group("q").split()) < 2:
+            return None  # "CYP3A4 and P-gp inhibitors": no qualifier is shared
+        cls_name = self.resolve(f"{left.group('q').split()[0]} {surface}")
+        return cls_name if cls_name is not None and cls_name != self.resolve(surface) else None
 
     def _coordinated(self, text: str, start: int, surface: str) -> list[tuple[int, int, str, str]]:
         """Classes named by a coordinated qualifier before a mention ("strong CYP3A4 or P-gp

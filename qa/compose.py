@@ -1266,8 +1266,11 @@ class ExtractiveComposer:
         assert frame.intervention is not None
         c = item.claim
         meds = set(frame.current_medications)
-        if c.drugs & meds or c.classes & {k for m in meds for k in classes_of(self.table, m)}:
-            return False  # it names the patient's drug: an interaction of the treatment with it
+        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        # it names the patient's drug: an interaction of the treatment with it, unless a third drug
+        # is its subject ("colchicine should not be given to patients taking strong inhibitors such
+        # as ciclosporin or clarithromycin", asked of clarithromycin for a patient on ciclosporin)
+        patients = bool(c.drugs & meds or c.classes & med_classes)
         text = item.sent.text
         own = {frame.intervention, *frame.intervention_classes, *classes_of(self.table, frame.intervention), *named_classes(self.table, frame.intervention)}
         clause = danger_clause(text, _avoidance(c) or "avoid")  # "..., except that benzbromarone is not for patients with ...": its own subject
@@ -1277,7 +1280,22 @@ class ExtractiveComposer:
         if not spans:
             return False
         first = min(spans)[1]
+        if patients:
+            return first not in own | meds and self._listed_together(text, frame.intervention, meds)
         return first not in own
+
+    def _listed_together(self, text: str, drug: str, others: set[str]) -> bool:
+        """Are ``drug`` and one of ``others`` named in one run of names ("such as ciclosporin or
+        clarithromycin")? Then they are examples of one kind, not the two sides of an interaction."""
+        found = sorted((a, b, g) for a, b, _s, g in self.table.find(text))
+        run: set[str] = set()
+        for k, (_a, _b, g) in enumerate(found):
+            if k and not _LIST_GAP.match(text[found[k - 1][1] : found[k][0]]):
+                run = set()
+            run.add(g)
+            if drug in run and run & others:
+                return True
+        return False
 
     def _names_absent_party(self, item: _Item, frame: QuestionFrame) -> bool:
         """An interaction statement about a drug (or class) the patient is not on does not belong."""
@@ -1438,8 +1456,15 @@ class ExtractiveComposer:
                     plan.decision_text = f"Conditional: {x} with a dose change the library states for this patient."
                 elif same:
                     plan.decision, plan.decision_text = "yes", f"Yes: that is the {x} dose the library states here."
-                else:
+                elif not bottom.claim.populations & (set(frame.population) | set(frame.implied_population)):
                     plan.decision, plan.decision_text = "no", f"No: the library states another {x} dose for this (see the bottom line)."
+                else:
+                    # "is Uloric 80 mg safe at CrCl 22?" -- "limits the dose to 40 mg once daily in
+                    # severe renal impairment": the drug may be given, at the dose the library states
+                    # for a group the patient is in; a regimen for everyone ("10 mg twice daily for
+                    # 7 days" asked "2.5 mg to start?") says the asked dose is not the one
+                    plan.decision = "conditional"
+                    plan.decision_text = f"Conditional: {x} at the dose the library states for this patient (see the bottom line)."
                 return
         stance_of = _verdict_basis(plan)
         if frame.for_contact:
@@ -2043,6 +2068,10 @@ def _avoidance(claim: Claim) -> str | None:
 def _strongest_first(item: _Item) -> tuple[float, int]:
     """Order of warnings for the bottom line: the best-scoring, then the strongest finding."""
     return (-item.score, item.finding.strength if item.finding else 9)
+
+
+_LIST_GAP = re.compile(r"^\s*(?:,\s*)?(?:(?:and|or|and/or)\s+)?$", re.I)
+"""What separates two names of one list ("ciclosporin or clarithromycin", "rifampin, carbamazepine")."""
 
 
 def _verdict_basis(plan: _Plan) -> list[_Item]:

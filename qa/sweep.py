@@ -1436,6 +1436,11 @@ def sweep(
                             relation = "caution"  # "homozygous TPMT deficiency" asked of a heterozygous patient
                     if link is None or (link == "acting" and not named):
                         continue  # two drugs that only act on others are not linked by a statement about such drugs
+                    if link == "acting" and partner.kind == "medication" and not (partner.acting & claim.classes) - acting:
+                        # "strong CYP3A4 and P-gp inhibitors such as ... clarithromycin ... raise
+                        # sirolimus levels", asked of clarithromycin for a patient on cyclosporine:
+                        # the two act alike, and the statement is of their action on a third drug
+                        continue
                     key = (passage.document.doc_id, " ".join(sent.text.split()), subject)
                     if key in seen:
                         break  # the same sentence in an overlapping chunk of the same source

@@ -241,6 +241,34 @@ def test_a_dose_of_another_phase_is_never_the_bottom_line(bundled_pipeline) -> N
     assert a.decision != "yes", a.decision_text
 
 
+@pytest.mark.parametrize(
+    ("question", "decision", "bottom"),
+    [
+        # the label's dose for severe renal impairment, a group the patient is in: give it, at that dose
+        ("34-year-old with a CrCl of 22: is Uloric for gout at 80 mg safe?", "conditional", "40 mg"),
+        # the regimen for everyone with a new clot: the dose asked is not the one
+        ("New proximal DVT diagnosed today. Is apixaban 2.5 mg twice daily the right dose to start?", "no", "10 mg"),
+    ],
+)
+def test_another_dose_for_a_group_the_patient_is_in_makes_the_drug_conditional(bundled_pipeline, question: str, decision: str, bottom: str) -> None:
+    a = bundled_pipeline.ask(question)
+    assert a.decision == decision, a.decision_text
+    assert a.bottom_line is not None and bottom in a.bottom_line.text, a.bottom_line
+
+
+def test_a_warning_about_a_third_drug_that_lists_both_is_not_the_patients_interaction(bundled_pipeline) -> None:
+    """"Colchicine should not be given to patients taking strong inhibitors such as ciclosporin or
+    clarithromycin" names the patient's drug and the one asked about as examples of one kind: a
+    warning about colchicine. What the library says of clarithromycin with ciclosporin answers."""
+    a = bundled_pipeline.ask("My patient is a 41-year-old woman with a kidney transplant on Neoral. Can I start Biaxin for sinusitis?")
+    assert a.bottom_line is not None and "colchicine" not in a.bottom_line.text.lower(), a.bottom_line.text
+    assert "cyclosporine" in a.bottom_line.text.lower(), a.bottom_line.text
+    assert a.decision == "conditional", a.decision_text
+    # an avoidance whose list holds only the patient's drug still decides (the case above can fail)
+    b = bundled_pipeline.ask("Apixaban for a DVT with carbamazepine — is that OK for a patient with epilepsy?")
+    assert b.decision == "no", b.decision_text
+
+
 def test_disagreeing_sources_are_said_so_and_ordered_by_standing_and_date(bundled_pipeline) -> None:
     """Issue 16: CARES (2018) found more cardiovascular deaths on febuxostat than on allopurinol,
     FAST (2020) did not; the answer says the sources disagree, lists them by standing and then

@@ -150,6 +150,26 @@ def test_danger_said_of_another_drug_is_ignored(table: AliasTable) -> None:
     assert sentences(findings) == [own]
 
 
+def test_a_strong_inhibitor_rule_is_not_said_of_a_moderate_inhibitor(table: AliasTable) -> None:
+    rule = "EULAR advises that colchicine should not be given to patients taking strong P-glycoprotein and/or CYP3A4 inhibitors such as ciclosporin or clarithromycin."
+    on = lambda med: QuestionFrame(intent="safety", intervention="colchicine", current_medications=[med], yes_no=True)  # noqa: E731
+    assert sweep(on("diltiazem"), ["colchicine"], table, FakeSearch([passage(1, rule)])) == []
+    # the strong inhibitor it names is found (the case above can fail)
+    assert [f.partner for f in sweep(on("itraconazole"), ["colchicine"], table, FakeSearch([passage(1, rule)]))] == ["itraconazole"]
+
+
+def test_two_drugs_that_act_alike_on_a_third_are_not_linked(table: AliasTable) -> None:
+    """Clarithromycin for a patient on cyclosporine: both are CYP3A4 and P-gp inhibitors, and what
+    the sirolimus label says of such inhibitors is about sirolimus, not about the two together."""
+    third = ("Strong CYP3A4 and P-glycoprotein inhibitors such as ketoconazole, itraconazole, clarithromycin and erythromycin "
+             "can greatly raise sirolimus levels, and the sirolimus label advises avoiding them.")
+    frame = QuestionFrame(intent="safety", intervention="clarithromycin", current_medications=["cyclosporine"], yes_no=True)
+    assert sweep(frame, ["clarithromycin"], table, FakeSearch([passage(1, third)])) == []
+    # for a patient on the third drug the same sentence is the danger (the case above can fail)
+    frame = frame.model_copy(update={"current_medications": ["sirolimus"]})
+    assert [f.partner for f in sweep(frame, ["clarithromycin"], table, FakeSearch([passage(1, third)]))] == ["sirolimus"]
+
+
 def test_sentence_not_naming_the_treatment_is_ignored(table: AliasTable) -> None:
     frame = QuestionFrame(intent="interaction", intervention="colchicine", current_medications=["clarithromycin"])
     text = "Clarithromycin is contraindicated in patients with a history of QT prolongation."

@@ -239,6 +239,23 @@ def test_coordinated_qualifiers_name_each_class(text: str, expected: list[tuple[
     assert [(text[s:e], c) for s, e, _surface, c in find_classes(text)] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "strong"),
+    [
+        ("patients taking strong P-glycoprotein and/or CYP3A4 inhibitors such as ciclosporin", True),
+        ("strong P-gp or CYP3A4 inhibitors", True),
+        ("P-gp and CYP3A4 inhibitors", False),  # no qualifier to share
+    ],
+)
+def test_a_strength_before_a_coordination_qualifies_the_class_after_it(text: str, strong: bool) -> None:
+    """"Strong P-gp and/or CYP3A4 inhibitors" are strong CYP3A4 inhibitors: diltiazem, a moderate
+    one, is not among them."""
+    found = {c for *_span, c in find_classes(text)}
+    assert "p-gp inhibitor" in found
+    assert ("strong cyp3a4 inhibitor" in found) is strong
+    assert ("cyp3a4 inhibitor" in found) is not strong
+
+
 def test_fda_interaction_table_decides_cyp3a_roles_for_drugs_it_lists() -> None:
     # SPL indexing gives colchicine the MoA "Cytochrome P450 3A4 Inhibitors"; FDA's table lists
     # it as a CYP3A substrate, which is what a safety sweep must see
