@@ -78,6 +78,7 @@ from curbside.qa.sweep import (
     patient_renal_value,
     phase_mismatch,
     statement_scope,
+    states_a_dose,
     sweep,
     swept_treatments,
 )
@@ -1225,6 +1226,38 @@ class ExtractiveComposer:
         return [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)
                 and not (keep and _restricts_starting(i.sent.text))]
 
+    def _dosed_instead(self, decisive: list[_Item], finding_items: list[_Item], frame: QuestionFrame) -> tuple[_Item, _Item] | None:
+        """(the label's dose, the avoidance) when every decisive finding is an avoidance (none a
+        contraindication or boxed warning) and the intervention's own label states the dose to give
+        with each partner the avoidances name: the regulator's word on using the two together is a
+        dose change, so the combination is conditional and the stricter source is cited beside it.
+        None when a contraindication stands, or a partner has no labelled dose."""
+        if not decisive or any(i.finding and i.finding.relation != "avoid" for i in decisive):
+            return None
+        doses: dict[str, _Item] = {}
+        for item in finding_items:
+            f = item.finding
+            if (f is not None and item.kind == "drug-label" and f.subject == frame.intervention and f.relation in ("dose_change", "caution")
+                    and "no_change" not in item.claim.relations and "dose" in item.claim.relations and states_a_dose(item.sent.text)
+                    and self._dosed_drug(item.sent.text) in (frame.intervention, None) and self._scope(item, frame) == APPLIES):
+                doses.setdefault(f.partner, item)
+        partners = {i.finding.partner for i in decisive if i.finding}
+        if not partners or not partners <= set(doses):
+            return None
+        avoid = next((i for i in decisive if i.kind != "drug-label"), decisive[0])
+        return doses[avoid.finding.partner if avoid.finding else next(iter(partners))], avoid
+
+    def _dosed_drug(self, text: str) -> str | None:
+        """The drug whose dose a sentence states: the one named last before its first "dose" word,
+        else before its first amount ("the colchicine flare dose is 0.6 mg"; "colchicine
+        prophylaxis of 0.6 mg becomes 0.3 mg"; but "when allopurinol is given ..., reducing the
+        azathioprine dose" doses azathioprine). None when no drug is named before it."""
+        cue = _DOSE_WORD.search(text) or _DOSE_VALUE.search(text)
+        if cue is None:
+            return None
+        before = [g for start, _, _, g in self.table.find(text) if start < cue.start()]
+        return before[-1] if before else None
+
     def _not_for_verdict(self, item: _Item, frame: QuestionFrame) -> bool:
         """A statement that may not decide this patient's verdict: off the patient as above, or put
         outside this patient by the sweep's scope reading ("in patients who take azathioprine" for a
@@ -1404,6 +1437,21 @@ class ExtractiveComposer:
         cautions = [i for i in finding_items if i.finding and not i.finding.decisive]
         bottom = plan.bottom
         polarity = polarity or yes_no_polarity(plan.question)
+        dosed = self._dosed_instead(decisive, finding_items, frame) if polarity in ("do", "keep") else None
+        if dosed is not None:
+            # "Colcrys with Noxafil?" -- EULAR: "should not be given to patients taking strong
+            # CYP3A4 inhibitors"; the colchicine label: "with a strong CYP3A4 inhibitor, prophylaxis
+            # becomes 0.3 mg once daily". The drug's own label gives the dose for this partner, so
+            # the combination is used with a dose change, and the stricter source is named beside it
+            dose, avoid = dosed
+            who = (avoid.passage.document.publisher or avoid.passage.document.title).split(";")[0].strip()
+            plan.decision, plan.decision_items = "conditional", [dose, avoid]
+            partner = dose.finding.partner if dose.finding else ""
+            named = partner in frame.current_medications or partner in self.table.classes
+            where = f"with {_display(partner)}" if named else "for this patient"
+            plan.decision_text = (f"Conditional: the {x} label gives a changed dose {where}, though "
+                                  f"{who} advises against it (sources differ; both cited).")
+            return
         if decisive:
             top = decisive[0]
             rel = top.finding.relation if top.finding else "avoid"
@@ -2231,6 +2279,8 @@ _EFFECT_STATED = frozenset({"adverse", "interaction", "dose_change", "caution", 
 
 
 _DOSE_VALUE = re.compile(_DOSE_VALUE_PATTERN, re.I)
+_DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b", re.I)
+"""The word a sentence names the dose by, after the drug whose dose it is ("the azathioprine dose")."""
 
 
 _NEGATION_CUES = frozenset({"not", "no", "without", "never", "neither", "nor", "n't", "cannot"})

@@ -74,7 +74,9 @@ _PATIENT = re.compile(
     r"-?year-old|-?yr-old|[mf]))\b",
     re.I,
 )
-_COORD = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,|and|&|\+|plus|as well as|or|/)?\s*(?:\([^)]*\)\s*)?$", re.I)
+_COORD = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,|and|&|\+|plus|as well as|or|/|boosted\s+(?:with|by))?\s*(?:\([^)]*\)\s*)?$", re.I)
+"""The gap between two drugs the patient takes together ("on tacrolimus and MMF", "on Prezista
+boosted with ritonavir": a pharmacokinetic booster is taken with the drug it boosts)."""
 _INTERACTION_LINK = re.compile(
     r"\b(?:with|and|plus|alongside|together\s+with|combined\s+with|in\s+combination\s+with|"
     r"co-?administ\w*\s+with|on\s+top\s+of|while\s+on|interact\w*\s+with)(?:\s+(?:his|her|their|my|the|a|an|current|usual))?\s*$",

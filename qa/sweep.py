@@ -1021,7 +1021,7 @@ _LAB_BEFORE = re.compile(
 is the patient's value, not a dose."""
 
 
-def _states_a_dose(text: str) -> bool:
+def states_a_dose(text: str) -> bool:
     """A dose, not a laboratory value: an amount of drug (per kilogram or square metre, but not a
     concentration or ratio such as "200 mg/g" or "1.5 mg/dL", nor one a measurement names)."""
     return any(not _LAB_BEFORE.search(text[max(0, m.start() - 40) : m.start()]) for m in _DOSE_STATEMENT.finditer(text))
@@ -1077,7 +1077,7 @@ def _dose_for_this_patient(text: str, claim: Claim, patient: _Patient, table: Al
     has ("limits the dose to 40 mg once daily in severe renal impairment", "with a P-gp inhibitor,
     the flare dose is a single 0.6 mg"): the dose they need is not the usual one. A dose said to need
     no change ("no dose adjustment in moderate renal impairment") is none."""
-    if "dose" not in claim.relations or "no_change" in claim.relations or not _states_a_dose(text):
+    if "dose" not in claim.relations or "no_change" in claim.relations or not states_a_dose(text):
         return None
     parts = _sentence_scope(text, table)
     taken = patient.drugs | patient.classes

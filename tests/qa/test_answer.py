@@ -269,6 +269,24 @@ def test_a_warning_about_a_third_drug_that_lists_both_is_not_the_patients_intera
     assert b.decision == "no", b.decision_text
 
 
+def test_a_labelled_dose_for_the_combination_makes_a_guidelines_avoidance_conditional(bundled_pipeline) -> None:
+    """EULAR says colchicine "should not be given to patients taking strong ... CYP3A4 inhibitors";
+    the colchicine label gives the prophylaxis dose with one. The answer is conditional, cites
+    both and says the sources differ. When the label's contraindication holds for this patient
+    (kidney impairment as well), it is still a no."""
+    a = bundled_pipeline.ask("Is it safe to start Colcrys for gout prophylaxis at 0.6 mg twice daily in a 41-year-old who is taking Noxafil?")
+    assert a.decision == "conditional", a.decision_text
+    assert a.decision_text and "sources differ" in a.decision_text and "EULAR" in a.decision_text, a.decision_text
+    cited = {r.number: r for r in a.references}
+    kinds = {cited[c.ref].label for c in a.decision_citations}
+    assert kinds == {"Drug label", "Guideline"}, kinds
+    b = bundled_pipeline.ask("Colcrys for a gout flare with Biaxin — is that OK for a patient with a CrCl of 25?")
+    assert b.decision == "no", b.decision_text
+    # a labelled dose of the other drug ("reducing the azathioprine dose") is no dose of this one
+    c = bundled_pipeline.ask("Kidney transplant recipient who recently started azathioprine: can he have allopurinol?")
+    assert c.decision == "no", c.decision_text
+
+
 def test_disagreeing_sources_are_said_so_and_ordered_by_standing_and_date(bundled_pipeline) -> None:
     """Issue 16: CARES (2018) found more cardiovascular deaths on febuxostat than on allopurinol,
     FAST (2020) did not; the answer says the sources disagree, lists them by standing and then

@@ -80,6 +80,14 @@ def test_two_brand_current_medications_are_both_found(table: AliasTable) -> None
     assert frame.current_medications == ["tacrolimus", "mycophenolate mofetil"]
 
 
+def test_a_booster_is_taken_with_the_drug_it_boosts(table: AliasTable) -> None:
+    """"On Prezista boosted with ritonavir" names two drugs the patient takes; the drug asked about
+    is the one after them, not the booster."""
+    frame = frame_of("71F with HIV and an eGFR of 35 on Prezista boosted with ritonavir. Thinking about Colcrys for a gout flare: OK?", table)
+    assert frame.intervention == "colchicine"
+    assert sorted(frame.current_medications) == ["darunavir", "ritonavir"]
+
+
 def test_mycophenolate_alone_is_mycophenolate_mofetil(table: AliasTable) -> None:
     assert table.lookup("mycophenolate") == "mycophenolate mofetil"
     as_current = frame_of("Can I give azathioprine to a patient on mycophenolate?", table)
