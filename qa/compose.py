@@ -1418,7 +1418,10 @@ class ExtractiveComposer:
                  polarity: str | None = None) -> None:
         """yes / no / conditional / insufficient for a yes/no-shaped question, with what it rests on.
 
-        In order: a contraindication or avoidance for this patient (the sweep) makes it ``no``; else
+        In order: an avoidance whose partner the intervention's own label doses (a guideline's
+        "should not be given with" beside the label's dose with it) makes it ``conditional``, the
+        disagreement named (:meth:`_dosed_instead`); a contraindication or avoidance for this
+        patient (the sweep) makes it ``no``; else
         the stance of the bottom line — the statement that answers what was asked — decides
         (against → no, a precondition, dose change, caution or a later line of therapy →
         conditional, for → yes), and a dose change or caution for this patient turns a ``yes`` into
