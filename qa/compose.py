@@ -1245,7 +1245,8 @@ class ExtractiveComposer:
         if not partners or not partners <= set(doses):
             return None
         avoid = next((i for i in decisive if i.kind != "drug-label"), decisive[0])
-        return doses[avoid.finding.partner if avoid.finding else next(iter(partners))], avoid
+        assert avoid.finding is not None  # _decisive keeps only findings
+        return doses[avoid.finding.partner], avoid
 
     def _dosed_drug(self, text: str) -> str | None:
         """The drug whose dose a sentence states: the one named last before its first "dose" word,
@@ -1449,7 +1450,8 @@ class ExtractiveComposer:
             dose, avoid = dosed
             who = (avoid.passage.document.publisher or avoid.passage.document.title).split(";")[0].strip()
             plan.decision, plan.decision_items = "conditional", [dose, avoid]
-            partner = dose.finding.partner if dose.finding else ""
+            assert dose.finding is not None  # _dosed_instead keeps only findings
+            partner = dose.finding.partner
             named = partner in frame.current_medications or partner in self.table.classes
             where = f"with {_display(partner)}" if named else "for this patient"
             plan.decision_text = (f"Conditional: the {x} label gives a changed dose {where}, though "
