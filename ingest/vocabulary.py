@@ -601,7 +601,27 @@ class DrugClasses:
                 continue
             out.extend(self._coordinated(text, match.start(1), surface))
             out.append((match.start(1), match.end(1), surface, self._distributed(text, match.start(1), surface) or cls_name))
+        out.extend(self._by_verb(text))
         return out
+
+    def _by_verb(self, text: str) -> list[tuple[int, int, str, str]]:
+        """Classes named by what their drugs do ("drugs that strongly inhibit both CYP3A4 and
+        P-gp": strong CYP3A4 inhibitors and P-gp inhibitors, as the class names read them); the
+        strength word, when it names a class of the table, is kept ("strong CYP3A4 inhibitor")."""
+        found = []
+        for m in _ACTS_ON.finditer(text):
+            if re.search(r"\b(?:not|never|no)\s+(?:\w+\s+)?$|n't\s+$", text[max(0, m.start() - 20) : m.start()], re.I):
+                continue  # "azithromycin does not inhibit CYP3A4" names no inhibitor
+            strength = _STRENGTH.get((m.group("adv") or "").lower(), "")
+            role = "inhibitor" if m.group("verb").lower().startswith("inhibit") else "inducer"
+            for key in ("a", "b"):
+                target = m.group(key)
+                if not target:
+                    continue
+                name = (strength and self.resolve(f"{strength} {target} {role}")) or self.resolve(f"{target} {role}")
+                if name is not None:
+                    found.append((m.start(key), m.end(key), target, name))
+        return found
 
     def _distributed(self, text: str, start: int, surface: str) -> str | None:
         """The class a qualifier ahead of a coordination gives the mention after it too: "strong
@@ -692,6 +712,17 @@ def _derived(rule: Mapping[str, Any], raws: Mapping[str, list[dict[str, str]]]) 
 
 
 # "<qualifier> and/or/, " right before a class mention; the qualifier is one or two words
+_TARGET = r"CYP\s?\d[A-Z]\d*|P-?gp|P-glycoprotein|OCT2|MATE1?|BCRP|OATP1B1"
+_ACTS_ON = re.compile(
+    r"\b(?:drugs?|agents?|medicines?|medications?|products?|those|others?)\s+(?:that|which)\s+(?:also\s+)?"
+    r"(?:(?P<adv>strongly|potently|moderately|weakly)\s+)?(?P<verb>inhibit|induce)\s+(?:both\s+|either\s+)?"
+    r"(?P<a>" + _TARGET + r")(?:\s*(?:and/or|and|or|/)\s*(?P<b>" + _TARGET + r"))?\b",
+    re.I,
+)
+"""A class named by its action ("drugs that strongly inhibit both CYP3A4 and P-gp", "agents that
+induce CYP3A4"), as labels often write it; a named substance that inhibits an enzyme ("grapefruit
+juice inhibits CYP3A") is that substance, not the class."""
+_STRENGTH = {"strongly": "strong", "potently": "strong", "moderately": "moderate", "weakly": "weak"}
 _COORDINATED = re.compile(r"(?<![\w-])(?P<q>[\w-]+(?:\s+[\w-]+)?)\s*(?:,\s*and|,\s*or|and/or|and|or|/|,)\s*$", re.I)
 
 

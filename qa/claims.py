@@ -28,7 +28,7 @@ from curbside.ingest.vocabulary import classes_of as vocab_classes_of
 from curbside.ingest.vocabulary import find_classes as vocab_find_classes
 from curbside.ingest.vocabulary import members_of as vocab_members_of
 from curbside.qa.aliases import AliasTable
-from curbside.qa.frame import CONDITION_TERMS
+from curbside.qa.frame import CKD_STAGE_GFR, CONDITION_TERMS
 
 # -- relation cues ---------------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ _R = {
         r"\bevery\s+other\s+day|\balternate\s+days|\bonce\s+every\s+(?:two|2|three|3)\s+(?:days|weeks)|\bnot\s+repeated|\bcut\s+by\s+half|\bhalved|"
         r"\b(?:interrupt\w*|withh[eo]ld\w*|hold\w*)\s+or\s+reduc\w*|\breduc\w*\s+or\s+(?:interrupt\w*|withh[eo]ld\w*|hold\w*)"
     ),
-    "no_change": r"\bno\s+(?:dose\s+|dosage\s+)?adjustment|\b(?:dose|dosage)\s+(?:adjustment|change|reduction)\s+(?:is|are)\s+not\s+(?:required|needed|necessary)|\bnot\s+(?:be\s+)?reduced|\bnot\s+(?:require|need)\w*\s+(?:a\s+)?(?:dose|dosage)\s+(?:adjust|change|reduc)|\bwithout\s+dose\s+adjust",
+    "no_change": r"\bno\s+(?:dose\s+|dosage\s+)?adjustment|\bno\s+(?:[a-z-]+\s+)?(?:dose|dosage)\s+(?:adjustment|change|reduction|modification)|\b(?:dose|dosage)\s+(?:adjustment|change|reduction)\s+(?:is|are)\s+not\s+(?:required|needed|necessary)|\bnot\s+(?:be\s+)?reduced|\bnot\s+(?:require|need)\w*\s+(?:a\s+)?(?:dose|dosage)\s+(?:adjust|change|reduc)|\bwithout\s+dose\s+adjust",
     "dose": r"\b\d+(?:[.,]\d+)?\s*(?:-|–|to)?\s*(?:\d+(?:[.,]\d+)?\s*)?(?:mg|mcg|µg|microgram\w*|g|grams?|units?|iu|mg/kg|mg/m2|ml)\b(?!/dl|/l\b)"
     # a statin's intensity is its dose band (ACC/AHA 2018: high, moderate, low intensity by dose)
     r"|\b(?:high|moderate|low)[- ]intensity\s+statin",
@@ -123,7 +123,11 @@ _R = {
 RELATION_PATTERNS: dict[str, re.Pattern[str]] = {name: re.compile(p, re.I) for name, p in _R.items()}
 
 # A cue preceded by a negation inside its clause flips: "not contraindicated", "no need to avoid".
-_NEGATED = re.compile(r"\b(?:not|no|without|never|nor|neither|none)\b(?:\s+\w+){0,2}\s*$", re.I)
+_NEGATED = re.compile(
+    r"\b(?:not|no|without|never|nor|neither|none)\b(?:\s+\w+){0,2}\s*$|\b(?:not|no)\s+(?:a\s+|an\s+)?(?:reason|grounds|need|cause)\s+(?:to|for)\s+$", re.I
+)
+"""A cue negated just before it ("not recommended", "no dose adjustment", "generally not a reason to
+withhold live vaccines")."""
 
 _POPULATION_PATTERNS: dict[str, re.Pattern[str]] = {
     "pregnancy": re.compile(r"\bpregnan\w*|\bfetal|\bfetus|\bteratogen\w*|\btrimester|\bconception|\bcontracepti\w*", re.I),
@@ -214,6 +218,9 @@ _STOP_TRIGGER = re.compile(
 )
 """After "should be stopped" / "discontinue": the event that triggers it. "Stop X if potassium rises"
 is a stopping rule, a precaution for a patient on X, not advice against starting X."""
+_PAST_FACT = re.compile(r"\b(?:was|were|had|had\s+been|has\s+been|have\s+been)\s+$", re.I)
+"""Before "not given": a fact about the patient's past ("if it was not given before transplant"),
+not advice against giving it."""
 _INTOLERANCE = re.compile(
     r"\b(?:intoleran\w*|unresponsive|refractory|inadequate(?:ly)?\s+respon\w*|(?:not|poorly)\s+tolerated|ineffective|unable\s+to\s+take|fail\w*\s+to\s+respond)\b",
     re.I,
@@ -244,6 +251,8 @@ def _relations(text: str) -> set[str]:
                 continue  # "contraindicated for, intolerant of, or unresponsive to X" describes who may get it
             if name == "contraindication" and _HAVING_ONE.search(text[max(0, m.start() - 30) : m.start()]):
                 continue  # "an option for patients who have a contraindication to anticoagulation": who gets the option
+            if name == "avoid" and m.group(0).lower().startswith("not") and _PAST_FACT.search(text[max(0, m.start() - 20) : m.start()]):
+                continue  # "if it was not given before transplant": what happened, not advice
             if name == "avoid" and m.group(0).lower().startswith("avoid") and _AVOIDED_EVENT.match(text[m.start() :]):
                 continue  # "avoids the interaction", "to avoid the risk of": an event is avoided
             if name == "avoid" and _STOP_CUE.search(m.group(0)) and _STOP_TRIGGER.search(text[m.end() :]) and not _KEEP_GOING.search(text):
@@ -321,6 +330,16 @@ def _severity_range(word: str) -> tuple[float, float]:
     return RENAL_SEVERITY["end-stage" if word.lower().startswith("end") else word.lower()]
 
 
+_STAGE_RANGE = re.compile(
+    r"(?:\b(?:ckd|chronic\s+kidney\s+disease)(?:\s*\([^)]*\))?\s*(?:stages?\s*|g)?(?P<s1>[1-5][ab]?)"
+    r"|\b(?:stages?|g)\s*(?P<s2>[1-5][ab]?)(?=\s+(?:ckd|chronic\s+kidney\s+disease)))\b"
+    r"(?:\s*(?:-|–|to|through)\s*(?:stage\s*|g)?(?P<to>[1-5][ab]?)\b|(?P<worse>\s+or\s+(?:worse|higher|above|greater|later|more\s+advanced|beyond)))?",
+    re.I,
+)
+"""CKD stages a statement names, alone or as a span ("CKD stage 3 or worse", "CKD stages 3 to 5",
+"stage 4 CKD"), read as their GFR bands (:data:`~curbside.qa.frame.CKD_STAGE_GFR`)."""
+
+
 def renal_ranges(text: str) -> tuple[tuple[float, float], ...]:
     out = []
     for m in _RENAL_SEVERITY.finditer(text):
@@ -329,6 +348,13 @@ def renal_ranges(text: str) -> tuple[tuple[float, float], ...]:
             continue
         ranges = [_severity_range(m.group("a")), *([_severity_range(m.group("b"))] if m.group("b") else [])]
         out.append((min(r[0] for r in ranges), max(r[1] for r in ranges)))  # "mild or moderate": 30-90
+    for m in _STAGE_RANGE.finditer(text):
+        lo, hi = CKD_STAGE_GFR[(m.group("s1") or m.group("s2")).lower()]
+        if m.group("to"):
+            lo = min(lo, CKD_STAGE_GFR[m.group("to").lower()][0])  # "stages 3 to 5"
+        elif m.group("worse"):
+            lo = 0.0  # "CKD stage 3 or worse": that stage and every later one
+        out.append((lo, hi))
     for m in _RENAL_BOUND.finditer(text):
         if m.group("a2"):
             out.append((float(m.group("a2")), float(m.group("b2")) + 1))

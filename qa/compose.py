@@ -60,6 +60,7 @@ from curbside.qa.plan import (
     asks_for_amount,
     attribute_match,
     not_stated,
+    question_phase,
 )
 from curbside.qa.polarity import yes_no_polarity
 from curbside.qa.render import display_text
@@ -74,7 +75,9 @@ from curbside.qa.sweep import (
     Search,
     danger_clause,
     danger_scope,
+    dosed_scope,
     named_classes,
+    patient_groups,
     patient_renal_value,
     phase_mismatch,
     statement_scope,
@@ -933,7 +936,7 @@ class ExtractiveComposer:
             item.attr = min(item.attr, LATER_STAGE_ATTR)  # the schedule's first stage answers first
         if frame.asked_attribute == "interaction" and frame.current_medications:
             meds = set(frame.current_medications)
-            med_classes = {k for m in meds for k in classes_of(self.table, m)}
+            med_classes = self._med_classes(meds)
             if not (c.drugs & meds or c.classes & med_classes):
                 item.attr = min(item.attr, 0.5)  # an interaction needs both parties
             elif item.about > 0 and c.relations & _EFFECT_OF_COMBINING:
@@ -947,7 +950,7 @@ class ExtractiveComposer:
             item.attr = min(item.attr, UNVALUED)  # a dose or target question is answered by its number
         if frame.intent == "dose_adjustment" and frame.asked_attribute == "dose" and frame.current_medications:
             meds = set(frame.current_medications)
-            if not (c.drugs & meds or c.classes & {k for m in meds for k in classes_of(self.table, m)}):
+            if not (c.drugs & meds or c.classes & self._med_classes(meds)):
                 item.attr = min(item.attr, 0.5)  # the dose change asked about is the one for this co-medication
         age = analysis.context.age
         if age is not None and c.covers_age(age) is False and tag(_EXCEPTION_CLAUSE.split(item.sent.text, maxsplit=1)[0], self.table).covers_age(age) is not None:
@@ -1011,6 +1014,11 @@ class ExtractiveComposer:
             item.about, item.category = 0.0, False
             self._score(item, frame, analysis, subject, subject_classes)
 
+    def _med_classes(self, meds: set[str]) -> set[str]:
+        """The classes of the patient's medicines, and each one the question names only by its
+        class ("on basal insulin": the class is what they take, and what a statement names)."""
+        return {k for m in meds for k in classes_of(self.table, m)} | {m for m in meds if self._is_class(m)}
+
     def _is_class(self, name: str) -> bool:
         """A therapy named as a drug class ("urate-lowering therapy"), not a drug, device or procedure."""
         return any(found == name for *_, found in find_classes(name))
@@ -1059,7 +1067,7 @@ class ExtractiveComposer:
 
     def _patient_link(self, c: Claim, frame: QuestionFrame) -> float:
         meds = set(frame.current_medications)
-        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        med_classes = self._med_classes(meds)
         hits = 0
         if c.drugs & meds or c.classes & med_classes:
             hits += 1
@@ -1231,7 +1239,8 @@ class ExtractiveComposer:
         contraindication or boxed warning) and the intervention's own label states the dose to give
         with each partner the avoidances name: the regulator's word on using the two together is a
         dose change, so the combination is conditional and the stricter source is cited beside it.
-        None when a contraindication stands, or a partner has no labelled dose."""
+        None when a contraindication stands, a partner has no labelled dose, or the label that doses
+        it itself advises against it for patients at this patient's dose."""
         if not decisive or any(i.finding and i.finding.relation != "avoid" for i in decisive):
             return None
         doses: dict[str, _Item] = {}
@@ -1244,6 +1253,12 @@ class ExtractiveComposer:
         partners = {i.finding.partner for i in decisive if i.finding}
         if not partners or not partners <= set(doses):
             return None
+        labels = {doses[p].passage.document.doc_id for p in partners}
+        if any(i.passage.document.doc_id in labels and dosed_scope(i.sent.text, self.table) for i in decisive):
+            # the label itself advises against it for patients at a dose ("for patients already on
+            # apixaban 2.5 mg twice daily, strong dual inhibitors should be avoided"), which scope()
+            # kept for this patient: no disagreement, the label's own avoidance stands
+            return None
         avoid = next((i for i in decisive if i.kind != "drug-label"), decisive[0])
         assert avoid.finding is not None  # _decisive keeps only findings
         return doses[avoid.finding.partner], avoid
@@ -1252,11 +1267,19 @@ class ExtractiveComposer:
         """The drug whose dose a sentence states: the one named last before its first "dose" word,
         else before its first amount ("the colchicine flare dose is 0.6 mg"; "colchicine
         prophylaxis of 0.6 mg becomes 0.3 mg"; but "when allopurinol is given ..., reducing the
-        azathioprine dose" doses azathioprine). None when no drug is named before it."""
+        azathioprine dose" doses azathioprine), or the one "dose of" names ("a lower dose of the
+        insulin or secretagogue may be needed"). A class counts as the drug it names. None when no
+        drug is named before it."""
         cue = _DOSE_WORD.search(text) or _DOSE_VALUE.search(text)
         if cue is None:
             return None
-        before = [g for start, _, _, g in self.table.find(text) if start < cue.start()]
+        names = sorted([(start, g) for start, _, _, g in self.table.find(text)] + [(start, k) for start, _, _, k in find_classes(text)])
+        of = _DOSE_OF.match(text, cue.end())
+        if of is not None:
+            after = [g for start, g in names if start == of.end()]
+            if after:
+                return after[0]
+        before = [g for start, g in names if start < cue.start()]
         return before[-1] if before else None
 
     def _not_for_verdict(self, item: _Item, frame: QuestionFrame) -> bool:
@@ -1300,7 +1323,7 @@ class ExtractiveComposer:
         assert frame.intervention is not None
         c = item.claim
         meds = set(frame.current_medications)
-        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        med_classes = self._med_classes(meds)
         # it names the patient's drug: an interaction of the treatment with it, unless a third drug
         # is its subject ("colchicine should not be given to patients taking strong inhibitors such
         # as ciclosporin or clarithromycin", asked of clarithromycin for a patient on ciclosporin)
@@ -1344,14 +1367,14 @@ class ExtractiveComposer:
         if not others and not (other_classes and re.search(r"\bcombin\w*|\btogether|\bwith\b|\bpair", item.sent.text, re.I)):
             return False
         meds = set(frame.current_medications)
-        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        med_classes = self._med_classes(meds)
         return not (item.claim.drugs & meds or item.claim.classes & med_classes)
 
     def _about_class_context(self, item: _Item, frame: QuestionFrame) -> bool:
         """A sentence that names no other drug but speaks of this patient's situation (e.g.
         combined immunosuppression in a transplant recipient) may give the rationale."""
         meds = set(frame.current_medications)
-        med_classes = {k for m in meds for k in classes_of(self.table, m)}
+        med_classes = self._med_classes(meds)
         other_drugs = item.claim.drugs - meds
         other_classes = item.claim.classes - med_classes - set(frame.intervention_classes)
         return not other_drugs and not other_classes
@@ -1457,6 +1480,25 @@ class ExtractiveComposer:
             plan.decision_text = (f"Conditional: the {x} label gives a changed dose {where}, though "
                                   f"{who} advises against it (sources differ; both cited).")
             return
+        exception = self._exception_for_patient(decisive, items, frame) if decisive and polarity == "do" else None
+        if exception is not None:
+            # "After a first gout flare, the ACR conditionally recommends against starting ULT as a
+            # general rule" -- "The ACR makes an exception ... and conditionally recommends ULT when
+            # the patient also has CKD stage 3 or worse": the recommendation for a group this
+            # patient is in, and the avoidance does not name, is the one about them; it leads, and
+            # the general rule is shown beside it
+            item, groups = exception
+            plan.decision, plan.decision_items = "yes", [item, decisive[0]]
+            plan.decision_text = (f"Yes: the library's advice against {x} is a general rule, and it recommends {x} "
+                                  f"for patients like this one ({max(sorted(groups), key=len)}).")
+            if plan.bottom is not item:
+                for section in plan.sections.values():
+                    if item in section:
+                        section.remove(item)
+                if plan.bottom is not None:
+                    plan.sections.setdefault("rationale", []).insert(0, plan.bottom)
+                plan.bottom = item
+            return
         if decisive:
             top = decisive[0]
             rel = top.finding.relation if top.finding else "avoid"
@@ -1519,6 +1561,15 @@ class ExtractiveComposer:
                     plan.decision = "conditional"
                     plan.decision_text = f"Conditional: {x} at the dose the library states for this patient (see the bottom line)."
                 return
+        if self._unchanged_here(plan, frame, polarity):
+            # "start Colcrys at the standard flare dose at eGFR 55?" -- "in mild or moderate renal
+            # impairment, the label requires no dose change": the statement for this patient's own
+            # kidney function settles the dose asked about, above a dose change stated for renal
+            # impairment in general or for another phase (it stays among the risks)
+            assert bottom is not None  # _unchanged_here requires it
+            plan.decision, plan.decision_items = "yes", [bottom]
+            plan.decision_text = f"Yes: the library states no {x} dose change at this kidney function."
+            return
         stance_of = _verdict_basis(plan)
         if frame.for_contact:
             # a vaccine for someone close to the patient: only what is said of such contacts decides
@@ -1538,8 +1589,17 @@ class ExtractiveComposer:
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None) and not elsewhere:
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
             d = _study_stance(item, items, plan.question) if item.kind == "research" and by_study else _stance(item, frame)
-            if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and _denies(item.sent.text, asked):
-                d = "against"  # "do I need a risk calculator?" -- "... without the need to calculate risk"
+            unchanged = "no_change" in item.claim.relations and "dose_change" not in item.claim.relations
+            if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and not unchanged and _denies(item.sent.text, asked):
+                # "do I need a risk calculator?" -- "... without the need to calculate risk"; but
+                # "requires no dose change" denies a change, not the dose asked about ("start it
+                # at the standard dose at eGFR 55?"), so it affirms the usual dose
+                d = "against"
+            if d == "against" and polarity == "do" and frame.asked_attribute != "boxed warning" and item.claim.relations & AGAINST_DOING == {"boxed"} and self._scope(item, frame) == APPLIES:
+                # "the metformin label carries a boxed warning about lactic acidosis": a warning for
+                # everyone given the drug, so a precaution of giving it, never a no by itself (a
+                # boxed warning for something this patient has is a finding of the sweep, above)
+                d = "conditional"
             if d == "against" and self._scope(item, frame) == UNSTATED and not (item.kind == "research" and frame.intervention is None) and not self._reacted_as_stated(item, frame, plan.question):
                 d = "conditional"  # "not recommended in patients who are haemodynamically unstable": a precaution (a study's finding is its own)
             if d == "for" and frame.asked_attribute in _TESTS and item.claim.direction == "neutral" and self._scope(item, frame) == UNSTATED:
@@ -1604,7 +1664,12 @@ class ExtractiveComposer:
             elif "second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"}:
                 text = f"Not a first choice: the library places {x} after other options."
             elif frame.intervention and (rel == "dose_change" or "dose_change" in basis.claim.relations):
-                text = f"Conditional: {x} with a dose change the library states."
+                other = self._dosed_drug(basis.sent.text)
+                if other is not None and other != frame.intervention and other in {*frame.current_medications, *self._med_classes(set(frame.current_medications))}:
+                    # "a lower dose of the insulin or secretagogue may be needed": the change is to the other drug
+                    text = f"Conditional: {x} with a change to the {_display(other)} dose that the library states."
+                else:
+                    text = f"Conditional: {x} with a dose change the library states."
             elif frame.asked_attribute in _TESTS and basis.claim.direction == "neutral":
                 text = f"Conditional: the library advises this {frame.asked_attribute} for some patients on {x} (see who)."
             elif not frame.intervention:
@@ -1622,6 +1687,52 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text = "yes", f"Yes: the library supports {x} here."
         else:
             plan.decision, plan.decision_text = "insufficient", "Insufficient: the evidence cited does not settle this."
+
+    def _exception_for_patient(self, decisive: list[_Item], items: list[_Item], frame: QuestionFrame) -> tuple[_Item, frozenset[str]] | None:
+        """The exception to a general rule that holds for this patient, with the groups it names.
+
+        A recommendation of the intervention, by the source of one of the decisive avoidances,
+        scoped to a group this patient is in that none of them names; and either the rule is
+        stated as general ("as a general rule", "usually") or the statement calls itself an
+        exception. None when any decisive finding is a contraindication, a boxed warning or an
+        interaction with the patient's medicines (an exception never lifts those), or when no such
+        recommendation was retrieved."""
+        meds = set(frame.current_medications)
+        if any(i.finding is None or i.finding.relation != "avoid" or i.finding.partner in meds | self._med_classes(meds) for i in decisive):
+            return None  # (an interaction is never lifted by what is said of a group of patients)
+        general = any(_GENERAL_RULE.search(i.sent.text) for i in decisive)
+        question = _QUESTION.get()
+        # what the rule already names, and what the drug is given for, make no exception to it
+        ruled = set().union(*(patient_groups(i.sent.text, frame, self.table, question) | i.claim.conditions for i in decisive))
+        ruled |= {frame.indication} if frame.indication else set()
+        sources = {i.passage.document.doc_id for i in decisive}
+        for item in items:
+            if item in decisive or item.claim.direction != "for" or item.about < CLASS_ABOUT or item.claim.relations & AGAINST_DOING:
+                continue
+            if item.passage.document.doc_id not in sources:
+                continue  # the exception is the rule's own source's: another source's support is a disagreement
+            if not (general or _EXCEPTION_MARK.search(item.sent.text)):
+                continue  # "an ARNi must not be given ... angioedema" admits no exception; "is recommended for HFrEF" makes none
+            if self._not_for_verdict(item, frame) or self._scope(item, frame) != APPLIES:
+                continue
+            groups = patient_groups(item.sent.text, frame, self.table, question) - ruled
+            if groups:
+                return item, groups
+        return None
+
+    def _unchanged_here(self, plan: _Plan, frame: QuestionFrame, polarity: str) -> bool:
+        """Does the bottom line say the usual dose stands at this patient's kidney function? A
+        "can I give it (at the usual dose)?" question whose bottom line states no dose change for a
+        kidney-function range that includes the value the question gives, for the phase asked."""
+        bottom = plan.bottom
+        kidney = renal_value(plan.question)
+        if bottom is None or kidney is None or polarity != "do" or frame.asked_attribute not in ("dose", "renal dose"):
+            return False
+        c = bottom.claim
+        if "no_change" not in c.relations or "dose_change" in c.relations or c.direction == "against" or not c.covers_renal(kidney):
+            return False
+        phase = question_phase(plan.question, frame.intervention) or frame.phase
+        return not (phase and c.phases - {"treatment"} and phase not in c.phases)
 
     def _polar_verdict(self, polarity: str, plan: _Plan, frame: QuestionFrame, items: list[_Item]) -> bool:
         """The verdict of a question whose "yes" is not "give it" (:func:`~curbside.qa.plan.yes_no_polarity`),
@@ -1691,6 +1802,10 @@ class ExtractiveComposer:
                     decision, text = "yes", "Yes: the cited source included patients like this one."
             elif polarity == "adjust" and "no_change" in c.relations and "dose_change" not in c.relations:
                 decision, text = "no", f"No: the library states no {x} dose change here."
+            elif polarity == "adjust" and "dose_change" in c.relations and item.finding is not None and item.finding.partner in {*frame.current_medications, x}:
+                # "on Eliquis 5 bid, needs ketoconazole - adjust?" -- "the apixaban dose is cut by
+                # half": the sweep's dose change for this pair says a change is needed
+                decision, text = "yes", "Yes, a change is needed: the library states a dose change for this combination."
             if decision:
                 plan.decision, plan.decision_text, plan.decision_items = decision, text, [item]
                 return True
@@ -2284,8 +2399,17 @@ _EFFECT_STATED = frozenset({"adverse", "interaction", "dose_change", "caution", 
 
 
 _DOSE_VALUE = re.compile(_DOSE_VALUE_PATTERN, re.I)
+_GENERAL_RULE = re.compile(
+    r"\b(?:as\s+a\s+(?:general\s+)?rule|in\s+general|generally|usually|routinely|typically|in\s+most\s+(?:patients|people|cases))\b", re.I
+)
+"""A rule stated as one with exceptions ("the ACR conditionally recommends against starting ULT as a
+general rule"), unlike an absolute one ("must not be given to patients with a history of angioedema")."""
+_EXCEPTION_MARK = re.compile(r"\b(?:an\s+exception|exceptions?\s+(?:are|is)|except(?:ion)?\s+(?:in|for|when|where))\b", re.I)
+"""A statement that names itself an exception to a rule ("the ACR makes an exception after a first flare")."""
 _DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b", re.I)
 """The word a sentence names the dose by, after the drug whose dose it is ("the azathioprine dose")."""
+_DOSE_OF = re.compile(r"\s+of\s+(?:the\s+|his\s+|her\s+|their\s+)?", re.I)
+"""After the dose word, what names the drug dosed ("a lower dose of the insulin")."""
 
 
 _NEGATION_CUES = frozenset({"not", "no", "without", "never", "neither", "nor", "n't", "cannot"})
@@ -2352,12 +2476,16 @@ def _stance(item: _Item, frame: QuestionFrame) -> str:
 _PERMITS = re.compile(
     r"\b(?:may|can)\s+(?:safely\s+|still\s+|also\s+|usually\s+)?"
     r"(?:be\s+(?!associated\b|reported\b|seen\b|found\b|observed\b|linked\b|caused\b|increased\b|raised\b|reduced\b|lowered\b)\w+(?:ed|en)\b|"
-    r"receive|take|get|have|continue|resume|use|breast-?feed|travel|proceed|remain)\b",
+    r"receive|take|get|have|continue|resume|use|breast-?feed|travel|proceed|remain)\b|"
+    r"\bnot\s+(?:a\s+|an\s+)?(?:reason|grounds|cause)\s+(?:to|for)\s+(?:withh[eo]ld|avoid|stop|delay|defer|postpon)\w*|"
+    r"\b(?:allows?|allowed|permits?|permitted)\s+(?:[\w-]+\s+){0,3}?to\s+(?:receive|take|get|have|continue|resume|use|breast-?feed)\b",
     re.I,
 )
-"""A statement that permits an act ("tablets may be crushed", "household contacts can receive MMR"):
-the answer to "can X be done?" when nothing advises for or against it. Effects ("can be associated
-with", "may be increased") are findings, not permissions; "cannot" and "may not" do not match."""
+"""A statement that permits an act ("tablets may be crushed", "household contacts can receive MMR",
+"allows household members to receive most routine live vaccines", "inhaled corticosteroids are
+generally not a reason to withhold live vaccines"): the answer to "can X be done?" when nothing
+advises for or against it. Effects ("can be associated with", "may be increased") are findings, not
+permissions; "cannot" and "may not" do not match."""
 _UNNEEDED = re.compile(
     r"\bnot\s+(?:\w+ly\s+)?(?:needed|necessary|required|useful|helpful|beneficial|warranted)\b|\bno\s+need\s+(?:for|to)\b|\bunnecessary\b|\bneed\s+not\b(?!\s+be\s+(?:stopp|discontinu|withh|held|interrupt))",
     re.I,

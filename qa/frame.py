@@ -79,9 +79,12 @@ _COORD = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,|and|&|\+|plus|as well as|or|/|bo
 boosted with ritonavir": a pharmacokinetic booster is taken with the drug it boosts)."""
 _INTERACTION_LINK = re.compile(
     r"\b(?:with|and|plus|alongside|together\s+with|combined\s+with|in\s+combination\s+with|"
-    r"co-?administ\w*\s+with|on\s+top\s+of|while\s+on|interact\w*\s+with)(?:\s+(?:his|her|their|my|the|a|an|current|usual))?\s*$",
+    r"co-?administ\w*\s+with|on\s+top\s+of|while\s+on|interact\w*\s+with)(?:\s+(?:his|her|their|my|the|a|an|current|usual))?"
+    r"(?:\s+(?:basal|bolus|prandial|daily|weekly|oral|iv|inhaled|low-dose|high-dose|full-dose|long-acting|short-acting|extended-release))?\s*$",
     re.I,
 )
+"""The gap between the asked drug and one taken with it ("colchicine with clarithromycin",
+"metformin with basal insulin": a word for the regimen may stand before the second drug)."""
 _COMPARE = re.compile(r"\b(?:vs\.?|versus|compared?d?\s+(?:with|to|against)|against|as\s+(?:good|effective|safe)\s+as|better\s+than|worse\s+than|or|over|rather\s+than|than)\s*$", re.I)
 _PAST_OR_EXCLUDED = re.compile(
     r"\b(?:switched\s+off|came\s+off|taken\s+off|stopped|discontinued|no\s+longer\s+(?:on|taking)|previously\s+on|used\s+to\s+take|"
@@ -443,6 +446,41 @@ def find_age(question: str) -> int | None:
         if value and 0 < int(value) < 120:
             return int(value)
     return None
+
+
+CKD_STAGE_GFR: dict[str, tuple[float, float]] = {
+    "1": (90.0, 1000.0), "2": (60.0, 90.0), "3": (30.0, 60.0), "3a": (45.0, 60.0), "3b": (30.0, 45.0),
+    "4": (15.0, 30.0), "5": (0.0, 15.0),
+}
+"""The GFR (mL/min/1.73 m2) of each CKD stage, as the KDIGO 2012 CKD guideline's GFR categories
+define them (G1 at least 90, G2 60-89, G3a 45-59, G3b 30-44, G4 15-29, G5 below 15)."""
+_STAGE_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+CKD_STAGE = re.compile(
+    r"\b(?:ckd|chronic\s+kidney\s+disease)(?:\s*\([^)]*\))?\s*(?:stages?\s*|g)?(?P<s>[1-5][ab]?|iii|iv|ii|v)\b"
+    r"|\b(?:stages?|g)\s*(?P<s2>[1-5][ab]?)\s+(?:ckd|chronic\s+kidney\s+disease)\b",
+    re.I,
+)
+"""A CKD stage named: "CKD 3b", "CKD stage 4", "chronic kidney disease (CKD) stage 3", "stage 4 CKD"."""
+
+
+def ckd_stage(text: str) -> str | None:
+    """The CKD stage a text names first ("3b", "4"), or None."""
+    m = CKD_STAGE.search(text)
+    if m is None:
+        return None
+    stage = (m.group("s") or m.group("s2")).lower()
+    return _STAGE_ROMAN.get(stage, stage)
+
+
+def stage_value(question: str) -> int | None:
+    """A kidney function that stands for the CKD stage the question names when it gives no value
+    ("CKD 3b": 37), the middle of the stage's GFR band, so that a range stated in stages or in
+    values holds for it exactly when it holds for the band."""
+    stage = ckd_stage(question)
+    if stage is None:
+        return None
+    lo, hi = CKD_STAGE_GFR[stage]
+    return int((lo + min(hi, 120.0)) / 2)
 
 
 def renal_value(question: str) -> int | None:
@@ -1054,6 +1092,10 @@ def build_frame(
             # model: it asks about the drug the patient is on ("And in someone on clarithromycin?"
             # leans on an earlier question, whose drug the follow-up's carries)
             intervention = current.pop(0)
+    if for_contact and intent == "population" and attribute in ("children", "older adults"):
+        # "Can his 12-year-old daughter get Varivax?": the age is the contact's, who is given it;
+        # what is asked is whether it is safe near this patient
+        intent, attribute = "safety", "vaccination"
     ruled_out = ruled_out_treatments(question, mentions)
     if intervention is not None and intervention in ruled_out and intent != "choice" and _WHAT_NOW.match(ask_clause(question)):
         # "colchicine and naproxen both failed. What now?": the next treatment is asked, not the failed one's dose
@@ -1180,7 +1222,7 @@ _CONTACT_RECEIVES = re.compile(
     r"(?:(?:just|recently|also)\s+)?(?:got|gets|get|getting|had|has\s+had|have|received|receives?|receiving|(?:is|are|was|were)\s+(?:getting|having|due\s+for|given)|"
     r"due\s+for|needs?|need\s+to\s+get|can\s+get|be\s+given)\s+(?:(?:a|an|the|his|her|their|its)\s+)?(?:[\w-]+\s+){0,2}?$"
     r"|\b(?:" + _CONTACT + r")'s\s+(?:[\w-]+\s+)?$"
-    r"|\b(?:can|could|should|may)\s+(?:the|his|her|their|my)\s+(?:" + _CONTACT + r")" + _OF_THE_PATIENT + r"\s+(?:get|have|receive|be\s+given)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}?$"
+    r"|\b(?:can|could|should|may)\s+(?:the|his|her|their|my|a|an)\s+(?:[\w-]+\s+)?(?:" + _CONTACT + r")" + _OF_THE_PATIENT + r"\s+(?:get|have|receive|be\s+given)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}?$"
     r"|\b(?:" + _CONTACT + r")\s+(?:getting|receiving|who\s+(?:got|gets|received|is\s+getting))\s+(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}?$",
     re.I,
 )

@@ -37,7 +37,13 @@ from curbside.qa.claims import (
     tag,
     therapeutic_classes,
 )
-from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, reacted_to, renal_value
+from curbside.qa.frame import (
+    CONDITION_TERMS,
+    POPULATION_OF_ATTRIBUTE,
+    reacted_to,
+    renal_value,
+    stage_value,
+)
 from curbside.qa.sentences import Sentence, passage_sentences
 from curbside.qa.types import Passage, QuestionFrame
 
@@ -166,14 +172,18 @@ _PAST_TREATMENT = re.compile(
 """A scope of past treatment ("psoriasis patients previously treated with PUVA, methotrexate, other
 immunosuppressants"): the question says what the patient takes now, not what they took before."""
 _QUALIFIER_CUE = re.compile(
-    r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:have|has|are|is)|\bduring|\bhaving|\bif|\bwhen)\s+"
+    r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:also\s+)?(?:have|has|are|is)|\bduring|\bhaving|\bif|\bwhen|"
+    r"\b(?:when|if|where)\s+(?:the\s+|a\s+)?(?:patients?|people|adults?|they|he|she)\s+(?:also\s+|already\s+)?(?:has|have|had))\s+"
     r"(?:(?:a|an|the|patients?|people|adults?|persons?|individuals?|those|women|men|children|recipients?|severe|mild|moderate|"
-    r"advanced|active|known|acute|chronic|established|decompensated|stage\s+\w+|[\w]+-\w+|on|undergoing|receiving|requiring)\s+){0,4}$",
+    r"advanced|active|known|acute|chronic|established|decompensated|stage\s+\w+|[\w]+-\w+|on|undergoing|receiving|requiring)\s+){0,4}"
+    r"(?:(?:(?:clinical|laboratory|biochemical|radiological)\s+(?:or\s+(?:clinical|laboratory|biochemical|radiological)\s+)?)?"
+    r"(?:evidence|history|signs?|symptoms?)\s+of\s+(?:(?:a|an|severe|active|significant)\s+)?)?$",
     re.I,
 )
 """Words before a condition or group that make it the statement's scope ("in patients with severe
-renal impairment", "in kidney transplant recipients", "for patients on dialysis"), as opposed to an
-outcome ("worsen kidney function", "the risk of worsening heart failure")."""
+renal impairment", "in kidney transplant recipients", "for patients on dialysis", "in patients with
+clinical or laboratory evidence of hepatic disease", "when the patient also has CKD"), as opposed to an outcome ("worsen kidney
+function", "the risk of worsening heart failure")."""
 _GROUP_NOUN_AFTER = re.compile(r"[\s-]+(?:patients?|recipients?|people|adults?|children|women|men|candidates?|populations?)\b", re.I)
 """A condition named as the noun's modifier ("dialysis patients", "HFrEF patients") is the scope too."""
 _EXCLUSION_CUE = re.compile(
@@ -348,6 +358,8 @@ def patient_renal_value(frame: QuestionFrame, question: str | None) -> int | Non
         if digits:
             return int(digits.group(0))
     value = renal_value(question) if question else None
+    if value is None and frame.kidney_value is None and question:
+        value = stage_value(question)  # "CKD 3b": the middle of the stage's band
     return value if value is not None else frame.kidney_value
 
 
@@ -362,6 +374,7 @@ class _Patient:
     words: frozenset[str] = frozenset()  # the question's own words (lower case), which may confirm a restriction
     doses: dict[str, float] = field(default_factory=dict)  # the dose the question gives a drug taken ("on Eliquis 5 bid")
     brief_course: bool = False  # the question says a drug was a short course ("a 5-day prednisone burst")
+    local_route: bool = False  # the question gives a drug by a route that acts locally ("an inhaled steroid")
 
 
 _IMPLIES: dict[str, tuple[str, ...]] = {
@@ -482,8 +495,10 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
         has.add("cardiovascular disease")
     value = patient_renal_value(frame, question)
     words = frozenset(re.findall(r"[a-z]+", _untested(question).lower())) if question else frozenset()
-    doses = stated_doses(question, meds, table) if question else {}
-    return _Patient(meds, classes, frozenset(has), value, words, doses, bool(question and _BRIEF_COURSE.search(question)))
+    # the asked drug's dose too, when the patient is said to be on it ("on Eliquis 5 bid ... change anything?")
+    doses = stated_doses(question, meds | ({frame.intervention} if frame.intervention else set()), table) if question else {}
+    return _Patient(meds, classes, frozenset(has), value, words, doses, bool(question and _BRIEF_COURSE.search(question)),
+                    bool(question and _LOCAL_ROUTE.search(question) and not _SYSTEMIC_ROUTE.search(question)))
 
 
 _TEST_OBJECT = re.compile(
@@ -518,6 +533,13 @@ _BRIEF_COURSE = re.compile(
 """A question that says the drug was a short course ("a short prednisone course", "a 5-day prednisone
 burst"): a statement about high-dose or long use of it is not about this patient. ("Low-dose" is left
 out: "on low-dose aspirin" names a drug, not a course.)"""
+_LOCAL_ROUTE = re.compile(
+    r"\b(?:inhaled|inhaler|inhalers|topical|topically|intranasal|nasal\s+spray|eye\s+drops?|ophthalmic|intra-?articular|cream|ointment|nebuli[sz]ed)\b", re.I
+)
+_SYSTEMIC_ROUTE = re.compile(r"\b(?:systemic|oral|orally|by\s+mouth|intravenous|iv|intramuscular|tablets?|po)\b", re.I)
+"""The route a drug is given by: one that acts where it is put ("an inhaled steroid", "a steroid
+cream"), or one that reaches the whole body. A statement about systemic use of a drug ("after
+high-dose systemic corticosteroid therapy") is not about a patient who takes it locally only."""
 
 
 _STATED_DOSE = re.compile(
@@ -909,6 +931,8 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     """
     parts = _sentence_scope(text, table)
     taken = patient.drugs | patient.classes
+    if patient.local_route and re.search(r"\bsystemic", text, re.I) and (claim.drugs | claim.classes) & (taken - subject):
+        return NOT_THIS_PATIENT  # "after high-dose systemic corticosteroid therapy", for a patient on an inhaled steroid
     if patient.brief_course and _INTENSIVE.search(text) and (claim.drugs | claim.classes) & (taken - subject):
         return NOT_THIS_PATIENT  # "after high-dose corticosteroid therapy that lasted 14 days or more", for a 5-day burst
     for group, whole in parts.co_medications:
@@ -921,13 +945,15 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
     if patient.renal_value is not None and claim.covers_renal(patient.renal_value) is False:
         return NOT_THIS_PATIENT  # the claim reads named degrees too ("severe renal impairment": below 30)
     # a dose the patient's own drug is at is one the frame does not hold, unless the question states
-    # it ("on Eliquis 5 bid"): the same dose is this patient's, another is not; the treatment's dose is
-    # what is being asked, so a danger at that dose stays decisive
+    # it ("on Eliquis 5 bid"): the same dose is this patient's, another is not. The treatment's dose
+    # is what is being asked, so a danger at a dose of it stays decisive, unless the question gives
+    # the treatment's own dose and it is another ("for patients already on apixaban 2.5 mg", asked
+    # of one on 5 mg)
     unstated_dose = False
     for drug, amount in parts.dosed:
-        if drug in subject:
-            continue
         stated = patient.doses.get(drug)
+        if drug in subject and stated is None:
+            continue
         if stated is None:
             unstated_dose = True
         elif stated != amount:
@@ -960,6 +986,20 @@ def statement_scope(
     question's text, which may state the patient's kidney function where the frame does not."""
     terms, patient = _scope_parties(frame, table, subject, question)
     return scope(text, claim if claim is not None else tag(text, table), patient, terms, table)
+
+
+def dosed_scope(text: str, table: AliasTable) -> frozenset[tuple[str, float]]:
+    """The drugs a statement is scoped to patients taking at a stated dose, with the dose ("for
+    patients already on apixaban 2.5 mg twice daily": apixaban at 2.5)."""
+    return _sentence_scope(text, table).dosed
+
+
+def patient_groups(text: str, frame: QuestionFrame, table: AliasTable, question: str | None = None) -> frozenset[str]:
+    """The groups a statement is scoped to that this patient is in ("when the patient also has
+    chronic kidney disease (CKD) stage 3 or worse", for a patient with CKD 3b): what makes a
+    statement more specific to this patient than one said of everyone with their condition."""
+    _terms, patient = _scope_parties(frame, table, None, question)
+    return frozenset(n for names, excluded in _sentence_scope(text, table).groups if not excluded for n in names if n in patient.has)
 
 
 def danger_scope(
@@ -1083,7 +1123,10 @@ def _dose_for_this_patient(text: str, claim: Claim, patient: _Patient, table: Al
     taken = patient.drugs | patient.classes
     if claim.renal_ranges and patient.has & {"ckd", "chronic kidney disease", "dialysis"}:
         return "dose_change"  # "if CrCl is below 30 mL/min, give 5 mg" (scope() then checks the patient's value)
-    if any(not excluded and set(names) & patient.has for names, excluded in parts.groups):
+    if any(not excluded and {n for n in names if tag(n, table).populations} & patient.has for names, excluded in parts.groups):
+        # a group that changes how a drug is dosed (kidney or liver function, age, pregnancy, a
+        # transplant): "the anakinra dose for rheumatoid arthritis is 100 mg" is the usual dose
+        # for what it treats, not a changed one
         return "dose_change"
     if any(not whole and set(group) & taken for group, whole in parts.co_medications):
         return "dose_change"

@@ -35,6 +35,8 @@ class _Item:
     [
         ("Tablets may be crushed and given with applesauce.", "for"),
         ("Household members can receive inactivated influenza vaccine.", "for"),
+        ("The guideline allows household members to receive most routine live vaccines.", "for"),
+        ("Topical or inhaled corticosteroids are not a reason to withhold live vaccines.", "for"),
         ("Patients can continue the drug during a minor procedure.", "for"),
         ("Routine monitoring of serum levels is not necessary.", "against"),
         ("Bridging anticoagulation is generally not needed for these procedures.", "against"),
@@ -44,6 +46,7 @@ class _Item:
         ("Exposure may be increased by strong inhibitors.", None),
         ("The capsules cannot be opened.", None),
         ("Live vaccines may not be given to transplant recipients.", None),
+        ("The label allows no more than one course every two weeks.", None),
         # a stated dose (or its absence) is read by the dose rules
         ("No dose adjustment is needed in mild renal impairment.", None),
         # keeping a drug going is no non-necessity of it
