@@ -45,6 +45,7 @@ from curbside.qa.claims import (
     MECHANISM_CLASS,
     Claim,
     classes_of,
+    members_of,
     stopping_rule_conditions,
     stopping_rule_trigger,
     tag,
@@ -823,6 +824,27 @@ class ExtractiveComposer:
         named = set(item.claim.drugs) | set(item.claim.classes) | _procedures_in(item)
         return any(other(n) for n in named)
 
+    def _others_all_ruled_out(self, item: _Item, frame: QuestionFrame) -> bool:
+        """Every treatment the sentence's precondition names is one the patient cannot take
+        ("... for a gout flare when colchicine, NSAIDs and glucocorticoids are ineffective, poorly
+        tolerated or contraindicated", for a patient who cannot take colchicine, NSAIDs or
+        steroids). A class counts as ruled out when it shares members with one that is
+        (glucocorticoids and corticosteroids)."""
+        cue = _PRECONDITION.search(item.sent.text)
+        if cue is None:
+            return False
+        clause = tag(item.sent.text[cue.end() :], self.table)
+        named = clause.drugs | clause.classes
+        ruled = set(frame.ruled_out)
+        ruled_members = {m for r in ruled for m in members_of(self.table, r)}
+        for name in named - {frame.intervention or ""}:
+            if name in ruled or ruled & set(classes_of(self.table, name)):
+                continue
+            if ruled_members & set(members_of(self.table, name)):
+                continue
+            return False
+        return bool(named)
+
     def _names_ruled_out(self, item: _Item, frame: QuestionFrame) -> int:
         """How many of the question's ruled-out treatments the sentence names, by name or class."""
         named = set(item.claim.drugs) | set(item.claim.classes)
@@ -1491,13 +1513,7 @@ class ExtractiveComposer:
             plan.decision, plan.decision_items = "yes", [item, decisive[0]]
             plan.decision_text = (f"Yes: the library's advice against {x} is a general rule, and it recommends {x} "
                                   f"for patients like this one ({max(sorted(groups), key=len)}).")
-            if plan.bottom is not item:
-                for section in plan.sections.values():
-                    if item in section:
-                        section.remove(item)
-                if plan.bottom is not None:
-                    plan.sections.setdefault("rationale", []).insert(0, plan.bottom)
-                plan.bottom = item
+            _lead_with(plan, item)
             return
         if decisive:
             top = decisive[0]
@@ -1515,6 +1531,8 @@ class ExtractiveComposer:
                 plan.decision, plan.decision_text = "yes", f"Yes, a change is needed: {why}."
             else:
                 plan.decision, plan.decision_text = "no", f"No: {why}."
+            return
+        if polarity == "do" and self._preference_verdict(plan, frame, items):
             return
         if polarity == "problem":
             # "is it a problem?" is "is it fine to give it?" turned round: a precaution for this
@@ -1661,6 +1679,13 @@ class ExtractiveComposer:
             rel = basis.finding.relation if basis.finding else ""
             if plan.disagreement:
                 text = f"Conditional: the cited sources disagree on {x}; the strongest supports it (see the note)."
+            elif ("second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"} and frame.ruled_out
+                    and self._names_ruled_out(basis, frame) >= RULED_OUT_NAMED and self._others_all_ruled_out(basis, frame)):
+                # "an IL-1 inhibitor ... when colchicine, NSAIDs and glucocorticoids are ineffective,
+                # poorly tolerated or contraindicated", for a patient who cannot take them: the
+                # condition on using it holds, so it is the answer for this patient
+                plan.decision, plan.decision_text = "yes", f"Yes: the library places {x} after other options, and this patient cannot take them."
+                return
             elif "second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"}:
                 text = f"Not a first choice: the library places {x} after other options."
             elif frame.intervention and (rel == "dose_change" or "dose_change" in basis.claim.relations):
@@ -1719,6 +1744,43 @@ class ExtractiveComposer:
             if groups:
                 return item, groups
         return None
+
+    def _preference_verdict(self, plan: _Plan, frame: QuestionFrame, items: list[_Item]) -> bool:
+        """ "Start Uloric rather than allopurinol?": the library's stated preference between the
+        two decides, read from the best-matching statement that names one as the first choice
+        ("recommends allopurinol as the preferred first-line ULT": no) or puts one over the other
+        ("recommends X over Y"). The statement leads the answer. False when none does."""
+        x, y = frame.intervention, frame.comparator
+        if not (frame.yes_no and x and y and frame.intent in ("choice", "comparison", "safety", "indication")):
+            return False
+
+        def names(text: str, name: str) -> bool:  # the drug by any of its names, or the class
+            return mentions(text, self.table.names_of(name)) or any(k == name for *_, k in find_classes(text))
+
+        for item in sorted(items, key=lambda i: -(i.attr + i.sim)):
+            c = item.claim
+            if c.direction != "for" or self._not_for_verdict(item, frame):
+                continue
+            text = item.sent.text
+            has_x, has_y = names(text, x), names(text, y)
+            decision = None
+            over = _OVER.search(text)
+            if over and has_x and has_y:
+                before = text[: over.start()]
+                if names(before, x) and not names(before, y):
+                    decision = "yes"
+                elif names(before, y) and not names(before, x):
+                    decision = "no"
+            elif "first_line" in c.relations and has_x != has_y:
+                decision = "yes" if has_x else "no"
+            if decision is None:
+                continue
+            plan.decision, plan.decision_items = decision, [item]
+            first, second = (x, y) if decision == "yes" else (y, x)
+            plan.decision_text = f"{decision.capitalize()}: the library prefers {_display(first)} to {_display(second)} here."
+            _lead_with(plan, item)
+            return True
+        return False
 
     def _unchanged_here(self, plan: _Plan, frame: QuestionFrame, polarity: str) -> bool:
         """Does the bottom line say the usual dose stands at this patient's kidney function? A
@@ -2242,6 +2304,19 @@ _LIST_GAP = re.compile(r"^\s*(?:,\s*)?(?:(?:and|or|and/or)\s+)?$", re.I)
 """What separates two names of one list ("ciclosporin or clarithromycin", "rifampin, carbamazepine")."""
 
 
+def _lead_with(plan: _Plan, item: _Item) -> None:
+    """Make ``item``, the statement the verdict rests on, the bottom line; the one it replaces
+    opens the rationale, so both stay cited."""
+    if plan.bottom is item:
+        return
+    for section in plan.sections.values():
+        if item in section:
+            section.remove(item)
+    if plan.bottom is not None:
+        plan.sections.setdefault("rationale", []).insert(0, plan.bottom)
+    plan.bottom = item
+
+
 def _verdict_basis(plan: _Plan) -> list[_Item]:
     """The statements a verdict is read from, in order: the bottom line, then the rationale."""
     return [*([plan.bottom] if plan.bottom else []), *plan.sections.get("rationale", [])]
@@ -2406,6 +2481,11 @@ _GENERAL_RULE = re.compile(
 general rule"), unlike an absolute one ("must not be given to patients with a history of angioedema")."""
 _EXCEPTION_MARK = re.compile(r"\b(?:an\s+exception|exceptions?\s+(?:are|is)|except(?:ion)?\s+(?:in|for|when|where))\b", re.I)
 """A statement that names itself an exception to a rule ("the ACR makes an exception after a first flare")."""
+_PRECONDITION = re.compile(r"\b(?:when|if|for\s+whom|in\s+whom|who|whose|unless)\b", re.I)
+"""Where a statement of who may get a later-line treatment turns to its precondition ("... when
+colchicine, NSAIDs and glucocorticoids are ineffective")."""
+_OVER = re.compile(r"\b(?:over|rather\s+than|in\s+preference\s+to|instead\s+of|ahead\s+of)\b", re.I)
+"""A stated preference of one treatment to another ("recommends a DOAC over warfarin")."""
 _DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b", re.I)
 """The word a sentence names the dose by, after the drug whose dose it is ("the azathioprine dose")."""
 _DOSE_OF = re.compile(r"\s+of\s+(?:the\s+|his\s+|her\s+|their\s+)?", re.I)

@@ -145,16 +145,23 @@ _FALLS_SHORT_AFTER = re.compile(
 )
 
 
+_CONTRAST = re.compile(r"\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bwhereas\b|;")
+"""Where a question turns from what the patient cannot take to what they can ("cannot take NSAIDs
+but can take prednisone")."""
+_STILL_AN_OPTION = re.compile(r"\s*(?:(?:is|are)\s+)?(?:fine|ok|okay|tolerated|allowed|an\s+option)\b", re.I)
+"""Words after a drug that keep it an option ("steroids fine")."""
+
+
 def ruled_out_treatments(question: str, mentions: Sequence[Mention]) -> list[str]:
     """The treatments the question says this patient cannot have or has failed: can't take,
     allergic to, intolerant of, contraindicated, "X is out", "despite X", "on max X", "instead of X".
     A question asking for alternatives wants something other than these."""
     out: list[str] = []
     for start, end, _surface, generic in sorted(mentions):
-        before = question[max(0, start - 60) : start]
+        before = _CONTRAST.split(question[max(0, start - 60) : start])[-1]  # "... but can take prednisone": a new clause
         after = question[end : end + 80]
-        if generic in out:
-            continue
+        if generic in out or _STILL_AN_OPTION.match(after):
+            continue  # "steroids fine", "prednisone is OK"
         if (_FALLS_SHORT_BEFORE.search(before) or _FALLS_SHORT_AFTER.match(after) or _FAILING_AFTER.match(after[:30])
                 or _ALLERGY_AFTER.match(after) or _RULED_OUT_AFTER.match(after[:60]) or _REACTED_TO.search(before[-30:])):
             out.append(generic)
@@ -361,9 +368,16 @@ HFREF_EF = 40
 universal definition of heart failure, HFrEF: LVEF <= 40%)."""
 
 
-_NEGATED_CONDITION = re.compile(r"\b(?:no|not|without|never\s+(?:had|been\s+diagnosed\s+with)|denies|free\s+of|non)[\s-]+(?:(?:known|history\s+of|prior|previous|active|a|an)\s+)?$", re.I)
-"""A condition named only to be denied ("no diabetes", "never had gout", "non-diabetic" stays a
-word of its own and is not matched)."""
+_NEGATED_CONDITION = re.compile(
+    r"(?:\b(?:no|not|without|never\s+(?:had|been\s+diagnosed\s+with)|denies|free\s+of|non)|\b(?:is|are|was|were)n'?t|\b(?:is|are|was|were)\s+not)"
+    r"[\s-]+(?:(?:known|history\s+of|prior|previous|active|a|an|on)\s+)?"
+    r"(?:[\w'-]+(?:\s+[\w'-]+){0,2}\s+(?:or|nor)\s+(?:(?:known|history\s+of|prior|previous|active|a|an|on)\s+)?)?$",
+    re.I,
+)
+"""A condition named only to be denied ("no diabetes", "never had gout", "who isn't diabetic"), the
+denial carried across a short "or" list ("no diabetes or heart failure": neither), as ConText
+scopes a negation over what follows it ("no gout, hypertension" and "and" lists are left alone:
+they may name what the patient has). "Non-diabetic" stays a word of its own and is not matched."""
 
 
 _TEST_OF = re.compile(r"[\s-]+(?:tests?|testing|tested|screen|screens|screening|skin\s+tests?|blood\s+tests?|serolog\w*|titers?|titres?|assays?)\b", re.I)

@@ -408,11 +408,11 @@ Imuran", "instead of allopurinol", "X or Y" naming an option)."""
 
 _AWAITING_TRANSPLANT = re.compile(
     r"\bwait(?:ing)?[\s-]?list\w*|\bawait\w*\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}transplant|"
-    r"\bpre-?transplant\b|\btransplant\s+candidates?\b|\bcandidates?\s+for\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}transplant",
+    r"\bpre-?(?:transplant|tx)\b|\b(?:transplant|tx)\s+candidates?\b|\bcandidates?\s+for\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:transplant|tx)\b",
     re.I,
 )
 """A patient who is to have a transplant ("on the kidney transplant waiting list", "awaiting a liver
-transplant", "a transplant candidate")."""
+transplant", "a transplant candidate", "kidney tx candidate")."""
 _TRANSPLANTED = re.compile(
     r"\b(?:after|post-?|since)\s*(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}transplant|\brecipients?\b|\btransplanted\b", re.I
 )

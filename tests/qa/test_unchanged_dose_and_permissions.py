@@ -248,3 +248,69 @@ def test_the_labels_own_avoidance_at_the_patients_dose_is_no_disagreement(bundle
     answer = bundled_pipeline.ask("Would you give apixaban at 2.5 mg twice daily for AF to an 85-year-old who weighs 58 kg who has been taking Biaxin?")
     assert answer.decision == "no", answer.decision_text
     assert "sources differ" not in (answer.decision_text or "")
+
+
+# --- denials across a list; a transplant candidate; a stated preference -------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "has"),
+    [
+        ("62F with IgA nephropathy, eGFR 34, no diabetes or heart failure. SGLT2 inhibitor?", []),
+        ("Can I start empagliflozin in a patient with heart failure (EF 30%) who isn't diabetic?", ["heart failure"]),
+        ("Not on dialysis, has CKD. Allopurinol dose?", ["chronic kidney disease"]),
+        # an "and" or comma list may name what the patient has: the denial stays with its own word
+        ("No history of gout, hypertension well controlled. Losartan?", ["hypertension"]),
+        ("HFrEF, not diabetic, CKD 3. Dapagliflozin?", ["chronic kidney disease", "heart failure"]),
+    ],
+)
+def test_a_denied_condition_is_not_the_patients(question: str, has: list[str]) -> None:
+    from curbside.qa.frame import find_conditions
+
+    assert sorted(find_conditions(question)[0]) == sorted(has)
+
+
+def test_a_transplant_candidate_written_tx_is_awaiting_one(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("kidney tx candidate, not immunosuppressed, transplant not for months - MMR now?")
+    assert answer.decision != "no", answer.decision_text
+    assert answer.bottom_line is not None and "candidates" in answer.bottom_line.text
+
+
+@pytest.mark.parametrize(
+    ("question", "decision", "preferred"),
+    [
+        ("new gout pt, normal kidneys - start Uloric rather than allopurinol?", "no", "allopurinol"),
+        ("Start allopurinol rather than febuxostat in a new gout patient?", "yes", "allopurinol"),
+        ("New VTE, normal kidneys: warfarin rather than apixaban?", "no", "apixaban"),
+    ],
+)
+def test_the_librarys_preference_between_two_answers_x_rather_than_y(bundled_pipeline, question: str, decision: str, preferred: str) -> None:
+    answer = bundled_pipeline.ask(question)
+    assert answer.decision == decision, answer.decision_text
+    assert answer.decision_text and f"prefers {preferred}" in answer.decision_text
+
+
+# --- a later-line treatment for a patient who cannot take the earlier ones ------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "ruled_out"),
+    [
+        ("Gout flare, cannot take NSAIDs or colchicine, steroids fine. Anakinra?", ["nsaid", "colchicine"]),
+        ("Gout flare; she cannot take NSAIDs or colchicine but can take prednisone. Anakinra?", ["nsaid", "colchicine"]),
+        ("Gout flare in a patient who cannot take colchicine, NSAIDs or steroids. Anakinra?", ["colchicine", "nsaid", "corticosteroid"]),
+    ],
+)
+def test_what_the_patient_can_still_take_is_not_ruled_out(question: str, ruled_out: list[str], table: AliasTable) -> None:
+    from curbside.qa.query import analyse
+
+    assert analyse(question, table).frame.ruled_out == ruled_out
+
+
+def test_a_later_line_treatment_is_yes_when_the_earlier_ones_are_ruled_out(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Is anakinra OK for a gout flare in a 58-year-old who cannot take colchicine, NSAIDs or steroids?")
+    assert answer.decision == "yes", answer.decision_text
+    assert answer.bottom_line is not None and "IL-1 inhibitor" in answer.bottom_line.text
+    # one earlier option left (prednisone): the later-line rule does not say she cannot take them
+    left = bundled_pipeline.ask("Gout flare; she cannot take NSAIDs or colchicine but can take prednisone. Anakinra?")
+    assert "cannot take them" not in (left.decision_text or ""), left.decision_text
