@@ -218,9 +218,11 @@ _STOP_TRIGGER = re.compile(
 )
 """After "should be stopped" / "discontinue": the event that triggers it. "Stop X if potassium rises"
 is a stopping rule, a precaution for a patient on X, not advice against starting X."""
+_NOT_GIVEN = re.compile(r"not\s+(?:be\s+)?(?:used|given|started|combined|co-?administered|prescribed|offered)\b", re.I)
 _PAST_FACT = re.compile(r"\b(?:was|were|had|had\s+been|has\s+been|have\s+been)\s+$", re.I)
 """Before "not given": a fact about the patient's past ("if it was not given before transplant"),
-not advice against giving it."""
+not advice against giving it. Only the prescribing verbs (:data:`_NOT_GIVEN`) are read so: "was not
+recommended" still states a recommendation."""
 _INTOLERANCE = re.compile(
     r"\b(?:intoleran\w*|unresponsive|refractory|inadequate(?:ly)?\s+respon\w*|(?:not|poorly)\s+tolerated|ineffective|unable\s+to\s+take|fail\w*\s+to\s+respond)\b",
     re.I,
@@ -251,7 +253,7 @@ def _relations(text: str) -> set[str]:
                 continue  # "contraindicated for, intolerant of, or unresponsive to X" describes who may get it
             if name == "contraindication" and _HAVING_ONE.search(text[max(0, m.start() - 30) : m.start()]):
                 continue  # "an option for patients who have a contraindication to anticoagulation": who gets the option
-            if name == "avoid" and m.group(0).lower().startswith("not") and _PAST_FACT.search(text[max(0, m.start() - 20) : m.start()]):
+            if name == "avoid" and _NOT_GIVEN.match(m.group(0)) and _PAST_FACT.search(text[max(0, m.start() - 20) : m.start()]):
                 continue  # "if it was not given before transplant": what happened, not advice
             if name == "avoid" and m.group(0).lower().startswith("avoid") and _AVOIDED_EVENT.match(text[m.start() :]):
                 continue  # "avoids the interaction", "to avoid the risk of": an event is avoided

@@ -59,6 +59,7 @@ def test_a_past_fact_is_no_avoidance(table: AliasTable) -> None:
     said = tag("The guideline recommends PCV13 starting 2 to 6 months after transplantation if it was not given before transplant.", table)
     assert "avoid" not in said.relations
     assert "avoid" in tag("PCV13 should not be given during an acute rejection episode.", table).relations
+    assert "avoid" in tag("In the 2019 update, aspirin was not recommended for primary prevention in adults over 70.", table).relations
 
 
 def test_not_a_reason_to_withhold_is_no_avoidance(table: AliasTable) -> None:
