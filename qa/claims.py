@@ -333,7 +333,7 @@ def _severity_range(word: str) -> tuple[float, float]:
 
 
 _STAGE_RANGE = re.compile(
-    r"(?:\b(?:ckd|chronic\s+kidney\s+disease)(?:\s*\([^)]*\))?\s*(?:stages?\s*|g)?(?P<s1>[1-5][ab]?)"
+    r"(?:\b(?:ckd|chronic\s+kidney\s+disease)(?:\s*\([^)]*\))?\s*(?:stages?\s*|g)?(?P<s1>[1-5][ab]?)(?!\s*(?:years?|yrs?|months?|weeks?|days?)\b)"
     r"|\b(?:stages?|g)\s*(?P<s2>[1-5][ab]?)(?=\s+(?:ckd|chronic\s+kidney\s+disease)))\b"
     r"(?:\s*(?:-|–|to|through)\s*(?:stage\s*|g)?(?P<to>[1-5][ab]?)\b|(?P<worse>\s+or\s+(?:worse|higher|above|greater|later|more\s+advanced|beyond)))?",
     re.I,

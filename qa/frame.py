@@ -470,11 +470,12 @@ CKD_STAGE_GFR: dict[str, tuple[float, float]] = {
 define them (G1 at least 90, G2 60-89, G3a 45-59, G3b 30-44, G4 15-29, G5 below 15)."""
 _STAGE_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
 CKD_STAGE = re.compile(
-    r"\b(?:ckd|chronic\s+kidney\s+disease)(?:\s*\([^)]*\))?\s*(?:stages?\s*|g)?(?P<s>[1-5][ab]?|iii|iv|ii|v)\b"
+    r"\b(?:ckd|chronic\s+kidney\s+disease)(?:\s*\([^)]*\))?\s*(?:stages?\s*|g)?(?P<s>[1-5][ab]?|iii|iv|ii|v)\b(?!\s*(?:years?|yrs?|months?|weeks?|days?)\b)"
     r"|\b(?:stages?|g)\s*(?P<s2>[1-5][ab]?)\s+(?:ckd|chronic\s+kidney\s+disease)\b",
     re.I,
 )
-"""A CKD stage named: "CKD 3b", "CKD stage 4", "chronic kidney disease (CKD) stage 3", "stage 4 CKD"."""
+"""A CKD stage named: "CKD 3b", "CKD stage 4", "chronic kidney disease (CKD) stage 3", "stage 4 CKD"
+(not a time: "CKD 2 years ago")."""
 
 
 def ckd_stage(text: str) -> str | None:

@@ -182,6 +182,7 @@ def test_a_named_ckd_stage_stands_for_its_band() -> None:
     assert stage_value("CKD stage 2, new gout") == 75
     assert stage_value("CKD IV on dialysis soon") == 22
     assert stage_value("seen in the CKD clinic") is None
+    assert stage_value("diagnosed with CKD 2 years ago, eGFR unknown") is None
 
 
 @pytest.mark.parametrize(
