@@ -1892,11 +1892,8 @@ class ExtractiveComposer:
             plan.decision, plan.decision_text, plan.decision_items = decision, text, [item]
             if plan.bottom is not None and item is not plan.bottom and off_point(plan.bottom):
                 # the finding answers the question; how the trial was built, or how a drug did
-                # against placebo, does not: the finding leads
-                for section in plan.sections.values():
-                    if item in section:
-                        section.remove(item)
-                plan.bottom = item
+                # against placebo, does not: the finding leads, and the design is not shown
+                _lead_with(plan, item, keep_replaced=False)
             return True
 
         for item in candidates:
@@ -2304,15 +2301,16 @@ _LIST_GAP = re.compile(r"^\s*(?:,\s*)?(?:(?:and|or|and/or)\s+)?$", re.I)
 """What separates two names of one list ("ciclosporin or clarithromycin", "rifampin, carbamazepine")."""
 
 
-def _lead_with(plan: _Plan, item: _Item) -> None:
-    """Make ``item``, the statement the verdict rests on, the bottom line; the one it replaces
-    opens the rationale, so both stay cited."""
+def _lead_with(plan: _Plan, item: _Item, *, keep_replaced: bool = True) -> None:
+    """Make ``item``, the statement the verdict rests on, the bottom line. The one it replaces
+    opens the rationale, so both stay cited, unless ``keep_replaced`` is False (a trial's design
+    that answered nothing)."""
     if plan.bottom is item:
         return
     for section in plan.sections.values():
         if item in section:
             section.remove(item)
-    if plan.bottom is not None:
+    if plan.bottom is not None and keep_replaced:
         plan.sections.setdefault("rationale", []).insert(0, plan.bottom)
     plan.bottom = item
 

@@ -182,8 +182,8 @@ _QUALIFIER_CUE = re.compile(
 )
 """Words before a condition or group that make it the statement's scope ("in patients with severe
 renal impairment", "in kidney transplant recipients", "for patients on dialysis", "in patients with
-clinical or laboratory evidence of hepatic disease", "when the patient also has CKD"), as opposed to an outcome ("worsen kidney
-function", "the risk of worsening heart failure")."""
+clinical or laboratory evidence of hepatic disease", "when the patient also has CKD"), as opposed
+to an outcome ("worsen kidney function", "the risk of worsening heart failure")."""
 _GROUP_NOUN_AFTER = re.compile(r"[\s-]+(?:patients?|recipients?|people|adults?|children|women|men|candidates?|populations?)\b", re.I)
 """A condition named as the noun's modifier ("dialysis patients", "HFrEF patients") is the scope too."""
 _EXCLUSION_CUE = re.compile(
