@@ -77,7 +77,8 @@ _R = {
         r"\bindicated\b|\bsupports?\b|\bfavou?r\w*|\bendors\w*|\bare\s+options|\boptions?\s+(?:for|include)|\bfirst\s+choice|"
         r"\btreat\w*\s+with\b|\bis\s+safe\b|\bare\s+safe\b|\bapproved\s+for|\b(?:commonly|often|usually|widely|generally)\s+used\b|\bpractical\s+choice"
     ),
-    "first_line": r"\bfirst[- ]line|\bfirst\s+choice|\bpreferred|\binitial\s+(?:therapy|treatment|choice)|\bahead\s+of",
+    "first_line": r"\bfirst[- ]line|\bfirst\s+choice|\bpreferred|\binitial\s+(?:therapy|treatment|choice)|\bahead\s+of|"
+                  r"\b(?:drug|agent|anticoagulant|treatment|therapy|option)s?\s+of\s+choice",
     "second_line": (
         r"\bsecond[- ]line|\bwhen\s+(?:[\w-]+,?\s+){0,8}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*|inadequate)|"
         r"\bif\s+(?:[\w-]+,?\s+){0,8}(?:ineffective|not\s+tolerated|poorly\s+tolerated|contraindicated|fail\w*)|\breserv\w*|"
@@ -393,6 +394,56 @@ def _age_ranges(text: str) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
+_LABELLED = re.compile(r"\b(?:labell?ed|indicated|approved)\s+(?:only\s+)?(?:for|in)\b", re.I)
+"""A statement of what a product is labelled for ("is labelled for adults and for children aged 10
+years and older", "is also indicated for familial Mediterranean fever in adults and children aged 4
+years and older")."""
+_ADULTS_ONLY = re.compile(r"\b(?:for|in)\s+adults\s+only\b|\bonly\s+(?:for|in)\s+adults\b", re.I)
+ADULT_YEARS = 18.0
+"""The age an "adults only" labelling starts at (the age of majority the FDA's paediatric rules use)."""
+_LABEL_CLAUSES = re.compile(r",\s*(?:while|whereas|but)\s+|;\s*", re.I)
+RELEASE_FORMS = {
+    "extended": re.compile(r"\b(?:XR|XL|(?i:extended|modified|sustained|slow)[-\s]release)\b"),
+    "immediate": re.compile(r"\b(?:IR|(?i:immediate)[-\s]release)\b"),
+}
+"""Release forms of one drug that may be labelled differently (Glucophage and Glucophage XR). The
+abbreviations count in capitals only; "ER" and "SR" are left out, being also the emergency room and
+sinus rhythm."""
+
+
+def release_form(text: str) -> str | None:
+    """The release form a text names ("Glucophage XR": extended), or None."""
+    return next((form for form, pattern in RELEASE_FORMS.items() if pattern.search(text)), None)
+
+
+@dataclass(frozen=True)
+class Labelling:
+    """One clause of a labelling statement: the release form it is about and the ages it covers."""
+
+    clause: str
+    form: str | None
+    ages: tuple[tuple[float, float], ...]
+
+    def covers(self, age: int) -> bool:
+        return any(lo <= age <= hi for lo, hi in self.ages)
+
+
+def labelled_ages(text: str) -> list[Labelling]:
+    """The ages each clause of a labelling statement covers: "Immediate-release Glucophage is
+    labelled for adults and for children aged 10 years and older, while extended-release Glucophage
+    XR is labelled for adults only" gives immediate (10+) and extended (18+). Clauses that state no
+    age ("indicated for gout flares in adults") are left out: what a label leaves unsaid is not a
+    restriction read here."""
+    out = []
+    for clause in _LABEL_CLAUSES.split(text):
+        if not _LABELLED.search(clause):
+            continue
+        ages = _age_ranges(clause) or (((ADULT_YEARS, 120.0),) if _ADULTS_ONLY.search(clause) else ())
+        if ages:
+            out.append(Labelling(clause.strip(), release_form(clause), ages))
+    return out
+
+
 _HEDGE = re.compile(r"\b(?:may|might|could|possibly|suggests?|unclear|uncertain|remains?\s+to\s+be\s+determined|limited\s+evidence|not\s+known)\b", re.I)
 SHORT_TERM = 3
 """Condition terms this short are abbreviations ("cmv", "dvt", "ckd", "pe", "ra"): in a document they
@@ -434,6 +485,12 @@ _COMPLICATION_HEAD = re.compile(r"\s+(?:(?:keto)?acidosis|coma|cris[ie]s|emergen
 ketoacidosis", "hypertensive emergency"), a state a patient with the condition need not be in."""
 _ASYMPTOMATIC = re.compile(r"\b(?:asymptomatic|subclinical)\s+$", re.I)
 """"Asymptomatic hyperuricaemia" is hyperuricaemia without the disease (gout) the term stands for."""
+
+
+def condition_spans(text: str, name: str) -> list[tuple[int, int]]:
+    """Where a sentence names the condition ``name`` by one of its terms (:data:`CONDITION_TERMS`)."""
+    pattern = _CONDITION_RE.get(name)
+    return [m.span() for m in pattern.finditer(text)] if pattern is not None else []
 
 
 def _conditions(text: str) -> set[str]:

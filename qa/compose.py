@@ -41,17 +41,28 @@ from curbside.ingest.types import Document
 from curbside.ingest.vocabulary import DrugClasses, find_classes
 from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import (
+    ADULT_YEARS,
     BROAD_CLASSES,
     MECHANISM_CLASS,
     Claim,
     classes_of,
+    labelled_ages,
     members_of,
+    release_form,
     stopping_rule_conditions,
     stopping_rule_trigger,
     tag,
     therapeutic_classes,
 )
-from curbside.qa.frame import CONDITION_TERMS, POPULATION_OF_ATTRIBUTE, reacted_to, renal_value
+from curbside.qa.frame import (
+    CONDITION_FORMS,
+    CONDITION_TERMS,
+    POPULATION_OF_ATTRIBUTE,
+    condition_forms,
+    find_age,
+    reacted_to,
+    renal_value,
+)
 from curbside.qa.plan import (
     AGAINST_DOING,
     ATTRIBUTE_PLANS,
@@ -81,6 +92,7 @@ from curbside.qa.sweep import (
     patient_groups,
     patient_renal_value,
     phase_mismatch,
+    prescriber_restriction,
     statement_scope,
     states_a_dose,
     sweep,
@@ -1114,7 +1126,9 @@ class ExtractiveComposer:
             elsewhere = self._off_patient(i, frame) or (i.claim.direction == "against" and (self._not_for_verdict(i, frame) or self._warns_of_another_drug(i, frame)))
             # a sentence that points elsewhere for its content ("on the schedule above", "These four
             # drug classes ...") says nothing by itself: another that answers leads before it
-            return (elsewhere, bool(_DANGLING.search(i.sent.text)), -i.score, i.passage.chunk.chunk_id, i.sent.start)
+            # (nor does one on who may prescribe: "only physicians experienced in ... should prescribe it")
+            empty = bool(_DANGLING.search(i.sent.text)) or prescriber_restriction(i.sent.text)
+            return (elsewhere, empty, -i.score, i.passage.chunk.chunk_id, i.sent.start)
 
         ranked = sorted(answering, key=rank_key)
         # a contraindication or avoidance for this patient decides the answer
@@ -1231,6 +1245,11 @@ class ExtractiveComposer:
     def _off_patient(self, item: _Item, frame: QuestionFrame) -> bool:
         """A statement about a condition or group this patient is not said to have ("in a patient
         with an active infection", "in severe renal impairment") does not decide their answer."""
+        question = _QUESTION.get() or ""
+        for cond in {*frame.conditions, *([frame.indication] if frame.indication else [])} & CONDITION_FORMS.keys():
+            said, asked = condition_forms(item.sent.text, cond), condition_forms(question, cond)
+            if said and asked and "whole" not in said | asked and not said & asked:
+                return True  # "for acute DVT of the leg", asked of a patient with a PE
         if item.patient > 0:
             return False
         if not (frame.current_medications or frame.conditions or frame.population or frame.implied_population or frame.indication):
@@ -1534,6 +1553,8 @@ class ExtractiveComposer:
             return
         if polarity == "do" and self._preference_verdict(plan, frame, items):
             return
+        if polarity == "do" and self._age_verdict(plan, frame, items):
+            return
         if polarity == "problem":
             # "is it a problem?" is "is it fine to give it?" turned round: a precaution for this
             # patient is the problem asked about, the library's support says there is none
@@ -1599,6 +1620,9 @@ class ExtractiveComposer:
         # after stroke?" over a library of abstracts); a guideline or label beside them keeps the clinical reading
         by_study = frame.intervention is None or all(i.kind == "research" for i in items)
         kidney = renal_value(plan.question)
+        treated = self._treated_conditions(frame, items)
+        untreated = frame.model_copy(update={"conditions": [c for c in frame.conditions if c not in treated]}) if treated else frame
+        age = find_age(plan.question) or ADULT_YEARS  # an adult unless the question says otherwise
         for item in stance_of:
             # support stated only for another kidney function ("recommended ... when the eGFR is
             # above 30", for a patient at 25) is left out of this patient's scope, and still decides:
@@ -1606,7 +1630,36 @@ class ExtractiveComposer:
             elsewhere = kidney is not None and item.claim.direction == "for" and item.claim.covers_renal(kidney) is False
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None) and not elsewhere:
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
+            if prescriber_restriction(item.sent.text) and not item.claim.relations & {"contraindication", "avoid", "dose_change"}:
+                continue  # "only physicians experienced in immunosuppressive therapy should prescribe it": not of the patient
             d = _study_stance(item, items, plan.question) if item.kind == "research" and by_study else _stance(item, frame)
+            if d == "conditional" and item.claim.direction == "neutral" and "adverse" in item.claim.relations and (
+                item.kind == "research" or self._patient_link(item.claim, untreated) == 0
+            ):
+                # a harm named only of the condition the drug is given for ("serious infections
+                # compared with placebo in rheumatoid arthritis trials", asked of an RA patient) is
+                # every such patient's, and a trial's event rates are its results: neither is a
+                # precaution particular to this patient
+                d = "neutral"
+            if d == "for" and self._disfavoured(item, frame):
+                # "anticoagulation alone is suggested over thrombolysis", asked of thrombolysis; a
+                # preference with a stated exception where the intervention is the choice ("the
+                # exceptions are patients with ... mitral stenosis, in whom warfarin remains the
+                # anticoagulant of choice") holds for this patient only outside it
+                exception_item = self._stated_exception(item, items, frame)
+                if exception_item is None:
+                    d = "against"
+                elif patient_groups(exception_item.sent.text, frame, self.table, plan.question):
+                    d, item = "for", exception_item
+                else:
+                    d = "conditional"
+            if (d == "neutral" and "indication" in item.claim.relations and item.claim.conditions & treated
+                    and item.claim.covers_age(age) is not False and not self._names_other_treatments(item, frame)):
+                # "anakinra is approved for ... rheumatoid arthritis in adults", asked of an adult
+                # with RA: the label's indication for the patient's condition supports it. One for
+                # patients "in whom NSAIDs and colchicine are contraindicated" is a later line, left
+                # to the second-line reading
+                d = "for"
             unchanged = "no_change" in item.claim.relations and "dose_change" not in item.claim.relations
             if d in ("for", "neutral", "conditional") and frame.asked_attribute not in _AFFIRMS and not unchanged and _denies(item.sent.text, asked):
                 # "do I need a risk calculator?" -- "... without the need to calculate risk"; but
@@ -1744,6 +1797,75 @@ class ExtractiveComposer:
             if groups:
                 return item, groups
         return None
+
+    def _stated_exception(self, item: _Item, items: list[_Item], frame: QuestionFrame) -> _Item | None:
+        """A statement of ``item``'s source that names itself an exception (:data:`_EXCEPTION_MARK`)
+        and names the intervention."""
+        for other in items:
+            if other is not item and other.about >= CLASS_ABOUT and other.passage.document.doc_id == item.passage.document.doc_id \
+                    and _EXCEPTION_MARK.search(other.sent.text) and not other.claim.relations & AGAINST_DOING:
+                return other
+        return None
+
+    def _disfavoured(self, item: _Item, frame: QuestionFrame) -> bool:
+        """Is the intervention the one a stated preference puts second ("anticoagulation alone is
+        suggested over thrombolysis")? Every mention of it, or of its class, follows the "over"."""
+        cue = _OVER.search(item.sent.text)
+        if cue is None or not frame.intervention:
+            return False
+        text = item.sent.text
+        own = {frame.intervention, *frame.intervention_classes}
+        spans = [a for a, _b, _s, g in self.table.find(text) if g in own]
+        spans += [a for a, _b, _s, c in find_classes(text) if c in own]
+        spans += [a for a, _b, _s, n in find_interventions(text) if n == frame.intervention]
+        return bool(spans) and all(a >= cue.end() for a in spans)
+
+    def _names_other_treatments(self, item: _Item, frame: QuestionFrame) -> bool:
+        """Does the statement name a drug or drug class other than the intervention and its classes?"""
+        own = {frame.intervention, *frame.intervention_classes, *therapeutic_classes(self.table, frame.intervention or "")}
+        return bool((item.claim.drugs - item.claim.kin_only - own) or (item.claim.classes - own))
+
+    def _treated_conditions(self, frame: QuestionFrame, items: list[_Item]) -> frozenset[str]:
+        """The patient's conditions the library gives the intervention for: named by a retrieved
+        statement of the intervention (or its class) that recommends it or states its indication
+        ("anakinra is approved for ... rheumatoid arthritis"). What the drug is given for is not a
+        risk factor of giving it."""
+        own = set(frame.conditions)
+        out: set[str] = set()
+        for item in items:
+            if item.about >= CLASS_ABOUT and (item.claim.direction == "for" or "indication" in item.claim.relations) and not item.claim.relations & AGAINST_DOING:
+                out |= item.claim.conditions & own
+        return frozenset(out)
+
+    def _age_verdict(self, plan: _Plan, frame: QuestionFrame, items: list[_Item]) -> bool:
+        """ "Is Glucophage XR OK for a 15-year-old?": for a child of stated age, the ages the
+        intervention is labelled for decide (:func:`~curbside.qa.claims.labelled_ages`): "labelled
+        for adults only" is no, "indicated for ... children aged 4 years and older" for a 6-year-old
+        yes. When the question names a release form, only a clause about that form decides; when it
+        names none, a clause that names none or the immediate-release form. The statement leads the answer. False when no
+        retrieved labelling statement of the intervention states an age."""
+        age = find_age(plan.question)
+        if not frame.intervention or age is None or age >= ADULT_YEARS:
+            return False
+        form = release_form(plan.question)
+        for item in sorted(items, key=lambda i: -i.score):
+            if item.about < CLASS_ABOUT or self._not_for_verdict(item, frame):
+                continue
+            if frame.conditions and item.claim.conditions and not item.claim.conditions & set(frame.conditions):
+                continue  # labelled for another condition than the patient's
+            # a product named without a form is the plain (immediate-release) one
+            clauses = [c for c in labelled_ages(item.sent.text) if c.form == form or (form is None and c.form == "immediate")]
+            if not clauses:
+                continue
+            x = _display(frame.intervention) if form is None else f"{form}-release {_display(frame.intervention)}"
+            plan.decision_items = [item]
+            if any(c.covers(age) for c in clauses):
+                plan.decision, plan.decision_text = "yes", f"Yes: {x} is labelled for patients of this age ({age} years)."
+            else:
+                plan.decision, plan.decision_text = "no", f"No: {x} is not labelled for patients of this age ({age} years)."
+            _lead_with(plan, item)
+            return True
+        return False
 
     def _preference_verdict(self, plan: _Plan, frame: QuestionFrame, items: list[_Item]) -> bool:
         """ "Start Uloric rather than allopurinol?": the library's stated preference between the

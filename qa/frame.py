@@ -297,6 +297,8 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "neutropenia": ("neutropenia", "neutropenic", "low neutrophils", "low anc"),
     "heparin-induced thrombocytopenia": ("heparin-induced thrombocytopenia", "heparin induced thrombocytopenia", "hit"),
     "hyperkalemia": ("hyperkalemia", "hyperkalaemia", "high potassium", "raised potassium", "elevated potassium"),
+    "hypotension": ("hypotension", "hypotensive"),
+    "mitral stenosis": ("mitral stenosis", "mitral valve stenosis"),
     "osteoporosis": ("osteoporosis",),
     "cytomegalovirus": ("cmv", "cytomegalovirus"),
     "pneumocystis": ("pneumocystis", "pjp", "pcp"),
@@ -312,6 +314,23 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "calciphylaxis": ("calciphylaxis", "calcific uremic arteriolopathy", "calcific uraemic arteriolopathy"),
     "mechanical heart valve": ("mechanical heart valve", "mechanical heart valves", "mechanical valve", "mechanical valves", "mechanical mitral valve", "mechanical aortic valve", "mechanical prosthetic valve", "metallic valve"),
 }
+CONDITION_FORMS: dict[str, dict[str, re.Pattern[str]]] = {
+    "venous thromboembolism": {
+        "whole": re.compile(r"\bVTEs?\b|\b(?i:venous\s+thromboembolism|thromboembolic\s+disease)\b"),
+        "deep vein thrombosis": re.compile(r"\bDVTs?\b|\b(?i:deep[\s-]+vein\s+thrombos[ie]s|deep[\s-]+venous\s+thrombos[ie]s)\b"),
+        "pulmonary embolism": re.compile(r"\bPEs?\b|\b(?i:pulmonary\s+embol\w*)\b"),
+    },
+}
+"""The forms of a condition the vocabulary reads as one ("venous thromboembolism": a DVT or a PE),
+each as written, and the term for the condition as a whole. A statement about one form alone ("for
+acute DVT of the leg") is not about a patient the question gives only the other ("PE with BP 82/50")."""
+
+
+def condition_forms(text: str, condition: str) -> set[str]:
+    """The forms of ``condition`` (:data:`CONDITION_FORMS`) a text names; "whole" for the condition as a whole."""
+    return {form for form, pattern in CONDITION_FORMS.get(condition, {}).items() if pattern.search(text)}
+
+
 _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         name,
@@ -366,6 +385,10 @@ definition; counts are written in thousands: "ANC 1.1")."""
 HFREF_EF = 40
 """An ejection fraction at or below 40% is heart failure with reduced ejection fraction (the
 universal definition of heart failure, HFrEF: LVEF <= 40%)."""
+_BLOOD_PRESSURE = re.compile(r"\b(?:s?bp|blood\s+pressure|systolic(?:\s+bp)?)\s*(?:of|is|was|=|:|at|down\s+to)?\s*(\d{2,3})(?:\s*/\s*\d{2,3})?\b", re.I)
+HYPOTENSION_SBP = 90
+"""A systolic blood pressure below 90 mm Hg is hypotension (the definition the bundled VTE guideline
+quotes for PE with hypotension, and the usual one for shock)."""
 
 
 _NEGATED_CONDITION = re.compile(
@@ -407,6 +430,9 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
     anc = _NEUTROPHILS.search(question)
     if anc and float(anc.group(1)) < NEUTROPENIA_ANC and "neutropenia" not in has and "neutropenia" not in asked:
         has.append("neutropenia")  # "ANC 1.1 on mycophenolate": a low count is neutropenia
+    bp = _BLOOD_PRESSURE.search(question)
+    if bp and int(bp.group(1)) < HYPOTENSION_SBP and "hypotension" not in has and "hypotension" not in asked:
+        has.append("hypotension")  # "BP 82/50": a systolic pressure below 90 is hypotension
     ef = _EJECTION_FRACTION.search(question)
     if ef and int(ef.group(1)) <= HFREF_EF and "heart failure" not in has and "heart failure" not in asked:
         has.append("heart failure")  # "EF 30%": a reduced ejection fraction is HFrEF

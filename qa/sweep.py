@@ -32,6 +32,7 @@ from curbside.qa.claims import (
     RELATION_PATTERNS,
     Claim,
     classes_of,
+    condition_spans,
     renal_ranges,
     scope_mentions,
     tag,
@@ -164,6 +165,10 @@ _GROUP_LIST_GAP = re.compile(r"^(?:\s|,|\(|\)|/|\bor\b|\band\b|\ban?\b|\bthe\b)*
 """Text between two conditions or groups of one scope ("renal or hepatic impairment"). Examples are
 not: in "comorbidities common in CKD, such as heart failure" the examples are of the comorbidities,
 and the scope is CKD alone."""
+_GROUP_CUE_REPEAT = re.compile(r"^\s*(?:,\s*(?:(?:or|and)\s+)?|\s(?:or|and)\s+)(?:with|in)\s+(?:(?:known|a|an|any)\s+)*$", re.I)
+"""A list of groups that repeats its cue ("contraindicated ... with malignant hypertension, and with
+known hypersensitivity to warfarin"): the groups are alternatives of one scope, as in "renal or
+hepatic impairment"."""
 _PAST_TREATMENT = re.compile(
     r"\b(?:previously|formerly|ever|once)\s+(?:been\s+)?(?:treated|exposed|given)\s+(?:with|to)\b|"
     r"\bprior\s+(?:treatment|therapy|exposure)\s+(?:with|to)\b",
@@ -175,7 +180,8 @@ _QUALIFIER_CUE = re.compile(
     r"(?:\bin|\bfor|\bamong|\bwith|\bwho\s+(?:also\s+)?(?:have|has|are|is)|\bduring|\bhaving|\bif|\bwhen|"
     r"\b(?:when|if|where)\s+(?:the\s+|a\s+)?(?:patients?|people|adults?|they|he|she)\s+(?:also\s+|already\s+)?(?:has|have|had))\s+"
     r"(?:(?:a|an|the|patients?|people|adults?|persons?|individuals?|those|women|men|children|recipients?|severe|mild|moderate|"
-    r"advanced|active|known|acute|chronic|established|decompensated|stage\s+\w+|[\w]+-\w+|on|undergoing|receiving|requiring)\s+){0,4}"
+    r"advanced|active|known|acute|chronic|established|decompensated|malignant|uncontrolled|refractory|unstable|untreated|"
+    r"symptomatic|stage\s+\w+|[\w]+-\w+|on|undergoing|receiving|requiring)\s+){0,4}"
     r"(?:(?:(?:clinical|laboratory|biochemical|radiological)\s+(?:or\s+(?:clinical|laboratory|biochemical|radiological)\s+)?)?"
     r"(?:evidence|history|signs?|symptoms?)\s+of\s+(?:(?:a|an|severe|active|significant)\s+)?)?$",
     re.I,
@@ -300,7 +306,23 @@ def _may_state_a_danger(text: str) -> bool:
     return hit
 
 
+_PRESCRIBER_ONLY = re.compile(
+    r"\bonly\s+(?:physicians|clinicians|prescribers|doctors|specialists|those)\s+(?:who\s+are\s+)?experienced\s+in\b", re.I
+)
+"""A boxed warning on who may prescribe ("only physicians experienced in immunosuppressive therapy
+and in the care of organ transplant patients should prescribe it"): a restriction on the prescriber,
+present in every transplant immunosuppressant's label, not a danger of the drug for a patient. It
+names transplant patients as those the prescriber cares for, and does not link the drug with them."""
+
+
+def prescriber_restriction(text: str) -> bool:
+    """Is the statement a restriction on who may prescribe (:data:`_PRESCRIBER_ONLY`)?"""
+    return bool(_PRESCRIBER_ONLY.search(text))
+
+
 def danger_relation(claim: Claim, text: str = "") -> str | None:
+    if text and _PRESCRIBER_ONLY.search(text) and not claim.relations & {"contraindication", "avoid", "dose_change"}:
+        return None
     risk_factors = False
     for rel in DANGER_RELATIONS:
         if rel in claim.relations:
@@ -375,6 +397,8 @@ class _Patient:
     doses: dict[str, float] = field(default_factory=dict)  # the dose the question gives a drug taken ("on Eliquis 5 bid")
     brief_course: bool = False  # the question says a drug was a short course ("a 5-day prednisone burst")
     local_route: bool = False  # the question gives a drug by a route that acts locally ("an inhaled steroid")
+    treated: frozenset[str] = frozenset()  # the condition the treatment is for, in whatever form the question has it
+    pending: bool = False  # the question says a state is not reached yet ("wound still open", days after surgery)
 
 
 _IMPLIES: dict[str, tuple[str, ...]] = {
@@ -494,11 +518,12 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
     if CARDIOVASCULAR_CONDITIONS & has:
         has.add("cardiovascular disease")
     value = patient_renal_value(frame, question)
-    words = frozenset(re.findall(r"[a-z]+", _untested(question).lower())) if question else frozenset()
+    words = frozenset(re.findall(r"[a-z]+", _untested(question).lower())) | implied_words(question) if question else frozenset()
     # the asked drug's dose too, when the patient is said to be on it ("on Eliquis 5 bid ... change anything?")
     doses = stated_doses(question, meds | ({frame.intervention} if frame.intervention else set()), table) if question else {}
     return _Patient(meds, classes, frozenset(has), value, words, doses, bool(question and _BRIEF_COURSE.search(question)),
-                    bool(question and _LOCAL_ROUTE.search(question) and not _SYSTEMIC_ROUTE.search(question)))
+                    bool(question and _LOCAL_ROUTE.search(question) and not _SYSTEMIC_ROUTE.search(question)),
+                    frozenset({frame.indication}) if frame.indication else frozenset(), pending_state(question))
 
 
 _TEST_OBJECT = re.compile(
@@ -730,6 +755,7 @@ class _Scope:
     unconfirmable: bool  # a restriction ("who are haemodynamically unstable") no frame can hold
     dosed: frozenset[tuple[str, float]] = frozenset()  # co-medications at a stated dose ("patients already on apixaban 2.5 mg")
     restrictions: tuple[frozenset[str], ...] = ()  # the words of each restriction only the question can confirm
+    awaits: bool = False  # a start put off until a state is reached ("not be started until ... wounds have healed")
 
 
 def _group_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -824,7 +850,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
     mentions = sorted([*scope_mentions(text), *_group_mentions(text)])
     excepted = [(m.end(), _clause_end(text, m.end())) for m in _EXCEPTION.finditer(text) if not _EXCEPT_THAT.match(text, m.end())]
     for a, b, name in mentions:
-        if last_end is not None and (a < last_end or _GROUP_LIST_GAP.match(text[last_end:a])):
+        if last_end is not None and (a < last_end or _GROUP_LIST_GAP.match(text[last_end:a]) or _GROUP_CUE_REPEAT.match(text[last_end:a])):
             groups[-1][0].append(name)  # "renal or hepatic impairment": any of them will do
             last_end = max(last_end, b)
             continue
@@ -851,6 +877,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         else:
             last_end = None
     unconfirmable = bool(_PAST_TREATMENT.search(text))
+    awaits = bool(_AWAITS.search(text))
     restrictions: list[frozenset[str]] = []
     for m in _RELATIVE_SCOPE.finditer(text):
         if _EXCEPTION.search(text[: m.start()]):
@@ -910,6 +937,7 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
         unconfirmable,
         dosed,
         tuple(restrictions),
+        awaits,
     )
     if len(_SCOPES) > _SCOPE_CACHE_SIZE:
         _SCOPES.clear()
@@ -959,7 +987,8 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
         elif stated != amount:
             return NOT_THIS_PATIENT  # "for patients already on apixaban 2.5 mg" for one on 5 mg
     unconfirmed = any(not (words & patient.words or _same_occasion(words, patient.words)) for words in parts.restrictions)
-    verdict = UNSTATED if parts.unconfirmable or unconfirmed or unstated_dose else APPLIES
+    waiting = parts.awaits and not patient.pending  # "not be started until ... healed", for a patient the question does not place before it
+    verdict = UNSTATED if parts.unconfirmable or unconfirmed or unstated_dose or waiting else APPLIES
     for names, excluded in parts.groups:
         organs = set(names) & ORGAN_TRANSPLANTS
         if organs and patient.has & ORGAN_TRANSPLANTS:
@@ -967,7 +996,7 @@ def scope(text: str, claim: Claim, patient: _Patient, subject: set[str], table: 
             names = tuple(n for n in names if n not in GENERIC_TRANSPLANT)
             if not excluded and not organs & patient.has:
                 return NOT_THIS_PATIENT  # said of another organ's recipients than this patient's
-        present = [n for n in names if n in patient.has]
+        present = [n for n in names if n in patient.has and (n in patient.treated or not narrowed(text, n, patient.words))]
         if excluded and present:
             return NOT_THIS_PATIENT
         if not excluded and not present and not all(n in UNKNOWN_UNLESS_STATED for n in names):
@@ -1170,7 +1199,51 @@ _COMMON_WORDS = frozenset({
 a clinical question, its shorthand included: "quick one", "thinking about", "med list", "any red flags"): the rest, minus the drugs and conditions the frame already read, are what the
 question says of the patient that the vocabulary may not know ("homozygous TPMT-deficient",
 "HLA-B*58:01", "triple-positive antiphospholipid")."""
-_TRAIT_CUE = re.compile(r"\b(?:in|for|with|among|who|whose|carr\w*|having|if|when|history\s+of)\b", re.I)
+_TRAIT_CUE = re.compile(r"\b(?:in|for|with|among|who|whose|carr\w*|having|if|when|until|history\s+of)\b", re.I)
+"""Words that put a trait in a statement's scope; "until" names the state a start waits for ("not
+be started until ... surgical wounds have healed"), which a patient whose wound is still open has
+not reached."""
+_RECENT_OPERATION = re.compile(
+    r"\b(?:\d+|a\s+few|one|two|three|four|five|six|seven|ten)\s+(?:days?|weeks?)\s+(?:after|post|since|out\s+from)\s+"
+    r"(?:(?:a|an|the|his|her|their|my)\s+)?(?:[\w-]+\s+){0,2}(?:transplant\w*|surgery|operation|procedure)\b|"
+    r"\bpost-?op(?:erative(?:ly)?)?\b|\bday\s+\d+\s+(?:after|post)\b",
+    re.I,
+)
+"""A question placing the patient days or weeks after an operation ("three days after a kidney
+transplant", "day 5 after ...", "post-op"): the patient has a surgical wound, so a statement about
+surgical wounds does not narrow to other patients than this one."""
+_CHILD_PUGH = re.compile(r"\bchild[\s-]+pugh\s+(?:class\s+|score\s+)?(?P<grade>[ABC])\b", re.I)
+CHILD_PUGH_SEVERITY = {"a": "mild", "b": "moderate", "c": "severe"}
+"""The hepatic impairment each Child-Pugh class is, as FDA labels name it (the FDA guidance on
+pharmacokinetics in hepatic impairment: class A mild, B moderate, C severe)."""
+
+
+def implied_words(question: str) -> frozenset[str]:
+    """Words a question's own words imply for confirming a statement's qualifiers: "Child-Pugh C" is
+    severe hepatic impairment, and "three days after a kidney transplant" a surgical wound."""
+    out: set[str] = set()
+    for m in _CHILD_PUGH.finditer(question):
+        out.add(CHILD_PUGH_SEVERITY[m.group("grade").lower()])
+    if _RECENT_OPERATION.search(question):
+        out |= {"surgical", "surgery", "operation"}
+    return frozenset(out)
+
+
+def pending_state(question: str | None) -> bool:
+    """Does the question place the patient before a state a start may wait for (:data:`_NOT_YET`,
+    :data:`_RECENT_OPERATION`)?"""
+    return bool(question and (_RECENT_OPERATION.search(question) or _NOT_YET.search(question)))
+
+
+_AWAITS = re.compile(
+    r"\b(?:not\s+(?:be\s+)?(?:started|given|begun|used|introduced)|wait\w*|defer\w*|delay\w*|postpone\w*)\b[^.;]{0,40}?\buntil\b",
+    re.I,
+)
+"""A start put off until a state is reached ("not be started until graft function is established
+and surgical wounds have healed"): a danger for a patient who has not reached it, which only the
+question can say (:func:`pending_state`)."""
+_NOT_YET = re.compile(r"\b(?:still|not\s+yet|yet\s+to|unhealed|non-?healing|open)\b", re.I)
+"""A question saying a state is not reached yet ("the wound still healing", "wound still open")."""
 TRAIT_MIN_LENGTH = 4
 """Shorter words ("dvt", "ckd" aside, which the frame reads) are too often abbreviations of something
 else, unless written in capitals (:data:`_ABBREVIATION`)."""
@@ -1235,11 +1308,45 @@ def _allele_pattern(token: str) -> str:
     return out
 
 
+NARROWING_QUALIFIERS = frozenset({
+    "malignant", "uncontrolled", "decompensated", "acute", "severe", "advanced", "refractory", "unstable",
+    "untreated", "fulminant", "symptomatic",
+})
+"""Words before a condition that name a narrower form of it ("contraindicated with malignant
+hypertension", "hypoxic states such as acute heart failure"): a statement about that form is about
+a patient the question places in it (it says "malignant", "acute"), and only a precaution for one
+with the condition unqualified. Kidney function is read from its stated ranges instead
+(:func:`~curbside.qa.claims.renal_ranges`), so "severe renal impairment" is not read here."""
+_KIDNEY_CONDITIONS = frozenset({"chronic kidney disease", "end-stage kidney disease", "renal impairment", "acute kidney injury"})
+_QUALIFIER_WORDS = 2
+"""How many words before a condition's name can qualify it ("acute decompensated heart failure")."""
+
+
+def _narrowed_condition(text: str, partner: _Partner, asked: frozenset[str]) -> bool:
+    """The partner's condition is named only in a narrower form the question does not state."""
+    return partner.kind == "condition" and narrowed(text, partner.name, asked)
+
+
+def narrowed(text: str, condition: str, asked: frozenset[str]) -> bool:
+    """Every mention of ``condition`` in the sentence is qualified as a narrower form of it
+    (:data:`NARROWING_QUALIFIERS`) that the question (its words, ``asked``) does not state."""
+    if condition in _KIDNEY_CONDITIONS:
+        return False
+    spans = condition_spans(text, condition)
+    if not spans:
+        return False
+    for start, _end in spans:
+        before = re.findall(r"[a-z][a-z-]*", text[max(0, start - 40) : start].lower())[-_QUALIFIER_WORDS:]
+        if not any(w in NARROWING_QUALIFIERS and w not in asked for w in before):
+            return False
+    return True
+
+
 def _trait_partner(traits: Sequence[str]) -> _Partner | None:
     if not traits:
         return None
     # a plain word stands alone ("short" is not "short-acting"); an allele may go on ("HLA-B*58:01-positive")
-    words = "|".join(_allele_pattern(t) if re.search(r"[\d*]", t) else re.escape(t) + r"(?!-)" for t in traits)
+    words = "|".join(_allele_pattern(t) if re.search(r"[\d*]", t) else re.escape(t) + r"(?:e?s)?(?!-)" for t in traits)  # "wound" is "wounds"
     return _Partner("trait", " ".join(traits), list(traits), group=re.compile(r"(?<![\w*:-])(?:" + words + r")(?![\w*:])", re.I))
 
 
@@ -1264,12 +1371,15 @@ class _TraitScope:
     narrower: bool  # with a qualifier the question does not state ("homozygous" for a heterozygous patient)
 
 
-def _trait_scope(text: str, partner: _Partner, asked: frozenset[str]) -> _TraitScope | None:
+def _trait_scope(text: str, partner: _Partner, asked: frozenset[str], pending: bool = False) -> _TraitScope | None:
     """The trait is named in the statement's scope ("for patients with homozygous TPMT ... deficiency"):
     a scope cue lies shortly before it; None when no mention is. The words between the cue and the
     trait ("with homozygous TPMT", "in congenital long QT") are qualifiers the question must state
     too (``asked``: its words); one it does not state narrows the statement to patients the question
-    does not place this one among."""
+    does not place this one among. ``pending``: the question says the patient has not yet reached
+    a state ("wound still open", three days after the operation), so "until ... wounds have healed"
+    scopes them; otherwise an "until" clause names a state the patient may well be in ("stable
+    graft" is the graft function a start waits for)."""
     assert partner.group is not None
     best: _TraitScope | None = None
     for m in partner.group.finditer(text):
@@ -1278,8 +1388,8 @@ def _trait_scope(text: str, partner: _Partner, asked: frozenset[str]) -> _TraitS
         if breaks:
             head = head[breaks[-1].end() :]  # "if used, not be started until graft function ...": the cue is in another clause
         cues = list(_TRAIT_CUE.finditer(head))
-        if not cues:
-            continue
+        if not cues or (cues[-1].group(0).lower() == "until" and not pending):
+            continue  # the state a start waits for scopes only a patient who has not reached it
         between = head[cues[-1].end() :]
         breaks = list(_TRAIT_LIST_BREAK.finditer(between))
         if breaks:
@@ -1402,6 +1512,9 @@ def sweep(
         return []
     patient = _patient(frame, table, question)
     asked = frozenset(re.findall(r"[a-z][a-z0-9]+", question.lower())) if question else frozenset()
+    if question:
+        asked |= implied_words(question)
+    pending = pending_state(question)
     vulnerable = frozenset(p.name for p in partners if p.kind == "population") & HARMED_AS_A_GROUP
     taken = patient.drugs | patient.classes
     for subject in subjects:
@@ -1472,11 +1585,13 @@ def sweep(
                         continue  # every statement about a treatment for its indication names the two
                     link = partner.link(claim, sent.text)
                     if partner.kind == "trait":
-                        how = _trait_scope(sent.text, partner, asked) if link is not None else None
+                        how = _trait_scope(sent.text, partner, asked, pending) if link is not None else None
                         if how is None or not (decisive or how.group):
                             continue  # a trait may be what the treatment is for: "the starting dose for NOMID"
                         if how.narrower:
                             relation = "caution"  # "homozygous TPMT deficiency" asked of a heterozygous patient
+                    elif link is not None and _narrowed_condition(sent.text, partner, asked):
+                        relation = "caution"  # "contraindicated with malignant hypertension", for plain hypertension
                     if link is None or (link == "acting" and not named):
                         continue  # two drugs that only act on others are not linked by a statement about such drugs
                     if link == "acting" and partner.kind == "medication" and not (partner.acting & claim.classes) - acting:
