@@ -1236,14 +1236,23 @@ def pending_state(question: str | None) -> bool:
 
 
 _AWAITS = re.compile(
-    r"\b(?:not\s+(?:be\s+)?(?:started|given|begun|used|introduced)|wait\w*|defer\w*|delay\w*|postpone\w*)\b[^.;]{0,40}?\buntil\b",
+    r"\b(?:not\s+(?:be\s+)?(?:started|given|begun|used|introduced)|wait\w*|defer\w*|delay\w*|postpone\w*)\b[^.;]{0,40}?\buntil\b"
+    r"(?![^.;]{0,30}\b(?:hours?|days?|weeks?|months?|years?)\b)",
     re.I,
 )
 """A start put off until a state is reached ("not be started until graft function is established
-and surgical wounds have healed"): a danger for a patient who has not reached it, which only the
-question can say (:func:`pending_state`)."""
-_NOT_YET = re.compile(r"\b(?:still|not\s+yet|yet\s+to|unhealed|non-?healing|open)\b", re.I)
-"""A question saying a state is not reached yet ("the wound still healing", "wound still open")."""
+and surgical wounds have healed", "delayed until the inflammation of an attack has settled"): a
+danger for a patient who has not reached it, which only the question can say
+(:func:`pending_state`). A wait of stated length ("not be given until 4 weeks after stopping") is
+a time, read by the scope as any restriction is."""
+_NOT_YET = re.compile(
+    r"\b(?:still\s+(?:healing|open|draining|unhealed|flaring|inflamed)|not\s+(?:yet\s+)?(?:healed|settled|resolved)|unhealed|"
+    r"non-?healing|open\s+wound|wound\s+(?:is\s+)?(?:still\s+)?open|yet\s+to\s+(?:heal|settle|resolve)|"
+    r"during\s+(?:a|an|the|his|her|this)\s+(?:acute\s+)?(?:flare|attack)|mid-?flare|in\s+the\s+middle\s+of\s+(?:a|an|the)\s+(?:flare|attack))\b",
+    re.I,
+)
+"""A question saying a state a start may wait for is not reached yet ("the wound still healing",
+"wound still open", "during an acute flare")."""
 TRAIT_MIN_LENGTH = 4
 """Shorter words ("dvt", "ckd" aside, which the frame reads) are too often abbreviations of something
 else, unless written in capitals (:data:`_ABBREVIATION`)."""

@@ -27,7 +27,16 @@ from curbside.qa.aliases import AliasTable
 from curbside.qa.claims import classes_of, labelled_ages, release_form, tag
 from curbside.qa.frame import condition_forms, find_conditions
 from curbside.qa.query import analyse
-from curbside.qa.sweep import APPLIES, NOT_THIS_PATIENT, UNSTATED, danger_relation, statement_scope, sweep
+from curbside.qa.sweep import (
+    APPLIES,
+    NOT_THIS_PATIENT,
+    UNSTATED,
+    _sentence_scope,
+    danger_relation,
+    pending_state,
+    statement_scope,
+    sweep,
+)
 from curbside.qa.types import Passage
 
 GLUCOPHAGE_AGES = (
@@ -123,6 +132,19 @@ def test_a_patient_the_question_does_not_place_before_the_state_is_not_decided_b
     on_cyclosporine = "Patient with a kidney transplant already on ciclosporin. OK to give everolimus?"
     frame = analyse(on_cyclosporine, table).frame
     assert statement_scope(WAIT_FOR_HEALING, frame, table, question=on_cyclosporine) == UNSTATED
+
+
+def test_only_a_state_not_yet_reached_is_pending() -> None:
+    assert pending_state("Day 5 after kidney transplant, wound still open")
+    assert pending_state("Start allopurinol during an acute flare?")
+    assert not pending_state("Still on tacrolimus 6 months out, convert to sirolimus?")
+    assert not pending_state("open-angle glaucoma, on timolol")
+
+
+def test_a_wait_of_stated_length_is_not_a_wait_for_a_state(table: AliasTable) -> None:
+    timed = "Live vaccines should not be given until at least 4 weeks after stopping high-dose corticosteroids."
+    assert not _sentence_scope(timed, table).awaits
+    assert _sentence_scope(WAIT_FOR_HEALING, table).awaits
 
 
 # --- a narrower form of the patient's condition -------------------------------------------------
