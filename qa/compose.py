@@ -1630,7 +1630,7 @@ class ExtractiveComposer:
             elsewhere = kidney is not None and item.claim.direction == "for" and item.claim.covers_renal(kidney) is False
             if self._not_for_verdict(item, frame) and not (item.kind == "research" and frame.intervention is None) and not elsewhere:
                 continue  # "contraindicated in metabolic acidosis" says nothing of a patient without it
-            if prescriber_restriction(item.sent.text) and not item.claim.relations & {"contraindication", "avoid", "dose_change"}:
+            if prescriber_restriction(item.sent.text, item.claim):
                 continue  # "only physicians experienced in immunosuppressive therapy should prescribe it": not of the patient
             d = _study_stance(item, items, plan.question) if item.kind == "research" and by_study else _stance(item, frame)
             if d == "conditional" and item.claim.direction == "neutral" and "adverse" in item.claim.relations and (

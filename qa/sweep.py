@@ -315,13 +315,16 @@ present in every transplant immunosuppressant's label, not a danger of the drug 
 names transplant patients as those the prescriber cares for, and does not link the drug with them."""
 
 
-def prescriber_restriction(text: str) -> bool:
-    """Is the statement a restriction on who may prescribe (:data:`_PRESCRIBER_ONLY`)?"""
-    return bool(_PRESCRIBER_ONLY.search(text))
+def prescriber_restriction(text: str, claim: Claim | None = None) -> bool:
+    """Is the statement a restriction on who may prescribe (:data:`_PRESCRIBER_ONLY`), and, given its
+    ``claim``, nothing more (it states no contraindication, avoidance or dose change beside it)?"""
+    if not _PRESCRIBER_ONLY.search(text):
+        return False
+    return claim is None or not claim.relations & {"contraindication", "avoid", "dose_change"}
 
 
 def danger_relation(claim: Claim, text: str = "") -> str | None:
-    if text and _PRESCRIBER_ONLY.search(text) and not claim.relations & {"contraindication", "avoid", "dose_change"}:
+    if text and prescriber_restriction(text, claim):
         return None
     risk_factors = False
     for rel in DANGER_RELATIONS:
@@ -1523,7 +1526,7 @@ def sweep(
     asked = frozenset(re.findall(r"[a-z][a-z0-9]+", question.lower())) if question else frozenset()
     if question:
         asked |= implied_words(question)
-    pending = pending_state(question)
+    pending = patient.pending
     vulnerable = frozenset(p.name for p in partners if p.kind == "population") & HARMED_AS_A_GROUP
     taken = patient.drugs | patient.classes
     for subject in subjects:
