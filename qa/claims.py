@@ -125,10 +125,10 @@ RELATION_PATTERNS: dict[str, re.Pattern[str]] = {name: re.compile(p, re.I) for n
 
 # A cue preceded by a negation inside its clause flips: "not contraindicated", "no need to avoid".
 _NEGATED = re.compile(
-    r"\b(?:not|no|without|never|nor|neither|none)\b(?:\s+\w+){0,2}\s*$|\b(?:not|no)\s+(?:a\s+|an\s+)?(?:reason|grounds|need|cause)\s+(?:to|for)\s+$", re.I
+    r"\b(?:not|no|without|never|nor|neither|none)\b(?:\s+[\w-]+){0,2}\s*$|\b(?:not|no)\s+(?:a\s+|an\s+)?(?:reason|grounds|need|cause)\s+(?:to|for)\s+$", re.I
 )
-"""A cue negated just before it ("not recommended", "no dose adjustment", "generally not a reason to
-withhold live vaccines")."""
+"""A cue negated just before it ("not recommended", "no dose adjustment", "not FDA-approved for", "generally
+not a reason to withhold live vaccines")."""
 
 _POPULATION_PATTERNS: dict[str, re.Pattern[str]] = {
     "pregnancy": re.compile(r"\bpregnan\w*|\bfetal|\bfetus|\bteratogen\w*|\btrimester|\bconception|\bcontracepti\w*", re.I),
@@ -206,11 +206,13 @@ _KEEP_GOING = re.compile(
     r"\b(?:not|against|need\s+not|no\s+need\s+to)\s+(?:be\s+)?(?:stop\w*|discontinu\w*|withh[eo]ld\w*|interrupt\w*|held)\b|"
     r"\bagainst\s+(?:stopping|discontinuing|withholding|interrupting)\b|\bshould\s+continue|\bcan\s+(?:be\s+)?continu\w*|\bcontinue\w*\s+(?:taking|the|it|their|his|her)\b|"
     r"\b(?:should|can|may|must|is|are)\s+(?:usually\s+|generally\s+|still\s+|normally\s+)?(?:be\s+)?continued\b|"
-    r"\b(?:recommend|advis|suggest|favou?r)\w*\s+(?:(?!against\b)\w+ly\s+)?continuing\b",
+    r"\b(?:recommend|advis|suggest|favou?r)\w*\s+(?:(?!against\b)\w+ly\s+)?continuing\b|"
+    r"\b(?:(?:stopping|discontinuing|interrupting)\s+(?:[\w-]+\s+){0,2}(?:early|prematurely)|premature\s+discontinuation)\b[^.;]{0,60}?\b(?:raises?|increases?)\s+(?:the\s+)?risk",
     re.I,
 )
 """Advice to keep a drug going: "need not be stopped", "recommends against stopping", "should be
-continued", "recommends continuing ULT indefinitely"."""
+continued", "recommends continuing ULT indefinitely", and the warning that stopping early raises a
+risk ("stopping apixaban early, without another anticoagulant, raises the risk of thrombotic events")."""
 
 
 _STOP_CUE = re.compile(r"stop|discontinu|withh[eo]ld", re.I)

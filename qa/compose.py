@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -1641,6 +1641,15 @@ class ExtractiveComposer:
                 # every such patient's, and a trial's event rates are its results: neither is a
                 # precaution particular to this patient
                 d = "neutral"
+            if d == "conditional" and item.kind != "research" and self._tried_first(item, frame):
+                # "when high-intensity statin therapy is not tolerated, moderate-intensity statin
+                # therapy is used instead", asked whether to give a statin: the statin is what is
+                # tried first, so the statement is read without its later-line reading
+                d = replace(item.claim, relations=item.claim.relations - {"second_line"}).direction
+            if d == "for" and _unsettled_risk(item.sent.text, plan.question):
+                # "systemic thrombolytic therapy is suggested when bleeding risk is not high", for
+                # a patient whose bleeding risk the question does not give: yes only on that condition
+                d = "conditional"
             if d == "for" and self._disfavoured(item, frame):
                 # "anticoagulation alone is suggested over thrombolysis", asked of thrombolysis; a
                 # preference with a stated exception where the intervention is the choice ("the
@@ -1739,6 +1748,12 @@ class ExtractiveComposer:
                 # condition on using it holds, so it is the answer for this patient
                 plan.decision, plan.decision_text = "yes", f"Yes: the library places {x} after other options, and this patient cannot take them."
                 return
+            elif "second_line" in basis.claim.relations and frame.asked_attribute == "first-line choice" and not self._tried_first(basis, frame):
+                # "Krystexxa as the first urate lowerer?" -- "EULAR reserves pegloticase for ...
+                # when no other drug ... reaches the target": asked whether it comes first, a
+                # statement that puts it after other options says no
+                plan.decision, plan.decision_text = "no", f"No: the library places {x} after other options, not first."
+                return
             elif "second_line" in basis.claim.relations and not basis.claim.relations & {"dose_change", "caution"}:
                 text = f"Not a first choice: the library places {x} after other options."
             elif frame.intervention and (rel == "dose_change" or "dose_change" in basis.claim.relations):
@@ -1750,6 +1765,8 @@ class ExtractiveComposer:
                     text = f"Conditional: {x} with a dose change the library states."
             elif frame.asked_attribute in _TESTS and basis.claim.direction == "neutral":
                 text = f"Conditional: the library advises this {frame.asked_attribute} for some patients on {x} (see who)."
+            elif (risk := _unsettled_risk(basis.sent.text, plan.question)) is not None:
+                text = f"Conditional: the library supports {x} only {risk}."
             elif not frame.intervention:
                 text = "Conditional: yes, with the conditions the library states."
             else:
@@ -1813,12 +1830,27 @@ class ExtractiveComposer:
         cue = _OVER.search(item.sent.text)
         if cue is None or not frame.intervention:
             return False
-        text = item.sent.text
+        spans = self._intervention_at(item.sent.text, frame)
+        return bool(spans) and all(a >= cue.end() for a in spans)
+
+    def _intervention_at(self, text: str, frame: QuestionFrame) -> list[int]:
+        """Where a text names the intervention, by name, alias or class (start offsets)."""
         own = {frame.intervention, *frame.intervention_classes}
         spans = [a for a, _b, _s, g in self.table.find(text) if g in own]
         spans += [a for a, _b, _s, c in find_classes(text) if c in own]
         spans += [a for a, _b, _s, n in find_interventions(text) if n == frame.intervention]
-        return bool(spans) and all(a >= cue.end() for a in spans)
+        return spans
+
+    def _tried_first(self, item: _Item, frame: QuestionFrame) -> bool:
+        """Does the statement's "when ... not tolerated / ineffective" clause name the intervention
+        itself ("When high-intensity statin therapy is not tolerated, moderate-intensity statin
+        therapy is used instead", asked of a statin)? Then what it puts second is another form of
+        the intervention or another drug; it does not place the intervention after other options."""
+        if not frame.intervention or "second_line" not in item.claim.relations:
+            return False
+        text = item.sent.text
+        clauses = [m.span() for m in _FAILED_FIRST.finditer(text)]
+        return any(a <= at < b for at in self._intervention_at(text, frame) for a, b in clauses)
 
     def _names_other_treatments(self, item: _Item, frame: QuestionFrame) -> bool:
         """Does the statement name a drug or drug class other than the intervention and its classes?"""
@@ -2606,6 +2638,39 @@ _PRECONDITION = re.compile(r"\b(?:when|if|for\s+whom|in\s+whom|who|whose|unless)
 colchicine, NSAIDs and glucocorticoids are ineffective")."""
 _OVER = re.compile(r"\b(?:over|rather\s+than|in\s+preference\s+to|instead\s+of|ahead\s+of)\b", re.I)
 """A stated preference of one treatment to another ("recommends a DOAC over warfarin")."""
+_FAILED_FIRST = re.compile(
+    r"\b(?:when|if|in\s+(?:patients|people)\s+(?:in\s+)?whom)\s+(?:[\w-]+,?\s+){0,8}?(?:is\s+|are\s+)?(?:ineffective|not\s+tolerated|poorly\s+tolerated|"
+    r"contraindicated|not\s+appropriate|inappropriate|fail\w*|inadequate)\b",
+    re.I,
+)
+"""A later line's precondition up to the failure it names ("when colchicine, NSAIDs and
+glucocorticoids are ineffective"): what it names is tried first (:data:`_PRECONDITION` marks only
+where the precondition begins)."""
+_RISK_CONDITION = re.compile(
+    r"\b(?:when|if|provided|as\s+long\s+as)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}risk\s+is\s+(?:not\s+(?:high|increased|elevated)|low|acceptable)\b|"
+    r"\b(?:in\s+)?(?:patients|people|those|adults)\s+(?:who\s+are\s+not\s+at|without\s+(?:a\s+)?)(?:high|increased)\s+(?:[\w-]+\s+){0,2}risk\b",
+    re.I,
+)
+"""A recommendation's condition on a level of risk ("when bleeding risk is not high"): the
+question must say the patient meets it, or the support is conditional on it."""
+_LOW_RISK_STATED = re.compile(
+    r"\blow\s+(?:[\w-]+\s+){0,2}risk\b|\brisk\s+(?:of\s+\w+\s+)?(?:is\s+)?(?:low|not\s+high)\b|\bnot\s+(?:at\s+)?(?:a\s+)?high\s+(?:[\w-]+\s+)?risk|"
+    r"\bno\s+(?:[\w-]+\s+){0,2}risk\s+factors\b|\b(?:high|increased)\s+(?:[\w-]+\s+){0,2}risk\b",
+    re.I,
+)
+"""The question settles a risk condition either way: it gives the risk as low ("low bleeding risk",
+"no bleeding risk factors") or as high (then the sweep and the scope readings decide)."""
+
+
+def _unsettled_risk(text: str, question: str) -> str | None:
+    """The risk condition a statement puts on its advice (:data:`_RISK_CONDITION`) when the question
+    does not give the patient's risk (:data:`_LOW_RISK_STATED`); None otherwise."""
+    m = _RISK_CONDITION.search(text)
+    if m is None or _LOW_RISK_STATED.search(question):
+        return None
+    return m.group(0).strip()
+
+
 _DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b", re.I)
 """The word a sentence names the dose by, after the drug whose dose it is ("the azathioprine dose")."""
 _DOSE_OF = re.compile(r"\s+of\s+(?:the\s+|his\s+|her\s+|their\s+)?", re.I)

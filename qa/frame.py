@@ -406,6 +406,9 @@ they may name what the patient has). "Non-diabetic" stays a word of its own and 
 _TEST_OF = re.compile(r"[\s-]+(?:tests?|testing|tested|screen|screens|screening|skin\s+tests?|blood\s+tests?|serolog\w*|titers?|titres?|assays?)\b", re.I)
 """A condition named as what a test looks for ("repeat TB test every year?", "HIV screening before
 starting"): the test is asked about; the patient is not said to have the condition."""
+_RISK_OF = re.compile(r"[\s-]+(?:risks?|risk\s+(?:factors?|scores?|is|was))\b", re.I)
+"""A condition named as a risk ("bleeding risk low", "infection risk"): the risk of it, not the
+condition itself (a patient whose bleeding risk is low is not bleeding)."""
 
 
 def find_conditions(question: str) -> tuple[list[str], list[str]]:
@@ -420,6 +423,8 @@ def find_conditions(question: str) -> tuple[list[str], list[str]]:
             head = question[max(0, m.start() - 40) : m.start()]
             if _NEGATED_CONDITION.search(head):
                 continue  # "no diabetes", "never had gout", "without heart failure": not the patient's
+            if _RISK_OF.match(question, m.end()):
+                continue  # "bleeding risk low": neither a condition of the patient nor what the drug is for
             tested = _TEST_OF.match(question, m.end())
             target = asked if tested or (_OUTCOME_CUE.search(head) and not _HAS_CUE.search(head[-12:])) else has
             if name not in target:
@@ -476,7 +481,7 @@ _RENAL_VALUE = re.compile(
 (the latest value)."""
 _AGE = re.compile(
     r"\b(\d{1,3})\s*[- ]?(?:year|yr)s?[- ]?old\b|\b(?:aged|age)\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\b|"
-    r"\b(\d{1,3})\s*-?\s*(?:m|f|M|F)\b(?![a-z])|\b(\d{1,3})\s*(?:-year|yr)\b(?!-?\s*(?:risk|survival|follow|history|period|course|interval|mortality|event|outcome|rate)s?\b)",
+    r"\b(\d{1,3})\s*-?\s*(?:m|f|M|F)\b(?![a-z])|\b(\d{1,3})\s*(?:-year|yr)\b(?!-?\s*(?:[\w-]+\s+){0,2}(?:risk|survival|follow|history|period|course|interval|mortality|event|outcome|rate)s?\b)",
 )
 
 
@@ -591,7 +596,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
     ("dose_adjustment", "dose", _rx(r"\bdose\s+(?:adjust\w*|reduc\w*|chang\w*|modif\w*)|\bneeds?\s+(?:\w+\s+){0,3}(?:reduc|lower|adjust|halv|decreas|cut\s+back)\w*\b|\bby\s+how\s+much\b|\bhow\s+much\s+(?:\w+\s+){0,3}(?:cut|reduce|lower|decrease|bump|raise|increase)\b|\b(?:by\s+how\s+much|cut|reduc\w*|lower|adjust\w*|change|modify|halve)\b(?!\s+(?:the\s+)?(?:risk|chance|odds|rate|incidence))[^?]{0,40}\b(?:dose|doses|dosing|it|anything|him|her)\b|\bwhat\s+should\s+(?:it|the\s+dose)\s+be|\b(?:dose|dosing)\b[^?]{0,40}\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)|\b(?:hepatic|liver(?!\s+(?:transplant|recipient|allograft))|cirrho\w*|child-?pugh)\b[^?]{0,60}\b(?:dose|dosing)|\bwhat\s+(?:do\s+i\s+do|now)\b|\bchange\s+anything|\bwhat\s+(?:to|should\s+i|do\s+i|do\s+we|should\s+we)\s+do\s+(?:about|with)\s+(?:the|his|her|their)\s+[\w-]+\s+(?:when|if|now|once|while)\b|\bwhat\s+(?:do|should|would|must)\s+(?:i|we)\s+(?:change|adjust)\b|\bhow\s+(?:should|do|would|can|much\s+should)\s+(?:i|we)\s+adjust\b|\bdoses?\s+(?:\w+\s+){0,2}(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut|halved))\b|\b(?:needs?|require\w*)\s+(?:a\s+)?(?:dose\s+)?(?:adjustment|reduction|change)\b|\banything\s+to\s+(?:change|adjust)\b|\bneeds?\s+to\s+(?:change|be\s+(?:changed|adjusted|reduced|lowered|cut))\b")),
     ("dose", "dose", _rx(r"\bhow\s+(?:do|should|would)\s+(?:i|we|you)\s+convert\b|\bconver(?:t|sion)\s+(?:\w+\s+)?from\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g)?(?:\s+(?:to\s+(?:start|begin)|first|daily|a\s+day|bid|twice\s+daily|once\s+daily))?\s*\??\s*$|\b(?:start|begin|initiat)\w*\s+(?:(?:it|him|her|them|\w+)\s+)?(?:at|on|with)\s+\d|\bhow\s+(?:is|are|should)\s+(?:it|they|\w+)\s+(?:be\s+)?(?:given|taken|administered|injected|infused|used)\b|\b(?!(?:what|which|the|a|an|best|preferred|initial|first|empiric|antibiotic|treatment|prophylaxis|drug)\b)[a-z][\w-]+\s+regimens?\b|\bwhat(?:'s|\s+is)\s+the\s+regimen\b|\b(?:with|without)\s+(?:food|meals?|milk)\b|\bempty\s+stomach|\bbefore\s+(?:meals|breakfast)\b|\bwhat\s+time\s+of\s+day\b|\btaper\w*\b|\bhow\s+(?:fast|quickly)\s+(?:can|should|do|to)\b|\bgo\s+up\b|\bup-?titrat\w*|\bincrease\s+(?:the\s+|his\s+|her\s+)?dose\b|\b\d+(?:\.\d+)?\s*(?:mg|mcg|g|units?)?\s*(?:bid|b\.i\.d\.|tid|qid|qd|od|daily|twice\s+(?:a\s+)?daily|once\s+(?:a\s+)?daily|a\s+day)\s*\?|\b(?:low|high|standard|usual)-dose\s+(?:\w+\s+)?(?:regimen|schedule)|\bhow\s+(?:do|should|would)\s+(?:i|we|you|she|he|they)\s+(?:start|titrate|take|dose|administer|give)\b|\bhow\s+(?:is|should)\s+(?:it|\w+)\s+(?:be\s+)?(?:dosed|started)|\b(?<!-)(?:dose|doses|dosing|dosage|how\s+much|how\s+many\s+(?:mg|milligrams|tablets|units|grams)|milligram\w*|\bmg\b|\bmcg\b|loading|titrat\w*|max(?:imum)?\s+(?:dose|daily)|starting\s+dose|start\s+\w+\s+at|what\s+strength|how\s+often\s+(?:for|during)\s+an?\s+(?:attack|flare)|crush\w*|how\s+(?:should|do)\s+(?:i|we)\s+(?:give|dose|prescribe))")),
     ("interaction", "interaction", _rx(r"\binteract\w*|\btogether\b|\bco-?administ\w*|\bconcomitant\w*|\bcombin(?:e|ed|ing|ation)\b|\bplus\b|\balongside\b|\bdrug[- ]drug\b")),
-    ("safety", "adverse effects", _rx(r"\b(?:be|is|was)\s+(?:\w+\s+)?(?:from|due\s+to|caused\s+by|related\s+to)\s+(?:the\s+|his\s+|her\s+)?(?!\w+\s+(?:transplant|surgery))\w|\bcaused\s+by\b|\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce|mask|hide|damage|harm|hurt)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
+    ("safety", "adverse effects", _rx(r"\b(?:be|is|was)\s+(?:\w+\s+)?(?:from|due\s+to|caused\s+by|related\s+to)\s+(?:the\s+|his\s+|her\s+)?(?!\w+\s+(?:transplant|surgery))\w|\bcaused\s+by\b|\b(?:could|can|might|may|would)\s+(?:that|this|it|these|those|they)\s+be\s+(?:the|his|her|their)\s+(?:[\w-]+\s*){1,2}\?|\bculprit\b|\bto\s+blame\b|\bside[- ]effects?|\badverse\s+(?:effects?|events?|reactions?)|\btoxicit\w*|\b(?:can|does|do|will|could|might)\s+(?:\w+\s+){1,3}(?:cause|raise|increase|trigger|lead\s+to|worsen|induce|mask|hide|damage|harm|hurt)\b|\bcaus\w*\s+(?:\w+\s+)?(?:gout|diabetes|hyperkal\w*|diarrh\w*|bleeding|myopathy)|\bharms?\b|\btrade\s+off|\brisk\s+of\b|\bsignal\b")),
     ("indication", "efficacy", _rx(r"\b(?:does|do|did|will|would|can)\s+(?:\w+\s+){1,6}(?:help|work|improve|reduce|lower|prevent|cut|benefit)\b|\beffective\w*|\befficacy|\bworth\s+(?:adding|it|trying|using)|\bbenefit\w*|\bmortality|\bsurvival|\boutcomes?\b|\bevidence\b")),
     ("choice", "alternatives", _rx(r"\bstill\s+\w+ing\s+(?:on|despite)\b|\balternative\w*|\binstead\b|\bother\s+options?|\boptions?\s*\??\s*$|\bwhat\s+else|\bwhat'?s\s+left|\bsubstitute|\breplace\b|\bswitch(?:ing)?\s+(?:\w+\s+){0,3}to\b|\breversal|\brevers\w*\s+(?:agent|it)|\bantidote|\bnext\s+step|\bthe\s+play\b|\bnot\s+(?:falling|working|responding)|\bdespite\b|\bfail(?:ed|ing|s)\b|\bcan'?t\s+take")),
     ("choice", "dose", _rx(r"\b(?:statin|therapy|treatment)\s+intensity\b|\bwhat\s+intensity\b|\b(?:high|moderate|low)[- ]intensity\s+or\s+(?:high|moderate|low)")),
@@ -885,6 +890,14 @@ def _indication(question: str, conditions: Sequence[str], asked_conditions: Sequ
         if has:
             return has[0]
     return None
+
+
+def stated_indication(question: str) -> str | None:
+    """The condition the question says is being treated ("a new DVT", "acute gout", "for AF"), not
+    one guessed from the patient's conditions (:func:`_treated_condition`): "72-year-old with AF and
+    hypertension - start warfarin?" states none, and hypertension is not what warfarin is for."""
+    has, asked = find_conditions(question)
+    return _indication(question, has, asked)
 
 
 def _treated_condition(intent: str, conditions: Sequence[str]) -> str | None:

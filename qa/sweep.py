@@ -44,6 +44,7 @@ from curbside.qa.frame import (
     reacted_to,
     renal_value,
     stage_value,
+    stated_indication,
 )
 from curbside.qa.sentences import Sentence, passage_sentences
 from curbside.qa.types import Passage, QuestionFrame
@@ -521,12 +522,26 @@ def _patient(frame: QuestionFrame, table: AliasTable, question: str | None = Non
     if CARDIOVASCULAR_CONDITIONS & has:
         has.add("cardiovascular disease")
     value = patient_renal_value(frame, question)
-    words = frozenset(re.findall(r"[a-z]+", _untested(question).lower())) | implied_words(question) if question else frozenset()
+    words = frozenset(re.findall(r"[a-z]+", _RISK_NAMED.sub("", _untested(question)).lower())) | implied_words(question) if question else frozenset()
     # the asked drug's dose too, when the patient is said to be on it ("on Eliquis 5 bid ... change anything?")
     doses = stated_doses(question, meds | ({frame.intervention} if frame.intervention else set()), table) if question else {}
     return _Patient(meds, classes, frozenset(has), value, words, doses, bool(question and _BRIEF_COURSE.search(question)),
                     bool(question and _LOCAL_ROUTE.search(question) and not _SYSTEMIC_ROUTE.search(question)),
-                    frozenset({frame.indication}) if frame.indication else frozenset(), pending_state(question))
+                    _treated(frame, question), pending_state(question))
+
+
+def _treated(frame: QuestionFrame, question: str | None) -> frozenset[str]:
+    """The condition the drug is given for, read as the patient has it (never narrowed: "compression
+    stockings for acute DVT"): the frame's indication when the question states it or the patient has
+    no other condition, not one the frame picked from several ("AF and hypertension - start
+    warfarin?" is not warfarin for hypertension, so "contraindicated with malignant hypertension"
+    stays narrower)."""
+    if not frame.indication:
+        return frozenset()
+    others = [c for c in frame.conditions if c != frame.indication]
+    if question is not None and others and frame.indication != stated_indication(question):
+        return frozenset()
+    return frozenset({frame.indication})
 
 
 _TEST_OBJECT = re.compile(
@@ -535,6 +550,11 @@ _TEST_OBJECT = re.compile(
     re.I,
 )
 _RESULT_GIVEN = re.compile(r"\b(?:positive|negative|came\s+back|result\w*|showed|shows|confirmed|detected)\b", re.I)
+
+
+_RISK_NAMED = re.compile(r"\b[a-z][\w-]*[\s-]+(?=risks?\b|risk\s+(?:factors?|scores?)\b)", re.I)
+"""The word a risk is named by ("bleeding risk low", "fall risk"): the patient's risk of it, not a
+trait they have, so it confirms no statement about patients who have it ("active bleeding")."""
 
 
 def _untested(question: str) -> str:

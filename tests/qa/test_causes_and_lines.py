@@ -1,0 +1,121 @@
+"""Whether a drug caused what the patient has, and where a statement places the drug asked about.
+
+A clinician relies on these readings:
+- "Could that be the warfarin?" after a symptom asks whether warfarin causes it: a label stating
+  that warfarin can cause it answers yes (not "only with precautions");
+- asked whether a drug comes first ("Krystexxa as the first urate lowerer?"), a statement that
+  keeps it for when other drugs fail answers no;
+- a later line whose precondition names the drug asked about ("when high-intensity statin therapy
+  is not tolerated, moderate-intensity statin therapy is used instead") tries that drug first, so
+  it does not put the drug "after other options".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.qa.aliases import AliasTable
+from curbside.qa.query import analyse
+
+
+@pytest.fixture(scope="module")
+def table() -> AliasTable:
+    return AliasTable.bundled()
+
+
+@pytest.mark.parametrize("question", [
+    "Started Coumadin 5 weeks ago for AF; now painful purple toes. Could that be the warfarin?",
+    "On tacrolimus with a new tremor - could it be the tacrolimus?",
+    "New rash ten days into allopurinol - is the allopurinol the culprit?",
+])
+def test_asking_whether_the_drug_is_the_cause_asks_about_its_adverse_effects(question: str, table: AliasTable) -> None:
+    assert analyse(question, table).frame.asked_attribute == "adverse effects"
+
+
+def test_a_question_about_the_course_of_a_condition_is_not_a_question_of_cause(table: AliasTable) -> None:
+    assert analyse("Knee pain again this morning - could this be the start of a flare?", table).frame.asked_attribute != "adverse effects"
+
+
+def test_a_stated_adverse_effect_answers_whether_the_drug_caused_it(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Started Coumadin 5 weeks ago for AF; now painful purple toes with good pedal pulses. "
+                                  "Could that be the warfarin?")
+    assert answer.decision == "yes"
+    assert answer.bottom_line is not None and "purple toes" in answer.bottom_line.text
+
+
+def test_a_drug_kept_for_when_others_fail_is_not_the_first_choice(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Krystexxa as first urate lowerer for a tophaceous pt?")
+    assert answer.decision == "no"
+    assert answer.decision_text is not None and "not first" in answer.decision_text
+
+
+def test_a_later_line_that_tries_the_drug_first_does_not_place_it_second(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("55 yo, CKD with eGFR 50, not on dialysis - statin?")
+    assert answer.decision_text is not None and "after other options" not in answer.decision_text
+    # and a true later line still reads as one
+    later = bundled_pipeline.ask("Is it safe to start anakinra in a patient with gout who is already on tacrolimus (FK506) and Cellcept?")
+    assert later.decision_text is not None and later.decision_text.startswith("Not a first choice")
+
+
+# --- a risk named, a risk a recommendation is conditional on, and the risk of stopping ---------
+
+
+def test_a_risk_of_a_condition_is_not_the_condition(table: AliasTable) -> None:
+    from curbside.qa.frame import find_conditions
+
+    assert find_conditions("Pancreatic cancer with a PE, bleeding risk low - keep going?")[0] == ["venous thromboembolism", "cancer"]
+    assert "active bleeding" not in find_conditions("AF with high bleeding risk - apixaban?")[0]
+    assert find_conditions("GI bleed last week - restart warfarin?")[0] == ["active bleeding"]
+    frame = analyse("Pancreatic cancer with a PE on apixaban, bleeding risk low - keep going?", table).frame
+    assert frame.indication != "active bleeding" and "active bleeding" not in frame.conditions
+
+
+def test_a_low_bleeding_risk_does_not_meet_a_contraindication_for_active_bleeding(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("Pancreatic cancer with a PE treated 3 months with apixaban, bleeding risk low - keep going?")
+    assert answer.decision != "no"
+    assert answer.decision_text is not None and "active bleeding" not in answer.decision_text
+
+
+def test_support_conditional_on_a_risk_the_question_does_not_give_is_conditional(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("PE with BP 82/50 for 20 min - thrombolyse?")
+    assert answer.decision == "conditional"
+    assert answer.decision_text is not None and "when bleeding risk is not high" in answer.decision_text
+
+
+def test_a_warning_that_stopping_early_raises_a_risk_advises_keeping_the_drug_going(table: AliasTable) -> None:
+    from curbside.qa.claims import tag
+
+    claim = tag("Stopping apixaban early, without another anticoagulant, raises the risk of thrombotic events such as stroke.", table)
+    assert "continue" in claim.relations and claim.direction == "for"
+    assert tag("Premature discontinuation of any oral anticoagulant increases the risk of thrombotic events.", table).direction == "for"
+    assert "continue" not in tag("Apixaban should be stopped at least 48 hours before surgery with a high bleeding risk.", table).relations
+
+
+def test_not_approved_is_no_approval(table: AliasTable) -> None:
+    from curbside.qa.claims import tag
+
+    assert tag("Anakinra is not FDA-approved for gout.", table).direction == "neutral"
+    assert tag("Anakinra is FDA-approved for rheumatoid arthritis.", table).direction == "for"
+
+
+# --- what is not an age, and what the drug is not given for --------------------------------------
+
+
+def test_a_ten_year_risk_is_not_an_age() -> None:
+    from curbside.qa.frame import find_age
+
+    assert find_age("Would you use Lipitor in someone with prediabetes and a 10-year ASCVD risk of 12%?") is None
+    assert find_age("a 10-year cardiovascular event risk of 8%") is None
+    assert find_age("a 14-year girl with FMF") == 14
+    assert find_age("a 10-year-old with FMF") == 10
+
+
+def test_a_condition_the_question_does_not_say_is_treated_stays_narrowable(bundled_pipeline) -> None:
+    from curbside.qa.frame import stated_indication
+
+    question = "72-year-old with AF and hypertension - start warfarin?"
+    assert stated_indication(question) is None
+    answer = bundled_pipeline.ask(question)
+    # "contraindicated ... with malignant hypertension" is not a contraindication for plain hypertension
+    assert answer.decision != "no"
+    assert stated_indication("Compression stockings for acute DVT?") == "venous thromboembolism"
