@@ -75,6 +75,7 @@ from curbside.qa.plan import (
     question_phase,
 )
 from curbside.qa.polarity import yes_no_polarity
+from curbside.qa.quantities import outside as outside_bound
 from curbside.qa.render import display_text
 from curbside.qa.retrieval import mentions, stems, stems_many
 from curbside.qa.sentences import Sentence, SentenceEmbedder, passage_sentences
@@ -1246,6 +1247,8 @@ class ExtractiveComposer:
         """A statement about a condition or group this patient is not said to have ("in a patient
         with an active infection", "in severe renal impairment") does not decide their answer."""
         question = _QUESTION.get() or ""
+        if outside_bound(item.sent.text, question):
+            return True  # "where fluoroquinolone resistance is 10% or less", asked where it is 20%
         for cond in {*frame.conditions, *([frame.indication] if frame.indication else [])} & CONDITION_FORMS.keys():
             said, asked = condition_forms(item.sent.text, cond), condition_forms(question, cond)
             if said and asked and "whole" not in said | asked and not said & asked:

@@ -277,7 +277,7 @@ CONDITION_TERMS: dict[str, tuple[str, ...]] = {
     "lung transplant": ("lung transplant", "lung tx"),
     "solid organ transplant": ("solid organ transplant", "solid-organ transplant", "transplant recipient", "organ transplant", "transplanted", "sot", "post-transplant", "transplant patient", "tx recipient", "post-tx"),
     "chronic kidney disease": ("chronic kidney disease", "ckd", "renal insufficiency", "renal impairment", "kidney disease", "impaired renal function", "reduced kidney function", "kidney impairment", "renal disease", "kidney function is reduced"),
-    "end-stage kidney disease": ("dialysis", "esrd", "eskd", "end-stage renal", "end-stage kidney", "haemodialysis", "hemodialysis", "peritoneal dialysis"),
+    "end-stage kidney disease": ("dialysis", "esrd", "eskd", "end-stage renal", "end-stage kidney", "haemodialysis", "hemodialysis", "peritoneal dialysis", "hd"),
     "liver disease": ("cirrhosis", "cirrhotic", "hepatic impairment", "liver disease", "child-pugh", "liver impairment"),
     "type 2 diabetes": ("type 2 diabetes", "t2dm", "t2d", "diabetes", "diabetic"),
     "type 1 diabetes": ("type 1 diabetes", "t1dm", "t1d"),
@@ -342,7 +342,7 @@ _CONDITION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     for name, terms in CONDITION_TERMS.items()
 ]
 # Short abbreviations that are also ordinary words or other things: they count only in upper case.
-_CASE_SENSITIVE = {"af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn", "hit", "ibd", "aps"}
+_CASE_SENSITIVE = {"hd", "af", "ra", "pe", "cap", "sot", "cad", "tb", "chf", "ktr", "pcp", "ldl", "htn", "hit", "ibd", "aps"}
 
 # A condition named as the outcome asked about ("risk of infection", "prevent gout flares") is
 # not a condition of the patient.
@@ -467,7 +467,8 @@ _POPULATION: list[tuple[str, re.Pattern[str]]] = [
     ("lactation", re.compile(r"\b(?:breast-?\s?feed\w*|lactat\w*|nursing\s+(?:mother|her|baby|infant|a\s+baby)|while\s+(?:she\s+is\s+|she's\s+)?nursing|breast\s?milk|postpartum\s+and\s+nursing)\b", re.I)),
     ("child", re.compile(r"\b(?:child|children|kid|kids|paediatric|pediatric|infant|toddler|neonate|newborn|adolescent|teen|teenager|boy|girl|juvenile)\b(?![-\s]?pugh)", re.I)),
     ("older adult", re.compile(r"\b(?:elderly|older\s+(?:adult|patient|person|man|woman|people)s?|geriatric|frail|very\s+old|aged\s+(?:6[5-9]|[7-9]\d))\b", re.I)),
-    ("dialysis", re.compile(r"\b(?:dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney))\b", re.I)),
+    # "HD" only in capitals, as the hemodialysis abbreviation ("gouty HD patient", "on HD")
+    ("dialysis", re.compile(r"\b(?:dialysis|haemodialysis|hemodialysis|esrd|eskd|end-stage\s+(?:renal|kidney)|(?-i:HD))\b", re.I)),
     ("transplant", re.compile(r"\b(?:transplant\w*|allograft|ktr|sot)\b", re.I)),
     ("hepatic impairment", re.compile(r"\b(?:cirrho\w*|hepatic\s+impairment|liver\s+(?:disease|impairment|failure|cirrhosis)|child[-\s]?pugh)\b", re.I)),
 ]

@@ -119,3 +119,9 @@ def test_a_condition_the_question_does_not_say_is_treated_stays_narrowable(bundl
     # "contraindicated ... with malignant hypertension" is not a contraindication for plain hypertension
     assert answer.decision != "no"
     assert stated_indication("Compression stockings for acute DVT?") == "venous thromboembolism"
+
+
+def test_hd_in_capitals_is_hemodialysis(table: AliasTable) -> None:
+    frame = analyse("gouty HD patient starting allopurinol - what colchicine prophylaxis dose?", table).frame
+    assert "dialysis" in frame.population
+    assert "dialysis" not in analyse("hd video of the procedure", table).frame.population
