@@ -86,3 +86,10 @@ def test_unsafe_shortenings_are_not_aliases() -> None:
     table = AliasTable.bundled()
     for word in ("tacro", "cyclo", "pred", "allo", "MPA", "TAC"):
         assert table.lookup(word) is None, word
+
+
+def test_generics_added_from_the_corpus_carry_their_us_brands() -> None:
+    table = AliasTable.bundled()
+    _text, replaced, _drugs = table.normalise("Monurol for cystitis, Ceftin after, Questran with it, Teflaro or Perforomist?")
+    assert replaced == {"Monurol": "fosfomycin", "Ceftin": "cefuroxime", "Questran": "cholestyramine",
+                        "Teflaro": "ceftaroline", "Perforomist": "formoterol"}
