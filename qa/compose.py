@@ -1247,7 +1247,7 @@ class ExtractiveComposer:
         """A statement about a condition or group this patient is not said to have ("in a patient
         with an active infection", "in severe renal impairment") does not decide their answer."""
         question = _QUESTION.get() or ""
-        if outside_bound(item.sent.text, question):
+        if question and outside_bound(item.sent.text, question):
             return True  # "where fluoroquinolone resistance is 10% or less", asked where it is 20%
         for cond in {*frame.conditions, *([frame.indication] if frame.indication else [])} & CONDITION_FORMS.keys():
             said, asked = condition_forms(item.sent.text, cond), condition_forms(question, cond)
@@ -1768,6 +1768,10 @@ class ExtractiveComposer:
                     text = f"Conditional: {x} with a dose change the library states."
             elif frame.asked_attribute in _TESTS and basis.claim.direction == "neutral":
                 text = f"Conditional: the library advises this {frame.asked_attribute} for some patients on {x} (see who)."
+            elif rel == "boxed":
+                # a boxed warning that states a harm for patients like this one, without advising
+                # against the drug: the gravest precaution, named as such
+                text = f"Conditional: the {x} label carries a boxed warning for patients like this one."
             elif (risk := _unsettled_risk(basis.sent.text, plan.question)) is not None:
                 text = f"Conditional: the library supports {x} only {risk}."
             elif not frame.intervention:

@@ -122,6 +122,11 @@ _ALTERNATIVE_OF = re.compile(r"\b(?:if\s+not|(?:options?|choices?|agents?|drugs?
 _WHEN_STARTING = re.compile(r"\b(?:when|while|if|once|on)\s+(?:i\s+|we\s+|you\s+)?(?:add\w*|start\w*|begin\w*|initiat\w*)\s+(?:the\s+|his\s+|her\s+)?$", re.I)
 _FAILING_AFTER = re.compile(r"^\s*(?:is\s*n[o']t|isn'?t|is\s+not|has\s*n'?t|hasn'?t|has\s+not|does\s*n'?t|doesn'?t|does\s+not|did\s*n'?t|didn'?t|failed|fails|stopped)\s+(?:\w+\s+)?(?:enough|working|work|helping|help|controlling|control|tolerated|an\s+option|doing)", re.I)
 """A drug said to fall short ("if allopurinol isn't enough"): what the patient has, to be replaced."""
+_STAYS_AFTER = re.compile(
+    r"^\s*(?:dose\s+|doses\s+|dosing\s+)?(?:(?:can|could|would|will|may)\s+(?:stay|remain|continue|be\s+(?:kept|continued|left))|stays|remains)\b", re.I
+)
+"""A drug the question wants kept as it is ("so the 6-MP can stay where it is", "his tacrolimus dose
+can remain"): what the patient takes."""
 _SWITCH_FROM = re.compile(r"\b(?:switch\w*|chang\w*|convert\w*)\s+(?:his|her|their|the|a|an)?\s*$|\breplace\s+(?:his|her|their|the)?\s*$", re.I)
 _WHILE_ON = re.compile(r"\bwhile\s+on\s*$", re.I)
 _BETTER_THAN = re.compile(r"\b(?:better|safer|stronger)\s+than\s*$|\b(?:other\s+than|besides|apart\s+from|except)\s*$", re.I)
@@ -134,6 +139,7 @@ not taken, not asked about, and ruled out."""
 _FALLS_SHORT_BEFORE = re.compile(
     r"\b(?:despite|failed|failing|(?:can|couldn|won)'?t\s+(?:take|have|use|tolerate)|(?:cannot|could\s+not|can\s+not)\s+(?:take|have|use|tolerate)|"
     r"unable\s+to\s+(?:take|tolerate)|intolerant\s+(?:of|to)|allergic\s+to|allergy\s+to|not\s+(?:falling|working|responding|controlled)\s+on|"
+    r"(?:does|do|did)\s*(?:n'?t|\s+not)\s+tolerate|intolerance\s+(?:of|to)|contraindications?\s+to(?:\s+(?:both|all|either))?|"
     r"on\s+(?:the\s+|a\s+)?(?:max(?:imum|imal|imally\s+tolerated)?|highest|top|full)(?:\s+(?:tolerated\s+)?(?:dose|dosage))?(?:\s+of)?|maxed\s+(?:out\s+)?on|"
     r"instead\s+of|in\s+place\s+of|alternatives?\s+(?:to|for)|other\s+than|besides|apart\s+from)\b[^.?!;]{0,40}$",
     re.I,
@@ -227,7 +233,7 @@ def assign_roles(question: str, mentions: Sequence[Mention]) -> tuple[list[str],
                     reacted.append(generic)  # "He stopped allopurinol on his own; restart at the old dose?"
                 prev_role, prev_end = "past", end
                 continue  # "switched off azathioprine", "can't take NSAIDs": neither asked about nor taken
-            if _FAILING_AFTER.match(question[end : end + 30]) or _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]) or _STOPPING.search(head[-40:]):
+            if _STAYS_AFTER.match(question[end : end + 40]) or _FAILING_AFTER.match(question[end : end + 30]) or _AS_ADJECTIVE.match(tail) or _ALTERNATIVE_OF.search(head[-50:]) or re.match(r"\s+reversal\b", tail, re.I) or _STARTED_BEFORE.search(head[-45:]) or _STOPPING.search(head[-40:]):
                 role = "current"  # "a Rapamune patient", "despite apixaban", "Pradaxa reversal"
             elif _ONTO.search(head[-60:]):
                 role = "current"  # "add Y to X": X is what the patient has, and the question pairs them

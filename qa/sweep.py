@@ -221,8 +221,14 @@ class Finding:
 
     @property
     def decisive(self) -> bool:
-        """A contraindication, boxed warning or avoidance decides a yes/no answer by itself."""
-        return self.relation in ("contraindication", "boxed", "avoid")
+        """A contraindication, an avoidance, or a boxed warning that advises against the drug ("the
+        sirolimus boxed warning states that sirolimus is not recommended in lung transplant
+        recipients") decides a yes/no answer by itself. A boxed warning that only states a harm
+        ("gout patients with established cardiovascular disease who took febuxostat had a higher
+        rate of cardiovascular death") is the gravest precaution, shown first, but not a no."""
+        if self.relation == "boxed":
+            return bool(self.claim.relations & {"avoid", "contraindication"})
+        return self.relation in ("contraindication", "avoid")
 
 
 Search = Callable[[str, int], list[Passage]]

@@ -125,3 +125,39 @@ def test_hd_in_capitals_is_hemodialysis(table: AliasTable) -> None:
     frame = analyse("gouty HD patient starting allopurinol - what colchicine prophylaxis dose?", table).frame
     assert "dialysis" in frame.population
     assert "dialysis" not in analyse("hd video of the procedure", table).frame.population
+
+
+# --- boxed warnings that state a harm, drugs kept as they are, and what the patient cannot take -----
+
+
+def test_a_boxed_warning_stating_a_harm_is_a_precaution_and_one_advising_against_is_a_no(bundled_pipeline) -> None:
+    harm = bundled_pipeline.ask("Is Uloric OK for gout in a 58-year-old with a previous myocardial infarction?")
+    assert harm.decision == "conditional"
+    assert harm.decision_text is not None and "boxed warning" in harm.decision_text
+    against = bundled_pipeline.ask("Rapamune for a lung transplant recipient?")
+    assert against.decision == "no"
+
+
+def test_a_drug_the_question_wants_kept_is_taken(table: AliasTable) -> None:
+    from curbside.qa.frame import assign_roles
+
+    question = "Could I use Uloric instead so the 6-MP can stay where it is?"
+    interventions, current, _comparator, _linked = assign_roles(question, table.find(question))
+    assert interventions == ["febuxostat"] and current == ["mercaptopurine"]
+
+
+def test_a_follow_up_keeping_the_thiopurine_finds_the_contraindication(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask(
+        "Could I use Uloric instead so the 6-MP can stay where it is?",
+        history=["Crohn's pt maintained on 6-MP 75 mg daily now has tophaceous gout and needs Zyloprim. What do I do with the 6-MP dose?"],
+    )
+    assert answer.decision == "no"
+    assert answer.decision_text is not None and "mercaptopurine" in answer.decision_text
+
+
+@pytest.mark.parametrize(("question", "ruled"), [
+    ("Is prednisolone OK for a gout flare in a 71-year-old who does not tolerate NSAIDs and colchicine?", ["nsaid", "colchicine"]),
+    ("Vibramycin with a beta-lactam for CAP with contraindications to both macrolides and fluoroquinolones?", ["macrolide", "fluoroquinolone"]),
+])
+def test_what_the_patient_does_not_tolerate_or_has_contraindications_to_is_ruled_out(question: str, ruled: list[str], table: AliasTable) -> None:
+    assert analyse(question, table).frame.ruled_out == ruled

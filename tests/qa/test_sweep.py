@@ -378,7 +378,9 @@ def test_statement_about_cardiovascular_disease_reaches_a_patient_with_heart_fai
     # ("gout patients": the statement is about gout patients, so the patient is one)
     frame = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout", "heart failure"], yes_no=True)
     findings = sweep(frame, ["febuxostat"], table, FakeSearch([passage(1, text)]))
-    assert [f.relation for f in findings] == ["boxed"] and findings[0].decisive
+    # the boxed warning reaches them; it states a harm without advising against febuxostat, so it is
+    # the gravest precaution, not a no by itself (the label: "consider the risks and benefits")
+    assert [f.relation for f in findings] == ["boxed"] and not findings[0].decisive
     asthma = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout", "asthma"], yes_no=True)
     assert not any(f.decisive for f in sweep(asthma, ["febuxostat"], table, FakeSearch([passage(1, text)])))
 
@@ -519,7 +521,7 @@ def test_warning_for_patients_with_cardiovascular_disease_is_a_precaution_withou
     assert [f.relation for f in findings] == ["caution"] and not findings[0].decisive
     with_hf = QuestionFrame(intent="safety", intervention="febuxostat", conditions=["gout", "heart failure"], yes_no=True)
     findings = sweep(with_hf, ["febuxostat"], table, FakeSearch([passage(1, text)]))
-    assert findings and findings[0].relation == "boxed" and findings[0].decisive
+    assert findings and findings[0].relation == "boxed" and not findings[0].decisive  # a stated harm, not an avoidance
 
 
 def test_a_cue_before_every_drug_is_said_of_the_first_one_named(table: AliasTable) -> None:
