@@ -72,7 +72,7 @@ _R = {
         r"\bmonthly|\bquarterly|\bperiodic\w*|\bregular(?:ly)?\s+(?:tests?|checks?|blood)"
     ),
     "recommend": (
-        r"\brecommend\w*|\bsuggest\w*|\bprefer\w*|\bfirst[- ]line|\bshould\s+be\s+(?:used|given|offered|started|considered|treated)|"
+        r"\brecommend\w*|\bsuggest\w*|\bprefer\w*|\bfirst[- ]line|\bshould\s+be\s+(?:used|given|offered|started|considered|treated)|\bshould\s+(?:also\s+)?(?:receive|get)\b|"
         r"\bis\s+an?\s+(?:option|alternative)|\bcan\s+be\s+(?:used|given|continued|considered)|\bmay\s+be\s+(?:used|given|considered)|\b(?:is|are)\s+considered\s+for\b|"
         r"\bindicated\b|\bsupports?\b|\bfavou?r\w*|\bendors\w*|\bare\s+options|\boptions?\s+(?:for|include)|\bfirst\s+choice|"
         r"\btreat\w*\s+with\b|\bis\s+safe\b|\bare\s+safe\b|\bapproved\s+for|\b(?:commonly|often|usually|widely|generally)\s+used\b|\bpractical\s+choice"

@@ -161,3 +161,17 @@ def test_a_follow_up_keeping_the_thiopurine_finds_the_contraindication(bundled_p
 ])
 def test_what_the_patient_does_not_tolerate_or_has_contraindications_to_is_ruled_out(question: str, ruled: list[str], table: AliasTable) -> None:
     assert analyse(question, table).frame.ruled_out == ruled
+
+
+def test_should_receive_recommends(table: AliasTable) -> None:
+    from curbside.qa.claims import tag
+
+    assert tag("Adults with pneumonia who test positive for influenza should receive anti-influenza treatment "
+               "such as oseltamivir regardless of how long they have been ill.", table).direction == "for"
+    assert tag("Severely immunocompromised patients should not receive live vaccines.", table).direction == "against"
+
+
+def test_a_recommendation_worded_should_receive_answers_whether_to_give_it(bundled_pipeline) -> None:
+    answer = bundled_pipeline.ask("CAP + flu positive, sick for 5 days - still give Tamiflu?")
+    assert answer.decision == "yes" and answer.coverage == "full"
+    assert answer.bottom_line is not None and "regardless of how long" in answer.bottom_line.text
