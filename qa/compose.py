@@ -98,6 +98,7 @@ from curbside.qa.sweep import (
     states_a_dose,
     sweep,
     swept_treatments,
+    switches_away,
 )
 from curbside.qa.sweep import asked_doses as sweep_asked_doses
 from curbside.qa.types import (
@@ -1249,6 +1250,8 @@ class ExtractiveComposer:
         question = _QUESTION.get() or ""
         if question and outside_bound(item.sent.text, question):
             return True  # "where fluoroquinolone resistance is 10% or less", asked where it is 20%
+        if question and (risk := _risk_reading(item.sent.text, question)) is not None and risk[0] == "unmet":
+            return True  # "suggested when bleeding risk is not high", asked of a patient with a high bleeding risk
         for cond in {*frame.conditions, *([frame.indication] if frame.indication else [])} & CONDITION_FORMS.keys():
             said, asked = condition_forms(item.sent.text, cond), condition_forms(question, cond)
             if said and asked and "whole" not in said | asked and not said & asked:
@@ -1275,8 +1278,10 @@ class ExtractiveComposer:
         """The sweep's decisive findings that warn of the treatment itself (not of the comparator);
         for a patient asking whether to stop or keep a drug going, not a restriction on starting it alone."""
         keep = frame.yes_no and yes_no_polarity(_QUESTION.get() or "") in _OF_STOPPING
+        on_it = keep or (frame.intervention or "") in frame.current_medications
         return [i for i in finding_items if i.finding and i.finding.decisive and not self._warns_of_another_drug(i, frame)
-                and not (keep and _restricts_starting(i.sent.text))]
+                and not (keep and _restricts_starting(i.sent.text))
+                and not (switches_away(i.sent.text) and not on_it)]  # advice to switch away is for patients already on it
 
     def _dosed_instead(self, decisive: list[_Item], finding_items: list[_Item], frame: QuestionFrame) -> tuple[_Item, _Item] | None:
         """(the label's dose, the avoidance) when every decisive finding is an avoidance (none a
@@ -2660,22 +2665,36 @@ _RISK_CONDITION = re.compile(
 )
 """A recommendation's condition on a level of risk ("when bleeding risk is not high"): the
 question must say the patient meets it, or the support is conditional on it."""
-_LOW_RISK_STATED = re.compile(
+_LOW_RISK_GIVEN = re.compile(
     r"\blow\s+(?:[\w-]+\s+){0,2}risk\b|\brisk\s+(?:of\s+\w+\s+)?(?:is\s+)?(?:low|not\s+high)\b|\bnot\s+(?:at\s+)?(?:a\s+)?high\s+(?:[\w-]+\s+)?risk|"
-    r"\bno\s+(?:[\w-]+\s+){0,2}risk\s+factors\b|\b(?:high|increased)\s+(?:[\w-]+\s+){0,2}risk\b",
+    r"\bno\s+(?:[\w-]+\s+){0,2}risk\s+factors\b",
     re.I,
 )
-"""The question settles a risk condition either way: it gives the risk as low ("low bleeding risk",
-"no bleeding risk factors") or as high (then the sweep and the scope readings decide)."""
+"""The question gives the patient's risk as low ("low bleeding risk", "no bleeding risk factors")."""
+_HIGH_RISK_GIVEN = re.compile(
+    r"(?<!not\s)(?<!not\sat\s)\b(?:high|increased|elevated)\s+(?:[\w-]+\s+){0,2}risk\b|\brisk\s+(?:of\s+\w+\s+)?(?:is\s+)?(?:high|increased|elevated)\b",
+    re.I,
+)
+"""The question gives the patient's risk as high ("high bleeding risk", "bleeding risk is high")."""
+
+
+def _risk_reading(text: str, question: str) -> tuple[str, str] | None:
+    """(how the question meets it, the condition) for a risk condition a statement puts on its
+    advice (:data:`_RISK_CONDITION`): ``met`` when the question gives the risk as low, ``unmet``
+    when it gives it as high (the advice is not for this patient), ``unsettled`` when it says
+    neither; None when the statement sets no such condition."""
+    m = _RISK_CONDITION.search(text)
+    if m is None:
+        return None
+    how = "met" if _LOW_RISK_GIVEN.search(question) else "unmet" if _HIGH_RISK_GIVEN.search(question) else "unsettled"
+    return how, m.group(0).strip()
 
 
 def _unsettled_risk(text: str, question: str) -> str | None:
-    """The risk condition a statement puts on its advice (:data:`_RISK_CONDITION`) when the question
-    does not give the patient's risk (:data:`_LOW_RISK_STATED`); None otherwise."""
-    m = _RISK_CONDITION.search(text)
-    if m is None or _LOW_RISK_STATED.search(question):
-        return None
-    return m.group(0).strip()
+    """The risk condition a statement puts on its advice when the question does not give the
+    patient's risk (:func:`_risk_reading`); None otherwise."""
+    reading = _risk_reading(text, question)
+    return reading[1] if reading is not None and reading[0] == "unsettled" else None
 
 
 _DOSE_WORD = re.compile(r"\bdos(?:e|es|ing|age)\b", re.I)

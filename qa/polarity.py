@@ -20,6 +20,7 @@ _KEEP_ASK = re.compile(
     r"\b(?:should|can|could|do|shall|may|will|would|ok(?:ay)?|fine|safe|alright|reasonable)\s+(?:(?:I|we|you|she|he|they|it|to)\s+){0,2}(?:(?:just|still)\s+)?"
     r"(?:keep\s+(?:taking|using|on|going|\w+\s+on)|keep\s+(?:it|him|her|them|the\s+\w+)\b|stay\s+on|remain\s+on|continue|carry\s+on)\b(?!(?:\s+\w+){0,3}\s+dos(?:e|ing)\b)|"
     r"^\W*(?:(?:and|but|so)\W+)?(?:keep|continue|stay\s+on)\b(?!(?:\s+\w+){0,3}\s+dos(?:e|ing)\b)|"
+    r"\b(?:should|can|could|may|shall)\s+(?:it|this|that|they|these|the\s+[\w-]+|[\w-]+)\s+(?:still\s+)?be\s+(?:continued|kept(?:\s+going)?)\b|"
     r"^\W*(?:(?:and|but|so)\W+)?what\s+if\s+(?:she|he|they|the\s+patient)(?:'s|\s+is|\s+are|\s+has\s+been|\s+have\s+been)\s+already\s+(?:on|taking)\b",
     re.I,
 )

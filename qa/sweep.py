@@ -262,12 +262,21 @@ def acting_classes(table: AliasTable, generic: str) -> set[str]:
 
 
 _ALTERNATIVE_ADVISED = re.compile(
-    r"\b(?:consider\w*|choos\w*|us(?:e|ing)|select\w*|switch\w*\s+to)\s+(?:an?\s+)?(?:alternative|another|different)\s+"
-    r"(?:therap\w*|treatments?|agents?|drugs?|medicines?|medications?|options?)\b",
+    r"\b(?:consider\w*|choos\w*|us(?:e|ing)|select\w*|switch\w*\s+(?:from\s+[\w-]+\s+)?to)\s+(?:an?\s+)?(?:alternative|another|different)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:therap\w*|treatments?|agents?|drugs?|medicines?|medications?|options?)\b",
     re.I,
 )
-"""Advice to use something else ("the label advises considering alternative therapy"): an
-avoidance of the treatment for the patients it is said of."""
+"""Advice to use something else ("the label advises considering alternative therapy", "recommends
+switching from febuxostat to another oral urate-lowering therapy"): an avoidance of the treatment
+for the patients it is said of."""
+
+
+def switches_away(text: str) -> bool:
+    """Does the statement advise switching from the treatment to another ("recommends switching from
+    febuxostat to another oral urate-lowering therapy")? Such advice is about patients already on
+    it: for them an avoidance, for a patient not yet started a precaution."""
+    m = _ALTERNATIVE_ADVISED.search(text)
+    return m is not None and re.match(r"switch\w*\s+from\b", m.group(0), re.I) is not None
 
 
 _WAIT_BEFORE = re.compile(
@@ -342,8 +351,8 @@ def danger_relation(claim: Claim, text: str = "") -> str | None:
             return rel
     if risk_factors:
         return "caution"
-    if text and _ALTERNATIVE_ADVISED.search(text) and not claim.relations & {"recommend", "first_line"}:
-        return "avoid"
+    if text and _ALTERNATIVE_ADVISED.search(text) and (not claim.relations & {"recommend", "first_line"} or switches_away(text)):
+        return "avoid"  # (a recommendation of switching away from the treatment advises against it)
     if text and _WAIT_BEFORE.search(text):
         return "avoid"
     if "interaction" in claim.relations and "adverse" in claim.relations:

@@ -82,6 +82,14 @@ def test_support_conditional_on_a_risk_the_question_does_not_give_is_conditional
     assert answer.decision_text is not None and "when bleeding risk is not high" in answer.decision_text
 
 
+def test_support_conditional_on_a_low_risk_is_yes_at_low_risk_and_no_support_at_high_risk(bundled_pipeline) -> None:
+    low = bundled_pipeline.ask("PE with BP 82/50 for 20 min, bleeding risk low - thrombolyse?")
+    assert low.decision == "yes"
+    high = bundled_pipeline.ask("PE with BP 82/50 for 20 min, high bleeding risk - thrombolyse?")
+    assert high.decision != "yes"  # "suggested when bleeding risk is not high" is not advice for this patient
+    assert high.bottom_line is None or "when bleeding risk is not high" not in high.bottom_line.text
+
+
 def test_a_warning_that_stopping_early_raises_a_risk_advises_keeping_the_drug_going(table: AliasTable) -> None:
     from curbside.qa.claims import tag
 
@@ -175,3 +183,18 @@ def test_a_recommendation_worded_should_receive_answers_whether_to_give_it(bundl
     answer = bundled_pipeline.ask("CAP + flu positive, sick for 5 days - still give Tamiflu?")
     assert answer.decision == "yes" and answer.coverage == "full"
     assert answer.bottom_line is not None and "regardless of how long" in answer.bottom_line.text
+
+
+def test_advice_to_switch_away_decides_for_a_patient_on_the_drug_and_cautions_before_starting(bundled_pipeline) -> None:
+    from curbside.qa.polarity import yes_no_polarity
+    from curbside.qa.sweep import switches_away
+
+    acr = ("The 2020 American College of Rheumatology gout guideline conditionally recommends switching from febuxostat "
+           "to another oral urate-lowering therapy, where available, in patients with a history of cardiovascular disease.")
+    assert switches_away(acr)
+    assert not switches_away("The label advises considering alternative therapy in these patients.")
+    assert yes_no_polarity("A gout patient with a previous myocardial infarction is on febuxostat. Should it be continued?") == "keep"
+    on_it = bundled_pipeline.ask("A gout patient with a previous myocardial infarction is on febuxostat. Should it be continued?")
+    assert on_it.decision == "no"
+    starting = bundled_pipeline.ask("Is Uloric OK for gout in a 58-year-old with a previous myocardial infarction?")
+    assert starting.decision == "conditional"
