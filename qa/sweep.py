@@ -567,9 +567,13 @@ _TEST_OBJECT = re.compile(
 _RESULT_GIVEN = re.compile(r"\b(?:positive|negative|came\s+back|result\w*|showed|shows|confirmed|detected)\b", re.I)
 
 
-_RISK_NAMED = re.compile(r"\b[a-z][\w-]*[\s-]+(?=risks?\b|risk\s+(?:factors?|scores?)\b)", re.I)
+_RISK_NAMED = re.compile(
+    r"\b(?!(?:high|higher|low|lower|increased|elevated|moderate|intermediate|at|of|the|a|an|no|any|his|her)\b)[a-z][\w-]*[\s-]+(?=risks?\b|risk\s+(?:factors?|scores?)\b)",
+    re.I,
+)
 """The word a risk is named by ("bleeding risk low", "fall risk"): the patient's risk of it, not a
-trait they have, so it confirms no statement about patients who have it ("active bleeding")."""
+trait they have, so it confirms no statement about patients who have it ("active bleeding"). A
+level ("high risk") is kept: statements about patients at high risk are about them."""
 
 
 def _untested(question: str) -> str:

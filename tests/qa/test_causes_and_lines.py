@@ -198,3 +198,11 @@ def test_advice_to_switch_away_decides_for_a_patient_on_the_drug_and_cautions_be
     assert on_it.decision == "no"
     starting = bundled_pipeline.ask("Is Uloric OK for gout in a 58-year-old with a previous myocardial infarction?")
     assert starting.decision == "conditional"
+
+
+def test_the_risk_a_question_names_is_not_a_trait_but_its_level_is_kept() -> None:
+    from curbside.qa.sweep import _RISK_NAMED
+
+    assert _RISK_NAMED.sub("", "bleeding risk low") == "risk low"
+    assert _RISK_NAMED.sub("", "at high bleeding risk") == "at high risk"
+    assert _RISK_NAMED.sub("", "high risk of thromboembolism") == "high risk of thromboembolism"
