@@ -1250,6 +1250,8 @@ class ExtractiveComposer:
         question = _QUESTION.get() or ""
         if question and outside_bound(item.sent.text, question):
             return True  # "where fluoroquinolone resistance is 10% or less", asked where it is 20%
+        if question and _with_what_is_denied(item.sent.text, question):
+            return True  # "for isolated distal DVT with severe symptoms", asked of one with no severe symptoms
         if question and (risk := _risk_reading(item.sent.text, question)) is not None and risk[0] == "unmet":
             return True  # "suggested when bleeding risk is not high", asked of a patient with a high bleeding risk
         for cond in {*frame.conditions, *([frame.indication] if frame.indication else [])} & CONDITION_FORMS.keys():
@@ -1840,8 +1842,12 @@ class ExtractiveComposer:
         """Is the intervention the one a stated preference puts second ("anticoagulation alone is
         suggested over thrombolysis")? Every mention of it, or of its class, follows the "over"."""
         cue = _OVER.search(item.sent.text)
-        if cue is None or not frame.intervention:
+        if cue is None:
             return False
+        if not frame.intervention:
+            # "subsegmental PE, low recurrence risk - treat?" -- "clinical surveillance is suggested
+            # over anticoagulation": what is preferred is not treating, so treating is put second
+            return bool(_NO_TREATMENT.search(item.sent.text[: cue.start()])) and bool(_ASKS_TO_TREAT.search(_QUESTION.get() or ""))
         spans = self._intervention_at(item.sent.text, frame)
         return bool(spans) and all(a >= cue.end() for a in spans)
 
@@ -2103,7 +2109,11 @@ class ExtractiveComposer:
         # the patient's conditions are their story, not the ask ("in the middle of a gout attack,
         # carry on with Zyloprim?" is not denied by "allopurinol does not treat a gout attack")
         story = {w for c in [*frame.conditions, frame.indication or ""] if c for w in stems(c)}
-        return frozenset(set(stems(question)) - drug_words - story - _GENERIC_WORDS - _NEGATION_STEMS)
+        # what the question itself negates describes the patient ("not immunosuppressed", "no
+        # diabetes"): a source that negates it too ("only if they are not immunosuppressed",
+        # "whether or not they have diabetes") agrees with the story, it does not deny the ask
+        denied = _negated_stems(question)
+        return frozenset(set(stems(question)) - drug_words - story - denied - _GENERIC_WORDS - _NEGATION_STEMS)
 
     def _disagreement(self, plan: _Plan, frame: QuestionFrame) -> list[_Item]:
         """Cited statements for this patient that take opposite sides (one for, one against),
@@ -2648,6 +2658,11 @@ _EXCEPTION_MARK = re.compile(r"\b(?:an\s+exception|exceptions?\s+(?:are|is)|exce
 _PRECONDITION = re.compile(r"\b(?:when|if|for\s+whom|in\s+whom|who|whose|unless)\b", re.I)
 """Where a statement of who may get a later-line treatment turns to its precondition ("... when
 colchicine, NSAIDs and glucocorticoids are ineffective")."""
+_NO_TREATMENT = re.compile(
+    r"\b(?:surveillance|observation|watchful\s+waiting|watch\s+and\s+wait|serial\s+(?:[\w-]+\s+){0,2}imaging|no\s+(?:treatment|therapy|anticoagulation|antibiotics?))\b", re.I)
+"""Options a source can prefer that treat nothing ("clinical surveillance is suggested over anticoagulation")."""
+_ASKS_TO_TREAT = re.compile(r"\btreat(?:ment|ing)?\b|\banticoagulat\w*|\bantibiotics?\b", re.I)
+"""A question that asks whether to treat at all ("treat?", "anticoagulate?"), naming no drug."""
 _OVER = re.compile(r"\b(?:over|rather\s+than|in\s+preference\s+to|instead\s+of|ahead\s+of)\b", re.I)
 """A stated preference of one treatment to another ("recommends a DOAC over warfarin")."""
 _FAILED_FIRST = re.compile(
@@ -2716,6 +2731,53 @@ _COMPARED = frozenset({"over", "versus", "vs", "than", "or"})
 """"no" after a comparison names the comparator ("aspirin is suggested over no aspirin")."""
 _CLAUSE_END = frozenset({",", ";", ":", "but", "although", "though", "whereas", "and", "or", "because"})
 _WORD = re.compile(r"n't|[\w-]+|[,;:]")
+
+
+def _negated_stems(text: str) -> frozenset[str]:
+    """Stems of the words a negation cue governs in ``text`` (the cue's clause, at most
+    ``DENIAL_WINDOW`` words): "not immunosuppressed, with no transplant expected" gives
+    immunosuppressed, transplant and expected."""
+    tokens = [t.lower() for t in _WORD.findall(text)]
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token not in _NEGATION_CUES:
+            continue
+        for follower in tokens[i + 1 : i + 1 + DENIAL_WINDOW]:
+            if follower in _CLAUSE_END:
+                break
+            out.update(stems(follower.replace("-", " ")))
+    return frozenset(out)
+
+
+_WITH = re.compile(r"\bwith\s+((?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,2})", re.I)
+"""A group a statement is for, named after "with" ("with severe symptoms", "with diabetes")."""
+
+
+_EITHER_WAY = re.compile(r"\s*(?:,\s*)?or\s+(?:without|not)\b", re.I)
+"""A group named both ways ("with diabetes or without it", "with or without")."""
+
+
+def _with_what_is_denied(text: str, question: str) -> bool:
+    """Does the statement apply to patients with what the question says this patient does not
+    have ("for isolated distal DVT with severe symptoms", asked "no severe symptoms"; "adults with
+    diabetes", asked "no diabetes")? Only the question's own negations count (:func:`_negated_stems`),
+    and a group the statement also negates ("with or without diabetes") is nobody's exclusion."""
+    denied = _negated_stems(question) - _GENERIC_WORDS
+    if not denied:
+        return False
+    own = _negated_stems(text)
+    for m in _WITH.finditer(text):
+        words: list[str] = []
+        for w in re.findall(r"[\w-]+", m.group(1).lower()):
+            if w in _CLAUSE_END:
+                break
+            words.append(w)
+        if _EITHER_WAY.match(text, m.start(1) + len(" ".join(words))):
+            continue
+        named = {st for w in words for st in stems(w.replace("-", " ")) if len(st) >= TRIGGER_WORD_MIN}
+        if named & denied and not named & own:
+            return True
+    return False
 
 
 def _denies(text: str, asked: frozenset[str]) -> bool:

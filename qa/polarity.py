@@ -11,11 +11,13 @@ import re
 
 _STOP_ASK = re.compile(
     r"(?:^\W*|\b(?:should|can|could|do|shall|must|may|to|will|would|I|we|you|she|he|they)\s+(?:\w+\s+)?)"
-    r"(?:stop|hold|discontinue|d/c|come\s+off|taper\s+off|withdraw|quit|pause|interrupt|give\s+up(?:\s+on)?)\b(?!\s+off\b)(?!\s+(?:before|after)\b)",
+    r"(?:stop|hold|discontinue|d/c|come\s+off|taper\s+off|withdraw|quit|pause|interrupt|give\s+up(?:\s+on)?)\b(?!\s+off\b)(?!\s+(?:before|after)\b)|"
+    r"\b(?:should|can|could|must|shall|may|need|needs)\s+(?:to\s+)?(?:it|this|that|they|these|the\s+[\w-]+|[\w-]+)\s+(?:still\s+)?be\s+"
+    r"(?:stopped|held|discontinued|paused|interrupted|withheld|withdrawn)\b",
     re.I,
 )
-"""Stopping the drug as the ask ("should I stop it?", "hold her Jardiance?"), not in the story ("who
-is stopping anticoagulation"); "hold off on MMR?" asks whether to give it, not whether to stop it."""
+"""Stopping the drug as the ask ("should I stop it?", "hold her Jardiance?", "should metformin be
+stopped before contrast?"), not in the story ("who is stopping anticoagulation"); "hold off on MMR?" asks whether to give it, not whether to stop it."""
 _KEEP_ASK = re.compile(
     r"\b(?:should|can|could|do|shall|may|will|would|ok(?:ay)?|fine|safe|alright|reasonable)\s+(?:(?:I|we|you|she|he|they|it|to)\s+){0,2}(?:(?:just|still)\s+)?"
     r"(?:keep\s+(?:taking|using|on|going|\w+\s+on)|keep\s+(?:it|him|her|them|the\s+\w+)\b|stay\s+on|remain\s+on|continue|carry\s+on)\b(?!(?:\s+\w+){0,3}\s+dos(?:e|ing)\b)|"
