@@ -26,6 +26,15 @@ def test_the_words_a_question_negates_are_collected_within_their_clause() -> Non
     assert not set(stems("metformin")) & got  # after the clause ends
 
 
+def test_a_preposition_ends_what_is_negated() -> None:
+    got = _negated_stems("No improvement on allopurinol 300 mg; no history of stroke")
+    assert set(stems("improvement stroke")) <= got
+    assert not set(stems("allopurinol")) & got
+    # so a statement about patients on the drug is still about this one
+    assert not _with_what_is_denied("In patients with gout on allopurinol, the dose is raised to target.",
+                                    "No improvement on allopurinol 300 mg. Raise the dose?")
+
+
 @pytest.mark.parametrize(("statement", "question", "off"), [
     ("For isolated distal DVT with severe symptoms or risk factors for extension, anticoagulation is suggested.",
      "Isolated distal DVT, no severe symptoms - anticoagulate?", True),
