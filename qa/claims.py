@@ -87,7 +87,7 @@ _R = {
     "interaction": (
         r"\binteract\w*|\bincreas\w*\s+(?:\w+\s+){0,4}(?:concentrations?|exposure|levels?|toxicity)|\bcyp3a4?\b|\bp-?gp\b|"
         r"\bp-glycoprotein|\b(?:cyp\w*|p-?gp|p-glycoprotein|strong|moderate|potent)\s+(?:\w+\s+)?(?:inhibitors?|inducers?)\b|"
-        r"\bin\s+combination\s+with|\bcombin\w*\s+with|\bcombination\b|"
+        r"\bin\s+combination\s+with|\bcombin\w*\s+(?:[\w-]+\s+){0,4}?with\b|\bcombination\b|"
         r"\bconcomitant\w*|\btogether\s+with|\bco-?administ\w*|\bwith\s+(?:a|an)\s+\w+\s+inhibitor|\bcompetes?\s+with|"
         r"\b(?:levels?|concentrations?|exposures?)\s+of\s+both\b|"
         r"\b(?:given|taken|used|combined|co-?prescribed|started)\s+(?:together\s+)?with\b|\bpatients?\s+(?:taking|on|receiving)\b|"

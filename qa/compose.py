@@ -474,6 +474,7 @@ class ExtractiveComposer:
         self.weights = weights or BottomLineWeights.bundled()
         self.document_text = document_text  # a document's chunk texts, for what it says it leaves out
         self._scopes: dict[str, tuple[str, ...]] = {}
+        self._category_memo: dict[str, frozenset[str]] = {}  # a subject's therapeutic categories
         self._omissions: dict[str, tuple[str, ...]] = {}  # per document: the sentences saying what it leaves out
 
     # -- abstention helpers (kept for callers and tests) ------------------------------------------
@@ -943,9 +944,16 @@ class ExtractiveComposer:
                 # for "urate goal?"): a goal the sources set for treating the condition, naming no
                 # other drug, is about that therapy
                 item.about = PURPOSE_ABOUT
-            elif c.classes & BROAD_CLASSES & set(classes_of(self.table, subject)):
+            elif c.classes & self._categories(subject):
                 # its therapeutic category ("before starting a biologic agent"): what the library
                 # says of the category bears on it, below what it says of the drug or its class
+                item.about, item.category = CATEGORY_ABOUT, True
+            elif (not c.drugs and c.conditions & set(frame.conditions) and not c.classes & set(classes_of(self.table, subject)) - BROAD_CLASSES
+                  and self._heading_classes(item) & self._categories(subject)):
+                # a section on the category that names only the patient's conditions ("patients
+                # with rheumatoid arthritis and chronic hepatitis B ... be treated for rheumatoid
+                # arthritis in the same way as patients without hepatitis B", under "... before
+                # biologic therapy"): what it says of treating them bears on the category's drugs
                 item.about, item.category = CATEGORY_ABOUT, True
         else:
             if frame.indication:
@@ -1063,6 +1071,22 @@ class ExtractiveComposer:
         """Drugs the headings of the sentence's section name, read once per item."""
         section = item.passage.chunk.section
         return self._heading_claim(item, "headings", " / ".join(section)).drugs if section else frozenset()
+
+    def _categories(self, subject: str) -> frozenset[str]:
+        """The therapeutic categories (``BROAD_CLASSES``) of a drug, or of every member of a class
+        asked about by name ("a TNF inhibitor" is a biologic because each TNF inhibitor is)."""
+        if subject not in self._category_memo:
+            own = set(classes_of(self.table, subject))
+            if not own:
+                members = [set(classes_of(self.table, m)) for m in members_of(self.table, subject)]
+                own = set.intersection(*members) if members else set()
+            self._category_memo[subject] = frozenset(own & BROAD_CLASSES)
+        return self._category_memo[subject]
+
+    def _heading_classes(self, item: _Item) -> frozenset[str]:
+        """Drug classes the headings of the sentence's section name, read once per item."""
+        section = item.passage.chunk.section
+        return self._heading_claim(item, "headings", " / ".join(section)).classes if section else frozenset()
 
     def _heading_conditions(self, item: _Item) -> frozenset[str]:
         """Conditions the last heading of the sentence's section names, read once per item."""
@@ -2398,11 +2422,27 @@ _OMISSION = re.compile(
 doses", "does not give drug doses or the organ-by-organ durations", "The dose and duration of
 pivmecillinam are not restated here"). A passive form counts only with "here" (or "restated"): "when
 prophylaxis is not given" describes patients, not the document."""
+_DESCRIBES_SOURCE = re.compile(
+    r"^\W*(?:[\w()&,.'-]+\s+){0,10}?(?:digest|summary|guidelines?|document|report|section|chapter|review|article|"
+    r"statement|standards?(?:\s+of\s+care)?|algorithm|recommendations|label(?:ling)?|update)\s+"
+    r"(?:(?:[\w-]+\s+){0,8}?)?(?:covers|summari[sz]es|includes\s+(?:\w+\s+)?recommendations|contains\s+\d+\s+recommendations|"
+    r"provides\s+(?:an?\s+)?(?:[\w-]+\s+){0,3}(?:algorithm|recommendations|guidance)|is\s+written\s+for|"
+    r"(?:is|are)\s+(?:intended|meant)\s+for|addresses|describes\s+(?:the\s+)?(?:recommendations|evidence|scope))\b",
+    re.I,
+)
+"""How a document says what it is and covers ("This digest covers the 2020 ACR recommendations on
+...", "Section 9 of the ADA Standards of Care covers glucose-lowering drugs", "The 2015 ACR guideline
+includes recommendations on screening ...", "The tuberculosis algorithm is written for patients
+with rheumatoid arthritis starting biologic agents"): its subject is the source itself and its verb
+says what the source contains, so it states nothing about a patient or a treatment."""
+
+
 def _tells_what_is_left_out(item: _Item) -> bool:
     """A sentence in which a document says what it leaves out ("This digest leaves out the label's
-    numeric trough target ranges") is about the document, never an answer, whatever its words are
-    tagged with ("target", "dose"); it is shown among the closest statements of a partial answer."""
-    return bool(_OMISSION.search(item.sent.text))
+    numeric trough target ranges"), or what it covers (:data:`_DESCRIBES_SOURCE`), is about the
+    document, never an answer, whatever its words are tagged with ("target", "dose"); it is shown
+    among the closest statements of a partial answer."""
+    return bool(_OMISSION.search(item.sent.text) or _DESCRIBES_SOURCE.search(item.sent.text))
 
 
 def _omitted_kinds(frame: QuestionFrame, question: str) -> frozenset[str]:

@@ -199,6 +199,13 @@ _EXCLUSION_CUE = re.compile(
     re.I,
 )
 """A scope that leaves a group out ("adults who do not have heart failure or chronic kidney disease")."""
+_COMPARED_GROUP = re.compile(
+    r"\b(?:same\s+(?:way|manner)\s+as|same\s+as|as\s+for|like|than)\s+(?:(?:in|for)\s+)?(?:other\s+)?(?:patients|people|adults|those|persons)\s+"
+    r"(?:without|with\s+no|who\s+do\s+not\s+have)\s+(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+"""A group named as the comparison ("treated in the same way as patients without hepatitis B"),
+which the statement does not leave out of its scope."""
 _QUALIFIER_REACH = 60
 """Characters before a mention in which its scope (or exclusion) cue must lie."""
 
@@ -910,6 +917,10 @@ def _sentence_scope(text: str, table: AliasTable) -> _Scope:
             # diabetes ...": the statement leaves out the groups its exception names
             groups.append(([name], True))
             last_end = b
+        elif _EXCLUSION_CUE.search(head) and _COMPARED_GROUP.search(head):
+            # "be treated in the same way as patients without hepatitis B": the group the patient
+            # is compared with, not one the statement leaves out
+            last_end = None
         elif _EXCLUSION_CUE.search(head):
             groups.append(([name], True))
             last_end = b

@@ -86,3 +86,4 @@ def test_a_passive_stop_question_asks_whether_to_stop(question: str) -> None:
 ])
 def test_passive_start_and_keep_questions_are_not_stop_questions(question: str, polarity: str) -> None:
     assert yes_no_polarity(question) == polarity
+
