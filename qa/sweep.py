@@ -1667,9 +1667,27 @@ def sweep(
                     seen.add(key)
                     findings.append(Finding(passage, sent, claim, subject, partner.name, relation))
                     break
+    _used_together_by_name(findings, partners)
     kind_rank = {"drug-label": 0, "guideline": 1, "review": 2, "research": 3}
     findings.sort(key=lambda f: (f.strength, kind_rank.get(f.passage.document.kind, 4), f.passage.chunk.chunk_id, f.sentence.start))
     return findings
+
+
+def _used_together_by_name(findings: list[Finding], partners: Sequence[_Partner]) -> None:
+    """An avoidance that reaches the patient's drug only through its class ("strong CYP3A4 and
+    P-gp inhibitors such as ketoconazole ... clarithromycin ... the sirolimus label advises avoiding
+    them", for a patient on cyclosporine) is a caution when the same source names that drug and
+    says how the two are given together ("sirolimus combined with cyclosporine ... cyclosporine
+    dosing adjusted"): the source does not count it among the drugs it advises against. Only an
+    avoidance: a contraindication or boxed warning stands whatever else its source says."""
+    by_name = {p.name: p for p in partners if p.kind == "medication"}
+    for f in findings:
+        partner = by_name.get(f.partner)
+        if f.relation != "avoid" or partner is None or partner.generics & f.claim.drugs:
+            continue
+        if any(g is not f and g.partner == f.partner and g.relation == "dose_change" and partner.generics & g.claim.drugs
+               and g.passage.document.doc_id == f.passage.document.doc_id for g in findings):
+            f.relation = "caution"
 
 
 # --- doses the question proposes (for the composer's dose verdict) ------------------------------

@@ -7,6 +7,8 @@ A clinician relies on these readings:
   is the comparison, not a group left out;
 - a class asked about by name ("a TNF inhibitor") is in the categories every member is in;
 - "combining X with Y" is an interaction, so it does not lead for a patient not on Y;
+- an avoidance that reaches the patient's drug only by its class is a caution when the same source
+  doses the two together by name (sirolimus with cyclosporine);
 - a sentence that says what its source covers ("This digest covers ...", "The guideline includes
   recommendations on ...") states nothing about a patient or a treatment, so it never answers.
 """
@@ -64,3 +66,14 @@ def test_a_question_about_a_class_reaches_what_its_category_section_says(bundled
     answer = bundled_pipeline.ask("On a TNF inhibitor for RA - annual TB screening needed?")
     assert answer.bottom_line is not None
     assert "is written for" not in answer.bottom_line.text and "provides a tuberculosis screening algorithm" not in answer.bottom_line.text
+
+
+def test_a_class_avoidance_is_a_caution_for_a_drug_its_source_doses_by_name(bundled_pipeline) -> None:
+    # the sirolimus label advises avoiding strong CYP3A4 and P-gp inhibitors "such as ketoconazole
+    # ... clarithromycin", and the same label gives sirolimus with cyclosporine, adjusting the
+    # cyclosporine dose: for a patient on cyclosporine that is a precaution, not a "no"
+    answer = bundled_pipeline.ask("Kidney transplant on cyclosporine - can I add sirolimus?")
+    assert answer.decision == "conditional", answer.decision_text
+    # a drug the avoidance names stays a "no"
+    named = bundled_pipeline.ask("Kidney transplant on sirolimus, needs clarithromycin for pneumonia - OK?")
+    assert named.decision == "no", named.decision_text
