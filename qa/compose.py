@@ -58,6 +58,7 @@ from curbside.qa.frame import (
     CONDITION_FORMS,
     CONDITION_TERMS,
     POPULATION_OF_ATTRIBUTE,
+    awaiting_transplant,
     condition_forms,
     find_age,
     reacted_to,
@@ -1274,6 +1275,8 @@ class ExtractiveComposer:
         question = _QUESTION.get() or ""
         if question and outside_bound(item.sent.text, question):
             return True  # "where fluoroquinolone resistance is 10% or less", asked where it is 20%
+        if question and awaiting_transplant(question) and _RECIPIENTS.search(item.sent.text) and not _CANDIDATES.search(item.sent.text):
+            return True  # "avoid live vaccines in kidney transplant recipients", asked of one on the waiting list
         if question and _with_what_is_denied(item.sent.text, question):
             return True  # "for isolated distal DVT with severe symptoms", asked of one with no severe symptoms
         if question and (risk := _risk_reading(item.sent.text, question)) is not None and risk[0] == "unmet":
@@ -2703,6 +2706,10 @@ _NO_TREATMENT = re.compile(
 """Options a source can prefer that treat nothing ("clinical surveillance is suggested over anticoagulation")."""
 _ASKS_TO_TREAT = re.compile(r"\btreat(?:ment|ing)?\b|\banticoagulat\w*|\bantibiotics?\b", re.I)
 """A question that asks whether to treat at all ("treat?", "anticoagulate?"), naming no drug."""
+_RECIPIENTS = re.compile(r"\brecipients?\b|\bafter\s+(?:solid\s+organ\s+)?transplant\w*", re.I)
+"""Patients who have had a transplant, as a statement names them."""
+_CANDIDATES = re.compile(r"\bcandidates?\b|\bbefore\s+(?:solid\s+organ\s+)?transplant\w*|\bwait(?:ing)?[\s-]?list", re.I)
+"""Patients still awaiting one."""
 _OVER = re.compile(r"\b(?:over|rather\s+than|in\s+preference\s+to|instead\s+of|ahead\s+of)\b", re.I)
 """A stated preference of one treatment to another ("recommends a DOAC over warfarin")."""
 _FAILED_FIRST = re.compile(
@@ -2875,9 +2882,12 @@ _PERMITS = re.compile(
     r"(?:be\s+(?!associated\b|reported\b|seen\b|found\b|observed\b|linked\b|caused\b|increased\b|raised\b|reduced\b|lowered\b)\w+(?:ed|en)\b|"
     r"receive|take|get|have|continue|resume|use|breast-?feed|travel|proceed|remain)\b|"
     r"\bnot\s+(?:a\s+|an\s+)?(?:reason|grounds|cause)\s+(?:to|for)\s+(?:withh[eo]ld|avoid|stop|delay|defer|postpon)\w*|"
-    r"\b(?:allows?|allowed|permits?|permitted)\s+(?:[\w-]+\s+){0,3}?to\s+(?:receive|take|get|have|continue|resume|use|breast-?feed)\b",
+    r"\b(?:allows?|allowed|permits?|permitted)\s+(?:[\w-]+\s+){0,3}?to\s+(?:receive|take|get|have|continue|resume|use|breast-?feed)\b|"
+    r"\b(?:allows?|permits?)\s+(?:[\w-]+\s+){1,8}?(?:in|for)\s+(?:[\w-]+\s+){0,4}?(?:patients|candidates|recipients|people|adults|children|women|men)\b",
     re.I,
 )
+_ONLY_IF = re.compile(r"\bonly\s+(?:if|when|after|once|provided)\b|\bprovided\s+(?:that\s+)?(?!by\b)|\bas\s+long\s+as\b|\bon\s+condition\s+that\b", re.I)
+"""A permission's conditions ("allows ... only if they are not immunosuppressed")."""
 """A statement that permits an act ("tablets may be crushed", "household contacts can receive MMR",
 "allows household members to receive most routine live vaccines", "inhaled corticosteroids are
 generally not a reason to withhold live vaccines"): the answer to "can X be done?" when nothing
@@ -2902,7 +2912,9 @@ def _modality(item: _Item) -> str | None:
     if _UNNEEDED.search(text):
         return "against"
     if _PERMITS.search(text):
-        return "for"
+        # "allows live vaccines in transplant candidates only if they are not immunosuppressed and
+        # transplantation is not expected within 4 weeks": a permission on conditions is a yes on them
+        return "conditional" if _ONLY_IF.search(text) else "for"
     return None
 
 

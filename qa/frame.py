@@ -950,6 +950,40 @@ _EVENT_AFTER = re.compile(r"^\s*(?:is\s+|was\s+)?(?:planned|scheduled|booked|tom
 _ASKED_AGAIN = re.compile(r"\b(?:next\s+one|repeat\w*|again|another\s+one)\b", re.I)
 
 
+_AWAITING_TRANSPLANT = re.compile(
+    r"\bwait(?:ing)?[\s-]?list\w*|\bawait\w*\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}transplant|"
+    r"\bpre-?(?:transplant|tx)\b|\b(?:transplant|tx)\s+candidates?\b|\bcandidates?\s+for\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:transplant|tx)\b",
+    re.I,
+)
+"""A patient who is to have a transplant ("on the kidney transplant waiting list", "awaiting a liver
+transplant", "a transplant candidate", "kidney tx candidate")."""
+_TRANSPLANTED = re.compile(
+    r"\b(?:after|post-?|since)\s*(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}transplant|\brecipients?\b|\btransplanted\b", re.I
+)
+
+
+def awaiting_transplant(question: str | None) -> bool:
+    """Does the question describe a patient still awaiting a transplant (and not one who has had it)?"""
+    return bool(question and _AWAITING_TRANSPLANT.search(question) and not _TRANSPLANTED.search(question))
+
+
+def awaiting_transplant_read(frame: QuestionFrame, question: str | None) -> QuestionFrame:
+    """The frame of a patient still awaiting a transplant: the question names the transplant ("on
+    the kidney transplant waiting list", "kidney tx candidate"), but the patient has not had it, so
+    it is neither their condition nor their population, and what the library says of transplant
+    recipients is not yet about them (what it says of candidates is: "give live vaccines at least 4
+    weeks before transplant"). Applied when the frame is read, and again by the sweep for frames
+    built elsewhere (a follow-up's carried frame)."""
+    if not awaiting_transplant(question):
+        return frame
+    return frame.model_copy(update={
+        "conditions": [c for c in frame.conditions if "transplant" not in c],
+        "population": [p for p in frame.population if p != "transplant"],
+        "implied_population": [p for p in frame.implied_population if p != "transplant"],
+    })
+
+
+
 def build_frame(
     question: str, mentions: Sequence[Mention], context: PatientContext, classes_of: object = None,
     procedures: Sequence[Mention] = (),
@@ -1175,7 +1209,7 @@ def build_frame(
     if intervention and callable(classes_of):
         classes = list(classes_of(intervention))
     explicit = bool(intervention) or (attribute not in _DRUG_ATTRIBUTES and not (attribute == DEFAULT_ATTRIBUTE and not _CHOICE_RULE.search(question)))
-    return QuestionFrame(
+    return awaiting_transplant_read(QuestionFrame(
         ask_explicit=explicit,
         intent=intent,
         intervention=intervention,
@@ -1192,7 +1226,7 @@ def build_frame(
         yes_no=yes_no,
         ruled_out=ruled_out,
         kidney_value=renal_value(question),
-    )
+    ), question)
 
 
 IntentReviser = Callable[[Mapping[str, float], RuleReading], "tuple[str, str] | None"]

@@ -41,6 +41,7 @@ from curbside.qa.claims import (
 from curbside.qa.frame import (
     CONDITION_TERMS,
     POPULATION_OF_ATTRIBUTE,
+    awaiting_transplant_read,
     reacted_to,
     renal_value,
     stage_value,
@@ -454,32 +455,6 @@ _NOT_TAKEN_BEFORE = re.compile(
 )
 """Words before a drug that say the patient does not take it ("(no azathioprine)", "switched off
 Imuran", "instead of allopurinol", "X or Y" naming an option)."""
-
-
-_AWAITING_TRANSPLANT = re.compile(
-    r"\bwait(?:ing)?[\s-]?list\w*|\bawait\w*\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,2}transplant|"
-    r"\bpre-?(?:transplant|tx)\b|\b(?:transplant|tx)\s+candidates?\b|\bcandidates?\s+for\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:transplant|tx)\b",
-    re.I,
-)
-"""A patient who is to have a transplant ("on the kidney transplant waiting list", "awaiting a liver
-transplant", "a transplant candidate", "kidney tx candidate")."""
-_TRANSPLANTED = re.compile(
-    r"\b(?:after|post-?|since)\s*(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,2}transplant|\brecipients?\b|\btransplanted\b", re.I
-)
-
-
-def awaiting_transplant_read(frame: QuestionFrame, question: str | None) -> QuestionFrame:
-    """The frame as the sweep reads it for a patient still awaiting a transplant: the question names
-    the transplant ("on the kidney transplant waiting list"), so the frame may hold it as a condition,
-    but what the library says of transplant recipients is not yet about them (what it says of
-    candidates is: "give live vaccines at least 4 weeks before transplant")."""
-    if not question or not _AWAITING_TRANSPLANT.search(question) or _TRANSPLANTED.search(question):
-        return frame
-    return frame.model_copy(update={
-        "conditions": [c for c in frame.conditions if "transplant" not in c],
-        "population": [p for p in frame.population if p != "transplant"],
-        "implied_population": [p for p in frame.implied_population if p != "transplant"],
-    })
 
 
 _STOPPED_AFTER = re.compile(
