@@ -2783,25 +2783,29 @@ _WORD = re.compile(r"n't|[\w-]+|[,;:]")
 def _negated_stems(text: str) -> frozenset[str]:
     """Stems of the words a negation cue governs in ``text`` (the cue's clause, at most
     ``DENIAL_WINDOW`` words): "not immunosuppressed, with no transplant expected" gives
-    immunosuppressed, transplant and expected. A preposition ends what is negated: "no improvement
-    on allopurinol" negates the improvement, not the allopurinol."""
+    immunosuppressed, transplant and expected. A preposition after a negated word ends what is
+    negated: "no improvement on allopurinol" negates the improvement, not the allopurinol, while
+    "not on dialysis" negates the dialysis."""
     tokens = [t.lower() for t in _WORD.findall(text)]
     out: set[str] = set()
     for i, token in enumerate(tokens):
         if token not in _NEGATION_CUES:
             continue
+        taken = 0
         for follower in tokens[i + 1 : i + 1 + DENIAL_WINDOW]:
-            if follower in _CLAUSE_END or follower in _NEGATION_SCOPE_END:
-                break
+            if follower in _CLAUSE_END or (taken and follower in _NEGATION_SCOPE_END):
+                break  # ("not on dialysis": a preposition right after the cue is part of what is negated)
             out.update(stems(follower.replace("-", " ")))
+            taken += follower not in _NEGATION_SCOPE_END
     return frozenset(out)
 
 
 _NEGATION_SCOPE_END = frozenset({"on", "in", "for", "after", "before", "despite", "since", "while", "with", "at", "from", "to", "until"})
 """Prepositions that end the words a negation governs ("no improvement on allopurinol", "no
 transplant expected for 3 months"); "of" does not ("no history of stroke")."""
-_WITH = re.compile(r"\bwith\s+((?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,2})", re.I)
-"""A group a statement is for, named after "with" ("with severe symptoms", "with diabetes")."""
+_WITH = re.compile(r"\b(?:with|on|receiving|undergoing|requiring)\s+((?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,2})", re.I)
+"""A group a statement is for, named after "with" or "on" ("with severe symptoms", "with
+diabetes", "on dialysis")."""
 
 
 _EITHER_WAY = re.compile(r"\s*(?:,\s*)?or\s+(?:without|not)\b", re.I)

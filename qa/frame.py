@@ -551,8 +551,15 @@ def renal_qualifier(question: str) -> str | None:
     return f"{kind} {gfr}"
 
 
+_POPULATION_DENIED = re.compile(
+    r"\b(?:no|not|never|non|without|isn't|aren't|neither|nor)(?:[\s-]+(?:yet|currently|on|in|receiving|requiring|needing|been|a|an|longer)){0,2}[\s-]+$", re.I
+)
+"""Words before a group that say the patient is not in it ("not on dialysis", "non-pregnant", "not yet on dialysis")."""
+
+
 def find_population(question: str, age: int | None, pregnant: bool | None) -> list[str]:
-    out = [name for name, pattern in _POPULATION if pattern.search(question)]
+    out = [name for name, pattern in _POPULATION
+           if any(not _POPULATION_DENIED.search(question[max(0, m.start() - 30) : m.start()]) for m in pattern.finditer(question))]
     if pregnant is False and "pregnancy" in out:
         out.remove("pregnancy")
     if age is not None:

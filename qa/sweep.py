@@ -702,6 +702,8 @@ def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[
     mine = generics | classes
     if all(names <= mine for _a, names in lists):
         return True
+    if lists and not lists[0][1] & mine and _OWN_HARM.match(text, lists[0][0]):
+        return False  # "Colchicine toxicity ... particularly with interacting drugs such as statins": colchicine's danger
     pattern = RELATION_PATTERNS.get(relation)
     cue = pattern.search(text) if pattern is not None else None
     if cue is None:
@@ -712,6 +714,9 @@ def _danger_is_about(text: str, relation: str, generics: set[str], classes: set[
     return bool(before[-1] & mine or lists[0][1] & mine)
 
 
+_OWN_HARM = re.compile(r"[\w-]+(?:\s+[\w-]+)?\s+(?:toxicity|toxic\s+effects|overdose|poisoning)\b", re.I)
+"""A first-named drug whose harm the sentence is about ("Colchicine toxicity in CKD can include
+myopathy ..."): the drugs it lists after are that drug's co-medications, not its subject."""
 _COMBINATION_CUE = re.compile(r"(?:\bcombin\w*|\bcombination\s+of|\bco-?prescri\w*|\bpairing)\s+(?:(?:an?|the|any|two|both)\s+)?$", re.I)
 """"Combining an ACE inhibitor, an ARB and a direct renin inhibitor": a danger of the combination,
 which concerns a patient who would take the treatment together with another of the drugs listed."""

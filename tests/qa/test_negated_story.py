@@ -30,6 +30,7 @@ def test_a_preposition_ends_what_is_negated() -> None:
     got = _negated_stems("No improvement on allopurinol 300 mg; no history of stroke")
     assert set(stems("improvement stroke")) <= got
     assert not set(stems("allopurinol")) & got
+    assert set(stems("dialysis")) <= _negated_stems("CKD 4, not on dialysis - apixaban?")
     # so a statement about patients on the drug is still about this one
     assert not _with_what_is_denied("In patients with gout on allopurinol, the dose is raised to target.",
                                     "No improvement on allopurinol 300 mg. Raise the dose?")
@@ -87,3 +88,25 @@ def test_a_passive_stop_question_asks_whether_to_stop(question: str) -> None:
 def test_passive_start_and_keep_questions_are_not_stop_questions(question: str, polarity: str) -> None:
     assert yes_no_polarity(question) == polarity
 
+
+
+@pytest.mark.parametrize(("question", "population"), [
+    ("55 yo, CKD with eGFR 50, not on dialysis - statin?", ["ckd"]),
+    ("She is not pregnant and not breastfeeding. Start allopurinol?", []),
+    ("On dialysis three times a week - statin?", ["dialysis"]),
+])
+def test_a_group_the_question_says_the_patient_is_not_in_is_not_their_population(question: str, population: list[str]) -> None:
+    from curbside.qa.frame import find_population
+
+    assert find_population(question, None, None) == population
+
+
+def test_a_danger_of_another_drug_that_lists_the_asked_one_as_its_co_medication_is_not_a_finding(bundled_pipeline) -> None:
+    # "Colchicine toxicity in CKD can include myopathy ... particularly with interacting drugs such
+    # as statins": colchicine's danger, for a patient on colchicine; it made a plain statin
+    # question for a CKD patient "conditional"
+    answer = bundled_pipeline.ask("55 yo, CKD with eGFR 50, not on dialysis - statin?")
+    assert not any("Colchicine toxicity" in s.text for s in answer.statements())
+    assert answer.decision == "yes", answer.decision_text
+    on_colchicine = bundled_pipeline.ask("On colchicine for gout, CKD 3 - OK to start atorvastatin?")
+    assert on_colchicine.decision == "conditional", on_colchicine.decision_text
