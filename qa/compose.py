@@ -1683,6 +1683,11 @@ class ExtractiveComposer:
                 # therapy is used instead", asked whether to give a statin: the statin is what is
                 # tried first, so the statement is read without its later-line reading
                 d = replace(item.claim, relations=item.claim.relations - {"second_line"}).direction
+            if d == "for" and self._against_where_named(item, frame):
+                # "recommends against stopping low-dose aspirin ... and against adding or switching
+                # to fenofibrate solely for gout", asked about fenofibrate: the sentence is for
+                # keeping aspirin, and against the drug asked about
+                d = "against"
             if d == "for" and _unsettled_risk(item.sent.text, plan.question):
                 # "systemic thrombolytic therapy is suggested when bleeding risk is not high", for
                 # a patient whose bleeding risk the question does not give: yes only on that condition
@@ -1877,6 +1882,15 @@ class ExtractiveComposer:
             return bool(_NO_TREATMENT.search(item.sent.text[: cue.start()])) and bool(_ASKS_TO_TREAT.search(_QUESTION.get() or ""))
         spans = self._intervention_at(item.sent.text, frame)
         return bool(spans) and all(a >= cue.end() for a in spans)
+
+    def _against_where_named(self, item: _Item, frame: QuestionFrame) -> bool:
+        """Is every mention of the intervention governed by an "against" of its own clause
+        ("... and against adding or switching to fenofibrate"), not one against stopping it?"""
+        if not frame.intervention:
+            return False
+        text = item.sent.text
+        spans = self._intervention_at(text, frame)
+        return bool(spans) and all(_AGAINST_BEFORE.search(text[max(0, a - AGAINST_REACH) : a]) for a in spans)
 
     def _intervention_at(self, text: str, frame: QuestionFrame) -> list[int]:
         """Where a text names the intervention, by name, alias or class (start offsets)."""
@@ -2701,6 +2715,16 @@ _EXCEPTION_MARK = re.compile(r"\b(?:an\s+exception|exceptions?\s+(?:are|is)|exce
 _PRECONDITION = re.compile(r"\b(?:when|if|for\s+whom|in\s+whom|who|whose|unless)\b", re.I)
 """Where a statement of who may get a later-line treatment turns to its precondition ("... when
 colchicine, NSAIDs and glucocorticoids are ineffective")."""
+_AGAINST_BEFORE = re.compile(
+    r"\bagainst\s+(?!stopp|discontinu|withdraw|withh|reduc|tapering)(?:(?:adding|starting|switching|using|giving|prescribing|initiating|routine|"
+    r"the|a|an|or|to|use\s+of|treatment\s+with|therapy\s+with)\s+){1,5}$",
+    re.I,
+)
+"""An "against" that governs the drug named next ("against adding or switching to fenofibrate");
+not "against stopping" (which keeps a drug going)."""
+AGAINST_REACH = 60
+"""Characters before a mention in which its "against" must lie (the span of "against adding or
+switching to"), short enough to stay in the mention's own coordinated clause."""
 _NO_TREATMENT = re.compile(
     r"\b(?:surveillance|observation|watchful\s+waiting|watch\s+and\s+wait|serial\s+(?:[\w-]+\s+){0,2}imaging|no\s+(?:treatment|therapy|anticoagulation|antibiotics?))\b", re.I)
 """Options a source can prefer that treat nothing ("clinical surveillance is suggested over anticoagulation")."""
@@ -2890,13 +2914,13 @@ _PERMITS = re.compile(
     r"\b(?:allows?|permits?)\s+(?:[\w-]+\s+){1,8}?(?:in|for)\s+(?:[\w-]+\s+){0,4}?(?:patients|candidates|recipients|people|adults|children|women|men)\b",
     re.I,
 )
-_ONLY_IF = re.compile(r"\bonly\s+(?:if|when|after|once|provided)\b|\bprovided\s+(?:that\s+)?(?!by\b)|\bas\s+long\s+as\b|\bon\s+condition\s+that\b", re.I)
-"""A permission's conditions ("allows ... only if they are not immunosuppressed")."""
 """A statement that permits an act ("tablets may be crushed", "household contacts can receive MMR",
 "allows household members to receive most routine live vaccines", "inhaled corticosteroids are
 generally not a reason to withhold live vaccines"): the answer to "can X be done?" when nothing
 advises for or against it. Effects ("can be associated with", "may be increased") are findings, not
 permissions; "cannot" and "may not" do not match."""
+_ONLY_IF = re.compile(r"\bonly\s+(?:if|when|after|once|provided)\b|\bprovided\s+(?:that\s+)?(?!by\b)|\bas\s+long\s+as\b|\bon\s+condition\s+that\b", re.I)
+"""A permission's conditions ("allows ... only if they are not immunosuppressed")."""
 _UNNEEDED = re.compile(
     r"\bnot\s+(?:\w+ly\s+)?(?:needed|necessary|required|useful|helpful|beneficial|warranted)\b|\bno\s+need\s+(?:for|to)\b|\bunnecessary\b|\bneed\s+not\b(?!\s+be\s+(?:stopp|discontinu|withh|held|interrupt))",
     re.I,
