@@ -1301,6 +1301,8 @@ class ExtractiveComposer:
             have_pops.add("transplant")
         absent_conditions = c.conditions - have_conditions - {"solid organ transplant"}
         absent_pops = c.populations - have_pops
+        if "child" in absent_pops and _ADULTS_TOO.search(item.sent.text):
+            absent_pops = absent_pops - {"child"}  # "adults or adolescents", "adults and children": adults are in it too
         return bool(absent_conditions or absent_pops)
 
     def _decisive(self, finding_items: list[_Item], frame: QuestionFrame) -> list[_Item]:
@@ -2715,6 +2717,8 @@ _EXCEPTION_MARK = re.compile(r"\b(?:an\s+exception|exceptions?\s+(?:are|is)|exce
 _PRECONDITION = re.compile(r"\b(?:when|if|for\s+whom|in\s+whom|who|whose|unless)\b", re.I)
 """Where a statement of who may get a later-line treatment turns to its precondition ("... when
 colchicine, NSAIDs and glucocorticoids are ineffective")."""
+_ADULTS_TOO = re.compile(r"\badults?\s+(?:or|and)\s+(?:adolescents|children|teenagers)\b|\b(?:adolescents|children)\s+(?:or|and)\s+adults\b", re.I)
+"""A group of adults and children together ("adults or adolescents"): not a children-only statement."""
 _AGAINST_BEFORE = re.compile(
     r"\bagainst\s+(?!stopp|discontinu|withdraw|withh|reduc|tapering)(?:(?:adding|starting|switching|using|giving|prescribing|initiating|routine|"
     r"the|a|an|or|to|use\s+of|treatment\s+with|therapy\s+with)\s+){1,5}$",

@@ -22,12 +22,14 @@ _KEEP_ASK = re.compile(
     r"\b(?:should|can|could|do|shall|may|will|would|ok(?:ay)?|fine|safe|alright|reasonable)\s+(?:(?:I|we|you|she|he|they|it|to)\s+){0,2}(?:(?:just|still)\s+)?"
     r"(?:keep\s+(?:taking|using|on|going|\w+\s+on)|keep\s+(?:it|him|her|them|the\s+\w+)\b|stay\s+on|remain\s+on|continue|carry\s+on)\b(?!(?:\s+\w+){0,3}\s+dos(?:e|ing)\b)|"
     r"^\W*(?:(?:and|but|so)\W+)?(?:keep|continue|stay\s+on)\b(?!(?:\s+\w+){0,3}\s+dos(?:e|ing)\b)|"
+    r"(?:^\W*(?:(?:and|but|so|ok(?:ay)?|fine)\W+)?|\b(?:should|can|could|do|shall|may|would)\s+(?:I|we|you)\s+(?:just\s+)?)leave\s+(?:it|him|her|them|things|the\s+[\w-]+)\s+"
+    r"(?:like\s+(?:that|this)|as\s+(?:it\s+is|they\s+are|is)|alone|be|there|unchanged|on\s+\w+)\b|"
     r"\b(?:should|can|could|may|shall)\s+(?:it|this|that|they|these|the\s+[\w-]+|[\w-]+)\s+(?:still\s+)?be\s+(?:continued|kept(?:\s+going)?)\b|"
     r"^\W*(?:(?:and|but|so)\W+)?what\s+if\s+(?:she|he|they|the\s+patient)(?:'s|\s+is|\s+are|\s+has\s+been|\s+have\s+been)\s+already\s+(?:on|taking)\b",
     re.I,
 )
 """Keeping the drug the patient already takes as the ask ("can he keep taking it?", "can he stay on
-metformin?", "OK to continue allopurinol through the flare?", after "can I start it?" "what if she's
+metformin?", "leave it like that?", "OK to continue allopurinol through the flare?", after "can I start it?" "what if she's
 already on it?"): "should I stop it?" turned round.
 Staying on a dose ("stay on the full dose?") asks for the dose, not whether to keep the drug."""
 _STOP_NOT_ASKED = re.compile(r"\b(?:after|since|when|before|without)\s+(?:\w+\s+){0,2}?(?:stopping|holding|discontinuing)\b|\bhow\s+long\b|\bwhen\b", re.I)
