@@ -990,7 +990,6 @@ def awaiting_transplant_read(frame: QuestionFrame, question: str | None) -> Ques
     })
 
 
-
 def build_frame(
     question: str, mentions: Sequence[Mention], context: PatientContext, classes_of: object = None,
     procedures: Sequence[Mention] = (),
